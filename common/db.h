@@ -1,0 +1,73 @@
+/* db.h: SQLite helpers: WAL with busy timeout, numbered migrations applied in
+ * one transaction, cached prepared statements, one transaction per unit of
+ * work. */
+#ifndef WARD_DB_H
+#define WARD_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+struct db;
+
+struct db_migration {
+	int		 version;	/* 1, 2, 3, ... contiguous */
+	const char	*name;
+	const char	*sql;		/* may hold several statements */
+};
+
+#define DB_READONLY	0x01	/* open an existing database read-only */
+
+struct db_options {
+	unsigned	 flags;
+	int64_t		 busy_timeout_ms;	/* default 5000 */
+	int		 synchronous_full;	/* 1: PRAGMA synchronous=FULL */
+};
+
+/*
+ * Opens (creating unless DB_READONLY) path in WAL mode with foreign keys on.
+ * Returns NULL with err naming the path on failure.
+ */
+struct db *db_open(const char *path, const struct db_options *opts,
+	    char *err, size_t errlen);
+void	 db_close(struct db *db);
+sqlite3	*db_handle(struct db *db);
+const char *db_path(const struct db *db);
+
+/*
+ * Applies the migrations above the database's user_version, all in one
+ * transaction (BEGIN IMMEDIATE): either all pending migrations are applied or
+ * none is. A database newer than the newest migration is an error. Returns
+ * the number applied, or -1 with err naming the migration that failed.
+ */
+int	 db_migrate(struct db *db, const struct db_migration *migrations,
+	    size_t count, char *err, size_t errlen);
+int	 db_schema_version(struct db *db);
+
+/* Runs SQL without results (several statements allowed). */
+int	 db_exec(struct db *db, const char *sql, char *err, size_t errlen);
+
+/*
+ * Returns a prepared statement for sql, cached by the sql pointer's text and
+ * reset with bindings cleared; owned by db, finalised by db_close. NULL with
+ * err on a syntax error.
+ */
+sqlite3_stmt *db_stmt(struct db *db, const char *sql, char *err,
+	    size_t errlen);
+
+/* Transactions: immediate (takes the write lock at once). */
+int	 db_begin(struct db *db, char *err, size_t errlen);
+int	 db_commit(struct db *db, char *err, size_t errlen);
+void	 db_rollback(struct db *db);
+
+/*
+ * Runs fn inside one transaction: commits if fn returns >= 0, rolls back
+ * otherwise. Returns fn's result, or -1 if the commit failed.
+ */
+int	 db_transaction(struct db *db, int (*fn)(struct db *, void *),
+	    void *arg, char *err, size_t errlen);
+
+/* Last error of the handle, "path: message (code)". */
+void	 db_error(struct db *db, const char *what, char *err, size_t errlen);
+
+#endif
