@@ -11,12 +11,14 @@
 static uint64_t
 backoff_seed(void)
 {
+	static uint64_t	 calls;
 	struct timespec	 ts;
 	uint64_t	 seed;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
+	/* The counter keeps backoffs made in the same clock tick apart. */
 	seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^
-	    ((uint64_t)getpid() << 40);
+	    ((uint64_t)getpid() << 40) ^ (++calls * 0x9e3779b97f4a7c15ULL);
 	return seed != 0 ? seed : 0x9e3779b97f4a7c15ULL;
 }
 
@@ -42,9 +44,16 @@ backoff_rand(struct backoff *b)
 int64_t
 backoff_jitter_ms(struct backoff *b, int64_t lo, int64_t hi)
 {
+	uint64_t	 span;
+
 	if (hi <= lo)
 		return lo;
-	return lo + (int64_t)(backoff_rand(b) % (uint64_t)(hi - lo + 1));
+	/* Unsigned: hi - lo + 1 overflows int64_t on wide ranges, and wraps
+	 * to 0 on the full one. */
+	span = (uint64_t)hi - (uint64_t)lo + 1;
+	if (span == 0)
+		return (int64_t)backoff_rand(b);
+	return (int64_t)((uint64_t)lo + backoff_rand(b) % span);
 }
 
 int64_t
@@ -54,7 +63,7 @@ backoff_next_ms(struct backoff *b)
 	unsigned	 i;
 
 	for (i = 0; i < b->failures && ceiling < b->max_ms; i++)
-		ceiling *= 2;
+		ceiling = ceiling > b->max_ms / 2 ? b->max_ms : ceiling * 2;
 	if (ceiling > b->max_ms)
 		ceiling = b->max_ms;
 	if (b->failures < 64)

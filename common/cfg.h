@@ -3,6 +3,12 @@
  * declarative table of sections and options. The same table drives parsing,
  * defaults, range checks, `-n`, and the generated reference in man pages and
  * docs/config.md.
+ *
+ * The file syntax is inih's: "[section]" or "[section \"label\"]" headers,
+ * "key = value" lines, whole-line comments starting with ';' or '#'. A ';'
+ * after whitespace starts a comment, so a value cannot contain " ;". A line
+ * may hold at most 199 characters. An indented line continues the previous
+ * value, which only lists accept.
  */
 #ifndef WARD_CFG_H
 #define WARD_CFG_H

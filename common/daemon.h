@@ -41,7 +41,11 @@ void	 daemon_sleep_ms(long long ms);
  */
 int	 daemon_drop_privileges(const char *user, char *err, size_t errlen);
 
-/* fork, setsid, fork, chdir("/"), stdio to /dev/null. Parent exits 0. */
+/*
+ * fork, setsid, fork, chdir("/"), umask 027, stdio to /dev/null. The
+ * parent exits 0 at once; a later failure returns -1 in the child, whose
+ * stderr is still open to report it.
+ */
 int	 daemon_detach(char *err, size_t errlen);
 
 #endif

@@ -20,12 +20,14 @@ struct db_migration {
 
 struct db_options {
 	unsigned	 flags;
-	int64_t		 busy_timeout_ms;	/* default 5000 */
+	int64_t		 busy_timeout_ms;	/* <= 0: default 5000 */
 	int		 synchronous_full;	/* 1: PRAGMA synchronous=FULL */
 };
 
 /*
- * Opens (creating unless DB_READONLY) path in WAL mode with foreign keys on.
+ * Opens (creating unless DB_READONLY) path in WAL mode with foreign keys on;
+ * a new file is created mode 0600. opts may be NULL. A struct db is used by
+ * one thread at a time (SQLITE_OPEN_NOMUTEX): each thread opens its own.
  * Returns NULL with err naming the path on failure.
  */
 struct db *db_open(const char *path, const struct db_options *opts,
@@ -57,12 +59,15 @@ sqlite3_stmt *db_stmt(struct db *db, const char *sql, char *err,
 
 /* Transactions: immediate (takes the write lock at once). */
 int	 db_begin(struct db *db, char *err, size_t errlen);
+/* A failed commit rolls back: no transaction is left open. */
 int	 db_commit(struct db *db, char *err, size_t errlen);
 void	 db_rollback(struct db *db);
 
 /*
  * Runs fn inside one transaction: commits if fn returns >= 0, rolls back
- * otherwise. Returns fn's result, or -1 if the commit failed.
+ * otherwise. Returns fn's result, or -1 if the commit failed. When fn fails
+ * err is left as fn left it. Transactions do not nest: calling this inside
+ * one fails.
  */
 int	 db_transaction(struct db *db, int (*fn)(struct db *, void *),
 	    void *arg, char *err, size_t errlen);

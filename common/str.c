@@ -76,7 +76,7 @@ char *
 str_vis(char *dst, size_t size, const char *s)
 {
 	const uint8_t	*p = (const uint8_t *)s;
-	size_t		 left = strlen(s), out = 0, n;
+	size_t		 left = strlen(s), out = 0, fit = 0, n;
 	ucs4_t		 uc;
 	int		 len;
 	char		 esc[5];
@@ -113,19 +113,18 @@ str_vis(char *dst, size_t size, const char *s)
 		out += n;
 		p += len;
 		left -= (size_t)len;
+		/* Where "..." could go without cutting a UTF-8 sequence or
+		 * an escape in half. */
+		if (out + 4 <= size)
+			fit = out;
 	}
 	dst[out] = '\0';
 	return dst;
 
 truncated:
-	if (size >= 4) {
-		if (out > size - 4)
-			out = size - 4;
-		/* Do not leave half a UTF-8 sequence before the dots. */
-		while (out > 0 && ((uint8_t)dst[out] & 0xc0) == 0x80)
-			out--;
-		memcpy(dst + out, "...", 4);
-	} else
+	if (size >= 4)
+		memcpy(dst + fit, "...", 4);
+	else
 		dst[size - 1 < out ? size - 1 : out] = '\0';
 	return dst;
 }

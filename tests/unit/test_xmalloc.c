@@ -1,0 +1,239 @@
+/* test_xmalloc.c: the allocation helpers, including the fatal paths, which
+ * run in a forked child so the exit status and message can be checked. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "tests/unit/testutil.h"
+
+/* Runs fn in a child with stderr on a pipe; returns the wait status and
+ * what the child wrote. */
+static int
+run_in_child(void (*fn)(void), char *out, size_t outlen)
+{
+	int	 fds[2], status;
+	pid_t	 pid;
+	ssize_t	 n;
+	size_t	 got = 0;
+	char	 drain[512];
+
+	assert_int_equal(pipe(fds), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		close(fds[0]);
+		dup2(fds[1], STDERR_FILENO);
+		close(fds[1]);
+		log_set_sink(NULL, NULL);
+		fn();
+		_exit(99);
+	}
+	close(fds[1]);
+	while (got < outlen - 1 &&
+	    (n = read(fds[0], out + got, outlen - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	while (read(fds[0], drain, sizeof drain) > 0)
+		;
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+static void
+assert_exited_1(int status)
+{
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 1);
+}
+
+static void
+test_xmalloc_basic(void **state)
+{
+	char	*p;
+	int	*z;
+	size_t	 i;
+
+	(void)state;
+	p = xmalloc(32);
+	memset(p, 'a', 32);
+	assert_int_equal(p[31], 'a');
+	free(p);
+
+	z = xcalloc(10, sizeof *z);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(z[i], 0);
+	free(z);
+}
+
+static void
+test_xreallocarray_keeps_data(void **state)
+{
+	int	*a;
+	size_t	 i;
+
+	(void)state;
+	a = xreallocarray(NULL, 4, sizeof *a);
+	for (i = 0; i < 4; i++)
+		a[i] = (int)i * 10;
+	a = xreallocarray(a, 1000, sizeof *a);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(a[i], (int)i * 10);
+	a[999] = 7;
+	a = xreallocarray(a, 2, sizeof *a);
+	assert_int_equal(a[0], 0);
+	assert_int_equal(a[1], 10);
+	free(a);
+}
+
+static void
+test_xstrdup(void **state)
+{
+	const char	*src = "hello";
+	char		*p;
+
+	(void)state;
+	p = xstrdup(src);
+	assert_string_equal(p, "hello");
+	assert_ptr_not_equal(p, src);
+	free(p);
+
+	p = xstrdup("");
+	assert_string_equal(p, "");
+	free(p);
+
+	p = xstrndup("hello", 3);
+	assert_string_equal(p, "hel");
+	free(p);
+	p = xstrndup("hi", 10);
+	assert_string_equal(p, "hi");
+	free(p);
+	p = xstrndup("hi", 0);
+	assert_string_equal(p, "");
+	free(p);
+}
+
+static void
+test_xasprintf_length(void **state)
+{
+	char	*s;
+	int	 n;
+
+	(void)state;
+	n = xasprintf(&s, "%s-%d", "ab", 42);
+	assert_int_equal(n, 5);
+	assert_string_equal(s, "ab-42");
+	assert_int_equal(strlen(s), 5);
+	free(s);
+
+	n = xasprintf(&s, "%s", "");
+	assert_int_equal(n, 0);
+	assert_string_equal(s, "");
+	free(s);
+
+	n = xasprintf(&s, "%0500d", 1);
+	assert_int_equal(n, 500);
+	assert_int_equal(strlen(s), 500);
+	assert_int_equal(s[499], '1');
+	assert_int_equal(s[0], '0');
+	free(s);
+}
+
+static void
+test_xfree_secret(void **state)
+{
+	(void)state;
+	xfree_secret(NULL);
+	xfree_secret(xstrdup("hunter2"));
+	xfree_secret(xstrdup(""));
+}
+
+static void
+child_reallocarray_overflow(void)
+{
+	void	*p = xreallocarray(NULL, SIZE_MAX / 2, 3);
+
+	free(p);
+}
+
+static void
+test_xreallocarray_overflow_fatal(void **state)
+{
+	char	 out[4096];
+	int	 status;
+
+	(void)state;
+	status = run_in_child(child_reallocarray_overflow, out, sizeof out);
+	assert_exited_1(status);
+	assert_contains(out, "xreallocarray:");
+	assert_contains(out, "overflows");
+	assert_contains(out, "error: ");
+}
+
+static void
+child_xmalloc_zero(void)
+{
+	void	*p = xmalloc(0);
+
+	free(p);
+}
+
+static void
+child_xcalloc_zero(void)
+{
+	void	*p = xcalloc(0, 8);
+
+	free(p);
+}
+
+static void
+child_xreallocarray_zero(void)
+{
+	void	*p = xreallocarray(NULL, 8, 0);
+
+	free(p);
+}
+
+static void
+test_zero_size_fatal(void **state)
+{
+	char	 out[4096];
+
+	(void)state;
+	assert_exited_1(run_in_child(child_xmalloc_zero, out, sizeof out));
+	assert_contains(out, "xmalloc: zero size");
+	assert_exited_1(run_in_child(child_xcalloc_zero, out, sizeof out));
+	assert_contains(out, "xcalloc: zero size");
+	assert_exited_1(run_in_child(child_xreallocarray_zero, out,
+	    sizeof out));
+	assert_contains(out, "xreallocarray: zero size");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_xmalloc_basic),
+		cmocka_unit_test(test_xreallocarray_keeps_data),
+		cmocka_unit_test(test_xstrdup),
+		cmocka_unit_test(test_xasprintf_length),
+		cmocka_unit_test(test_xfree_secret),
+		cmocka_unit_test(test_xreallocarray_overflow_fatal),
+		cmocka_unit_test(test_zero_size_fatal),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
