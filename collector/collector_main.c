@@ -1,15 +1,59 @@
-/* collector_main.c: ward-collector, the collector that ingests reports, stores them, judges health and answers the API. */
+/* collector_main.c: ward-collector: serves the report API over HTTPS, and
+ * manages API tokens from the command line. */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/cfg.h"
 #include "common/cli.h"
+#include "common/daemon.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "collector/collector.h"
 
-struct collector_config {
-	struct cli_log_config	 log;
-	struct cli_daemon_config daemon;
+static const struct cfg_option collector_http_options[] = {
+	{ "listen", CFG_STRING, "127.0.0.1:8443", 0, 0, NULL, 0,
+	  offsetof(struct httpd_config, listen),
+	  "Address and port to serve on: \"10.0.0.5:8443\", \"[::1]:8443\", "
+	  "or \":8443\" for every address. Numeric addresses only." },
+	{ "tls", CFG_BOOL, "yes", 0, 0, NULL, 0,
+	  offsetof(struct httpd_config, tls),
+	  "Serve HTTPS. \"no\" serves plain HTTP and is only allowed on a "
+	  "loopback address (behind a local TLS proxy, or for tests)." },
+	{ "tls_cert", CFG_PATH, NULL, 0, 0, NULL, 0,
+	  offsetof(struct httpd_config, tls_cert),
+	  "The server's certificate chain (PEM), leaf first. Required "
+	  "unless tls = no." },
+	{ "tls_key", CFG_SECRET, NULL, 0, 0, NULL, 0,
+	  offsetof(struct httpd_config, tls_key),
+	  "The certificate's private key (PEM). Required "
+	  "unless tls = no. Read before privileges are dropped, so it may "
+	  "be owned by root." },
+	{ "max_body", CFG_SIZE, "8M", 1024, 256LL * 1024 * 1024, NULL, 0,
+	  offsetof(struct httpd_config, max_body_bytes),
+	  "Largest request body accepted; a larger one is answered 413 "
+	  "without being read." },
+	{ "request_timeout", CFG_DURATION, "30s", 1000, 3600 * 1000, NULL, 0,
+	  offsetof(struct httpd_config, request_timeout_ms),
+	  "Close a connection idle this long (rounded up to seconds)." },
+	{ "max_connections", CFG_INT, "1024", 1, 65536, NULL, 0,
+	  offsetof(struct httpd_config, max_connections),
+	  "Most connections served at once; more wait in the kernel's "
+	  "backlog." },
+	CFG_OPTIONS_END
+};
+
+static const struct cfg_option collector_store_options[] = {
+	{ "database", CFG_PATH, WARD_LOCALSTATEDIR "/ward.db", 0, 0, NULL, 0,
+	  offsetof(struct store_config, database),
+	  "The SQLite database (WAL mode; created mode 0600). It is opened "
+	  "as the [daemon] user, so its directory must be writable by that "
+	  "user." },
+	CFG_OPTIONS_END
 };
 
 static const struct cfg_section collector_sections[] = {
@@ -17,21 +61,223 @@ static const struct cfg_section collector_sections[] = {
 	  "Logging." },
 	{ "daemon", cli_daemon_options, 0, offsetof(struct collector_config, daemon),
 	  0, "Process: pidfile and the user to run as." },
+	{ "http", collector_http_options, 0,
+	  offsetof(struct collector_config, http), 0,
+	  "The HTTP(S) server agents report to and clients query." },
+	{ "store", collector_store_options, 0,
+	  offsetof(struct collector_config, store), 0,
+	  "Where reports are stored." },
 	CFG_SECTIONS_END
 };
 
+static int
+collector_validate(void *cfg, char *err, size_t errlen)
+{
+	struct collector_config	*cc = cfg;
+
+	return httpd_config_check(&cc->http, err, errlen);
+}
+
 static const struct cfg_schema collector_schema = {
-	"ward-collector", WARD_SYSCONFDIR "/collector.conf", collector_sections, NULL,
+	"ward-collector", WARD_SYSCONFDIR "/collector.conf", collector_sections,
+	collector_validate,
 };
 
 static const struct cli_program collector_program = {
 	.name = "ward-collector",
-	.summary = "ward-collector: the collector that ingests reports, stores them, judges health and answers the API.",
+	.summary = "ward-collector: receives reports from ward agents and "
+	    "stores them; manages API tokens.",
+	.operands = "[COMMAND ...]",
 	.schema = &collector_schema,
 	.is_daemon = 1,
 	.config_optional = 0,
+	.commands_help =
+	    "Commands:\n"
+	    "  serve                run the server (the default)\n"
+	    "  token add --role ROLE --name NAME\n"
+	    "                       create an API token and print it, once, on\n"
+	    "                       standard output; ROLE is agent, read,\n"
+	    "                       operate or admin (\"token add ROLE NAME\"\n"
+	    "                       works too)\n"
+	    "  token list           list the tokens: name, role, created, last\n"
+	    "                       used, live or revoked (never a token)\n"
+	    "  token revoke NAME    revoke the live token called NAME\n",
 	.log_offset = offsetof(struct collector_config, log),
 };
+
+static int collector_usage(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static int
+collector_usage(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fprintf(stderr, "ward-collector: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'ward-collector --help' for more.\n");
+	return WARD_EXIT_USAGE;
+}
+
+/*
+ * Token commands run as the [daemon] user when started as root, like the
+ * server, so a database they create belongs to the user that serves it.
+ */
+static struct store *
+collector_open_store(const struct collector_config *cfg)
+{
+	struct store	*st;
+	char		 err[1024];
+
+	if (daemon_drop_privileges(cfg->daemon.user, err, sizeof err) == -1 ||
+	    (st = store_open(cfg->store.database, 0, err, sizeof err)) ==
+	    NULL) {
+		fprintf(stderr, "ward-collector: %s\n", err);
+		return NULL;
+	}
+	return st;
+}
+
+static int
+collector_token(const struct collector_config *cfg, int argc, char **argv)
+{
+	struct store	*st = NULL;
+	const char	*role_name = NULL, *name = NULL;
+	char		*token = NULL, err[1024];
+	int		 i, role, rc = WARD_EXIT_FAILURE;
+
+	if (argc < 2)
+		return collector_usage("token: expected add, list or revoke");
+	if (strcmp(argv[1], "add") == 0) {
+		for (i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--role") == 0 && i + 1 < argc)
+				role_name = argv[++i];
+			else if (strncmp(argv[i], "--role=", 7) == 0)
+				role_name = argv[i] + 7;
+			else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
+				name = argv[++i];
+			else if (strncmp(argv[i], "--name=", 7) == 0)
+				name = argv[i] + 7;
+			else if (argv[i][0] == '-')
+				return collector_usage("token add: unknown "
+				    "option \"%s\"", argv[i]);
+			else if (role_name == NULL)
+				role_name = argv[i];
+			else if (name == NULL)
+				name = argv[i];
+			else
+				return collector_usage("token add: unexpected "
+				    "\"%s\"", argv[i]);
+		}
+		if (role_name == NULL || name == NULL)
+			return collector_usage("token add: needs --role ROLE "
+			    "and --name NAME");
+		if ((role = token_role_from_name(role_name)) == -1)
+			return collector_usage("token add: unknown role \"%s\"; "
+			    "use agent, read, operate or admin", role_name);
+		if ((st = collector_open_store(cfg)) == NULL)
+			goto done;
+		if (token_add(st, name, (enum token_role)role, &token, err,
+		    sizeof err) == -1) {
+			fprintf(stderr, "ward-collector: %s\n", err);
+			goto done;
+		}
+		fprintf(stderr, "ward-collector: token \"%s\" (role %s) "
+		    "created; it is shown once and cannot be shown again:\n",
+		    name, role_name);
+		printf("%s\n", token);
+		fflush(stdout);
+		xfree_secret(token);
+		rc = WARD_EXIT_OK;
+	} else if (strcmp(argv[1], "list") == 0) {
+		if (argc != 2)
+			return collector_usage("token list: unexpected \"%s\"",
+			    argv[2]);
+		if ((st = collector_open_store(cfg)) == NULL)
+			goto done;
+		if (token_list(st, stdout, err, sizeof err) == -1) {
+			fprintf(stderr, "ward-collector: %s\n", err);
+			goto done;
+		}
+		rc = WARD_EXIT_OK;
+	} else if (strcmp(argv[1], "revoke") == 0) {
+		if (argc != 3)
+			return collector_usage("token revoke: needs one NAME");
+		if ((st = collector_open_store(cfg)) == NULL)
+			goto done;
+		if (token_revoke(st, argv[2], err, sizeof err) == -1) {
+			fprintf(stderr, "ward-collector: %s\n", err);
+			goto done;
+		}
+		fprintf(stderr, "ward-collector: token \"%s\" revoked\n",
+		    argv[2]);
+		rc = WARD_EXIT_OK;
+	} else
+		return collector_usage("token: unknown command \"%s\"; use add, "
+		    "list or revoke", argv[1]);
+
+done:
+	store_close(st);
+	return rc;
+}
+
+/*
+ * The order matters: bind (may need root for a low port) and report a
+ * failure to the terminal before detaching; pidfile after detaching (it
+ * holds the daemon's pid); drop privileges; only then open the database, so
+ * its files belong to the [daemon] user and no SQLite handle crosses fork().
+ */
+static int
+collector_serve(const struct cli *cli, const struct collector_config *cfg)
+{
+	struct collector	 c;
+	struct httpd		*h = NULL;
+	char			 err[1024];
+	int			 rc = WARD_EXIT_FAILURE;
+
+	memset(&c, 0, sizeof c);
+	c.cfg = cfg;
+	if (daemon_signals_init(err, sizeof err) == -1)
+		goto fail;
+	if ((c.listen_fd = httpd_listen(&cfg->http, err, sizeof err)) == -1) {
+		c.listen_fd = 0;
+		goto fail;
+	}
+	if (!cli->foreground && daemon_detach(err, sizeof err) == -1)
+		goto fail;
+	if (cfg->daemon.pidfile != NULL && daemon_pidfile_create(
+	    cfg->daemon.pidfile, err, sizeof err) == -1)
+		goto fail;
+	if (daemon_drop_privileges(cfg->daemon.user, err, sizeof err) == -1)
+		goto fail;
+	if ((c.store = store_open(cfg->store.database, 0, err,
+	    sizeof err)) == NULL)
+		goto fail;
+	if ((h = httpd_start(&c, err, sizeof err)) == NULL)
+		goto fail;
+	log_info("serving; database %s", cfg->store.database);
+
+	while (!daemon_stop_requested()) {
+		daemon_sleep_ms(60 * 1000);
+		if (daemon_reload_requested())
+			log_info("reload: nothing to reload yet; restart to "
+			    "apply configuration changes");
+	}
+	log_info("stopping");
+	rc = WARD_EXIT_OK;
+
+fail:
+	if (rc != WARD_EXIT_OK)
+		log_error("%s", err);
+	httpd_stop(h);
+	store_close(c.store);
+	if (c.listen_fd > 0)
+		close(c.listen_fd);
+	daemon_pidfile_remove();
+	return rc;
+}
 
 int
 main(int argc, char **argv)
@@ -43,7 +289,13 @@ main(int argc, char **argv)
 	memset(&cfg, 0, sizeof cfg);
 	if ((rc = cli_start(&collector_program, argc, argv, &cli, &cfg)) != -1)
 		return rc;
-	rc = cli_not_built(&collector_program, "Ingest, storage and the API");
+	if (cli.argc == 0 || (cli.argc == 1 && strcmp(cli.argv[0], "serve") ==
+	    0))
+		rc = collector_serve(&cli, &cfg);
+	else if (strcmp(cli.argv[0], "token") == 0)
+		rc = collector_token(&cfg, cli.argc, cli.argv);
+	else
+		rc = collector_usage("unknown command \"%s\"", cli.argv[0]);
 	cfg_free(&collector_schema, &cfg);
 	return rc;
 }

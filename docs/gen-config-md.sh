@@ -20,6 +20,8 @@ checks a file and prints `configuration OK`.
 * Sizes: `4096`, `512k`, `10M`, `2G` (powers of 1024).
 * Booleans: `yes`/`no`, `true`/`false`, `on`/`off`, `1`/`0`.
 * Relative paths are relative to the directory of the configuration file.
+* Default paths are shown as installed by a package (`/etc/ward`,
+  `/var/lib/ward`); a build from source uses its own prefix.
 * A *secret file* option names a file holding the secret (a token, a
   password, a key). The file must be a regular file owned by the user the
   program runs as (or root) with no group or other permissions (`chmod 600`);
@@ -29,5 +31,9 @@ HEAD
 for prog in agents/ward-agent agents/ward-netpoll collector/ward-collector \
     idsync/ward-idsync tui/ward; do
 	printf '\n## %s\n\n' "${prog##*/}"
-	"$b/$prog" --config-reference=markdown
+	# Defaults under the build's prefix are shown as a packaged build
+	# (--sysconfdir=/etc --localstatedir=/var) has them, so this file
+	# does not depend on where one was built.
+	"$b/$prog" --config-reference=markdown |
+	    sed -E 's#`[^`| ]*/(var/lib/ward|etc/ward)([^`]*)`#`/\1\2`#g'
 done

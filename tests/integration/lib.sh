@@ -85,3 +85,80 @@ $1" ;;
 	*) ;;
 	esac
 }
+
+# make_test_ca: a throwaway CA ($T/ca.crt) and a server certificate for
+# 127.0.0.1 ($T/server.crt, key $T/server.key mode 0600).
+make_test_ca() {
+	require_cmd openssl
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$T/ca.key" -out "$T/ca.crt" -subj "/CN=ward test CA" \
+	    -days 2 2>/dev/null || fail "openssl: cannot make the CA"
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$T/server.key" -out "$T/server.csr" -subj "/CN=127.0.0.1" \
+	    2>/dev/null || fail "openssl: cannot make the server key"
+	printf 'subjectAltName = IP:127.0.0.1\n' > "$T/san.ext"
+	openssl x509 -req -in "$T/server.csr" -CA "$T/ca.crt" \
+	    -CAkey "$T/ca.key" -CAcreateserial -out "$T/server.crt" -days 2 \
+	    -extfile "$T/san.ext" 2>/dev/null ||
+	    fail "openssl: cannot sign the server certificate"
+	chmod 600 "$T/server.key"
+}
+
+# collector_conf FILE PORT [EXTRA-HTTP-LINES]: a collector config in $T.
+collector_conf() {
+	cat > "$1" <<CONF
+[log]
+level = debug
+[daemon]
+pidfile = $T/collector.pid
+[http]
+listen = 127.0.0.1:$2
+tls_cert = $T/server.crt
+tls_key = $T/server.key
+${3:-}
+[store]
+database = $T/ward.db
+CONF
+}
+
+# collector_wait: waits until the collector at $PORT answers /healthz.
+collector_wait() {
+	i=0
+	while [ $i -lt 100 ]; do
+		curl -fsS --cacert "$T/ca.crt" -o /dev/null \
+		    "https://127.0.0.1:$PORT/healthz" 2>/dev/null && return 0
+		kill -0 "$COLLECTOR_PID" 2>/dev/null || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	fail "collector did not answer /healthz: $(cat "$T/collector.log")"
+}
+
+# start_collector [EXTRA-HTTP-LINES]: starts ward-collector -f on a free
+# port with $T/collector.conf; sets COLLECTOR_PID, PORT and URL. Needs
+# make_test_ca first. It is stopped at exit.
+start_collector() {
+	COLLECTOR_PID=
+	for attempt in 1 2 3 4 5 6 7 8; do
+		PORT=$(( ($(od -An -N2 -tu2 /dev/urandom) % 30000) + 20000 ))
+		collector_conf "$T/collector.conf" "$PORT" "${1:-}"
+		"$WARD_COLLECTOR" -f -c "$T/collector.conf" \
+		    2>> "$T/collector.log" &
+		COLLECTOR_PID=$!
+		collector_wait && break
+		wait "$COLLECTOR_PID" || true
+		COLLECTOR_PID=
+		grep -q "Address already in use" "$T/collector.log" ||
+		    fail "collector did not start: $(cat "$T/collector.log")"
+	done
+	[ -n "$COLLECTOR_PID" ] || fail "no free port found"
+	at_exit 'kill $COLLECTOR_PID 2>/dev/null'
+	URL=https://127.0.0.1:$PORT
+}
+
+# restart_collector: starts it again with the same configuration and port.
+restart_collector() {
+	"$WARD_COLLECTOR" -f -c "$T/collector.conf" 2>> "$T/collector.log" &
+	COLLECTOR_PID=$!
+	collector_wait || fail "collector did not restart: $(tail -5 "$T/collector.log")"
+}

@@ -1,0 +1,13 @@
+/* routes.c: the collector's HTTP routes; a new route is its own file and one
+ * line here. */
+#include "config.h"
+
+#include <stddef.h>
+
+#include "collector/collector.h"
+
+const struct route_entry *const route_table[] = {
+	&route_healthz,
+	&route_reports_post,
+	NULL
+};
