@@ -283,8 +283,7 @@ cli_start(const struct cli_program *p, int argc, char **argv,
 int
 cli_not_built(const struct cli_program *p, const char *what)
 {
-	log_error("%s is not built yet in ward %s; this program only checks "
-	    "its configuration for now (see %s(%s))", what, PACKAGE_VERSION,
-	    p->name, p->is_daemon ? "8" : "1");
+	log_error("%s is not built yet in ward %s (see %s(%s) for what is)",
+	    what, PACKAGE_VERSION, p->name, p->is_daemon ? "8" : "1");
 	return WARD_EXIT_UNAVAILABLE;
 }

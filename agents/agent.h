@@ -1,0 +1,242 @@
+/* agent.h: ward-agent's internal interfaces: the report being built, the
+ * collectors that fill it, and the Nagios plugin checks. */
+#ifndef WARD_AGENT_H
+#define WARD_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "common/log.h"
+
+/* report.c */
+
+/* What one collection found; report_to_json adds the envelope. */
+struct report {
+	json_t	*host;		/* object, without "os" */
+	json_t	*os;		/* object */
+	json_t	*metrics;	/* array */
+	json_t	*checks;	/* array */
+	json_t	*interfaces;	/* array */
+};
+
+struct report_meta {
+	const char	*agent_id;
+	int64_t		 seq;		/* >= 1 */
+	int64_t		 ts_ms;		/* when collected, Unix ms */
+	int64_t		 interval_s;
+};
+
+struct report	*report_new(void);
+void		 report_free(struct report *r);
+/* Strings are copied, cut to 255 bytes and made valid UTF-8; NULL or ""
+ * leaves the field out. */
+void		 report_host_set(struct report *r, const char *key,
+		    const char *value);
+void		 report_host_set_int(struct report *r, const char *key,
+		    int64_t value);
+void		 report_os_set(struct report *r, const char *key,
+		    const char *value);
+/* Adds a metric with label key/value pairs ending in NULL; unit may be
+ * NULL. A value that is not finite is left out. */
+void		 report_metric(struct report *r, const char *name, double value,
+		    const char *unit, ...) __attribute__((sentinel));
+/* A later check of the same name replaces an earlier one. */
+void		 report_check(struct report *r, const char *name, int status,
+		    const char *output, const char *perfdata);
+/* Takes ownership of iface (an object with at least "name"). */
+void		 report_interface(struct report *r, json_t *iface);
+/* For tests and callers: the value of the metric with that name (and, if
+ * label_key is not NULL, that label). 0 when found, -1 if not. */
+int		 report_metric_value(const struct report *r, const char *name,
+		    const char *label_key, const char *label_value,
+		    double *out);
+const json_t	*report_find_check(const struct report *r, const char *name);
+/* The whole report per docs/report.md (schema 1); a new reference. */
+json_t		*report_to_json(const struct report *r,
+		    const struct report_meta *meta);
+/* A JSON string of at most max bytes, invalid UTF-8 replaced by '?'. */
+json_t		*report_string(const char *s, size_t max);
+
+/*
+ * The agent id: read from path, or when path does not exist, 32 random hex
+ * digits written to path (temp file and rename, mode 0644). When writing
+ * fails and ephemeral_ok is set, the fresh id is used for this run only
+ * (*saved is 0). Returns 0 or -1 with err.
+ */
+int		 report_agent_id(const char *path, int ephemeral_ok, char *id,
+		    size_t idlen, int *saved, char *err, size_t errlen);
+/* The sequence number after the one saved in path (1 when path does not
+ * exist); nothing is written. */
+int		 report_seq_next(const char *path, int64_t *next, char *err,
+		    size_t errlen);
+
+/* collect.c */
+
+#define COLLECT_MAX	32
+
+struct collect_ctx {
+	char			*root;		/* "/" or a fixture tree */
+	int			 resolve;	/* look the FQDN up in DNS */
+	int64_t			 mono_ms;	/* when this collection runs */
+	void			**state;	/* the running collector's slot */
+	void			*states[COLLECT_MAX];
+	struct log_complain	 complain[COLLECT_MAX];
+};
+
+struct collect_entry {
+	const char	*name;
+	/* 0, or -1 with err; what was collected before failing stays. */
+	int		(*collect)(struct collect_ctx *, struct report *,
+			    char *err, size_t errlen);
+	/* Frees what it keeps in *ctx->state across runs (NULL: none). */
+	void		(*free_state)(void *state);
+};
+
+/* The table, in collect.c: one line per collector. */
+extern const struct collect_entry *const collect_table[];
+
+struct collect_ctx *collect_new(const char *root);
+void		 collect_free(struct collect_ctx *ctx);
+/* Runs every collector; returns how many failed (each logged, complain
+ * once). mono_ms is the monotonic clock (rates are per second of it). */
+int		 collect_run(struct collect_ctx *ctx, struct report *r,
+		    int64_t mono_ms);
+/* root + rel; the caller frees. */
+char		*collect_path(const struct collect_ctx *ctx, const char *rel);
+/* Reads at most max bytes of root + rel into a NUL-terminated string the
+ * caller frees; NULL with err (errno kept) on failure. */
+char		*collect_read(const struct collect_ctx *ctx, const char *rel,
+		    size_t max, char *err, size_t errlen);
+/* The first line of a small file, trimmed; NULL if unreadable or empty. */
+char		*collect_read_line(const struct collect_ctx *ctx,
+		    const char *rel);
+
+/* collect_system.c */
+extern const struct collect_entry collect_system_entry;
+/* Finds key in os-release text and unquotes its value as a shell would
+ * ("...", '...', backslash escapes). 0 when found, -1 if not. */
+int		 os_release_value(const char *text, const char *key, char *out,
+		    size_t outlen);
+
+/* collect_cpu.c */
+extern const struct collect_entry collect_cpu_entry;
+
+/* collect_memory.c */
+extern const struct collect_entry collect_memory_entry;
+
+/* collect_fs.c */
+extern const struct collect_entry collect_fs_entry;
+struct fs_mount {
+	char	*device;
+	char	*mount;
+	char	*fstype;
+	char	*devid;		/* "major:minor", or the device for /proc/mounts */
+};
+int		 fs_is_pseudo(const char *fstype);
+/* Parses /proc/self/mountinfo (mountinfo=1) or /proc/mounts text into real
+ * filesystems, one per device (bind mounts dropped). Returns the count. */
+size_t		 fs_parse_mounts(const char *text, int mountinfo,
+		    struct fs_mount **out);
+void		 fs_mounts_free(struct fs_mount *m, size_t n);
+
+/* collect_net.c */
+extern const struct collect_entry collect_net_entry;
+#define NET_NCOUNTERS	8
+enum net_counter {
+	NET_RX_BYTES, NET_RX_PACKETS, NET_RX_ERRORS, NET_RX_DROPS,
+	NET_TX_BYTES, NET_TX_PACKETS, NET_TX_ERRORS, NET_TX_DROPS,
+};
+struct net_dev {
+	char		 name[64];
+	uint64_t	 counter[NET_NCOUNTERS];
+};
+/* Parses /proc/net/dev; returns the count of interfaces. */
+size_t		 net_parse_dev(const char *text, struct net_dev **out);
+/*
+ * How much a bits-wide counter grew from prev to cur, allowing one wrap.
+ * A counter that went backwards by more than half its range was reset:
+ * returns -1 (no rate for the interval). Values wider than bits: -1.
+ */
+int		 counter_delta(uint64_t prev, uint64_t cur, int bits,
+		    uint64_t *out);
+
+/* collect_procs.c */
+extern const struct collect_entry collect_procs_entry;
+
+/* collect_systemd.c */
+extern const struct collect_entry collect_systemd_entry;
+/* The unit names in `systemctl list-units --state=failed --plain
+ * --no-legend` output; returns the count, *units freed with
+ * str_list_free. */
+size_t		 systemd_parse_failed(const char *text, char ***units);
+
+/* check.c */
+
+#define CHECK_OK		0
+#define CHECK_WARNING		1
+#define CHECK_CRITICAL		2
+#define CHECK_UNKNOWN		3
+#define CHECK_OUTPUT_MAX	8192	/* bytes kept of a plugin's output */
+
+/* What a finished child process did. */
+struct check_exec {
+	int	 exited;	/* exit_status is valid */
+	int	 exit_status;
+	int	 signal;	/* killed by this signal, 0 if not */
+	int	 timed_out;
+	int	 exec_errno;	/* exec failed with this errno, 0 if not */
+	char	*output;	/* stdout and stderr, NUL-terminated */
+	size_t	 output_len;
+	int	 truncated;	/* more output was read and discarded */
+};
+
+/* Splits a command line into words: whitespace separates, '...' is
+ * literal, "..." and bare text honour backslash escapes. No shell. */
+int		 check_split(const char *cmd, char ***argv, size_t *argc,
+		    char *err, size_t errlen);
+/*
+ * Runs argv (searched in the sanitised PATH) in its own process group with
+ * stdin /dev/null, collecting output up to max_output bytes; on timeout
+ * kills the group. Returns 0 with res filled (exec failure included) or -1
+ * with err when the process could not be started at all.
+ */
+int		 check_exec(char *const argv[], int64_t timeout_ms,
+		    size_t max_output, struct check_exec *res, char *err,
+		    size_t errlen);
+void		 check_exec_clear(struct check_exec *res);
+
+struct check_result {
+	int	 status;	/* CHECK_OK .. CHECK_UNKNOWN */
+	char	*output;	/* the first line's text */
+	char	*perfdata;	/* all perfdata, lines joined by spaces */
+};
+/* Runs a Nagios plugin; always fills res (UNKNOWN with the reason when it
+ * cannot run, times out or breaks the plugin rules). */
+void		 check_run(const char *command, int64_t timeout_ms,
+		    struct check_result *res);
+void		 check_result_clear(struct check_result *res);
+/* Adds the check and its perfdata as metrics "check.NAME.LABEL". */
+void		 check_report(struct report *r, const char *name,
+		    const struct check_result *res);
+
+/* perfdata.c */
+
+struct perfdata {
+	char	*label;
+	double	 value;
+	char	 uom[8];	/* "", "s", "ms", "%", "B", "KB", "c", ... */
+	char	*warn;		/* range text or NULL */
+	char	*crit;
+	int	 has_min, has_max;
+	double	 min, max;
+};
+/* Parses Nagios perfdata; entries that do not parse are skipped. Returns
+ * the count; *out freed with perfdata_free. */
+size_t		 perfdata_parse(const char *text, struct perfdata **out);
+void		 perfdata_free(struct perfdata *p, size_t n);
+/* The metric unit for a UOM: "%" -> "percent", "c" -> "counter", "" ->
+ * NULL, else the UOM. */
+const char	*perfdata_unit(const char *uom);
+
+#endif
