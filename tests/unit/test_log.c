@@ -321,41 +321,6 @@ test_complain_independent_targets(void **state)
 	assert_false(log_complaining(&b));
 }
 
-/* Runs fn in a child with stderr on a pipe; returns the wait status and
- * what the child wrote. */
-static int
-run_in_child(void (*fn)(void), char *out, size_t outlen)
-{
-	int	 fds[2], status;
-	pid_t	 pid;
-	ssize_t	 n;
-	size_t	 got = 0;
-	char	 drain[512];
-
-	assert_int_equal(pipe(fds), 0);
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid != -1);
-	if (pid == 0) {
-		close(fds[0]);
-		dup2(fds[1], STDERR_FILENO);
-		close(fds[1]);
-		log_set_sink(NULL, NULL);
-		fn();
-		_exit(99);
-	}
-	close(fds[1]);
-	while (got < outlen - 1 &&
-	    (n = read(fds[0], out + got, outlen - 1 - got)) > 0)
-		got += (size_t)n;
-	out[got] = '\0';
-	while (read(fds[0], drain, sizeof drain) > 0)
-		;
-	close(fds[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return status;
-}
-
 static void
 child_fatalx(void)
 {
@@ -378,7 +343,7 @@ test_fatal_exits_1(void **state)
 	int	 status;
 
 	(void)state;
-	status = run_in_child(child_fatalx, out, sizeof out);
+	status = tu_run_in_child(child_fatalx, out, sizeof out);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 1);
 	assert_contains(out, " test-log[");
@@ -388,7 +353,7 @@ test_fatal_exits_1(void **state)
 	assert_non_null(strchr(out, '\n'));
 	assert_int_equal(strchr(out, '\n')[1], '\0');
 
-	status = run_in_child(child_fatal, out, sizeof out);
+	status = tu_run_in_child(child_fatal, out, sizeof out);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 1);
 	assert_contains(out,
@@ -412,7 +377,7 @@ test_stderr_format(void **state)
 	int	 status;
 
 	(void)state;
-	status = run_in_child(child_stderr_levels, out, sizeof out);
+	status = tu_run_in_child(child_stderr_levels, out, sizeof out);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	/* Info and debug carry no level word; warnings and errors do. */

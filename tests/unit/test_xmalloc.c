@@ -18,41 +18,6 @@
 #include "common/xmalloc.h"
 #include "tests/unit/testutil.h"
 
-/* Runs fn in a child with stderr on a pipe; returns the wait status and
- * what the child wrote. */
-static int
-run_in_child(void (*fn)(void), char *out, size_t outlen)
-{
-	int	 fds[2], status;
-	pid_t	 pid;
-	ssize_t	 n;
-	size_t	 got = 0;
-	char	 drain[512];
-
-	assert_int_equal(pipe(fds), 0);
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid != -1);
-	if (pid == 0) {
-		close(fds[0]);
-		dup2(fds[1], STDERR_FILENO);
-		close(fds[1]);
-		log_set_sink(NULL, NULL);
-		fn();
-		_exit(99);
-	}
-	close(fds[1]);
-	while (got < outlen - 1 &&
-	    (n = read(fds[0], out + got, outlen - 1 - got)) > 0)
-		got += (size_t)n;
-	out[got] = '\0';
-	while (read(fds[0], drain, sizeof drain) > 0)
-		;
-	close(fds[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return status;
-}
-
 static void
 assert_exited_1(int status)
 {
@@ -176,7 +141,7 @@ test_xreallocarray_overflow_fatal(void **state)
 	int	 status;
 
 	(void)state;
-	status = run_in_child(child_reallocarray_overflow, out, sizeof out);
+	status = tu_run_in_child(child_reallocarray_overflow, out, sizeof out);
 	assert_exited_1(status);
 	assert_contains(out, "xreallocarray:");
 	assert_contains(out, "overflows");
@@ -213,11 +178,11 @@ test_zero_size_fatal(void **state)
 	char	 out[4096];
 
 	(void)state;
-	assert_exited_1(run_in_child(child_xmalloc_zero, out, sizeof out));
+	assert_exited_1(tu_run_in_child(child_xmalloc_zero, out, sizeof out));
 	assert_contains(out, "xmalloc: zero size");
-	assert_exited_1(run_in_child(child_xcalloc_zero, out, sizeof out));
+	assert_exited_1(tu_run_in_child(child_xcalloc_zero, out, sizeof out));
 	assert_contains(out, "xcalloc: zero size");
-	assert_exited_1(run_in_child(child_xreallocarray_zero, out,
+	assert_exited_1(tu_run_in_child(child_xreallocarray_zero, out,
 	    sizeof out));
 	assert_contains(out, "xreallocarray: zero size");
 }

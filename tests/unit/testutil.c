@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -167,4 +168,39 @@ tu_assert_not_contains(const char *haystack, const char *needle,
 	print_error("%s:%d: did not expect \"%s\" in \"%s\"\n", file, line,
 	    needle, haystack);
 	_fail(file, line);
+}
+
+/* Runs fn in a child with stderr on a pipe; returns the wait status and
+ * what the child wrote. */
+int
+tu_run_in_child(void (*fn)(void), char *out, size_t outlen)
+{
+	int	 fds[2], status;
+	pid_t	 pid;
+	ssize_t	 n;
+	size_t	 got = 0;
+	char	 drain[512];
+
+	assert_int_equal(pipe(fds), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		close(fds[0]);
+		dup2(fds[1], STDERR_FILENO);
+		close(fds[1]);
+		log_set_sink(NULL, NULL);
+		fn();
+		_exit(99);
+	}
+	close(fds[1]);
+	while (got < outlen - 1 &&
+	    (n = read(fds[0], out + got, outlen - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	while (read(fds[0], drain, sizeof drain) > 0)
+		;
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
 }

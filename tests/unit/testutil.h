@@ -20,6 +20,10 @@ char	*tu_path(const char *dir, const char *name);
 /* Runs a shell command quietly; returns its exit status. */
 int	 tu_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Runs fn in a forked child with stderr on a pipe (log sink reset); returns
+ * the wait status and what the child wrote, NUL-terminated, in out. */
+int	 tu_run_in_child(void (*fn)(void), char *out, size_t outlen);
+
 /* Captures log lines into a buffer the test can inspect. */
 void	 tu_log_capture_start(void);
 const char *tu_log_captured(void);
