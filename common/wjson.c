@@ -320,9 +320,10 @@ wjson_get_bool(json_t *obj, const char *path, const char *key,
 	return 0;
 }
 
-int
-wjson_get_object(json_t *obj, const char *path, const char *key,
-    int required, json_t **out, char *err, size_t errlen)
+/* The object or array getters: the same lookup, then one type check. */
+static int
+get_container(json_t *obj, const char *path, const char *key, int required,
+    json_type type, json_t **out, char *err, size_t errlen)
 {
 	char	 name[WJSON_NAME_MAX];
 	json_t	*v;
@@ -332,28 +333,27 @@ wjson_get_object(json_t *obj, const char *path, const char *key,
 	    errlen);
 	if (r != 0)
 		return r;
-	if (!json_is_object(v))
-		return wrong_type(name, "an object", v, err, errlen);
+	if (json_typeof(v) != type)
+		return wrong_type(name, type == JSON_OBJECT ? "an object" :
+		    "an array", v, err, errlen);
 	*out = v;
 	return 0;
+}
+
+int
+wjson_get_object(json_t *obj, const char *path, const char *key,
+    int required, json_t **out, char *err, size_t errlen)
+{
+	return get_container(obj, path, key, required, JSON_OBJECT, out, err,
+	    errlen);
 }
 
 int
 wjson_get_array(json_t *obj, const char *path, const char *key,
     int required, json_t **out, char *err, size_t errlen)
 {
-	char	 name[WJSON_NAME_MAX];
-	json_t	*v;
-	int	 r;
-
-	r = lookup(obj, path, key, required, &v, name, sizeof name, err,
+	return get_container(obj, path, key, required, JSON_ARRAY, out, err,
 	    errlen);
-	if (r != 0)
-		return r;
-	if (!json_is_array(v))
-		return wrong_type(name, "an array", v, err, errlen);
-	*out = v;
-	return 0;
 }
 
 const char *
