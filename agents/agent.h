@@ -25,6 +25,7 @@ struct report_meta {
 	int64_t		 seq;		/* >= 1 */
 	int64_t		 ts_ms;		/* when collected, Unix ms */
 	int64_t		 interval_s;
+	int64_t		 dropped;	/* reports lost since the last one told */
 };
 
 struct report	*report_new(void);
@@ -69,6 +70,9 @@ int		 report_agent_id(const char *path, int ephemeral_ok, char *id,
 /* The sequence number after the one saved in path (1 when path does not
  * exist); nothing is written. */
 int		 report_seq_next(const char *path, int64_t *next, char *err,
+		    size_t errlen);
+/* Saves seq as the last used, synced, before a report with it leaves. */
+int		 report_seq_save(const char *path, int64_t seq, char *err,
 		    size_t errlen);
 
 /* collect.c */
@@ -238,5 +242,100 @@ void		 perfdata_free(struct perfdata *p, size_t n);
 /* The metric unit for a UOM: "%" -> "percent", "c" -> "counter", "" ->
  * NULL, else the UOM. */
 const char	*perfdata_unit(const char *uom);
+
+/* spool.c: reports not yet acknowledged, on disk, oldest first. */
+
+struct buf;
+struct spool;
+/*
+ * Opens (creating, mode 0700) the spool directory and locks it against a
+ * second agent. max_bytes and max_age_ms bound it (0: no bound). Files
+ * half-written by a crash are removed. NULL with err on failure.
+ */
+struct spool	*spool_open(const char *dir, int64_t max_bytes,
+		    int64_t max_age_ms, char *err, size_t errlen);
+void		 spool_free(struct spool *sp);
+size_t		 spool_count(const struct spool *sp);
+int64_t		 spool_bytes(const struct spool *sp);
+/* The newest spooled report's seq, 0 when empty. */
+int64_t		 spool_last_seq(const struct spool *sp);
+/* Reports lost (dropped oldest first, rejected, unwritable) that no report
+ * has told the collector of yet; kept across restarts. */
+int64_t		 spool_pending_dropped(const struct spool *sp);
+/* Reports this process dropped, for its own accounting. */
+int64_t		 spool_dropped_total(const struct spool *sp);
+/*
+ * Adds a report (seq newer than every spooled one) that carries `dropped`
+ * in its "dropped" field, synced to disk before returning 0. Drops the
+ * oldest reports first to stay within max_bytes. -1 with err when it cannot
+ * be written (the caller counts it lost with spool_count_lost).
+ */
+int		 spool_add(struct spool *sp, int64_t seq, int64_t ts_ms,
+		    int64_t dropped, const char *json, size_t len, char *err,
+		    size_t errlen);
+/* A report carrying n drops was spooled: they are told. */
+void		 spool_dropped_reported(struct spool *sp, int64_t n);
+/* A report that could not even be spooled. */
+void		 spool_count_lost(struct spool *sp);
+/* Drops reports older than max_age; returns how many. */
+size_t		 spool_expire(struct spool *sp, int64_t now_ms);
+/*
+ * The oldest reports, at most max_reports and (beyond the first) max_bytes,
+ * as one JSON array in out; *n says how many. An unreadable oldest report
+ * is dropped and -1 returned with err.
+ */
+int		 spool_batch(struct spool *sp, size_t max_reports,
+		    size_t max_bytes, struct buf *out, size_t *n, char *err,
+		    size_t errlen);
+/* The newest seq the collector has acknowledged (0: none yet). */
+int64_t		 spool_last_acknowledged(const struct spool *sp);
+/* New bounds, applied at the next spool_add and spool_expire. */
+void		 spool_set_limits(struct spool *sp, int64_t max_bytes,
+		    int64_t max_age_ms);
+/* The collector acknowledged the n oldest: they are removed. */
+void		 spool_acknowledged(struct spool *sp, size_t n);
+/* The collector refused the oldest for good: it is dropped and counted. */
+void		 spool_reject_oldest(struct spool *sp);
+
+/* send.c: delivering the spool to the collector. */
+
+struct send_options {
+	const char	*url;		/* the collector's base URL */
+	const char	*ca_file;	/* NULL: the system's trust store */
+	const char	*token;		/* the agent token */
+	int64_t		 timeout_ms;
+	size_t		 batch_reports;
+	size_t		 batch_bytes;
+	int64_t		 retry_initial_ms;
+	int64_t		 retry_max_ms;
+};
+
+enum send_state {
+	SEND_EMPTY,	/* everything acknowledged */
+	SEND_WAIT,	/* the collector failed us: wait until next_ms */
+};
+
+/* 0 when url is https://, or http:// to a loopback address; -1 with err. */
+int		 send_url_check(const char *url, char *err, size_t errlen);
+struct sender;
+/* Checks the URL (https, or http to a loopback address) and makes the
+ * client. NULL with err. */
+struct sender	*send_new(const struct send_options *o, char *err,
+		    size_t errlen);
+void		 send_free(struct sender *s);
+/*
+ * Delivers the spool oldest first in batches until it is empty (SEND_EMPTY)
+ * or the collector fails (SEND_WAIT: *next_ms on the monotonic clock says
+ * when to try again, backing off exponentially with jitter). delivered
+ * counts the reports acknowledged. Failures are logged once while they
+ * last, and once on recovery.
+ */
+enum send_state	 send_drain(struct sender *s, struct spool *sp,
+		    int64_t now_ms, int64_t *next_ms, size_t *delivered);
+/* The last failure, "" when the last attempt worked. */
+const char	*send_last_error(const struct sender *s);
+/* True when the last failure was the collector refusing us (token, URL)
+ * rather than being unreachable or busy. */
+int		 send_refused(const struct sender *s);
 
 #endif

@@ -8,8 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/backoff.h"
 #include "common/cfg.h"
 #include "common/cli.h"
+#include "common/daemon.h"
+#include "common/http.h"
 #include "common/log.h"
 #include "common/str.h"
 #include "common/wtime.h"
@@ -28,9 +31,24 @@ struct agent_section {
 	char	*datacentre;
 	int	 kind;
 	int64_t	 interval;	/* ms */
+	int64_t	 cadence;	/* ms; tests collect faster than interval */
 	char	*state_dir;
 	char	*id_file;
 	char	*root;
+};
+
+struct agent_collector {
+	char	*url;
+	char	*ca_file;
+	char	*token;		/* the contents of token_file */
+	int64_t	 timeout;	/* ms */
+	int64_t	 retry_max;	/* ms */
+};
+
+struct agent_spool {
+	int64_t	 max_size;	/* bytes */
+	int64_t	 max_age;	/* ms */
+	int64_t	 batch;		/* reports per request */
 };
 
 struct agent_check {
@@ -43,6 +61,8 @@ struct agent_config {
 	struct cli_log_config	 log;
 	struct cli_daemon_config daemon;
 	struct agent_section	 agent;
+	struct agent_collector	 collector;
+	struct agent_spool	 spool;
 	struct cfg_items	 checks;
 };
 
@@ -63,10 +83,59 @@ static const struct cfg_option agent_options[] = {
 	  offsetof(struct agent_section, id_file),
 	  "The file holding this agent's id (made with a random id when "
 	  "missing)." },
+	/* Tests run many intervals in seconds; reports still say interval. */
+	{ "cadence", CFG_DURATION, NULL, 100, 86400000, NULL, CFG_HIDDEN,
+	  offsetof(struct agent_section, cadence),
+	  "Collect this often instead of every interval." },
 	/* Tests point the collectors at a captured tree. */
 	{ "root", CFG_PATH, "/", 0, 0, NULL, CFG_HIDDEN,
 	  offsetof(struct agent_section, root),
 	  "Read /proc, /sys and /etc below this directory." },
+	CFG_OPTIONS_END
+};
+
+static const struct cfg_option collector_options[] = {
+	{ "url", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct agent_collector, url),
+	  "The collector's base URL, e.g. \"https://ward.btuh.test:8443\". "
+	  "Required to send (not for --print). https:// is required except "
+	  "to a loopback address." },
+	{ "ca_file", CFG_PATH, NULL, 0, 0, NULL, 0,
+	  offsetof(struct agent_collector, ca_file),
+	  "The CA certificate(s) (PEM) the collector's certificate must "
+	  "chain to; unset: the system's trust store. The certificate is "
+	  "always verified, name included." },
+	{ "token_file", CFG_SECRET, NULL, 0, 0, NULL, 0,
+	  offsetof(struct agent_collector, token),
+	  "A file holding this agent's token (role agent, from "
+	  "\"ward-collector token add\"). It must be readable by the "
+	  "[daemon] user and by nobody else (mode 0600)." },
+	{ "timeout", CFG_DURATION, "30s", 1000, 300000, NULL, 0,
+	  offsetof(struct agent_collector, timeout),
+	  "Give up on one request after this long (connecting takes at most "
+	  "10s of it); the reports stay in the spool." },
+	{ "retry_max", CFG_DURATION, "5m", 1000, 3600000, NULL, 0,
+	  offsetof(struct agent_collector, retry_max),
+	  "While the collector is down, retries back off exponentially from "
+	  "5s (or retry_max if less) up to this, each wait picked at random "
+	  "in its upper half so hundreds of agents do not return at once." },
+	CFG_OPTIONS_END
+};
+
+static const struct cfg_option spool_options[] = {
+	{ "max_size", CFG_SIZE, "64M", 64 * 1024, 64LL << 30, NULL, 0,
+	  offsetof(struct agent_spool, max_size),
+	  "Most disk the spool (state_dir/spool) may use. When full, the "
+	  "oldest reports are dropped first and the next report tells the "
+	  "collector how many." },
+	{ "max_age", CFG_DURATION, "3d", 60000, 30LL * 86400000, NULL, 0,
+	  offsetof(struct agent_spool, max_age),
+	  "Drop spooled reports older than this. Keep it below the "
+	  "collector's raw retention (8 days by default), which is how long "
+	  "the collector remembers what it has been sent." },
+	{ "batch", CFG_INT, "50", 1, 500, NULL, 0,
+	  offsetof(struct agent_spool, batch),
+	  "Most reports sent in one request when replaying the spool." },
 	CFG_OPTIONS_END
 };
 
@@ -91,6 +160,12 @@ static const struct cfg_section agent_sections[] = {
 	{ "agent", agent_options, 0, offsetof(struct agent_config, agent), 0,
 	  "What the agent says about its host, how often, and where it keeps "
 	  "state." },
+	{ "collector", collector_options, 0,
+	  offsetof(struct agent_config, collector), 0,
+	  "Where reports go, and how the collector is trusted." },
+	{ "spool", spool_options, 0, offsetof(struct agent_config, spool), 0,
+	  "Reports not yet acknowledged wait on disk, in order, within "
+	  "these bounds." },
 	{ "check", check_options, CFG_SECTION_MULTI,
 	  offsetof(struct agent_config, checks), sizeof(struct agent_check),
 	  "A Nagios-compatible plugin to run at every collection; "
@@ -135,6 +210,9 @@ agent_validate(void *p, char *err, size_t errlen)
 		}
 		str_list_free(argv, argc);
 	}
+	if (cfg->collector.url != NULL && send_url_check(cfg->collector.url,
+	    err, errlen) == -1)
+		return -1;
 	return 0;
 }
 
@@ -146,6 +224,9 @@ static const struct cfg_schema agent_schema = {
 static const struct cli_option agent_extra[] = {
 	{ "print", 0, 0, NULL,
 	  "collect once, run the checks and print the report as JSON" },
+	{ "once", 0, 0, NULL,
+	  "collect once and deliver the report (and any spooled before it); "
+	  "exit 0 only when the collector acknowledged it" },
 	CLI_OPTIONS_END
 };
 
@@ -233,11 +314,309 @@ agent_print(const struct agent_config *cfg)
 	return rc;
 }
 
+/* What one process keeps across collections. */
+struct agent_state {
+	char			 id[80];
+	char			*seq_path;
+	int64_t			 last_seq;
+	struct collect_ctx	*ctx;
+	struct spool		*spool;
+	struct sender		*sender;
+};
+
+static void
+agent_state_close(struct agent_state *st)
+{
+	collect_free(st->ctx);
+	send_free(st->sender);
+	spool_free(st->spool);
+	free(st->seq_path);
+	memset(st, 0, sizeof *st);
+}
+
+static struct sender *
+agent_sender(const struct agent_config *cfg, char *err, size_t errlen)
+{
+	struct send_options	 o;
+
+	memset(&o, 0, sizeof o);
+	o.url = cfg->collector.url;
+	o.ca_file = cfg->collector.ca_file;
+	o.token = cfg->collector.token;
+	o.timeout_ms = cfg->collector.timeout;
+	o.batch_reports = (size_t)cfg->spool.batch;
+	o.retry_initial_ms = cfg->collector.retry_max < 5000 ?
+	    cfg->collector.retry_max : 5000;
+	o.retry_max_ms = cfg->collector.retry_max;
+	return send_new(&o, err, errlen);
+}
+
+/* The id, the sequence number, the spool and the sender; a CPU and network
+ * sample to take rates from. */
+static int
+agent_state_open(const struct agent_config *cfg, struct agent_state *st,
+    char *err, size_t errlen)
+{
+	struct report	*r;
+	char		*dir, why[512];
+	int		 saved;
+
+	memset(st, 0, sizeof *st);
+	if (report_agent_id(cfg->agent.id_file, 0, st->id, sizeof st->id,
+	    &saved, why, sizeof why) == -1) {
+		snprintf(err, errlen, "agent id: %s", why);
+		return -1;
+	}
+	xasprintf(&st->seq_path, "%s/seq", cfg->agent.state_dir);
+	if (report_seq_next(st->seq_path, &st->last_seq, why,
+	    sizeof why) == -1) {
+		snprintf(err, errlen, "sequence number: %s", why);
+		goto fail;
+	}
+	st->last_seq--;
+	xasprintf(&dir, "%s/spool", cfg->agent.state_dir);
+	st->spool = spool_open(dir, cfg->spool.max_size, cfg->spool.max_age,
+	    err, errlen);
+	free(dir);
+	if (st->spool == NULL)
+		goto fail;
+	/* A seq file lost or restored from a backup must not reuse numbers
+	 * the collector already holds reports under. */
+	if (spool_last_seq(st->spool) > st->last_seq)
+		st->last_seq = spool_last_seq(st->spool);
+	if ((st->sender = agent_sender(cfg, err, errlen)) == NULL)
+		goto fail;
+	st->ctx = collect_new(cfg->agent.root);
+	r = report_new();
+	collect_run(st->ctx, r, wtime_mono_ms());
+	report_free(r);
+	return 0;
+
+fail:
+	agent_state_close(st);
+	return -1;
+}
+
+/*
+ * Collects one report and puts it in the spool, which is how every report
+ * leaves: the sender only ever drains the spool, oldest first. The sequence
+ * number is saved before the report exists anywhere, so a crash never
+ * reuses one. Returns the report's seq, or -1 when it was lost.
+ */
+static int64_t
+agent_report(const struct agent_config *cfg, struct agent_state *st)
+{
+	struct report		*r;
+	struct report_meta	 meta;
+	json_t			*doc;
+	char			*text, err[1024];
+	int64_t			 seq = st->last_seq + 1;
+	int			 rc;
+
+	if (report_seq_save(st->seq_path, seq, err, sizeof err) == -1) {
+		log_error("sequence number: %s; no report this interval", err);
+		spool_count_lost(st->spool);
+		return -1;
+	}
+	st->last_seq = seq;
+	memset(&meta, 0, sizeof meta);
+	meta.agent_id = st->id;
+	meta.seq = seq;
+	meta.ts_ms = wtime_now_ms();
+	meta.interval_s = cfg->agent.interval / 1000;
+	meta.dropped = spool_pending_dropped(st->spool);
+	r = report_new();
+	agent_collect(cfg, st->ctx, r);
+	doc = report_to_json(r, &meta);
+	report_free(r);
+	text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	json_decref(doc);
+	rc = spool_add(st->spool, seq, meta.ts_ms, meta.dropped, text,
+	    strlen(text), err, sizeof err);
+	free(text);
+	if (rc == -1) {
+		log_error("report %lld lost: %s", (long long)seq, err);
+		spool_count_lost(st->spool);
+		return -1;
+	}
+	spool_dropped_reported(st->spool, meta.dropped);
+	log_debug("report %lld spooled (%zu waiting)", (long long)seq,
+	    spool_count(st->spool));
+	return seq;
+}
+
+static int
+agent_once(const struct agent_config *cfg)
+{
+	struct agent_state	 st;
+	enum send_state		 state;
+	char			 err[1024];
+	int64_t			 seq, next_ms;
+	size_t			 delivered;
+	int			 rc = WARD_EXIT_FAILURE;
+
+	if (agent_state_open(cfg, &st, err, sizeof err) == -1) {
+		log_error("%s", err);
+		return WARD_EXIT_FAILURE;
+	}
+	wtime_sleep_ms(PRINT_SAMPLE_MS);
+	if ((seq = agent_report(cfg, &st)) == -1)
+		goto done;
+	state = send_drain(st.sender, st.spool, wtime_mono_ms(), &next_ms,
+	    &delivered);
+	if (spool_last_acknowledged(st.spool) >= seq) {
+		log_info("report %lld delivered (%zu in all)", (long long)seq,
+		    delivered);
+		rc = WARD_EXIT_OK;
+	} else if (state == SEND_WAIT)
+		log_error("report %lld not delivered: %s; it stays in the "
+		    "spool (%zu report%s) for the next run", (long long)seq,
+		    send_last_error(st.sender), spool_count(st.spool),
+		    spool_count(st.spool) == 1 ? "" : "s");
+	else
+		log_error("report %lld was refused by the collector",
+		    (long long)seq);
+
+done:
+	agent_state_close(&st);
+	return rc;
+}
+
+/* SIGHUP: the new configuration replaces the old only when it loads and
+ * its sender can be made; state_dir, id_file and root need a restart. */
+static void
+agent_reload(const char *path, struct agent_config *cfg,
+    struct agent_state *st)
+{
+	struct agent_config	 next;
+	struct sender		*sender;
+	char			 err[1024];
+
+	memset(&next, 0, sizeof next);
+	if (cfg_load(&agent_schema, path, &next, err, sizeof err) == -1) {
+		log_error("reload: %s; keeping the running configuration",
+		    err);
+		return;
+	}
+	if ((sender = agent_sender(&next, err, sizeof err)) == NULL) {
+		log_error("reload: %s; keeping the running configuration",
+		    err);
+		cfg_free(&agent_schema, &next);
+		return;
+	}
+	if (strcmp(next.agent.state_dir, cfg->agent.state_dir) != 0 ||
+	    strcmp(next.agent.id_file, cfg->agent.id_file) != 0 ||
+	    strcmp(next.agent.root, cfg->agent.root) != 0)
+		log_warnx("reload: state_dir and id_file take effect at the "
+		    "next start");
+	send_free(st->sender);
+	st->sender = sender;
+	spool_set_limits(st->spool, next.spool.max_size, next.spool.max_age);
+	/* Keep the paths the open state was made from. */
+	free(next.agent.state_dir);
+	next.agent.state_dir = cfg->agent.state_dir;
+	cfg->agent.state_dir = NULL;
+	free(next.agent.id_file);
+	next.agent.id_file = cfg->agent.id_file;
+	cfg->agent.id_file = NULL;
+	free(next.agent.root);
+	next.agent.root = cfg->agent.root;
+	cfg->agent.root = NULL;
+	log_set_level((enum log_level)next.log.level);
+	cfg_free(&agent_schema, cfg);
+	*cfg = next;
+	log_info("configuration reloaded");
+}
+
+/* How long one pass of the sender may take before collection is due. */
+#define AGENT_SEND_BUDGET_MS	5000
+
+static int
+agent_run(const struct cli *cli, struct agent_config *cfg, const char *path)
+{
+	struct agent_state	 st;
+	struct backoff		 splay;
+	enum send_state		 state;
+	char			 err[1024];
+	int64_t			 now, cadence, next_collect, next_send = 0;
+	int64_t			 wait;
+	size_t			 delivered;
+	int			 rc = WARD_EXIT_FAILURE, opened = 0;
+
+	if (daemon_signals_init(err, sizeof err) == -1)
+		goto fail;
+	if (!cli->foreground && daemon_detach(err, sizeof err) == -1)
+		goto fail;
+	if (cfg->daemon.pidfile != NULL && daemon_pidfile_create(
+	    cfg->daemon.pidfile, err, sizeof err) == -1)
+		goto fail;
+	if (daemon_drop_privileges(cfg->daemon.user, err, sizeof err) == -1)
+		goto fail;
+	if (agent_state_open(cfg, &st, err, sizeof err) == -1)
+		goto fail;
+	opened = 1;
+	log_info("reporting to %s every %llds as agent %s (%zu report%s "
+	    "spooled)", cfg->collector.url, (long long)(cfg->agent.interval /
+	    1000), st.id, spool_count(st.spool),
+	    spool_count(st.spool) == 1 ? "" : "s");
+
+	/* The first report waits a random second or more so that agents
+	 * started together (a rack powering up) do not report together. */
+	cadence = cfg->agent.cadence > 0 ? cfg->agent.cadence :
+	    cfg->agent.interval;
+	backoff_init(&splay, 1000, 1000);
+	next_collect = wtime_mono_ms() + (cfg->agent.cadence > 0 ? cadence :
+	    backoff_jitter_ms(&splay, 1000, cadence / 10 > 1000 ?
+	    cadence / 10 : 1000));
+
+	while (!daemon_stop_requested()) {
+		if (daemon_reload_requested()) {
+			agent_reload(path, cfg, &st);
+			cadence = cfg->agent.cadence > 0 ? cfg->agent.cadence :
+			    cfg->agent.interval;
+		}
+		now = wtime_mono_ms();
+		if (now >= next_collect) {
+			spool_expire(st.spool, wtime_now_ms());
+			agent_report(cfg, &st);
+			next_collect += cadence;
+			/* Fell behind (a suspend, slow plugins): skip, do not
+			 * burst. */
+			if (next_collect <= now)
+				next_collect = now + cadence;
+			now = wtime_mono_ms();
+		}
+		if (spool_count(st.spool) > 0 && now >= next_send) {
+			state = send_drain(st.sender, st.spool, now, &next_send,
+			    &delivered);
+			(void)state;
+			now = wtime_mono_ms();
+		}
+		wait = next_collect - now;
+		if (spool_count(st.spool) > 0 && next_send - now < wait)
+			wait = next_send - now;
+		if (wait > 0)
+			daemon_sleep_ms(wait);
+	}
+	log_info("stopping; %zu report%s wait in the spool",
+	    spool_count(st.spool), spool_count(st.spool) == 1 ? "" : "s");
+	rc = WARD_EXIT_OK;
+
+fail:
+	if (rc != WARD_EXIT_OK)
+		log_error("%s", err);
+	if (opened)
+		agent_state_close(&st);
+	daemon_pidfile_remove();
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct agent_config	 cfg;
 	struct cli		 cli;
+	char			*path, err[512];
 	int			 rc;
 
 	memset(&cfg, 0, sizeof cfg);
@@ -245,11 +624,19 @@ main(int argc, char **argv)
 		return rc;
 	if (cli_extra(&agent_program, &cli, "print") != NULL)
 		rc = agent_print(&cfg);
-	else {
-		rc = cli_not_built(&agent_program,
-		    "Sending reports to the collector");
-		log_info("ward-agent --print collects once and prints the "
-		    "report");
+	else if (http_global_init(err, sizeof err) == -1) {
+		log_error("%s", err);
+		rc = WARD_EXIT_FAILURE;
+	} else if (cli_extra(&agent_program, &cli, "once") != NULL) {
+		rc = agent_once(&cfg);
+		http_global_cleanup();
+	} else {
+		/* Detaching changes directory: SIGHUP rereads this. */
+		if ((path = realpath(cli.config_path, NULL)) == NULL)
+			path = xstrdup(cli.config_path);
+		rc = agent_run(&cli, &cfg, path);
+		free(path);
+		http_global_cleanup();
 	}
 	cfg_free(&agent_schema, &cfg);
 	return rc;

@@ -261,6 +261,9 @@ report_to_json(const struct report *r, const struct report_meta *meta)
 	json_object_set_new(doc, "seq", json_integer(meta->seq));
 	json_object_set_new(doc, "ts", json_string(ts));
 	json_object_set_new(doc, "interval_s", json_integer(meta->interval_s));
+	if (meta->dropped > 0)
+		json_object_set_new(doc, "dropped",
+		    json_integer(meta->dropped));
 	host = json_deep_copy(r->host);
 	if (json_object_size(r->os) > 0)
 		json_object_set_new(host, "os", json_deep_copy(r->os));
@@ -313,8 +316,9 @@ agent_id_generate(char *id, size_t idlen, char *err, size_t errlen)
 	return 0;
 }
 
+/* Writes one line to path through a synced temporary file and rename. */
 static int
-agent_id_save(const char *path, const char *id, char *err, size_t errlen)
+report_save_line(const char *path, const char *id, char *err, size_t errlen)
 {
 	char	*tmp;
 	int	 fd;
@@ -382,7 +386,7 @@ report_agent_id(const char *path, int ephemeral_ok, char *id, size_t idlen,
 	}
 	if (agent_id_generate(id, idlen, err, errlen) == -1)
 		return -1;
-	if (agent_id_save(path, id, why, sizeof why) == -1) {
+	if (report_save_line(path, id, why, sizeof why) == -1) {
 		if (!ephemeral_ok) {
 			snprintf(err, errlen, "%s", why);
 			return -1;
@@ -420,4 +424,13 @@ report_seq_next(const char *path, int64_t *next, char *err, size_t errlen)
 	}
 	*next = last + 1;
 	return 0;
+}
+
+int
+report_seq_save(const char *path, int64_t seq, char *err, size_t errlen)
+{
+	char	 line[32];
+
+	snprintf(line, sizeof line, "%" PRId64, seq);
+	return report_save_line(path, line, err, errlen);
 }
