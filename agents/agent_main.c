@@ -535,6 +535,7 @@ static int
 agent_run(const struct cli *cli, struct agent_config *cfg, const char *path)
 {
 	struct agent_state	 st;
+	struct sender		*sender;
 	struct backoff		 splay;
 	enum send_state		 state;
 	char			 err[1024];
@@ -543,6 +544,11 @@ agent_run(const struct cli *cli, struct agent_config *cfg, const char *path)
 	size_t			 delivered;
 	int			 rc = WARD_EXIT_FAILURE, opened = 0;
 
+	/* Say what is wrong with the sending side before detaching, while
+	 * there is a terminal to say it to. */
+	if ((sender = agent_sender(cfg, err, sizeof err)) == NULL)
+		goto fail;
+	send_free(sender);
 	if (daemon_signals_init(err, sizeof err) == -1)
 		goto fail;
 	if (!cli->foreground && daemon_detach(err, sizeof err) == -1)

@@ -50,6 +50,7 @@ struct spool {
 	int64_t			 pending_dropped;	/* not yet in a report */
 	int64_t			 dropped_total;		/* this process */
 	int64_t			 last_acknowledged;
+	struct log_complain	 full;
 };
 
 static char *
@@ -393,8 +394,9 @@ spool_add(struct spool *sp, int64_t seq, int64_t ts_ms, int64_t dropped,
 	    sp->bytes - freed + (int64_t)len > sp->max_bytes)
 		freed += sp->entries[n++].size;
 	if (n > 0) {
-		log_warnx("spool %s: full (max_size); dropping the %zu oldest "
-		    "report%s", sp->dir, n, n == 1 ? "" : "s");
+		log_complain(&sp->full, LOG_LEVEL_WARNING, "spool %s: full "
+		    "(max_size); dropping the oldest reports (%lld so far)",
+		    sp->dir, (long long)(sp->dropped_total + (int64_t)n));
 		spool_remove(sp, n, 1);
 	}
 	e.seq = seq;
@@ -509,6 +511,9 @@ spool_acknowledged(struct spool *sp, size_t n)
 	if (n > 0)
 		sp->last_acknowledged = sp->entries[n - 1].seq;
 	spool_remove(sp, n, 0);
+	if (sp->count == 0)
+		log_release(&sp->full, LOG_LEVEL_INFO, "spool %s: drained",
+		    sp->dir);
 }
 
 int64_t

@@ -1,7 +1,7 @@
 #!/bin/sh
 # agent_print.sh: ward-agent --print on this machine writes one valid report
 # (schema 1) naming this host, its root filesystem and its CPU count; and
-# without --print the agent says plainly that sending is not built yet.
+# without --print the agent refuses to start without a collector to send to.
 . "$top_srcdir/tests/integration/lib.sh"
 require_cmd sqlite3
 
@@ -64,10 +64,11 @@ printf '%s\n' "$OUT" > "$T/r.json"
 [ "$(cat "$T/seq")" = 41 ] || fail "--print wrote the sequence number"
 ok "--print: the id is kept, the sequence number is read, not written"
 
-# Sending is not built yet, and the agent says so.
-run 69 "$WARD_AGENT" -c "$T/agent.conf"
-assert_contains "$OUT" "Sending reports to the collector is not built yet"
-ok "without --print: sending is not built yet (69)"
+# Without --print the agent sends, and says what it lacks for that before
+# it would detach.
+run 1 "$WARD_AGENT" -c "$T/agent.conf"
+assert_contains "$OUT" "[collector] url is not set"
+ok "without --print and without a collector: a clear error (1)"
 
 # A check name the collector would reject is a config error.
 printf '[check "bad name"]\ncommand = /bin/true\n' > "$T/badcheck.conf"
