@@ -26,6 +26,8 @@ struct store_config {
 	char	*database;		/* ward.db */
 	int64_t	 raw_retention_ms;
 	int64_t	 rollup_retention_ms;
+	int64_t	 housekeeping_interval_ms;
+	int64_t	 housekeeping_batch;	/* rows per transaction */
 };
 
 struct collector_config {
@@ -50,6 +52,24 @@ struct store	*store_open(const char *path, int readonly, char *err,
 		    size_t errlen);
 void		 store_close(struct store *st);
 struct db	*store_db(struct store *st);
+
+/* housekeep.c: retention, in bounded transactions. */
+struct housekeep_result {
+	int64_t	 samples;	/* raw samples deleted */
+	int64_t	 rollups;	/* hourly roll-ups deleted */
+	int64_t	 reports;	/* report records deleted */
+	int64_t	 series;	/* series with nothing left deleted */
+	int64_t	 transactions;
+};
+/*
+ * Deletes what the retention settings in sc say is too old at now_ms, at
+ * most batch_rows rows per transaction. stop (may be NULL) is asked
+ * between transactions; a stopped run returns 0 with what it did. -1 with
+ * err when the database fails (what was committed stays done).
+ */
+int		 housekeep_run(struct store *st, const struct store_config *sc,
+		    int64_t now_ms, int64_t batch_rows, int (*stop)(void),
+		    struct housekeep_result *res, char *err, size_t errlen);
 
 /* token.c: API tokens. Only a SHA-256 hash of each token is stored. */
 enum token_role {

@@ -12,6 +12,7 @@
 #include "common/cli.h"
 #include "common/daemon.h"
 #include "common/log.h"
+#include "common/wtime.h"
 #include "common/xmalloc.h"
 #include "collector/collector.h"
 
@@ -53,6 +54,25 @@ static const struct cfg_option collector_store_options[] = {
 	  "The SQLite database (WAL mode; created mode 0600). It is opened "
 	  "as the [daemon] user, so its directory must be writable by that "
 	  "user." },
+	{ "raw_retention", CFG_DURATION, "8d", 3600000, 400LL * 86400000, NULL,
+	  0, offsetof(struct store_config, raw_retention_ms),
+	  "Keep every raw sample, and the record of every report (which is "
+	  "what makes an agent's replay idempotent), this long. Agents' "
+	  "spool max_age must stay below it." },
+	{ "rollup_retention", CFG_DURATION, "400d", 86400000,
+	  10LL * 366 * 86400000, NULL, 0,
+	  offsetof(struct store_config, rollup_retention_ms),
+	  "Keep hourly min/avg/max roll-ups this long; a series nothing has "
+	  "reported to for this long is deleted." },
+	{ "housekeeping_interval", CFG_DURATION, "10m", 1000, 86400000, NULL,
+	  0, offsetof(struct store_config, housekeeping_interval_ms),
+	  "How often to delete what is past its retention (the first run is "
+	  "a minute after start, or sooner if this is shorter)." },
+	{ "housekeeping_batch", CFG_INT, "2000", 10, 1000000, NULL, 0,
+	  offsetof(struct store_config, housekeeping_batch),
+	  "Most rows deleted per transaction. Each transaction holds the "
+	  "write lock, so a report arriving meanwhile waits for at most one "
+	  "batch." },
 	CFG_OPTIONS_END
 };
 
@@ -75,6 +95,11 @@ collector_validate(void *cfg, char *err, size_t errlen)
 {
 	struct collector_config	*cc = cfg;
 
+	if (cc->store.rollup_retention_ms < cc->store.raw_retention_ms) {
+		snprintf(err, errlen, "[store] rollup_retention must be at "
+		    "least raw_retention");
+		return -1;
+	}
 	return httpd_config_check(&cc->http, err, errlen);
 }
 
@@ -223,6 +248,28 @@ done:
 	return rc;
 }
 
+static void
+collector_housekeep(const struct collector_config *cfg, struct store *hk)
+{
+	struct housekeep_result	 res;
+	char			 err[1024];
+	int64_t			 start = wtime_mono_ms();
+
+	if (housekeep_run(hk, &cfg->store, wtime_now_ms(),
+	    cfg->store.housekeeping_batch, daemon_stop_requested, &res, err,
+	    sizeof err) == -1) {
+		log_warnx("%s; trying again at the next interval", err);
+		return;
+	}
+	if (res.samples + res.rollups + res.reports + res.series > 0)
+		log_info("housekeeping: deleted %lld samples, %lld roll-ups, "
+		    "%lld report records, %lld series in %lld transactions, "
+		    "%lld ms", (long long)res.samples, (long long)res.rollups,
+		    (long long)res.reports, (long long)res.series,
+		    (long long)res.transactions,
+		    (long long)(wtime_mono_ms() - start));
+}
+
 /*
  * The order matters: bind (may need root for a low port) and report a
  * failure to the terminal before detaching; pidfile after detaching (it
@@ -234,7 +281,9 @@ collector_serve(const struct cli *cli, const struct collector_config *cfg)
 {
 	struct collector	 c;
 	struct httpd		*h = NULL;
+	struct store		*hk = NULL;
 	char			 err[1024];
+	int64_t			 next_hk, wait;
 	int			 rc = WARD_EXIT_FAILURE;
 
 	memset(&c, 0, sizeof c);
@@ -257,13 +306,26 @@ collector_serve(const struct cli *cli, const struct collector_config *cfg)
 		goto fail;
 	if ((h = httpd_start(&c, err, sizeof err)) == NULL)
 		goto fail;
+	/* Housekeeping writes through its own connection on this thread;
+	 * the server thread keeps the other. */
+	if ((hk = store_open(cfg->store.database, 0, err, sizeof err)) ==
+	    NULL)
+		goto fail;
 	log_info("serving; database %s", cfg->store.database);
 
+	next_hk = wtime_mono_ms() + (cfg->store.housekeeping_interval_ms <
+	    60000 ? cfg->store.housekeeping_interval_ms : 60000);
 	while (!daemon_stop_requested()) {
-		daemon_sleep_ms(60 * 1000);
+		wait = next_hk - wtime_mono_ms();
+		if (wait > 0)
+			daemon_sleep_ms(wait);
 		if (daemon_reload_requested())
 			log_info("reload: nothing to reload yet; restart to "
 			    "apply configuration changes");
+		if (daemon_stop_requested() || wtime_mono_ms() < next_hk)
+			continue;
+		collector_housekeep(cfg, hk);
+		next_hk = wtime_mono_ms() + cfg->store.housekeeping_interval_ms;
 	}
 	log_info("stopping");
 	rc = WARD_EXIT_OK;
@@ -272,6 +334,7 @@ fail:
 	if (rc != WARD_EXIT_OK)
 		log_error("%s", err);
 	httpd_stop(h);
+	store_close(hk);
 	store_close(c.store);
 	if (c.listen_fd > 0)
 		close(c.listen_fd);

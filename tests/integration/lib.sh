@@ -104,7 +104,8 @@ make_test_ca() {
 	chmod 600 "$T/server.key"
 }
 
-# collector_conf FILE PORT [EXTRA-HTTP-LINES]: a collector config in $T.
+# collector_conf FILE PORT [EXTRA-HTTP-LINES [EXTRA-STORE-LINES]]: a
+# collector config in $T.
 collector_conf() {
 	cat > "$1" <<CONF
 [log]
@@ -118,6 +119,7 @@ tls_key = $T/server.key
 ${3:-}
 [store]
 database = $T/ward.db
+${4:-}
 CONF
 }
 
@@ -134,14 +136,15 @@ collector_wait() {
 	fail "collector did not answer /healthz: $(cat "$T/collector.log")"
 }
 
-# start_collector [EXTRA-HTTP-LINES]: starts ward-collector -f on a free
+# start_collector [EXTRA-HTTP-LINES [EXTRA-STORE-LINES]]: starts
+# ward-collector -f on a free
 # port with $T/collector.conf; sets COLLECTOR_PID, PORT and URL. Needs
 # make_test_ca first. It is stopped at exit.
 start_collector() {
 	COLLECTOR_PID=
 	for attempt in 1 2 3 4 5 6 7 8; do
 		PORT=$(( ($(od -An -N2 -tu2 /dev/urandom) % 30000) + 20000 ))
-		collector_conf "$T/collector.conf" "$PORT" "${1:-}"
+		collector_conf "$T/collector.conf" "$PORT" "${1:-}" "${2:-}"
 		"$WARD_COLLECTOR" -f -c "$T/collector.conf" \
 		    2>> "$T/collector.log" &
 		COLLECTOR_PID=$!
