@@ -327,6 +327,7 @@ httpd_send(struct MHD_Connection *conn, struct httpd_conn *hc,
 
 done:
 	hc->responded = 1;
+	stats_request(hc->route, r->status);
 	if (log_get_level() >= LOG_LEVEL_DEBUG)
 		log_debug("%s %s %d %zu bytes %lld ms token=%s",
 		    str_vis(vmethod, sizeof vmethod, method),

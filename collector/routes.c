@@ -9,5 +9,11 @@
 const struct route_entry *const route_table[] = {
 	&route_healthz,
 	&route_reports_post,
+	&route_datacentres,
+	&route_hosts,
+	&route_host,
+	&route_host_metric,
+	&route_search,
+	&route_metrics,
 	NULL
 };

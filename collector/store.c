@@ -105,6 +105,13 @@ static const struct db_migration store_migrations[] = {
 	  "  in_discards INTEGER, out_discards INTEGER,"
 	  "  ts_ms INTEGER NOT NULL,"
 	  "  PRIMARY KEY (host_id, name)) WITHOUT ROWID;" },
+	{ 2, "indexes for the query API",
+	  /* Host lists sort by name in any case, with id to break ties, and
+	   * page from a (name, id) cursor. */
+	  "CREATE INDEX hosts_name_nocase ON hosts(name COLLATE NOCASE, id);"
+	  /* A host is also found by its FQDN, in any case. */
+	  "CREATE INDEX hosts_fqdn_nocase ON hosts(fqdn COLLATE NOCASE);"
+	  "CREATE INDEX host_renames_host ON host_renames(host_id, at_ms);" },
 };
 
 struct store *
