@@ -36,6 +36,11 @@ void		 report_host_set(struct report *r, const char *key,
 		    const char *value);
 void		 report_host_set_int(struct report *r, const char *key,
 		    int64_t value);
+/* Adds an address to host.addresses: 1 added, 0 already there, -1 when
+ * the list is full (64, as docs/report.md allows) or addr too long. */
+#define REPORT_ADDRESSES_MAX	64
+#define REPORT_ADDRESS_LEN_MAX	64
+int		 report_host_address(struct report *r, const char *addr);
 void		 report_os_set(struct report *r, const char *key,
 		    const char *value);
 /* Adds a metric with label key/value pairs ending in NULL; unit may be
@@ -164,6 +169,13 @@ size_t		 net_parse_dev(const char *text, struct net_dev **out);
  */
 int		 counter_delta(uint64_t prev, uint64_t cur, int bits,
 		    uint64_t *out);
+
+/* collect_addr.c */
+extern const struct collect_entry collect_addr_entry;
+/* Add the host's own addresses found in fib_trie / if_inet6 text to r;
+ * return how many were new. */
+size_t		 addr_parse_fib_trie(const char *text, struct report *r);
+size_t		 addr_parse_if_inet6(const char *text, struct report *r);
 
 /* collect_procs.c */
 extern const struct collect_entry collect_procs_entry;

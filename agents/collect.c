@@ -21,6 +21,7 @@ const struct collect_entry *const collect_table[] = {
 	&collect_memory_entry,
 	&collect_fs_entry,
 	&collect_net_entry,
+	&collect_addr_entry,
 	&collect_procs_entry,
 	&collect_systemd_entry,
 	NULL

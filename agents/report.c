@@ -123,6 +123,26 @@ report_host_set(struct report *r, const char *key, const char *value)
 	    REPORT_FIELD_MAX));
 }
 
+int
+report_host_address(struct report *r, const char *addr)
+{
+	json_t	*list, *v;
+	size_t	 i;
+
+	if ((list = json_object_get(r->host, "addresses")) == NULL) {
+		list = json_array();
+		json_object_set_new(r->host, "addresses", list);
+	}
+	json_array_foreach(list, i, v)
+		if (strcmp(json_string_value(v), addr) == 0)
+			return 0;
+	if (json_array_size(list) >= REPORT_ADDRESSES_MAX ||
+	    strlen(addr) > REPORT_ADDRESS_LEN_MAX)
+		return -1;
+	json_array_append_new(list, json_string(addr));
+	return 1;
+}
+
 void
 report_host_set_int(struct report *r, const char *key, int64_t value)
 {

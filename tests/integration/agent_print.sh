@@ -51,6 +51,11 @@ metric() {
 [ "$(q "(select count(*) from json_each(j, '\$.interfaces') i
     where json_extract(i.value, '\$.name') = 'lo')")" = 1 ] ||
     fail "no interface lo"
+for a in $(hostname -I 2>/dev/null); do
+	[ "$(q "(select count(*) from json_each(j, '\$.host.addresses') a
+	    where a.value = '$a')")" = 1 ] ||
+	    fail "address $a (hostname -I) not in host.addresses"
+done
 ok "--print: a valid report for $(hostname)"
 
 # The id is kept; --print does not advance the sequence.

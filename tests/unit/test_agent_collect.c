@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "common/log.h"
+#include "common/buf.h"
 #include "common/str.h"
 #include "common/xmalloc.h"
 #include "agents/agent.h"
@@ -267,7 +268,7 @@ test_collect_fixture(void **state)
 {
 	struct collect_ctx	*ctx;
 	struct report		*r;
-	char			*dir;
+	char			*dir, *addrs;
 	json_t			*eth0, *lo;
 
 	(void)state;
@@ -291,6 +292,12 @@ test_collect_fixture(void **state)
 	assert_string_equal(os_str(r, "pretty_name"),
 	    "Red Hat Enterprise Linux Server 7.9 (Maipo)");
 	assert_string_equal(os_str(r, "kernel"), "3.10.0-1160.el7.x86_64");
+	/* Own addresses once each, loopback and link-local left out. */
+	addrs = json_dumps(json_object_get(r->host, "addresses"),
+	    JSON_COMPACT);
+	assert_string_equal(addrs, "[\"10.20.1.15\",\"172.16.5.9\","
+	    "\"2001:db8:a:1::15\"]");
+	free(addrs);
 
 	assert_true(metric(r, "cpu.count", NULL, NULL) == 4);
 	/* One sample: no utilisation yet. */
@@ -427,8 +434,9 @@ test_collect_missing_files(void **state)
 	r = report_new();
 	tu_log_capture_start();
 	failed = collect_run(ctx, r, 1000);
-	/* system (uptime), cpu, memory, filesystems, network, procs. */
-	assert_int_equal(failed, 6);
+	/* system (uptime), cpu, memory, filesystems, network, addresses,
+	 * procs. */
+	assert_int_equal(failed, 7);
 	assert_contains(tu_log_captured(), "collecting cpu: ");
 	assert_contains(tu_log_captured(), "/empty-root/proc/stat: No such "
 	    "file or directory");
@@ -442,12 +450,49 @@ test_collect_missing_files(void **state)
 	/* The same failures again are not logged again. */
 	r = report_new();
 	tu_log_capture_start();
-	assert_int_equal(collect_run(ctx, r, 2000), 6);
+	assert_int_equal(collect_run(ctx, r, 2000), 7);
 	assert_not_contains(tu_log_captured(), "proc/stat");
 	tu_log_capture_stop();
 	report_free(r);
 	collect_free(ctx);
 	free(root);
+}
+
+static void
+test_addr_parse(void **state)
+{
+	struct report	*r;
+	struct buf	 b;
+	char		*s;
+	int		 i;
+
+	(void)state;
+	r = report_new();
+	/* Garbage, a leaf too long to be an address, a LOCAL route with no
+	 * leaf before it, an if_inet6 line cut short. */
+	assert_int_equal(addr_parse_fib_trie("\n\n|-- \n/32 host LOCAL\n"
+	    "  |-- 1234567890123456789012345678901234567890\n"
+	    "     /32 host LOCAL\n|-- not.an.address\n /32 host LOCAL\n"
+	    "  |-- 192.0.2.7\n     /32 host LOCAL", r), 1);
+	assert_int_equal(addr_parse_if_inet6("2001:db8 02 40 00 80 eth0\n"
+	    "zz0000000000000000000000000000001 01 80 00 80 lo\n"
+	    "20010db8000000000000000000000001 02 40", r), 0);
+	s = json_dumps(json_object_get(r->host, "addresses"), JSON_COMPACT);
+	assert_string_equal(s, "[\"192.0.2.7\"]");
+	free(s);
+	report_free(r);
+
+	/* A host with very many addresses reports the first 64. */
+	r = report_new();
+	buf_init(&b, 0);
+	for (i = 0; i < 100; i++)
+		buf_printf(&b, "|-- 10.0.%d.%d\n/32 host LOCAL\n", i / 250,
+		    i % 250 + 1);
+	assert_int_equal(addr_parse_fib_trie(buf_cstr(&b), r), 64);
+	assert_int_equal(json_array_size(json_object_get(r->host,
+	    "addresses")), REPORT_ADDRESSES_MAX);
+	buf_free(&b);
+	report_free(r);
 }
 
 static void
@@ -595,6 +640,7 @@ main(void)
 		cmocka_unit_test(test_collect_fixture),
 		cmocka_unit_test(test_collect_deltas),
 		cmocka_unit_test(test_collect_missing_files),
+		cmocka_unit_test(test_addr_parse),
 		cmocka_unit_test(test_systemd_parse_failed),
 		cmocka_unit_test(test_report_json),
 		cmocka_unit_test(test_report_string),
