@@ -149,6 +149,23 @@ size_t		 fs_parse_mounts(const char *text, int mountinfo,
 		    struct fs_mount **out);
 void		 fs_mounts_free(struct fs_mount *m, size_t n);
 
+/* fs_stat.c: statvfs that gives up on a hung mount. */
+#include <sys/statvfs.h>
+typedef int (*fs_statvfs_fn)(const char *, struct statvfs *);
+struct fs_stat;
+struct fs_stat	*fs_stat_new(void);
+void		 fs_stat_free(struct fs_stat *fs);
+/*
+ * statvfs(path) (or fn, for tests) in a thread, waiting at most
+ * timeout_ms. A call that does not return in time fails with ETIMEDOUT and
+ * leaves the mount marked hung: asking again fails at once, without a new
+ * thread, until the stuck call returns.
+ */
+int		 fs_stat_bounded(struct fs_stat *fs, const char *path,
+		    int64_t timeout_ms, fs_statvfs_fn fn, struct statvfs *sv);
+/* How many mounts are hung now (calls that came back are forgotten). */
+size_t		 fs_stat_hung(struct fs_stat *fs);
+
 /* collect_net.c */
 extern const struct collect_entry collect_net_entry;
 #define NET_NCOUNTERS	8

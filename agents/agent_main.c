@@ -196,7 +196,8 @@ agent_validate(void *p, char *err, size_t errlen)
 			    "'-'", c->item.line, c->item.label);
 			return -1;
 		}
-		if (strcmp(c->item.label, "systemd_failed_units") == 0) {
+		if (strcmp(c->item.label, "systemd_failed_units") == 0 ||
+		    strcmp(c->item.label, "fs_responding") == 0) {
 			snprintf(err, errlen, "line %d: [check \"%s\"]: the "
 			    "agent reports this check itself", c->item.line,
 			    c->item.label);

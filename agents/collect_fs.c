@@ -8,11 +8,16 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
+#include "common/buf.h"
+#include "common/log.h"
 #include "common/str.h"
 #include "common/xmalloc.h"
 #include "agents/agent.h"
 
 #define MOUNTS_MAX	(4 * 1024 * 1024)
+/* Longer than any healthy filesystem takes, short enough that a hung NFS
+ * server delays one collection by this much once. */
+#define FS_STAT_TIMEOUT_MS	5000
 
 static const char *const pseudo_types[] = {
 	"proc", "sysfs", "devtmpfs", "tmpfs", "cgroup", "cgroup2", "overlay",
@@ -174,11 +179,17 @@ collect_fs(struct collect_ctx *ctx, struct report *r, char *err,
     size_t errlen)
 {
 	struct fs_mount	*m;
+	struct fs_stat	*fs;
 	struct statvfs	 sv;
+	struct buf	 hung;
 	size_t		 n, i;
 	char		*text, *path;
 	int		 mountinfo = 1;
 	double		 used, avail, size;
+
+	if (*ctx->state == NULL)
+		*ctx->state = fs_stat_new();
+	fs = *ctx->state;
 
 	text = collect_read(ctx, "proc/self/mountinfo", MOUNTS_MAX, err,
 	    errlen);
@@ -190,12 +201,20 @@ collect_fs(struct collect_ctx *ctx, struct report *r, char *err,
 	}
 	n = fs_parse_mounts(text, mountinfo, &m);
 	free(text);
+	buf_init(&hung, 1024);
 	for (i = 0; i < n; i++) {
 		path = collect_path(ctx, m[i].mount);
-		/* An unmounted or unreachable mount (a hung NFS server
-		 * blocks here, a known limit) is left out this time. */
-		if (statvfs(path, &sv) == -1) {
-			log_debug("statvfs %s: %s", path, strerror(errno));
+		/* An unmounted mount is left out this time; one that does
+		 * not answer (a hung NFS server) is left out and named in
+		 * the fs_responding check. */
+		if (fs_stat_bounded(fs, path, FS_STAT_TIMEOUT_MS, NULL,
+		    &sv) == -1) {
+			if (errno == ETIMEDOUT)
+				buf_printf(&hung, "%s%s", hung.len > 0 ? ", " :
+				    "", m[i].mount);
+			else
+				log_debug("statvfs %s: %s", path,
+				    strerror(errno));
 			free(path);
 			continue;
 		}
@@ -222,9 +241,26 @@ collect_fs(struct collect_ctx *ctx, struct report *r, char *err,
 			    m[i].device, NULL);
 	}
 	fs_mounts_free(m, n);
+	fs_stat_hung(fs);
+	if (hung.len > 0) {
+		xasprintf(&text, "not answering within %ds (a hung NFS or CIFS "
+		    "server?), left out of this report: %s",
+		    FS_STAT_TIMEOUT_MS / 1000, buf_cstr(&hung));
+		report_check(r, "fs_responding", CHECK_CRITICAL, text, NULL);
+		free(text);
+	} else
+		report_check(r, "fs_responding", CHECK_OK, "every filesystem "
+		    "answered", NULL);
+	buf_free(&hung);
 	return 0;
 }
 
+static void
+collect_fs_free(void *state)
+{
+	fs_stat_free(state);
+}
+
 const struct collect_entry collect_fs_entry = {
-	"filesystems", collect_fs, NULL,
+	"filesystems", collect_fs, collect_fs_free,
 };

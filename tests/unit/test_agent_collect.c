@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <errno.h>
+#include <pthread.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/buf.h"
@@ -322,6 +325,8 @@ test_collect_fixture(void **state)
 	assert_true(has_metric(r, "fs.used_pct", "mount", "/"));
 	assert_false(has_metric(r, "fs.size_bytes", "mount", "/boot"));
 	assert_false(has_metric(r, "fs.size_bytes", "mount", "/proc"));
+	assert_int_equal(json_integer_value(json_object_get(
+	    report_find_check(r, "fs_responding"), "status")), CHECK_OK);
 	assert_false(has_metric(r, "net.rx_bytes_per_s", "iface", "eth0"));
 	/* No /run/systemd/system: nothing about units. */
 	assert_false(has_metric(r, "systemd.failed_units", NULL, NULL));
@@ -456,6 +461,88 @@ test_collect_missing_files(void **state)
 	report_free(r);
 	collect_free(ctx);
 	free(root);
+}
+
+/* A statvfs that blocks until released, as one on a hung NFS mount. */
+static pthread_mutex_t	 slow_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 slow_cond = PTHREAD_COND_INITIALIZER;
+static int		 slow_released, slow_calls, slow_returned;
+
+static int
+slow_statvfs(const char *path, struct statvfs *sv)
+{
+	pthread_mutex_lock(&slow_lock);
+	slow_calls++;
+	while (!slow_released)
+		pthread_cond_wait(&slow_cond, &slow_lock);
+	slow_returned++;
+	pthread_mutex_unlock(&slow_lock);
+	return statvfs(path, sv);
+}
+
+static int
+slow_count(int *v)
+{
+	int	 n;
+
+	pthread_mutex_lock(&slow_lock);
+	n = *v;
+	pthread_mutex_unlock(&slow_lock);
+	return n;
+}
+
+static void
+slow_release(void)
+{
+	pthread_mutex_lock(&slow_lock);
+	slow_released = 1;
+	pthread_cond_broadcast(&slow_cond);
+	pthread_mutex_unlock(&slow_lock);
+}
+
+static void
+test_fs_stat_bounded(void **state)
+{
+	struct fs_stat	*fs = fs_stat_new();
+	struct statvfs	 sv;
+	int		 i;
+
+	(void)state;
+	assert_int_equal(fs_stat_bounded(fs, "/", 5000, NULL, &sv), 0);
+	assert_true(sv.f_blocks > 0);
+	assert_int_equal(fs_stat_bounded(fs, "/no/such/mount", 5000, NULL,
+	    &sv), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(fs_stat_hung(fs), 0);
+
+	/* It does not answer: a timeout, and no second thread for it. */
+	assert_int_equal(fs_stat_bounded(fs, "/", 100, slow_statvfs, &sv), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_int_equal(fs_stat_hung(fs), 1);
+	assert_int_equal(fs_stat_bounded(fs, "/", 100, slow_statvfs, &sv), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_int_equal(slow_count(&slow_calls), 1);
+	/* Other mounts still answer. */
+	assert_int_equal(fs_stat_bounded(fs, "/tmp", 5000, NULL, &sv), 0);
+
+	/* It comes back: asked afresh. */
+	slow_release();
+	for (i = 0; i < 500 && fs_stat_hung(fs) > 0; i++)
+		usleep(10000);
+	assert_int_equal(fs_stat_hung(fs), 0);
+	assert_int_equal(fs_stat_bounded(fs, "/", 5000, slow_statvfs, &sv), 0);
+	assert_int_equal(slow_count(&slow_calls), 2);
+
+	/* Freed while a call is stuck: the thread frees the call when it
+	 * returns (the sanitizer build checks nothing leaks). */
+	slow_released = 0;
+	assert_int_equal(fs_stat_bounded(fs, "/", 50, slow_statvfs, &sv), -1);
+	fs_stat_free(fs);
+	slow_release();
+	for (i = 0; i < 500 && slow_count(&slow_returned) < 3; i++)
+		usleep(10000);
+	assert_int_equal(slow_count(&slow_returned), 3);
+	usleep(20000);
 }
 
 static void
@@ -641,6 +728,7 @@ main(void)
 		cmocka_unit_test(test_collect_deltas),
 		cmocka_unit_test(test_collect_missing_files),
 		cmocka_unit_test(test_addr_parse),
+		cmocka_unit_test(test_fs_stat_bounded),
 		cmocka_unit_test(test_systemd_parse_failed),
 		cmocka_unit_test(test_report_json),
 		cmocka_unit_test(test_report_string),
