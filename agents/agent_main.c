@@ -3,10 +3,12 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/backoff.h"
 #include "common/cfg.h"
@@ -360,21 +362,33 @@ agent_state_open(const struct agent_config *cfg, struct agent_state *st,
 {
 	struct report	*r;
 	char		*dir, why[512];
-	int		 saved;
+	int		 saved, known, lost;
 
 	memset(st, 0, sizeof *st);
+	known = access(cfg->agent.id_file, F_OK) == 0;
 	if (report_agent_id(cfg->agent.id_file, 0, st->id, sizeof st->id,
 	    &saved, why, sizeof why) == -1) {
 		snprintf(err, errlen, "agent id: %s", why);
 		return -1;
 	}
 	xasprintf(&st->seq_path, "%s/seq", cfg->agent.state_dir);
+	lost = known && access(st->seq_path, F_OK) == -1 && errno == ENOENT;
 	if (report_seq_next(st->seq_path, &st->last_seq, why,
 	    sizeof why) == -1) {
 		snprintf(err, errlen, "sequence number: %s", why);
 		goto fail;
 	}
 	st->last_seq--;
+	/* The collector already holds reports under this id: numbering from
+	 * 1 again would have them taken for replays and never stored. The
+	 * clock's seconds are past any number this agent used, unless it
+	 * reported more than once a second for its whole life. */
+	if (lost) {
+		st->last_seq = wtime_now_ms() / 1000;
+		log_warnx("%s is missing but agent id %s is not: numbering "
+		    "reports from %lld so that none repeats one the collector "
+		    "has", st->seq_path, st->id, (long long)st->last_seq + 1);
+	}
 	xasprintf(&dir, "%s/spool", cfg->agent.state_dir);
 	st->spool = spool_open(dir, cfg->spool.max_size, cfg->spool.max_age,
 	    err, errlen);

@@ -123,6 +123,17 @@ run 0 "$WARD_AGENT" -c "$T/a1.conf" --once
     fail "dropped_total is not 1"
 ok "a report the collector refuses (400) is dropped alone and counted"
 
+# The sequence file is lost but the id is not: the agent must not number
+# from 1 again, or its reports would be taken for replays and dropped.
+rm "$T/a1/seq"
+run 0 "$WARD_AGENT" -c "$T/a1.conf" --once
+assert_contains "$OUT" "numbering reports from"
+s=$(cat "$T/a1/seq")
+[ "$s" -gt 1700000000 ] || fail "seq restarted at $s"
+[ "$(db "select count(*) from reports r join hosts h on h.id = r.host_id
+    where h.agent_id = '$id1' and seq = $s")" = 1 ] || fail "report $s not stored"
+ok "a lost sequence file: numbering continues from the clock, the report is stored"
+
 # ----------------------------------------------------- wrong credentials
 printf 'ward_not-a-real-token-at-all-but-long-enough-xx\n' > "$T/bad-token"
 chmod 600 "$T/bad-token"
