@@ -57,10 +57,12 @@ port_free() {
 	! grep -q "$_hex" /proc/net/tcp /proc/net/tcp6 2>/dev/null
 }
 
-# free_port: a port in 20000-49999 nothing listens on.
+# free_port [LOW HIGH]: a port in LOW-HIGH (20000-49999) nothing listens on.
 free_port() {
+	_lo=${1:-20000}
+	_hi=${2:-49999}
 	while :; do
-		_p=$(( ($(od -An -N2 -tu2 /dev/urandom) % 30000) + 20000 ))
+		_p=$(( ($(od -An -N2 -tu2 /dev/urandom) % (_hi - _lo + 1)) + _lo ))
 		port_free "$_p" && { echo "$_p"; return; }
 	done
 }
