@@ -32,12 +32,15 @@
 	"    OR EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(addresses)" \
 	"      THEN addresses END) WHERE value LIKE ?5 ESCAPE '\\'))"
 #define SQL_HOSTS_COUNT	"SELECT count(*) FROM hosts" SQL_HOSTS_WHERE
-/* ?6, ?7: the cursor, the last (name, id) already given. */
+/* ?6, ?7: the cursor, the last (name, id) already given. The name alone
+ * compared first lets SQLite seek the index to the cursor rather than
+ * walk to it. */
 #define SQL_HOSTS_PAGE \
 	"SELECT id, name, agent_id, fqdn, datacentre, kind, vendor, model," \
 	"  serial, os_pretty_name, addresses, last_seen_ms, last_report_ms," \
 	"  ward_host_state(last_seen_ms, interval_s, ?4)" \
 	" FROM hosts" SQL_HOSTS_WHERE \
+	"  AND name COLLATE NOCASE >= ?6" \
 	"  AND (name COLLATE NOCASE, id) > (?6, ?7)" \
 	" ORDER BY name COLLATE NOCASE, id LIMIT ?8"
 
@@ -82,7 +85,7 @@ hosts_row(sqlite3_stmt *st)
 	json_object_set_new(h, "vendor", query_json_text(st, 6));
 	json_object_set_new(h, "model", query_json_text(st, 7));
 	json_object_set_new(h, "serial", query_json_text(st, 8));
-	json_object_set_new(h, "os", query_json_text(st, 9));
+	json_object_set_new(h, "os_pretty_name", query_json_text(st, 9));
 	addrs = NULL;
 	if ((text = (const char *)sqlite3_column_text(st, 10)) != NULL)
 		addrs = json_loads(text, 0, NULL);

@@ -542,6 +542,17 @@ test_hosts_filters(void **state)
 	expect_hosts("web01-id", "q", "fe80::", NULL);
 	expect_hosts("web01-id", "q", "poweredge", NULL);
 	expect_hosts("web01-id", "q", "maipo", NULL);
+	{
+		json_t	*j;
+		int	 status;
+
+		j = call(&route_hosts, &status, NULL, NULL, "q", "maipo",
+		    NULL);
+		assert_string_equal(jstr(json_array_get(json_object_get(j,
+		    "hosts"), 0), "os_pretty_name"),
+		    "Red Hat Enterprise Linux Server 7.9 (Maipo)");
+		json_decref(j);
+	}
 	/* The JSON around the addresses is not searched. */
 	expect_hosts("", "q", "\",\"", NULL);
 	expect_hosts("", "q", "'; DROP TABLE hosts; --", NULL);
