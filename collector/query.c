@@ -236,7 +236,8 @@ query_b64_encode(struct buf *b, const unsigned char *in, size_t len)
 	size_t		 i;
 
 	for (i = 0; i + 2 < len; i += 3) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
+		    in[i + 2];
 		buf_append_char(b, query_b64[v >> 18]);
 		buf_append_char(b, query_b64[(v >> 12) & 63]);
 		buf_append_char(b, query_b64[(v >> 6) & 63]);

@@ -87,13 +87,15 @@ metric_labels_filter(const char *text, char *err, size_t errlen)
 	json_object_foreach(f, key, v) {
 		if (key[0] == '\0' || strlen(key) > 64 ||
 		    strspn(key, CHARS_LABEL) != strlen(key)) {
-			snprintf(err, errlen, "label name \"%s\" is not 1..64 of "
-			    "A-Z a-z 0-9 _ . -", str_vis(vis, sizeof vis, key));
+			snprintf(err, errlen, "label name \"%s\" is not "
+			    "1..64 of A-Z a-z 0-9 _ . -", str_vis(vis,
+			    sizeof vis, key));
 			json_decref(f);
 			return NULL;
 		}
 		if (!json_is_string(v)) {
-			snprintf(err, errlen, "label %s: expected a string", key);
+			snprintf(err, errlen, "label %s: expected a string",
+			    key);
 			json_decref(f);
 			return NULL;
 		}
@@ -212,8 +214,8 @@ host_metric_get(struct request *req, struct reply *rep)
 	enum metric_resolution	 res;
 	struct db		*db;
 	sqlite3_stmt		*st;
-	json_t			*filter, *list = NULL, *s, *labels, *points;
-	json_t			*body, *columns;
+	json_t			*filter, *list = NULL, *s, *labels;
+	json_t			*points, *body, *columns;
 	const char		*metric = req->params[1], *text;
 	char			 err[512], vis[160];
 	int64_t			 now_ms = wtime_now_ms(), from_ms, to_ms;

@@ -28,9 +28,11 @@
 	"    = ?3)" \
 	"  AND (?5 IS NULL OR name LIKE ?5 ESCAPE '\\'" \
 	"    OR fqdn LIKE ?5 ESCAPE '\\' OR serial LIKE ?5 ESCAPE '\\'" \
-	"    OR model LIKE ?5 ESCAPE '\\' OR os_pretty_name LIKE ?5 ESCAPE '\\'" \
-	"    OR EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(addresses)" \
-	"      THEN addresses END) WHERE value LIKE ?5 ESCAPE '\\'))"
+	"    OR model LIKE ?5 ESCAPE '\\'" \
+	"    OR os_pretty_name LIKE ?5 ESCAPE '\\'" \
+	"    OR EXISTS (SELECT 1 FROM json_each(" \
+	"      CASE WHEN json_valid(addresses) THEN addresses END)" \
+	"      WHERE value LIKE ?5 ESCAPE '\\'))"
 #define SQL_HOSTS_COUNT	"SELECT count(*) FROM hosts" SQL_HOSTS_WHERE
 /* ?6, ?7: the cursor, the last (name, id) already given. The name alone
  * compared first lets SQLite seek the index to the cursor rather than
@@ -111,7 +113,9 @@ hosts_next_link(const struct hosts_filter *f, int64_t limit,
 {
 	struct buf	 b;
 	const char	*names[] = { "datacentre", "kind", "state", "q" };
-	const char	*values[] = { f->datacentre, f->kind, f->state, f->q };
+	const char	*values[] = {
+		f->datacentre, f->kind, f->state, f->q,
+	};
 	char		*esc;
 	size_t		 i;
 
@@ -138,8 +142,8 @@ hosts_get(struct request *req, struct reply *rep)
 	const char		*cursor;
 	char			*after_name = NULL, *next = NULL, *link;
 	char			*last_name = NULL, err[512];
-	int64_t			 limit, after_id = -1, last_id = 0, total;
-	int64_t			 n = 0;
+	int64_t			 limit, after_id = -1, last_id = 0;
+	int64_t			 total, n = 0;
 	int			 rc, state;
 
 	memset(&f, 0, sizeof f);

@@ -46,16 +46,17 @@ static const int64_t stats_bounds_ns[STATS_HIST_BUCKETS] = {
 	5000000000LL, 10000000000LL,
 };
 
+/* Counts per bucket, not cumulative; the last is above every bound. */
 struct stats_histogram_state {
-	uint64_t	 buckets[STATS_HIST_BUCKETS + 1];	/* not cumulative */
+	uint64_t	 buckets[STATS_HIST_BUCKETS + 1];
 	uint64_t	 sum_ns;
 };
 
-static pthread_mutex_t			 stats_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint64_t				 stats_values[STATS_COUNTER_COUNT];
-static struct stats_histogram_state	 stats_hist[STATS_HIST_COUNT];
-static struct stats_route_count		 stats_routes[STATS_ROUTES_MAX + 1];
-static size_t				 stats_nroutes;
+static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t stats_values[STATS_COUNTER_COUNT];
+static struct stats_histogram_state stats_hist[STATS_HIST_COUNT];
+static struct stats_route_count stats_routes[STATS_ROUTES_MAX + 1];
+static size_t stats_nroutes;
 
 void
 stats_add(enum stats_counter counter, uint64_t n)
