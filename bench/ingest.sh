@@ -102,7 +102,7 @@ row "raw SQLite, one writer, a transaction a report" "$RAW_VPS" \
     "$(kv reports_per_s "$RAWL")" "" "" \
     "$(pct "$(kv cpu_s "$RAWL")" "$(kv seconds "$RAWL")")" "1.00"
 echo
-echo "$(kv values "$RAWL") values in $(kv reports "$RAWL") reports per run; median of $ROUNDS rounds;"
+echo "$(kv values "$RAWL") values in $(kv reports "$RAWL") reports per run; median of $ROUNDS round(s);"
 echo "CPU: the collector's (or the raw writer's) CPU time over the run's wall time."
 echo "values/s of every round: $(rounds "$B/kept.results")(kept)"
 echo "                         $(rounds "$B/fresh.results")(fresh)"
