@@ -1,0 +1,49 @@
+/* fuzz_idsync_decode.c: libFuzzer target for the decoders of the values
+ * ward-idsync reads from a directory: objectGUID, objectSid, integers and
+ * FILETIMEs, generalized time, proxyAddresses and ranged attribute names.
+ * Every decoder sees the same bytes, without a terminating NUL. */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xmalloc.h"
+#include "idsync/idsync.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct decode_proxy	 proxy;
+	struct decode_range	 range;
+	char			*v, s[DECODE_SID_LEN], err[256];
+	int64_t			 n;
+	uint32_t		 flags;
+	int			 must;
+
+	/* A copy of exactly size bytes, so reading past the end is caught. */
+	v = xmalloc(size > 0 ? size : 1);
+	memcpy(v, data, size);
+	(void)decode_guid((unsigned char *)v, size, s, sizeof s, err,
+	    sizeof err);
+	(void)decode_sid((unsigned char *)v, size, s, sizeof s, err,
+	    sizeof err);
+	(void)decode_int64(v, size, &n, err, sizeof err);
+	(void)decode_account_expires(v, size, &n, err, sizeof err);
+	(void)decode_pwd_last_set(v, size, &n, &must, err, sizeof err);
+	if (decode_uac(v, size, &flags, err, sizeof err) == 0)
+		(void)decode_uac_flags(flags, s, sizeof s);
+	if (decode_proxy(v, size, &proxy, err, sizeof err) == 0 &&
+	    (proxy.address < v || proxy.address + proxy.address_len >
+	    v + size))
+		abort();
+	if (decode_range(v, size, &range, err, sizeof err) == 0 &&
+	    memchr(range.name, '\0', sizeof range.name) == NULL)
+		abort();
+	(void)decode_generalized_time(v, size, &n, err, sizeof err);
+	free(v);
+	return 0;
+}

@@ -1,0 +1,355 @@
+/* test_idsync_decode.c: the decoders of Active Directory values: GUID byte
+ * order, SID layout, FILETIME and its "never" values, userAccountControl,
+ * proxyAddresses, ranged attribute names and generalized time. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "idsync/idsync.h"
+#include "tests/unit/testutil.h"
+
+static void
+test_guid(void **state)
+{
+	/* The first three fields are stored little-endian. */
+	static const unsigned char v[16] = {
+		0x78, 0x56, 0x34, 0x12, 0x34, 0x12, 0x78, 0x56,
+		0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0,
+	};
+	char	 s[DECODE_GUID_LEN], err[128];
+
+	(void)state;
+	assert_int_equal(decode_guid(v, 16, s, sizeof s, err, sizeof err), 0);
+	assert_string_equal(s, "12345678-1234-5678-1234-56789abcdef0");
+	assert_int_equal(decode_guid(v, 15, s, sizeof s, err, sizeof err), -1);
+	assert_contains(err, "15 bytes, not 16");
+	assert_int_equal(decode_guid(v, 16, s, 10, err, sizeof err), -1);
+}
+
+static void
+put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+static void
+test_sid(void **state)
+{
+	static const unsigned char admins[] = {
+		0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05,
+		0x20, 0x00, 0x00, 0x00, 0x20, 0x02, 0x00, 0x00,
+	};
+	unsigned char	 v[8 + 4 * 15];
+	char		 s[DECODE_SID_LEN], err[128];
+	size_t		 i;
+
+	(void)state;
+	assert_int_equal(decode_sid(admins, sizeof admins, s, sizeof s, err,
+	    sizeof err), 0);
+	assert_string_equal(s, "S-1-5-32-544");
+
+	/* A domain user: S-1-5-21-x-y-z-rid, sub-authorities little-endian. */
+	memset(v, 0, sizeof v);
+	v[0] = 1;
+	v[1] = 5;
+	v[7] = 5;
+	put32(v + 8, 21);
+	put32(v + 12, 1004336348);
+	put32(v + 16, 1177238915);
+	put32(v + 20, 682003330);
+	put32(v + 24, 4294967295U);
+	assert_int_equal(decode_sid(v, 28, s, sizeof s, err, sizeof err), 0);
+	assert_string_equal(s,
+	    "S-1-5-21-1004336348-1177238915-682003330-4294967295");
+
+	/* An authority of 2^32 or more is written in hex. */
+	memset(v, 0, sizeof v);
+	v[0] = 1;
+	v[2] = 0x01;
+	assert_int_equal(decode_sid(v, 8, s, sizeof s, err, sizeof err), 0);
+	assert_string_equal(s, "S-1-0x010000000000");
+
+	/* The longest SID fits DECODE_SID_LEN. */
+	memset(v, 0xff, sizeof v);
+	v[0] = 1;
+	v[1] = 15;
+	assert_int_equal(decode_sid(v, sizeof v, s, sizeof s, err,
+	    sizeof err), 0);
+	assert_contains(s, "S-1-0xffffffffffff-4294967295-");
+
+	assert_int_equal(decode_sid(admins, 7, s, sizeof s, err, sizeof err),
+	    -1);
+	assert_contains(err, "shorter than");
+	assert_int_equal(decode_sid(admins, 15, s, sizeof s, err, sizeof err),
+	    -1);
+	assert_contains(err, "says it has 2 sub-authorities");
+	memcpy(v, admins, sizeof admins);
+	v[0] = 2;
+	assert_int_equal(decode_sid(v, sizeof admins, s, sizeof s, err,
+	    sizeof err), -1);
+	assert_contains(err, "revision 2");
+	v[0] = 1;
+	v[1] = 16;
+	for (i = 0; i < 8; i++)
+		v[i + 2] = 0;
+	assert_int_equal(decode_sid(v, 8 + 64, s, sizeof s, err, sizeof err),
+	    -1);
+	/* Too small a buffer is an error, not a truncated SID. */
+	assert_int_equal(decode_sid(admins, sizeof admins, s, 10, err,
+	    sizeof err), -1);
+}
+
+#define S(x)	x, sizeof(x) - 1
+
+static void
+test_int64(void **state)
+{
+	int64_t	 n;
+	char	 err[128];
+
+	(void)state;
+	assert_int_equal(decode_int64(S("512"), &n, err, sizeof err), 0);
+	assert_int_equal(n, 512);
+	assert_int_equal(decode_int64(S("-1"), &n, err, sizeof err), 0);
+	assert_int_equal(n, -1);
+	assert_int_equal(decode_int64(S("9223372036854775807"), &n, err,
+	    sizeof err), 0);
+	assert_true(n == INT64_MAX);
+	assert_int_equal(decode_int64(S("9223372036854775808"), &n, err,
+	    sizeof err), -1);
+	assert_int_equal(decode_int64(S(""), &n, err, sizeof err), -1);
+	assert_int_equal(decode_int64(S(" 5"), &n, err, sizeof err), -1);
+	assert_int_equal(decode_int64(S("+5"), &n, err, sizeof err), -1);
+	assert_int_equal(decode_int64(S("5x"), &n, err, sizeof err), -1);
+	assert_contains(err, "\"5x\": not an integer");
+	assert_int_equal(decode_int64("5\0" "1", 3, &n, err, sizeof err), -1);
+	/* Only len bytes are read: "12" of "123". */
+	assert_int_equal(decode_int64("123", 2, &n, err, sizeof err), 0);
+	assert_int_equal(n, 12);
+}
+
+static void
+test_filetime(void **state)
+{
+	int64_t	 ms;
+	int	 must;
+	char	 err[128];
+
+	(void)state;
+	assert_int_equal(decode_filetime(S("116444736000000000"), &ms, err,
+	    sizeof err), 0);
+	assert_int_equal(ms, 0);
+	/* Which is not "never": that is only 0 and the largest value. */
+	assert_int_equal(decode_filetime(S("133000000000000000"), &ms, err,
+	    sizeof err), 0);
+	assert_int_equal(ms, 1655526400000LL);
+	assert_int_equal(decode_filetime(S("0"), &ms, err, sizeof err), 0);
+	assert_int_equal(ms, 0);
+	assert_int_equal(decode_filetime(S("9223372036854775807"), &ms, err,
+	    sizeof err), 0);
+	assert_true(ms == INT64_MAX);
+	assert_int_equal(decode_filetime(S("-5"), &ms, err, sizeof err), -1);
+	assert_contains(err, "negative");
+
+	assert_int_equal(decode_account_expires(S("0"), &ms, err, sizeof err),
+	    0);
+	assert_true(ms == INT64_MAX);
+	assert_int_equal(decode_account_expires(S("9223372036854775807"), &ms,
+	    err, sizeof err), 0);
+	assert_true(ms == INT64_MAX);
+	assert_int_equal(decode_account_expires(S("133000000000000000"), &ms,
+	    err, sizeof err), 0);
+	assert_int_equal(ms, 1655526400000LL);
+
+	assert_int_equal(decode_pwd_last_set(S("0"), &ms, &must, err,
+	    sizeof err), 0);
+	assert_int_equal(must, 1);
+	assert_int_equal(decode_pwd_last_set(S("133000000000000000"), &ms,
+	    &must, err, sizeof err), 0);
+	assert_int_equal(must, 0);
+	assert_int_equal(ms, 1655526400000LL);
+}
+
+static void
+test_uac(void **state)
+{
+	uint32_t	 f;
+	char		 s[512], err[128];
+
+	(void)state;
+	assert_int_equal(decode_uac(S("514"), &f, err, sizeof err), 0);
+	assert_int_equal(f, 514);
+	assert_true(f & DECODE_UAC_DISABLED);
+	assert_string_equal(decode_uac_flags(f, s, sizeof s),
+	    "disabled,normal-account");
+	assert_int_equal(decode_uac(S("66048"), &f, err, sizeof err), 0);
+	assert_string_equal(decode_uac_flags(f, s, sizeof s),
+	    "normal-account,password-never-expires");
+	/* Syntax INTEGER is signed: -1 is every bit. */
+	assert_int_equal(decode_uac(S("-1"), &f, err, sizeof err), 0);
+	assert_int_equal(f, 0xffffffffU);
+	assert_contains(decode_uac_flags(f, s, sizeof s), ",0x");
+	assert_string_equal(decode_uac_flags(0x80000000U, s, sizeof s),
+	    "0x80000000");
+	assert_string_equal(decode_uac_flags(0, s, sizeof s), "");
+	assert_int_equal(decode_uac(S("4294967296"), &f, err, sizeof err), -1);
+	assert_contains(err, "out of range");
+	assert_int_equal(decode_uac(S("-2147483649"), &f, err, sizeof err),
+	    -1);
+	assert_int_equal(decode_uac(S("abc"), &f, err, sizeof err), -1);
+	/* Truncation keeps a terminated string. */
+	decode_uac_flags(0xffffffffU, s, 8);
+	assert_int_equal(strlen(s), 7);
+}
+
+static void
+test_proxy(void **state)
+{
+	struct decode_proxy	 p;
+	char			 err[128];
+
+	(void)state;
+	assert_int_equal(decode_proxy(S("SMTP:Jo.Bloggs@btuh.test"), &p, err,
+	    sizeof err), 0);
+	assert_string_equal(p.type, "smtp");
+	assert_int_equal(p.primary, 1);
+	assert_int_equal(p.address_len, strlen("Jo.Bloggs@btuh.test"));
+	assert_memory_equal(p.address, "Jo.Bloggs@btuh.test", p.address_len);
+	assert_int_equal(decode_proxy(S("smtp:jo@meht.test"), &p, err,
+	    sizeof err), 0);
+	assert_int_equal(p.primary, 0);
+	assert_string_equal(p.type, "smtp");
+	/* Only the first colon separates the type. */
+	assert_int_equal(decode_proxy(S("X500:/o=T/ou=A:B/cn=jo"), &p, err,
+	    sizeof err), 0);
+	assert_string_equal(p.type, "x500");
+	assert_int_equal(p.address_len, strlen("/o=T/ou=A:B/cn=jo"));
+	assert_int_equal(decode_proxy(S("Smtp:jo@btuh.test"), &p, err,
+	    sizeof err), 0);
+	assert_int_equal(p.primary, 0);
+	assert_int_equal(decode_proxy(S("jo@btuh.test"), &p, err, sizeof err),
+	    -1);
+	assert_contains(err, "\"jo@btuh.test\" has no TYPE: prefix");
+	assert_int_equal(decode_proxy(S(":jo@btuh.test"), &p, err, sizeof err),
+	    -1);
+	assert_int_equal(decode_proxy(S("SMTP:"), &p, err, sizeof err), -1);
+	assert_contains(err, "empty");
+	assert_int_equal(decode_proxy(S("SM TP:x"), &p, err, sizeof err), -1);
+	assert_int_equal(decode_proxy(S("ABCDEFGHIJKLMNOPQ:x"), &p, err,
+	    sizeof err), -1);
+	assert_int_equal(decode_proxy("smtp:a\0b", 8, &p, err, sizeof err),
+	    -1);
+}
+
+static void
+test_range(void **state)
+{
+	struct decode_range	 r;
+	char			 err[256];
+
+	(void)state;
+	assert_int_equal(decode_range(S("member;range=0-1499"), &r, err,
+	    sizeof err), 0);
+	assert_string_equal(r.name, "member");
+	assert_int_equal(r.ranged, 1);
+	assert_int_equal(r.low, 0);
+	assert_int_equal(r.high, 1499);
+	assert_int_equal(decode_range(S("member;range=1500-*"), &r, err,
+	    sizeof err), 0);
+	assert_int_equal(r.low, 1500);
+	assert_int_equal(r.high, -1);
+	assert_int_equal(decode_range(S("memberOf"), &r, err, sizeof err), 0);
+	assert_string_equal(r.name, "memberOf");
+	assert_int_equal(r.ranged, 0);
+	assert_int_equal(decode_range(S("member;Range=5-10"), &r, err,
+	    sizeof err), 0);
+	assert_int_equal(r.ranged, 1);
+	/* Other options stay in the name. */
+	assert_int_equal(decode_range(S("userCertificate;binary;range=0-*"),
+	    &r, err, sizeof err), 0);
+	assert_string_equal(r.name, "userCertificate;binary");
+	assert_int_equal(r.high, -1);
+	assert_int_equal(decode_range(S("member;range=10-5"), &r, err,
+	    sizeof err), -1);
+	assert_contains(err, "member;range=10-5");
+	assert_int_equal(decode_range(S("member;range="), &r, err,
+	    sizeof err), -1);
+	assert_int_equal(decode_range(S("member;range=0-"), &r, err,
+	    sizeof err), -1);
+	assert_int_equal(decode_range(S("member;range=-5"), &r, err,
+	    sizeof err), -1);
+	assert_int_equal(decode_range(S("member;range=0-1;range=2-*"), &r,
+	    err, sizeof err), -1);
+	assert_int_equal(decode_range(S("member;range=0-99999999999"), &r,
+	    err, sizeof err), -1);
+	assert_int_equal(decode_range(S(";range=0-1"), &r, err, sizeof err),
+	    -1);
+	assert_int_equal(decode_range(S("member;"), &r, err, sizeof err), -1);
+	assert_int_equal(decode_range(S("mem ber"), &r, err, sizeof err), -1);
+	assert_int_equal(decode_range(S(""), &r, err, sizeof err), -1);
+}
+
+static void
+test_generalized_time(void **state)
+{
+	int64_t	 ms;
+	char	 err[128];
+
+	(void)state;
+	assert_int_equal(decode_generalized_time(S("20261123140305.0Z"), &ms,
+	    err, sizeof err), 0);
+	assert_int_equal(ms, 1795442585000LL);
+	assert_int_equal(decode_generalized_time(S("20261123140305Z"), &ms,
+	    err, sizeof err), 0);
+	assert_int_equal(ms, 1795442585000LL);
+	assert_int_equal(decode_generalized_time(S("20261123140305.123Z"),
+	    &ms, err, sizeof err), 0);
+	assert_int_equal(ms, 1795442585123LL);
+	assert_int_equal(decode_generalized_time(S("202611231403Z"), &ms, err,
+	    sizeof err), 0);
+	assert_int_equal(ms, 1795442580000LL);
+	assert_int_equal(decode_generalized_time(S("20261123150305+0100"),
+	    &ms, err, sizeof err), 0);
+	assert_int_equal(ms, 1795442585000LL);
+	assert_int_equal(decode_generalized_time(S("20240229000000Z"), &ms,
+	    err, sizeof err), 0);
+	assert_int_equal(decode_generalized_time(S("20230229000000Z"), &ms,
+	    err, sizeof err), -1);
+	assert_int_equal(decode_generalized_time(S("20261323140305Z"), &ms,
+	    err, sizeof err), -1);
+	assert_int_equal(decode_generalized_time(S("20261123140305"), &ms,
+	    err, sizeof err), -1);
+	assert_contains(err, "not a generalized time");
+	assert_int_equal(decode_generalized_time(S("20261123140305.Z"), &ms,
+	    err, sizeof err), -1);
+	assert_int_equal(decode_generalized_time(S("20261123140305Zx"), &ms,
+	    err, sizeof err), -1);
+	assert_int_equal(decode_generalized_time(S("2026"), &ms, err,
+	    sizeof err), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_guid),
+		cmocka_unit_test(test_sid),
+		cmocka_unit_test(test_int64),
+		cmocka_unit_test(test_filetime),
+		cmocka_unit_test(test_uac),
+		cmocka_unit_test(test_proxy),
+		cmocka_unit_test(test_range),
+		cmocka_unit_test(test_generalized_time),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
