@@ -1,0 +1,164 @@
+/* index.c: a string-keyed hash index of integer lists: nickname groups,
+ * blocking keys, identifier values and account keys all map a string to
+ * the things that carry it. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xmalloc.h"
+#include "idsync/idsync.h"
+
+struct index_slot {
+	char	*key;		/* NULL: empty */
+	uint64_t hash;
+	size_t	*values;
+	size_t	 count;
+	size_t	 alloc;
+};
+
+struct index {
+	struct index_slot *slots;
+	size_t		 size;		/* a power of two */
+	size_t		 used;
+};
+
+/* FNV-1a: short keys, no adversary to fear (they come from our config and
+ * the directories an administrator points us at). */
+static uint64_t
+index_hash(const char *key)
+{
+	uint64_t	 h = 14695981039346656037ULL;
+
+	for (; *key != '\0'; key++) {
+		h ^= (unsigned char)*key;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+struct index *
+index_new(void)
+{
+	struct index	*ix;
+
+	ix = xcalloc(1, sizeof *ix);
+	ix->size = 64;
+	ix->slots = xcalloc(ix->size, sizeof *ix->slots);
+	return ix;
+}
+
+void
+index_free(struct index *ix)
+{
+	size_t	 i;
+
+	if (ix == NULL)
+		return;
+	for (i = 0; i < ix->size; i++) {
+		free(ix->slots[i].key);
+		free(ix->slots[i].values);
+	}
+	free(ix->slots);
+	free(ix);
+}
+
+static struct index_slot *
+index_find(const struct index *ix, const char *key, uint64_t h)
+{
+	size_t	 i = (size_t)h & (ix->size - 1);
+
+	while (ix->slots[i].key != NULL) {
+		if (ix->slots[i].hash == h && strcmp(ix->slots[i].key, key) == 0)
+			return &ix->slots[i];
+		i = (i + 1) & (ix->size - 1);
+	}
+	return &ix->slots[i];
+}
+
+static void
+index_grow(struct index *ix)
+{
+	struct index_slot	*old = ix->slots, *s;
+	size_t			 oldsize = ix->size, i;
+
+	ix->size *= 2;
+	ix->slots = xcalloc(ix->size, sizeof *ix->slots);
+	for (i = 0; i < oldsize; i++) {
+		if (old[i].key == NULL)
+			continue;
+		s = index_find(ix, old[i].key, old[i].hash);
+		*s = old[i];
+	}
+	free(old);
+}
+
+void
+index_add(struct index *ix, const char *key, size_t value)
+{
+	struct index_slot	*s;
+	uint64_t		 h = index_hash(key);
+
+	if ((ix->used + 1) * 4 > ix->size * 3)
+		index_grow(ix);
+	s = index_find(ix, key, h);
+	if (s->key == NULL) {
+		s->key = xstrdup(key);
+		s->hash = h;
+		ix->used++;
+	}
+	if (s->count == s->alloc) {
+		s->alloc = s->alloc == 0 ? 2 : s->alloc * 2;
+		s->values = xreallocarray(s->values, s->alloc,
+		    sizeof *s->values);
+	}
+	s->values[s->count++] = value;
+}
+
+/* Adds value unless the key already lists it last (keys are added in
+ * value order, so that is enough to keep lists free of repeats). */
+void
+index_add_once(struct index *ix, const char *key, size_t value)
+{
+	const size_t	*v;
+	size_t		 n;
+
+	v = index_get(ix, key, &n);
+	if (n > 0 && v[n - 1] == value)
+		return;
+	index_add(ix, key, value);
+}
+
+const size_t *
+index_get(const struct index *ix, const char *key, size_t *count)
+{
+	const struct index_slot	*s;
+
+	s = index_find(ix, key, index_hash(key));
+	if (s->key == NULL) {
+		*count = 0;
+		return NULL;
+	}
+	*count = s->count;
+	return s->values;
+}
+
+size_t
+index_keys(const struct index *ix)
+{
+	return ix->used;
+}
+
+/* Calls fn for every key in no particular order. */
+void
+index_foreach(const struct index *ix, void (*fn)(const char *key,
+    const size_t *values, size_t count, void *arg), void *arg)
+{
+	size_t	 i;
+
+	for (i = 0; i < ix->size; i++)
+		if (ix->slots[i].key != NULL)
+			fn(ix->slots[i].key, ix->slots[i].values,
+			    ix->slots[i].count, arg);
+}
