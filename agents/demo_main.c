@@ -139,8 +139,8 @@ demo_validate(void *p, char *err, size_t errlen)
 	if (strncasecmp(url, "https://", 8) != 0 || url[8] == '\0' ||
 	    url[8] == '/' || strpbrk(url, " \t\"?#@") != NULL) {
 		snprintf(err, errlen, "[collector] url: \"%s\": expected "
-		    "https://HOST[:PORT][/PATH] (the collector's certificate is "
-		    "always verified, so plain http is not offered)", url);
+		    "https://HOST[:PORT][/PATH] (the collector's certificate "
+		    "is always verified, so plain http is not offered)", url);
 		return -1;
 	}
 	if (cfg->collector.ca_file != NULL &&
@@ -159,8 +159,7 @@ static const struct cfg_schema demo_schema = {
 
 static const struct cli_option demo_extra[] = {
 	{ "once", 0, 0, NULL,
-	  "fill the history, send one round and exit 0 only if the "
-	  "collector acknowledged every report" },
+	  "fill the history, send one round; exit 0 if all acknowledged" },
 	{ "print", 0, 0, NULL,
 	  "print one round as a JSON array instead of sending it" },
 	{ "at", 0, 1, "TIME",
@@ -171,9 +170,9 @@ static const struct cli_option demo_extra[] = {
 static const struct cli_program demo_program = {
 	.name = "ward-demo",
 	.summary = "ward-demo: the demo generator. Not a monitoring agent: it "
-	    "makes up an estate of servers\nin the group's eight datacentres "
-	    "and reports as each of them to ward-collector,\nthrough the real "
-	    "ingest API, so a demo or test collector has something to show.",
+	    "makes up an estate\nof servers in the group's eight datacentres "
+	    "and reports as each of them to\nward-collector through the real "
+	    "ingest API, so a demo or test collector has\nsomething to show.",
 	.schema = &demo_schema,
 	.extra = demo_extra,
 	.is_daemon = 1,
@@ -186,8 +185,8 @@ static const struct cli_program demo_program = {
 enum demo_trust { TRUST_BTUH, TRUST_MEHT, TRUST_STH };
 
 static const struct demo_trust_entry {
-	const char	*domain;	/* FQDN suffix: .test, never a real one */
-	const char	*legacy;	/* host name prefix before the standard */
+	const char	*domain;	/* FQDN suffix: .test, never real */
+	const char	*legacy;	/* names' prefix before the standard */
 } demo_trusts[] = {
 	[TRUST_BTUH] = { "btuh.test", "bth" },
 	[TRUST_MEHT] = { "meht.test", "mid" },
@@ -200,7 +199,7 @@ static const struct demo_site {
 	const char	*name;		/* as people say it */
 	const char	*code;		/* in MEHT's host names */
 	enum demo_trust	 trust;
-	int		 octet;		/* its servers are in 10.<octet>.0.0/16 */
+	int		 octet;		/* its servers: 10.<octet>.0.0/16 */
 	int		 weight;	/* its hosts in an estate of 400 */
 } demo_sites[] = {
 	{ "basildon", "Basildon", "bas", TRUST_BTUH, 20, 72 },
@@ -236,7 +235,7 @@ static const struct demo_os {
 	const char	*pretty_name;
 	const char	*kernel;
 	enum demo_family family;
-	int		 year;		/* released: old systems run on old kit */
+	int		 year;		/* released: old systems, old kit */
 	int		 systemd;
 	int		 legacy;	/* half its hosts are never rebooted */
 	const char	*root_device;
@@ -793,7 +792,8 @@ demo_plan_filesystems(struct demo_host *h)
 		}
 		if (role->flags & ROLE_LOGS) {
 			demo_volume(h, 2, dev, sizeof dev);
-			demo_fs_add(h, "L:\\", dev, "NTFS", data_gib / 4, 20, 50);
+			demo_fs_add(h, "L:\\", dev, "NTFS", data_gib / 4, 20,
+			    50);
 		}
 		return;
 	}
@@ -850,8 +850,9 @@ demo_plan_hardware(struct demo_host *h)
 		h->hw = hw;
 		if (want == HW_DELL) {
 			for (i = 0; i < 7; i++)
-				h->serial[i] = dell[demo_hash(h->seed, h->index,
-				    TAG_SERIAL, (uint64_t)i) % (sizeof dell - 1)];
+				h->serial[i] = dell[demo_hash(h->seed,
+				    h->index, TAG_SERIAL, (uint64_t)i) %
+				    (sizeof dell - 1)];
 			h->serial[7] = '\0';
 		} else {
 			snprintf(h->serial, sizeof h->serial, "CZJ%d%02d",
@@ -884,11 +885,11 @@ demo_plan_hardware(struct demo_host *h)
 	} else {
 		h->hw = &demo_hws[0];
 		demo_hex(h, TAG_SERIAL, x, sizeof x);
-		snprintf(h->serial, sizeof h->serial, "VMware-42 %.2s %.2s %.2s "
-		    "%.2s %.2s %.2s %.2s-%.2s %.2s %.2s %.2s %.2s %.2s %.2s "
-		    "%.2s", x + 2, x + 4, x + 6, x + 8, x + 10, x + 12, x + 14,
-		    x + 16, x + 18, x + 20, x + 22, x + 24, x + 26, x + 28,
-		    x + 30);
+		snprintf(h->serial, sizeof h->serial, "VMware-42 %.2s %.2s "
+		    "%.2s %.2s %.2s %.2s %.2s-%.2s %.2s %.2s %.2s %.2s %.2s "
+		    "%.2s %.2s", x + 2, x + 4, x + 6, x + 8, x + 10, x + 12,
+		    x + 14, x + 16, x + 18, x + 20, x + 22, x + 24, x + 26,
+		    x + 28, x + 30);
 		/* The virtual BIOS of ESXi 6.0/6.5 hosts, then 6.7 on. */
 		str_copy(h->bios_date, demo_range(h, TAG_VMWARE, 0, 0, 9) < 3 ?
 		    "2016-04-05" : "2018-12-12", sizeof h->bios_date);
@@ -1498,7 +1499,8 @@ demo_host_checks(struct report *r, const struct demo_host *h, int64_t t,
 			snprintf(out, sizeof out, "%zu failed unit%s:",
 			    h->nfailed, h->nfailed == 1 ? "" : "s");
 			for (i = 0; i < h->nfailed; i++) {
-				str_append(out, i == 0 ? " " : ", ", sizeof out);
+				str_append(out, i == 0 ? " " : ", ",
+				    sizeof out);
 				str_append(out, h->failed[i], sizeof out);
 			}
 		}
@@ -1729,7 +1731,8 @@ demo_post(struct demo *d, json_t *batch, char *err, size_t errlen)
 	char			*body;
 	int			 rc = -1;
 
-	if ((body = json_dumps(batch, JSON_COMPACT | JSON_REAL_PRECISION(10))) == NULL)
+	if ((body = json_dumps(batch, JSON_COMPACT |
+	    JSON_REAL_PRECISION(10))) == NULL)
 		fatalx("demo_post: out of memory");
 	memset(&req, 0, sizeof req);
 	req.method = "POST";
@@ -1894,7 +1897,8 @@ demo_print(struct demo *d, const char *at)
 			continue;
 		doc = demo_host_report(&d->estate, &d->estate.hosts[i],
 		    t_ms / 1000, d->interval_s);
-		if ((s = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(10))) == NULL)
+		if ((s = json_dumps(doc, JSON_COMPACT |
+		    JSON_REAL_PRECISION(10))) == NULL)
 			fatalx("demo_print: out of memory");
 		printf("%s\n%s", n++ == 0 ? "" : ",", s);
 		free(s);
@@ -1980,21 +1984,22 @@ demo_run(struct demo *d, const struct cli *cli, int once)
 	while (!daemon_stop_requested()) {
 		if (demo_catch_up(d, wtime_now_ms() / 1000, err,
 		    sizeof err) == 0)
-			log_release(&d->complain, LOG_LEVEL_INFO, "the collector "
-			    "acknowledges reports again");
+			log_release(&d->complain, LOG_LEVEL_INFO, "the "
+			    "collector acknowledges reports again");
 		else if (!daemon_stop_requested())
-			log_complain(&d->complain, LOG_LEVEL_ERROR, "%s; trying "
-			    "again every %s", err, wait);
+			log_complain(&d->complain, LOG_LEVEL_ERROR, "%s; "
+			    "trying again every %s", err, wait);
 		next += d->interval_s * 1000;
 		mono = wtime_mono_ms();
-		if (next < mono)	/* a round overran: skip, do not bunch */
+		/* A round that overran skips ticks rather than bunching. */
+		if (next < mono)
 			next = mono + d->interval_s * 1000;
 		while (!daemon_stop_requested() && (mono = wtime_mono_ms()) <
 		    next) {
 			daemon_sleep_ms(next - mono);
 			if (daemon_reload_requested())
-				log_info("reload: nothing to reload; restart to "
-				    "apply configuration changes");
+				log_info("reload: nothing to reload; restart "
+				    "to apply configuration changes");
 		}
 	}
 	log_info("stopping");

@@ -45,21 +45,23 @@ security() {	# security UNIT MAX-TIMES-TEN
 	    --threshold="$2" "./$1" 2>&1)
 	got=$?
 	set -e
-	[ "$got" = 0 ] ||
-	    fail "$1: exposure above $(($2 / 10)).$(($2 % 10)): $(printf '%s\n' "$OUT" | grep -E '✗|Overall')"
+	[ "$got" = 0 ] || fail "$1: exposure above $(($2 / 10)).$(($2 % 10)):
+$(printf '%s\n' "$OUT" | grep -E '✗|Overall')"
 	printf '%s\n' "$OUT" | grep 'Overall exposure level'
 }
 security ward-collector.service 15
 security ward-agent.service 20
-sed -e '/^NoNewPrivileges=/d' -e '/^ProtectSystem=/d' -e '/^CapabilityBoundingSet=/d' \
-    -e '/^SystemCallFilter=/d' -e '/^PrivateDevices=/d' \
+sed -e '/^NoNewPrivileges=/d' -e '/^ProtectSystem=/d' \
+    -e '/^CapabilityBoundingSet=/d' -e '/^SystemCallFilter=/d' \
+    -e '/^PrivateDevices=/d' \
     "$T/ward-agent.service" > "$T/loose.service"
 set +e
 (cd "$T" && systemd-analyze security --offline=true --threshold=20 \
     ./loose.service >/dev/null 2>&1)
 got=$?
 set -e
-[ "$got" != 0 ] || fail "a loosened unit still scores under 2.0: the check proves nothing"
+[ "$got" != 0 ] ||
+    fail "a loosened unit still scores under 2.0: the check proves nothing"
 ok "systemd-analyze security: collector at most 1.5, agent at most 2.0"
 
 # The choices that keep the agent useful stay made.
@@ -70,6 +72,6 @@ for line in 'ProtectHome=read-only' 'User=ward' 'NoNewPrivileges=yes' \
 done
 for key in ProtectProc ProcSubset PrivateUsers MemoryDenyWriteExecute; do
 	grep -q "^$key=" "$agent" &&
-	    fail "ward-agent.service sets $key, which blinds the agent or kills plugins"
+	    fail "ward-agent.service sets $key: it blinds the agent or kills plugins"
 done
 ok "the agent still sees every process, /proc and /home's filesystem"
