@@ -204,11 +204,10 @@ field_name(char *dst, size_t size, const char *path, const char *key)
  */
 static int
 lookup(json_t *obj, const char *path, const char *key, int required,
-    json_t **v, char *name, size_t namelen, char *err, size_t errlen)
+    json_t **v, char *err, size_t errlen)
 {
-	char	objname[WJSON_NAME_MAX];
+	char	objname[WJSON_NAME_MAX], name[WJSON_NAME_MAX];
 
-	field_name(name, namelen, path, key);
 	if (!json_is_object(obj)) {
 		if (path == NULL || *path == '\0')
 			str_copy(objname, "document", sizeof objname);
@@ -222,6 +221,9 @@ lookup(json_t *obj, const char *path, const char *key, int required,
 	if (*v == NULL) {
 		if (!required)
 			return 1;
+		/* Names are made only for messages: reading a valid
+		 * document formats nothing. */
+		field_name(name, sizeof name, path, key);
 		snprintf(err, errlen, "%s: missing", name);
 		return -1;
 	}
@@ -231,11 +233,13 @@ lookup(json_t *obj, const char *path, const char *key, int required,
 }
 
 static int
-wrong_type(const char *name, const char *expected, const json_t *v,
-    char *err, size_t errlen)
+wrong_type(const char *path, const char *key, const char *expected,
+    const json_t *v, char *err, size_t errlen)
 {
-	snprintf(err, errlen, "%s: expected %s, got %s", name, expected,
-	    wjson_type_name(v));
+	char	 name[WJSON_NAME_MAX];
+
+	snprintf(err, errlen, "%s: expected %s, got %s", field_name(name,
+	    sizeof name, path, key), expected, wjson_type_name(v));
 	return -1;
 }
 
@@ -243,16 +247,14 @@ int
 wjson_get_string(json_t *obj, const char *path, const char *key,
     int required, const char **out, char *err, size_t errlen)
 {
-	char	 name[WJSON_NAME_MAX];
 	json_t	*v;
 	int	 r;
 
-	r = lookup(obj, path, key, required, &v, name, sizeof name, err,
-	    errlen);
+	r = lookup(obj, path, key, required, &v, err, errlen);
 	if (r != 0)
 		return r;
 	if (!json_is_string(v))
-		return wrong_type(name, "a string", v, err, errlen);
+		return wrong_type(path, key, "a string", v, err, errlen);
 	*out = json_string_value(v);
 	return 0;
 }
@@ -267,17 +269,17 @@ wjson_get_int(json_t *obj, const char *path, const char *key,
 	json_int_t	 n;
 	int		 r;
 
-	r = lookup(obj, path, key, required, &v, name, sizeof name, err,
-	    errlen);
+	r = lookup(obj, path, key, required, &v, err, errlen);
 	if (r != 0)
 		return r;
 	/* Reals (1.5, and 1.0 too) and numeric strings are not integers. */
 	if (!json_is_integer(v))
-		return wrong_type(name, "an integer", v, err, errlen);
+		return wrong_type(path, key, "an integer", v, err, errlen);
 	n = json_integer_value(v);
 	if ((int64_t)n < min || (int64_t)n > max) {
 		snprintf(err, errlen, "%s: %" PRId64 " is out of range "
-		    "(%" PRId64 "..%" PRId64 ")", name, (int64_t)n, min, max);
+		    "(%" PRId64 "..%" PRId64 ")", field_name(name, sizeof name,
+		    path, key), (int64_t)n, min, max);
 		return -1;
 	}
 	*out = (int64_t)n;
@@ -288,16 +290,14 @@ int
 wjson_get_number(json_t *obj, const char *path, const char *key,
     int required, double *out, char *err, size_t errlen)
 {
-	char	 name[WJSON_NAME_MAX];
 	json_t	*v;
 	int	 r;
 
-	r = lookup(obj, path, key, required, &v, name, sizeof name, err,
-	    errlen);
+	r = lookup(obj, path, key, required, &v, err, errlen);
 	if (r != 0)
 		return r;
 	if (!json_is_number(v))
-		return wrong_type(name, "a number", v, err, errlen);
+		return wrong_type(path, key, "a number", v, err, errlen);
 	*out = json_number_value(v);
 	return 0;
 }
@@ -306,16 +306,14 @@ int
 wjson_get_bool(json_t *obj, const char *path, const char *key,
     int required, int *out, char *err, size_t errlen)
 {
-	char	 name[WJSON_NAME_MAX];
 	json_t	*v;
 	int	 r;
 
-	r = lookup(obj, path, key, required, &v, name, sizeof name, err,
-	    errlen);
+	r = lookup(obj, path, key, required, &v, err, errlen);
 	if (r != 0)
 		return r;
 	if (!json_is_boolean(v))
-		return wrong_type(name, "a boolean", v, err, errlen);
+		return wrong_type(path, key, "a boolean", v, err, errlen);
 	*out = json_is_true(v);
 	return 0;
 }
@@ -325,16 +323,14 @@ static int
 get_container(json_t *obj, const char *path, const char *key, int required,
     json_type type, json_t **out, char *err, size_t errlen)
 {
-	char	 name[WJSON_NAME_MAX];
 	json_t	*v;
 	int	 r;
 
-	r = lookup(obj, path, key, required, &v, name, sizeof name, err,
-	    errlen);
+	r = lookup(obj, path, key, required, &v, err, errlen);
 	if (r != 0)
 		return r;
 	if (json_typeof(v) != type)
-		return wrong_type(name, type == JSON_OBJECT ? "an object" :
+		return wrong_type(path, key, type == JSON_OBJECT ? "an object" :
 		    "an array", v, err, errlen);
 	*out = v;
 	return 0;
