@@ -127,6 +127,10 @@ extern const struct collect_entry collect_system_entry;
  * ("...", '...', backslash escapes). 0 when found, -1 if not. */
 int		 os_release_value(const char *text, const char *key, char *out,
 		    size_t outlen);
+/* The os-release id and VERSION_ID of an /etc/redhat-release line
+ * ("CentOS release 6.10 (Final)" -> centos, 6.10); -1 if not one. */
+int		 os_redhat_release(const char *line, char *id, size_t idlen,
+		    char *version, size_t versionlen);
 
 /* collect_cpu.c */
 extern const struct collect_entry collect_cpu_entry;

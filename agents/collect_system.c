@@ -88,6 +88,40 @@ os_release_value(const char *text, const char *key, char *out, size_t outlen)
 	return -1;
 }
 
+int
+os_redhat_release(const char *line, char *id, size_t idlen, char *version,
+    size_t versionlen)
+{
+	static const struct {
+		const char	*prefix;
+		const char	*id;
+	} dists[] = {
+		{ "Red Hat Enterprise Linux", "rhel" },
+		{ "CentOS", "centos" },
+		{ "Oracle Linux", "ol" },
+		{ "Scientific Linux", "scientific" },
+		{ "Fedora", "fedora" },
+	};
+	const char	*p;
+	size_t		 i, n;
+
+	for (i = 0; i < sizeof dists / sizeof dists[0]; i++)
+		if (strncmp(line, dists[i].prefix, strlen(dists[i].prefix)) ==
+		    0)
+			break;
+	if (i == sizeof dists / sizeof dists[0] ||
+	    (p = strstr(line, " release ")) == NULL)
+		return -1;
+	p += strlen(" release ");
+	n = strspn(p, "0123456789.");
+	if (n == 0 || n >= versionlen)
+		return -1;
+	memcpy(version, p, n);
+	version[n] = '\0';
+	str_copy(id, dists[i].id, idlen);
+	return 0;
+}
+
 static void
 collect_os(struct collect_ctx *ctx, struct report *r)
 {
@@ -97,7 +131,7 @@ collect_os(struct collect_ctx *ctx, struct report *r)
 		{ "ID", "id" }, { "VERSION_ID", "version_id" },
 		{ "PRETTY_NAME", "pretty_name" },
 	};
-	char		 err[256], value[256], *text, *kernel;
+	char		 err[256], value[256], id[32], *text, *kernel;
 	struct utsname	 u;
 	size_t		 i;
 
@@ -113,6 +147,17 @@ collect_os(struct collect_ctx *ctx, struct report *r)
 			    sizeof value) == 0)
 				report_os_set(r, keys[i].field, value);
 		}
+		free(text);
+	} else if ((text = collect_read_line(ctx, "etc/redhat-release")) !=
+	    NULL) {
+		/* RHEL and CentOS 6 have no os-release; end-of-life tracking
+		 * needs them most. */
+		if (os_redhat_release(text, id, sizeof id, value,
+		    sizeof value) == 0) {
+			report_os_set(r, "id", id);
+			report_os_set(r, "version_id", value);
+		}
+		report_os_set(r, "pretty_name", text);
 		free(text);
 	}
 	if ((kernel = collect_read_line(ctx, "proc/sys/kernel/osrelease")) !=

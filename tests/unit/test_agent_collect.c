@@ -165,6 +165,29 @@ test_os_release_quoting(void **state)
 }
 
 static void
+test_redhat_release(void **state)
+{
+	char	 id[32], v[32];
+
+	(void)state;
+	assert_int_equal(os_redhat_release("Red Hat Enterprise Linux Server "
+	    "release 6.10 (Santiago)", id, sizeof id, v, sizeof v), 0);
+	assert_string_equal(id, "rhel");
+	assert_string_equal(v, "6.10");
+	assert_int_equal(os_redhat_release("CentOS release 6.10 (Final)", id,
+	    sizeof id, v, sizeof v), 0);
+	assert_string_equal(id, "centos");
+	assert_string_equal(v, "6.10");
+	assert_int_equal(os_redhat_release("CentOS Linux release 7.9.2009 "
+	    "(Core)", id, sizeof id, v, sizeof v), 0);
+	assert_string_equal(v, "7.9.2009");
+	assert_int_equal(os_redhat_release("Debian GNU/Linux 12", id,
+	    sizeof id, v, sizeof v), -1);
+	assert_int_equal(os_redhat_release("CentOS release  (Final)", id,
+	    sizeof id, v, sizeof v), -1);
+}
+
+static void
 test_fs_pseudo_and_mountinfo(void **state)
 {
 	struct fs_mount	*m;
@@ -728,6 +751,7 @@ main(void)
 		cmocka_unit_test(test_collect_deltas),
 		cmocka_unit_test(test_collect_missing_files),
 		cmocka_unit_test(test_addr_parse),
+		cmocka_unit_test(test_redhat_release),
 		cmocka_unit_test(test_fs_stat_bounded),
 		cmocka_unit_test(test_systemd_parse_failed),
 		cmocka_unit_test(test_report_json),
