@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "common/cfg.h"
 #include "common/log.h"
 
 /* report.c */
@@ -58,6 +59,10 @@ int		 report_metric_value(const struct report *r, const char *name,
 		    const char *label_key, const char *label_value,
 		    double *out);
 const json_t	*report_find_check(const struct report *r, const char *name);
+/* Sets host.firmware.KEY (vendor, product, version, family); strings as
+ * report_host_set. */
+void		 report_firmware_set(struct report *r, const char *key,
+		    const char *value);
 /* The whole report per docs/report.md (schema 1); a new reference. */
 json_t		*report_to_json(const struct report *r,
 		    const struct report_meta *meta);
@@ -287,6 +292,10 @@ struct spool;
  */
 struct spool	*spool_open(const char *dir, int64_t max_bytes,
 		    int64_t max_age_ms, char *err, size_t errlen);
+/* The same for a caller that already holds a lock covering dir (ward-netpoll
+ * locks its state directory once for its many per-device spools). */
+struct spool	*spool_open_unlocked(const char *dir, int64_t max_bytes,
+		    int64_t max_age_ms, char *err, size_t errlen);
 void		 spool_free(struct spool *sp);
 size_t		 spool_count(const struct spool *sp);
 int64_t		 spool_bytes(const struct spool *sp);
@@ -348,6 +357,31 @@ enum send_state {
 	SEND_WAIT,	/* the collector failed us: wait until next_ms */
 };
 
+/*
+ * The [collector] and [spool] sections ward-agent and ward-netpoll share:
+ * their fields, their option tables, and the sender they configure.
+ */
+struct send_collector_config {
+	char	*url;
+	char	*ca_file;
+	char	*token;		/* the contents of token_file */
+	int64_t	 timeout;	/* ms */
+	int64_t	 retry_max;	/* ms */
+};
+
+struct send_spool_config {
+	int64_t	 max_size;	/* bytes */
+	int64_t	 max_age;	/* ms */
+	int64_t	 batch;		/* reports per request */
+};
+
+extern const struct cfg_option send_collector_options[];
+extern const struct cfg_option send_spool_options[];
+/* send_new with the options those sections give. */
+struct sender	*send_new_from_config(const struct send_collector_config *c,
+		    const struct send_spool_config *sp, char *err,
+		    size_t errlen);
+
 /* 0 when url is https://, or http:// to a loopback address; -1 with err. */
 int		 send_url_check(const char *url, char *err, size_t errlen);
 struct sender;
@@ -370,5 +404,237 @@ const char	*send_last_error(const struct sender *s);
 /* True when the last failure was the collector refusing us (token, URL)
  * rather than being unreachable or busy. */
 int		 send_refused(const struct sender *s);
+
+/*
+ * ward-netpoll: the agent for devices that cannot run ward-agent. The
+ * modules below are netpoll's alone; only they link net-snmp.
+ */
+
+/* snmp_value.c: OIDs and values, decoded from net-snmp's varbinds. */
+
+#define SNMP_OID_MAX	64	/* sub-identifiers kept; longer OIDs are skipped */
+
+struct snmp_oid {
+	uint32_t	 sub[SNMP_OID_MAX];
+	size_t		 len;
+};
+
+enum snmp_val_type {
+	SNMP_VAL_MISSING,	/* noSuchObject, noSuchInstance, endOfMibView */
+	SNMP_VAL_NULL,
+	SNMP_VAL_INT,		/* INTEGER */
+	SNMP_VAL_UINT,		/* Counter32/64, Gauge32, TimeTicks */
+	SNMP_VAL_STRING,	/* OCTET STRING, Opaque, IpAddress (as text) */
+	SNMP_VAL_OID,		/* OBJECT IDENTIFIER, as dotted text in s */
+};
+
+struct snmp_val {
+	struct snmp_oid		 oid;
+	enum snmp_val_type	 type;
+	uint8_t			 asn_type;
+	int			 is_64;		/* a Counter64 */
+	int64_t			 i;
+	uint64_t		 u;
+	char			*s;		/* NUL-terminated; len bytes */
+	size_t			 len;
+	size_t			 seq;		/* arrival order, for sorting */
+};
+
+/* "1.3.6.1.2.1.1.1.0" (a leading dot allowed): 0, or -1 when not an OID. */
+int		 snmp_oid_parse(const char *text, struct snmp_oid *o);
+char		*snmp_oid_format(const struct snmp_oid *o, char *buf,
+		    size_t size);
+int		 snmp_oid_cmp(const struct snmp_oid *a, const struct snmp_oid *b);
+int		 snmp_oid_has_prefix(const struct snmp_oid *o,
+		    const struct snmp_oid *prefix);
+/* -1 when the result would be longer than SNMP_OID_MAX. */
+int		 snmp_oid_append(struct snmp_oid *o, const uint32_t *sub,
+		    size_t n);
+/*
+ * Decodes a value as net-snmp holds it (its ASN type, and the bytes its
+ * val union points at): 0, or -1 when the type is unknown or the length
+ * does not fit it. Strings are cut at 4096 bytes. Clear with
+ * snmp_val_clear.
+ */
+int		 snmp_val_decode(uint8_t asn_type, const void *data, size_t len,
+		    struct snmp_val *v);
+struct variable_list;
+int		 snmp_val_from_var(const struct variable_list *var,
+		    struct snmp_val *v);
+void		 snmp_val_clear(struct snmp_val *v);
+/* Integers of either sign as int64 / uint64: 0, or -1 (wrong type, NULL,
+ * out of range). */
+int		 snmp_val_int(const struct snmp_val *v, int64_t *out);
+int		 snmp_val_uint(const struct snmp_val *v, uint64_t *out);
+/* A string that is printable UTF-8 (trailing NULs ignored). */
+int		 snmp_val_is_text(const struct snmp_val *v);
+/* The value for people: text trimmed, binary as hex pairs "00:1a:..",
+ * numbers in decimal; "" for NULL or missing. */
+char		*snmp_val_text(const struct snmp_val *v, char *buf, size_t size);
+/* A 6-byte string as "00:1a:2b:3c:4d:5e"; "" otherwise or all zero. */
+char		*snmp_val_mac(const struct snmp_val *v, char *buf, size_t size);
+
+/* What one poll of a device answered, sorted by OID once it is done. */
+struct snmp_vars {
+	struct snmp_val	*v;
+	size_t		 n;
+	size_t		 alloc;
+	int		 sorted;
+};
+void		 snmp_vars_init(struct snmp_vars *vs);
+void		 snmp_vars_clear(struct snmp_vars *vs);
+/* Takes v's string; v is zeroed. */
+void		 snmp_vars_add(struct snmp_vars *vs, struct snmp_val *v);
+/* Sorts by OID; of repeated OIDs the last to arrive is kept. */
+void		 snmp_vars_sort(struct snmp_vars *vs);
+/* Lookups on sorted vars; NULL when absent, missing or null. */
+const struct snmp_val *snmp_vars_get(const struct snmp_vars *vs,
+		    const struct snmp_oid *o);
+const struct snmp_val *snmp_vars_get_text(const struct snmp_vars *vs,
+		    const char *oid_text);
+const struct snmp_val *snmp_vars_get_row(const struct snmp_vars *vs,
+		    const struct snmp_oid *column, const struct snmp_oid *index);
+/* The position of the first var at or after prefix. */
+size_t		 snmp_vars_first(const struct snmp_vars *vs,
+		    const struct snmp_oid *prefix);
+
+/* snmp.c: polling many devices at once over net-snmp's async API. */
+
+enum snmp_version { SNMP_V1, SNMP_V2C, SNMP_V3 };
+enum snmp_auth { SNMP_AUTH_NONE, SNMP_AUTH_MD5, SNMP_AUTH_SHA,
+	SNMP_AUTH_SHA224, SNMP_AUTH_SHA256, SNMP_AUTH_SHA384, SNMP_AUTH_SHA512 };
+enum snmp_priv { SNMP_PRIV_NONE, SNMP_PRIV_DES, SNMP_PRIV_AES,
+	SNMP_PRIV_AES192, SNMP_PRIV_AES256 };
+extern const char *const snmp_auth_names[];	/* by enum, NULL-ended */
+extern const char *const snmp_priv_names[];
+
+/* SNMPv3 USM credentials (from the secrets file). */
+struct snmp_usm {
+	char		*user;
+	enum snmp_auth	 auth;
+	char		*auth_pass;
+	enum snmp_priv	 priv;
+	char		*priv_pass;
+};
+
+struct snmp_target {
+	const char		*name;		/* for messages */
+	const char		*host;
+	unsigned		 port;
+	enum snmp_version	 version;
+	const char		*community;	/* v1, v2c */
+	const struct snmp_usm	*usm;		/* v3 */
+	int64_t			 timeout_ms;	/* per request, per try */
+	int			 retries;
+	int			 max_repetitions;
+	size_t			 max_values;	/* the whole poll; 0: 100000 */
+};
+
+/* Why a poll failed, each a distinct outcome. */
+enum snmp_failure {
+	SNMP_FAIL_NONE,
+	SNMP_FAIL_TIMEOUT,	/* nothing answered */
+	SNMP_FAIL_COMMUNITY,	/* the agent is there but ignores the community */
+	SNMP_FAIL_AUTH,		/* v3: wrong authentication key */
+	SNMP_FAIL_UNKNOWN_USER,	/* v3: no such user */
+	SNMP_FAIL_DECRYPT,	/* v3: wrong privacy key */
+	SNMP_FAIL_SECLEVEL,	/* v3: the user cannot use this level */
+	SNMP_FAIL_TIME_WINDOW,	/* v3: engine time could not be agreed */
+	SNMP_FAIL_ENGINE,	/* v3: engine ID discovery or duplicate */
+	SNMP_FAIL_ADDRESS,	/* the address cannot be used */
+	SNMP_FAIL_PROTOCOL,	/* an error status or a broken answer */
+	SNMP_FAIL_STOPPED,	/* the program is stopping */
+};
+/* "timeout", "community", "auth", ... as reports and logs say them. */
+const char	*snmp_failure_name(enum snmp_failure f);
+
+struct snmp_job;
+/* Called when a step (a GET or a walk) has finished, to queue more. */
+typedef void	(*snmp_step_fn)(struct snmp_job *job, void *arg);
+
+/* The target is copied; usm must outlive the job. */
+struct snmp_job	*snmp_job_new(const struct snmp_target *t, snmp_step_fn on_step,
+		    void *arg);
+void		 snmp_job_free(struct snmp_job *job);
+/* Queue a GET of up to 64 OIDs, or a walk of up to 32 columns (subtrees)
+ * walked side by side: GETBULK, or GETNEXT for v1. */
+void		 snmp_job_get(struct snmp_job *job, const struct snmp_oid *oids,
+		    size_t n);
+void		 snmp_job_walk(struct snmp_job *job,
+		    const struct snmp_oid *columns, size_t n);
+/* Everything answered so far; sorted once the job is done. */
+struct snmp_vars *snmp_job_vars(struct snmp_job *job);
+enum snmp_failure snmp_job_failure(const struct snmp_job *job);
+/* The failure in words, naming the device; "" when none. */
+const char	*snmp_job_error(const struct snmp_job *job);
+size_t		 snmp_job_requests(const struct snmp_job *job);
+/* How many steps ended, in order (the step running when it failed too). */
+size_t		 snmp_job_steps_done(const struct snmp_job *job);
+
+/* Once per process, before any job; _shutdown frees net-snmp's state. */
+void		 snmp_global_init(void);
+void		 snmp_global_shutdown(void);
+/*
+ * Runs jobs to their end with at most max_in_flight devices polled at
+ * once; done (may be NULL) is called as each finishes, in the order they
+ * finish. stop (may be NULL) is asked between waits: when it says yes the
+ * rest fail with SNMP_FAIL_STOPPED.
+ */
+void		 snmp_run(struct snmp_job **jobs, size_t n,
+		    size_t max_in_flight, int (*stop)(void),
+		    void (*done)(struct snmp_job *, void *), void *arg);
+
+/* snmp_profile.c: what a device is, from sysObjectID and sysDescr. */
+
+struct snmp_profile {
+	const char	*id;		/* "cisco-ios": the family */
+	const char	*vendor;	/* "Cisco" */
+	const char	*product;	/* "Cisco IOS" */
+	const char	*kind;		/* the default host.kind */
+	int		 is_os;		/* a server: product is its OS */
+	const char	*enterprise;	/* sysObjectID prefix, or NULL */
+	const char	*descr_has;	/* in sysDescr (no case), or NULL */
+	const char	*descr_lacks;	/* not in sysDescr, or NULL */
+	const char	*version_after;	/* the version follows this */
+};
+
+/* The table, in snmp_profile.c: one line per family, most specific
+ * first. */
+extern const struct snmp_profile snmp_profiles[];
+
+/* The first profile matching, NULL when the device is unrecognised. */
+const struct snmp_profile *snmp_profile_match(const char *sys_object_id,
+		    const char *sys_descr);
+/* The version in sysDescr after the profile's marker ("" if none). */
+char		*snmp_profile_version(const struct snmp_profile *p,
+		    const char *sys_descr, char *buf, size_t size);
+
+/* netpoll.c: turning one device's answers into its report. */
+
+/* The OIDs a poll asks for, queued on a job step by step. */
+void		 netpoll_plan_start(struct snmp_job *job);
+void		 netpoll_plan_step(struct snmp_job *job, void *arg);
+
+/* Counters kept between polls of one device, for rates. */
+struct netpoll_counters;
+void		 netpoll_counters_free(struct netpoll_counters *c);
+
+struct netpoll_device_info {
+	const char	*name;		/* host.name when sysName is empty */
+	const char	*datacentre;
+	const char	*kind;		/* NULL: the profile's */
+	const char	*address;	/* host:port, for messages */
+};
+/*
+ * Fills r from a finished job's vars (sorted): identity, profile,
+ * interfaces, entities, UPS, host resources; rates from *counters (made
+ * on first use) over mono_ms. Adds the "snmp" check: OK, or CRITICAL with
+ * the failure when nothing answered (WARNING when only part of the poll
+ * failed).
+ */
+void		 netpoll_build_report(const struct netpoll_device_info *d,
+		    struct snmp_vars *vs, enum snmp_failure failure,
+		    const char *error, struct netpoll_counters **counters,
+		    int64_t mono_ms, struct report *r);
 
 #endif

@@ -39,20 +39,6 @@ struct agent_section {
 	char	*root;
 };
 
-struct agent_collector {
-	char	*url;
-	char	*ca_file;
-	char	*token;		/* the contents of token_file */
-	int64_t	 timeout;	/* ms */
-	int64_t	 retry_max;	/* ms */
-};
-
-struct agent_spool {
-	int64_t	 max_size;	/* bytes */
-	int64_t	 max_age;	/* ms */
-	int64_t	 batch;		/* reports per request */
-};
-
 struct agent_check {
 	struct cfg_item	 item;
 	char		*command;
@@ -63,8 +49,8 @@ struct agent_config {
 	struct cli_log_config	 log;
 	struct cli_daemon_config daemon;
 	struct agent_section	 agent;
-	struct agent_collector	 collector;
-	struct agent_spool	 spool;
+	struct send_collector_config collector;
+	struct send_spool_config spool;
 	struct cfg_items	 checks;
 };
 
@@ -96,51 +82,6 @@ static const struct cfg_option agent_options[] = {
 	CFG_OPTIONS_END
 };
 
-static const struct cfg_option collector_options[] = {
-	{ "url", CFG_STRING, NULL, 0, 0, NULL, 0,
-	  offsetof(struct agent_collector, url),
-	  "The collector's base URL, e.g. \"https://ward.btuh.test:8443\". "
-	  "Required to send (not for --print). https:// is required except "
-	  "to a loopback address." },
-	{ "ca_file", CFG_PATH, NULL, 0, 0, NULL, 0,
-	  offsetof(struct agent_collector, ca_file),
-	  "The CA certificate(s) (PEM) the collector's certificate must "
-	  "chain to; unset: the system's trust store. The certificate is "
-	  "always verified, name included." },
-	{ "token_file", CFG_SECRET, NULL, 0, 0, NULL, 0,
-	  offsetof(struct agent_collector, token),
-	  "A file holding this agent's token (role agent, from "
-	  "\"ward-collector token add\"). It must be readable by the "
-	  "[daemon] user and by nobody else (mode 0600)." },
-	{ "timeout", CFG_DURATION, "30s", 1000, 300000, NULL, 0,
-	  offsetof(struct agent_collector, timeout),
-	  "Give up on one request after this long (connecting takes at most "
-	  "10s of it); the reports stay in the spool." },
-	{ "retry_max", CFG_DURATION, "5m", 1000, 3600000, NULL, 0,
-	  offsetof(struct agent_collector, retry_max),
-	  "While the collector is down, retries back off exponentially from "
-	  "5s (or retry_max if less) up to this, each wait picked at random "
-	  "in its upper half so hundreds of agents do not return at once." },
-	CFG_OPTIONS_END
-};
-
-static const struct cfg_option spool_options[] = {
-	{ "max_size", CFG_SIZE, "64M", 64 * 1024, 64LL << 30, NULL, 0,
-	  offsetof(struct agent_spool, max_size),
-	  "Most disk the spool (state_dir/spool) may use. When full, the "
-	  "oldest reports are dropped first and the next report tells the "
-	  "collector how many." },
-	{ "max_age", CFG_DURATION, "3d", 60000, 30LL * 86400000, NULL, 0,
-	  offsetof(struct agent_spool, max_age),
-	  "Drop spooled reports older than this. Keep it below the "
-	  "collector's raw retention (8 days by default), which is how long "
-	  "the collector remembers what it has been sent." },
-	{ "batch", CFG_INT, "50", 1, 500, NULL, 0,
-	  offsetof(struct agent_spool, batch),
-	  "Most reports sent in one request when replaying the spool." },
-	CFG_OPTIONS_END
-};
-
 static const struct cfg_option check_options[] = {
 	{ "command", CFG_STRING, NULL, 0, 0, NULL, CFG_REQUIRED,
 	  offsetof(struct agent_check, command),
@@ -162,10 +103,10 @@ static const struct cfg_section agent_sections[] = {
 	{ "agent", agent_options, 0, offsetof(struct agent_config, agent), 0,
 	  "What the agent says about its host, how often, and where it keeps "
 	  "state." },
-	{ "collector", collector_options, 0,
+	{ "collector", send_collector_options, 0,
 	  offsetof(struct agent_config, collector), 0,
 	  "Where reports go, and how the collector is trusted." },
-	{ "spool", spool_options, 0, offsetof(struct agent_config, spool), 0,
+	{ "spool", send_spool_options, 0, offsetof(struct agent_config, spool), 0,
 	  "Reports not yet acknowledged wait on disk, in order, within "
 	  "these bounds." },
 	{ "check", check_options, CFG_SECTION_MULTI,
@@ -340,18 +281,7 @@ agent_state_close(struct agent_state *st)
 static struct sender *
 agent_sender(const struct agent_config *cfg, char *err, size_t errlen)
 {
-	struct send_options	 o;
-
-	memset(&o, 0, sizeof o);
-	o.url = cfg->collector.url;
-	o.ca_file = cfg->collector.ca_file;
-	o.token = cfg->collector.token;
-	o.timeout_ms = cfg->collector.timeout;
-	o.batch_reports = (size_t)cfg->spool.batch;
-	o.retry_initial_ms = cfg->collector.retry_max < 5000 ?
-	    cfg->collector.retry_max : 5000;
-	o.retry_max_ms = cfg->collector.retry_max;
-	return send_new(&o, err, errlen);
+	return send_new_from_config(&cfg->collector, &cfg->spool, err, errlen);
 }
 
 /* The id, the sequence number, the spool and the sender; a CPU and network

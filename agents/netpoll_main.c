@@ -1,49 +1,1255 @@
-/* netpoll_main.c: ward-netpoll, the poller that reports switches, UPSes and agentless devices over SNMP, SSH and HTTP. */
+/* netpoll_main.c: ward-netpoll, the poller that reports switches, UPSes and
+ * agentless devices to ward-collector, one report per device. */
 #include "config.h"
 
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/cfg.h"
 #include "common/cli.h"
+#include "common/daemon.h"
+#include "common/http.h"
+#include "common/log.h"
+#include "common/str.h"
+#include "common/wtime.h"
+#include "common/xmalloc.h"
+#include "agents/agent.h"
 
-struct netpoll_config {
-	struct cli_log_config	 log;
-	struct cli_daemon_config daemon;
+#define NP_NAME_MAX	48	/* a device name; agent ids are at most 64 */
+
+static const char *const np_kinds[] = {
+	"auto", "server", "switch", "router", "firewall", "ups", "pdu", "bmc",
+	"storage", "appliance", "other", NULL
+};
+static const char *const np_versions[] = { "1", "2c", "3", NULL };
+
+struct np_section {
+	char	*datacentre;
+	char	*state_dir;
+	char	*secrets_file;
+	char	*include_dir;
+	int64_t	 interval;	/* ms */
+	int64_t	 cadence;	/* ms; tests poll faster than interval */
+	int64_t	 timeout;	/* ms */
+	int64_t	 concurrency;
+	int64_t	 max_repetitions;
 };
 
-static const struct cfg_section netpoll_sections[] = {
-	{ "log", cli_log_options, 0, offsetof(struct netpoll_config, log), 0,
+struct np_device {
+	struct cfg_item	 item;
+	char		*address;
+	int64_t		 port;
+	int		 version;	/* index in np_versions */
+	char		*credentials;
+	int		 kind;		/* index in np_kinds */
+	char		*datacentre;
+	int64_t		 interval;	/* ms; 0: [netpoll] interval */
+	int64_t		 timeout;	/* ms; 0: [netpoll] timeout */
+	int64_t		 retries;
+};
+
+struct np_config {
+	struct cli_log_config		 log;
+	struct cli_daemon_config	 daemon;
+	struct np_section		 netpoll;
+	struct send_collector_config	 collector;
+	struct send_spool_config	 spool;
+	struct cfg_items		 devices;
+};
+
+static const struct cfg_option np_options[] = {
+	{ "datacentre", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct np_section, datacentre),
+	  "The datacentre of every device that does not name its own (letters, "
+	  "digits, '.', '_', '-'); it is part of each device's agent id." },
+	{ "state_dir", CFG_PATH, WARD_LOCALSTATEDIR "/netpoll", 0, 0, NULL, 0,
+	  offsetof(struct np_section, state_dir),
+	  "Where ward-netpoll keeps each device's sequence number (seq/) and "
+	  "spool (spool/)." },
+	{ "secrets_file", CFG_PATH, WARD_SYSCONFDIR "/netpoll.secrets", 0, 0,
+	  NULL, 0, offsetof(struct np_section, secrets_file),
+	  "The file of SNMP communities and SNMPv3 users that devices name in "
+	  "credentials (see ward-netpoll(8)). Mode 0600: it is refused "
+	  "otherwise. Read only when a device needs it." },
+	{ "include_dir", CFG_PATH, NULL, 0, 0, NULL, 0,
+	  offsetof(struct np_section, include_dir),
+	  "A directory whose *.conf files hold more [device] sections (one "
+	  "file per datacentre, say), read in name order." },
+	{ "interval", CFG_DURATION, "60s", 10000, 86400000, NULL, 0,
+	  offsetof(struct np_section, interval),
+	  "How often each device is polled and reported, unless it says." },
+	{ "cadence", CFG_DURATION, NULL, 100, 86400000, NULL, CFG_HIDDEN,
+	  offsetof(struct np_section, cadence),
+	  "Poll this often instead of every interval." },
+	{ "timeout", CFG_DURATION, "2s", 100, 60000, NULL, 0,
+	  offsetof(struct np_section, timeout),
+	  "How long to wait for each SNMP answer, unless the device says." },
+	{ "concurrency", CFG_INT, "64", 1, 4096, NULL, 0,
+	  offsetof(struct np_section, concurrency),
+	  "Most devices polled at the same time; a dead device holds one of "
+	  "these for its timeouts while the others go on." },
+	{ "max_repetitions", CFG_INT, "10", 1, 100, NULL, 0,
+	  offsetof(struct np_section, max_repetitions),
+	  "GETBULK max-repetitions: table rows asked for per request (halved "
+	  "when an agent answers tooBig)." },
+	CFG_OPTIONS_END
+};
+
+static const struct cfg_option np_device_options[] = {
+	{ "address", CFG_STRING, NULL, 0, 0, NULL, CFG_REQUIRED,
+	  offsetof(struct np_device, address),
+	  "The device's IP address or host name." },
+	{ "port", CFG_INT, "161", 1, 65535, NULL, 0,
+	  offsetof(struct np_device, port), "Its SNMP port." },
+	{ "version", CFG_ENUM, "2c", 0, 0, np_versions, 0,
+	  offsetof(struct np_device, version), "The SNMP version to use." },
+	{ "credentials", CFG_STRING, NULL, 0, 0, NULL, CFG_REQUIRED,
+	  offsetof(struct np_device, credentials),
+	  "The name of a [community \"NAME\"] (versions 1 and 2c) or "
+	  "[usm \"NAME\"] (version 3) entry in the secrets file; never the "
+	  "secret itself." },
+	{ "kind", CFG_ENUM, "auto", 0, 0, np_kinds, 0,
+	  offsetof(struct np_device, kind),
+	  "What the device is; auto: as its profile says (a UPS-MIB agent is "
+	  "a ups, a HOST-RESOURCES-MIB one a server, else other)." },
+	{ "datacentre", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct np_device, datacentre),
+	  "Its datacentre, if not [netpoll] datacentre." },
+	{ "interval", CFG_DURATION, NULL, 10000, 86400000, NULL, 0,
+	  offsetof(struct np_device, interval),
+	  "How often to poll it; unset: [netpoll] interval." },
+	{ "timeout", CFG_DURATION, NULL, 100, 60000, NULL, 0,
+	  offsetof(struct np_device, timeout),
+	  "How long to wait for each answer; unset: [netpoll] timeout." },
+	{ "retries", CFG_INT, "1", 0, 10, NULL, 0,
+	  offsetof(struct np_device, retries),
+	  "How many times a request is sent again before the device is "
+	  "reported down." },
+	CFG_OPTIONS_END
+};
+
+static const struct cfg_section np_sections[] = {
+	{ "log", cli_log_options, 0, offsetof(struct np_config, log), 0,
 	  "Logging." },
-	{ "daemon", cli_daemon_options, 0, offsetof(struct netpoll_config, daemon),
+	{ "daemon", cli_daemon_options, 0, offsetof(struct np_config, daemon),
 	  0, "Process: pidfile and the user to run as." },
+	{ "netpoll", np_options, 0, offsetof(struct np_config, netpoll), 0,
+	  "Defaults for every device, where state is kept, and how many are "
+	  "polled at once." },
+	{ "collector", send_collector_options, 0,
+	  offsetof(struct np_config, collector), 0,
+	  "Where reports go, and how the collector is trusted." },
+	{ "spool", send_spool_options, 0, offsetof(struct np_config, spool), 0,
+	  "Reports not yet acknowledged wait on disk, in order, within these "
+	  "bounds (max_size is shared out among the devices)." },
+	{ "device", np_device_options, CFG_SECTION_MULTI,
+	  offsetof(struct np_config, devices), sizeof(struct np_device),
+	  "A device to poll over SNMP; [device \"NAME\"] names it (letters, "
+	  "digits, '.', '_', '-'), and its agent id is "
+	  "netpoll:DATACENTRE:NAME." },
 	CFG_SECTIONS_END
 };
 
-static const struct cfg_schema netpoll_schema = {
-	"ward-netpoll", WARD_SYSCONFDIR "/netpoll.conf", netpoll_sections, NULL,
+/* An include file holds devices only. */
+struct np_include {
+	struct cfg_items	 devices;
+};
+static const struct cfg_section np_include_sections[] = {
+	{ "device", np_device_options, CFG_SECTION_MULTI,
+	  offsetof(struct np_include, devices), sizeof(struct np_device),
+	  "A device to poll." },
+	CFG_SECTIONS_END
+};
+static const struct cfg_schema np_include_schema = {
+	"ward-netpoll", NULL, np_include_sections, NULL,
 };
 
-static const struct cli_program netpoll_program = {
+/* The secrets file: communities and SNMPv3 users, by name. */
+struct np_community {
+	struct cfg_item	 item;
+	char		*community;
+};
+struct np_usm {
+	struct cfg_item	 item;
+	char		*user;
+	int		 auth;
+	char		*auth_passphrase;
+	int		 priv;
+	char		*priv_passphrase;
+};
+struct np_secrets {
+	struct cfg_items	 communities;
+	struct cfg_items	 users;
+};
+static const struct cfg_option np_community_options[] = {
+	{ "community", CFG_STRING, NULL, 0, 0, NULL, CFG_REQUIRED,
+	  offsetof(struct np_community, community), "The community." },
+	CFG_OPTIONS_END
+};
+static const struct cfg_option np_usm_options[] = {
+	{ "user", CFG_STRING, NULL, 0, 0, NULL, CFG_REQUIRED,
+	  offsetof(struct np_usm, user), "The SNMPv3 user name." },
+	{ "auth_protocol", CFG_ENUM, "sha", 0, 0, snmp_auth_names, 0,
+	  offsetof(struct np_usm, auth), "Authentication protocol." },
+	{ "auth_passphrase", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct np_usm, auth_passphrase),
+	  "Authentication passphrase (8 characters or more)." },
+	{ "priv_protocol", CFG_ENUM, "aes", 0, 0, snmp_priv_names, 0,
+	  offsetof(struct np_usm, priv), "Privacy protocol." },
+	{ "priv_passphrase", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct np_usm, priv_passphrase),
+	  "Privacy passphrase (8 characters or more)." },
+	CFG_OPTIONS_END
+};
+static const struct cfg_section np_secrets_sections[] = {
+	{ "community", np_community_options, CFG_SECTION_MULTI,
+	  offsetof(struct np_secrets, communities), sizeof(struct np_community),
+	  "An SNMPv1/v2c community." },
+	{ "usm", np_usm_options, CFG_SECTION_MULTI,
+	  offsetof(struct np_secrets, users), sizeof(struct np_usm),
+	  "An SNMPv3 user." },
+	CFG_SECTIONS_END
+};
+static const struct cfg_schema np_secrets_schema = {
+	"ward-netpoll", NULL, np_secrets_sections, NULL,
+};
+
+static void
+np_secrets_free(struct np_secrets *s)
+{
+	struct np_community	*c;
+	struct np_usm		*u;
+	size_t			 i;
+
+	if (s == NULL)
+		return;
+	/* Wipe before cfg_free frees them. */
+	for (i = 0; i < s->communities.count; i++) {
+		c = s->communities.items[i];
+		xfree_secret(c->community);
+		c->community = NULL;
+	}
+	for (i = 0; i < s->users.count; i++) {
+		u = s->users.items[i];
+		xfree_secret(u->auth_passphrase);
+		xfree_secret(u->priv_passphrase);
+		u->auth_passphrase = u->priv_passphrase = NULL;
+	}
+	cfg_free(&np_secrets_schema, s);
+	free(s);
+}
+
+static struct np_secrets *
+np_secrets_load(const char *path, char *err, size_t errlen)
+{
+	struct np_secrets	*s;
+	struct np_usm		*u;
+	char			*text;
+	size_t			 i;
+
+	if ((text = cfg_read_secret(path, err, errlen)) == NULL)
+		return NULL;
+	s = xcalloc(1, sizeof *s);
+	if (cfg_load_string(&np_secrets_schema, path, text, s, err,
+	    errlen) == -1) {
+		xfree_secret(text);
+		free(s);
+		return NULL;
+	}
+	xfree_secret(text);
+	for (i = 0; i < s->users.count; i++) {
+		u = s->users.items[i];
+		/* net-snmp refuses shorter passphrases (RFC 3414 11.2). */
+		if (u->auth != SNMP_AUTH_NONE && (u->auth_passphrase == NULL ||
+		    strlen(u->auth_passphrase) < 8)) {
+			snprintf(err, errlen, "%s:%d: [usm \"%s\"] "
+			    "auth_passphrase: missing or shorter than 8 "
+			    "characters", path, u->item.line, u->item.label);
+			goto fail;
+		}
+		if (u->priv != SNMP_PRIV_NONE && (u->priv_passphrase == NULL ||
+		    strlen(u->priv_passphrase) < 8)) {
+			snprintf(err, errlen, "%s:%d: [usm \"%s\"] "
+			    "priv_passphrase: missing or shorter than 8 "
+			    "characters", path, u->item.line, u->item.label);
+			goto fail;
+		}
+		if (u->priv != SNMP_PRIV_NONE && u->auth == SNMP_AUTH_NONE) {
+			snprintf(err, errlen, "%s:%d: [usm \"%s\"] "
+			    "priv_protocol: privacy needs authentication",
+			    path, u->item.line, u->item.label);
+			goto fail;
+		}
+	}
+	return s;
+
+fail:
+	np_secrets_free(s);
+	return NULL;
+}
+
+static const struct np_community *
+np_find_community(const struct np_secrets *s, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; s != NULL && i < s->communities.count; i++)
+		if (strcmp(((struct np_community *)
+		    s->communities.items[i])->item.label, name) == 0)
+			return s->communities.items[i];
+	return NULL;
+}
+
+/* By entry name, or failing that by user name (for snmpv3://USER@). */
+static const struct np_usm *
+np_find_usm(const struct np_secrets *s, const char *name)
+{
+	struct np_usm	*u;
+	size_t		 i;
+
+	for (i = 0; s != NULL && i < s->users.count; i++)
+		if (strcmp(((struct np_usm *)
+		    s->users.items[i])->item.label, name) == 0)
+			return s->users.items[i];
+	for (i = 0; s != NULL && i < s->users.count; i++) {
+		u = s->users.items[i];
+		if (strcmp(u->user, name) == 0)
+			return u;
+	}
+	return NULL;
+}
+
+static void
+np_usm_view(const struct np_usm *u, struct snmp_usm *out)
+{
+	out->user = u->user;
+	out->auth = (enum snmp_auth)u->auth;
+	out->auth_pass = u->auth_passphrase;
+	out->priv = (enum snmp_priv)u->priv;
+	out->priv_pass = u->priv_passphrase;
+}
+
+static int
+np_name_ok(const char *s, size_t max)
+{
+	size_t	 n = 0;
+
+	for (; s[n] != '\0'; n++)
+		if (!isalnum((unsigned char)s[n]) && strchr("._-", s[n]) == NULL)
+			return 0;
+	return n > 0 && n <= max;
+}
+
+static const char *
+np_device_datacentre(const struct np_config *cfg, const struct np_device *d)
+{
+	return d->datacentre != NULL ? d->datacentre : cfg->netpoll.datacentre;
+}
+
+/* "netpoll:DATACENTRE:NAME", or "netpoll:NAME" without a datacentre. */
+static void
+np_agent_id(const char *dc, const char *name, char *buf, size_t size)
+{
+	if (dc != NULL)
+		snprintf(buf, size, "netpoll:%s:%s", dc, name);
+	else
+		snprintf(buf, size, "netpoll:%s", name);
+}
+
+static int
+np_cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Devices from the *.conf files in include_dir join the main file's. */
+static int
+np_load_includes(struct np_config *cfg, char *err, size_t errlen)
+{
+	struct np_include	 inc;
+	struct dirent		*de;
+	DIR			*d;
+	char			**names = NULL, *path;
+	size_t			 n = 0, i, k;
+	int			 rc = 0;
+
+	if (cfg->netpoll.include_dir == NULL)
+		return 0;
+	if ((d = opendir(cfg->netpoll.include_dir)) == NULL) {
+		snprintf(err, errlen, "[netpoll] include_dir %s: %s",
+		    cfg->netpoll.include_dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || !str_has_suffix(de->d_name, ".conf"))
+			continue;
+		names = xreallocarray(names, n + 1, sizeof *names);
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(names, n, sizeof *names, np_cmp_str);
+	for (i = 0; i < n && rc == 0; i++) {
+		xasprintf(&path, "%s/%s", cfg->netpoll.include_dir, names[i]);
+		memset(&inc, 0, sizeof inc);
+		if (cfg_load(&np_include_schema, path, &inc, err,
+		    errlen) == -1)
+			rc = -1;
+		else {
+			for (k = 0; k < inc.devices.count; k++) {
+				cfg->devices.items = xreallocarray(
+				    cfg->devices.items, cfg->devices.count + 1,
+				    sizeof *cfg->devices.items);
+				cfg->devices.items[cfg->devices.count++] =
+				    inc.devices.items[k];
+			}
+			free(inc.devices.items);
+		}
+		free(path);
+	}
+	str_list_free(names, n);
+	return rc;
+}
+
+static int
+np_validate(void *p, char *err, size_t errlen)
+{
+	struct np_config	*cfg = p;
+	struct np_device	*d, *e;
+	struct np_secrets	*sec;
+	const char		*dc;
+	char			 id[128], why[1024];
+	size_t			 i, k;
+	int			 rc = 0;
+
+	if (np_load_includes(cfg, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < cfg->devices.count; i++) {
+		d = cfg->devices.items[i];
+		if (!np_name_ok(d->item.label, NP_NAME_MAX)) {
+			snprintf(err, errlen, "line %d: [device \"%s\"]: a device "
+			    "name is 1-%d letters, digits, '.', '_' or '-'",
+			    d->item.line, d->item.label, NP_NAME_MAX);
+			return -1;
+		}
+		dc = np_device_datacentre(cfg, d);
+		if (dc != NULL && !np_name_ok(dc, 64)) {
+			snprintf(err, errlen, "line %d: [device \"%s\"] "
+			    "datacentre \"%s\": letters, digits, '.', '_' or "
+			    "'-' (it is part of the agent id)", d->item.line,
+			    d->item.label, dc);
+			return -1;
+		}
+		np_agent_id(dc, d->item.label, id, sizeof id);
+		if (strlen(id) > 64) {
+			snprintf(err, errlen, "line %d: [device \"%s\"]: agent "
+			    "id %s is longer than 64 characters", d->item.line,
+			    d->item.label, id);
+			return -1;
+		}
+		for (k = 0; k < i; k++) {
+			e = cfg->devices.items[k];
+			if (strcmp(e->item.label, d->item.label) == 0) {
+				snprintf(err, errlen, "line %d: [device \"%s\"] "
+				    "is already defined (line %d)",
+				    d->item.line, d->item.label, e->item.line);
+				return -1;
+			}
+		}
+	}
+	if (cfg->collector.url != NULL && send_url_check(cfg->collector.url,
+	    err, errlen) == -1)
+		return -1;
+	if (cfg->devices.count == 0)
+		return 0;
+	/* Every device's credentials must resolve now, not at 3am. */
+	if ((sec = np_secrets_load(cfg->netpoll.secrets_file, why,
+	    sizeof why)) == NULL) {
+		snprintf(err, errlen, "[netpoll] secrets_file: %s", why);
+		return -1;
+	}
+	for (i = 0; i < cfg->devices.count && rc == 0; i++) {
+		d = cfg->devices.items[i];
+		if (np_versions[d->version][0] == '3' ?
+		    np_find_usm(sec, d->credentials) == NULL :
+		    np_find_community(sec, d->credentials) == NULL) {
+			snprintf(err, errlen, "line %d: [device \"%s\"] "
+			    "credentials \"%s\": no [%s \"%s\"] in %s",
+			    d->item.line, d->item.label, d->credentials,
+			    np_versions[d->version][0] == '3' ? "usm" :
+			    "community", d->credentials,
+			    cfg->netpoll.secrets_file);
+			rc = -1;
+		}
+	}
+	np_secrets_free(sec);
+	return rc;
+}
+
+static const struct cfg_schema np_schema = {
+	"ward-netpoll", WARD_SYSCONFDIR "/netpoll.conf", np_sections,
+	np_validate,
+};
+
+static const struct cli_option np_extra[] = {
+	{ "once", 0, 0, NULL,
+	  "poll every device once and deliver the reports; exit 0 only when "
+	  "the collector acknowledged them all" },
+	{ "secrets", 0, 1, "FILE",
+	  "probe: the secrets file (mode 0600) for snmpv3:// and "
+	  "--credentials" },
+	{ "credentials", 0, 1, "NAME",
+	  "probe: the community or user entry in --secrets to use" },
+	CLI_OPTIONS_END
+};
+
+static const struct cli_program np_program = {
 	.name = "ward-netpoll",
 	.summary = "ward-netpoll: the poller that reports switches, UPSes and agentless devices over SNMP, SSH and HTTP.",
-	.schema = &netpoll_schema,
+	.operands = "[probe URI]",
+	.schema = &np_schema,
+	.extra = np_extra,
 	.is_daemon = 1,
-	.config_optional = 0,
-	.log_offset = offsetof(struct netpoll_config, log),
+	.config_optional = 1,
+	.commands_help =
+	    "probe URI: poll one device and print its report as JSON, without\n"
+	    "a configuration or a collector. URI is snmp://COMMUNITY@HOST[:PORT]\n"
+	    "(v2c), snmpv1://COMMUNITY@HOST[:PORT], snmp://HOST[:PORT] with\n"
+	    "--credentials, or snmpv3://USER@HOST[:PORT] with --secrets FILE.\n",
+	.log_offset = offsetof(struct np_config, log),
 };
+
+/* What polling one device needs, resolved from config and secrets. */
+struct np_target {
+	char			*name;
+	char			 id[80];
+	const char		*datacentre;
+	const char		*kind;		/* NULL: auto */
+	char			 address[300];
+	struct snmp_target	 t;
+	struct snmp_usm		 usm;
+	/* Daemon and --once state. */
+	char			*seq_path;
+	int64_t			 last_seq;
+	int64_t			 polled_seq;	/* the report of this cycle */
+	struct spool		*spool;
+	struct netpoll_counters	*counters;
+	int64_t			 next_poll_ms;
+	int64_t			 interval_ms;
+	struct snmp_job		*job;
+};
+
+struct np_run {
+	const struct np_config	*cfg;
+	struct np_target	**targets;
+	size_t			 n;
+	int			 print;		/* probe: print, do not spool */
+	int			 failed;	/* probe: the device failed */
+};
+
+static void
+np_target_fill(struct np_target *tg, const struct np_config *cfg,
+    const struct np_device *d, const struct np_secrets *sec)
+{
+	const struct np_community	*c;
+	const struct np_usm		*u;
+
+	tg->name = xstrdup(d->item.label);
+	tg->datacentre = np_device_datacentre(cfg, d);
+	np_agent_id(tg->datacentre, tg->name, tg->id, sizeof tg->id);
+	tg->kind = d->kind == 0 ? NULL : np_kinds[d->kind];
+	tg->t.name = tg->name;
+	tg->t.host = d->address;
+	tg->t.port = (unsigned)d->port;
+	tg->t.version = d->version == 0 ? SNMP_V1 : d->version == 1 ?
+	    SNMP_V2C : SNMP_V3;
+	tg->t.timeout_ms = d->timeout > 0 ? d->timeout : cfg->netpoll.timeout;
+	tg->t.retries = (int)d->retries;
+	tg->t.max_repetitions = (int)cfg->netpoll.max_repetitions;
+	if (tg->t.version == SNMP_V3) {
+		if ((u = np_find_usm(sec, d->credentials)) != NULL) {
+			np_usm_view(u, &tg->usm);
+			tg->t.usm = &tg->usm;
+		}
+	} else if ((c = np_find_community(sec, d->credentials)) != NULL)
+		tg->t.community = c->community;
+	snprintf(tg->address, sizeof tg->address, "%s:%u", d->address,
+	    tg->t.port);
+	tg->interval_ms = d->interval > 0 ? d->interval : cfg->netpoll.interval;
+}
+
+static void
+np_target_free(struct np_target *tg)
+{
+	if (tg == NULL)
+		return;
+	snmp_job_free(tg->job);
+	spool_free(tg->spool);
+	netpoll_counters_free(tg->counters);
+	free(tg->seq_path);
+	free(tg->name);
+	free(tg);
+}
+
+/* One finished device: its report, printed or spooled. */
+static void
+np_done(struct snmp_job *job, void *arg)
+{
+	struct np_run			*run = arg;
+	struct np_target		*tg = NULL;
+	struct netpoll_device_info	 info;
+	struct report			*r;
+	struct report_meta		 meta;
+	json_t				*doc;
+	char				*text, err[1024];
+	size_t				 i;
+	int				 rc;
+
+	for (i = 0; i < run->n; i++)
+		if (run->targets[i]->job == job)
+			tg = run->targets[i];
+	if (tg == NULL)
+		return;
+	if (snmp_job_failure(job) == SNMP_FAIL_NONE)
+		log_info("%s: polled (%zu values in %zu requests)", tg->name,
+		    snmp_job_vars(job)->n, snmp_job_requests(job));
+	else
+		log_info("%s: %s: %s", tg->name,
+		    snmp_failure_name(snmp_job_failure(job)),
+		    snmp_job_error(job));
+	memset(&info, 0, sizeof info);
+	info.name = tg->name;
+	info.datacentre = tg->datacentre;
+	info.kind = tg->kind;
+	info.address = tg->address;
+	r = report_new();
+	netpoll_build_report(&info, snmp_job_vars(job), snmp_job_failure(job),
+	    snmp_job_error(job), &tg->counters, wtime_mono_ms(), r);
+	memset(&meta, 0, sizeof meta);
+	meta.agent_id = tg->id;
+	meta.ts_ms = wtime_now_ms();
+	meta.interval_s = tg->interval_ms / 1000;
+	if (run->print) {
+		meta.seq = 1;
+		run->failed = snmp_job_failure(job) != SNMP_FAIL_NONE;
+		doc = report_to_json(r, &meta);
+		if (json_dumpf(doc, stdout, JSON_INDENT(2) |
+		    JSON_REAL_PRECISION(15)) != 0 || fputc('\n', stdout) == EOF ||
+		    fflush(stdout) != 0)
+			run->failed = 1;
+		json_decref(doc);
+		report_free(r);
+		return;
+	}
+	/* Saved before the report exists anywhere: a crash never reuses
+	 * a number. */
+	meta.seq = tg->last_seq + 1;
+	if (report_seq_save(tg->seq_path, meta.seq, err, sizeof err) == -1) {
+		log_error("%s: sequence number: %s; no report this time",
+		    tg->name, err);
+		spool_count_lost(tg->spool);
+		report_free(r);
+		return;
+	}
+	tg->last_seq = meta.seq;
+	meta.dropped = spool_pending_dropped(tg->spool);
+	doc = report_to_json(r, &meta);
+	report_free(r);
+	text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	json_decref(doc);
+	rc = spool_add(tg->spool, meta.seq, meta.ts_ms, meta.dropped, text,
+	    strlen(text), err, sizeof err);
+	free(text);
+	if (rc == -1) {
+		log_error("%s: report %lld lost: %s", tg->name,
+		    (long long)meta.seq, err);
+		spool_count_lost(tg->spool);
+		return;
+	}
+	spool_dropped_reported(tg->spool, meta.dropped);
+	tg->polled_seq = meta.seq;
+}
+
+static int
+np_never_stop(void)
+{
+	return 0;
+}
+
+/* Polls the targets given, all at once within the concurrency bound. */
+static void
+np_poll(struct np_run *run, struct np_target **due, size_t n,
+    size_t concurrency, int (*stop)(void))
+{
+	struct snmp_job	**jobs;
+	size_t		  i;
+
+	jobs = xreallocarray(NULL, n > 0 ? n : 1, sizeof *jobs);
+	for (i = 0; i < n; i++) {
+		snmp_job_free(due[i]->job);
+		due[i]->job = jobs[i] = snmp_job_new(&due[i]->t,
+		    netpoll_plan_step, NULL);
+		netpoll_plan_start(jobs[i]);
+	}
+	snmp_run(jobs, n, concurrency, stop, np_done, run);
+	for (i = 0; i < n; i++) {
+		snmp_job_free(due[i]->job);
+		due[i]->job = NULL;
+	}
+	free(jobs);
+}
+
+/* probe URI: one device, no config, the report on standard output. */
+static int
+np_probe(const struct cli *cli, const char *uri)
+{
+	struct np_config	 cfg;
+	struct np_device	 d;
+	struct np_secrets	*sec = NULL;
+	struct np_target	*tg;
+	struct np_run		 run;
+	const char		*rest, *at, *secrets, *cred;
+	char			*user = NULL, *host = NULL, *community = NULL;
+	char			 err[1024], *end;
+	const char		*hp, *port = NULL;
+	long			 portnum = 161;
+	int			 version, rc = WARD_EXIT_FAILURE;
+
+	memset(&cfg, 0, sizeof cfg);
+	memset(&d, 0, sizeof d);
+	if (cfg_defaults(&np_schema, &cfg, err, sizeof err) == -1) {
+		log_error("%s", err);
+		return WARD_EXIT_FAILURE;
+	}
+	secrets = cli_extra(&np_program, cli, "secrets");
+	cred = cli_extra(&np_program, cli, "credentials");
+	if (str_has_prefix(uri, "snmp://")) {
+		version = 1;
+		rest = uri + 7;
+	} else if (str_has_prefix(uri, "snmpv1://")) {
+		version = 0;
+		rest = uri + 9;
+	} else if (str_has_prefix(uri, "snmpv3://")) {
+		version = 2;
+		rest = uri + 9;
+	} else {
+		log_error("probe %s: use snmp://COMMUNITY@HOST[:PORT], "
+		    "snmpv1://COMMUNITY@HOST[:PORT] or snmpv3://USER@HOST[:PORT]",
+		    uri);
+		goto done;
+	}
+	if ((at = strrchr(rest, '@')) != NULL) {
+		user = xstrndup(rest, (size_t)(at - rest));
+		hp = at + 1;
+	} else
+		hp = rest;
+	if (*hp == '[') {
+		if ((end = strchr(hp, ']')) == NULL) {
+			log_error("probe: unclosed [ in the address");
+			goto done;
+		}
+		host = xstrndup(hp + 1, (size_t)(end - hp - 1));
+		if (end[1] == ':')
+			port = end + 2;
+		else if (end[1] != '\0' && end[1] != '/') {
+			log_error("probe: junk after the address");
+			goto done;
+		}
+	} else {
+		host = xstrndup(hp, strcspn(hp, ":/"));
+		if (hp[strlen(host)] == ':')
+			port = hp + strlen(host) + 1;
+	}
+	if (port != NULL) {
+		portnum = strtol(port, &end, 10);
+		if (end == port || (*end != '\0' && *end != '/') ||
+		    portnum < 1 || portnum > 65535) {
+			log_error("probe: bad port in the URI");
+			goto done;
+		}
+	}
+	if (host[0] == '\0') {
+		log_error("probe: no host in the URI");
+		goto done;
+	}
+	if (secrets != NULL && (sec = np_secrets_load(secrets, err,
+	    sizeof err)) == NULL) {
+		log_error("--secrets: %s", err);
+		goto done;
+	}
+	if (version == 2) {
+		if (user == NULL && cred == NULL) {
+			log_error("probe: snmpv3://USER@HOST needs a user");
+			goto done;
+		}
+		if (sec == NULL || np_find_usm(sec, cred != NULL ? cred :
+		    user) == NULL) {
+			log_error("probe: no [usm] entry \"%s\" in %s",
+			    cred != NULL ? cred : user, secrets != NULL ?
+			    secrets : "(no --secrets FILE)");
+			goto done;
+		}
+	} else if (user == NULL) {
+		if (cred == NULL || sec == NULL ||
+		    np_find_community(sec, cred) == NULL) {
+			log_error("probe: give the community in the URI, or "
+			    "--credentials NAME naming a [community] in "
+			    "--secrets FILE");
+			goto done;
+		}
+	} else {
+		/* The community came on the command line: use it, keep it
+		 * out of the report and the logs. */
+		community = user;
+		user = NULL;
+	}
+	d.item.label = (char *)"probe";
+	d.address = host;
+	d.port = portnum;
+	d.version = version;
+	d.credentials = (char *)(cred != NULL ? cred : user != NULL ? user :
+	    "");
+	d.retries = 1;
+	tg = xcalloc(1, sizeof *tg);
+	np_target_fill(tg, &cfg, &d, sec);
+	free(tg->name);
+	tg->name = xstrdup(host);
+	tg->t.name = tg->name;
+	snprintf(tg->id, sizeof tg->id, "netpoll:probe");
+	if (community != NULL)
+		tg->t.community = community;
+	memset(&run, 0, sizeof run);
+	run.cfg = &cfg;
+	run.targets = &tg;
+	run.n = 1;
+	run.print = 1;
+	snmp_global_init();
+	np_poll(&run, &tg, 1, 1, np_never_stop);
+	snmp_global_shutdown();
+	rc = run.failed ? WARD_EXIT_FAILURE : WARD_EXIT_OK;
+	np_target_free(tg);
+
+done:
+	np_secrets_free(sec);
+	xfree_secret(community);
+	free(user);
+	free(host);
+	cfg_free(&np_schema, &cfg);
+	return rc;
+}
+
+/* The state directory, locked against a second ward-netpoll. */
+static int
+np_lock_state(const char *dir, int *fd, char *err, size_t errlen)
+{
+	char	*path;
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: cannot create: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	xasprintf(&path, "%s/lock", dir);
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(path);
+	if (*fd == -1) {
+		snprintf(err, errlen, "%s/lock: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (flock(*fd, LOCK_EX | LOCK_NB) == -1) {
+		snprintf(err, errlen, "%s is in use by another ward-netpoll (is "
+		    "the daemon running?)", dir);
+		close(*fd);
+		*fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Opens a device's sequence number and spool. */
+static int
+np_target_open(struct np_target *tg, const struct np_config *cfg,
+    size_t ndevices, char *err, size_t errlen)
+{
+	char	*dir, why[512];
+	int64_t	 next, per_device;
+
+	xasprintf(&tg->seq_path, "%s/seq/%s", cfg->netpoll.state_dir,
+	    tg->name);
+	if (access(tg->seq_path, F_OK) == -1 && errno == ENOENT) {
+		/* No number saved: the collector may still hold reports
+		 * under this id from before (a state directory lost), and
+		 * numbering from 1 would have new ones taken for replays.
+		 * Clock seconds are past any number used at one report per
+		 * 10 s or slower. */
+		next = wtime_now_ms() / 1000;
+	} else if (report_seq_next(tg->seq_path, &next, why,
+	    sizeof why) == -1) {
+		snprintf(err, errlen, "%s: %s", tg->name, why);
+		return -1;
+	}
+	tg->last_seq = next - 1;
+	per_device = cfg->spool.max_size / (int64_t)(ndevices > 0 ?
+	    ndevices : 1);
+	if (per_device < 64 * 1024)
+		per_device = 64 * 1024;
+	xasprintf(&dir, "%s/spool/%s", cfg->netpoll.state_dir, tg->name);
+	tg->spool = spool_open_unlocked(dir, per_device, cfg->spool.max_age,
+	    err, errlen);
+	free(dir);
+	if (tg->spool == NULL)
+		return -1;
+	if (spool_last_seq(tg->spool) > tg->last_seq)
+		tg->last_seq = spool_last_seq(tg->spool);
+	return 0;
+}
+
+static int
+np_mkdirs(const struct np_config *cfg, char *err, size_t errlen)
+{
+	const char	*sub[] = { "seq", "spool" };
+	char		*p;
+	size_t		 i;
+
+	for (i = 0; i < 2; i++) {
+		xasprintf(&p, "%s/%s", cfg->netpoll.state_dir, sub[i]);
+		if (mkdir(p, 0700) == -1 && errno != EEXIST) {
+			snprintf(err, errlen, "%s: cannot create: %s", p,
+			    strerror(errno));
+			free(p);
+			return -1;
+		}
+		free(p);
+	}
+	return 0;
+}
+
+/* All the devices of cfg, with their state; NULL with err. */
+static struct np_target **
+np_targets_open(const struct np_config *cfg, size_t *n, char *err,
+    size_t errlen, struct np_secrets **secp)
+{
+	struct np_target	**tgs;
+	struct np_secrets	 *sec = NULL;
+	char			  why[768];
+	size_t			  i;
+
+	*n = 0;
+	if (cfg->devices.count > 0 && (sec = np_secrets_load(
+	    cfg->netpoll.secrets_file, why, sizeof why)) == NULL) {
+		snprintf(err, errlen, "[netpoll] secrets_file: %s", why);
+		return NULL;
+	}
+	if (np_mkdirs(cfg, err, errlen) == -1) {
+		np_secrets_free(sec);
+		return NULL;
+	}
+	tgs = xcalloc(cfg->devices.count + 1, sizeof *tgs);
+	for (i = 0; i < cfg->devices.count; i++) {
+		tgs[i] = xcalloc(1, sizeof *tgs[i]);
+		np_target_fill(tgs[i], cfg, cfg->devices.items[i], sec);
+		if (np_target_open(tgs[i], cfg, cfg->devices.count, err,
+		    errlen) == -1) {
+			*n = i + 1;
+			goto fail;
+		}
+	}
+	*n = cfg->devices.count;
+	*secp = sec;
+	return tgs;
+
+fail:
+	for (i = 0; i < *n; i++)
+		np_target_free(tgs[i]);
+	free(tgs);
+	np_secrets_free(sec);
+	*n = 0;
+	return NULL;
+}
+
+static void
+np_targets_free(struct np_target **tgs, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		np_target_free(tgs[i]);
+	free(tgs);
+}
+
+/* Drains every device's spool while the collector takes them; 0 when
+ * the collector failed us (wait until *next_ms). */
+static int
+np_send(struct sender *s, struct np_target **tgs, size_t n, int64_t *next_ms)
+{
+	size_t	 i, delivered;
+
+	for (i = 0; i < n; i++) {
+		if (spool_count(tgs[i]->spool) == 0)
+			continue;
+		if (send_drain(s, tgs[i]->spool, wtime_mono_ms(), next_ms,
+		    &delivered) == SEND_WAIT)
+			return 0;
+	}
+	return 1;
+}
+
+static int
+np_once(const struct np_config *cfg)
+{
+	struct np_target	**tgs;
+	struct np_secrets	 *sec = NULL;
+	struct sender		 *s;
+	struct np_run		  run;
+	char			  err[1024];
+	int64_t			  next_ms;
+	size_t			  n, i, missing = 0;
+	int			  fd = -1, rc = WARD_EXIT_FAILURE;
+
+	if ((s = send_new_from_config(&cfg->collector, &cfg->spool, err,
+	    sizeof err)) == NULL) {
+		log_error("%s", err);
+		return WARD_EXIT_FAILURE;
+	}
+	if (np_lock_state(cfg->netpoll.state_dir, &fd, err, sizeof err) == -1 ||
+	    (tgs = np_targets_open(cfg, &n, err, sizeof err, &sec)) == NULL) {
+		log_error("%s", err);
+		send_free(s);
+		if (fd != -1)
+			close(fd);
+		return WARD_EXIT_FAILURE;
+	}
+	memset(&run, 0, sizeof run);
+	run.cfg = cfg;
+	run.targets = tgs;
+	run.n = n;
+	snmp_global_init();
+	np_poll(&run, tgs, n, (size_t)cfg->netpoll.concurrency,
+	    np_never_stop);
+	snmp_global_shutdown();
+	if (!np_send(s, tgs, n, &next_ms))
+		log_error("not delivered: %s; the reports stay in the spool "
+		    "for the next run", send_last_error(s));
+	for (i = 0; i < n; i++) {
+		if (tgs[i]->polled_seq == 0 ||
+		    spool_last_acknowledged(tgs[i]->spool) < tgs[i]->polled_seq)
+			missing++;
+	}
+	if (missing == 0) {
+		log_info("%zu device report%s delivered", n, n == 1 ? "" : "s");
+		rc = WARD_EXIT_OK;
+	} else
+		log_error("%zu of %zu device reports not delivered", missing, n);
+	np_targets_free(tgs, n);
+	np_secrets_free(sec);
+	send_free(s);
+	close(fd);
+	return rc;
+}
+
+/* SIGHUP: a new configuration replaces the old only when it loads whole;
+ * devices keep their spool and counters across it. */
+static int
+np_reload(const char *path, struct np_config *cfg, struct np_target ***tgs,
+    size_t *n, struct np_secrets **sec, struct sender **s)
+{
+	struct np_config	 next;
+	struct np_target	**ntgs;
+	struct np_secrets	 *nsec = NULL;
+	struct sender		 *ns;
+	char			  err[1024];
+	size_t			  nn, i, k;
+
+	memset(&next, 0, sizeof next);
+	if (cfg_load(&np_schema, path, &next, err, sizeof err) == -1) {
+		log_error("reload: %s; keeping the running configuration", err);
+		return -1;
+	}
+	if (strcmp(next.netpoll.state_dir, cfg->netpoll.state_dir) != 0) {
+		log_warnx("reload: state_dir takes effect at the next start");
+		free(next.netpoll.state_dir);
+		next.netpoll.state_dir = xstrdup(cfg->netpoll.state_dir);
+	}
+	if ((ns = send_new_from_config(&next.collector, &next.spool, err,
+	    sizeof err)) == NULL) {
+		log_error("reload: %s; keeping the running configuration", err);
+		cfg_free(&np_schema, &next);
+		return -1;
+	}
+	/* Close the old spools first: the new state opens the same ones. */
+	ntgs = NULL;
+	for (i = 0; i < *n; i++) {
+		spool_free((*tgs)[i]->spool);
+		(*tgs)[i]->spool = NULL;
+	}
+	if ((ntgs = np_targets_open(&next, &nn, err, sizeof err,
+	    &nsec)) == NULL) {
+		log_error("reload: %s; polling stops until a good "
+		    "configuration is loaded", err);
+		send_free(ns);
+		cfg_free(&np_schema, &next);
+		np_targets_free(*tgs, *n);
+		*tgs = xcalloc(1, sizeof **tgs);
+		*n = 0;
+		return -1;
+	}
+	for (i = 0; i < nn; i++) {
+		ntgs[i]->next_poll_ms = wtime_mono_ms();
+		for (k = 0; k < *n; k++) {
+			if (strcmp((*tgs)[k]->name, ntgs[i]->name) != 0)
+				continue;
+			ntgs[i]->counters = (*tgs)[k]->counters;
+			(*tgs)[k]->counters = NULL;
+			ntgs[i]->next_poll_ms = (*tgs)[k]->next_poll_ms;
+		}
+	}
+	np_targets_free(*tgs, *n);
+	np_secrets_free(*sec);
+	send_free(*s);
+	*tgs = ntgs;
+	*n = nn;
+	*sec = nsec;
+	*s = ns;
+	log_set_level((enum log_level)next.log.level);
+	cfg_free(&np_schema, cfg);
+	*cfg = next;
+	log_info("configuration reloaded: %zu device%s", nn, nn == 1 ? "" :
+	    "s");
+	return 0;
+}
+
+static int
+np_daemon(const struct cli *cli, struct np_config *cfg, const char *path)
+{
+	struct np_target	**tgs = NULL, **due;
+	struct np_secrets	 *sec = NULL;
+	struct sender		 *s = NULL;
+	struct np_run		  run;
+	char			  err[1024];
+	int64_t			  now, next_send = 0, wake, step;
+	size_t			  n = 0, ndue, i;
+	int			  fd = -1, rc = WARD_EXIT_FAILURE;
+
+	if ((s = send_new_from_config(&cfg->collector, &cfg->spool, err,
+	    sizeof err)) == NULL)
+		goto fail;
+	if (daemon_signals_init(err, sizeof err) == -1)
+		goto fail;
+	if (!cli->foreground && daemon_detach(err, sizeof err) == -1)
+		goto fail;
+	if (cfg->daemon.pidfile != NULL && daemon_pidfile_create(
+	    cfg->daemon.pidfile, err, sizeof err) == -1)
+		goto fail;
+	if (daemon_drop_privileges(cfg->daemon.user, err, sizeof err) == -1)
+		goto fail;
+	if (np_lock_state(cfg->netpoll.state_dir, &fd, err, sizeof err) == -1)
+		goto fail;
+	if ((tgs = np_targets_open(cfg, &n, err, sizeof err, &sec)) == NULL)
+		goto fail;
+	snmp_global_init();
+	log_info("polling %zu device%s, reporting to %s", n, n == 1 ? "" : "s",
+	    cfg->collector.url);
+	now = wtime_mono_ms();
+	for (i = 0; i < n; i++)
+		tgs[i]->next_poll_ms = now;
+	while (!daemon_stop_requested()) {
+		if (daemon_reload_requested())
+			np_reload(path, cfg, &tgs, &n, &sec, &s);
+		now = wtime_mono_ms();
+		due = xcalloc(n + 1, sizeof *due);
+		for (i = 0, ndue = 0; i < n; i++)
+			if (tgs[i]->next_poll_ms <= now)
+				due[ndue++] = tgs[i];
+		if (ndue > 0) {
+			for (i = 0; i < ndue; i++) {
+				spool_expire(due[i]->spool, wtime_now_ms());
+				step = cfg->netpoll.cadence > 0 ?
+				    cfg->netpoll.cadence : due[i]->interval_ms;
+				due[i]->next_poll_ms += step;
+				if (due[i]->next_poll_ms <= now)
+					due[i]->next_poll_ms = now + step;
+			}
+			memset(&run, 0, sizeof run);
+			run.cfg = cfg;
+			run.targets = tgs;
+			run.n = n;
+			np_poll(&run, due, ndue, (size_t)cfg->netpoll.concurrency,
+			    daemon_stop_requested);
+		}
+		free(due);
+		now = wtime_mono_ms();
+		if (now >= next_send && np_send(s, tgs, n, &next_send))
+			next_send = 0;
+		now = wtime_mono_ms();
+		wake = now + 60000;
+		for (i = 0; i < n; i++)
+			if (tgs[i]->next_poll_ms < wake)
+				wake = tgs[i]->next_poll_ms;
+		if (next_send > now && next_send < wake)
+			wake = next_send;
+		if (wake > now)
+			daemon_sleep_ms(wake - now);
+	}
+	log_info("stopping");
+	rc = WARD_EXIT_OK;
+
+fail:
+	if (rc != WARD_EXIT_OK)
+		log_error("%s", err);
+	np_targets_free(tgs, n);
+	np_secrets_free(sec);
+	send_free(s);
+	if (fd != -1)
+		close(fd);
+	snmp_global_shutdown();
+	daemon_pidfile_remove();
+	return rc;
+}
 
 int
 main(int argc, char **argv)
 {
-	struct netpoll_config	 cfg;
+	struct np_config	 cfg;
 	struct cli		 cli;
+	char			*path, err[512];
 	int			 rc;
 
 	memset(&cfg, 0, sizeof cfg);
-	if ((rc = cli_start(&netpoll_program, argc, argv, &cli, &cfg)) != -1)
+	if ((rc = cli_start(&np_program, argc, argv, &cli, &cfg)) != -1)
 		return rc;
-	rc = cli_not_built(&netpoll_program, "Polling devices");
-	cfg_free(&netpoll_schema, &cfg);
+	if (cli.argc > 0 && strcmp(cli.argv[0], "probe") == 0) {
+		if (cli.argc != 2) {
+			fprintf(stderr, "usage: ward-netpoll probe URI\n");
+			rc = WARD_EXIT_USAGE;
+		} else
+			rc = np_probe(&cli, cli.argv[1]);
+	} else if (cli.argc > 0) {
+		fprintf(stderr, "ward-netpoll: unknown command \"%s\"; try "
+		    "'ward-netpoll --help'\n", cli.argv[0]);
+		rc = WARD_EXIT_USAGE;
+	} else if (http_global_init(err, sizeof err) == -1) {
+		log_error("%s", err);
+		rc = WARD_EXIT_FAILURE;
+	} else if (cli_extra(&np_program, &cli, "once") != NULL) {
+		rc = np_once(&cfg);
+		http_global_cleanup();
+	} else {
+		if ((path = realpath(cli.config_path, NULL)) == NULL)
+			path = xstrdup(cli.config_path);
+		rc = np_daemon(&cli, &cfg, path);
+		free(path);
+		http_global_cleanup();
+	}
+	cfg_free(&np_schema, &cfg);
 	return rc;
 }

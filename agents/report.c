@@ -123,6 +123,21 @@ report_host_set(struct report *r, const char *key, const char *value)
 	    REPORT_FIELD_MAX));
 }
 
+void
+report_firmware_set(struct report *r, const char *key, const char *value)
+{
+	json_t	*fw;
+
+	if (value == NULL || *value == '\0')
+		return;
+	if ((fw = json_object_get(r->host, "firmware")) == NULL ||
+	    !json_is_object(fw)) {
+		fw = json_object();
+		json_object_set_new(r->host, "firmware", fw);
+	}
+	json_object_set_new(fw, key, report_string(value, REPORT_FIELD_MAX));
+}
+
 int
 report_host_address(struct report *r, const char *addr)
 {

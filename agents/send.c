@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,68 @@ struct sender {
 	char			 last_error[512];
 	int			 refused;
 };
+
+const struct cfg_option send_collector_options[] = {
+	{ "url", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct send_collector_config, url),
+	  "The collector's base URL, e.g. \"https://ward.btuh.test:8443\". "
+	  "Required to send (not for --print). https:// is required except "
+	  "to a loopback address." },
+	{ "ca_file", CFG_PATH, NULL, 0, 0, NULL, 0,
+	  offsetof(struct send_collector_config, ca_file),
+	  "The CA certificate(s) (PEM) the collector's certificate must "
+	  "chain to; unset: the system's trust store. The certificate is "
+	  "always verified, name included." },
+	{ "token_file", CFG_SECRET, NULL, 0, 0, NULL, 0,
+	  offsetof(struct send_collector_config, token),
+	  "A file holding this agent's token (role agent, from "
+	  "\"ward-collector token add\"). It must be readable by the "
+	  "[daemon] user and by nobody else (mode 0600)." },
+	{ "timeout", CFG_DURATION, "30s", 1000, 300000, NULL, 0,
+	  offsetof(struct send_collector_config, timeout),
+	  "Give up on one request after this long (connecting takes at most "
+	  "10s of it); the reports stay in the spool." },
+	{ "retry_max", CFG_DURATION, "5m", 1000, 3600000, NULL, 0,
+	  offsetof(struct send_collector_config, retry_max),
+	  "While the collector is down, retries back off exponentially from "
+	  "5s (or retry_max if less) up to this, each wait picked at random "
+	  "in its upper half so hundreds of agents do not return at once." },
+	CFG_OPTIONS_END
+};
+
+const struct cfg_option send_spool_options[] = {
+	{ "max_size", CFG_SIZE, "64M", 64 * 1024, 64LL << 30, NULL, 0,
+	  offsetof(struct send_spool_config, max_size),
+	  "Most disk the spool (state_dir/spool) may use. When full, the "
+	  "oldest reports are dropped first and the next report tells the "
+	  "collector how many." },
+	{ "max_age", CFG_DURATION, "3d", 60000, 30LL * 86400000, NULL, 0,
+	  offsetof(struct send_spool_config, max_age),
+	  "Drop spooled reports older than this. Keep it below the "
+	  "collector's raw retention (8 days by default), which is how long "
+	  "the collector remembers what it has been sent." },
+	{ "batch", CFG_INT, "50", 1, 500, NULL, 0,
+	  offsetof(struct send_spool_config, batch),
+	  "Most reports sent in one request when replaying the spool." },
+	CFG_OPTIONS_END
+};
+
+struct sender *
+send_new_from_config(const struct send_collector_config *c,
+    const struct send_spool_config *sp, char *err, size_t errlen)
+{
+	struct send_options	 o;
+
+	memset(&o, 0, sizeof o);
+	o.url = c->url;
+	o.ca_file = c->ca_file;
+	o.token = c->token;
+	o.timeout_ms = c->timeout;
+	o.batch_reports = (size_t)sp->batch;
+	o.retry_initial_ms = c->retry_max < 5000 ? c->retry_max : 5000;
+	o.retry_max_ms = c->retry_max;
+	return send_new(&o, err, errlen);
+}
 
 /* https://, or http:// only to a loopback address: tokens and reports
  * never cross a network in the clear. */

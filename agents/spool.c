@@ -231,9 +231,9 @@ spool_remove(struct spool *sp, size_t n, int dropped)
 		spool_save_dropped(sp);
 }
 
-struct spool *
-spool_open(const char *dir, int64_t max_bytes, int64_t max_age_ms, char *err,
-    size_t errlen)
+static struct spool *
+spool_open_lock(const char *dir, int lock, int64_t max_bytes,
+    int64_t max_age_ms, char *err, size_t errlen)
 {
 	struct spool		*sp;
 	struct spool_entry	 e;
@@ -253,6 +253,8 @@ spool_open(const char *dir, int64_t max_bytes, int64_t max_age_ms, char *err,
 	sp->max_bytes = max_bytes;
 	sp->max_age_ms = max_age_ms;
 
+	if (!lock)
+		goto scan;
 	/* One process per spool: a second agent (or --once beside the
 	 * daemon) would send the same files twice or delete unsent ones. */
 	path = spool_path(sp, SPOOL_LOCK_FILE);
@@ -273,6 +275,7 @@ spool_open(const char *dir, int64_t max_bytes, int64_t max_age_ms, char *err,
 		goto fail;
 	}
 
+scan:
 	if ((d = opendir(dir)) == NULL) {
 		snprintf(err, errlen, "spool %s: %s", dir, strerror(errno));
 		goto fail;
@@ -307,6 +310,20 @@ spool_open(const char *dir, int64_t max_bytes, int64_t max_age_ms, char *err,
 fail:
 	spool_free(sp);
 	return NULL;
+}
+
+struct spool *
+spool_open(const char *dir, int64_t max_bytes, int64_t max_age_ms, char *err,
+    size_t errlen)
+{
+	return spool_open_lock(dir, 1, max_bytes, max_age_ms, err, errlen);
+}
+
+struct spool *
+spool_open_unlocked(const char *dir, int64_t max_bytes, int64_t max_age_ms,
+    char *err, size_t errlen)
+{
+	return spool_open_lock(dir, 0, max_bytes, max_age_ms, err, errlen);
 }
 
 void

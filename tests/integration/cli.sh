@@ -52,7 +52,7 @@ for spec in agents/ward-agent:agent.conf:8 agents/ward-netpoll:netpoll.conf:8 \
 	# says what its example configuration lacks for that (agent_send.sh).
 	case $name in
 	ward-collector) ;;
-	ward-agent)
+	ward-agent|ward-netpoll)
 		run 1 "$bin" -c "$top_srcdir/etc/$conf"
 		assert_contains "$OUT" "[collector] token_file is not set" ;;
 	*)

@@ -293,6 +293,38 @@ test_lock_and_leftovers(void **state)
 	free(dir);
 }
 
+/* Unlocked: the caller's lock covers the directory, so the spool takes
+ * none (and a locked open beside it is not refused by it), yet it keeps
+ * the same order, files and leftovers rules. */
+static void
+test_unlocked(void **state)
+{
+	char		*dir = fresh_dir("unlocked"), err[512], *p;
+	struct spool	*sp, *sp2;
+
+	(void)state;
+	sp = spool_open_unlocked(dir, 0, 0, err, sizeof err);
+	assert_non_null(sp);
+	p = tu_path(dir, "lock");
+	assert_int_equal(access(p, F_OK), -1);
+	free(p);
+	add(sp, 5, 1, 0, 10);
+	add(sp, 6, 2, 0, 10);
+	assert_int_equal(spool_add(sp, 6, 3, 0, "{}", 2, err, sizeof err), -1);
+	assert_contains(err, "not newer");
+	sp2 = spool_open(dir, 0, 0, err, sizeof err);
+	assert_non_null(sp2);
+	assert_int_equal(spool_count(sp2), 2);
+	spool_free(sp2);
+	spool_free(sp);
+	sp = spool_open_unlocked(dir, 0, 0, err, sizeof err);
+	assert_non_null(sp);
+	assert_int_equal(spool_count(sp), 2);
+	assert_int_equal(spool_last_seq(sp), 6);
+	spool_free(sp);
+	free(dir);
+}
+
 /* The disk refuses the write (here: a file size limit, as a full disk
  * would): a clear error, and every report spooled before is intact. */
 static void
@@ -353,6 +385,7 @@ main(void)
 		cmocka_unit_test(test_expire),
 		cmocka_unit_test(test_reject_and_lost),
 		cmocka_unit_test(test_lock_and_leftovers),
+		cmocka_unit_test(test_unlocked),
 		cmocka_unit_test(test_disk_full),
 	};
 
