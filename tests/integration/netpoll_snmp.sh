@@ -1,0 +1,322 @@
+#!/bin/sh
+# netpoll_snmp.sh: ward-netpoll against real SNMP agents on loopback:
+# Debian's snmpd (v2c and a v3 authPriv user) and snmpsim serving Debian's
+# recordings (a Cisco 3750 stack, a Linksys router), a UPS-MIB recording of
+# our own and a slow device. Each failure is its own, distinct outcome;
+# a dead device costs its own timeouts while the rest finish; and --once
+# delivers every device to the real collector, which shows model, serial,
+# firmware and interfaces.
+. "$top_srcdir/tests/integration/lib.sh"
+require_cmd snmpd
+require_cmd snmpsimd
+require_cmd snmpget
+require_cmd openssl
+require_cmd curl
+require_cmd sqlite3
+
+NP=$WARD_NETPOLL
+SIMDATA=/usr/share/doc/snmpsim/examples/data
+[ -f "$SIMDATA/cisco_16_switch.snmprec.gz" ] ||
+    skip "snmpsim's example recordings are not installed"
+
+free_port() {
+	echo $(( ($(od -An -N2 -tu2 /dev/urandom) % 20000) + 30000 ))
+}
+
+# wait_snmp PORT COMMUNITY: until the agent answers sysName.
+wait_snmp() {
+	i=0
+	while ! snmpget -v2c -c "$2" -t 1 -r 0 "127.0.0.1:$1" \
+	    1.3.6.1.2.1.1.5.0 >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 60 ] || fail "no SNMP agent on port $1 with $2"
+		sleep 0.5
+	done
+}
+
+# ---------------------------------------------------------------- snmpd
+SNMPD_PORT=$(free_port)
+mkdir -p "$T/snmpd/persist"
+cat > "$T/snmpd/snmpd.conf" <<CONF
+agentAddress udp:127.0.0.1:$SNMPD_PORT
+rocommunity s3cret-ro 127.0.0.1
+createUser wardv3 SHA "authPass123" AES "privPass123"
+rouser wardv3 priv
+CONF
+MIBS=: snmpd -f -Lf "$T/snmpd/log" -I -smux,mteTrigger,mteTriggerConf -C \
+    -c "$T/snmpd/snmpd.conf" --persistentDir="$T/snmpd/persist" \
+    -p "$T/snmpd/pid" &
+SNMPD_PID=$!
+at_exit 'kill $SNMPD_PID 2>/dev/null'
+wait_snmp "$SNMPD_PORT" s3cret-ro
+
+# ---------------------------------------------------------------- snmpsim
+# As root snmpsim drops to nobody, who must read the data and write the
+# index cache.
+SIM=$T/sim
+mkdir -p "$SIM/data" "$SIM/cache"
+zcat "$SIMDATA/cisco_16_switch.snmprec.gz" > "$SIM/data/cisco16.snmprec"
+cp "$SIMDATA/recorded/linksys-system.snmprec" "$SIM/data/linksys.snmprec"
+cp "$top_srcdir/tests/data/snmp/ups_rfc1628.snmprec" "$SIM/data/ups.snmprec"
+cp "$top_srcdir/tests/data/snmp/slow.snmprec" "$SIM/data/slow.snmprec"
+sim_user=""
+if [ "$(id -u)" = 0 ]; then
+	chmod 711 "$T"
+	chmod -R a+rX "$SIM"
+	chown nobody "$SIM/cache"
+	sim_user="--process-user=nobody --process-group=nogroup"
+fi
+SIM_PORT=$(free_port)
+# shellcheck disable=SC2086
+snmpsimd --data-dir="$SIM/data" --cache-dir="$SIM/cache" \
+    --agent-udpv4-endpoint="127.0.0.1:$SIM_PORT" $sim_user \
+    --variation-modules-dir=/usr/share/snmpsim/variation \
+    --logging-method=file:"$SIM/log" > "$SIM/out" 2>&1 &
+SIM_PID=$!
+at_exit 'kill $SIM_PID 2>/dev/null'
+wait_snmp "$SIM_PORT" cisco16
+wait_snmp "$SIM_PORT" ups
+
+# A port where nothing listens: bind it, then free it.
+DEAD_PORT=$(free_port)
+
+umask 077
+cat > "$T/secrets" <<SEC
+[community "core"]
+community = s3cret-ro
+[community "wrong"]
+community = not-the-community
+[community "sim-cisco"]
+community = cisco16
+[community "sim-ups"]
+community = ups
+[community "sim-linksys"]
+community = linksys
+[community "sim-slow"]
+community = slow
+[usm "ops"]
+user = wardv3
+auth_protocol = sha
+auth_passphrase = authPass123
+priv_protocol = aes
+priv_passphrase = privPass123
+[usm "badauth"]
+user = wardv3
+auth_passphrase = wrongAuth123
+priv_passphrase = privPass123
+[usm "badpriv"]
+user = wardv3
+auth_passphrase = authPass123
+priv_passphrase = wrongPriv123
+[usm "stranger"]
+user = nobody-here
+auth_passphrase = authPass123
+priv_passphrase = privPass123
+SEC
+umask 022
+
+# ---------------------------------------------------------------- probe
+# probe SPEC...: runs ward-netpoll probe, keeps the JSON in $T/probe.json.
+probe() {
+	set +e
+	"$NP" --secrets "$T/secrets" "$@" > "$T/probe.json" 2> "$T/probe.err"
+	PROBE_RC=$?
+	set -e
+}
+check_output() {
+	jq -r '.checks[] | select(.name == "snmp") | .output' "$T/probe.json"
+}
+
+probe probe "snmp://cisco16@127.0.0.1:$SIM_PORT"
+[ $PROBE_RC = 0 ] || fail "probe cisco16: $(cat "$T/probe.err")"
+[ "$(jq -r .host.model "$T/probe.json")" = WS-C3750-48PS-S ] ||
+    fail "cisco16 model: $(jq .host "$T/probe.json")"
+[ "$(jq -r .host.serial "$T/probe.json")" = CAT0952N20R ] ||
+    fail "cisco16 serial (chassis 3001, not index 1)"
+[ "$(jq -r .host.firmware.version "$T/probe.json")" = "12.2(55)SE10" ] ||
+    fail "cisco16 firmware"
+[ "$(jq -r .host.firmware.family "$T/probe.json")" = cisco-ios ] ||
+    fail "cisco16 family"
+n=$(jq '.interfaces | length' "$T/probe.json")
+[ "$n" -ge 50 ] || fail "cisco16: $n interfaces"
+assert_not_contains "$(cat "$T/probe.json")" "cisco16"
+ok "probe: the Cisco stack's chassis model, serial, firmware, $n interfaces"
+
+probe --credentials sim-cisco probe "snmpv1://127.0.0.1:$SIM_PORT"
+[ $PROBE_RC = 0 ] && [ "$(jq -r .host.serial "$T/probe.json")" = CAT0952N20R ] ||
+    fail "SNMPv1 (GETNEXT) probe: $(check_output)"
+ok "probe: SNMPv1 walks with GETNEXT"
+
+probe probe "snmp://ups@127.0.0.1:$SIM_PORT"
+[ $PROBE_RC = 0 ] || fail "probe ups"
+[ "$(jq -r .host.kind "$T/probe.json")" = ups ] || fail "ups kind"
+[ "$(jq -r .host.model "$T/probe.json")" = "5PX 3000" ] || fail "ups model"
+[ "$(jq '.metrics[] | select(.name == "ups.runtime_s") | .value' \
+    "$T/probe.json")" = 2820 ] || fail "ups runtime"
+[ "$(jq '.checks[] | select(.name == "ups.output") | .status' \
+    "$T/probe.json")" = 0 ] || fail "ups output check"
+ok "probe: UPS-MIB battery, runtime, output"
+
+probe probe "snmp://linksys@127.0.0.1:$SIM_PORT"
+[ $PROBE_RC = 0 ] || fail "probe linksys"
+assert_contains "$(check_output)" "unrecognised device (sysObjectID 1.3.6.1.4.1.3955.1.1)"
+ok "probe: an unrecognised device is reported, saying so"
+
+probe --credentials ops probe "snmpv3://wardv3@127.0.0.1:$SNMPD_PORT"
+[ $PROBE_RC = 0 ] || fail "v3 authPriv: $(check_output)"
+[ "$(jq -r .host.os.id "$T/probe.json")" = linux ] || fail "snmpd os"
+assert_contains "$(jq -r '.metrics[].name' "$T/probe.json")" "mem.total_bytes"
+ok "probe: SNMPv3 authPriv (SHA/AES) against snmpd, HOST-RESOURCES-MIB"
+
+# Each failure, its own outcome; never the secret.
+expect_failure() {
+	want=$1
+	shift
+	probe "$@"
+	[ $PROBE_RC = 1 ] || fail "$*: exit $PROBE_RC"
+	out=$(check_output)
+	assert_contains "$out" "SNMP $want:"
+	[ "$(jq '.checks[] | select(.name == "snmp") | .status' \
+	    "$T/probe.json")" = 2 ] || fail "$*: not CRITICAL"
+	assert_not_contains "$(cat "$T/probe.json" "$T/probe.err")" "Pass123"
+	assert_not_contains "$(cat "$T/probe.json" "$T/probe.err")" "not-the-comm"
+	ok "probe: $want: $out"
+}
+expect_failure community --credentials wrong probe "snmp://127.0.0.1:$SNMPD_PORT"
+expect_failure auth --credentials badauth probe "snmpv3://127.0.0.1:$SNMPD_PORT"
+expect_failure decryption --credentials badpriv probe "snmpv3://127.0.0.1:$SNMPD_PORT"
+expect_failure unknown-user --credentials stranger probe "snmpv3://127.0.0.1:$SNMPD_PORT"
+expect_failure timeout --credentials core probe "snmp://127.0.0.1:$DEAD_PORT"
+
+run 1 "$NP" probe "http://127.0.0.1/"
+assert_contains "$OUT" "use snmp://"
+run 1 "$NP" probe "snmpv3://ops@127.0.0.1:$SNMPD_PORT"
+assert_contains "$OUT" "no [usm] entry"
+
+# ---------------------------------------------------------------- --once
+make_test_ca
+collector_conf "$T/collector.conf" 1
+(umask 077
+"$WARD_COLLECTOR" -c "$T/collector.conf" token add --role agent --name np \
+    > "$T/token" 2>/dev/null) || fail "token add failed"
+start_collector
+
+cat > "$T/netpoll.conf" <<CONF
+[log]
+level = debug
+[netpoll]
+datacentre = basildon
+state_dir = $T/state
+secrets_file = $T/secrets
+include_dir = $T/netpoll.d
+timeout = 1s
+concurrency = 8
+[collector]
+url = $URL
+ca_file = $T/ca.crt
+token_file = $T/token
+retry_max = 1s
+[device "core-sw1"]
+address = 127.0.0.1
+port = $SIM_PORT
+credentials = sim-cisco
+[device "ups-a"]
+address = 127.0.0.1
+port = $SIM_PORT
+credentials = sim-ups
+datacentre = southend
+[device "srv-snmpd"]
+address = 127.0.0.1
+port = $SNMPD_PORT
+version = 3
+credentials = ops
+[device "dead-sw"]
+address = 127.0.0.1
+port = $DEAD_PORT
+credentials = core
+kind = switch
+CONF
+mkdir -p "$T/netpoll.d"
+cat > "$T/netpoll.d/edge.conf" <<CONF
+[device "gw-linksys"]
+address = 127.0.0.1
+port = $SIM_PORT
+credentials = sim-linksys
+[device "slow-srv"]
+address = 127.0.0.1
+port = $SIM_PORT
+credentials = sim-slow
+timeout = 3s
+CONF
+run 0 "$NP" -n -c "$T/netpoll.conf"
+
+set +e
+"$NP" -c "$T/netpoll.conf" --once > "$T/once.log" 2>&1
+rc=$?
+set -e
+[ $rc = 0 ] || fail "--once exited $rc: $(cat "$T/once.log")"
+assert_contains "$(cat "$T/once.log")" "6 device reports delivered"
+
+# The dead device costs its own timeouts: the live ones finished first.
+order=$(sed -n 's/.*ward-netpoll\[[0-9]*\]: \([a-z0-9-]*\): .*/\1/p' \
+    "$T/once.log" | tr '\n' ' ')
+case $order in
+*dead-sw*) ;;
+*) fail "no line for dead-sw in: $order" ;;
+esac
+for dev in core-sw1 ups-a srv-snmpd gw-linksys; do
+	case $order in
+	*"$dev"*dead-sw*) ;;
+	*) fail "$dev did not finish before dead-sw: $order" ;;
+	esac
+done
+ok "--once: six devices in parallel; the dead one finished last ($order)"
+
+db() {
+	sqlite3 "$T/ward.db" "$1"
+}
+[ "$(db "select model || '|' || serial || '|' || fw_product || '|' ||
+    fw_version || '|' || kind || '|' || datacentre from hosts
+    where agent_id = 'netpoll:basildon:core-sw1'")" = \
+    "WS-C3750-48PS-S|CAT0952N20R|Cisco IOS|12.2(55)SE10|switch|basildon" ] ||
+    fail "core-sw1 in the collector: $(db "select * from hosts")"
+n=$(db "select count(*) from interfaces i join hosts h on h.id = i.host_id
+    where h.agent_id = 'netpoll:basildon:core-sw1'")
+[ "$n" -ge 50 ] || fail "core-sw1 has $n interfaces in the collector"
+[ "$(db "select kind || '|' || model from hosts
+    where agent_id = 'netpoll:southend:ups-a'")" = "ups|5PX 3000" ] ||
+    fail "ups-a in the collector"
+[ "$(db "select c.status from checks c join hosts h on h.id = c.host_id
+    where h.agent_id = 'netpoll:basildon:dead-sw' and c.name = 'snmp'")" = 2 ] ||
+    fail "dead-sw is not reported down"
+[ "$(db "select c.status from checks c join hosts h on h.id = c.host_id
+    where h.agent_id = 'netpoll:basildon:slow-srv' and c.name = 'snmp'")" = 0 ] ||
+    fail "the slow device within its timeout is not OK"
+ok "collector: core-sw1 with model, serial, firmware and $n interfaces; ups-a; dead-sw down; slow-srv up"
+
+# A second run: each device's seq moves on by one, its own.
+s1=$(db "select last_seq from hosts where agent_id = 'netpoll:basildon:core-sw1'")
+run 0 "$NP" -c "$T/netpoll.conf" --once
+s2=$(db "select last_seq from hosts where agent_id = 'netpoll:basildon:core-sw1'")
+[ "$s2" = $((s1 + 1)) ] || fail "core-sw1 seq $s1 then $s2"
+[ "$(db "select count(*) from reports")" = 12 ] || fail "not 12 reports"
+ok "--once again: per-device sequence numbers, nothing doubled"
+
+# The collector away: --once fails, the reports wait, and are delivered.
+kill "$COLLECTOR_PID"
+wait "$COLLECTOR_PID" 2>/dev/null || true
+run 1 "$NP" -c "$T/netpoll.conf" --once
+assert_contains "$OUT" "not delivered"
+restart_collector
+run 0 "$NP" -c "$T/netpoll.conf" --once
+[ "$(db "select count(*) from reports")" = 24 ] ||
+    fail "spooled reports were not replayed: $(db "select count(*) from reports")"
+ok "collector down: reports spooled per device and replayed"
+
+# A second netpoll on the same state is refused.
+exec 9> "$T/state/lock"
+flock 9
+run 1 "$NP" -c "$T/netpoll.conf" --once
+assert_contains "$OUT" "in use by another ward-netpoll"
+exec 9>&-
+ok "one ward-netpoll per state directory"
