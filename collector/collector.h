@@ -30,11 +30,75 @@ struct store_config {
 	int64_t	 housekeeping_batch;	/* rows per transaction */
 };
 
+/* [health] */
+struct health_config {
+	int64_t	 max_attempts;		/* results before a state is hard */
+	int64_t	 stale_intervals;	/* missed reports before STALE */
+	int64_t	 flap_high_pct;		/* flapping starts above this */
+	int64_t	 flap_low_pct;		/* and stops below this */
+	int64_t	 renotify_ms;		/* 0: never remind */
+	int64_t	 evaluate_interval_ms;	/* staleness, dependencies */
+	char	*runbook_url;		/* base URL of runbooks/<kind>.md */
+};
+
+/* [rule "NAME"]: a threshold on a metric; see rules.c. */
+struct rule_config {
+	struct cfg_item	 item;		/* label: the rule's name */
+	char		*metric;
+	struct cfg_list	 labels;	/* "key=glob" selectors */
+	struct cfg_list	 kinds;		/* host kinds; empty: all */
+	struct cfg_list	 datacentres;	/* empty: all */
+	char		*warning;	/* numbers as written; NULL: none */
+	char		*critical;
+	int		 direction;	/* enum rule_direction */
+	char		*divide_by;	/* another metric of the host */
+	int64_t		 for_ms;	/* must hold this long */
+	int64_t		 max_attempts;	/* 0: [health] max_attempts */
+	char		*kind;		/* alert kind and runbook */
+	int		 enabled;
+};
+
+/* [group "NAME"]: hosts that maintenance and routing can name at once. */
+struct group_config {
+	struct cfg_item	 item;
+	struct cfg_list	 hosts;		/* names or fnmatch(3) patterns */
+};
+
+/* [parent "NAME"]: the hosts that can only be reached through NAME. */
+struct parent_config {
+	struct cfg_item	 item;
+	struct cfg_list	 children;	/* names or fnmatch(3) patterns */
+};
+
+/* [notify "NAME"]: where notifications go; see notify.c. */
+struct notify_config {
+	struct cfg_item	 item;
+	int		 type;		/* enum notify_type */
+	char		*url;		/* webhook, or smtp(s)://host:port */
+	char		*secret;	/* webhook bearer / SMTP password */
+	char		*ca_file;
+	char		*template;	/* webhook body; NULL: built in */
+	char		*mail_from;
+	struct cfg_list	 mail_to;
+	char		*smtp_user;
+	struct cfg_list	 datacentres;	/* route: empty = all */
+	struct cfg_list	 kinds;
+	int		 min_severity;	/* 0 warning, 1 critical */
+	int64_t		 group_wait_ms;	/* gather a burst into one message */
+	int64_t		 retry_max_ms;
+	int64_t		 give_up_ms;	/* a notification older is failed */
+};
+
 struct collector_config {
 	struct cli_log_config	 log;
 	struct cli_daemon_config daemon;
 	struct httpd_config	 http;
 	struct store_config	 store;
+	struct health_config	 health;
+	struct cfg_items	 rules;		/* struct rule_config */
+	struct cfg_items	 groups;	/* struct group_config */
+	struct cfg_items	 parents;	/* struct parent_config */
+	struct cfg_items	 notifies;	/* struct notify_config */
 };
 
 /* The running collector: owned by main, handed to every route. */
@@ -48,10 +112,16 @@ struct collector {
 
 /* store.c: ward.db, its schema and migrations. One connection per thread. */
 struct store;
+struct health_engine;
 struct store	*store_open(const char *path, int readonly, char *err,
 		    size_t errlen);
 void		 store_close(struct store *st);
 struct db	*store_db(struct store *st);
+/* The health engine ingest runs reports through (NULL: none); kept by
+ * pointer. */
+void		 store_set_health(struct store *st,
+		    const struct health_engine *h);
+const struct health_engine *store_health(struct store *st);
 
 /* housekeep.c: retention, in bounded transactions. */
 struct housekeep_result {
@@ -70,6 +140,277 @@ struct housekeep_result {
 int		 housekeep_run(struct store *st, const struct store_config *sc,
 		    int64_t now_ms, int64_t batch_rows, int (*stop)(void),
 		    struct housekeep_result *res, char *err, size_t errlen);
+
+/* health.c: one check's state machine (soft/hard, flapping). */
+#define HEALTH_HISTORY		21	/* results kept for flapping */
+#define HEALTH_CHANGED		0x01	/* the status differs from the last */
+#define HEALTH_HARD_CHANGE	0x02	/* the hard state changed: alert */
+#define HEALTH_FLAP_START	0x04
+#define HEALTH_FLAP_STOP	0x08
+
+struct check_state {
+	int	 status;		/* latest result, 0..3 */
+	int	 hard;			/* the latest result's state type */
+	int	 attempt;		/* consecutive problem results */
+	int	 max_attempts;
+	int	 hard_status;		/* the state alerts follow */
+	int64_t	 last_change_ms;
+	int64_t	 last_hard_change_ms;
+	int64_t	 problem_since_ms;	/* 0: OK */
+	char	 history[HEALTH_HISTORY + 1];	/* "0012...", oldest first */
+	int	 flapping;
+	double	 percent_change;
+};
+struct health_flap {
+	double	 high_pct;		/* 0: flapping not detected */
+	double	 low_pct;
+};
+const char	*health_status_name(int status);	/* "OK", ... */
+void		 health_check_init(struct check_state *cs, int max_attempts);
+/*
+ * Feeds one result (0..3; anything else is UNKNOWN) at ts_ms. A problem
+ * becomes hard after max_attempts results in a row or, with for_ms > 0,
+ * after lasting that long; a recovery is hard at once. Returns
+ * HEALTH_* bits saying what changed.
+ */
+unsigned	 health_check_update(struct check_state *cs, int status,
+		    int64_t ts_ms, int64_t for_ms,
+		    const struct health_flap *flap);
+/* Weighted percent state change of a history string, 0..100. */
+double		 health_percent_change(const char *history);
+
+/* rules.c: threshold rules (built-in defaults and [rule] sections). */
+enum rule_direction { RULE_ABOVE = 0, RULE_BELOW };
+extern const char *const rule_directions[];
+extern const struct cfg_option rule_options[];
+struct rule {
+	char	*name;
+	char	*metric;		/* fnmatch pattern */
+	char	**label_keys;
+	char	**label_globs;
+	size_t	 nlabels;
+	char	**kinds;
+	size_t	 nkinds;
+	char	**datacentres;
+	size_t	 ndatacentres;
+	int	 has_warning, has_critical;
+	double	 warning, critical;
+	int	 direction;
+	char	*divide_by;
+	int64_t	 for_ms;
+	int	 max_attempts;		/* 0: [health] max_attempts */
+	char	*kind;
+};
+struct rules {
+	struct rule	*v;
+	size_t		 n;
+};
+/* The built-in rules not overridden by name, then the enabled [rule]
+ * sections, checked: unknown metrics, bad numbers, warning beyond
+ * critical. -1 with err. */
+int		 rules_compile(const struct collector_config *cfg,
+		    struct rules **out, char *err, size_t errlen);
+void		 rules_free(struct rules *rs);
+size_t		 rules_count(const struct rules *rs);
+const struct rule *rules_get(const struct rules *rs, size_t i);
+int		 rule_matches(const struct rule *r, const char *metric,
+		    json_t *labels, const char *host_kind,
+		    const char *datacentre);
+/* 0, 1 or 2 for value against the rule's bounds. */
+int		 rule_status(const struct rule *r, double value);
+/* "disk_usage{mount=/var}" (labels sorted); the caller frees. */
+char		*rule_check_name(const struct rule *r, json_t *labels);
+/* The check output: "WARNING disk_usage: fs.used_pct = 91.2; warning
+ * above 85"; the caller frees. */
+char		*rule_output(const struct rule *r, const char *metric,
+		    double value, double divisor, int status);
+
+/* alerts.c: the alert lifecycle; every call inside the caller's
+ * transaction. */
+struct alert_spec {
+	const char	*key;		/* the subject: one live alert per key */
+	const char	*kind;		/* names runbooks/<kind>.md */
+	int64_t		 host_id;	/* 0: none */
+	const char	*check_name;	/* NULL: about the host */
+	const char	*datacentre;
+	const char	*severity;	/* "warning" or "critical" */
+	const char	*summary;
+	const char	*suppressed;	/* why it is not notified, or NULL */
+};
+#define ALERT_NOT_FOUND		(-2)
+#define ALERT_ALREADY_ACKED	(-3)
+#define ALERT_RESOLVED		(-4)
+/* The alert kind of an agent check: its own name when ward ships a runbook
+ * for it, else "check". */
+const char	*alert_kind_for_check(const char *check_name);
+const char *const *alert_kinds_builtin(void);
+const char	*alert_severity(int status);	/* 2: critical, else warning */
+/* Opens the alert for a->key or, when one is live, follows its severity.
+ * Returns its id or -1. */
+int64_t		 alert_raise(struct db *db, const struct collector_config *cfg,
+		    const struct alert_spec *a, int64_t now_ms, char *err,
+		    size_t errlen);
+/* Resolves the live alert for key: 1 resolved, 0 none live, -1 error. */
+int		 alert_resolve(struct db *db,
+		    const struct collector_config *cfg, const char *key,
+		    const char *why, int64_t now_ms, char *err, size_t errlen);
+/* 0, ALERT_NOT_FOUND, ALERT_ALREADY_ACKED, ALERT_RESOLVED (err says
+ * which) or -1. */
+int		 alert_ack(struct db *db, const struct collector_config *cfg,
+		    int64_t id, const char *who, const char *comment,
+		    int64_t now_ms, char *err, size_t errlen);
+/* Marks an alert suppressed (why) or, with NULL, no longer: then it is
+ * notified as opened, the problem being news to whoever was not told. */
+int		 alert_set_suppressed(struct db *db,
+		    const struct collector_config *cfg, int64_t id,
+		    const char *why, int64_t now_ms, char *err, size_t errlen);
+int		 alert_event(struct db *db, int64_t alert_id, int64_t now_ms,
+		    const char *event, const char *actor, const char *detail,
+		    char *err, size_t errlen);
+/* The columns alert_json reads, from "alerts a LEFT JOIN hosts h". */
+#define ALERT_COLUMNS \
+	"a.id, a.kind, a.severity, a.status, a.summary, h.name, h.agent_id," \
+	" a.check_name, a.datacentre, a.opened_ms, a.updated_ms," \
+	" a.resolved_ms, a.acked_ms, a.acked_by, a.ack_comment, a.suppressed," \
+	" a.notifications, a.last_notified_ms"
+/* One alert as the API shows it, with its runbook. */
+json_t		*alert_json(const struct collector_config *cfg,
+		    sqlite3_stmt *st);
+
+/* evaluate.c: the health engine over ward.db. */
+extern const struct cfg_option health_options[];
+extern const struct cfg_option group_options[];
+extern const struct cfg_option parent_options[];
+struct health_engine;
+/* [health], the rules and the [parent] graph checked: for -n. */
+int		 health_config_check(const struct collector_config *cfg,
+		    char *err, size_t errlen);
+/* Keeps cfg by pointer. NULL with err on a bad configuration. */
+struct health_engine *health_engine_new(const struct collector_config *cfg,
+		    char *err, size_t errlen);
+void		 health_engine_free(struct health_engine *h);
+const struct collector_config *health_engine_config(
+		    const struct health_engine *h);
+/* Missed stale_intervals of its interval_s (<= 0: 60 s). */
+int		 health_host_stale(int64_t last_seen_ms, int64_t interval_s,
+		    int64_t now_ms, int64_t stale_intervals);
+/* At ingest, in the report's transaction, for a report newer than the
+ * host's last: its checks and matching rules through the state machine,
+ * alerts raised and resolved, checks it no longer has removed. */
+int		 evaluate_report(struct db *db, const struct health_engine *h,
+		    int64_t host_id, json_t *report, int64_t ts_ms,
+		    int64_t now_ms, char *err, size_t errlen);
+struct evaluate_result {
+	int	 changed;	/* hosts whose state changed */
+	int	 held;		/* quiet hosts waiting on a failing parent */
+	int	 suppressed;	/* alerts that entered maintenance */
+	int	 unsuppressed;
+	int	 reminders;
+};
+/* Host states (UP, DOWN, STALE, UNREACHABLE) and their alerts. */
+int		 evaluate_hosts(struct db *db, const struct health_engine *h,
+		    int64_t now_ms, struct evaluate_result *res, char *err,
+		    size_t errlen);
+/* Maintenance starting and ending under live alerts, and reminders. */
+int		 evaluate_alerts(struct db *db, const struct health_engine *h,
+		    int64_t now_ms, struct evaluate_result *res, char *err,
+		    size_t errlen);
+
+/* maint.c: maintenance windows. Alerts raised inside one are recorded as
+ * suppressed and not notified; data keeps being collected. */
+struct maint_subject {
+	const char	*host;		/* the host's name */
+	const char	*datacentre;	/* may be NULL */
+};
+/*
+ * The id of a window covering subject at now_ms (a window on the host, on
+ * a [group] the host is in, or on its datacentre; recurring windows in
+ * their own time zone, DST included), 0 when none, -1 on a database error.
+ */
+int64_t		 maint_active(struct db *db, const struct collector_config *cfg,
+		    const struct maint_subject *subject, int64_t now_ms,
+		    char *err, size_t errlen);
+/* A window to create, as the API and the command line give it: times are
+ * ISO-8601, "now", or for ends "+DURATION" after starts; recur is
+ * "daily HH:MM DUR", "weekly DAYS HH:MM DUR" or "monthly N HH:MM DUR". */
+struct maint_window {
+	const char	*scope;		/* host, group, datacentre */
+	const char	*target;
+	const char	*starts, *ends;	/* one-off */
+	const char	*recur, *tz;	/* or recurring */
+	const char	*reason;
+	const char	*author;
+};
+/* Checks w and stores it; returns its id, or -1 with *status 400 (err
+ * names the field) or 503 (database). */
+int64_t		 maint_add(struct db *db, const struct collector_config *cfg,
+		    const struct maint_window *w, int64_t now_ms, int *status,
+		    char *err, size_t errlen);
+/* Marks window id deleted by who (kept as history): 0, 404 when there is
+ * no such window, 409 when it was already deleted, -1 on a database
+ * error. */
+int		 maint_delete(struct db *db, int64_t id, const char *who,
+		    int64_t now_ms, char *err, size_t errlen);
+/* {"active": [...], "upcoming": [...], "ended": [...]}: live windows and
+ * those ended or deleted within recent_ms, each with its next occurrence
+ * when recurring. NULL on a database error. */
+json_t		*maint_list(struct db *db, int64_t now_ms, int64_t recent_ms,
+		    char *err, size_t errlen);
+/* One window as maint_list shows it; NULL with err (empty when there is
+ * no such window). */
+json_t		*maint_get(struct db *db, int64_t id, int64_t now_ms, char *err,
+		    size_t errlen);
+/* Recurrence and time zone checks, and the occurrence of recur in tz that
+ * covers now_ms or comes next: 0, or -1 with err. */
+int		 maint_recur_check(const char *recur, char *canonical,
+		    size_t canonlen, char *err, size_t errlen);
+int		 maint_zone_check(const char *tz, char *err, size_t errlen);
+int		 maint_recur_next(const char *recur, const char *tz,
+		    int64_t now_ms, int64_t *start_ms, int64_t *end_ms,
+		    char *err, size_t errlen);
+/* Local wall-clock time (seconds as if UTC) to an instant in tz: the
+ * earliest instant showing it (or latest, with !earliest); a time the
+ * clocks skip gives the instant they jump. For tests. */
+int		 maint_local_to_utc(const char *tz, int64_t local_s,
+		    int earliest, int64_t *out_s, char *err, size_t errlen);
+
+/* notify.c: notifications, through the outbox table. */
+enum notify_type { NOTIFY_WEBHOOK = 0, NOTIFY_EMAIL };
+/*
+ * Queues notifications of event ("opened", "resolved", "acknowledged",
+ * "reminder", "flapping") on alert_id for every [notify] route the alert
+ * matches (datacentre, kind, severity). Called inside the transaction that
+ * changed the alert, so a notification exists exactly when the change
+ * does. Returns how many were queued, -1 on a database error.
+ */
+int		 notify_enqueue(struct db *db, const struct collector_config *cfg,
+		    int64_t alert_id, const char *event, int64_t now_ms,
+		    char *err, size_t errlen);
+/* The sender: a thread with its own connection to path, sending what the
+ * outbox holds, grouping bursts and retrying with backoff. */
+struct notifier;
+struct notifier	*notify_start(const struct collector_config *cfg,
+		    const char *path, char *err, size_t errlen);
+void		 notify_stop(struct notifier *n);
+/* The [notify "NAME"] options, and their cross-field checks (URL schemes,
+ * addresses, the template) for the config's validate hook. */
+extern const struct cfg_option notify_options[];
+int		 notify_config_check(const struct collector_config *cfg,
+		    char *err, size_t errlen);
+/* One route's sender, as each notifier thread runs it. */
+struct notify_route;
+struct notify_route *notify_route_new(const struct collector_config *cfg,
+		    const struct notify_config *nc, char *err, size_t errlen);
+void		 notify_route_free(struct notify_route *r);
+/*
+ * One pass over the route's outbox at now_ms: marks failed what is older
+ * than give_up, then sends the oldest waiting group (what was queued
+ * within group_wait of its first) as one message once group_wait has
+ * passed and its retry time has come. Returns 1 when it sent or failed a
+ * message, 0 when nothing was due, -1 on a database error.
+ */
+int		 notify_route_run(struct notify_route *r, struct db *db,
+		    int64_t now_ms, char *err, size_t errlen);
 
 /* token.c: API tokens. Only a SHA-256 hash of each token is stored. */
 enum token_role {
@@ -139,6 +480,15 @@ extern const struct route_entry route_host;
 extern const struct route_entry route_host_metric;
 extern const struct route_entry route_search;
 extern const struct route_entry route_metrics;
+extern const struct route_entry route_alerts;
+extern const struct route_entry route_alert;
+extern const struct route_entry route_alert_ack;
+extern const struct route_entry route_datacentre_health;
+extern const struct route_entry route_maintenance;
+extern const struct route_entry route_maintenance_post;
+extern const struct route_entry route_maintenance_delete;
+/* The {id} of /api/v1/alerts/{id}...; -1 after answering 400. */
+int64_t		 route_alert_id(const struct request *req, struct reply *rep);
 
 /* Sets reply to {"error": msg} with status. */
 void		 reply_error(struct reply *r, int status, const char *fmt, ...)
@@ -156,6 +506,14 @@ struct httpd;
 struct httpd	*httpd_start(struct collector *c, char *err, size_t errlen);
 void		 httpd_stop(struct httpd *h);
 
+/* validate.c: the rules of docs/report.md. */
+/* Every report in doc (an object or an array): 0, or -1 with err naming
+ * the field. */
+int		 validate_reports(json_t *doc, int64_t now_ms, char *err,
+		    size_t errlen);
+/* The interface counters a report may carry, NULL-terminated. */
+extern const char *const validate_if_counters[];
+
 /* ingest.c: validates reports and commits them in one transaction. */
 struct ingest_result {
 	int	 accepted;	/* stored now */
@@ -166,27 +524,24 @@ struct ingest_result {
  * anything; then commits all in one transaction. Returns 0, or -1 with
  * *status 400 (bad report, err names the field) or 503 (could not commit).
  */
-/* The validation alone: 0, or -1 with err naming the field. */
-int		 ingest_validate(json_t *doc, int64_t now_ms, char *err,
-		    size_t errlen);
 int		 ingest_reports(struct store *st, json_t *doc, int64_t now_ms,
 		    struct ingest_result *res, int *status, char *err,
 		    size_t errlen);
 
 /* query.c: what the read-only API routes share. */
-/* Host states in rising severity: the worst of several is the largest. */
+/* Host states in rising severity: the worst of several is the largest.
+ * The health engine (evaluate.c) decides them and keeps them in
+ * hosts.state. */
 enum host_state {
 	HOST_UP = 0,
-	HOST_STALE,		/* no report for 3 intervals */
+	HOST_UNREACHABLE,	/* quiet behind a parent that is down */
+	HOST_STALE,		/* no report for stale_intervals */
+	HOST_DOWN,		/* its poller says it does not answer */
 	HOST_STATE_COUNT
 };
-/* The one place a host's state is decided; SQL calls it as
- * ward_host_state(last_seen_ms, interval_s, now_ms). */
-enum host_state	 query_host_state(int64_t last_seen_ms, int64_t interval_s,
-		    int64_t now_ms);
 const char	*query_host_state_name(enum host_state state);
 int		 query_host_state_from_name(const char *name);	/* -1 */
-/* The store's connection with ward's SQL functions registered. */
+/* The store's connection, for the API routes. */
 struct db	*query_db(struct store *st, char *err, size_t errlen);
 /* Logs err with the request and answers 503 without internals. */
 void		 query_fail(const struct request *req, struct reply *rep,

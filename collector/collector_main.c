@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include "common/cli.h"
 #include "common/daemon.h"
 #include "common/log.h"
+#include "common/str.h"
 #include "common/wtime.h"
 #include "common/xmalloc.h"
 #include "collector/collector.h"
@@ -87,6 +89,29 @@ static const struct cfg_section collector_sections[] = {
 	{ "store", collector_store_options, 0,
 	  offsetof(struct collector_config, store), 0,
 	  "Where reports are stored." },
+	{ "health", health_options, 0, offsetof(struct collector_config, health),
+	  0, "How check results become states, and states become alerts." },
+	{ "rule", rule_options, CFG_SECTION_MULTI,
+	  offsetof(struct collector_config, rules), sizeof(struct rule_config),
+	  "A threshold on a metric; [rule \"NAME\"] with the name of a "
+	  "built-in rule (disk_usage, inode_usage, memory, swap, "
+	  "load_per_core, interface_errors, interface_tx_errors, "
+	  "ups_on_battery, ups_battery_low, ups_runtime_low, cert_expiry) "
+	  "replaces it." },
+	{ "group", group_options, CFG_SECTION_MULTI,
+	  offsetof(struct collector_config, groups), sizeof(struct group_config),
+	  "Hosts that maintenance windows and notification routes can name "
+	  "together." },
+	{ "parent", parent_options, CFG_SECTION_MULTI,
+	  offsetof(struct collector_config, parents),
+	  sizeof(struct parent_config),
+	  "[parent \"NAME\"]: the host NAME (a switch, an uplink) that "
+	  "others depend on." },
+	{ "notify", notify_options, CFG_SECTION_MULTI,
+	  offsetof(struct collector_config, notifies),
+	  sizeof(struct notify_config),
+	  "A notification route: where alerts go (webhook or email), for "
+	  "which datacentres, kinds and severities." },
 	CFG_SECTIONS_END
 };
 
@@ -100,6 +125,9 @@ collector_validate(void *cfg, char *err, size_t errlen)
 		    "least raw_retention");
 		return -1;
 	}
+	if (health_config_check(cc, err, errlen) == -1 ||
+	    notify_config_check(cc, err, errlen) == -1)
+		return -1;
 	return httpd_config_check(&cc->http, err, errlen);
 }
 
@@ -126,7 +154,17 @@ static const struct cli_program collector_program = {
 	    "                       works too)\n"
 	    "  token list           list the tokens: name, role, created, last\n"
 	    "                       used, live or revoked (never a token)\n"
-	    "  token revoke NAME    revoke the live token called NAME\n",
+	    "  token revoke NAME    revoke the live token called NAME\n"
+	    "  maintenance add --scope host|group|datacentre --target NAME\n"
+	    "      (--start TIME --end TIME | --recur RULE --tz ZONE)\n"
+	    "      --reason TEXT [--author NAME]\n"
+	    "                       add a maintenance window and print its id;\n"
+	    "                       TIME is ISO-8601 or now, --end also +2h;\n"
+	    "                       RULE is \"daily 01:30 30m\", \"weekly sun\n"
+	    "                       02:00 2h\" or \"monthly 1 03:00 4h\"\n"
+	    "  maintenance list     active, upcoming and recently ended windows\n"
+	    "  maintenance delete ID [--author NAME]\n"
+	    "                       end a window now; it is kept as history\n",
 	.log_offset = offsetof(struct collector_config, log),
 };
 
@@ -248,6 +286,182 @@ done:
 	return rc;
 }
 
+/* "maintenance list": one line per window, strings made safe to print. */
+static void
+collector_maintenance_print(json_t *list, FILE *fp)
+{
+	json_t		*w, *next;
+	size_t		 i;
+	char		 target[48], reason[256], author[48], when[160];
+	char		 recur[64], tz[48];
+	const char	*s, *e;
+
+	json_array_foreach(list, i, w) {
+		if (json_is_string(json_object_get(w, "recur"))) {
+			next = json_object_get(w, "next");
+			s = json_string_value(json_object_get(next, "starts"));
+			e = json_string_value(json_object_get(next, "ends"));
+			snprintf(when, sizeof when, "%s %s, next %s..%s",
+			    str_vis(recur, sizeof recur, json_string_value(
+			    json_object_get(w, "recur"))), str_vis(tz,
+			    sizeof tz, json_string_value(json_object_get(w,
+			    "tz"))), s != NULL ? s : "-", e != NULL ? e : "-");
+		} else
+			snprintf(when, sizeof when, "%s..%s",
+			    json_string_value(json_object_get(w, "starts")),
+			    json_string_value(json_object_get(w, "ends")));
+		fprintf(fp, "%-6lld %-9s %-10s %-20s %-16s %s\n  %s\n",
+		    (long long)json_integer_value(json_object_get(w, "id")),
+		    json_string_value(json_object_get(w, "state")),
+		    json_string_value(json_object_get(w, "scope")),
+		    str_vis(target, sizeof target, json_string_value(
+		    json_object_get(w, "target"))),
+		    str_vis(author, sizeof author, json_string_value(
+		    json_object_get(w, "author"))), when,
+		    str_vis(reason, sizeof reason, json_string_value(
+		    json_object_get(w, "reason"))));
+	}
+}
+
+/* Who a window made here is by: the user running the command, looked up
+ * before privileges are dropped. */
+static const char *
+collector_cli_user(void)
+{
+	static char	 name[64];
+	struct passwd	*pw;
+
+	if ((pw = getpwuid(getuid())) != NULL)
+		snprintf(name, sizeof name, "%s", pw->pw_name);
+	else
+		snprintf(name, sizeof name, "uid %lu", (unsigned long)getuid());
+	return name;
+}
+
+static int
+collector_maintenance(const struct collector_config *cfg, int argc,
+    char **argv)
+{
+	static const struct {
+		const char	*name;
+		size_t		 off;
+	} opts[] = {
+		{ "scope", offsetof(struct maint_window, scope) },
+		{ "target", offsetof(struct maint_window, target) },
+		{ "start", offsetof(struct maint_window, starts) },
+		{ "end", offsetof(struct maint_window, ends) },
+		{ "recur", offsetof(struct maint_window, recur) },
+		{ "tz", offsetof(struct maint_window, tz) },
+		{ "reason", offsetof(struct maint_window, reason) },
+		{ "author", offsetof(struct maint_window, author) },
+	};
+	struct maint_window	 w;
+	struct store		*st = NULL;
+	json_t			*body = NULL;
+	const char		*arg, *eq, *who = NULL;
+	char			 err[1024], why[128];
+	int64_t			 id;
+	size_t			 i, j, len;
+	int			 status, r, rc = WARD_EXIT_FAILURE;
+
+	if (argc < 2)
+		return collector_usage("maintenance: expected add, list or "
+		    "delete");
+	memset(&w, 0, sizeof w);
+	if (strcmp(argv[1], "add") == 0) {
+		for (i = 2; i < (size_t)argc; i++) {
+			arg = argv[i];
+			if (strncmp(arg, "--", 2) != 0)
+				return collector_usage("maintenance add: "
+				    "unexpected \"%s\"", arg);
+			eq = strchr(arg, '=');
+			len = eq != NULL ? (size_t)(eq - arg - 2) :
+			    strlen(arg + 2);
+			for (j = 0; j < sizeof opts / sizeof opts[0]; j++)
+				if (strlen(opts[j].name) == len &&
+				    strncmp(arg + 2, opts[j].name, len) == 0)
+					break;
+			if (j == sizeof opts / sizeof opts[0])
+				return collector_usage("maintenance add: "
+				    "unknown option \"%s\"", arg);
+			if (eq == NULL && i + 1 >= (size_t)argc)
+				return collector_usage("maintenance add: %s "
+				    "needs a value", arg);
+			*(const char **)((char *)&w + opts[j].off) =
+			    eq != NULL ? eq + 1 : argv[++i];
+		}
+		if (w.author == NULL)
+			w.author = collector_cli_user();
+		if ((st = collector_open_store(cfg)) == NULL)
+			goto done;
+		if ((id = maint_add(store_db(st), cfg, &w, wtime_now_ms(),
+		    &status, err, sizeof err)) == -1) {
+			fprintf(stderr, "ward-collector: maintenance add: %s\n",
+			    err);
+			goto done;
+		}
+		printf("%lld\n", (long long)id);
+		fprintf(stderr, "ward-collector: maintenance window %lld "
+		    "added\n", (long long)id);
+		rc = WARD_EXIT_OK;
+	} else if (strcmp(argv[1], "list") == 0) {
+		if (argc != 2)
+			return collector_usage("maintenance list: unexpected "
+			    "\"%s\"", argv[2]);
+		if ((st = collector_open_store(cfg)) == NULL)
+			goto done;
+		if ((body = maint_list(store_db(st), wtime_now_ms(),
+		    7LL * 86400000, err, sizeof err)) == NULL) {
+			fprintf(stderr, "ward-collector: %s\n", err);
+			goto done;
+		}
+		printf("%-6s %-9s %-10s %-20s %-16s %s\n  %s\n", "ID", "STATE",
+		    "SCOPE", "TARGET", "AUTHOR", "WHEN", "REASON");
+		collector_maintenance_print(json_object_get(body, "active"),
+		    stdout);
+		collector_maintenance_print(json_object_get(body, "upcoming"),
+		    stdout);
+		collector_maintenance_print(json_object_get(body, "ended"),
+		    stdout);
+		rc = WARD_EXIT_OK;
+	} else if (strcmp(argv[1], "delete") == 0) {
+		if (argc == 5 && strcmp(argv[3], "--author") == 0)
+			who = argv[4];
+		else if (argc != 3)
+			return collector_usage("maintenance delete: needs one "
+			    "ID [--author NAME]");
+		if (str_parse_int64(argv[2], 1, INT64_MAX, &id, why,
+		    sizeof why) == -1)
+			return collector_usage("maintenance delete: ID \"%s\": "
+			    "%s", argv[2], why);
+		if (who == NULL)
+			who = collector_cli_user();
+		if ((st = collector_open_store(cfg)) == NULL)
+			goto done;
+		if ((r = maint_delete(store_db(st), id, who, wtime_now_ms(),
+		    err, sizeof err)) != 0) {
+			if (r == -1)
+				fprintf(stderr, "ward-collector: %s\n", err);
+			else
+				fprintf(stderr, "ward-collector: maintenance "
+				    "window %lld %s\n", (long long)id,
+				    r == 404 ? "does not exist" :
+				    "was already deleted");
+			goto done;
+		}
+		fprintf(stderr, "ward-collector: maintenance window %lld "
+		    "deleted (kept as history)\n", (long long)id);
+		rc = WARD_EXIT_OK;
+	} else
+		return collector_usage("maintenance: unknown command \"%s\"; "
+		    "use add, list or delete", argv[1]);
+
+done:
+	json_decref(body);
+	store_close(st);
+	return rc;
+}
+
 static void
 collector_housekeep(const struct collector_config *cfg, struct store *hk)
 {
@@ -270,6 +484,40 @@ collector_housekeep(const struct collector_config *cfg, struct store *hk)
 		    (long long)(wtime_mono_ms() - start));
 }
 
+struct collector_eval {
+	const struct health_engine	*health;
+	struct evaluate_result		 hosts, alerts;
+	char				 err[1024];
+};
+
+static int
+collector_evaluate_tx(struct db *db, void *arg)
+{
+	struct collector_eval	*e = arg;
+	int64_t			 now = wtime_now_ms();
+
+	if (evaluate_hosts(db, e->health, now, &e->hosts, e->err,
+	    sizeof e->err) == -1 || evaluate_alerts(db, e->health, now,
+	    &e->alerts, e->err, sizeof e->err) == -1)
+		return -1;
+	return 0;
+}
+
+/* Host states, maintenance and reminders, in one transaction. */
+static void
+collector_evaluate(const struct health_engine *health, struct store *st)
+{
+	struct collector_eval	 e;
+	char			 err[1024];
+
+	memset(&e, 0, sizeof e);
+	e.health = health;
+	if (db_transaction(store_db(st), collector_evaluate_tx, &e, err,
+	    sizeof err) == -1)
+		log_warnx("evaluating host states: %s", e.err[0] != '\0' ?
+		    e.err : err);
+}
+
 /*
  * The order matters: bind (may need root for a low port) and report a
  * failure to the terminal before detaching; pidfile after detaching (it
@@ -282,8 +530,10 @@ collector_serve(const struct cli *cli, const struct collector_config *cfg)
 	struct collector	 c;
 	struct httpd		*h = NULL;
 	struct store		*hk = NULL;
+	struct health_engine	*health = NULL;
+	struct notifier		*notifier = NULL;
 	char			 err[1024];
-	int64_t			 next_hk, wait;
+	int64_t			 next_hk, next_eval, wait;
 	int			 rc = WARD_EXIT_FAILURE;
 
 	memset(&c, 0, sizeof c);
@@ -304,6 +554,9 @@ collector_serve(const struct cli *cli, const struct collector_config *cfg)
 	if ((c.store = store_open(cfg->store.database, 0, err,
 	    sizeof err)) == NULL)
 		goto fail;
+	if ((health = health_engine_new(cfg, err, sizeof err)) == NULL)
+		goto fail;
+	store_set_health(c.store, health);
 	if ((h = httpd_start(&c, err, sizeof err)) == NULL)
 		goto fail;
 	/* Housekeeping writes through its own connection on this thread;
@@ -311,21 +564,36 @@ collector_serve(const struct cli *cli, const struct collector_config *cfg)
 	if ((hk = store_open(cfg->store.database, 0, err, sizeof err)) ==
 	    NULL)
 		goto fail;
+	/* Notifications go out from threads of their own: a slow or dead
+	 * endpoint holds up nothing but its own outbox. */
+	if ((notifier = notify_start(cfg, cfg->store.database, err,
+	    sizeof err)) == NULL)
+		goto fail;
 	log_info("serving; database %s", cfg->store.database);
 
 	next_hk = wtime_mono_ms() + (cfg->store.housekeeping_interval_ms <
 	    60000 ? cfg->store.housekeeping_interval_ms : 60000);
+	next_eval = wtime_mono_ms() + cfg->health.evaluate_interval_ms;
 	while (!daemon_stop_requested()) {
-		wait = next_hk - wtime_mono_ms();
+		wait = (next_hk < next_eval ? next_hk : next_eval) -
+		    wtime_mono_ms();
 		if (wait > 0)
 			daemon_sleep_ms(wait);
 		if (daemon_reload_requested())
 			log_info("reload: nothing to reload yet; restart to "
 			    "apply configuration changes");
-		if (daemon_stop_requested() || wtime_mono_ms() < next_hk)
-			continue;
-		collector_housekeep(cfg, hk);
-		next_hk = wtime_mono_ms() + cfg->store.housekeeping_interval_ms;
+		if (daemon_stop_requested())
+			break;
+		if (wtime_mono_ms() >= next_eval) {
+			collector_evaluate(health, hk);
+			next_eval = wtime_mono_ms() +
+			    cfg->health.evaluate_interval_ms;
+		}
+		if (wtime_mono_ms() >= next_hk) {
+			collector_housekeep(cfg, hk);
+			next_hk = wtime_mono_ms() +
+			    cfg->store.housekeeping_interval_ms;
+		}
 	}
 	log_info("stopping");
 	rc = WARD_EXIT_OK;
@@ -334,8 +602,10 @@ fail:
 	if (rc != WARD_EXIT_OK)
 		log_error("%s", err);
 	httpd_stop(h);
+	notify_stop(notifier);
 	store_close(hk);
 	store_close(c.store);
+	health_engine_free(health);
 	if (c.listen_fd > 0)
 		close(c.listen_fd);
 	daemon_pidfile_remove();
@@ -357,6 +627,8 @@ main(int argc, char **argv)
 		rc = collector_serve(&cli, &cfg);
 	else if (strcmp(cli.argv[0], "token") == 0)
 		rc = collector_token(&cfg, cli.argc, cli.argv);
+	else if (strcmp(cli.argv[0], "maintenance") == 0)
+		rc = collector_maintenance(&cfg, cli.argc, cli.argv);
 	else
 		rc = collector_usage("unknown command \"%s\"", cli.argv[0]);
 	cfg_free(&collector_schema, &cfg);

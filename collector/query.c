@@ -18,9 +18,6 @@
 #include "common/xmalloc.h"
 #include "collector/collector.h"
 
-/* A host that has missed this many report intervals is STALE. */
-#define QUERY_STALE_INTERVALS	3
-#define QUERY_DEFAULT_INTERVAL_S 60
 /* A 409 lists at most this many hosts sharing a name. */
 #define QUERY_CANDIDATES_MAX	50
 #define QUERY_CURSOR_MAX	1024
@@ -29,18 +26,10 @@
 
 static const char *const query_state_names[HOST_STATE_COUNT] = {
 	[HOST_UP] = "UP",
+	[HOST_UNREACHABLE] = "UNREACHABLE",
 	[HOST_STALE] = "STALE",
+	[HOST_DOWN] = "DOWN",
 };
-
-enum host_state
-query_host_state(int64_t last_seen_ms, int64_t interval_s, int64_t now_ms)
-{
-	if (interval_s <= 0)
-		interval_s = QUERY_DEFAULT_INTERVAL_S;
-	if (now_ms - last_seen_ms <= QUERY_STALE_INTERVALS * interval_s * 1000)
-		return HOST_UP;
-	return HOST_STALE;
-}
 
 const char *
 query_host_state_name(enum host_state state)
@@ -61,50 +50,12 @@ query_host_state_from_name(const char *name)
 	return -1;
 }
 
-/* ward_host_state(last_seen_ms, interval_s, now_ms): SQL's way to the one
- * rule above, so filters and counts in SQL agree with the C code. */
-static void
-query_sql_host_state(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	int	 i;
-
-	for (i = 0; i < argc; i++)
-		if (sqlite3_value_type(argv[i]) == SQLITE_NULL) {
-			sqlite3_result_null(ctx);
-			return;
-		}
-	sqlite3_result_text(ctx, query_host_state_name(query_host_state(
-	    sqlite3_value_int64(argv[0]), sqlite3_value_int64(argv[1]),
-	    sqlite3_value_int64(argv[2]))), -1, SQLITE_STATIC);
-}
-
-#define SQL_HAS_STATE_FN \
-	"SELECT 1 FROM pragma_function_list WHERE name = 'ward_host_state'"
-
 struct db *
 query_db(struct store *st, char *err, size_t errlen)
 {
-	struct db	*db = store_db(st);
-	sqlite3_stmt	*s;
-	int		 rc;
-
-	if ((s = db_stmt(db, SQL_HAS_STATE_FN, err, errlen)) == NULL)
-		return NULL;
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return db;
-	if (rc != SQLITE_DONE) {
-		db_error(db, "listing SQL functions", err, errlen);
-		return NULL;
-	}
-	if (sqlite3_create_function_v2(db_handle(db), "ward_host_state", 3,
-	    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
-	    query_sql_host_state, NULL, NULL, NULL) != SQLITE_OK) {
-		db_error(db, "registering ward_host_state()", err, errlen);
-		return NULL;
-	}
-	return db;
+	(void)err;
+	(void)errlen;
+	return store_db(st);
 }
 
 void

@@ -13,7 +13,7 @@
 
 #define SQL_DATACENTRES \
 	"SELECT nullif(datacentre, '') AS dc, kind," \
-	"  ward_host_state(last_seen_ms, interval_s, ?1) AS state," \
+	"  state," \
 	"  count(*), max(last_report_ms), max(last_seen_ms)" \
 	" FROM hosts GROUP BY dc, kind, state ORDER BY dc IS NULL, dc"
 
@@ -100,7 +100,6 @@ datacentres_get(struct request *req, struct reply *rep)
 	memset(&e, 0, sizeof e);
 	memset(totals, 0, sizeof totals);
 	list = json_array();
-	sqlite3_bind_int64(st, 1, wtime_now_ms());
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		dc = (const char *)sqlite3_column_text(st, 0);
 		kind = (const char *)sqlite3_column_text(st, 1);

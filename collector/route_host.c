@@ -20,7 +20,7 @@
 	"  os_pretty_name, kernel, arch, fw_vendor, fw_product, fw_version," \
 	"  fw_family, addresses, uptime_s, interval_s, agent_version," \
 	"  first_seen_ms, last_seen_ms, last_report_ms, last_seq," \
-	"  dropped_total FROM hosts WHERE id = ?1"
+	"  dropped_total, state, state_since_ms FROM hosts WHERE id = ?1"
 #define SQL_HOST_RENAMES \
 	"SELECT old_name, new_name, at_ms FROM host_renames" \
 	" WHERE host_id = ?1 ORDER BY at_ms, rowid"
@@ -28,7 +28,9 @@
 	"SELECT name, labels, unit, last_value, last_ts_ms FROM series" \
 	" WHERE host_id = ?1 ORDER BY name, labels LIMIT ?2"
 #define SQL_HOST_CHECKS \
-	"SELECT name, status, output, perfdata, ts_ms FROM checks" \
+	"SELECT name, status, output, perfdata, ts_ms, source, kind," \
+	"  state_type, attempt, max_attempts, hard_status, last_change_ms," \
+	"  last_hard_change_ms, flapping, percent_change FROM checks" \
 	" WHERE host_id = ?1 ORDER BY name"
 #define SQL_HOST_INTERFACES \
 	"SELECT name, idx, alias, type, admin, oper, speed_bps, mac," \
@@ -40,9 +42,9 @@ static const char *const check_status_names[] = {
 	"OK", "WARNING", "CRITICAL", "UNKNOWN",
 };
 
-/* The host's row, with its state as of now_ms. */
+/* The host's row, with the state the health engine gave it. */
 static int
-host_identity(struct db *db, int64_t host_id, int64_t now_ms, json_t *h,
+host_identity(struct db *db, int64_t host_id, json_t *h,
     char *err, size_t errlen)
 {
 	sqlite3_stmt	*st;
@@ -68,9 +70,8 @@ host_identity(struct db *db, int64_t host_id, int64_t now_ms, json_t *h,
 	json_object_set_new(h, "fqdn", query_json_text(st, 3));
 	json_object_set_new(h, "datacentre", query_json_text(st, 4));
 	json_object_set_new(h, "kind", query_json_text(st, 5));
-	json_object_set_new(h, "state", json_string(query_host_state_name(
-	    query_host_state(sqlite3_column_int64(st, 25),
-	    sqlite3_column_int64(st, 22), now_ms))));
+	json_object_set_new(h, "state", query_json_text(st, 29));
+	json_object_set_new(h, "state_since", query_json_time(st, 30));
 	json_object_set_new(h, "machine_id", query_json_text(st, 6));
 	json_object_set_new(h, "vendor", query_json_text(st, 7));
 	json_object_set_new(h, "model", query_json_text(st, 8));
@@ -207,6 +208,24 @@ host_checks(struct db *db, int64_t host_id, json_t *h, char *err,
 		json_object_set_new(c, "output", query_json_text(st, 2));
 		json_object_set_new(c, "perfdata", query_json_text(st, 3));
 		json_object_set_new(c, "ts", query_json_time(st, 4));
+		/* Its state machine (see the health engine). */
+		json_object_set_new(c, "source", query_json_text(st, 5));
+		json_object_set_new(c, "kind", query_json_text(st, 6));
+		json_object_set_new(c, "state_type", query_json_text(st, 7));
+		json_object_set_new(c, "attempt", query_json_int(st, 8));
+		json_object_set_new(c, "max_attempts", query_json_int(st, 9));
+		status = sqlite3_column_int64(st, 10);
+		json_object_set_new(c, "hard_status", json_integer(status));
+		json_object_set_new(c, "hard_status_text", json_string(
+		    status >= 0 && status <= 3 ? check_status_names[status] :
+		    "UNKNOWN"));
+		json_object_set_new(c, "last_change", query_json_time(st, 11));
+		json_object_set_new(c, "last_hard_change", query_json_time(st,
+		    12));
+		json_object_set_new(c, "flapping", json_boolean(
+		    sqlite3_column_int(st, 13)));
+		json_object_set_new(c, "percent_state_change",
+		    query_json_real(st, 14));
 		json_array_append_new(list, c);
 	}
 	sqlite3_reset(st);
@@ -272,7 +291,7 @@ host_get(struct request *req, struct reply *rep)
 	if (query_host_find(req, rep, db, req->params[0], &host) == -1)
 		return;
 	h = json_object();
-	if (host_identity(db, host.id, wtime_now_ms(), h, err,
+	if (host_identity(db, host.id, h, err,
 	    sizeof err) == -1 ||
 	    host_renames(db, host.id, h, err, sizeof err) == -1 ||
 	    host_series(db, host.id, h, err, sizeof err) == -1 ||

@@ -24,8 +24,7 @@
 #define SQL_HOSTS_WHERE \
 	" WHERE (?1 IS NULL OR coalesce(datacentre, '') = ?1)" \
 	"  AND (?2 IS NULL OR kind = ?2)" \
-	"  AND (?3 IS NULL OR ward_host_state(last_seen_ms, interval_s, ?4)" \
-	"    = ?3)" \
+	"  AND (?3 IS NULL OR state = ?3)" \
 	"  AND (?5 IS NULL OR name LIKE ?5 ESCAPE '\\'" \
 	"    OR fqdn LIKE ?5 ESCAPE '\\' OR serial LIKE ?5 ESCAPE '\\'" \
 	"    OR model LIKE ?5 ESCAPE '\\'" \
@@ -40,7 +39,7 @@
 #define SQL_HOSTS_PAGE \
 	"SELECT id, name, agent_id, fqdn, datacentre, kind, vendor, model," \
 	"  serial, os_pretty_name, addresses, last_seen_ms, last_report_ms," \
-	"  ward_host_state(last_seen_ms, interval_s, ?4)" \
+	"  state" \
 	" FROM hosts" SQL_HOSTS_WHERE \
 	"  AND name COLLATE NOCASE >= ?6" \
 	"  AND (name COLLATE NOCASE, id) > (?6, ?7)" \
@@ -157,8 +156,8 @@ hosts_get(struct request *req, struct reply *rep)
 		return;
 	if (f.state != NULL) {
 		if ((state = query_host_state_from_name(f.state)) == -1) {
-			reply_error(rep, 400, "state: not a host state (use UP "
-			    "or STALE)");
+			reply_error(rep, 400, "state: not a host state (use UP, "
+			    "DOWN, UNREACHABLE or STALE)");
 			return;
 		}
 		f.state = query_host_state_name(state);

@@ -19,11 +19,11 @@
 #define METRICS_ROUTES_MAX	128
 
 #define SQL_METRICS_STATES \
-	"SELECT ward_host_state(last_seen_ms, interval_s, ?1), count(*)" \
+	"SELECT state, count(*)" \
 	" FROM hosts GROUP BY 1"
 #define SQL_METRICS_HOSTS \
 	"SELECT name, agent_id, coalesce(datacentre, ''), last_seen_ms," \
-	"  interval_s FROM hosts ORDER BY name, id"
+	"  state FROM hosts ORDER BY name, id"
 #define SQL_METRICS_DROPPED \
 	"SELECT coalesce(sum(dropped_total), 0) FROM hosts"
 
@@ -182,7 +182,6 @@ metrics_database(struct buf *b, struct db *db, int64_t now_ms, char *err,
 	if ((st = db_stmt(db, SQL_METRICS_STATES, err, errlen)) == NULL)
 		return -1;
 	memset(states, 0, sizeof states);
-	sqlite3_bind_int64(st, 1, now_ms);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if ((i = query_host_state_from_name((const char *)
 		    sqlite3_column_text(st, 0))) >= 0)
@@ -223,9 +222,8 @@ metrics_database(struct buf *b, struct db *db, int64_t now_ms, char *err,
 			metrics_label(b, "datacentre", (const char *)
 			    sqlite3_column_text(st, 2));
 			if (i == 0) {
-				up = query_host_state(sqlite3_column_int64(st,
-				    3), sqlite3_column_int64(st, 4), now_ms) ==
-				    HOST_UP;
+				up = strcmp((const char *)sqlite3_column_text(
+				    st, 4), "UP") == 0;
 				buf_printf(b, "} %d\n", up);
 			} else
 				buf_printf(b, "} %.3f\n", (double)(now_ms -

@@ -27,7 +27,7 @@
  * rest, each by name. ?2 the text, ?3 now, ?4 the limit. */
 #define SQL_SEARCH_HOSTS \
 	"SELECT name, agent_id, fqdn, datacentre, kind," \
-	"  ward_host_state(last_seen_ms, interval_s, ?3)," \
+	"  state," \
 	"  CASE WHEN name LIKE ?1 ESCAPE '\\' THEN 'name'" \
 	"    WHEN fqdn LIKE ?1 ESCAPE '\\' THEN 'fqdn'" \
 	"    WHEN serial LIKE ?1 ESCAPE '\\' THEN 'serial'" \

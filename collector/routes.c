@@ -15,5 +15,12 @@ const struct route_entry *const route_table[] = {
 	&route_host_metric,
 	&route_search,
 	&route_metrics,
+	&route_alerts,
+	&route_alert,
+	&route_alert_ack,
+	&route_datacentre_health,
+	&route_maintenance,
+	&route_maintenance_post,
+	&route_maintenance_delete,
 	NULL
 };

@@ -9,7 +9,8 @@
 #include "collector/collector.h"
 
 struct store {
-	struct db	*db;
+	struct db			*db;
+	const struct health_engine	*health;
 };
 
 static const struct db_migration store_migrations[] = {
@@ -112,6 +113,95 @@ static const struct db_migration store_migrations[] = {
 	  /* A host is also found by its FQDN, in any case. */
 	  "CREATE INDEX hosts_fqdn_nocase ON hosts(fqdn COLLATE NOCASE);"
 	  "CREATE INDEX host_renames_host ON host_renames(host_id, at_ms);" },
+	{ 3, "health: check states, host states, alerts, maintenance, "
+	  "notifications",
+	  /* A check's state machine lives beside its latest result: soft or
+	   * hard, the attempt count, the last 21 results for flapping. Rule
+	   * results are checks too (source 'rule'). */
+	  "ALTER TABLE checks ADD COLUMN source TEXT NOT NULL DEFAULT 'agent';"
+	  "ALTER TABLE checks ADD COLUMN state_type TEXT NOT NULL"
+	  "  DEFAULT 'hard' CHECK (state_type IN ('soft', 'hard'));"
+	  "ALTER TABLE checks ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;"
+	  "ALTER TABLE checks ADD COLUMN max_attempts INTEGER NOT NULL"
+	  "  DEFAULT 3;"
+	  "ALTER TABLE checks ADD COLUMN hard_status INTEGER NOT NULL"
+	  "  DEFAULT 0;"
+	  "ALTER TABLE checks ADD COLUMN last_change_ms INTEGER;"
+	  "ALTER TABLE checks ADD COLUMN last_hard_change_ms INTEGER;"
+	  "ALTER TABLE checks ADD COLUMN history TEXT NOT NULL DEFAULT '';"
+	  "ALTER TABLE checks ADD COLUMN flapping INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE checks ADD COLUMN percent_change REAL NOT NULL"
+	  "  DEFAULT 0;"
+	  "ALTER TABLE checks ADD COLUMN kind TEXT;"
+	  "ALTER TABLE checks ADD COLUMN problem_since_ms INTEGER;"
+	  /* The health engine's verdict on each host. */
+	  "ALTER TABLE hosts ADD COLUMN state TEXT NOT NULL DEFAULT 'UP'"
+	  "  CHECK (state IN ('UP', 'DOWN', 'UNREACHABLE', 'STALE'));"
+	  "ALTER TABLE hosts ADD COLUMN state_since_ms INTEGER;"
+	  "CREATE INDEX hosts_state ON hosts(state);"
+	  /* An alert is about one thing (key) and is open at most once at a
+	   * time; resolved ones are history. */
+	  "CREATE TABLE alerts ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  key TEXT NOT NULL,"
+	  "  kind TEXT NOT NULL,"
+	  "  host_id INTEGER REFERENCES hosts(id) ON DELETE CASCADE,"
+	  "  check_name TEXT,"
+	  "  datacentre TEXT,"
+	  "  severity TEXT NOT NULL"
+	  "    CHECK (severity IN ('warning', 'critical')),"
+	  "  status TEXT NOT NULL"
+	  "    CHECK (status IN ('open', 'acknowledged', 'resolved')),"
+	  "  summary TEXT NOT NULL,"
+	  "  opened_ms INTEGER NOT NULL,"
+	  "  updated_ms INTEGER NOT NULL,"
+	  "  resolved_ms INTEGER,"
+	  "  acked_ms INTEGER, acked_by TEXT, ack_comment TEXT,"
+	  "  suppressed TEXT,"
+	  "  last_notified_ms INTEGER,"
+	  "  notifications INTEGER NOT NULL DEFAULT 0);"
+	  "CREATE UNIQUE INDEX alerts_live_key ON alerts(key)"
+	  "  WHERE status != 'resolved';"
+	  "CREATE INDEX alerts_status ON alerts(status, opened_ms);"
+	  "CREATE INDEX alerts_host ON alerts(host_id, opened_ms);"
+	  "CREATE TABLE alert_events ("
+	  "  alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,"
+	  "  at_ms INTEGER NOT NULL,"
+	  "  event TEXT NOT NULL,"
+	  "  actor TEXT,"
+	  "  detail TEXT);"
+	  "CREATE INDEX alert_events_alert ON alert_events(alert_id, at_ms);"
+	  /* Maintenance windows: one-off (starts_ms..ends_ms) or recurring
+	   * (recur, in time zone tz). Deleted ones are kept as history. */
+	  "CREATE TABLE maintenance ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  scope TEXT NOT NULL"
+	  "    CHECK (scope IN ('host', 'group', 'datacentre')),"
+	  "  target TEXT NOT NULL,"
+	  "  starts_ms INTEGER,"
+	  "  ends_ms INTEGER,"
+	  "  recur TEXT,"
+	  "  tz TEXT,"
+	  "  reason TEXT NOT NULL,"
+	  "  author TEXT NOT NULL,"
+	  "  created_ms INTEGER NOT NULL,"
+	  "  deleted_ms INTEGER, deleted_by TEXT);"
+	  /* The notification outbox: written in the transaction that changes
+	   * an alert, sent by the notifier thread, so a dead endpoint never
+	   * holds up ingest and nothing is lost by a restart. */
+	  "CREATE TABLE notifications ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,"
+	  "  event TEXT NOT NULL,"
+	  "  channel TEXT NOT NULL,"
+	  "  created_ms INTEGER NOT NULL,"
+	  "  next_attempt_ms INTEGER NOT NULL,"
+	  "  attempts INTEGER NOT NULL DEFAULT 0,"
+	  "  sent_ms INTEGER,"
+	  "  failed_ms INTEGER,"
+	  "  last_error TEXT);"
+	  "CREATE INDEX notifications_pending ON notifications(next_attempt_ms)"
+	  "  WHERE sent_ms IS NULL AND failed_ms IS NULL;" },
 };
 
 struct store *
@@ -149,4 +239,16 @@ struct db *
 store_db(struct store *st)
 {
 	return st->db;
+}
+
+void
+store_set_health(struct store *st, const struct health_engine *h)
+{
+	st->health = h;
+}
+
+const struct health_engine *
+store_health(struct store *st)
+{
+	return st->health;
 }

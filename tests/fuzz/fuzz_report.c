@@ -22,7 +22,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (doc == NULL)
 		return 0;
 	/* 2026-11-23T12:00:00Z, fixed so runs repeat. */
-	(void)ingest_validate(doc, 1795435200000LL, err, sizeof err);
+	(void)validate_reports(doc, 1795435200000LL, err, sizeof err);
 	json_decref(doc);
 	return 0;
 }

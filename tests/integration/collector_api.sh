@@ -14,7 +14,8 @@ agent=$("$WARD_COLLECTOR" -c "$T/collector.conf" token add --role agent --name a
 reader=$("$WARD_COLLECTOR" -c "$T/collector.conf" token add --role read --name helpdesk 2>/dev/null)
 admin=$("$WARD_COLLECTOR" -c "$T/collector.conf" token add --role admin --name ops 2>/dev/null)
 [ -n "$agent" ] && [ -n "$reader" ] && [ -n "$admin" ] || fail "token add failed"
-start_collector
+start_collector "" "[health]
+evaluate_interval = 1s"
 
 # get PATH [TOKEN [CURL-ARGS...]]: prints the status; body in $T/body.
 get() {
@@ -166,6 +167,13 @@ ok "filters by datacentre (and none), kind, state; q over name, serial, address,
 
 # --- state: a host not heard from for 3 intervals is STALE
 sqlite3 "$T/ward.db" "UPDATE hosts SET last_seen_ms = last_seen_ms - 7200000 WHERE agent_id = 'srv-03'"
+# The health engine judges states every evaluate_interval (1 s here).
+i=0
+until [ "$(sqlite3 "$T/ward.db" "SELECT state FROM hosts WHERE agent_id = 'srv-03'")" = STALE ]; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "srv-03 never became STALE"
+	sleep 0.1
+done
 expect 200 "/api/v1/hosts?state=stale"
 [ "$(j '[.hosts[].agent_id] | join(",")')" = srv-03 ] || fail "state=stale: $(body)"
 [ "$(j '.hosts[0].state')" = STALE ] || fail "stale host state"

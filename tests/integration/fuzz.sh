@@ -15,7 +15,7 @@ libs="$(pkg-config --libs jansson inih sqlite3) -lunistring -lm"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
     -I$top_builddir -I$src $(pkg-config --cflags jansson inih sqlite3)"
 
-for target in report:collector/ingest.c:collector/store.c cfg:: \
+for target in report:collector/validate.c cfg:: \
     idsync_decode:idsync/decode.c; do
 	name=${target%%:*}
 	extra=${target#*:}
