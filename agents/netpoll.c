@@ -583,6 +583,13 @@ netpoll_build_report(const struct netpoll_device_info *d,
 		    snmp_failure_name(failure), error != NULL && *error !=
 		    '\0' ? error : "no answer");
 		report_check(r, "snmp", CHECK_CRITICAL, out, NULL);
+		/* "Does it answer" for the collector's host state: silence
+		 * is DOWN; a refusal (community, keys, user) is an answer,
+		 * the device being there and the poller misconfigured. */
+		report_check(r, "alive", failure == SNMP_FAIL_TIMEOUT ?
+		    CHECK_CRITICAL : CHECK_OK, failure == SNMP_FAIL_TIMEOUT ?
+		    out : "the device answers, but not to these credentials",
+		    NULL);
 		/* The counters are kept: a device back from a short outage
 		 * still has rates if it did not reboot. */
 		return;
@@ -648,4 +655,5 @@ netpoll_build_report(const struct netpoll_device_info *d,
 		    object_id[0] != '\0' ? object_id : "none");
 	report_check(r, "snmp", failure != SNMP_FAIL_NONE ? CHECK_WARNING :
 	    CHECK_OK, out, NULL);
+	report_check(r, "alive", CHECK_OK, "the device answers SNMP", NULL);
 }

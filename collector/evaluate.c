@@ -286,6 +286,9 @@ evaluate_suppression(struct db *db, const struct collector_config *cfg,
 	}
 	if (strcmp(eh->state, "UNREACHABLE") == 0)
 		return xstrdup("the host is unreachable (a parent is down)");
+	/* Its host_down alert speaks for everything on it. */
+	if (strcmp(eh->state, "DOWN") == 0)
+		return xstrdup("the host does not answer");
 	return NULL;
 }
 
@@ -666,6 +669,15 @@ evaluate_report(struct db *db, const struct health_engine *h,
 
 	if (evaluate_host_load(db, host_id, &eh, err, errlen) == -1)
 		return -1;
+	/* A poller that could not reach the device says so in "alive";
+	 * whatever else this report finds wrong follows from that. */
+	json_array_foreach(json_object_get(report, "checks"), i, c)
+		if (strcmp(json_string_value(json_object_get(c, "name")),
+		    EVALUATE_ALIVE_CHECK) == 0 && json_integer_value(
+		    json_object_get(c, "status")) != 0) {
+			free(eh.state);
+			eh.state = xstrdup("DOWN");
+		}
 	memset(&seen, 0, sizeof seen);
 	json_array_foreach(json_object_get(report, "checks"), i, c) {
 		name = json_string_value(json_object_get(c, "name"));

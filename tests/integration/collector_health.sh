@@ -149,7 +149,7 @@ done
 ok "a flapping check gives one flapping alert, not a storm, and it resolves when it settles"
 
 # ------------------------------------------ a dead switch, one alert
-report sw-core 1 "$(chk alive 0)" "" switch
+report sw-core 1 "$(chk alive 0),$(chk snmp 0)" "" switch
 for h in srv-a srv-b srv-c; do report $h 1 "$(chk ntp 0)" ""; done
 report lonely 1 "" ""
 db "UPDATE hosts SET last_seen_ms = last_seen_ms - 600000 WHERE name = 'lonely'"
@@ -158,14 +158,14 @@ wait_for "lonely to go STALE" '[ "$(db "select state from hosts where name = '"'
     fail "no host_stale alert: $(cat "$T/body")"
 ok "a host silent for three intervals is STALE, with a critical host_stale alert"
 
-report sw-core 2 "$(chk alive 2)" "" switch
+report sw-core 2 "$(chk alive 2),$(chk snmp 2)" "" switch
 # The switch's alive check is failing but soft: the quiet servers behind
 # it wait rather than alert.
 db "UPDATE hosts SET last_seen_ms = last_seen_ms - 600000 WHERE name LIKE 'srv-%'"
 sleep 2.5
 [ "$(db "select count(*) from hosts where name like 'srv-%' and state = 'UP'")" = 3 ] ||
     fail "children alerted before the parent's state was known: $(db 'select name, state from hosts')"
-report sw-core 3 "$(chk alive 2)" "" switch
+report sw-core 3 "$(chk alive 2),$(chk snmp 2)" "" switch
 wait_for "sw-core DOWN and its children UNREACHABLE" \
     '[ "$(db "select group_concat(state) from (select state from hosts where name like '"'srv-%'"' or name = '"'sw-core'"' order by name)")" = "UNREACHABLE,UNREACHABLE,UNREACHABLE,DOWN" ]'
 [ "$(db "select count(*) from alerts where status != 'resolved' and suppressed is null and datacentre = 'thurrock' and kind like 'host_%'")" = 2 ] ||
@@ -175,20 +175,23 @@ wait_for "sw-core DOWN and its children UNREACHABLE" \
 assert_contains "$(j '.alerts[0].suppressed')" "parent sw-core is down"
 [ "$(get '/api/v1/alerts?kind=host_down')" = 200 ] && [ "$(j '.alerts[0].host')" = sw-core ] ||
     fail "no host_down for sw-core"
+[ "$(get '/api/v1/alerts?host=sw-core&kind=check')" = 200 ] && [ "$(j '.alerts[0].suppressed')" = "the host does not answer" ] ||
+    fail "the dead switch's own check alert was not suppressed: $(cat "$T/body")"
 ok "a dead switch: one host_down alert; the three hosts behind it UNREACHABLE, recorded and suppressed"
 
 [ "$(get '/api/v1/datacentres/thurrock/health')" = 200 ] || fail "dc health: $(cat "$T/body")"
 [ "$(j '.health')" = critical ] || fail "health: $(cat "$T/body")"
 [ "$(j '.worst_state')" = DOWN ] || fail "worst"
 [ "$(j '.states.UNREACHABLE')" = 3 ] || fail "unreachable count"
-[ "$(j '.alerts.suppressed')" = 3 ] || fail "suppressed count: $(cat "$T/body")"
+# The three behind it, and the switch's own snmp check.
+[ "$(j '.alerts.suppressed')" = 4 ] || fail "suppressed count: $(cat "$T/body")"
 [ "$(j '[.critical_problems[].kind] | sort | join(",")')" = "host_down,host_stale" ] ||
     fail "critical problems: $(cat "$T/body")"
 [ "$(get '/api/v1/datacentres/nowhere/health')" = 404 ] || fail "unknown dc"
 ok "the datacentre's health rolls up states and alerts"
 
 # The switch comes back; so do its hosts.
-report sw-core 4 "$(chk alive 0)" "" switch
+report sw-core 4 "$(chk alive 0),$(chk snmp 0)" "" switch
 for h in srv-a srv-b srv-c; do report $h 2 "$(chk ntp 0)" ""; done
 wait_for "everything behind sw-core UP" \
     '[ "$(db "select count(*) from hosts where state = '"'UP'"' and (name like '"'srv-%'"' or name = '"'sw-core'"')")" = 4 ]'

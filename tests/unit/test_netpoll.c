@@ -354,6 +354,9 @@ test_report_switch(void **state)
 	chk = report_find_check(r, "snmp");
 	assert_int_equal(json_integer_value(json_object_get(chk, "status")),
 	    CHECK_OK);
+	chk = report_find_check(r, "alive");
+	assert_int_equal(json_integer_value(json_object_get(chk, "status")),
+	    CHECK_OK);
 	/* No rates from a first poll. */
 	assert_true(metric(r, "net.rx_bytes_per_s", "Gi1/0/1") < 0);
 	report_free(r);
@@ -466,7 +469,23 @@ test_report_down(void **state)
 	assert_string_equal(json_string_value(json_object_get(chk, "output")),
 	    "SNMP timeout: dead-sw (127.0.0.1:9): no answer after 2 tries of "
 	    "500ms (SNMPv2c)");
+	/* Silence: the collector's DOWN. */
+	chk = report_find_check(r, "alive");
+	assert_int_equal(json_integer_value(json_object_get(chk, "status")),
+	    CHECK_CRITICAL);
 	assert_int_equal(json_array_size(r->interfaces), 0);
+	report_free(r);
+
+	/* A refusal is an answer: the device is there. */
+	r = report_new();
+	netpoll_build_report(&d, &vs, SNMP_FAIL_AUTH, "dead-sw: wrong "
+	    "authentication key", &c, 2000, r);
+	chk = report_find_check(r, "snmp");
+	assert_int_equal(json_integer_value(json_object_get(chk, "status")),
+	    CHECK_CRITICAL);
+	chk = report_find_check(r, "alive");
+	assert_int_equal(json_integer_value(json_object_get(chk, "status")),
+	    CHECK_OK);
 	report_free(r);
 	snmp_vars_clear(&vs);
 	netpoll_counters_free(c);
