@@ -55,6 +55,11 @@ for spec in agents/ward-agent:agent.conf:8 agents/ward-netpoll:netpoll.conf:8 \
 	ward-agent|ward-netpoll)
 		run 1 "$bin" -c "$top_srcdir/etc/$conf"
 		assert_contains "$OUT" "[collector] token_file is not set" ;;
+	ward)
+		# Its commands need a collector the example does not name
+		# (tui_cli.sh and tui_dash.sh test them against one).
+		run 1 "$bin" -c "$top_srcdir/etc/$conf" hosts
+		assert_contains "$OUT" "no collector URL" ;;
 	*)
 		run 69 "$bin" -c "$top_srcdir/etc/$conf"
 		assert_contains "$OUT" "not built yet" ;;

@@ -1,0 +1,314 @@
+#!/bin/sh
+# tui_cli.sh: ward's helpdesk commands against a real ward-collector over
+# HTTPS: what each prints and its exit status, --json, columns cut to the
+# width, hostile names escaped, near matches for a typo, and one clear line
+# for a wrong token, a collector that is down, a certificate that does not
+# verify, a missing token; alerts and acknowledgement when the collector
+# keeps alerts, "not available on this collector" when it does not.
+. "$top_srcdir/tests/integration/lib.sh"
+require_cmd curl
+require_cmd jq
+make_test_ca
+
+# Alerts light up when this collector has the health engine.
+if "$WARD_COLLECTOR" --config-reference=markdown | grep -q max_attempts; then
+	health='[health]
+max_attempts = 1
+evaluate_interval = 1s'
+else
+	health=
+fi
+collector_conf "$T/collector.conf" 1
+agent=$("$WARD_COLLECTOR" -c "$T/collector.conf" token add --role agent --name agents 2>/dev/null)
+"$WARD_COLLECTOR" -c "$T/collector.conf" token add --role read --name helpdesk > "$T/read.token" 2>/dev/null
+"$WARD_COLLECTOR" -c "$T/collector.conf" token add --role operate --name ops > "$T/operate.token" 2>/dev/null
+chmod 600 "$T/read.token" "$T/operate.token"
+[ -n "$agent" ] && [ -s "$T/read.token" ] || fail "token add failed"
+start_collector "" "$health"
+
+post() {
+	code=$(curl -sS --cacert "$T/ca.crt" -o "$T/reply" -w '%{http_code}' \
+	    -H "Authorization: Bearer $agent" -H 'Content-Type: application/json' \
+	    --data-binary @"$1" "$URL/api/v1/reports" 2>/dev/null || echo 000)
+	[ "$code" = 200 ] || fail "reports refused ($code): $(cat "$T/reply")"
+}
+iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
+
+# The estate: nine servers in three datacentres, one with a failing check,
+# one switch, a host in no datacentre, one named with terminal escapes.
+now=$(date +%s)
+{
+	printf '['
+	for i in 1 2 3 4 5 6 7 8 9; do
+		case $((i % 3)) in
+		0) dc=basildon ;; 1) dc=southend ;; 2) dc=orsett ;;
+		esac
+		st=0 out="NTP OK: offset 0.001"
+		[ $i = 4 ] && st=2 out="NTP CRITICAL: no sync"
+		printf '{"schema":1,"agent":{"id":"agent-srv-0%d"},"seq":1,"ts":"%s","host":{"name":"srv-0%d","fqdn":"srv-0%d.btuh.test","datacentre":"%s","kind":"server","vendor":"Dell Inc.","model":"PowerEdge R640","serial":"SN0%d","addresses":["10.9.0.%d"],"os":{"pretty_name":"Red Hat Enterprise Linux Server 7.9 (Maipo)"},"uptime_s":864000},"metrics":[{"name":"cpu.util","value":12.5,"unit":"percent"}],"checks":[{"name":"ntp","status":%d,"output":"%s"},{"name":"disk","status":0,"output":"DISK OK"}]},' \
+		    $i "$(iso "$now")" $i $i $dc $i $i $st "$out"
+	done
+	printf '{"schema":1,"agent":{"id":"sw-bas-core1"},"seq":1,"ts":"%s","host":{"name":"bas-core1","datacentre":"basildon","kind":"switch"}},' "$(iso "$now")"
+	printf '{"schema":1,"agent":{"id":"lonely-1"},"seq":1,"ts":"%s","host":{"name":"lonely"}},' "$(iso "$now")"
+	printf '{"schema":1,"agent":{"id":"evil-1"},"seq":1,"ts":"%s","host":{"name":"evil\\u001b[2J\\u001b]0;owned\\u0007","datacentre":"orsett"}}' "$(iso "$now")"
+	printf ']'
+} > "$T/estate.json"
+post "$T/estate.json"
+
+WARD_URL=$URL
+WARD_CA_FILE=$T/ca.crt
+WARD_TOKEN_FILE=$T/read.token
+TZ=UTC
+LC_ALL=C.UTF-8
+export WARD_URL WARD_CA_FILE WARD_TOKEN_FILE TZ LC_ALL
+unset COLUMNS NO_COLOR
+ESC=$(printf '\033')
+
+# --- ward host: the helpdesk's answer
+run 0 "$WARD_TUI" host srv-04
+for want in "name:          srv-04" "state:         UP" \
+    "datacentre:    southend" "fqdn:          srv-04.btuh.test" \
+    "addresses:     10.9.0.4" "model:         PowerEdge R640" \
+    "serial:        SN04" "os:            Red Hat Enterprise Linux Server 7.9 (Maipo)" \
+    "uptime:        10d 0h" "last report:   $(date -u -d "@$now" '+%Y-%m-%d %H:%M:%S') UTC" \
+    "agent id:      agent-srv-04" "checks:        1 of 2 failing" \
+    "CRITICAL  ntp    NTP CRITICAL: no sync"; do
+	assert_contains "$OUT" "$want"
+done
+assert_not_contains "$OUT" "DISK OK"
+assert_not_contains "$OUT" "$ESC"
+run 0 "$WARD_TUI" host SRV-01.BTUH.TEST
+assert_contains "$OUT" "checks:        all 2 OK"
+run 0 "$WARD_TUI" host sw-bas-core1
+assert_contains "$OUT" "name:          bas-core1"
+ok "host: state, where, what, last report, the failing check; by FQDN and agent id"
+
+run 3 "$WARD_TUI" host srv-4
+assert_contains "$OUT" 'no host is called "srv-4"'
+assert_contains "$OUT" "did you mean: srv-01 (southend), srv-02 (orsett)"
+assert_contains "$OUT" "srv-04 (southend)"
+run 3 "$WARD_TUI" host "nothing-like-it"
+assert_not_contains "$OUT" "did you mean"
+run 3 "$WARD_TUI" host "$(printf 'no\033[2Jpe')"
+assert_contains "$OUT" 'no host is called "no\x1b[2Jpe"'
+assert_not_contains "$OUT" 'x5c'
+assert_not_contains "$OUT" "$ESC"
+ok "host: unknown names exit 3 with near matches, escaped"
+
+run 0 "$WARD_TUI" host --json srv-04
+printf '%s\n' "$OUT" > "$T/host.json"
+[ "$(jq -r .agent_id "$T/host.json")" = agent-srv-04 ] || fail "--json: $OUT"
+[ "$(jq -r '.checks | length' "$T/host.json")" = 2 ] || fail "--json checks"
+run 0 "$WARD_TUI" --json host srv-04
+printf '%s\n' "$OUT" | jq -e '.name == "srv-04"' > /dev/null || fail "global --json"
+ok "host --json: the API's JSON"
+
+# --- ward hosts
+run 0 "$WARD_TUI" hosts
+printf '%s\n' "$OUT" > "$T/hosts.txt"
+[ "$(wc -l < "$T/hosts.txt")" = 13 ] || fail "hosts: $(wc -l < "$T/hosts.txt") lines: $OUT"
+head -1 "$T/hosts.txt" | grep -q '^NAME  *STATE  *DATACENTRE  *KIND  *ADDRESS  *LAST REPORT  *OS$' ||
+    fail "hosts header: $(head -1 "$T/hosts.txt")"
+grep -q '^srv-05  *UP  *orsett  *server  *10\.9\.0\.5  *[0-9]*s  *Red Hat' "$T/hosts.txt" ||
+    fail "hosts row: $OUT"
+grep -q '^lonely  *UP  *-  ' "$T/hosts.txt" || fail "no datacentre shows -: $OUT"
+assert_contains "$OUT" 'evil\x1b[2J\x1b]0;owned\x07'
+assert_not_contains "$OUT" "$ESC"
+# Columns line up: STATE starts at the same place on every line.
+awk '{ print index($0, " UP ") ? index($0, " UP ") : index($0, " STATE ") }' \
+    "$T/hosts.txt" | sort -u > "$T/cols"
+[ "$(wc -l < "$T/cols")" = 1 ] || fail "columns not aligned: $OUT"
+ok "hosts: aligned columns, every host, escapes shown escaped"
+
+COLUMNS=50 run 0 "$WARD_TUI" hosts
+[ "$(printf '%s\n' "$OUT" | wc -L)" -le 50 ] ||
+    fail "COLUMNS=50: a line is wider than 50: $OUT"
+assert_not_contains "$OUT" "Red Hat"
+assert_contains "$OUT" "srv-04"
+assert_contains "$OUT" "STATE"
+COLUMNS=30 run 0 "$WARD_TUI" hosts
+[ "$(printf '%s\n' "$OUT" | wc -L)" -le 30 ] ||
+    fail "COLUMNS=30: a line is wider than 30: $OUT"
+ok "hosts: cut to the terminal width (the OS goes first)"
+
+run 0 "$WARD_TUI" hosts --datacentre basildon
+[ "$(printf '%s\n' "$OUT" | wc -l)" = 5 ] || fail "--datacentre basildon: $OUT"
+assert_contains "$OUT" bas-core1
+run 0 "$WARD_TUI" hosts --datacentre basildon --kind switch
+[ "$(printf '%s\n' "$OUT" | wc -l)" = 2 ] || fail "--kind switch: $OUT"
+run 0 "$WARD_TUI" hosts --datacentre ''
+[ "$(printf '%s\n' "$OUT" | tail -n +2 | awk '{print $1}')" = lonely ] ||
+    fail "--datacentre '': $OUT"
+run 0 "$WARD_TUI" hosts sn07
+[ "$(printf '%s\n' "$OUT" | tail -n +2 | awk '{print $1}')" = srv-07 ] ||
+    fail "hosts QUERY by serial: $OUT"
+run 0 "$WARD_TUI" hosts --state STALE
+[ -z "$OUT" ] || fail "no stale hosts: $OUT"
+run 2 "$WARD_TUI" hosts --state SIDEWAYS
+assert_contains "$OUT" "state: not a host state"
+run 2 "$WARD_TUI" hosts --colour
+assert_contains "$OUT" "unknown option --colour"
+run 2 "$WARD_TUI" hosts --limit 0
+run 0 "$WARD_TUI" hosts --json --limit 3
+printf '%s\n' "$OUT" | jq -e '(.hosts | length) == 3 and .total == 12 and (.next | type) == "string"' \
+    > /dev/null || fail "hosts --json --limit 3: $OUT"
+run 0 "$WARD_TUI" hosts --json
+printf '%s\n' "$OUT" | jq -e '(.hosts | length) == 12 and .next == null' > /dev/null ||
+    fail "hosts --json: $OUT"
+ok "hosts: filters, text query, bad state (exit 2), --json with --limit"
+
+# Every page is followed: more hosts than one page holds (delivered 275
+# to a body, within the collector's limit).
+i=1
+while [ $i -le 1100 ]; do
+	{
+		printf '['
+		j=0
+		while [ $j -lt 275 ]; do
+			[ $j -gt 0 ] && printf ','
+			printf '{"schema":1,"agent":{"id":"bulk-%04d"},"seq":1,"ts":"%s","host":{"name":"bulk-%04d","datacentre":"thurrock"}}' \
+			    $i "$(iso "$now")" $i
+			i=$((i + 1))
+			j=$((j + 1))
+		done
+		printf ']'
+	} > "$T/bulk.json"
+	post "$T/bulk.json"
+done
+run 0 "$WARD_TUI" hosts --datacentre thurrock
+[ "$(printf '%s\n' "$OUT" | grep -c '^bulk-')" = 1100 ] || fail "paging: $(printf '%s\n' "$OUT" | grep -c '^bulk-') hosts"
+[ "$(printf '%s\n' "$OUT" | grep '^bulk-' | sort -u | wc -l)" = 1100 ] || fail "a host twice"
+ok "hosts: 1100 hosts over two pages, each once"
+
+# --- ward search
+run 0 "$WARD_TUI" search srv-0
+[ "$(printf '%s\n' "$OUT" | sed -n 2p | awk '{print $1}')" = srv-01 ] || fail "search: $OUT"
+run 0 "$WARD_TUI" search 10.9.0.7
+assert_contains "$OUT" "srv-07"
+assert_contains "$OUT" "address"
+run 0 "$WARD_TUI" search Red Hat
+[ "$(printf '%s\n' "$OUT" | grep -c '^srv-')" = 9 ] || fail "search words: $OUT"
+run 3 "$WARD_TUI" search zzz-nothing
+assert_contains "$OUT" 'nothing matches "zzz-nothing"'
+run 0 "$WARD_TUI" search --json srv-03
+printf '%s\n' "$OUT" | jq -e '.results[0].name == "srv-03"' > /dev/null || fail "search --json"
+ok "search: best first, by address, several words; nothing found exits 3"
+
+# --- ward dc
+run 0 "$WARD_TUI" dc
+printf '%s\n' "$OUT" | head -1 | grep -q '^DATACENTRE  HOSTS  *UP .*STALE  *.*WORST  *LAST REPORT  *KINDS$' ||
+    fail "dc header: $OUT"
+printf '%s\n' "$OUT" | grep -q '^basildon  *4  *4 ' || fail "dc basildon: $OUT"
+printf '%s\n' "$OUT" | grep -q '^(none)  *1  *1 ' || fail "dc unassigned: $OUT"
+printf '%s\n' "$OUT" | grep -q 'server 3, switch 1' || fail "dc kinds: $OUT"
+run 0 "$WARD_TUI" dc basildon
+assert_contains "$OUT" "datacentre:    basildon"
+assert_contains "$OUT" "hosts:         4"
+assert_contains "$OUT" "worst state:   UP"
+run 0 "$WARD_TUI" dc '(none)'
+assert_contains "$OUT" "hosts:         1"
+run 3 "$WARD_TUI" dc atlantis
+assert_contains "$OUT" 'no hosts report datacentre "atlantis"'
+assert_contains "$OUT" "the datacentres are: basildon, orsett, southend, thurrock"
+run 0 "$WARD_TUI" dc --json
+printf '%s\n' "$OUT" | jq -e '.hosts == 1112' > /dev/null || fail "dc --json: $OUT"
+ok "dc: every datacentre by state, one datacentre, an unknown one exits 3"
+
+# --- alerts, when the collector keeps them
+if [ -n "$health" ]; then
+	# A check seen CRITICAL is an alert once the engine has run.
+	i=0
+	while :; do
+		run 0 "$WARD_TUI" alerts
+		case $OUT in *srv-04*) break ;; esac
+		i=$((i + 1))
+		[ $i -lt 50 ] || fail "no alert for srv-04: $OUT"
+		sleep 0.2
+	done
+	printf '%s\n' "$OUT" | head -1 | grep -q '^ID  SEVERITY  STATUS  HOST' || fail "alerts header: $OUT"
+	assert_contains "$OUT" "critical  open"
+	assert_contains "$OUT" "NTP CRITICAL: no sync"
+	id=$(printf '%s\n' "$OUT" | awk '/srv-04/ { print $1; exit }')
+	run 0 "$WARD_TUI" alert "$id"
+	assert_contains "$OUT" "status:        open"
+	assert_contains "$OUT" "runbook:       runbooks/"
+	run 0 "$WARD_TUI" host srv-04
+	assert_contains "$OUT" "open alerts:   1"
+	run 7 "$WARD_TUI" ack "$id"
+	assert_contains "$OUT" "the token may not do this"
+	assert_contains "$OUT" "operate"
+	WARD_TOKEN_FILE=$T/operate.token run 0 "$WARD_TUI" ack "$id" --comment "on it"
+	[ "$OUT" = "alert $id acknowledged by ops" ] || fail "ack: $OUT"
+	WARD_TOKEN_FILE=$T/operate.token run 4 "$WARD_TUI" ack "$id"
+	assert_contains "$OUT" "already acknowledged"
+	run 0 "$WARD_TUI" alert "$id"
+	assert_contains "$OUT" "acknowledged:  by ops"
+	assert_contains "$OUT" "comment:       on it"
+	run 0 "$WARD_TUI" alerts --json
+	printf '%s\n' "$OUT" | jq -e ".alerts[0].status == \"acknowledged\"" > /dev/null ||
+	    fail "alerts --json: $OUT"
+	run 0 "$WARD_TUI" alerts --severity warning
+	[ -z "$OUT" ] || fail "no warnings: $OUT"
+	run 3 "$WARD_TUI" alert 999999
+	assert_contains "$OUT" "no alert 999999"
+	run 0 "$WARD_TUI" dc southend
+	assert_contains "$OUT" "health:        critical"
+	assert_contains "$OUT" "critical 1"
+	ok "alerts: listed, one shown, acknowledged with operate (read: 403, exit 7; twice: exit 4)"
+else
+	run 69 "$WARD_TUI" alerts
+	assert_contains "$OUT" "alerts: not available on this collector"
+	run 69 "$WARD_TUI" ack 1
+	run 0 "$WARD_TUI" host srv-04
+	assert_not_contains "$OUT" "open alerts"
+	run 0 "$WARD_TUI" dc basildon
+	assert_contains "$OUT" "health:        not available on this collector"
+	ok "alerts: not available on this collector (exit 69); host and dc without them"
+fi
+run 2 "$WARD_TUI" ack twelve
+assert_contains "$OUT" '"twelve" is not an alert id'
+
+# --- errors: one clear line and a distinct status each
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$T/other.key" -out "$T/other.crt" -subj "/CN=another CA" \
+    -days 2 2>/dev/null
+echo ward_not_a_real_token > "$T/bad.token"
+chmod 600 "$T/bad.token"
+WARD_TOKEN_FILE=$T/bad.token run 7 "$WARD_TUI" dc
+assert_contains "$OUT" "refused the token"
+assert_not_contains "$OUT" ward_not_a_real_token
+run 7 "$WARD_TUI" --token-file "$T/bad.token" hosts
+chmod 644 "$T/bad.token"
+WARD_TOKEN_FILE=$T/bad.token run 1 "$WARD_TUI" dc
+assert_contains "$OUT" "readable by group or others"
+: > "$T/empty.conf"
+WARD_TOKEN_FILE= run 1 "$WARD_TUI" -c "$T/empty.conf" dc
+assert_contains "$OUT" "no token"
+WARD_URL= run 1 "$WARD_TUI" -c "$T/empty.conf" dc
+assert_contains "$OUT" "no collector URL"
+printf '[collector]\nurl = %s\nca_file = ca.crt\ntoken_file = read.token\n' \
+    "$URL" > "$T/ward.conf"
+WARD_URL= WARD_CA_FILE= WARD_TOKEN_FILE= run 0 "$WARD_TUI" -c "$T/ward.conf" host srv-01
+assert_contains "$OUT" "name:          srv-01"
+WARD_CA_FILE=$T/other.crt run 6 "$WARD_TUI" -c "$T/ward.conf" host srv-01
+WARD_URL=http://127.0.0.1:$PORT run 1 "$WARD_TUI" dc
+assert_contains "$OUT" "use https://"
+WARD_CA_FILE=$T/other.crt run 6 "$WARD_TUI" dc
+assert_contains "$OUT" "failed TLS verification"
+WARD_URL=https://localhost:$PORT run 6 "$WARD_TUI" hosts
+assert_contains "$OUT" "failed TLS verification"
+WARD_CA_FILE=$T/missing.crt run 1 "$WARD_TUI" dc
+assert_contains "$OUT" "$T/missing.crt"
+run 2 "$WARD_TUI" frobnicate
+assert_contains "$OUT" 'no command "frobnicate"'
+run 0 "$WARD_TUI" hosts --help
+assert_contains "$OUT" "usage: ward hosts"
+assert_contains "$OUT" "--datacentre NAME"
+run 0 "$WARD_TUI" --help
+assert_contains "$OUT" "host NAME"
+assert_contains "$OUT" "dc [NAME]"
+kill "$COLLECTOR_PID"
+wait "$COLLECTOR_PID" 2>/dev/null || true
+run 5 "$WARD_TUI" host srv-04
+assert_contains "$OUT" "cannot reach the collector at $URL"
+ok "errors: wrong token 7, unsafe token file 1, no token/URL 1, other CA and wrong name 6, down 5, usage 2; ward.conf and its overrides"

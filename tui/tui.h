@@ -1,0 +1,249 @@
+/* tui.h: ward's internal interfaces: the collector API client, formatting
+ * and column fitting, and the helpdesk commands. */
+#ifndef WARD_TUI_H
+#define WARD_TUI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <jansson.h>
+
+/* Exit codes beyond common/cli.h's 0, 1, 2 and 69; ward(1) lists them. */
+#define TUI_EXIT_NOT_FOUND	3	/* no such host, datacentre, alert */
+#define TUI_EXIT_CONFLICT	4	/* ambiguous name, already acknowledged */
+#define TUI_EXIT_UNREACHABLE	5	/* no answer from the collector */
+#define TUI_EXIT_TLS		6	/* its certificate did not verify */
+#define TUI_EXIT_AUTH		7	/* the token was refused (401/403) */
+
+/* api.c */
+
+struct api_options {
+	const char	*url;		/* "https://host:port", no trailing / */
+	const char	*ca_file;	/* NULL: the system's trust store */
+	const char	*token;
+	int64_t		 timeout_ms;	/* one attempt */
+	int		 max_attempts;
+};
+
+enum api_status {
+	API_OK = 0,
+	API_BAD_REQUEST,	/* 400: a parameter was refused */
+	API_UNAUTHORIZED,	/* 401: no token, or one the collector refuses */
+	API_FORBIDDEN,		/* 403: the token's role may not */
+	API_NOT_FOUND,		/* 404 from a route: no such thing */
+	API_NOT_AVAILABLE,	/* 404 "no such resource": no such route here */
+	API_CONFLICT,		/* 409: ambiguous name, already acknowledged */
+	API_UNREACHABLE,	/* no connection, or it timed out */
+	API_TLS,		/* the certificate did not verify, or no TLS */
+	API_ERROR,		/* 5xx, a reply that is not JSON, ... */
+};
+
+struct api_reply {
+	enum api_status	 status;
+	long		 http_status;	/* 0 when nothing answered */
+	json_t		*doc;		/* the JSON body (errors too) or NULL */
+	char		 error[1024];	/* for people; not yet made safe to print */
+};
+
+struct api;
+
+struct api	*api_new(const struct api_options *o, char *err, size_t errlen);
+void		 api_free(struct api *a);
+const char	*api_url(const struct api *a);
+/* path begins with "/" and is already escaped. Always fills r (free it
+ * with api_reply_free); returns 0 when status is API_OK, else -1. */
+int		 api_get(struct api *a, const char *path, struct api_reply *r);
+/* POSTs body (a JSON document, or NULL for none). */
+int		 api_post(struct api *a, const char *path, const json_t *body,
+		    struct api_reply *r);
+void		 api_reply_free(struct api_reply *r);
+/* Percent-encodes everything but RFC 3986's unreserved characters, for a
+ * path segment or a query value; the caller frees it. */
+char		*api_escape(const char *s);
+/* The exit code for a failed reply, and a word for it. */
+int		 api_exit_code(enum api_status s);
+const char	*api_status_name(enum api_status s);
+/* https:// only: tokens never cross a network in the clear. */
+int		 api_url_check(const char *url, char *err, size_t errlen);
+
+/* fmt.c */
+
+/* Whether to print UTF-8 as is; otherwise everything beyond ASCII is
+ * escaped too. Set once from the locale by fmt_init. */
+extern int	 fmt_utf8;
+void		 fmt_init(void);
+/*
+ * A string from the network made safe for a terminal: str_vis's escapes
+ * for control bytes, backslash and invalid UTF-8, then \u{XXXX} for
+ * format characters (bidirectional overrides, zero-width joiners) and,
+ * when the terminal is not UTF-8, for everything beyond ASCII. NULL gives
+ * "". The caller frees it.
+ */
+char		*fmt_vis(const char *s);
+/* The same for text already escaped by the collector (its error
+ * messages): backslashes are kept as they are. */
+char		*fmt_vis_text(const char *s);
+/* Columns a safe (fmt_vis'd) string takes on the terminal. */
+size_t		 fmt_width(const char *s);
+/* Where s is after its first cols columns. */
+const char	*fmt_skip(const char *s, size_t cols);
+/*
+ * Writes s into dst cut or padded to exactly width columns: cut ends in
+ * "…" (or "~" when not UTF-8); right aligns when right is set. dst needs
+ * 4 * width + 1 bytes. Returns dst.
+ */
+char		*fmt_fit(char *dst, size_t size, const char *s, size_t width,
+		    int right);
+/* "42s", "5m", "3h", "2d", "1y": how long ago, compactly. */
+char		*fmt_age(char *dst, size_t size, int64_t ms);
+/* The age of an ISO-8601 time at now_ms, or "-" when NULL or bad. */
+char		*fmt_iso_age(char *dst, size_t size, const char *iso,
+		    int64_t now_ms);
+/* "2026-11-23 14:03:05Z" from ISO-8601 (the same when it does not parse). */
+char		*fmt_iso(char *dst, size_t size, const char *iso);
+/* "12d 3h", "5h 2m", "42s". */
+char		*fmt_uptime(char *dst, size_t size, int64_t seconds);
+/* "1.2G", "512k" in powers of 1024; "1.5 Gb/s" for a speed. */
+char		*fmt_bytes(char *dst, size_t size, double bytes);
+char		*fmt_bps(char *dst, size_t size, double bps);
+/* A number without trailing zeros: "13.5", "1", "0.0012". */
+char		*fmt_number(char *dst, size_t size, double v);
+/* Host states from least to most severe: UP 0, UNREACHABLE 1, STALE 2,
+ * DOWN 3; anything else 4. */
+int		 fmt_state_rank(const char *state);
+/* Alert severities: warning 1, critical 2, else 0. */
+int		 fmt_severity_rank(const char *severity);
+/* The terminal's width for stdout: the tty's, else $COLUMNS, else 0 (no
+ * limit). */
+size_t		 fmt_term_width(void);
+
+/* JSON getters that never fail: the string, or NULL/def. */
+const char	*js(const json_t *obj, const char *key);
+int64_t		 ji(const json_t *obj, const char *key, int64_t def);
+double		 jd(const json_t *obj, const char *key, double def);
+
+/* table.c */
+
+#define TABLE_RIGHT	0x01	/* right-aligned (numbers) */
+#define TABLE_FLEX	0x02	/* may be cut down to min to fit */
+
+struct table_col {
+	const char	*header;
+	unsigned	 flags;
+	size_t		 min;		/* TABLE_FLEX: narrowest */
+	int		 drop;		/* 0: always shown; else higher goes first */
+};
+
+struct table {
+	struct table_col *cols;
+	size_t		  ncols;
+	char		***rows;	/* made safe with fmt_vis */
+	size_t		  nrows;
+	size_t		 *natural;	/* widest cell or header */
+	size_t		 *width;	/* after table_fit; 0: hidden */
+	size_t		  gap;		/* spaces between columns */
+};
+
+/* Copies cols. */
+struct table	*table_new(const struct table_col *cols, size_t ncols);
+void		 table_free(struct table *t);
+/* Adds a row of ncols raw strings (NULL shows "-"); each is made safe. */
+void		 table_add(struct table *t, const char *const *cells);
+/*
+ * Picks column widths for a line of at most width columns (0: no limit):
+ * flexible columns are cut (widest first, to their min), and when that is
+ * not enough, droppable columns go, highest drop first. Returns the line's
+ * width.
+ */
+size_t		 table_fit(struct table *t, size_t width);
+/* The row's (or, with row == SIZE_MAX, the header's) line per the widths,
+ * without trailing spaces; the caller frees it. */
+char		*table_line(const struct table *t, size_t row);
+/* Where column col starts on a line, or SIZE_MAX when it is hidden. */
+size_t		 table_col_x(const struct table *t, size_t col);
+/* Prints the header and rows; colour(row, col) may return an SGR sequence
+ * ("1;31") for a cell, or NULL. */
+void		 table_print(const struct table *t, FILE *fp, int header,
+		    const char *(*colour)(const struct table *, size_t,
+		    size_t));
+
+/* cmd.c */
+
+struct cmd_ctx {
+	struct api	*api;
+	FILE		*out;
+	int		 json;		/* --json */
+	int		 tty;		/* out is a terminal */
+	int		 colour;	/* out is a terminal and NO_COLOR unset */
+	size_t		 width;		/* 0: no limit */
+	int64_t		 now_ms;
+};
+
+/* A command's own options: --name or --name VALUE (or --name=VALUE). */
+struct cmd_opt {
+	const char	*name;
+	int		 has_arg;
+	const char	*arg_name;
+	const char	*help;
+};
+#define CMD_OPTS_MAX	12
+
+struct cmd_args {
+	const char	*value[CMD_OPTS_MAX];	/* by index in opts; "" for a flag */
+	int		 json;			/* --json */
+	int		 argc;			/* operands */
+	char		**argv;
+};
+
+struct cmd_entry {
+	const char	*name;
+	const char	*operands;	/* "NAME", "[QUERY]" */
+	const char	*summary;
+	const struct cmd_opt *opts;	/* NULL-name terminated; --json is implied */
+	int		 min_operands;
+	int		 max_operands;	/* -1: any number */
+	int		(*exec)(struct cmd_ctx *, const struct cmd_args *);
+};
+
+extern const struct cmd_entry *const cmd_table[];
+const struct cmd_entry *cmd_find(const char *name);
+/* Parses a command's options and operands (argv[0] is the command);
+ * returns 0, 1 after printing its --help, or -1 after printing a usage
+ * error. args->argv is freed with free(). */
+int		 cmd_parse(const struct cmd_entry *e, int argc, char **argv,
+		    struct cmd_args *args);
+/* The "Commands:" part of --help. */
+const char	*cmd_help(void);
+/* Says what went wrong with a reply on stderr and returns the exit code. */
+int		 cmd_fail(const struct cmd_ctx *c, const char *what,
+		    const struct api_reply *r);
+/* Prints a document as --json does. */
+int		 cmd_print_json(const struct cmd_ctx *c, const json_t *doc);
+/* An SGR colour for a state or severity word, or NULL. */
+const char	*cmd_state_colour(const char *word);
+/* "label: value" lines, label column aligned; value made safe. */
+void		 cmd_kv(const struct cmd_ctx *c, const char *label,
+		    const char *value);
+/* GETs every page of a list, following "next", concatenating the array
+ * named key into the first page's document. Stops after max items (0: no
+ * limit). Returns 0, or -1 with r holding the failure. */
+int		 cmd_get_all(struct cmd_ctx *c, const char *path,
+		    const char *key, size_t max, struct api_reply *r);
+/* Names close to one that was not found, from /api/v1/search: a
+ * malloc'd line "did you mean: a, b, c?" or NULL. */
+char		*cmd_near_hosts(struct cmd_ctx *c, const char *name);
+
+/* cmd_alert.c: an alert id from the command line, or -1 after saying
+ * what is wrong with it. */
+int64_t		 cmd_alert_id(const char *cmd, const char *s);
+
+/* cmd_*.c */
+extern const struct cmd_entry cmd_host_entry;
+extern const struct cmd_entry cmd_hosts_entry;
+extern const struct cmd_entry cmd_search_entry;
+extern const struct cmd_entry cmd_dc_entry;
+extern const struct cmd_entry cmd_alerts_entry;
+extern const struct cmd_entry cmd_alert_entry;
+extern const struct cmd_entry cmd_ack_entry;
+
+#endif
