@@ -1,5 +1,5 @@
 /* tui.h: ward's internal interfaces: the collector API client, formatting
- * and column fitting, and the helpdesk commands. */
+ * and column fitting, the helpdesk commands and the dashboard. */
 #ifndef WARD_TUI_H
 #define WARD_TUI_H
 
@@ -245,5 +245,143 @@ extern const struct cmd_entry cmd_dc_entry;
 extern const struct cmd_entry cmd_alerts_entry;
 extern const struct cmd_entry cmd_alert_entry;
 extern const struct cmd_entry cmd_ack_entry;
+
+/* dash.c: the interactive dashboard. */
+
+struct dash_options {
+	const struct api_options *api;
+	int64_t		 refresh_ms;
+	int		 left_running;	/* out: a request was still in flight */
+};
+/* Runs the dashboard until q; returns the exit code. */
+int		 dash_main(struct dash_options *o);
+
+/* What a word (a state, a check status, a severity) says, for its colour. */
+enum dash_tone {
+	TONE_NONE = 0,
+	TONE_GOOD,	/* UP, OK */
+	TONE_WARN,	/* STALE, WARNING */
+	TONE_ODD,	/* UNREACHABLE, UNKNOWN */
+	TONE_BAD,	/* DOWN, CRITICAL */
+	TONE_HEADING,
+	TONE_DIM,
+};
+enum dash_tone	 dash_tone(const char *word);
+
+/* A line of text on a page: safe (fmt_vis'd) text, and a span of it
+ * shown in a tone. */
+struct dash_line {
+	char		*text;
+	enum dash_tone	 tone;		/* of the whole line */
+	size_t		 span_x;	/* columns */
+	size_t		 span_w;	/* 0: none */
+	enum dash_tone	 span_tone;
+};
+
+/* What a view shows: lines, then a table of selectable rows (or none: the
+ * lines scroll as a document), then more lines. */
+struct dash_page {
+	struct dash_line *pre;
+	size_t		  npre;
+	struct table	 *table;
+	char		**keys;		/* per row: what Enter opens */
+	size_t		  tone_col;	/* the column whose word gives a tone,
+					   or SIZE_MAX */
+	const char	 *empty;	/* said when the table has no rows */
+	struct dash_line *post;
+	size_t		  npost;
+};
+
+struct dash;
+struct view;
+
+struct view_entry {
+	const char	*name;
+	int		 tab;		/* '1'...: a tab; 0: opened from one */
+	int		 filter;	/* \ filters it */
+	/* Asks for the API paths it shows (dash_want). */
+	void		(*want)(struct dash *, struct view *);
+	/* Fills the page from what has been fetched. */
+	void		(*build)(struct dash *, struct view *, struct dash_page *);
+	/* Enter on the row with key. */
+	void		(*open)(struct dash *, struct view *, const char *key);
+};
+
+struct view {
+	const struct view_entry *e;
+	char		*arg;		/* which datacentre, host, alert, text */
+	char		*title;		/* for the tab bar; NULL: arg */
+	char		*filter;	/* \ text, or NULL */
+	char		*sel_key;	/* the selected row, kept across refreshes */
+	size_t		 sel;
+	size_t		 top;		/* first row (or line) shown */
+};
+
+/* A path the current view needs; printf-style, already escaped. */
+void		 dash_want(struct dash *d, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+/* The latest attempt for path (its doc is moved to the good one), or
+ * NULL when nothing yet. */
+const struct api_reply *dash_reply(struct dash *d, const char *path);
+/* The latest good document for path, or NULL. */
+json_t		*dash_good(struct dash *d, const char *path);
+/* The document for path, or NULL after adding a line to the page that
+ * says why not (loading, not available on this collector, the error). */
+json_t		*dash_doc(struct dash *d, struct dash_page *p, const char *path,
+		    const char *what);
+/* Opens a view on top of the current one. */
+void		 dash_push(struct dash *d, const struct view_entry *e,
+		    const char *arg);
+int64_t		 dash_now_ms(const struct dash *d);
+/* Lines on a page; text is copied and made safe. */
+struct dash_line *dash_line(struct dash_page *p, int post, enum dash_tone tone,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Gives the span of line that word occupies (first match) a tone. */
+void		 dash_line_tone(struct dash_line *l, const char *word,
+		    enum dash_tone tone);
+/* A key-value line "label  value" in a document. */
+void		 dash_kv(struct dash_page *p, const char *label,
+		    const char *value);
+/* A table's lines (header and rows) appended to a document, the tone of
+ * tone_col's word on each row. */
+void		 dash_table_lines(struct dash_page *p, struct table *t,
+		    size_t width, size_t tone_col);
+/* The key of the table's last row (copied): call after each table_add. */
+void		 dash_page_key(struct dash_page *p, const char *key);
+size_t		 dash_width(const struct dash *d);
+
+/* view_*.c */
+extern const struct view_entry view_overview;
+extern const struct view_entry view_hosts;
+extern const struct view_entry view_datacentre;
+extern const struct view_entry view_host;
+extern const struct view_entry view_alerts;
+extern const struct view_entry view_alert;
+extern const struct view_entry view_search;
+
+/* fetch.c: the dashboard's requests on a thread of their own. */
+struct fetch_item {
+	char			*path;
+	struct api_reply	 reply;
+	int64_t			 at_ms;		/* when it was answered */
+};
+
+struct fetch;
+
+/* Starts the thread with its own connection. */
+struct fetch	*fetch_start(const struct api_options *o, char *err,
+		    size_t errlen);
+/* Readable when results wait to be taken. */
+int		 fetch_fd(const struct fetch *f);
+int		 fetch_busy(struct fetch *f);
+/* Hands a job of paths (copied) to the thread; -1 while it is busy with
+ * the last one. */
+int		 fetch_submit(struct fetch *f, char *const *paths, size_t n);
+/* The results so far, in order; the caller clears each and frees *out. */
+size_t		 fetch_take(struct fetch *f, struct fetch_item **out);
+void		 fetch_item_clear(struct fetch_item *it);
+/* Stops the thread, waiting at most wait_ms for a request in flight; -1
+ * when it had to be left running (the process is about to end). */
+int		 fetch_stop(struct fetch *f, int64_t wait_ms);
 
 #endif

@@ -235,13 +235,42 @@ static int
 tui_dashboard(const struct cli *cli, struct tui_config *cfg,
     int *left_running)
 {
-	(void)cfg;
-	*left_running = 0;
+	struct api_options	 o;
+	struct dash_options	 d;
+	const char		*delay;
+	char			*token = NULL, err[128];
+	int64_t			 secs;
+	int			 rc;
+
 	if (cli->argc > 1) {
 		fprintf(stderr, "ward dash: takes no operands\n");
 		return WARD_EXIT_USAGE;
 	}
-	return cli_not_built(&tui_program, "The dashboard");
+	memset(&d, 0, sizeof d);
+	d.refresh_ms = cfg->dashboard.refresh;
+	if ((delay = cli_extra(&tui_program, cli, "delay")) != NULL) {
+		if (str_parse_int64(delay, 1, 3600, &secs, err,
+		    sizeof err) == -1) {
+			fprintf(stderr, "ward: -d: %s (seconds, 1-3600)\n",
+			    err);
+			return WARD_EXIT_USAGE;
+		}
+		d.refresh_ms = secs * 1000;
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "ward: the dashboard needs a terminal; for "
+		    "scripts, use a command (ward --help lists them)\n");
+		return WARD_EXIT_USAGE;
+	}
+	if (tui_connection(cli, cfg, &o, &token) == -1)
+		return WARD_EXIT_FAILURE;
+	/* The dashboard's refresh is its retry. */
+	o.max_attempts = 1;
+	d.api = &o;
+	rc = dash_main(&d);
+	*left_running = d.left_running;
+	xfree_secret(token);
+	return rc;
 }
 
 int

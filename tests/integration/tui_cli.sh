@@ -307,6 +307,8 @@ assert_contains "$OUT" "--datacentre NAME"
 run 0 "$WARD_TUI" --help
 assert_contains "$OUT" "host NAME"
 assert_contains "$OUT" "dc [NAME]"
+run 2 "$WARD_TUI" dash < /dev/null
+assert_contains "$OUT" "needs a terminal"
 kill "$COLLECTOR_PID"
 wait "$COLLECTOR_PID" 2>/dev/null || true
 run 5 "$WARD_TUI" host srv-04

@@ -1,0 +1,291 @@
+#!/bin/sh
+# tui_dash.sh: the dashboard driven in tmux at fixed sizes against a real
+# ward-collector, asserting on what a person sees: the estate, drilling
+# into a datacentre and a host, search, filter, help, alerts (or "not
+# available"), hostile names shown escaped, resize, the collector stopped
+# and started again, NO_COLOR, and the terminal given back on q and SIGTERM.
+. "$top_srcdir/tests/integration/lib.sh"
+require_cmd curl
+require_cmd tmux
+make_test_ca
+
+if "$WARD_COLLECTOR" --config-reference=markdown | grep -q max_attempts; then
+	health='[health]
+max_attempts = 1
+evaluate_interval = 1s'
+else
+	health=
+fi
+collector_conf "$T/collector.conf" 1
+agent=$("$WARD_COLLECTOR" -c "$T/collector.conf" token add --role agent --name agents 2>/dev/null)
+"$WARD_COLLECTOR" -c "$T/collector.conf" token add --role read --name helpdesk > "$T/read.token" 2>/dev/null
+chmod 600 "$T/read.token"
+[ -n "$agent" ] && [ -s "$T/read.token" ] || fail "token add failed"
+start_collector "" "$health"
+
+iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
+now=$(date +%s)
+{
+	printf '['
+	for i in 1 2 3 4 5 6 7; do
+		case $((i % 3)) in
+		0) dc=basildon ;; 1) dc=southend ;; 2) dc=orsett ;;
+		esac
+		st=0 out="NTP OK: offset 0.001"
+		[ $i = 4 ] && st=2 out="NTP CRITICAL: no sync"
+		printf '{"schema":1,"agent":{"id":"agent-srv-0%d"},"seq":1,"ts":"%s","host":{"name":"srv-0%d","fqdn":"srv-0%d.btuh.test","datacentre":"%s","kind":"server","vendor":"Dell Inc.","model":"PowerEdge R640","serial":"SN0%d","addresses":["10.9.0.%d"],"os":{"pretty_name":"Debian GNU/Linux 12 (bookworm)","kernel":"6.1.0-13-amd64","arch":"x86_64"},"uptime_s":864000},"metrics":[{"name":"cpu.util","value":12.5,"unit":"percent"},{"name":"fs.used","value":81.2,"unit":"percent","labels":{"mount":"/var"}}],"checks":[{"name":"ntp","status":%d,"output":"%s"},{"name":"disk","status":0,"output":"DISK OK"}],"interfaces":[{"name":"eth0","index":2,"oper":"up","admin":"up","speed_bps":1000000000,"in_octets":123456789,"out_octets":98765432,"in_errors":0,"out_errors":0}]},' \
+		    $i "$(iso "$now")" $i $i $dc $i $i $st "$out"
+	done
+	# Escapes that would clear the screen, colour it and retitle the
+	# pane if they reached the terminal.
+	printf '{"schema":1,"agent":{"id":"evil-1"},"seq":1,"ts":"%s","host":{"name":"evil\\u001b[2J\\u001b[31mRED\\u001b]2;owned\\u0007","datacentre":"orsett"}}' "$(iso "$now")"
+	printf ']'
+} > "$T/estate.json"
+code=$(curl -sS --cacert "$T/ca.crt" -o "$T/reply" -w '%{http_code}' \
+    -H "Authorization: Bearer $agent" -H 'Content-Type: application/json' \
+    --data-binary @"$T/estate.json" "$URL/api/v1/reports" 2>/dev/null || echo 000)
+[ "$code" = 200 ] || fail "reports refused ($code): $(cat "$T/reply")"
+
+# A tmux server of our own, stopped by its PID at exit.
+SOCK=$T/tmux.sock
+tm() { tmux -S "$SOCK" -f /dev/null "$@"; }
+# run-ward NAME [mono]: ward in a pane; the shell's PID in $T/NAME.pid
+# (ward is its child), what ward exited with said on the screen.
+cat > "$T/run-ward" <<EOF
+#!/bin/sh
+echo \$\$ > "$T/\$1.pid"
+WARD_URL=$URL WARD_CA_FILE=$T/ca.crt WARD_TOKEN_FILE=$T/read.token
+TZ=UTC LC_ALL=C.UTF-8
+export WARD_URL WARD_CA_FILE WARD_TOKEN_FILE TZ LC_ALL
+[ "\$2" = mono ] && { NO_COLOR=1; export NO_COLOR; }
+"$WARD_TUI" -d 1
+echo "ward ended with EXIT=\$?"
+exec sleep 600
+EOF
+chmod +x "$T/run-ward"
+tm new-session -d -s dash -x 120 -y 40 "$T/run-ward dash"
+TMUX_PID=$(tm display-message -p '#{pid}')
+at_exit 'kill $TMUX_PID 2>/dev/null'
+
+screen() { tm capture-pane -p -t "$1"; }
+# wait_for PANE TEXT: until TEXT is on the screen (10 s).
+wait_for() {
+	i=0
+	while [ $i -lt 100 ]; do
+		case $(screen "$1") in *"$2"*) return 0 ;; esac
+		sleep 0.1
+		i=$((i + 1))
+	done
+	fail "\"$2\" did not appear; the screen:
+$(screen "$1")"
+}
+# wait_gone PANE TEXT
+wait_gone() {
+	i=0
+	while [ $i -lt 100 ]; do
+		case $(screen "$1") in *"$2"*) ;; *) return 0 ;; esac
+		sleep 0.1
+		i=$((i + 1))
+	done
+	fail "\"$2\" stayed; the screen:
+$(screen "$1")"
+}
+keys() { p=$1; shift; tm send-keys -t "$p" "$@"; sleep 0.3; }
+# typing PANE TEXT: TEXT typed as it is.
+typing() { tm send-keys -t "$1" -l "$2"; sleep 0.3; }
+
+# --- the overview
+wait_for dash "updated "
+S=$(screen dash)
+assert_contains "$S" "[1 Overview]"
+assert_contains "$S" " 2 Hosts "
+assert_contains "$S" "hosts 8"
+assert_contains "$S" "UP 8"
+printf '%s\n' "$S" | grep -q '^ southend  *3  *3 .*UP ' || fail "overview row: $S"
+printf '%s\n' "$S" | grep -q '^ DATACENTRE  *HOSTS  *UP .*WORST' || fail "overview header: $S"
+assert_contains "$S" "Latest alerts"
+ok "overview: the estate in the header, one row per datacentre with its worst state"
+
+# --- drill into a datacentre, then a host, and back
+keys dash j j
+keys dash Enter
+wait_for dash "> Datacentre: southend"
+S=$(screen dash)
+assert_contains "$S" "srv-01"
+assert_contains "$S" "srv-04"
+assert_not_contains "$S" "srv-02"
+keys dash j
+keys dash Enter
+wait_for dash "> Host: srv-04"
+wait_for dash "Interfaces (1)"
+S=$(screen dash)
+for want in "srv-04  UP" "datacentre     southend" "serial         SN04" \
+    "os             Debian GNU/Linux 12 (bookworm)" "Checks (2)" \
+    "CRITICAL  ntp" "NTP CRITICAL: no sync" "Metrics (2)" "cpu.util" \
+    "mount=/var" "81.2" "eth0" "1.0 Gb/s"; do
+	assert_contains "$S" "$want"
+done
+# Failing checks come first.
+[ "$(printf '%s\n' "$S" | grep -n 'CRITICAL  ntp' | cut -d: -f1)" -lt \
+    "$(printf '%s\n' "$S" | grep -n 'OK        disk' | cut -d: -f1)" ] ||
+    fail "checks order: $S"
+keys dash Escape
+wait_gone dash "> Host:"
+assert_contains "$(screen dash)" "> Datacentre: southend"
+keys dash BSpace
+wait_gone dash "> Datacentre:"
+assert_contains "$(screen dash)" "[1 Overview]"
+ok "drill down: datacentre, host (identity, checks failing first, metrics, interfaces) and back"
+
+# --- hostile names are shown escaped, never sent to the terminal
+keys dash 2
+wait_for dash "[2 Hosts]"
+wait_for dash 'evil\x1b[2J\x1b[31mRED'
+S=$(screen dash)
+assert_contains "$S" "8 hosts"
+assert_contains "$S" "srv-07"
+# Opened, the whole name shows, escaped.
+keys dash /
+typing dash evil
+keys dash Enter
+wait_for dash '1 found for "evil"'
+keys dash Enter
+wait_for dash 'evil\x1b[2J\x1b[31mRED\x1b]2;owned\x07  UP'
+assert_contains "$(screen dash)" '> Host: evil\x1b[2J\x1b[31mRED\x1b]2;owned\x07'
+assert_contains "$(screen dash)" "datacentre     orsett"
+[ "$(tm display-message -p -t dash '#{pane_title}')" != owned ] ||
+    fail "the pane title was set by a host name"
+tm capture-pane -e -p -t dash > "$T/colour"
+if grep "RED" "$T/colour" | grep -q "$(printf '\033')\[31mRED"; then
+	fail "a host name coloured the screen"
+fi
+keys dash Escape Escape
+wait_for dash "[2 Hosts]"
+wait_gone dash "> Search"
+ok "hostile host name: shown as \\x1b... escapes; the screen, colours and title untouched"
+
+# --- filter and search
+keys dash '\'
+typing dash 'srv-0[12]'
+keys dash Enter
+wait_for dash "filter: srv-0[12]"
+wait_for dash "0 hosts match the filter"
+keys dash '\'
+keys dash BSpace BSpace BSpace BSpace Enter
+wait_for dash "filter: srv-0"
+wait_for dash "7 hosts match the filter"
+assert_not_contains "$(screen dash)" "evil"
+keys dash /
+typing dash sn06
+keys dash Enter
+wait_for dash "> Search: sn06"
+wait_for dash '1 found for "sn06"'
+S=$(screen dash)
+printf '%s\n' "$S" | grep -q '^ srv-06  *UP  *basildon  *server  *serial' || fail "search row: $S"
+keys dash Enter
+wait_for dash "> Host: srv-06"
+wait_for dash "serial         SN06"
+keys dash q
+ok "filter (\\) on the collector, search (/) and open a result"
+
+# q quit: the terminal is given back and ward said 0.
+wait_for dash "ward ended with EXIT=0"
+assert_not_contains "$(screen dash)" "[1 Overview]"
+assert_not_contains "$(screen dash)" "[2 Hosts]"
+ok "q: exit 0 and the terminal restored (the dashboard's screen is gone)"
+
+# --- help, alerts, resize, the collector going away and coming back
+tm new-session -d -s two -x 120 -y 40 "$T/run-ward two"
+wait_for two "updated "
+keys two '?'
+wait_for two "ward dashboard keys"
+assert_contains "$(screen two)" "filter this list"
+keys two x
+wait_gone two "ward dashboard keys"
+keys two 3
+wait_for two "[3 Alerts]"
+if [ -n "$health" ]; then
+	wait_for two "NTP CRITICAL: no sync"
+	S=$(screen two)
+	printf '%s\n' "$S" | grep -q '^ *[0-9][0-9]*  critical  open  *srv-04  *southend  *check' ||
+	    fail "alerts row: $S"
+	wait_for two "critical 1"
+	keys two Enter
+	wait_for two "> Alert: #"
+	wait_for two "History"
+	assert_contains "$(screen two)" "opened"
+	keys two Escape
+	ok "alerts: the open alert listed, opened with its history; the header counts it"
+else
+	wait_for two "Alerts: not available on this collector"
+	assert_contains "$(screen two)" "alerts n/a"
+	ok "alerts: not available on this collector, said so, nothing made up"
+fi
+keys two 1
+wait_for two "[1 Overview]"
+
+tm resize-window -t two -x 80 -y 24
+sleep 0.5
+wait_for two "[1 Overview]"
+S=$(screen two)
+[ "$(printf '%s\n' "$S" | wc -l)" -le 24 ] || fail "more than 24 lines"
+assert_contains "$S" "southend"
+assert_contains "$S" "WORST"
+assert_contains "$S" "Enter open"
+tm resize-window -t two -x 200 -y 50
+sleep 0.5
+wait_for two "LAST REPORT  KINDS"
+tm resize-window -t two -x 120 -y 40
+ok "resize to 80x24 and 200x50 while running"
+
+keys two 2
+wait_for two "srv-05"
+keys two 1
+wait_for two "[1 Overview]"
+kill "$COLLECTOR_PID"
+wait "$COLLECTOR_PID" 2>/dev/null || true
+wait_for two "collector unreachable since "
+wait_for two "stale: data from "
+S=$(screen two)
+assert_contains "$S" "southend"
+assert_contains "$S" "hosts 8"
+# It still answers keys while the collector is away, showing what it had,
+# and says plainly when it has nothing.
+keys two 2
+wait_for two "[2 Hosts]"
+assert_contains "$(screen two)" "srv-05"
+keys two /
+typing two zzz
+keys two Enter
+wait_for two "search: no data: the collector is unreachable"
+keys two Escape
+wait_for two "srv-05"
+restart_collector
+wait_for two "updated "
+wait_gone two "stale: data from"
+ok "collector stopped: unreachable since HH:MM, the last data kept and marked stale, keys work; back: fresh"
+
+ward_pid=$(pgrep -P "$(cat "$T/two.pid")" | head -1)
+[ -n "$ward_pid" ] || fail "no ward under the pane's shell"
+kill -TERM "$ward_pid"
+wait_for two "ward ended with EXIT=0"
+assert_not_contains "$(screen two)" "[2 Hosts]"
+ok "SIGTERM: a clean exit, the terminal restored"
+
+# --- NO_COLOR: attributes only; with colour, states are coloured
+tm new-session -d -s mono -x 120 -y 40 "$T/run-ward mono mono"
+tm new-session -d -s colour -x 120 -y 40 "$T/run-ward colour"
+wait_for mono "updated "
+wait_for colour "updated "
+tm capture-pane -e -p -t colour > "$T/colour"
+tm capture-pane -e -p -t mono > "$T/mono"
+grep -q "$(printf '\033')\[32m" "$T/colour" || fail "no green for UP with colour"
+if grep -q "$(printf '\033')\[3[0-7]m" "$T/mono"; then
+	fail "NO_COLOR: colours used: $(cat -v "$T/mono" | head -5)"
+fi
+grep -q "$(printf '\033')\[[0-9;]*7m" "$T/mono" || fail "NO_COLOR: no reverse video either"
+ok "NO_COLOR: no colours, reverse and bold only; colours otherwise"
+keys mono q
+keys colour q
+wait_for mono "ward ended with EXIT=0"
+wait_for colour "ward ended with EXIT=0"
