@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <unistr.h>
 
@@ -111,7 +112,8 @@ compare_missing(const struct compare_value *a, const struct compare_value *b)
 	    *b->norm == '\0';
 }
 
-/* Byte for byte, apart from surrounding blanks. */
+/* Byte for byte, apart from surrounding blanks and ASCII case: how
+ * identifiers are compared ("E100234" is "e100234"). */
 static enum compare_level
 compare_exact(const struct compare_value *a, const struct compare_value *b,
     const struct nicknames *nk)
@@ -134,7 +136,7 @@ compare_exact(const struct compare_value *a, const struct compare_value *b,
 		ly--;
 	if (lx == 0 || ly == 0)
 		return COMPARE_MISSING;
-	return lx == ly && memcmp(x, y, lx) == 0 ? COMPARE_AGREE :
+	return lx == ly && strncasecmp(x, y, lx) == 0 ? COMPARE_AGREE :
 	    COMPARE_DISAGREE;
 }
 

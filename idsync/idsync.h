@@ -8,6 +8,95 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/cfg.h"
+
+/* ------------------------------------------------------------ config */
+
+/* [domain "NAME"]: one Active Directory domain to read. */
+struct domain_config {
+	struct cfg_item	 item;		/* label: the domain's name */
+	struct cfg_list	 uri;		/* tried in order */
+	int		 starttls;
+	int		 allow_plaintext;
+	char		*base;
+	char		*bind_dn;
+	char		*bind_password;	/* the secret itself */
+	char		*ca_file;
+	char		*filter;
+	int64_t		 page_size;
+	int64_t		 connect_timeout_ms;
+	int64_t		 timeout_ms;
+	int64_t		 max_accounts;
+};
+
+/* [compare "ATTRIBUTE"]: one attribute of the weighted score. */
+struct compare_rule {
+	struct cfg_item	 item;		/* label: the attribute */
+	int		 comparator;	/* enum compare_kind */
+	char		*agree_text;	/* weights as written; parsed below */
+	char		*partial_text;
+	char		*disagree_text;
+	char		*missing_text;
+	double		 agree;
+	double		 partial;
+	double		 disagree;
+	double		 missing;
+};
+
+/* Blocking keys: which pairs of accounts are compared at all. */
+enum block_key {
+	BLOCK_SURNAME,		/* each token of sn */
+	BLOCK_GIVEN_INITIAL,	/* given name's forms + sn's initial */
+	BLOCK_MOBILE,		/* last nine digits of mobile */
+	BLOCK_PHONE,		/* last nine digits of telephoneNumber */
+	BLOCK_MAIL_LOCAL,	/* local part of mail and smtp proxies */
+	BLOCK_KEY_COUNT,
+};
+
+/* By enum block_key, NULL-terminated. */
+extern const char *const match_block_names[];
+
+/* [match] */
+struct match_config {
+	char		*link_text;	/* numbers as written; parsed below */
+	char		*review_text;
+	char		*margin_text;
+	char		*veto_text;
+	double		 link;		/* score at or above: linked */
+	double		 review;	/* at or above (below link): a conflict */
+	double		 margin;	/* a runner-up this close: ambiguous */
+	double		 veto;		/* one attribute this negative: never */
+	struct cfg_list	 exact;		/* identifier attributes, in order */
+	struct cfg_list	 blocking;	/* names from match_block_names */
+	unsigned	 blocks;	/* bit per enum block_key */
+	char		*nicknames;	/* the nickname table; NULL: shipped */
+	int64_t		 max_block;	/* larger blocks are skipped */
+};
+
+/* [kinds]: name patterns (fnmatch) and DN regular expressions, any case. */
+struct kind_config {
+	struct cfg_list	 admin_names;	/* on sAMAccountName */
+	char		*admin_dn;	/* on the DN */
+	struct cfg_list	 service_names;
+	char		*service_dn;
+	struct cfg_list	 shared_names;
+	char		*shared_dn;
+};
+
+/* [idsync] */
+enum idsync_mode { IDSYNC_PLAN, IDSYNC_APPLY };
+
+struct idsync_section {
+	char		*database;
+	int		 mode;		/* enum idsync_mode */
+	int64_t		 max_creates;
+	int64_t		 max_creates_percent;
+	int64_t		 max_modifies;
+	int64_t		 max_modifies_percent;
+	int64_t		 max_deletes;
+	int64_t		 max_deletes_percent;
+};
+
 /* ------------------------------------------------------------ decode.c */
 
 #define DECODE_GUID_LEN		37	/* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" */
@@ -58,6 +147,334 @@ int	 decode_range(const char *desc, size_t len, struct decode_range *out,
 	    char *err, size_t errlen);
 int	 decode_generalized_time(const char *v, size_t len, int64_t *unix_ms,
 	    char *err, size_t errlen);
+
+/* ------------------------------------------------------------ account.c */
+
+enum account_kind {
+	ACCOUNT_PERSON,		/* a person's own: the primary in its domain */
+	ACCOUNT_ADMIN,		/* a person's second account: secondary */
+	ACCOUNT_SERVICE,	/* never linked to a person */
+	ACCOUNT_SHARED,		/* never linked to a person */
+};
+
+struct account_attr {
+	char		*name;		/* as configured, e.g. "givenName" */
+	char		**values;
+	size_t		 count;
+};
+
+struct account {
+	size_t		 domain;	/* index of its [domain] section */
+	char		*domain_name;
+	char		 guid[DECODE_GUID_LEN];
+	char		*dn;
+	struct account_attr *attrs;	/* by name, case-insensitively */
+	size_t		 nattrs;
+	/* Decoded by account_finish. */
+	uint32_t	 uac;
+	int64_t		 expires_ms;	/* INT64_MAX: never */
+	int64_t		 when_changed_ms;
+	int		 pwd_must_change;
+	enum account_kind kind;
+};
+
+struct account_set {
+	struct account	**items;	/* owned */
+	size_t		 count;
+	size_t		 alloc;
+};
+
+#define ACCOUNT_KEY_LEN	(256 + DECODE_GUID_LEN)
+
+struct account	*account_new(size_t domain, const char *domain_name,
+		    const char *guid, const char *dn);
+void		 account_free(struct account *a);
+void		 account_add_value(struct account *a, const char *name,
+		    const char *value, size_t len);
+const char	*account_get(const struct account *a, const char *name);
+char *const	*account_values(const struct account *a, const char *name,
+		    size_t *count);
+size_t		 account_value_count(const struct account *a,
+		    const char *name);
+int		 account_finish(struct account *a, char *err, size_t errlen);
+int		 account_enabled(const struct account *a, int64_t now_ms);
+char		*account_name(const struct account *a, char *dst, size_t size);
+char		*account_key(const char *domain, const char *guid, char *dst,
+		    size_t size);
+char		*account_attrs_json(const struct account *a, int content_only);
+struct account	*account_from_json(size_t domain, const char *domain_name,
+		    const char *guid, const char *dn, const char *attrs,
+		    char *err, size_t errlen);
+const char	*account_kind_name(enum account_kind kind);
+void		 account_set_add(struct account_set *set, struct account *a);
+void		 account_set_sort(struct account_set *set);
+void		 account_set_clear(struct account_set *set);
+
+/* ------------------------------------------------------------ kind.c */
+
+struct kinds;
+
+struct kinds	*kind_compile(const struct kind_config *kc, char *err,
+		    size_t errlen);
+void		 kind_free(struct kinds *k);
+enum account_kind kind_classify(const struct kinds *k,
+		    const struct account *a);
+
+/* ------------------------------------------------------------ store.c */
+
+/* One account as the last run left it, with its link if it had one. */
+struct state_account {
+	struct account	*account;
+	char		*content;	/* attributes less the volatile ones */
+	int64_t		 first_seen_run;
+	int64_t		 changed_run;
+	char		*person_id;	/* NULL: not linked */
+	int		 secondary;
+	char		*reason;
+	double		 score;
+	int		 has_score;
+	char		*via_domain;
+	char		*via_guid;
+	char		*detail;
+	int64_t		 linked_run;
+};
+
+struct state_person {
+	char		 id[DECODE_GUID_LEN];
+	int64_t		 created_run;
+	int64_t		 created_ms;
+};
+
+enum decision_kind {
+	DECISION_LINK,		/* a and b are one person */
+	DECISION_NEVER_LINK,	/* a and b are never one person */
+	DECISION_UNLINK,	/* a is not person_id */
+};
+
+struct decision {
+	int64_t		 id;
+	enum decision_kind kind;
+	char		*a_domain;
+	char		*a_guid;
+	char		*b_domain;	/* link, never-link */
+	char		*b_guid;
+	char		*person_id;	/* unlink */
+};
+
+struct state {
+	struct state_account *accounts;
+	size_t		 naccounts;
+	struct index	*account_index;	/* account_key -> index */
+	struct state_person *persons;
+	size_t		 npersons;
+	struct index	*person_index;	/* id -> index */
+	struct decision	*decisions;
+	size_t		 ndecisions;
+};
+
+/* What one domain's read did, for the run history. */
+struct read_stats {
+	char		 uri[512];	/* the URI that answered */
+	size_t		 accounts;
+	size_t		 pages;
+	size_t		 skipped;	/* entries without a usable objectGUID */
+	size_t		 ranged;	/* attributes fetched in ranges */
+	size_t		 references;	/* referrals not followed */
+	int64_t		 read_ms;
+};
+
+struct plan;
+struct match_result;
+struct store;
+
+#define STORE_READONLY	0x01
+
+struct store	*store_open(const char *path, unsigned flags, char *err,
+		    size_t errlen);
+void		 store_close(struct store *st);
+struct db	*store_db(struct store *st);
+/* The lock that keeps two runs apart: path.lock, held until exit. */
+int		 store_lock(const char *path, char *err, size_t errlen);
+void		 store_unlock(void);
+int		 store_run_begin(struct store *st, const char *command,
+		    int64_t now_ms, int forced, int64_t *run_id, char *err,
+		    size_t errlen);
+int		 store_run_domain(struct store *st, int64_t run_id,
+		    const char *domain, const struct read_stats *rs,
+		    const char *error, char *err, size_t errlen);
+/* Ends a run that changed nothing: failed, stopped, or a plan. */
+int		 store_run_end(struct store *st, int64_t run_id,
+		    const char *outcome, const char *message,
+		    const struct plan *plan, int64_t now_ms, char *err,
+		    size_t errlen);
+int		 store_load_state(struct store *st,
+		    const struct cfg_items *domains, struct state *state,
+		    char *err, size_t errlen);
+void		 state_clear(struct state *state);
+/* Swaps the new state in and ends the run "ok", in one transaction. */
+int		 store_save(struct store *st, int64_t run_id,
+		    struct account *const *accounts, size_t naccounts,
+		    const struct state *prev, const struct match_result *res,
+		    const struct plan *plan, int64_t now_ms, char *err,
+		    size_t errlen);
+int		 store_add_decision(struct store *st, enum decision_kind kind,
+		    const char *a_domain, const char *a_guid,
+		    const char *b_domain, const char *b_guid,
+		    const char *person_id, const char *by, int64_t now_ms,
+		    char *err, size_t errlen);
+/* "btuh\jsmith", "btuh:GUID" or a GUID -> (domain, guid); -1 with err
+ * when it names no account or more than one. */
+int		 store_find_account(struct store *st, const char *name,
+		    char *domain, size_t dsize, char *guid, char *err,
+		    size_t errlen);
+
+/* ------------------------------------------------------------ ldap_read.c */
+
+#define READ_URI_LDAP	1	/* ldap://: StartTLS unless allowed plain */
+#define READ_URI_LDAPS	2
+
+/* READ_URI_LDAP, READ_URI_LDAPS, or -1 for any other scheme. */
+int		 ldap_read_uri_kind(const char *uri);
+int		 ldap_read_domain(const struct domain_config *d, size_t domain,
+		    char *const *attrs, struct account_set *out,
+		    struct read_stats *rs, char *err, size_t errlen);
+
+/* ------------------------------------------------------------ match.c */
+
+#define MATCH_NONE	SIZE_MAX
+
+/* One account's place after matching. */
+struct match_link {
+	size_t		 person;	/* into persons; MATCH_NONE: none */
+	int		 secondary;
+	char		*reason;	/* "new", "exact:employeeID", ... */
+	double		 score;
+	int		 has_score;
+	char		*via_domain;	/* the account it was matched with */
+	char		*via_guid;
+	char		*detail;	/* what agreed and what did not */
+	int64_t		 linked_run;
+	int		 in_conflict;
+};
+
+struct match_person {
+	char		 id[DECODE_GUID_LEN];
+	int		 existing;	/* it was in the previous state */
+	int64_t		 created_run;
+	int64_t		 created_ms;
+	size_t		*members;	/* account indexes */
+	size_t		 nmembers;
+	/* Consolidated: from the enabled primary account changed last. */
+	char		*display_name;
+	char		*given_name;
+	char		*sn;
+	char		*employee_id;	/* only when all primaries agree */
+	int		 leaver;	/* every primary disabled or expired */
+};
+
+struct match_member {
+	size_t		 account;
+	char		 person_id[DECODE_GUID_LEN];	/* "" if none */
+	double		 score;
+	int		 has_score;
+	char		*detail;
+};
+
+struct match_conflict {
+	const char	*kind;		/* static string */
+	char		*summary;
+	struct match_member *members;
+	size_t		 nmembers;
+};
+
+struct match_stats {
+	size_t		 pairs;		/* pairs of accounts compared */
+	size_t		 blocks_skipped;
+	size_t		 linked_existing;
+	size_t		 linked_manual;
+	size_t		 linked_exact;
+	size_t		 linked_score;
+	size_t		 new_persons;
+};
+
+struct match_result {
+	struct match_link *links;	/* one per account */
+	size_t		 nlinks;
+	struct match_person *persons;
+	size_t		 npersons;
+	struct match_conflict *conflicts;
+	size_t		 nconflicts;
+	struct match_stats stats;
+};
+
+struct match_input {
+	struct account *const *accounts;	/* sorted, kinds set */
+	size_t		 naccounts;
+	size_t		 ndomains;
+	const struct state *prev;
+	const struct match_config *cfg;
+	struct compare_rule *const *rules;
+	size_t		 nrules;
+	const struct nicknames *nk;
+	int64_t		 run_id;
+	int64_t		 now_ms;
+};
+
+int		 match_run(const struct match_input *in,
+		    struct match_result *out, char *err, size_t errlen);
+void		 match_result_clear(struct match_result *res);
+/* A new random (version 4) UUID. */
+void		 match_uuid(char out[DECODE_GUID_LEN]);
+
+/* ------------------------------------------------------------ plan.c */
+
+struct plan {
+	size_t		 accounts_before;
+	size_t		 accounts;
+	size_t		 accounts_added;
+	size_t		 accounts_removed;
+	size_t		 accounts_modified;
+	size_t		 persons_before;
+	size_t		 persons;
+	size_t		 persons_created;
+	size_t		 persons_removed;
+	size_t		 links_added;
+	size_t		 links_removed;
+	size_t		 conflicts;
+	char		*diff;		/* one line per change */
+};
+
+void		 plan_compute(const struct state *prev,
+		    struct account *const *accounts, size_t naccounts,
+		    const struct match_result *res, struct plan *plan);
+void		 plan_clear(struct plan *plan);
+/* -1 with err naming the threshold a plan exceeds. */
+int		 plan_check(const struct plan *plan,
+		    const struct idsync_section *cfg, char *err,
+		    size_t errlen);
+void		 plan_print(const struct plan *plan, int with_diff, FILE *fp);
+
+/* ------------------------------------------------------------ export.c */
+
+/* path "-" is standard output; rows counts the records written. */
+int		 export_accounts(struct store *st, const char *path,
+		    size_t *rows, char *err, size_t errlen);
+int		 export_persons(struct store *st,
+		    const struct cfg_items *domains, const char *path,
+		    size_t *rows, char *err, size_t errlen);
+void		 export_csv_value(FILE *fp, const char *s);
+
+/* ------------------------------------------------------------ review.c */
+
+int		 review_conflicts(struct store *st, FILE *fp, size_t *count,
+		    char *err, size_t errlen);
+int		 review_person(struct store *st, const char *query, FILE *fp,
+		    size_t *count, char *err, size_t errlen);
+int		 review_history(struct store *st, int64_t limit, FILE *fp,
+		    char *err, size_t errlen);
+int		 review_decide(struct store *st, enum decision_kind kind,
+		    const char *a, const char *b, FILE *fp, char *err,
+		    size_t errlen);
 
 /* ------------------------------------------------------------ index.c */
 

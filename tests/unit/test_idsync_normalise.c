@@ -203,6 +203,8 @@ test_compare_others(void **state)
 	assert_int_equal(cmp(COMPARE_EXACT, "E100234", " E100234 ", NULL),
 	    COMPARE_AGREE);
 	assert_int_equal(cmp(COMPARE_EXACT, "E100234", "e100234", NULL),
+	    COMPARE_AGREE);
+	assert_int_equal(cmp(COMPARE_EXACT, "E100234", "E100243", NULL),
 	    COMPARE_DISAGREE);
 	assert_int_equal(cmp(COMPARE_EXACT, "E100234", "  ", NULL),
 	    COMPARE_MISSING);

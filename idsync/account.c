@@ -1,0 +1,338 @@
+/* account.c: one user object of one domain as read, keyed by (domain,
+ * objectGUID): its attributes as text, and what ward-idsync decodes from
+ * them (enabled, expiry, when it last changed). */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "common/log.h"
+#include "common/str.h"
+#include "common/xmalloc.h"
+#include "idsync/idsync.h"
+
+/* Attributes whose changes are not changes of the identity: they move on
+ * every logon or every write. */
+static const char *const account_volatile[] = {
+	"lastLogonTimestamp", "uSNChanged", "whenChanged", "pwdLastSet", NULL
+};
+
+struct account *
+account_new(size_t domain, const char *domain_name, const char *guid,
+    const char *dn)
+{
+	struct account	*a;
+
+	a = xcalloc(1, sizeof *a);
+	a->domain = domain;
+	a->domain_name = xstrdup(domain_name);
+	str_copy(a->guid, guid, sizeof a->guid);
+	a->dn = xstrdup(dn);
+	a->expires_ms = INT64_MAX;
+	return a;
+}
+
+void
+account_free(struct account *a)
+{
+	size_t	 i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < a->nattrs; i++) {
+		free(a->attrs[i].name);
+		str_list_free(a->attrs[i].values, a->attrs[i].count);
+	}
+	free(a->attrs);
+	free(a->domain_name);
+	free(a->dn);
+	free(a);
+}
+
+static struct account_attr *
+account_attr(const struct account *a, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < a->nattrs; i++)
+		if (strcasecmp(a->attrs[i].name, name) == 0)
+			return &a->attrs[i];
+	return NULL;
+}
+
+void
+account_add_value(struct account *a, const char *name, const char *value,
+    size_t len)
+{
+	struct account_attr	*at;
+
+	if ((at = account_attr(a, name)) == NULL) {
+		a->attrs = xreallocarray(a->attrs, a->nattrs + 1,
+		    sizeof *a->attrs);
+		at = &a->attrs[a->nattrs++];
+		memset(at, 0, sizeof *at);
+		at->name = xstrdup(name);
+	}
+	at->values = xreallocarray(at->values, at->count + 1,
+	    sizeof *at->values);
+	at->values[at->count++] = xstrndup(value, len);
+}
+
+size_t
+account_value_count(const struct account *a, const char *name)
+{
+	const struct account_attr	*at = account_attr(a, name);
+
+	return at != NULL ? at->count : 0;
+}
+
+/* The first value, or NULL. */
+const char *
+account_get(const struct account *a, const char *name)
+{
+	const struct account_attr	*at = account_attr(a, name);
+
+	return at != NULL && at->count > 0 ? at->values[0] : NULL;
+}
+
+char *const *
+account_values(const struct account *a, const char *name, size_t *count)
+{
+	const struct account_attr	*at = account_attr(a, name);
+
+	*count = at != NULL ? at->count : 0;
+	return at != NULL ? at->values : NULL;
+}
+
+static int
+account_attr_cmp(const void *x, const void *y)
+{
+	const struct account_attr	*a = x, *b = y;
+
+	return strcasecmp(a->name, b->name);
+}
+
+/*
+ * Sorts the attributes and decodes userAccountControl, accountExpires,
+ * pwdLastSet and whenChanged. A value that does not decode is left out of
+ * the decoded fields (the account stays) and named in err; returns -1
+ * then, 0 otherwise.
+ */
+int
+account_finish(struct account *a, char *err, size_t errlen)
+{
+	const char	*v;
+	char		 why[256];
+	int		 rc = 0;
+
+	if (a->nattrs > 1)
+		qsort(a->attrs, a->nattrs, sizeof *a->attrs,
+		    account_attr_cmp);
+	if ((v = account_get(a, "userAccountControl")) != NULL &&
+	    decode_uac(v, strlen(v), &a->uac, why, sizeof why) == -1) {
+		snprintf(err, errlen, "userAccountControl: %s", why);
+		rc = -1;
+	}
+	if ((v = account_get(a, "accountExpires")) != NULL &&
+	    decode_account_expires(v, strlen(v), &a->expires_ms, why,
+	    sizeof why) == -1) {
+		snprintf(err, errlen, "accountExpires: %s", why);
+		a->expires_ms = INT64_MAX;
+		rc = -1;
+	}
+	if ((v = account_get(a, "pwdLastSet")) != NULL) {
+		int64_t	 ms;
+
+		if (decode_pwd_last_set(v, strlen(v), &ms,
+		    &a->pwd_must_change, why, sizeof why) == -1) {
+			snprintf(err, errlen, "pwdLastSet: %s", why);
+			rc = -1;
+		}
+	}
+	if ((v = account_get(a, "whenChanged")) != NULL &&
+	    decode_generalized_time(v, strlen(v), &a->when_changed_ms, why,
+	    sizeof why) == -1) {
+		snprintf(err, errlen, "whenChanged: %s", why);
+		a->when_changed_ms = 0;
+		rc = -1;
+	}
+	return rc;
+}
+
+int
+account_enabled(const struct account *a, int64_t now_ms)
+{
+	return !(a->uac & DECODE_UAC_DISABLED) && a->expires_ms > now_ms;
+}
+
+/* "btuh\jsmith", or the GUID when there is no sAMAccountName. */
+char *
+account_name(const struct account *a, char *dst, size_t size)
+{
+	const char	*sam = account_get(a, "sAMAccountName");
+
+	snprintf(dst, size, "%s\\%s", a->domain_name, sam != NULL ? sam :
+	    a->guid);
+	return dst;
+}
+
+/* The key the store and the indexes use: domain, a tab, the GUID (a
+ * configured domain name cannot hold a tab). */
+char *
+account_key(const char *domain, const char *guid, char *dst, size_t size)
+{
+	snprintf(dst, size, "%s\t%s", domain, guid);
+	return dst;
+}
+
+static json_t *
+account_attrs_object(const struct account *a, int content_only)
+{
+	const char *const	*vol;
+	json_t			*o, *arr;
+	size_t			 i, j;
+
+	o = json_object();
+	for (i = 0; i < a->nattrs; i++) {
+		if (content_only) {
+			for (vol = account_volatile; *vol != NULL; vol++)
+				if (strcasecmp(*vol, a->attrs[i].name) == 0)
+					break;
+			if (*vol != NULL)
+				continue;
+		}
+		arr = json_array();
+		for (j = 0; j < a->attrs[i].count; j++)
+			json_array_append_new(arr,
+			    json_string(a->attrs[i].values[j]));
+		json_object_set_new(o, a->attrs[i].name, arr);
+	}
+	return o;
+}
+
+/*
+ * The attributes as canonical JSON, {"name":["value",...],...} with sorted
+ * keys; content_only leaves out those that change without the identity
+ * changing, so two reads can be compared. Malloc'd.
+ */
+char *
+account_attrs_json(const struct account *a, int content_only)
+{
+	json_t	*o = account_attrs_object(a, content_only);
+	char	*s;
+
+	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	json_decref(o);
+	if (s == NULL)
+		fatalx("account: cannot encode the attributes of %s",
+		    a->guid);
+	return s;
+}
+
+/* An account as the store keeps it; NULL with err if attrs is not what
+ * account_attrs_json writes. */
+struct account *
+account_from_json(size_t domain, const char *domain_name, const char *guid,
+    const char *dn, const char *attrs, char *err, size_t errlen)
+{
+	struct account	*a;
+	json_error_t	 jerr;
+	json_t		*o, *arr, *v;
+	const char	*name;
+	size_t		 i;
+	char		 why[256];
+
+	if ((o = json_loads(attrs, 0, &jerr)) == NULL ||
+	    !json_is_object(o)) {
+		snprintf(err, errlen, "account %s: stored attributes are not a "
+		    "JSON object: %s", guid, o == NULL ? jerr.text : "");
+		json_decref(o);
+		return NULL;
+	}
+	a = account_new(domain, domain_name, guid, dn);
+	json_object_foreach(o, name, arr) {
+		if (!json_is_array(arr))
+			goto bad;
+		json_array_foreach(arr, i, v) {
+			if (!json_is_string(v))
+				goto bad;
+			account_add_value(a, name, json_string_value(v),
+			    json_string_length(v));
+		}
+	}
+	json_decref(o);
+	(void)account_finish(a, why, sizeof why);
+	return a;
+
+bad:
+	snprintf(err, errlen, "account %s: stored attribute %s is not a list "
+	    "of strings", guid, name);
+	json_decref(o);
+	account_free(a);
+	return NULL;
+}
+
+const char *
+account_kind_name(enum account_kind kind)
+{
+	switch (kind) {
+	case ACCOUNT_ADMIN:
+		return "admin";
+	case ACCOUNT_SERVICE:
+		return "service";
+	case ACCOUNT_SHARED:
+		return "shared";
+	case ACCOUNT_PERSON:
+		break;
+	}
+	return "person";
+}
+
+/* ------------------------------------------------------------ sets */
+
+void
+account_set_add(struct account_set *set, struct account *a)
+{
+	if (set->count == set->alloc) {
+		set->alloc = set->alloc == 0 ? 256 : set->alloc * 2;
+		set->items = xreallocarray(set->items, set->alloc,
+		    sizeof *set->items);
+	}
+	set->items[set->count++] = a;
+}
+
+static int
+account_cmp(const void *x, const void *y)
+{
+	const struct account	*a = *(struct account *const *)x;
+	const struct account	*b = *(struct account *const *)y;
+
+	if (a->domain != b->domain)
+		return a->domain < b->domain ? -1 : 1;
+	return strcmp(a->guid, b->guid);
+}
+
+/* By domain, then GUID: the order matching sees them in, whatever order
+ * the directories sent them. */
+void
+account_set_sort(struct account_set *set)
+{
+	if (set->count > 1)
+		qsort(set->items, set->count, sizeof *set->items, account_cmp);
+}
+
+void
+account_set_clear(struct account_set *set)
+{
+	size_t	 i;
+
+	for (i = 0; i < set->count; i++)
+		account_free(set->items[i]);
+	free(set->items);
+	memset(set, 0, sizeof *set);
+}

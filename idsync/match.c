@@ -1,0 +1,1695 @@
+/* match.c: accounts to persons. In order: the links of the last run,
+ * decisions people made, exact identifiers, then a weighted score over the
+ * configured attributes for the pairs blocking keys bring together. A
+ * merge that would put two primary accounts of one domain on one person,
+ * or that anything contradicts, is never made: it is a conflict. */
+#include "config.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include "common/buf.h"
+#include "common/log.h"
+#include "common/str.h"
+#include "common/xmalloc.h"
+#include "idsync/idsync.h"
+
+/* An identifier value carried by more accounts than this identifies no
+ * one (a team mailbox alias, a placeholder employee number). */
+#define MATCH_IDENTIFIER_MAX	16
+
+const char *const match_block_names[] = {
+	[BLOCK_SURNAME] = "surname",
+	[BLOCK_GIVEN_INITIAL] = "given-initial",
+	[BLOCK_MOBILE] = "mobile",
+	[BLOCK_PHONE] = "phone",
+	[BLOCK_MAIL_LOCAL] = "mail-local",
+	[BLOCK_KEY_COUNT] = NULL,
+};
+
+struct pair {
+	size_t		 a, b;		/* a < b */
+	int		 exact;		/* index into cfg->exact, or -1 */
+	int		 vetoed;
+	double		 score;
+};
+
+struct cluster {
+	char		 id[DECODE_GUID_LEN];
+	int		 existing;
+	int		 dead;
+	int64_t		 created_run;
+	int64_t		 created_ms;
+	size_t		*members;
+	size_t		 nmembers;
+	size_t		 alloc;
+	size_t		*primary;	/* per domain: account or MATCH_NONE */
+};
+
+/* A set of pairs (i < j) packed in 64 bits. */
+struct pairset {
+	uint64_t	*slots;		/* 0: empty (no pair is (0, 0)) */
+	size_t		 size;
+	size_t		 used;
+};
+
+struct match_ctx {
+	const struct match_input	*in;
+	const struct match_config	*cfg;
+	struct match_result		*out;
+	size_t				 n;
+	size_t				 nd;
+	size_t				 nexact;
+	struct compare_value		*values;	/* n * nrules */
+	struct cfg_list			*exact_values;	/* n * nexact */
+	struct pair			*pairs;
+	size_t				 npairs;
+	size_t				*adj_start;	/* n + 1 */
+	size_t				*adj;		/* pair indexes */
+	double				*best;		/* n * nd */
+	double				*second;
+	unsigned			*exact_n;
+	struct cluster			*clusters;
+	size_t				 nclusters;
+	size_t				*cl;		/* per account */
+	int				*subject;	/* per account */
+	struct index			*accounts;	/* key -> index */
+	struct pairset			 never;
+	struct index			*unlinked;	/* "i\tperson" */
+	struct index			*conflict_keys;
+	size_t				 conflicts_alloc;
+};
+
+/* ------------------------------------------------------------ pair sets */
+
+static int
+pairset_add(struct pairset *ps, size_t a, size_t b)
+{
+	uint64_t	 key, *old;
+	size_t		 i, oldsize, j;
+
+	if (a > b) {
+		size_t	 t = a;
+
+		a = b;
+		b = t;
+	}
+	key = ((uint64_t)a << 32 | (uint64_t)b) + 1;
+	if ((ps->used + 1) * 2 > ps->size) {
+		old = ps->slots;
+		oldsize = ps->size;
+		ps->size = ps->size == 0 ? 1024 : ps->size * 2;
+		ps->slots = xcalloc(ps->size, sizeof *ps->slots);
+		for (j = 0; j < oldsize; j++) {
+			if (old[j] == 0)
+				continue;
+			i = (size_t)(old[j] * 0x9e3779b97f4a7c15ULL) &
+			    (ps->size - 1);
+			while (ps->slots[i] != 0)
+				i = (i + 1) & (ps->size - 1);
+			ps->slots[i] = old[j];
+		}
+		free(old);
+	}
+	i = (size_t)(key * 0x9e3779b97f4a7c15ULL) & (ps->size - 1);
+	while (ps->slots[i] != 0) {
+		if (ps->slots[i] == key)
+			return 0;
+		i = (i + 1) & (ps->size - 1);
+	}
+	ps->slots[i] = key;
+	ps->used++;
+	return 1;
+}
+
+static int
+pairset_has(const struct pairset *ps, size_t a, size_t b)
+{
+	uint64_t	 key;
+	size_t		 i;
+
+	if (ps->size == 0)
+		return 0;
+	if (a > b) {
+		size_t	 t = a;
+
+		a = b;
+		b = t;
+	}
+	key = ((uint64_t)a << 32 | (uint64_t)b) + 1;
+	i = (size_t)(key * 0x9e3779b97f4a7c15ULL) & (ps->size - 1);
+	while (ps->slots[i] != 0) {
+		if (ps->slots[i] == key)
+			return 1;
+		i = (i + 1) & (ps->size - 1);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+void
+match_uuid(char out[DECODE_GUID_LEN])
+{
+	unsigned char	 b[16];
+	size_t		 got = 0;
+	ssize_t		 n;
+
+	while (got < sizeof b) {
+		n = getrandom(b + got, sizeof b - got, 0);
+		if (n <= 0)
+			fatal("getrandom");
+		got += (size_t)n;
+	}
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, DECODE_GUID_LEN, "%02x%02x%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4],
+	    b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+	    b[15]);
+}
+
+static struct account *
+acct(const struct match_ctx *ctx, size_t i)
+{
+	return ctx->in->accounts[i];
+}
+
+static const char *
+acct_name(const struct match_ctx *ctx, size_t i, char *buf, size_t size)
+{
+	return account_name(acct(ctx, i), buf, size);
+}
+
+static int
+is_person(const struct match_ctx *ctx, size_t i)
+{
+	return acct(ctx, i)->kind == ACCOUNT_PERSON;
+}
+
+static int
+is_admin(const struct match_ctx *ctx, size_t i)
+{
+	return acct(ctx, i)->kind == ACCOUNT_ADMIN;
+}
+
+static double
+rule_weight(const struct compare_rule *r, enum compare_level level)
+{
+	switch (level) {
+	case COMPARE_AGREE:
+		return r->agree;
+	case COMPARE_PARTIAL:
+		return r->partial;
+	case COMPARE_DISAGREE:
+		return r->disagree;
+	case COMPARE_MISSING:
+		break;
+	}
+	return r->missing;
+}
+
+/* Do a and b share a value of exact identifier k? */
+static int
+match_share(const struct match_ctx *ctx, size_t a, size_t b, size_t k,
+    const char **value)
+{
+	const struct cfg_list	*va = &ctx->exact_values[a * ctx->nexact + k];
+	const struct cfg_list	*vb = &ctx->exact_values[b * ctx->nexact + k];
+	size_t			 i, j;
+
+	for (i = 0; i < va->count; i++)
+		for (j = 0; j < vb->count; j++)
+			if (strcmp(va->items[i], vb->items[j]) == 0) {
+				if (value != NULL)
+					*value = va->items[i];
+				return 1;
+			}
+	return 0;
+}
+
+/*
+ * Compares two accounts: the first exact identifier they share, the score
+ * and whether one attribute vetoes them; with detail, what agreed and what
+ * did not, for people to read.
+ */
+static void
+match_eval(struct match_ctx *ctx, size_t a, size_t b, struct pair *p,
+    struct buf *detail)
+{
+	const struct compare_rule	*r;
+	const struct compare_value	*va, *vb;
+	enum compare_level		 level;
+	const char			*shared;
+	double				 w;
+	size_t				 k, nr = ctx->in->nrules;
+
+	p->a = a < b ? a : b;
+	p->b = a < b ? b : a;
+	p->exact = -1;
+	p->vetoed = 0;
+	p->score = 0;
+	for (k = 0; k < ctx->nexact; k++) {
+		if (match_share(ctx, a, b, k, &shared)) {
+			p->exact = (int)k;
+			if (detail != NULL)
+				buf_printf(detail, "%s %s shared; ",
+				    ctx->cfg->exact.items[k], shared);
+			break;
+		}
+	}
+	for (k = 0; k < nr; k++) {
+		r = ctx->in->rules[k];
+		va = &ctx->values[a * nr + k];
+		vb = &ctx->values[b * nr + k];
+		level = compare_table[r->comparator].compare(va, vb,
+		    ctx->in->nk);
+		w = rule_weight(r, level);
+		if (w <= ctx->cfg->veto)
+			p->vetoed = 1;
+		p->score += w;
+		if (detail != NULL)
+			buf_printf(detail, "%s%s %s %+.1f", k > 0 ? ", " : "",
+			    r->item.label, compare_level_name(level), w);
+	}
+	if (detail != NULL) {
+		buf_printf(detail, "; score %.1f", p->score);
+		if (p->vetoed)
+			buf_append_str(detail, " (vetoed)");
+	}
+}
+
+static char *
+match_detail(struct match_ctx *ctx, size_t a, size_t b)
+{
+	struct pair	 p;
+	struct buf	 b_;
+
+	buf_init(&b_, 0);
+	match_eval(ctx, a, b, &p, &b_);
+	return buf_detach(&b_, NULL);
+}
+
+/* ------------------------------------------------------------ preparing */
+
+static void
+match_add_exact(struct cfg_list *l, const char *v, size_t len)
+{
+	char	*s;
+	size_t	 i;
+
+	while (len > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		len--;
+	}
+	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+		len--;
+	if (len == 0)
+		return;
+	s = xstrndup(v, len);
+	for (i = 0; s[i] != '\0'; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			s[i] = (char)(s[i] - 'A' + 'a');
+	for (i = 0; i < l->count; i++)
+		if (strcmp(l->items[i], s) == 0) {
+			free(s);
+			return;
+		}
+	l->items = xreallocarray(l->items, l->count + 1, sizeof *l->items);
+	l->items[l->count++] = s;
+}
+
+/* Identifier values, lower-cased; proxyAddresses gives its smtp ones. */
+static void
+match_prepare_exact(struct match_ctx *ctx, size_t i)
+{
+	struct decode_proxy	 px;
+	struct cfg_list		*l;
+	char *const		*v;
+	const char		*attr;
+	char			 why[128];
+	size_t			 k, j, n;
+
+	for (k = 0; k < ctx->nexact; k++) {
+		attr = ctx->cfg->exact.items[k];
+		l = &ctx->exact_values[i * ctx->nexact + k];
+		v = account_values(acct(ctx, i), attr, &n);
+		for (j = 0; j < n; j++) {
+			if (strcasecmp(attr, "proxyAddresses") != 0) {
+				match_add_exact(l, v[j], strlen(v[j]));
+				continue;
+			}
+			if (decode_proxy(v[j], strlen(v[j]), &px, why,
+			    sizeof why) == 0 && strcmp(px.type, "smtp") == 0)
+				match_add_exact(l, px.address, px.address_len);
+		}
+	}
+}
+
+static void
+match_block_key(struct index *ix, const char *prefix, const char *value,
+    size_t i)
+{
+	char	*key;
+
+	xasprintf(&key, "%s%s", prefix, value);
+	index_add_once(ix, key, i);
+	free(key);
+}
+
+static void
+match_block_digits(struct index *ix, const char *prefix, const char *raw,
+    size_t i)
+{
+	char	*d;
+	size_t	 len;
+
+	if (raw == NULL)
+		return;
+	d = normalise_digits(raw);
+	len = strlen(d);
+	if (len >= 7)
+		match_block_key(ix, prefix, d + (len > 9 ? len - 9 : 0), i);
+	free(d);
+}
+
+static void
+match_block_mail(struct index *ix, const char *addr, size_t len, size_t i)
+{
+	const char	*at = memchr(addr, '@', len);
+	char		*norm;
+
+	if (at == NULL || at == addr)
+		return;
+	norm = normalise_text(addr, (size_t)(at - addr));
+	if (*norm != '\0')
+		match_block_key(ix, "l:", norm, i);
+	free(norm);
+}
+
+static void
+match_blocking(struct match_ctx *ctx, struct index *ix, size_t i)
+{
+	const struct account	*a = acct(ctx, i);
+	struct decode_proxy	 px;
+	char			*given, *sn, **gt, **st, key[256], why[128];
+	const size_t		*groups;
+	char *const		*v;
+	size_t			 ng, ns, k, n;
+	unsigned		 blocks = ctx->cfg->blocks;
+
+	given = normalise_text(account_get(a, "givenName") != NULL ?
+	    account_get(a, "givenName") : "", account_get(a, "givenName") !=
+	    NULL ? strlen(account_get(a, "givenName")) : 0);
+	sn = normalise_text(account_get(a, "sn") != NULL ?
+	    account_get(a, "sn") : "", account_get(a, "sn") != NULL ?
+	    strlen(account_get(a, "sn")) : 0);
+	ng = normalise_tokens(given, &gt);
+	ns = normalise_tokens(sn, &st);
+	if (blocks & (1U << BLOCK_SURNAME))
+		for (k = 0; k < ns; k++)
+			if (strlen(st[k]) > 1)
+				match_block_key(ix, "s:", st[k], i);
+	if ((blocks & (1U << BLOCK_GIVEN_INITIAL)) && ng > 0 && ns > 0) {
+		snprintf(key, sizeof key, "%s:%c", gt[0], st[0][0]);
+		match_block_key(ix, "g:", key, i);
+		groups = nickname_groups(ctx->in->nk, gt[0], &n);
+		for (k = 0; k < n; k++) {
+			snprintf(key, sizeof key, "#%zu:%c", groups[k],
+			    st[0][0]);
+			match_block_key(ix, "g:", key, i);
+		}
+	}
+	if (blocks & (1U << BLOCK_MOBILE))
+		match_block_digits(ix, "m:", account_get(a, "mobile"), i);
+	if (blocks & (1U << BLOCK_PHONE))
+		match_block_digits(ix, "p:", account_get(a, "telephoneNumber"),
+		    i);
+	if (blocks & (1U << BLOCK_MAIL_LOCAL)) {
+		if ((v = account_values(a, "mail", &n)) != NULL)
+			for (k = 0; k < n; k++)
+				match_block_mail(ix, v[k], strlen(v[k]), i);
+		v = account_values(a, "proxyAddresses", &n);
+		for (k = 0; k < n; k++)
+			if (decode_proxy(v[k], strlen(v[k]), &px, why,
+			    sizeof why) == 0 && strcmp(px.type, "smtp") == 0)
+				match_block_mail(ix, px.address,
+				    px.address_len, i);
+	}
+	str_list_free(gt, ng);
+	str_list_free(st, ns);
+	free(given);
+	free(sn);
+}
+
+/* Which pairs may be one person: two person accounts of different
+ * domains, or an admin account and a person account of any domain. */
+static int
+match_eligible(const struct match_ctx *ctx, size_t a, size_t b)
+{
+	if (is_person(ctx, a) && is_person(ctx, b))
+		return acct(ctx, a)->domain != acct(ctx, b)->domain;
+	return (is_person(ctx, a) && is_admin(ctx, b)) ||
+	    (is_admin(ctx, a) && is_person(ctx, b));
+}
+
+struct block_walk {
+	struct match_ctx	*ctx;
+	struct pairset		*set;
+	int			 exact;		/* identifier lists */
+	size_t			 too_big;
+	size_t			 largest;
+};
+
+static void
+match_block_pairs(const char *key, const size_t *v, size_t n, void *arg)
+{
+	struct block_walk	*w = arg;
+	size_t			 max, i, j;
+
+	(void)key;
+	max = w->exact ? MATCH_IDENTIFIER_MAX :
+	    (size_t)w->ctx->cfg->max_block;
+	if (n > max) {
+		w->too_big++;
+		if (n > w->largest)
+			w->largest = n;
+		return;
+	}
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (match_eligible(w->ctx, v[i], v[j]))
+				pairset_add(w->set, v[i], v[j]);
+}
+
+static int
+pair_cmp_ab(const void *x, const void *y)
+{
+	const struct pair	*p = x, *q = y;
+
+	if (p->a != q->a)
+		return p->a < q->a ? -1 : 1;
+	if (p->b != q->b)
+		return p->b < q->b ? -1 : 1;
+	return 0;
+}
+
+static void
+match_record_best(struct match_ctx *ctx, size_t a, size_t b,
+    const struct pair *p)
+{
+	size_t	 k = a * ctx->nd + acct(ctx, b)->domain;
+
+	if (p->exact >= 0)
+		ctx->exact_n[k]++;
+	if (p->score > ctx->best[k]) {
+		ctx->second[k] = ctx->best[k];
+		ctx->best[k] = p->score;
+	} else if (p->score > ctx->second[k])
+		ctx->second[k] = p->score;
+}
+
+/* Candidate pairs from the identifier and blocking indexes, each compared
+ * once; then per account and domain the best and second-best score. */
+static void
+match_pairs(struct match_ctx *ctx)
+{
+	struct index		*ex, *bl;
+	struct pairset		 set;
+	struct block_walk	 w;
+	struct pair		*p;
+	size_t			 i, j, k, a, b, *fill;
+	char			*key;
+
+	memset(&set, 0, sizeof set);
+	ex = index_new();
+	bl = index_new();
+	for (i = 0; i < ctx->n; i++) {
+		if (!is_person(ctx, i) && !is_admin(ctx, i))
+			continue;
+		for (k = 0; k < ctx->nexact; k++) {
+			struct cfg_list *l = &ctx->exact_values[i *
+			    ctx->nexact + k];
+
+			for (j = 0; j < l->count; j++) {
+				xasprintf(&key, "%zu\t%s", k, l->items[j]);
+				index_add_once(ex, key, i);
+				free(key);
+			}
+		}
+		match_blocking(ctx, bl, i);
+	}
+	memset(&w, 0, sizeof w);
+	w.ctx = ctx;
+	w.set = &set;
+	w.exact = 1;
+	index_foreach(ex, match_block_pairs, &w);
+	if (w.too_big > 0)
+		log_warnx("matching: %zu identifier values are carried by more "
+		    "than %d accounts each (up to %zu) and link nothing",
+		    w.too_big, MATCH_IDENTIFIER_MAX, w.largest);
+	w.exact = 0;
+	w.too_big = w.largest = 0;
+	index_foreach(bl, match_block_pairs, &w);
+	if (w.too_big > 0)
+		log_warnx("matching: %zu blocks hold more than max_block = %lld "
+		    "accounts (up to %zu) and were not compared; add a "
+		    "blocking key that splits them", w.too_big,
+		    (long long)ctx->cfg->max_block, w.largest);
+	ctx->out->stats.blocks_skipped = w.too_big;
+	index_free(ex);
+	index_free(bl);
+
+	ctx->pairs = xcalloc(set.used + 1, sizeof *ctx->pairs);
+	for (i = 0; i < set.size; i++) {
+		if (set.slots[i] == 0)
+			continue;
+		a = (size_t)((set.slots[i] - 1) >> 32);
+		b = (size_t)((set.slots[i] - 1) & 0xffffffffU);
+		match_eval(ctx, a, b, &ctx->pairs[ctx->npairs++], NULL);
+	}
+	free(set.slots);
+	qsort(ctx->pairs, ctx->npairs, sizeof *ctx->pairs, pair_cmp_ab);
+	ctx->out->stats.pairs = ctx->npairs;
+
+	ctx->adj_start = xcalloc(ctx->n + 1, sizeof *ctx->adj_start);
+	for (i = 0; i < ctx->npairs; i++) {
+		ctx->adj_start[ctx->pairs[i].a + 1]++;
+		ctx->adj_start[ctx->pairs[i].b + 1]++;
+	}
+	for (i = 0; i < ctx->n; i++)
+		ctx->adj_start[i + 1] += ctx->adj_start[i];
+	ctx->adj = xcalloc(ctx->adj_start[ctx->n] + 1, sizeof *ctx->adj);
+	fill = xcalloc(ctx->n, sizeof *fill);
+	for (i = 0; i < ctx->npairs; i++) {
+		p = &ctx->pairs[i];
+		ctx->adj[ctx->adj_start[p->a] + fill[p->a]++] = i;
+		ctx->adj[ctx->adj_start[p->b] + fill[p->b]++] = i;
+	}
+	free(fill);
+
+	ctx->best = xcalloc(ctx->n * ctx->nd, sizeof *ctx->best);
+	ctx->second = xcalloc(ctx->n * ctx->nd, sizeof *ctx->second);
+	ctx->exact_n = xcalloc(ctx->n * ctx->nd, sizeof *ctx->exact_n);
+	for (i = 0; i < ctx->n * ctx->nd; i++)
+		ctx->best[i] = ctx->second[i] = -INFINITY;
+	for (i = 0; i < ctx->npairs; i++) {
+		p = &ctx->pairs[i];
+		if (p->vetoed || !is_person(ctx, p->a) ||
+		    !is_person(ctx, p->b))
+			continue;
+		match_record_best(ctx, p->a, p->b, p);
+		match_record_best(ctx, p->b, p->a, p);
+	}
+}
+
+/* ------------------------------------------------------------ clusters */
+
+static size_t
+cluster_new(struct match_ctx *ctx, const char *id)
+{
+	struct cluster	*c;
+	size_t		 i;
+
+	ctx->clusters = xreallocarray(ctx->clusters, ctx->nclusters + 1,
+	    sizeof *ctx->clusters);
+	c = &ctx->clusters[ctx->nclusters];
+	memset(c, 0, sizeof *c);
+	c->primary = xcalloc(ctx->nd, sizeof *c->primary);
+	for (i = 0; i < ctx->nd; i++)
+		c->primary[i] = MATCH_NONE;
+	c->created_run = ctx->in->run_id;
+	c->created_ms = ctx->in->now_ms;
+	if (id != NULL) {
+		str_copy(c->id, id, sizeof c->id);
+		c->existing = 1;
+	}
+	return ctx->nclusters++;
+}
+
+static void
+cluster_add(struct match_ctx *ctx, size_t c, size_t i)
+{
+	struct cluster	*cl = &ctx->clusters[c];
+
+	if (cl->nmembers == cl->alloc) {
+		cl->alloc = cl->alloc == 0 ? 4 : cl->alloc * 2;
+		cl->members = xreallocarray(cl->members, cl->alloc,
+		    sizeof *cl->members);
+	}
+	cl->members[cl->nmembers++] = i;
+	if (is_person(ctx, i))
+		cl->primary[acct(ctx, i)->domain] = i;
+	ctx->cl[i] = c;
+	ctx->out->links[i].secondary = !is_person(ctx, i);
+}
+
+static void
+cluster_remove(struct match_ctx *ctx, size_t c, size_t i)
+{
+	struct cluster	*cl = &ctx->clusters[c];
+	size_t		 k;
+
+	for (k = 0; k < cl->nmembers; k++)
+		if (cl->members[k] == i)
+			break;
+	if (k == cl->nmembers)
+		return;
+	memmove(&cl->members[k], &cl->members[k + 1],
+	    (cl->nmembers - k - 1) * sizeof *cl->members);
+	cl->nmembers--;
+	if (is_person(ctx, i))
+		cl->primary[acct(ctx, i)->domain] = MATCH_NONE;
+	ctx->cl[i] = MATCH_NONE;
+}
+
+static void
+cluster_absorb(struct match_ctx *ctx, size_t into, size_t from)
+{
+	struct cluster	*f = &ctx->clusters[from];
+	size_t		 k;
+
+	for (k = 0; k < f->nmembers; k++)
+		cluster_add(ctx, into, f->members[k]);
+	f->nmembers = 0;
+	f->dead = 1;
+}
+
+static int
+cluster_unlinked_from(const struct match_ctx *ctx, size_t i,
+    const struct cluster *c)
+{
+	char		*key;
+	size_t		 n;
+
+	if (!c->existing)
+		return 0;
+	xasprintf(&key, "%zu\t%s", i, c->id);
+	(void)index_get(ctx->unlinked, key, &n);
+	free(key);
+	return n > 0;
+}
+
+enum merge_block {
+	MERGE_OK,
+	MERGE_TWO_PRIMARIES,
+	MERGE_DECIDED,		/* never-link or unlink */
+	MERGE_VETO,
+};
+
+/*
+ * May clusters x and y become one person? Never with two primary accounts
+ * of one domain, against a decision, or when any two of their accounts
+ * contradict each other (one attribute at or below the veto weight).
+ */
+static enum merge_block
+match_can_merge(struct match_ctx *ctx, size_t x, size_t y, int check_veto,
+    size_t *why_a, size_t *why_b)
+{
+	const struct cluster	*cx = &ctx->clusters[x];
+	const struct cluster	*cy = &ctx->clusters[y];
+	struct pair		 p;
+	size_t			 d, i, j, a, b;
+
+	for (d = 0; d < ctx->nd; d++)
+		if (cx->primary[d] != MATCH_NONE &&
+		    cy->primary[d] != MATCH_NONE) {
+			*why_a = cx->primary[d];
+			*why_b = cy->primary[d];
+			return MERGE_TWO_PRIMARIES;
+		}
+	for (i = 0; i < cx->nmembers; i++) {
+		a = cx->members[i];
+		if (cluster_unlinked_from(ctx, a, cy)) {
+			*why_a = *why_b = a;
+			return MERGE_DECIDED;
+		}
+		for (j = 0; j < cy->nmembers; j++) {
+			b = cy->members[j];
+			if (pairset_has(&ctx->never, a, b) ||
+			    cluster_unlinked_from(ctx, b, cx)) {
+				*why_a = a;
+				*why_b = b;
+				return MERGE_DECIDED;
+			}
+			if (!check_veto || !is_person(ctx, a) ||
+			    !is_person(ctx, b))
+				continue;
+			match_eval(ctx, a, b, &p, NULL);
+			if (p.vetoed) {
+				*why_a = a;
+				*why_b = b;
+				return MERGE_VETO;
+			}
+		}
+	}
+	return MERGE_OK;
+}
+
+/* ------------------------------------------------------------ conflicts */
+
+static struct match_conflict *
+conflict_new(struct match_ctx *ctx, const char *kind, const char *signature,
+    char *summary)
+{
+	struct match_result	*out = ctx->out;
+	struct match_conflict	*c;
+	size_t			 n;
+
+	(void)index_get(ctx->conflict_keys, signature, &n);
+	if (n > 0) {
+		free(summary);
+		return NULL;
+	}
+	index_add(ctx->conflict_keys, signature, out->nconflicts);
+	if (out->nconflicts == ctx->conflicts_alloc) {
+		ctx->conflicts_alloc = ctx->conflicts_alloc == 0 ? 16 :
+		    ctx->conflicts_alloc * 2;
+		out->conflicts = xreallocarray(out->conflicts,
+		    ctx->conflicts_alloc, sizeof *out->conflicts);
+	}
+	c = &out->conflicts[out->nconflicts++];
+	memset(c, 0, sizeof *c);
+	c->kind = kind;
+	c->summary = summary;
+	return c;
+}
+
+/* subject: this account's link is what is in doubt, and it waits. */
+static void
+conflict_member(struct match_ctx *ctx, struct match_conflict *c, size_t i,
+    size_t other, int subject)
+{
+	struct match_member	*m;
+	struct pair		 p;
+
+	c->members = xreallocarray(c->members, c->nmembers + 1,
+	    sizeof *c->members);
+	m = &c->members[c->nmembers++];
+	memset(m, 0, sizeof *m);
+	m->account = i;
+	if (other != MATCH_NONE) {
+		match_eval(ctx, i, other, &p, NULL);
+		m->score = p.score;
+		m->has_score = 1;
+		m->detail = match_detail(ctx, i, other);
+	}
+	if (subject)
+		ctx->subject[i] = 1;
+}
+
+static void
+signature2(char *dst, size_t size, const char *kind, size_t a, size_t b)
+{
+	snprintf(dst, size, "%s\t%zu\t%zu", kind, a < b ? a : b,
+	    a < b ? b : a);
+}
+
+/* ------------------------------------------------------------ stages */
+
+static void
+link_set(struct match_ctx *ctx, size_t i, const char *reason, size_t via,
+    int has_score, double score)
+{
+	struct match_link	*l = &ctx->out->links[i];
+
+	free(l->reason);
+	free(l->via_domain);
+	free(l->via_guid);
+	free(l->detail);
+	l->reason = xstrdup(reason);
+	l->via_domain = l->via_guid = l->detail = NULL;
+	l->has_score = has_score;
+	l->score = score;
+	l->linked_run = ctx->in->run_id;
+	if (via != MATCH_NONE) {
+		l->via_domain = xstrdup(acct(ctx, via)->domain_name);
+		l->via_guid = xstrdup(acct(ctx, via)->guid);
+		l->detail = match_detail(ctx, i, via);
+	}
+}
+
+/* The links of the last run stay, unless a decision or the account's kind
+ * says otherwise. */
+static void
+match_seed(struct match_ctx *ctx)
+{
+	const struct state	*prev = ctx->in->prev;
+	const struct state_account *sa;
+	struct match_link	*l;
+	struct index		*by_id = index_new();
+	const size_t		*v;
+	char			 key[ACCOUNT_KEY_LEN], name[300];
+	size_t			 i, n, c, pi;
+	struct account		*a;
+
+	for (i = 0; i < ctx->n; i++) {
+		a = acct(ctx, i);
+		if (a->kind != ACCOUNT_PERSON && a->kind != ACCOUNT_ADMIN)
+			continue;
+		v = index_get(prev->account_index, account_key(a->domain_name,
+		    a->guid, key, sizeof key), &n);
+		if (n == 0 || prev->accounts[v[0]].person_id == NULL)
+			continue;
+		sa = &prev->accounts[v[0]];
+		v = index_get(by_id, sa->person_id, &n);
+		if (n > 0)
+			c = v[0];
+		else {
+			c = cluster_new(ctx, sa->person_id);
+			v = index_get(prev->person_index, sa->person_id, &n);
+			if (n > 0) {
+				pi = v[0];
+				ctx->clusters[c].created_run =
+				    prev->persons[pi].created_run;
+				ctx->clusters[c].created_ms =
+				    prev->persons[pi].created_ms;
+			}
+			index_add(by_id, sa->person_id, c);
+		}
+		if (cluster_unlinked_from(ctx, i, &ctx->clusters[c])) {
+			log_info("%s: unlinked from person %s as decided",
+			    account_name(a, name, sizeof name), sa->person_id);
+			continue;
+		}
+		/* An admin account now classed as a person's own: the
+		 * person may already have one in its domain. */
+		if (a->kind == ACCOUNT_PERSON &&
+		    ctx->clusters[c].primary[a->domain] != MATCH_NONE) {
+			log_warnx("%s: was a secondary account of person %s, "
+			    "which has a primary account in %s already; "
+			    "matched again", account_name(a, name,
+			    sizeof name), sa->person_id, a->domain_name);
+			continue;
+		}
+		cluster_add(ctx, c, i);
+		l = &ctx->out->links[i];
+		l->reason = xstrdup(sa->reason != NULL ? sa->reason :
+		    "existing");
+		l->has_score = sa->has_score;
+		l->score = sa->score;
+		l->via_domain = sa->via_domain != NULL ?
+		    xstrdup(sa->via_domain) : NULL;
+		l->via_guid = sa->via_guid != NULL ?
+		    xstrdup(sa->via_guid) : NULL;
+		l->detail = sa->detail != NULL ? xstrdup(sa->detail) : NULL;
+		l->linked_run = sa->linked_run;
+		ctx->out->stats.linked_existing++;
+	}
+	index_free(by_id);
+	/* Every person account not linked yet starts a person of its own;
+	 * matching then merges them. */
+	for (i = 0; i < ctx->n; i++)
+		if (is_person(ctx, i) && ctx->cl[i] == MATCH_NONE)
+			cluster_add(ctx, cluster_new(ctx, NULL), i);
+}
+
+static size_t
+match_lookup(const struct match_ctx *ctx, const char *domain,
+    const char *guid)
+{
+	char		 key[ACCOUNT_KEY_LEN];
+	const size_t	*v;
+	size_t		 n;
+
+	if (domain == NULL || guid == NULL)
+		return MATCH_NONE;
+	v = index_get(ctx->accounts, account_key(domain, guid, key,
+	    sizeof key), &n);
+	return n > 0 ? v[0] : MATCH_NONE;
+}
+
+/* Keeps the older person: its id is the one other systems know. */
+static size_t
+match_merge(struct match_ctx *ctx, size_t x, size_t y)
+{
+	struct cluster	*cx = &ctx->clusters[x], *cy = &ctx->clusters[y];
+
+	if (cy->existing && (!cx->existing || cy->created_ms <
+	    cx->created_ms || (cy->created_ms == cx->created_ms &&
+	    strcmp(cy->id, cx->id) < 0))) {
+		cluster_absorb(ctx, y, x);
+		return y;
+	}
+	if (!cx->existing && !cy->existing && cy->members[0] <
+	    cx->members[0]) {
+		cluster_absorb(ctx, y, x);
+		return y;
+	}
+	cluster_absorb(ctx, x, y);
+	return x;
+}
+
+static void
+match_decision_conflict(struct match_ctx *ctx, const struct decision *d,
+    size_t a, size_t b, const char *why)
+{
+	struct match_conflict	*c;
+	char			 na[300], nb[300], sig[64], *summary;
+
+	xasprintf(&summary, "link decision %lld (%s, %s) cannot be applied: "
+	    "%s", (long long)d->id, acct_name(ctx, a, na, sizeof na),
+	    acct_name(ctx, b, nb, sizeof nb), why);
+	snprintf(sig, sizeof sig, "decision\t%lld", (long long)d->id);
+	if ((c = conflict_new(ctx, "decision", sig, summary)) == NULL)
+		return;
+	conflict_member(ctx, c, a, MATCH_NONE, 0);
+	conflict_member(ctx, c, b, MATCH_NONE, 0);
+}
+
+static void
+match_decisions(struct match_ctx *ctx)
+{
+	const struct state	*prev = ctx->in->prev;
+	const struct decision	*d;
+	size_t			 i, a, b, x, y, into, k, wa, wb, m, from;
+	size_t			*moved, nmoved;
+	char			 na[300], nb[300], why[400];
+
+	for (i = 0; i < prev->ndecisions; i++) {
+		d = &prev->decisions[i];
+		if (d->kind == DECISION_UNLINK)
+			continue;
+		a = match_lookup(ctx, d->a_domain, d->a_guid);
+		b = match_lookup(ctx, d->b_domain, d->b_guid);
+		if (a == MATCH_NONE || b == MATCH_NONE) {
+			log_debug("decision %lld: an account it names is gone",
+			    (long long)d->id);
+			continue;
+		}
+		if (d->kind == DECISION_NEVER_LINK)
+			continue;
+		if ((!is_person(ctx, a) && !is_admin(ctx, a)) ||
+		    (!is_person(ctx, b) && !is_admin(ctx, b))) {
+			match_decision_conflict(ctx, d, a, b, "service and "
+			    "shared accounts are never linked to a person");
+			continue;
+		}
+		if (is_admin(ctx, a) && is_admin(ctx, b)) {
+			match_decision_conflict(ctx, d, a, b, "both are admin "
+			    "accounts; link each to its owner's own account");
+			continue;
+		}
+		/* An admin account joins its owner's person. */
+		if (is_admin(ctx, a) || is_admin(ctx, b)) {
+			if (is_admin(ctx, b)) {
+				k = a;
+				a = b;
+				b = k;
+			}
+			if (ctx->cl[a] != MATCH_NONE)
+				cluster_remove(ctx, ctx->cl[a], a);
+			cluster_add(ctx, ctx->cl[b], a);
+			link_set(ctx, a, "manual", b, 0, 0);
+			ctx->out->stats.linked_manual++;
+			continue;
+		}
+		x = ctx->cl[a];
+		y = ctx->cl[b];
+		if (x == y)
+			continue;
+		switch (match_can_merge(ctx, x, y, 0, &wa, &wb)) {
+		case MERGE_OK:
+			break;
+		case MERGE_TWO_PRIMARIES:
+			snprintf(why, sizeof why, "the person would have two "
+			    "accounts in %s (%s and %s); unlink one first",
+			    acct(ctx, wa)->domain_name, acct_name(ctx, wa, na,
+			    sizeof na), acct_name(ctx, wb, nb, sizeof nb));
+			match_decision_conflict(ctx, d, a, b, why);
+			continue;
+		default:
+			snprintf(why, sizeof why, "a later never-link or unlink "
+			    "decision keeps %s and %s apart", acct_name(ctx,
+			    wa, na, sizeof na), acct_name(ctx, wb, nb,
+			    sizeof nb));
+			match_decision_conflict(ctx, d, a, b, why);
+			continue;
+		}
+		/* The accounts that move say why, and through which. */
+		nmoved = ctx->clusters[x].nmembers + ctx->clusters[y].nmembers;
+		moved = xreallocarray(NULL, nmoved, sizeof *moved);
+		memcpy(moved, ctx->clusters[x].members,
+		    ctx->clusters[x].nmembers * sizeof *moved);
+		memcpy(moved + ctx->clusters[x].nmembers,
+		    ctx->clusters[y].members,
+		    ctx->clusters[y].nmembers * sizeof *moved);
+		from = ctx->clusters[x].nmembers;
+		into = match_merge(ctx, x, y);
+		/* x's accounts moved when y absorbed it, else y's did. */
+		for (k = into == y ? 0 : from; k < (into == y ? from : nmoved);
+		    k++) {
+			m = moved[k];
+			link_set(ctx, m, "manual", into == y ? b : a, 0, 0);
+		}
+		free(moved);
+		ctx->out->stats.linked_manual++;
+	}
+}
+
+static int
+pair_cmp_order(const void *x, const void *y)
+{
+	const struct pair	*p = *(const struct pair *const *)x;
+	const struct pair	*q = *(const struct pair *const *)y;
+
+	if ((p->exact >= 0) != (q->exact >= 0))
+		return p->exact >= 0 ? -1 : 1;
+	if (p->exact >= 0 && p->exact != q->exact)
+		return p->exact < q->exact ? -1 : 1;
+	if (p->exact < 0 && p->score != q->score)
+		return p->score > q->score ? -1 : 1;
+	return pair_cmp_ab(p, q);
+}
+
+/* A cluster of one account that no run has linked yet. */
+static int
+cluster_is_new_single(const struct match_ctx *ctx, size_t c)
+{
+	return !ctx->clusters[c].existing && ctx->clusters[c].nmembers == 1;
+}
+
+/* The account whose link a conflict between clusters x and y is about: a
+ * new account on its own waits, the later domain's if both are. */
+static size_t
+match_subject(const struct match_ctx *ctx, size_t a, size_t b)
+{
+	int	 sa = cluster_is_new_single(ctx, ctx->cl[a]);
+	int	 sb = cluster_is_new_single(ctx, ctx->cl[b]);
+
+	if (sa && sb)
+		return a > b ? a : b;
+	if (sa)
+		return a;
+	if (sb)
+		return b;
+	return MATCH_NONE;
+}
+
+/*
+ * A conflict about whether a and b are one person. A contradiction is
+ * not a doubt (they are not one person) and a merge concerns persons that
+ * exist, so neither holds an account back.
+ */
+static void
+match_pair_conflict(struct match_ctx *ctx, const char *kind, size_t a,
+    size_t b, char *summary)
+{
+	struct match_conflict	*c;
+	size_t			 subject = MATCH_NONE;
+	char			 sig[96];
+
+	if (strcmp(kind, "contradiction") != 0 && strcmp(kind, "merge") != 0)
+		subject = match_subject(ctx, a, b);
+
+	signature2(sig, sizeof sig, kind, a, b);
+	if ((c = conflict_new(ctx, kind, sig, summary)) == NULL)
+		return;
+	conflict_member(ctx, c, a, b, subject == a);
+	conflict_member(ctx, c, b, a, subject == b);
+}
+
+/* a has candidates in domain d too close to tell apart. */
+static void
+match_ambiguous(struct match_ctx *ctx, size_t a, size_t d, int exact)
+{
+	struct match_conflict	*c;
+	const struct pair	*p;
+	struct buf		 names;
+	size_t			 k, o, n = 0;
+	char			 na[300], sig[96], *summary;
+	const char		*domain_name = NULL;
+	double			 floor_score;
+
+	floor_score = ctx->best[a * ctx->nd + d] - ctx->cfg->margin;
+	buf_init(&names, 0);
+	for (k = ctx->adj_start[a]; k < ctx->adj_start[a + 1]; k++) {
+		p = &ctx->pairs[ctx->adj[k]];
+		o = p->a == a ? p->b : p->a;
+		if (acct(ctx, o)->domain != d || p->vetoed ||
+		    !is_person(ctx, o) || (exact ? p->exact < 0 :
+		    p->score < floor_score))
+			continue;
+		buf_printf(&names, "%s%s (%.1f)", n++ > 0 ? ", " : "",
+		    acct_name(ctx, o, na, sizeof na), p->score);
+		domain_name = acct(ctx, o)->domain_name;
+	}
+	if (exact)
+		xasprintf(&summary, "%s shares an identifier with %zu accounts "
+		    "of %s: %s", acct_name(ctx, a, na, sizeof na), n,
+		    domain_name != NULL ? domain_name : "one domain",
+		    buf_cstr(&names));
+	else
+		xasprintf(&summary, "%s has %zu candidates in %s within %.1f "
+		    "points of each other: %s", acct_name(ctx, a, na,
+		    sizeof na), n, domain_name != NULL ? domain_name :
+		    "one domain", ctx->cfg->margin, buf_cstr(&names));
+	buf_free(&names);
+	snprintf(sig, sizeof sig, "ambiguous\t%zu\t%zu", a, d);
+	if ((c = conflict_new(ctx, "ambiguous", sig, summary)) == NULL)
+		return;
+	conflict_member(ctx, c, a, MATCH_NONE, 1);
+	for (k = ctx->adj_start[a]; k < ctx->adj_start[a + 1]; k++) {
+		p = &ctx->pairs[ctx->adj[k]];
+		o = p->a == a ? p->b : p->a;
+		if (acct(ctx, o)->domain != d || p->vetoed ||
+		    !is_person(ctx, o) || (exact ? p->exact < 0 :
+		    p->score < floor_score))
+			continue;
+		conflict_member(ctx, c, o, a, 0);
+	}
+}
+
+static void
+match_reason(char *dst, size_t size, const struct match_ctx *ctx,
+    const struct pair *p)
+{
+	if (p->exact >= 0)
+		snprintf(dst, size, "exact:%s",
+		    ctx->cfg->exact.items[p->exact]);
+	else
+		snprintf(dst, size, "score:%.1f", p->score);
+}
+
+/* Exact identifiers first, then scores from the highest down. */
+static void
+match_auto(struct match_ctx *ctx)
+{
+	const struct pair	**order, *p;
+	size_t			 i, n = 0, x, y, into, a, b, wa, wb, k, m;
+	size_t			 da, db;
+	char			 na[300], nb[300], nw[300], nv[300];
+	char			 reason[96], *summary;
+	int			 exact;
+
+	order = xcalloc(ctx->npairs + 1, sizeof *order);
+	for (i = 0; i < ctx->npairs; i++) {
+		p = &ctx->pairs[i];
+		if (!is_person(ctx, p->a) || !is_person(ctx, p->b))
+			continue;
+		if (p->exact >= 0 || p->score >= ctx->cfg->link)
+			order[n++] = p;
+	}
+	qsort(order, n, sizeof *order, pair_cmp_order);
+	for (i = 0; i < n; i++) {
+		p = order[i];
+		a = p->a;
+		b = p->b;
+		x = ctx->cl[a];
+		y = ctx->cl[b];
+		if (x == y)
+			continue;
+		exact = p->exact >= 0;
+		acct_name(ctx, a, na, sizeof na);
+		acct_name(ctx, b, nb, sizeof nb);
+		if (p->vetoed) {
+			if (exact) {
+				xasprintf(&summary, "%s and %s share %s but "
+				    "an attribute contradicts it", na, nb,
+				    ctx->cfg->exact.items[p->exact]);
+				match_pair_conflict(ctx, "contradiction", a, b,
+				    summary);
+			}
+			continue;
+		}
+		switch (match_can_merge(ctx, x, y, 1, &wa, &wb)) {
+		case MERGE_OK:
+			break;
+		case MERGE_TWO_PRIMARIES:
+			/* A weaker match in a domain already decided. */
+			if (!exact)
+				continue;
+			xasprintf(&summary, "%s and %s share %s, but the "
+			    "person would have two accounts in %s: %s and %s",
+			    na, nb, ctx->cfg->exact.items[p->exact],
+			    acct(ctx, wa)->domain_name, acct_name(ctx, wa, nw,
+			    sizeof nw), acct_name(ctx, wb, nv, sizeof nv));
+			match_pair_conflict(ctx, "two-primaries", a, b,
+			    summary);
+			continue;
+		case MERGE_DECIDED:
+			continue;
+		case MERGE_VETO:
+			xasprintf(&summary, "%s and %s match (%s), but %s and "
+			    "%s contradict each other", na, nb, exact ?
+			    ctx->cfg->exact.items[p->exact] : "by score",
+			    acct_name(ctx, wa, nw, sizeof nw),
+			    acct_name(ctx, wb, nv, sizeof nv));
+			match_pair_conflict(ctx, "contradiction", a, b,
+			    summary);
+			continue;
+		}
+		da = acct(ctx, a)->domain;
+		db = acct(ctx, b)->domain;
+		if (exact && (ctx->exact_n[a * ctx->nd + db] > 1 ||
+		    ctx->exact_n[b * ctx->nd + da] > 1)) {
+			if (ctx->exact_n[a * ctx->nd + db] > 1)
+				match_ambiguous(ctx, a, db, 1);
+			if (ctx->exact_n[b * ctx->nd + da] > 1)
+				match_ambiguous(ctx, b, da, 1);
+			continue;
+		}
+		if (!exact && (ctx->second[a * ctx->nd + db] >= p->score -
+		    ctx->cfg->margin || ctx->second[b * ctx->nd + da] >=
+		    p->score - ctx->cfg->margin)) {
+			if (ctx->second[a * ctx->nd + db] >= p->score -
+			    ctx->cfg->margin)
+				match_ambiguous(ctx, a, db, 0);
+			if (ctx->second[b * ctx->nd + da] >= p->score -
+			    ctx->cfg->margin)
+				match_ambiguous(ctx, b, da, 0);
+			continue;
+		}
+		if (ctx->clusters[x].existing && ctx->clusters[y].existing) {
+			xasprintf(&summary, "%s (person %s) and %s (person %s) "
+			    "match (%s%s%.1f): link them to make the two "
+			    "persons one", na, ctx->clusters[x].id, nb,
+			    ctx->clusters[y].id, exact ?
+			    ctx->cfg->exact.items[p->exact] : "score", exact ?
+			    ", score " : " ", p->score);
+			match_pair_conflict(ctx, "merge", a, b, summary);
+			continue;
+		}
+		match_reason(reason, sizeof reason, ctx, p);
+		into = match_merge(ctx, x, y);
+		/* The accounts that joined say why, and through which. */
+		for (k = 0; k < ctx->clusters[into].nmembers; k++) {
+			m = ctx->clusters[into].members[k];
+			if (ctx->out->links[m].reason != NULL)
+				continue;
+			link_set(ctx, m, reason, m == a ? b : a, 1, p->score);
+		}
+		if (exact)
+			ctx->out->stats.linked_exact++;
+		else
+			ctx->out->stats.linked_score++;
+	}
+	free(order);
+}
+
+/* Pairs between review and link that could still be one person. */
+static void
+match_review(struct match_ctx *ctx)
+{
+	const struct pair	*p;
+	size_t			 i, wa, wb;
+	char			 na[300], nb[300], *summary;
+
+	for (i = 0; i < ctx->npairs; i++) {
+		p = &ctx->pairs[i];
+		if (!is_person(ctx, p->a) || !is_person(ctx, p->b) ||
+		    p->vetoed || p->exact >= 0 || p->score < ctx->cfg->review ||
+		    p->score >= ctx->cfg->link)
+			continue;
+		if (ctx->cl[p->a] == ctx->cl[p->b] ||
+		    match_can_merge(ctx, ctx->cl[p->a], ctx->cl[p->b], 1, &wa,
+		    &wb) != MERGE_OK)
+			continue;
+		xasprintf(&summary, "%s and %s may be one person (score %.1f; "
+		    "%.1f links)", acct_name(ctx, p->a, na, sizeof na),
+		    acct_name(ctx, p->b, nb, sizeof nb), p->score,
+		    ctx->cfg->link);
+		match_pair_conflict(ctx, "review", p->a, p->b, summary);
+	}
+}
+
+/* New persons get their ids; an account alone whose link is in doubt
+ * waits without one until a person decides. */
+static void
+match_new_persons(struct match_ctx *ctx)
+{
+	struct cluster	*c;
+	size_t		 i, m;
+
+	for (i = 0; i < ctx->nclusters; i++) {
+		c = &ctx->clusters[i];
+		if (c->dead || c->existing)
+			continue;
+		if (c->nmembers == 1 && ctx->subject[c->members[0]]) {
+			m = c->members[0];
+			cluster_remove(ctx, i, m);
+			ctx->out->links[m].in_conflict = 1;
+			c->dead = 1;
+			continue;
+		}
+		match_uuid(c->id);
+		ctx->out->stats.new_persons++;
+		for (m = 0; m < c->nmembers; m++)
+			if (ctx->out->links[c->members[m]].reason == NULL)
+				link_set(ctx, c->members[m], "new", MATCH_NONE,
+				    0, 0);
+	}
+}
+
+/* Admin accounts join the person whose account they match best,
+ * clearly; they never start a person. */
+static void
+match_admins(struct match_ctx *ctx)
+{
+	const struct pair	*p, *best_p, *exact_p;
+	size_t			 i, k, o, c, best_c, second_c, exact_c;
+	size_t			 nexact, wa, wb, x;
+	double			 best, second;
+	char			 na[300], nb[300], reason[96], *summary;
+	struct match_conflict	*cf;
+	char			 sig[96];
+
+	for (i = 0; i < ctx->n; i++) {
+		if (!is_admin(ctx, i) || ctx->cl[i] != MATCH_NONE)
+			continue;
+		best = second = -INFINITY;
+		best_c = second_c = exact_c = MATCH_NONE;
+		best_p = exact_p = NULL;
+		nexact = 0;
+		x = cluster_new(ctx, NULL);
+		cluster_add(ctx, x, i);
+		for (k = ctx->adj_start[i]; k < ctx->adj_start[i + 1]; k++) {
+			p = &ctx->pairs[ctx->adj[k]];
+			o = p->a == i ? p->b : p->a;
+			c = ctx->cl[o];
+			if (!is_person(ctx, o) || c == MATCH_NONE || p->vetoed ||
+			    match_can_merge(ctx, x, c, 1, &wa, &wb) !=
+			    MERGE_OK)
+				continue;
+			if (p->exact >= 0 && c != exact_c) {
+				nexact++;
+				exact_c = c;
+				exact_p = p;
+			}
+			if (c == best_c) {
+				if (p->score > best) {
+					best = p->score;
+					best_p = p;
+				}
+			} else if (p->score > best) {
+				if (best_c != MATCH_NONE && best > second) {
+					second = best;
+					second_c = best_c;
+				}
+				best = p->score;
+				best_c = c;
+				best_p = p;
+			} else if (p->score > second && c != second_c)
+				second = p->score;
+		}
+		cluster_remove(ctx, x, i);
+		ctx->clusters[x].dead = 1;
+		acct_name(ctx, i, na, sizeof na);
+		if (nexact == 1) {
+			o = exact_p->a == i ? exact_p->b : exact_p->a;
+			cluster_add(ctx, exact_c, i);
+			match_reason(reason, sizeof reason, ctx, exact_p);
+			link_set(ctx, i, reason, o, 1, exact_p->score);
+			ctx->out->stats.linked_exact++;
+			continue;
+		}
+		if (nexact > 1) {
+			xasprintf(&summary, "admin account %s shares "
+			    "identifiers with the accounts of %zu persons", na,
+			    nexact);
+			snprintf(sig, sizeof sig, "admin\t%zu", i);
+			if ((cf = conflict_new(ctx, "ambiguous", sig,
+			    summary)) != NULL)
+				conflict_member(ctx, cf, i, MATCH_NONE, 1);
+			continue;
+		}
+		if (best_p == NULL || best < ctx->cfg->review)
+			continue;
+		o = best_p->a == i ? best_p->b : best_p->a;
+		if (best >= ctx->cfg->link && second < best - ctx->cfg->margin) {
+			cluster_add(ctx, best_c, i);
+			match_reason(reason, sizeof reason, ctx, best_p);
+			link_set(ctx, i, reason, o, 1, best);
+			ctx->out->stats.linked_score++;
+			continue;
+		}
+		xasprintf(&summary, "admin account %s may belong to %s's person "
+		    "(score %.1f%s)", na, acct_name(ctx, o, nb, sizeof nb),
+		    best, second >= best - ctx->cfg->margin ?
+		    ", and another person's account scores as close" : "");
+		signature2(sig, sizeof sig, "admin", i, o);
+		if ((cf = conflict_new(ctx, best >= ctx->cfg->link ?
+		    "ambiguous" : "review", sig, summary)) != NULL) {
+			conflict_member(ctx, cf, i, o, 1);
+			conflict_member(ctx, cf, o, i, 0);
+		}
+	}
+}
+
+/* The consolidated attributes: from the enabled primary account changed
+ * last; employeeID only when every primary that has one agrees. */
+static void
+match_person_attrs(struct match_ctx *ctx, struct match_person *mp)
+{
+	const struct account	*a, *src = NULL;
+	const char		*eid, *given, *sn, *dn;
+	size_t			 k;
+	int			 conflict = 0, enabled, src_enabled = 0;
+	int			 any_primary = 0, active = 0;
+
+	for (k = 0; k < mp->nmembers; k++)
+		if (is_person(ctx, mp->members[k]))
+			any_primary = 1;
+	for (k = 0; k < mp->nmembers; k++) {
+		a = acct(ctx, mp->members[k]);
+		if (any_primary && a->kind != ACCOUNT_PERSON)
+			continue;
+		enabled = account_enabled(a, ctx->in->now_ms);
+		if (enabled)
+			active = 1;
+		if (src == NULL || (enabled && !src_enabled) ||
+		    (enabled == src_enabled && a->when_changed_ms >
+		    src->when_changed_ms)) {
+			src = a;
+			src_enabled = enabled;
+		}
+		eid = account_get(a, "employeeID");
+		if (eid != NULL && *eid != '\0') {
+			if (mp->employee_id == NULL)
+				mp->employee_id = xstrdup(eid);
+			else if (strcmp(mp->employee_id, eid) != 0)
+				conflict = 1;
+		}
+	}
+	if (conflict) {
+		free(mp->employee_id);
+		mp->employee_id = NULL;
+	}
+	mp->leaver = !active;
+	if (src == NULL)
+		return;
+	given = account_get(src, "givenName");
+	sn = account_get(src, "sn");
+	dn = account_get(src, "displayName");
+	mp->given_name = given != NULL ? xstrdup(given) : NULL;
+	mp->sn = sn != NULL ? xstrdup(sn) : NULL;
+	if (dn != NULL)
+		mp->display_name = xstrdup(dn);
+	else if (given != NULL || sn != NULL)
+		xasprintf(&mp->display_name, "%s%s%s", given != NULL ? given :
+		    "", given != NULL && sn != NULL ? " " : "",
+		    sn != NULL ? sn : "");
+}
+
+static int
+person_cmp(const void *x, const void *y)
+{
+	const struct match_person *p = x, *q = y;
+
+	return strcmp(p->id, q->id);
+}
+
+static void
+match_collect(struct match_ctx *ctx)
+{
+	struct match_result	*out = ctx->out;
+	struct match_person	*mp;
+	struct match_member	*m;
+	struct cluster		*c;
+	size_t			 i, k, p, n = 0;
+
+	for (i = 0; i < ctx->nclusters; i++)
+		if (!ctx->clusters[i].dead && ctx->clusters[i].nmembers > 0)
+			n++;
+	out->persons = xcalloc(n + 1, sizeof *out->persons);
+	for (i = 0; i < ctx->nclusters; i++) {
+		c = &ctx->clusters[i];
+		if (c->dead || c->nmembers == 0)
+			continue;
+		mp = &out->persons[out->npersons++];
+		memcpy(mp->id, c->id, sizeof mp->id);
+		mp->existing = c->existing;
+		mp->created_run = c->created_run;
+		mp->created_ms = c->created_ms;
+		mp->members = c->members;
+		mp->nmembers = c->nmembers;
+		c->members = NULL;
+		match_person_attrs(ctx, mp);
+	}
+	qsort(out->persons, out->npersons, sizeof *out->persons, person_cmp);
+	for (i = 0; i < out->npersons; i++)
+		for (k = 0; k < out->persons[i].nmembers; k++)
+			out->links[out->persons[i].members[k]].person = i;
+	for (i = 0; i < out->nconflicts; i++)
+		for (k = 0; k < out->conflicts[i].nmembers; k++) {
+			m = &out->conflicts[i].members[k];
+			p = out->links[m->account].person;
+			if (p != MATCH_NONE)
+				str_copy(m->person_id, out->persons[p].id,
+				    sizeof m->person_id);
+		}
+}
+
+static void
+match_ctx_free(struct match_ctx *ctx)
+{
+	size_t	 i, nr = ctx->in->nrules;
+
+	if (ctx->values != NULL)
+		for (i = 0; i < ctx->n * nr; i++)
+			compare_value_clear(&ctx->values[i]);
+	free(ctx->values);
+	if (ctx->exact_values != NULL)
+		for (i = 0; i < ctx->n * ctx->nexact; i++)
+			str_list_free(ctx->exact_values[i].items,
+			    ctx->exact_values[i].count);
+	free(ctx->exact_values);
+	free(ctx->pairs);
+	free(ctx->adj_start);
+	free(ctx->adj);
+	free(ctx->best);
+	free(ctx->second);
+	free(ctx->exact_n);
+	for (i = 0; i < ctx->nclusters; i++) {
+		free(ctx->clusters[i].members);
+		free(ctx->clusters[i].primary);
+	}
+	free(ctx->clusters);
+	free(ctx->cl);
+	free(ctx->subject);
+	free(ctx->never.slots);
+	index_free(ctx->accounts);
+	index_free(ctx->unlinked);
+	index_free(ctx->conflict_keys);
+}
+
+int
+match_run(const struct match_input *in, struct match_result *out, char *err,
+    size_t errlen)
+{
+	struct match_ctx	 ctx;
+	const struct decision	*d;
+	const struct account	*a;
+	char			 key[ACCOUNT_KEY_LEN], *k;
+	size_t			 i, j, nr = in->nrules, x, y;
+
+	memset(out, 0, sizeof *out);
+	if (in->naccounts >= UINT32_MAX) {
+		snprintf(err, errlen, "%zu accounts are more than matching "
+		    "handles", in->naccounts);
+		return -1;
+	}
+	memset(&ctx, 0, sizeof ctx);
+	ctx.in = in;
+	ctx.cfg = in->cfg;
+	ctx.out = out;
+	ctx.n = in->naccounts;
+	ctx.nd = in->ndomains > 0 ? in->ndomains : 1;
+	ctx.nexact = in->cfg->exact.count;
+	out->links = xcalloc(ctx.n + 1, sizeof *out->links);
+	out->nlinks = ctx.n;
+	ctx.cl = xcalloc(ctx.n + 1, sizeof *ctx.cl);
+	ctx.subject = xcalloc(ctx.n + 1, sizeof *ctx.subject);
+	for (i = 0; i < ctx.n; i++) {
+		out->links[i].person = MATCH_NONE;
+		ctx.cl[i] = MATCH_NONE;
+		if (acct(&ctx, i)->domain >= ctx.nd) {
+			snprintf(err, errlen, "account %s: domain index %zu "
+			    "out of range", acct(&ctx, i)->guid,
+			    acct(&ctx, i)->domain);
+			match_ctx_free(&ctx);
+			match_result_clear(out);
+			return -1;
+		}
+	}
+	ctx.accounts = index_new();
+	ctx.unlinked = index_new();
+	ctx.conflict_keys = index_new();
+	ctx.values = xcalloc(ctx.n * nr + 1, sizeof *ctx.values);
+	ctx.exact_values = xcalloc(ctx.n * ctx.nexact + 1,
+	    sizeof *ctx.exact_values);
+	for (i = 0; i < ctx.n; i++) {
+		a = acct(&ctx, i);
+		index_add(ctx.accounts, account_key(a->domain_name, a->guid,
+		    key, sizeof key), i);
+		if (a->kind != ACCOUNT_PERSON && a->kind != ACCOUNT_ADMIN)
+			continue;
+		for (j = 0; j < nr; j++)
+			compare_value_init(&ctx.values[i * nr + j],
+			    account_get(a, in->rules[j]->item.label));
+		match_prepare_exact(&ctx, i);
+	}
+	for (i = 0; i < in->prev->ndecisions; i++) {
+		d = &in->prev->decisions[i];
+		x = match_lookup(&ctx, d->a_domain, d->a_guid);
+		if (x == MATCH_NONE)
+			continue;
+		if (d->kind == DECISION_NEVER_LINK) {
+			y = match_lookup(&ctx, d->b_domain, d->b_guid);
+			if (y != MATCH_NONE)
+				pairset_add(&ctx.never, x, y);
+		} else if (d->kind == DECISION_UNLINK && d->person_id != NULL) {
+			xasprintf(&k, "%zu\t%s", x, d->person_id);
+			index_add(ctx.unlinked, k, x);
+			free(k);
+		}
+	}
+
+	match_pairs(&ctx);
+	match_seed(&ctx);
+	match_decisions(&ctx);
+	match_auto(&ctx);
+	match_review(&ctx);
+	match_new_persons(&ctx);
+	match_admins(&ctx);
+	match_collect(&ctx);
+	match_ctx_free(&ctx);
+	return 0;
+}
+
+void
+match_result_clear(struct match_result *res)
+{
+	struct match_link	*l;
+	size_t			 i, k;
+
+	for (i = 0; i < res->nlinks; i++) {
+		l = &res->links[i];
+		free(l->reason);
+		free(l->via_domain);
+		free(l->via_guid);
+		free(l->detail);
+	}
+	free(res->links);
+	for (i = 0; i < res->npersons; i++) {
+		free(res->persons[i].members);
+		free(res->persons[i].display_name);
+		free(res->persons[i].given_name);
+		free(res->persons[i].sn);
+		free(res->persons[i].employee_id);
+	}
+	free(res->persons);
+	for (i = 0; i < res->nconflicts; i++) {
+		for (k = 0; k < res->conflicts[i].nmembers; k++)
+			free(res->conflicts[i].members[k].detail);
+		free(res->conflicts[i].members);
+		free(res->conflicts[i].summary);
+	}
+	free(res->conflicts);
+	memset(res, 0, sizeof *res);
+}

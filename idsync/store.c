@@ -1,0 +1,841 @@
+/* store.c: idsync.db: accounts, persons and their links, conflicts, the
+ * decisions people made, and the run history. A run's new state replaces
+ * the old in one transaction, so a failed or killed run changes nothing. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "common/daemon.h"
+#include "common/db.h"
+#include "common/log.h"
+#include "common/str.h"
+#include "common/xmalloc.h"
+#include "idsync/idsync.h"
+
+struct store {
+	struct db	*db;
+};
+
+static const struct db_migration store_migrations[] = {
+	{ 1, "identity state and run history",
+	  "CREATE TABLE runs ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  command TEXT NOT NULL,"
+	  "  started_ms INTEGER NOT NULL,"
+	  "  finished_ms INTEGER,"
+	  "  outcome TEXT NOT NULL,"
+	  "  message TEXT,"
+	  "  forced INTEGER NOT NULL DEFAULT 0,"
+	  "  accounts INTEGER, persons INTEGER, conflicts INTEGER,"
+	  "  accounts_added INTEGER, accounts_removed INTEGER,"
+	  "  accounts_modified INTEGER,"
+	  "  persons_created INTEGER, persons_removed INTEGER,"
+	  "  links_added INTEGER, links_removed INTEGER);"
+	  "CREATE TABLE run_domains ("
+	  "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	  "  domain TEXT NOT NULL,"
+	  "  uri TEXT, accounts INTEGER, pages INTEGER, skipped INTEGER,"
+	  "  read_ms INTEGER, error TEXT,"
+	  "  PRIMARY KEY (run_id, domain));"
+	  "CREATE TABLE persons ("
+	  "  id TEXT PRIMARY KEY,"
+	  "  created_run INTEGER NOT NULL,"
+	  "  created_ms INTEGER NOT NULL,"
+	  "  display_name TEXT, given_name TEXT, sn TEXT, employee_id TEXT,"
+	  "  status TEXT NOT NULL CHECK (status IN ('active', 'leaver')));"
+	  "CREATE TABLE accounts ("
+	  "  domain TEXT NOT NULL,"
+	  "  guid TEXT NOT NULL,"
+	  "  dn TEXT NOT NULL,"
+	  "  sam TEXT, upn TEXT, mail TEXT, display_name TEXT,"
+	  "  employee_id TEXT, sid TEXT,"
+	  "  kind TEXT NOT NULL"
+	  "    CHECK (kind IN ('person', 'admin', 'service', 'shared')),"
+	  "  enabled INTEGER NOT NULL,"
+	  "  expires_ms INTEGER,"
+	  "  attrs TEXT NOT NULL,"
+	  "  first_seen_run INTEGER NOT NULL,"
+	  "  changed_run INTEGER NOT NULL,"
+	  "  PRIMARY KEY (domain, guid));"
+	  "CREATE INDEX accounts_sam ON accounts(sam COLLATE NOCASE);"
+	  "CREATE TABLE links ("
+	  "  domain TEXT NOT NULL,"
+	  "  guid TEXT NOT NULL,"
+	  "  person_id TEXT NOT NULL REFERENCES persons(id),"
+	  "  role TEXT NOT NULL CHECK (role IN ('primary', 'secondary')),"
+	  "  reason TEXT NOT NULL,"
+	  "  score REAL,"
+	  "  via_domain TEXT, via_guid TEXT, detail TEXT,"
+	  "  linked_run INTEGER NOT NULL,"
+	  "  PRIMARY KEY (domain, guid),"
+	  "  FOREIGN KEY (domain, guid) REFERENCES accounts(domain, guid));"
+	  /* The rule that matters most, kept by the database as well. */
+	  "CREATE UNIQUE INDEX links_one_primary ON links(person_id, domain)"
+	  "  WHERE role = 'primary';"
+	  "CREATE INDEX links_person ON links(person_id);"
+	  "CREATE TABLE conflicts ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  run_id INTEGER NOT NULL,"
+	  "  kind TEXT NOT NULL,"
+	  "  summary TEXT NOT NULL);"
+	  "CREATE TABLE conflict_accounts ("
+	  "  conflict_id INTEGER NOT NULL"
+	  "    REFERENCES conflicts(id) ON DELETE CASCADE,"
+	  "  domain TEXT NOT NULL,"
+	  "  guid TEXT NOT NULL,"
+	  "  person_id TEXT, score REAL, detail TEXT);"
+	  "CREATE INDEX conflict_accounts_conflict"
+	  "  ON conflict_accounts(conflict_id);"
+	  "CREATE TABLE decisions ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  kind TEXT NOT NULL"
+	  "    CHECK (kind IN ('link', 'never-link', 'unlink')),"
+	  "  a_domain TEXT NOT NULL, a_guid TEXT NOT NULL,"
+	  "  b_domain TEXT, b_guid TEXT, person_id TEXT,"
+	  "  created_ms INTEGER NOT NULL,"
+	  "  created_by TEXT NOT NULL);" },
+};
+
+struct store *
+store_open(const char *path, unsigned flags, char *err, size_t errlen)
+{
+	struct store		*st;
+	struct db_options	 o;
+
+	memset(&o, 0, sizeof o);
+	if (flags & STORE_READONLY) {
+		if (access(path, F_OK) == -1) {
+			snprintf(err, errlen, "%s: no database yet (it is made "
+			    "by the first \"ward-idsync run\")", path);
+			return NULL;
+		}
+		o.flags = DB_READONLY;
+	}
+	st = xcalloc(1, sizeof *st);
+	if ((st->db = db_open(path, &o, err, errlen)) == NULL)
+		goto fail;
+	if (db_migrate(st->db, store_migrations, sizeof store_migrations /
+	    sizeof store_migrations[0], err, errlen) == -1)
+		goto fail;
+	return st;
+
+fail:
+	store_close(st);
+	return NULL;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	db_close(st->db);
+	free(st);
+}
+
+struct db *
+store_db(struct store *st)
+{
+	return st->db;
+}
+
+int
+store_lock(const char *path, char *err, size_t errlen)
+{
+	char	*lock, why[512];
+	int	 rc;
+
+	xasprintf(&lock, "%s.lock", path);
+	rc = daemon_pidfile_create(lock, why, sizeof why);
+	if (rc == -1)
+		snprintf(err, errlen, "another ward-idsync run holds the lock "
+		    "(%s)", why);
+	free(lock);
+	return rc;
+}
+
+void
+store_unlock(void)
+{
+	daemon_pidfile_remove();
+}
+
+static sqlite3_stmt *
+store_stmt(struct store *st, const char *sql, char *err, size_t errlen)
+{
+	return db_stmt(st->db, sql, err, errlen);
+}
+
+static int
+store_step_done(struct store *st, sqlite3_stmt *stmt, const char *what,
+    char *err, size_t errlen)
+{
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		db_error(st->db, what, err, errlen);
+		sqlite3_reset(stmt);
+		return -1;
+	}
+	sqlite3_reset(stmt);
+	return 0;
+}
+
+static void
+bind_text(sqlite3_stmt *stmt, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(stmt, i);
+	else
+		sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT);
+}
+
+/* A run that was running when the lock was free was killed. */
+int
+store_run_begin(struct store *st, const char *command, int64_t now_ms,
+    int forced, int64_t *run_id, char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+
+	if (db_begin(st->db, err, errlen) == -1)
+		return -1;
+	if (db_exec(st->db, "UPDATE runs SET outcome = 'interrupted', "
+	    "message = 'the run stopped before it finished; nothing of it "
+	    "was applied' WHERE outcome = 'running'", err, errlen) == -1)
+		goto fail;
+	if ((stmt = store_stmt(st, "INSERT INTO runs (command, started_ms, "
+	    "outcome, forced) VALUES (?, ?, 'running', ?)", err,
+	    errlen)) == NULL)
+		goto fail;
+	sqlite3_bind_text(stmt, 1, command, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, now_ms);
+	sqlite3_bind_int(stmt, 3, forced);
+	if (store_step_done(st, stmt, "insert run", err, errlen) == -1)
+		goto fail;
+	*run_id = sqlite3_last_insert_rowid(db_handle(st->db));
+	return db_commit(st->db, err, errlen);
+
+fail:
+	db_rollback(st->db);
+	return -1;
+}
+
+int
+store_run_domain(struct store *st, int64_t run_id, const char *domain,
+    const struct read_stats *rs, const char *error, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+
+	if ((stmt = store_stmt(st, "INSERT OR REPLACE INTO run_domains "
+	    "(run_id, domain, uri, accounts, pages, skipped, read_ms, error) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, run_id);
+	bind_text(stmt, 2, domain);
+	bind_text(stmt, 3, rs->uri[0] != '\0' ? rs->uri : NULL);
+	sqlite3_bind_int64(stmt, 4, (int64_t)rs->accounts);
+	sqlite3_bind_int64(stmt, 5, (int64_t)rs->pages);
+	sqlite3_bind_int64(stmt, 6, (int64_t)rs->skipped);
+	sqlite3_bind_int64(stmt, 7, rs->read_ms);
+	bind_text(stmt, 8, error);
+	return store_step_done(st, stmt, "insert run domain", err, errlen);
+}
+
+static int
+store_run_update(struct store *st, int64_t run_id, const char *outcome,
+    const char *message, const struct plan *plan, int64_t now_ms, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+
+	if ((stmt = store_stmt(st, "UPDATE runs SET finished_ms = ?, "
+	    "outcome = ?, message = ?, accounts = ?, persons = ?, "
+	    "conflicts = ?, accounts_added = ?, accounts_removed = ?, "
+	    "accounts_modified = ?, persons_created = ?, persons_removed = ?, "
+	    "links_added = ?, links_removed = ? WHERE id = ?", err,
+	    errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, now_ms);
+	sqlite3_bind_text(stmt, 2, outcome, -1, SQLITE_STATIC);
+	bind_text(stmt, 3, message);
+	if (plan != NULL) {
+		sqlite3_bind_int64(stmt, 4, (int64_t)plan->accounts);
+		sqlite3_bind_int64(stmt, 5, (int64_t)plan->persons);
+		sqlite3_bind_int64(stmt, 6, (int64_t)plan->conflicts);
+		sqlite3_bind_int64(stmt, 7, (int64_t)plan->accounts_added);
+		sqlite3_bind_int64(stmt, 8, (int64_t)plan->accounts_removed);
+		sqlite3_bind_int64(stmt, 9, (int64_t)plan->accounts_modified);
+		sqlite3_bind_int64(stmt, 10, (int64_t)plan->persons_created);
+		sqlite3_bind_int64(stmt, 11, (int64_t)plan->persons_removed);
+		sqlite3_bind_int64(stmt, 12, (int64_t)plan->links_added);
+		sqlite3_bind_int64(stmt, 13, (int64_t)plan->links_removed);
+	}
+	sqlite3_bind_int64(stmt, 14, run_id);
+	return store_step_done(st, stmt, "update run", err, errlen);
+}
+
+int
+store_run_end(struct store *st, int64_t run_id, const char *outcome,
+    const char *message, const struct plan *plan, int64_t now_ms, char *err,
+    size_t errlen)
+{
+	return store_run_update(st, run_id, outcome, message, plan, now_ms,
+	    err, errlen);
+}
+
+static char *
+col_dup(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char	*s = sqlite3_column_text(stmt, i);
+
+	return s != NULL ? xstrdup((const char *)s) : NULL;
+}
+
+static const char *
+col_text(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char	*s = sqlite3_column_text(stmt, i);
+
+	return s != NULL ? (const char *)s : "";
+}
+
+static size_t
+store_domain_index(const struct cfg_items *domains, const char *name)
+{
+	const struct domain_config	*d;
+	size_t				 i;
+
+	for (i = 0; domains != NULL && i < domains->count; i++) {
+		d = domains->items[i];
+		if (strcmp(d->item.label, name) == 0)
+			return i;
+	}
+	return SIZE_MAX;
+}
+
+static enum account_kind
+store_kind(const char *s)
+{
+	if (strcmp(s, "admin") == 0)
+		return ACCOUNT_ADMIN;
+	if (strcmp(s, "service") == 0)
+		return ACCOUNT_SERVICE;
+	if (strcmp(s, "shared") == 0)
+		return ACCOUNT_SHARED;
+	return ACCOUNT_PERSON;
+}
+
+static int
+store_load_accounts(struct store *st, const struct cfg_items *domains,
+    struct state *state, char *err, size_t errlen)
+{
+	sqlite3_stmt		*stmt;
+	struct state_account	*sa;
+	struct account		*a;
+	size_t			 alloc = 0;
+	char			 key[ACCOUNT_KEY_LEN];
+	int			 rc;
+
+	if ((stmt = store_stmt(st, "SELECT a.domain, a.guid, a.dn, a.kind, "
+	    "a.attrs, a.first_seen_run, a.changed_run, l.person_id, l.role, "
+	    "l.reason, l.score, l.via_domain, l.via_guid, l.detail, "
+	    "l.linked_run FROM accounts a LEFT JOIN links l "
+	    "ON l.domain = a.domain AND l.guid = a.guid "
+	    "ORDER BY a.domain, a.guid", err, errlen)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		a = account_from_json(store_domain_index(domains,
+		    col_text(stmt, 0)), col_text(stmt, 0), col_text(stmt, 1),
+		    col_text(stmt, 2), col_text(stmt, 4), err, errlen);
+		if (a == NULL) {
+			sqlite3_reset(stmt);
+			return -1;
+		}
+		a->kind = store_kind(col_text(stmt, 3));
+		if (state->naccounts == alloc) {
+			alloc = alloc == 0 ? 256 : alloc * 2;
+			state->accounts = xreallocarray(state->accounts, alloc,
+			    sizeof *state->accounts);
+		}
+		sa = &state->accounts[state->naccounts];
+		memset(sa, 0, sizeof *sa);
+		sa->account = a;
+		sa->content = account_attrs_json(a, 1);
+		sa->first_seen_run = sqlite3_column_int64(stmt, 5);
+		sa->changed_run = sqlite3_column_int64(stmt, 6);
+		if (sqlite3_column_type(stmt, 7) != SQLITE_NULL) {
+			sa->person_id = col_dup(stmt, 7);
+			sa->secondary = strcmp(col_text(stmt, 8),
+			    "secondary") == 0;
+			sa->reason = col_dup(stmt, 9);
+			sa->has_score = sqlite3_column_type(stmt, 10) !=
+			    SQLITE_NULL;
+			sa->score = sqlite3_column_double(stmt, 10);
+			sa->via_domain = col_dup(stmt, 11);
+			sa->via_guid = col_dup(stmt, 12);
+			sa->detail = col_dup(stmt, 13);
+			sa->linked_run = sqlite3_column_int64(stmt, 14);
+		}
+		index_add(state->account_index, account_key(a->domain_name,
+		    a->guid, key, sizeof key), state->naccounts);
+		state->naccounts++;
+	}
+	if (rc != SQLITE_DONE) {
+		db_error(st->db, "load accounts", err, errlen);
+		sqlite3_reset(stmt);
+		return -1;
+	}
+	sqlite3_reset(stmt);
+	return 0;
+}
+
+static int
+store_load_persons(struct store *st, struct state *state, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt		*stmt;
+	struct state_person	*p;
+	size_t			 alloc = 0;
+	int			 rc;
+
+	if ((stmt = store_stmt(st, "SELECT id, created_run, created_ms "
+	    "FROM persons ORDER BY id", err, errlen)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (state->npersons == alloc) {
+			alloc = alloc == 0 ? 256 : alloc * 2;
+			state->persons = xreallocarray(state->persons, alloc,
+			    sizeof *state->persons);
+		}
+		p = &state->persons[state->npersons];
+		memset(p, 0, sizeof *p);
+		str_copy(p->id, col_text(stmt, 0), sizeof p->id);
+		p->created_run = sqlite3_column_int64(stmt, 1);
+		p->created_ms = sqlite3_column_int64(stmt, 2);
+		index_add(state->person_index, p->id, state->npersons);
+		state->npersons++;
+	}
+	if (rc != SQLITE_DONE) {
+		db_error(st->db, "load persons", err, errlen);
+		sqlite3_reset(stmt);
+		return -1;
+	}
+	sqlite3_reset(stmt);
+	return 0;
+}
+
+static int
+store_load_decisions(struct store *st, struct state *state, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+	struct decision	*d;
+	const char	*kind;
+	int		 rc;
+
+	if ((stmt = store_stmt(st, "SELECT id, kind, a_domain, a_guid, "
+	    "b_domain, b_guid, person_id FROM decisions ORDER BY id", err,
+	    errlen)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		state->decisions = xreallocarray(state->decisions,
+		    state->ndecisions + 1, sizeof *state->decisions);
+		d = &state->decisions[state->ndecisions++];
+		memset(d, 0, sizeof *d);
+		d->id = sqlite3_column_int64(stmt, 0);
+		kind = col_text(stmt, 1);
+		if (strcmp(kind, "link") == 0)
+			d->kind = DECISION_LINK;
+		else if (strcmp(kind, "never-link") == 0)
+			d->kind = DECISION_NEVER_LINK;
+		else
+			d->kind = DECISION_UNLINK;
+		d->a_domain = col_dup(stmt, 2);
+		d->a_guid = col_dup(stmt, 3);
+		d->b_domain = col_dup(stmt, 4);
+		d->b_guid = col_dup(stmt, 5);
+		d->person_id = col_dup(stmt, 6);
+	}
+	if (rc != SQLITE_DONE) {
+		db_error(st->db, "load decisions", err, errlen);
+		sqlite3_reset(stmt);
+		return -1;
+	}
+	sqlite3_reset(stmt);
+	return 0;
+}
+
+/* The state the last successful run left, to match against and to
+ * compute the plan from. */
+int
+store_load_state(struct store *st, const struct cfg_items *domains,
+    struct state *state, char *err, size_t errlen)
+{
+	memset(state, 0, sizeof *state);
+	state->account_index = index_new();
+	state->person_index = index_new();
+	if (store_load_accounts(st, domains, state, err, errlen) == -1 ||
+	    store_load_persons(st, state, err, errlen) == -1 ||
+	    store_load_decisions(st, state, err, errlen) == -1) {
+		state_clear(state);
+		return -1;
+	}
+	return 0;
+}
+
+void
+state_clear(struct state *state)
+{
+	struct state_account	*sa;
+	struct decision		*d;
+	size_t			 i;
+
+	for (i = 0; i < state->naccounts; i++) {
+		sa = &state->accounts[i];
+		account_free(sa->account);
+		free(sa->content);
+		free(sa->person_id);
+		free(sa->reason);
+		free(sa->via_domain);
+		free(sa->via_guid);
+		free(sa->detail);
+	}
+	free(state->accounts);
+	for (i = 0; i < state->ndecisions; i++) {
+		d = &state->decisions[i];
+		free(d->a_domain);
+		free(d->a_guid);
+		free(d->b_domain);
+		free(d->b_guid);
+		free(d->person_id);
+	}
+	free(state->decisions);
+	free(state->persons);
+	index_free(state->account_index);
+	index_free(state->person_index);
+	memset(state, 0, sizeof *state);
+}
+
+/* ------------------------------------------------------------ saving */
+
+struct store_save {
+	struct store			*st;
+	int64_t				 run_id;
+	struct account *const		*accounts;
+	size_t				 naccounts;
+	const struct state		*prev;
+	const struct match_result	*res;
+	const struct plan		*plan;
+	int64_t				 now_ms;
+	char				*err;
+	size_t				 errlen;
+};
+
+static int
+store_save_persons(struct store_save *sv)
+{
+	const struct match_person	*p;
+	sqlite3_stmt			*stmt;
+	size_t				 i;
+
+	if ((stmt = store_stmt(sv->st, "INSERT INTO persons (id, created_run, "
+	    "created_ms, display_name, given_name, sn, employee_id, status) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", sv->err, sv->errlen)) == NULL)
+		return -1;
+	for (i = 0; i < sv->res->npersons; i++) {
+		p = &sv->res->persons[i];
+		sqlite3_bind_text(stmt, 1, p->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 2, p->created_run);
+		sqlite3_bind_int64(stmt, 3, p->created_ms);
+		bind_text(stmt, 4, p->display_name);
+		bind_text(stmt, 5, p->given_name);
+		bind_text(stmt, 6, p->sn);
+		bind_text(stmt, 7, p->employee_id);
+		sqlite3_bind_text(stmt, 8, p->leaver ? "leaver" : "active", -1,
+		    SQLITE_STATIC);
+		if (store_step_done(sv->st, stmt, "insert person", sv->err,
+		    sv->errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+store_save_accounts(struct store_save *sv)
+{
+	const struct account	*a;
+	const struct state_account *old;
+	const size_t		*ix;
+	sqlite3_stmt		*stmt;
+	char			 key[ACCOUNT_KEY_LEN], *attrs, *content;
+	size_t			 i, n;
+	int64_t			 first_seen, changed;
+	int			 rc;
+
+	if ((stmt = store_stmt(sv->st, "INSERT INTO accounts (domain, guid, "
+	    "dn, sam, upn, mail, display_name, employee_id, sid, kind, "
+	    "enabled, expires_ms, attrs, first_seen_run, changed_run) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", sv->err,
+	    sv->errlen)) == NULL)
+		return -1;
+	for (i = 0; i < sv->naccounts; i++) {
+		a = sv->accounts[i];
+		first_seen = changed = sv->run_id;
+		content = NULL;
+		ix = index_get(sv->prev->account_index, account_key(
+		    a->domain_name, a->guid, key, sizeof key), &n);
+		if (n > 0) {
+			old = &sv->prev->accounts[ix[0]];
+			first_seen = old->first_seen_run;
+			content = account_attrs_json(a, 1);
+			if (strcmp(content, old->content) == 0)
+				changed = old->changed_run;
+			free(content);
+		}
+		attrs = account_attrs_json(a, 0);
+		sqlite3_bind_text(stmt, 1, a->domain_name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 2, a->guid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, a->dn, -1, SQLITE_STATIC);
+		bind_text(stmt, 4, account_get(a, "sAMAccountName"));
+		bind_text(stmt, 5, account_get(a, "userPrincipalName"));
+		bind_text(stmt, 6, account_get(a, "mail"));
+		bind_text(stmt, 7, account_get(a, "displayName"));
+		bind_text(stmt, 8, account_get(a, "employeeID"));
+		bind_text(stmt, 9, account_get(a, "objectSid"));
+		sqlite3_bind_text(stmt, 10, account_kind_name(a->kind), -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_int(stmt, 11, account_enabled(a, sv->now_ms));
+		if (a->expires_ms != INT64_MAX)
+			sqlite3_bind_int64(stmt, 12, a->expires_ms);
+		else
+			sqlite3_bind_null(stmt, 12);
+		sqlite3_bind_text(stmt, 13, attrs, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(stmt, 14, first_seen);
+		sqlite3_bind_int64(stmt, 15, changed);
+		rc = store_step_done(sv->st, stmt, "insert account", sv->err,
+		    sv->errlen);
+		free(attrs);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+store_save_links(struct store_save *sv)
+{
+	const struct account	*a;
+	const struct match_link	*l;
+	sqlite3_stmt		*stmt;
+	size_t			 i;
+
+	if ((stmt = store_stmt(sv->st, "INSERT INTO links (domain, guid, "
+	    "person_id, role, reason, score, via_domain, via_guid, detail, "
+	    "linked_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", sv->err,
+	    sv->errlen)) == NULL)
+		return -1;
+	for (i = 0; i < sv->naccounts; i++) {
+		l = &sv->res->links[i];
+		if (l->person == MATCH_NONE)
+			continue;
+		a = sv->accounts[i];
+		sqlite3_bind_text(stmt, 1, a->domain_name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 2, a->guid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, sv->res->persons[l->person].id, -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 4, l->secondary ? "secondary" :
+		    "primary", -1, SQLITE_STATIC);
+		bind_text(stmt, 5, l->reason != NULL ? l->reason : "new");
+		if (l->has_score)
+			sqlite3_bind_double(stmt, 6, l->score);
+		else
+			sqlite3_bind_null(stmt, 6);
+		bind_text(stmt, 7, l->via_domain);
+		bind_text(stmt, 8, l->via_guid);
+		bind_text(stmt, 9, l->detail);
+		sqlite3_bind_int64(stmt, 10, l->linked_run);
+		if (store_step_done(sv->st, stmt, "insert link", sv->err,
+		    sv->errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+store_save_conflicts(struct store_save *sv)
+{
+	const struct match_conflict	*c;
+	const struct match_member	*m;
+	const struct account		*a;
+	sqlite3_stmt			*cs, *ms;
+	int64_t				 id;
+	size_t				 i, j;
+
+	if ((cs = store_stmt(sv->st, "INSERT INTO conflicts (run_id, kind, "
+	    "summary) VALUES (?, ?, ?)", sv->err, sv->errlen)) == NULL)
+		return -1;
+	if ((ms = store_stmt(sv->st, "INSERT INTO conflict_accounts "
+	    "(conflict_id, domain, guid, person_id, score, detail) "
+	    "VALUES (?, ?, ?, ?, ?, ?)", sv->err, sv->errlen)) == NULL)
+		return -1;
+	for (i = 0; i < sv->res->nconflicts; i++) {
+		c = &sv->res->conflicts[i];
+		sqlite3_bind_int64(cs, 1, sv->run_id);
+		sqlite3_bind_text(cs, 2, c->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(cs, 3, c->summary, -1, SQLITE_STATIC);
+		if (store_step_done(sv->st, cs, "insert conflict", sv->err,
+		    sv->errlen) == -1)
+			return -1;
+		id = sqlite3_last_insert_rowid(db_handle(sv->st->db));
+		for (j = 0; j < c->nmembers; j++) {
+			m = &c->members[j];
+			a = sv->accounts[m->account];
+			sqlite3_bind_int64(ms, 1, id);
+			sqlite3_bind_text(ms, 2, a->domain_name, -1,
+			    SQLITE_STATIC);
+			sqlite3_bind_text(ms, 3, a->guid, -1, SQLITE_STATIC);
+			bind_text(ms, 4, m->person_id[0] != '\0' ?
+			    m->person_id : NULL);
+			if (m->has_score)
+				sqlite3_bind_double(ms, 5, m->score);
+			else
+				sqlite3_bind_null(ms, 5);
+			bind_text(ms, 6, m->detail);
+			if (store_step_done(sv->st, ms, "insert conflict "
+			    "account", sv->err, sv->errlen) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+store_save_tx(struct db *db, void *arg)
+{
+	struct store_save	*sv = arg;
+
+	if (db_exec(db, "DELETE FROM conflict_accounts; DELETE FROM conflicts;"
+	    "DELETE FROM links; DELETE FROM accounts; DELETE FROM persons",
+	    sv->err, sv->errlen) == -1)
+		return -1;
+	if (store_save_persons(sv) == -1 || store_save_accounts(sv) == -1 ||
+	    store_save_links(sv) == -1 || store_save_conflicts(sv) == -1)
+		return -1;
+	return store_run_update(sv->st, sv->run_id, "ok", NULL, sv->plan,
+	    sv->now_ms, sv->err, sv->errlen);
+}
+
+/*
+ * The new state replaces the old whole, with the run's "ok", in one
+ * transaction: whatever stops the program before the commit leaves the
+ * previous state as it was.
+ */
+int
+store_save(struct store *st, int64_t run_id, struct account *const *accounts,
+    size_t naccounts, const struct state *prev,
+    const struct match_result *res, const struct plan *plan, int64_t now_ms,
+    char *err, size_t errlen)
+{
+	struct store_save	 sv;
+
+	memset(&sv, 0, sizeof sv);
+	sv.st = st;
+	sv.run_id = run_id;
+	sv.accounts = accounts;
+	sv.naccounts = naccounts;
+	sv.prev = prev;
+	sv.res = res;
+	sv.plan = plan;
+	sv.now_ms = now_ms;
+	sv.err = err;
+	sv.errlen = errlen;
+	return db_transaction(st->db, store_save_tx, &sv, err, errlen) < 0 ?
+	    -1 : 0;
+}
+
+/* ------------------------------------------------------------ decisions */
+
+int
+store_add_decision(struct store *st, enum decision_kind kind,
+    const char *a_domain, const char *a_guid, const char *b_domain,
+    const char *b_guid, const char *person_id, const char *by,
+    int64_t now_ms, char *err, size_t errlen)
+{
+	static const char *const names[] = {
+		[DECISION_LINK] = "link",
+		[DECISION_NEVER_LINK] = "never-link",
+		[DECISION_UNLINK] = "unlink",
+	};
+	sqlite3_stmt	*stmt;
+
+	if ((stmt = store_stmt(st, "INSERT INTO decisions (kind, a_domain, "
+	    "a_guid, b_domain, b_guid, person_id, created_ms, created_by) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, names[kind], -1, SQLITE_STATIC);
+	bind_text(stmt, 2, a_domain);
+	bind_text(stmt, 3, a_guid);
+	bind_text(stmt, 4, b_domain);
+	bind_text(stmt, 5, b_guid);
+	bind_text(stmt, 6, person_id);
+	sqlite3_bind_int64(stmt, 7, now_ms);
+	bind_text(stmt, 8, by);
+	return store_step_done(st, stmt, "insert decision", err, errlen);
+}
+
+int
+store_find_account(struct store *st, const char *name, char *domain,
+    size_t dsize, char *guid, char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+	const char	*sep;
+	char		*dom = NULL, vis[128];
+	const char	*rest = name;
+	int		 rc, found = 0;
+
+	if ((sep = strchr(name, '\\')) != NULL ||
+	    (sep = strchr(name, ':')) != NULL) {
+		dom = xstrndup(name, (size_t)(sep - name));
+		rest = sep + 1;
+	}
+	if ((stmt = store_stmt(st, "SELECT domain, guid FROM accounts "
+	    "WHERE (?1 IS NULL OR domain = ?1) AND "
+	    "(guid = lower(?2) OR sam = ?2 COLLATE NOCASE) "
+	    "ORDER BY domain, guid LIMIT 2", err, errlen)) == NULL) {
+		free(dom);
+		return -1;
+	}
+	bind_text(stmt, 1, dom);
+	bind_text(stmt, 2, rest);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (found++ == 0) {
+			str_copy(domain, col_text(stmt, 0), dsize);
+			str_copy(guid, col_text(stmt, 1), DECODE_GUID_LEN);
+		}
+	}
+	sqlite3_reset(stmt);
+	free(dom);
+	if (rc != SQLITE_DONE) {
+		db_error(st->db, "find account", err, errlen);
+		return -1;
+	}
+	str_vis(vis, sizeof vis, name);
+	if (found == 0) {
+		snprintf(err, errlen, "no account \"%s\" (give DOMAIN\\NAME, "
+		    "DOMAIN:GUID or a GUID, as \"ward-idsync export "
+		    "--accounts\" lists them)", vis);
+		return -1;
+	}
+	if (found > 1) {
+		snprintf(err, errlen, "\"%s\" names accounts in more than one "
+		    "domain: say which, as DOMAIN\\NAME", vis);
+		return -1;
+	}
+	return 0;
+}
