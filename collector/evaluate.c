@@ -369,6 +369,35 @@ evaluate_save_state(struct db *db, int64_t host_id, const char *name,
 	return 0;
 }
 
+/* Raises (or follows) the alert on key about the host eh, suppressed for
+ * why, or for what evaluate_suppression finds when why is NULL. */
+static int
+evaluate_raise(struct db *db, const struct collector_config *cfg,
+    const struct evaluate_host *eh, const char *key, const char *kind,
+    const char *check_name, const char *severity, const char *summary,
+    const char *why, int64_t now_ms, char *err, size_t errlen)
+{
+	struct alert_spec	 a;
+	char			*found = NULL;
+	int			 rc;
+
+	if (why == NULL)
+		why = found = evaluate_suppression(db, cfg, eh, now_ms, err,
+		    errlen);
+	memset(&a, 0, sizeof a);
+	a.key = key;
+	a.kind = kind;
+	a.host_id = eh->id;
+	a.check_name = check_name;
+	a.datacentre = eh->datacentre;
+	a.severity = severity;
+	a.summary = summary;
+	a.suppressed = why;
+	rc = alert_raise(db, cfg, &a, now_ms, err, errlen) == -1 ? -1 : 0;
+	free(found);
+	return rc;
+}
+
 /* Brings the check's alert in line with its hard state. */
 static int
 evaluate_check_alert(struct db *db, const struct collector_config *cfg,
@@ -376,8 +405,7 @@ evaluate_check_alert(struct db *db, const struct collector_config *cfg,
     const struct check_state *cs, const char *output, int64_t now_ms,
     char *err, size_t errlen)
 {
-	struct alert_spec	 a;
-	char			*key, *summary, *why;
+	char			*key, *summary;
 	int			 rc;
 
 	xasprintf(&key, "check:%" PRId64 ":%s", eh->id, name);
@@ -388,18 +416,9 @@ evaluate_check_alert(struct db *db, const struct collector_config *cfg,
 	}
 	xasprintf(&summary, "%s %s: %s", eh->name, name, output != NULL ?
 	    output : health_status_name(cs->hard_status));
-	why = evaluate_suppression(db, cfg, eh, now_ms, err, errlen);
-	memset(&a, 0, sizeof a);
-	a.key = key;
-	a.kind = kind;
-	a.host_id = eh->id;
-	a.check_name = name;
-	a.datacentre = eh->datacentre;
-	a.severity = alert_severity(cs->hard_status);
-	a.summary = summary;
-	a.suppressed = why;
-	rc = alert_raise(db, cfg, &a, now_ms, err, errlen) == -1 ? -1 : 0;
-	free(why);
+	rc = evaluate_raise(db, cfg, eh, key, kind, name,
+	    alert_severity(cs->hard_status), summary, NULL, now_ms, err,
+	    errlen);
 	free(summary);
 	free(key);
 	return rc;
@@ -410,8 +429,7 @@ evaluate_flap_alert(struct db *db, const struct collector_config *cfg,
     const struct evaluate_host *eh, const char *name,
     const struct check_state *cs, int64_t now_ms, char *err, size_t errlen)
 {
-	struct alert_spec	 a;
-	char			*key, *summary, *why;
+	char			*key, *summary;
 	int			 rc;
 
 	xasprintf(&key, "flap:%" PRId64 ":%s", eh->id, name);
@@ -424,18 +442,8 @@ evaluate_flap_alert(struct db *db, const struct collector_config *cfg,
 	xasprintf(&summary, "%s %s is flapping: %.0f%% state change over its "
 	    "last %d results", eh->name, name, cs->percent_change,
 	    HEALTH_HISTORY);
-	why = evaluate_suppression(db, cfg, eh, now_ms, err, errlen);
-	memset(&a, 0, sizeof a);
-	a.key = key;
-	a.kind = "flapping";
-	a.host_id = eh->id;
-	a.check_name = name;
-	a.datacentre = eh->datacentre;
-	a.severity = "warning";
-	a.summary = summary;
-	a.suppressed = why;
-	rc = alert_raise(db, cfg, &a, now_ms, err, errlen) == -1 ? -1 : 0;
-	free(why);
+	rc = evaluate_raise(db, cfg, eh, key, "flapping", name, "warning",
+	    summary, NULL, now_ms, err, errlen);
 	free(summary);
 	free(key);
 	return rc;
@@ -791,7 +799,6 @@ evaluate_host_alerts(struct db *db, const struct health_engine *h,
 	const struct collector_config	*cfg = h->cfg;
 	struct ev_host			*hst = &hosts[i];
 	struct evaluate_host		 eh;
-	struct alert_spec		 a;
 	char				*key, *summary = NULL, *why = NULL;
 	const char			*parent = NULL;
 	size_t				 k;
@@ -835,21 +842,13 @@ evaluate_host_alerts(struct db *db, const struct health_engine *h,
 		    "(gone)");
 		break;
 	}
-	if (why == NULL) {
-		eh.state = (char *)"UP";	/* its own problem: notify */
-		why = evaluate_suppression(db, cfg, &eh, now_ms, err, errlen);
-	}
+	/* Its own problem, so only maintenance keeps it quiet. */
+	eh.state = (char *)"UP";
 	xasprintf(&key, "%s:%" PRId64, evaluate_host_kinds[hst->final],
 	    hst->id);
-	memset(&a, 0, sizeof a);
-	a.key = key;
-	a.kind = evaluate_host_kinds[hst->final];
-	a.host_id = hst->id;
-	a.datacentre = hst->datacentre;
-	a.severity = hst->final == EV_UNREACHABLE ? "warning" : "critical";
-	a.summary = summary;
-	a.suppressed = why;
-	rc = alert_raise(db, cfg, &a, now_ms, err, errlen) == -1 ? -1 : 0;
+	rc = evaluate_raise(db, cfg, &eh, key, evaluate_host_kinds[hst->final],
+	    NULL, hst->final == EV_UNREACHABLE ? "warning" : "critical",
+	    summary, why, now_ms, err, errlen);
 	free(key);
 	free(summary);
 	free(why);
