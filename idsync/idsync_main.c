@@ -1,48 +1,895 @@
-/* idsync_main.c: ward-idsync, the job that reconciles the Active Directory domains into one identity per person. */
+/* idsync_main.c: ward-idsync, the job that reconciles the Active Directory
+ * domains into one identity per person: its configuration and commands. */
 #include "config.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/cfg.h"
 #include "common/cli.h"
+#include "common/log.h"
+#include "common/str.h"
+#include "common/wtime.h"
+#include "common/xmalloc.h"
+#include "idsync/idsync.h"
+
+/* Exit code of a run stopped by a threshold (the issue's contract). */
+#define IDSYNC_EXIT_THRESHOLD	2
 
 struct idsync_config {
 	struct cli_log_config	 log;
+	struct idsync_section	 idsync;
+	struct match_config	 match;
+	struct kind_config	 kinds;
+	struct cfg_items	 domains;	/* struct domain_config */
+	struct cfg_items	 compare;	/* struct compare_rule */
+};
 
+static const char *const idsync_modes[] = { "plan", "apply", NULL };
+
+static const struct cfg_option idsync_options[] = {
+	{ "database", CFG_PATH, WARD_LOCALSTATEDIR "/idsync.db", 0, 0, NULL,
+	  0, offsetof(struct idsync_section, database),
+	  "The SQLite database of accounts, persons, links, conflicts, "
+	  "decisions and run history (created mode 0600). A run takes the "
+	  "lock DATABASE.lock so that two runs never overlap." },
+	{ "mode", CFG_ENUM, "plan", 0, 0, idsync_modes, 0,
+	  offsetof(struct idsync_section, mode),
+	  "plan: a run reads, matches and updates the database, and writes "
+	  "nothing to any directory (like a staging server). apply: it also "
+	  "writes to directories; writing is not built yet in this version, "
+	  "so apply is refused." },
+	{ "max_creates", CFG_INT, "0", 0, 100000000, NULL, 0,
+	  offsetof(struct idsync_section, max_creates),
+	  "Stop a run (exit 2, nothing changed) that would make more new "
+	  "persons than this; 0: no limit." },
+	{ "max_creates_percent", CFG_INT, "0", 0, 100000, NULL, 0,
+	  offsetof(struct idsync_section, max_creates_percent),
+	  "Stop a run that would make more new persons than this percentage "
+	  "of the persons there are; 0: no limit. Percentages do not apply "
+	  "to the first run." },
+	{ "max_modifies", CFG_INT, "0", 0, 100000000, NULL, 0,
+	  offsetof(struct idsync_section, max_modifies),
+	  "Stop a run in which more accounts than this changed; 0: no "
+	  "limit." },
+	{ "max_modifies_percent", CFG_INT, "0", 0, 100, NULL, 0,
+	  offsetof(struct idsync_section, max_modifies_percent),
+	  "The same as a percentage of the accounts there were." },
+	{ "max_deletes", CFG_INT, "500", 0, 100000000, NULL, 0,
+	  offsetof(struct idsync_section, max_deletes),
+	  "Stop a run in which more accounts are gone from the directories "
+	  "and persons left with no account, together, than this: a wrong "
+	  "filter or base must not unlink everyone. 0: no limit." },
+	{ "max_deletes_percent", CFG_INT, "10", 0, 100, NULL, 0,
+	  offsetof(struct idsync_section, max_deletes_percent),
+	  "The same as a percentage of the accounts and persons there "
+	  "were." },
+	CFG_OPTIONS_END
+};
+
+static const struct cfg_option domain_options[] = {
+	{ "uri", CFG_LIST, NULL, 0, 0, NULL, CFG_REQUIRED,
+	  offsetof(struct domain_config, uri),
+	  "The domain controllers, tried in order until one answers: "
+	  "ldaps://HOST[:PORT], or ldap://HOST[:PORT] with StartTLS." },
+	{ "starttls", CFG_BOOL, "yes", 0, 0, NULL, 0,
+	  offsetof(struct domain_config, starttls),
+	  "Use StartTLS on ldap:// URIs. The certificate is always "
+	  "verified, its name included." },
+	{ "allow_plaintext", CFG_BOOL, "no", 0, 0, NULL, 0,
+	  offsetof(struct domain_config, allow_plaintext),
+	  "Allow ldap:// with starttls = no, which sends the bind password "
+	  "in the clear. Only for loopback addresses (tests)." },
+	{ "base", CFG_STRING, NULL, 0, 0, NULL, CFG_REQUIRED,
+	  offsetof(struct domain_config, base),
+	  "Where the accounts are, e.g. \"DC=btuh,DC=test\"." },
+	{ "bind_dn", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct domain_config, bind_dn),
+	  "The account to read as, e.g. \"CN=svc-ward,OU=Service "
+	  "Accounts,DC=btuh,DC=test\"; unset: an anonymous bind. Give "
+	  "bind_password_file with it." },
+	{ "bind_password_file", CFG_SECRET, NULL, 0, 0, NULL, 0,
+	  offsetof(struct domain_config, bind_password),
+	  "A file holding bind_dn's password, readable by its owner only." },
+	{ "ca_file", CFG_PATH, NULL, 0, 0, NULL, 0,
+	  offsetof(struct domain_config, ca_file),
+	  "The CA certificate(s) (PEM) the domain controllers' certificates "
+	  "must chain to; unset: the system's trust store." },
+	{ "filter", CFG_STRING, "(&(objectCategory=person)(objectClass=user))",
+	  0, 0, NULL, 0, offsetof(struct domain_config, filter),
+	  "Which entries under base are accounts (an LDAP filter)." },
+	{ "page_size", CFG_INT, "500", 1, 100000, NULL, 0,
+	  offsetof(struct domain_config, page_size),
+	  "Entries asked for per page of the paged search. Active Directory "
+	  "sends at most MaxPageSize (1000) whatever is asked." },
+	{ "connect_timeout", CFG_DURATION, "10s", 1000, 300000, NULL, 0,
+	  offsetof(struct domain_config, connect_timeout_ms),
+	  "Give up connecting to one server after this long and try the "
+	  "next." },
+	{ "timeout", CFG_DURATION, "2m", 1000, 3600000, NULL, 0,
+	  offsetof(struct domain_config, timeout_ms),
+	  "Give up on an answer (a bind, one entry of a page) after this "
+	  "long; the run then fails and changes nothing." },
+	{ "max_accounts", CFG_INT, "1000000", 1, 100000000, NULL, 0,
+	  offsetof(struct domain_config, max_accounts),
+	  "Most accounts read from the domain; more fails the run." },
+	CFG_OPTIONS_END
+};
+
+static const struct cfg_option match_options[] = {
+	{ "link", CFG_STRING, "16", 0, 0, NULL, 0,
+	  offsetof(struct match_config, link_text),
+	  "Two accounts whose score is at least this, clearly above any "
+	  "other candidate, are linked." },
+	{ "review", CFG_STRING, "8", 0, 0, NULL, 0,
+	  offsetof(struct match_config, review_text),
+	  "A score from this up to link is a conflict for a person to "
+	  "decide; the new account waits without a person meanwhile." },
+	{ "margin", CFG_STRING, "4", 0, 0, NULL, 0,
+	  offsetof(struct match_config, margin_text),
+	  "When a runner-up in the same domain scores within this of the "
+	  "best candidate, nothing is linked: a conflict." },
+	{ "veto", CFG_STRING, "-20", 0, 0, NULL, 0,
+	  offsetof(struct match_config, veto_text),
+	  "One attribute weighing this or less (e.g. employeeID "
+	  "disagreeing) keeps two accounts apart whatever else agrees." },
+	{ "exact", CFG_LIST, "employeeID, mail, proxyAddresses", 0, 0, NULL,
+	  0, offsetof(struct match_config, exact),
+	  "Identifier attributes, in order: two accounts sharing a value of "
+	  "one are linked unless something vetoes it. proxyAddresses "
+	  "compares its smtp: addresses. Values are compared ignoring case." },
+	{ "blocking", CFG_LIST, "surname, given-initial, mobile", 0, 0, NULL,
+	  0, offsetof(struct match_config, blocking),
+	  "Which accounts are scored against each other: those sharing a "
+	  "key of one of these kinds: surname (each word of sn), "
+	  "given-initial (the given name, or a formal name it is short for, "
+	  "with sn's initial), mobile, phone (the last nine digits), "
+	  "mail-local (the part before @). Several kinds, so that one typo "
+	  "does not hide a match." },
+	{ "nicknames", CFG_PATH, NULL, 0, 0, NULL, 0,
+	  offsetof(struct match_config, nicknames),
+	  "The nickname table; unset: the one installed with ward "
+	  "(nicknames.txt in ward's data directory)." },
+	{ "max_block", CFG_INT, "10000", 2, 1000000, NULL, 0,
+	  offsetof(struct match_config, max_block),
+	  "A blocking key shared by more accounts than this is not used (it "
+	  "would compare too many pairs); the log says so." },
+	CFG_OPTIONS_END
+};
+
+static const struct cfg_option compare_options[] = {
+	{ "comparator", CFG_ENUM, NULL, 0, 0, compare_names, CFG_REQUIRED,
+	  offsetof(struct compare_rule, comparator),
+	  "How the attribute's values are compared: exact (but for case and "
+	  "surrounding blanks); normalised (case, "
+	  "accents, punctuation ignored); name (normalised, nicknames, one "
+	  "name within the other, initials, typing slips partly); tokens "
+	  "(the same words in any order; half of them partly); date (day and "
+	  "month swapped partly); prefix (one starting the other partly); "
+	  "digits (the last nine digits of telephone numbers)." },
+	{ "agree", CFG_STRING, NULL, 0, 0, NULL, CFG_REQUIRED,
+	  offsetof(struct compare_rule, agree_text),
+	  "Weight added to the score when the values agree (a number)." },
+	{ "partial", CFG_STRING, "0", 0, 0, NULL, 0,
+	  offsetof(struct compare_rule, partial_text),
+	  "Weight when they partly agree." },
+	{ "disagree", CFG_STRING, NULL, 0, 0, NULL, CFG_REQUIRED,
+	  offsetof(struct compare_rule, disagree_text),
+	  "Weight when they disagree (usually negative)." },
+	{ "missing", CFG_STRING, "0", 0, 0, NULL, 0,
+	  offsetof(struct compare_rule, missing_text),
+	  "Weight when either account has no value." },
+	CFG_OPTIONS_END
+};
+
+static const struct cfg_option kind_options[] = {
+	{ "admin_names", CFG_LIST, "adm-* admin-*", 0, 0, NULL, 0,
+	  offsetof(struct kind_config, admin_names),
+	  "sAMAccountName patterns (fnmatch, any case) of admin accounts: "
+	  "linked to their owner's person as secondary accounts, never "
+	  "starting a person of their own." },
+	{ "admin_dn", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct kind_config, admin_dn),
+	  "An extended regular expression (any case) that the DNs of admin "
+	  "accounts match, e.g. \",OU=Admin Accounts,\"." },
+	{ "service_names", CFG_LIST, "svc-* svc_*", 0, 0, NULL, 0,
+	  offsetof(struct kind_config, service_names),
+	  "sAMAccountName patterns of service accounts: never linked to a "
+	  "person." },
+	{ "service_dn", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct kind_config, service_dn),
+	  "A regular expression the DNs of service accounts match." },
+	{ "shared_names", CFG_LIST, NULL, 0, 0, NULL, 0,
+	  offsetof(struct kind_config, shared_names),
+	  "sAMAccountName patterns of shared accounts (a ward's, a "
+	  "reception desk's): never linked to a person." },
+	{ "shared_dn", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct kind_config, shared_dn),
+	  "A regular expression the DNs of shared accounts match." },
+	CFG_OPTIONS_END
 };
 
 static const struct cfg_section idsync_sections[] = {
 	{ "log", cli_log_options, 0, offsetof(struct idsync_config, log), 0,
 	  "Logging." },
-
+	{ "idsync", idsync_options, 0, offsetof(struct idsync_config, idsync),
+	  0, "The database, the mode, and the thresholds that stop a run "
+	  "which changes too much." },
+	{ "domain", domain_options, CFG_SECTION_MULTI | CFG_SECTION_REQUIRED,
+	  offsetof(struct idsync_config, domains),
+	  sizeof(struct domain_config),
+	  "One Active Directory domain to read; [domain \"NAME\"] names it "
+	  "(letters, digits, '-', '_', '.'), as exports and reports do." },
+	{ "match", match_options, 0, offsetof(struct idsync_config, match), 0,
+	  "How accounts are matched to persons: decisions people made, the "
+	  "links of earlier runs, exact identifiers, then the weighted score "
+	  "of the [compare] sections." },
+	{ "compare", compare_options, CFG_SECTION_MULTI,
+	  offsetof(struct idsync_config, compare),
+	  sizeof(struct compare_rule),
+	  "One attribute of the score; [compare \"ATTRIBUTE\"] names the "
+	  "attribute (givenName, sn, department, mobile, ...). The weights "
+	  "are log-odds in the Fellegi-Sunter way: how much more often the "
+	  "outcome is seen for one person's accounts than for two persons'." },
+	{ "kinds", kind_options, 0, offsetof(struct idsync_config, kinds), 0,
+	  "Which accounts are admin, service or shared accounts; the rest "
+	  "are persons' own." },
 	CFG_SECTIONS_END
 };
 
+static int
+idsync_number(const char *what, const char *text, double *out, char *err,
+    size_t errlen)
+{
+	char	*end;
+	char	 vis[64];
+
+	errno = 0;
+	*out = strtod(text, &end);
+	if (*text == '\0' || *end != '\0' || errno != 0 || !isfinite(*out)) {
+		snprintf(err, errlen, "%s: \"%s\": not a number", what,
+		    str_vis(vis, sizeof vis, text));
+		return -1;
+	}
+	return 0;
+}
+
+/* An attribute name as LDAP has them: a letter, then letters, digits and
+ * hyphens. */
+static int
+idsync_attr_ok(const char *s)
+{
+	size_t	 i;
+
+	if (!isalpha((unsigned char)s[0]) || strlen(s) > 64)
+		return 0;
+	for (i = 1; s[i] != '\0'; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* Only loopback hosts may be read without TLS. */
+static int
+idsync_loopback(const char *uri)
+{
+	const char	*h = strstr(uri, "://");
+
+	if (h == NULL)
+		return 0;
+	h += 3;
+	return strncmp(h, "127.", 4) == 0 || strncmp(h, "[::1]", 5) == 0 ||
+	    strncasecmp(h, "localhost", 9) == 0;
+}
+
+static int
+idsync_validate_domain(struct domain_config *d, char *err, size_t errlen)
+{
+	const char	*s, *u;
+	size_t		 i;
+	int		 kind;
+
+	for (s = d->item.label; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr("-_.", *s) == NULL)
+			break;
+	if (*s != '\0' || s == d->item.label || s - d->item.label > 64) {
+		snprintf(err, errlen, "line %d: [domain \"%s\"]: a domain name "
+		    "is 1-64 letters, digits, '-', '_' or '.'", d->item.line,
+		    d->item.label);
+		return -1;
+	}
+	if (d->uri.count == 0) {
+		snprintf(err, errlen, "line %d: [domain \"%s\"] uri: at least "
+		    "one URI is needed", d->item.line, d->item.label);
+		return -1;
+	}
+	for (i = 0; i < d->uri.count; i++) {
+		u = d->uri.items[i];
+		kind = ldap_read_uri_kind(u);
+		if (kind == -1) {
+			snprintf(err, errlen, "line %d: [domain \"%s\"] uri: "
+			    "\"%s\": not ldaps://HOST or ldap://HOST",
+			    d->item.line, d->item.label, u);
+			return -1;
+		}
+		if (kind == READ_URI_LDAP && !d->starttls &&
+		    !d->allow_plaintext) {
+			snprintf(err, errlen, "line %d: [domain \"%s\"] uri: %s "
+			    "with starttls = no would send the bind password "
+			    "in the clear: use ldaps://, or starttls = yes",
+			    d->item.line, d->item.label, u);
+			return -1;
+		}
+		if (d->allow_plaintext && !idsync_loopback(u)) {
+			snprintf(err, errlen, "line %d: [domain \"%s\"] "
+			    "allow_plaintext: only for loopback addresses, "
+			    "and %s is not one", d->item.line, d->item.label,
+			    u);
+			return -1;
+		}
+	}
+	if ((d->bind_dn != NULL) != (d->bind_password != NULL)) {
+		snprintf(err, errlen, "line %d: [domain \"%s\"]: bind_dn and "
+		    "bind_password_file go together", d->item.line,
+		    d->item.label);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+idsync_validate(void *p, char *err, size_t errlen)
+{
+	struct idsync_config	*cfg = p;
+	struct match_config	*m = &cfg->match;
+	struct compare_rule	*r;
+	struct domain_config	*d, *e;
+	struct kinds		*kinds;
+	char			 what[128];
+	size_t			 i, j, k;
+
+	if ((kinds = kind_compile(&cfg->kinds, err, errlen)) == NULL)
+		return -1;
+	kind_free(kinds);
+	if (cfg->idsync.mode == IDSYNC_APPLY) {
+		snprintf(err, errlen, "[idsync] mode = apply: writing to "
+		    "directories (write-back and provisioning) is not built "
+		    "yet in this version; use mode = plan");
+		return -1;
+	}
+	for (i = 0; i < cfg->domains.count; i++) {
+		d = cfg->domains.items[i];
+		if (idsync_validate_domain(d, err, errlen) == -1)
+			return -1;
+		for (j = 0; j < i; j++) {
+			e = cfg->domains.items[j];
+			if (strcasecmp(d->item.label, e->item.label) == 0) {
+				snprintf(err, errlen, "line %d: [domain \"%s\"]:"
+				    " the name is taken (line %d)",
+				    d->item.line, d->item.label, e->item.line);
+				return -1;
+			}
+		}
+	}
+	if (idsync_number("[match] link", m->link_text, &m->link, err,
+	    errlen) == -1 || idsync_number("[match] review", m->review_text,
+	    &m->review, err, errlen) == -1 || idsync_number("[match] margin",
+	    m->margin_text, &m->margin, err, errlen) == -1 ||
+	    idsync_number("[match] veto", m->veto_text, &m->veto, err,
+	    errlen) == -1)
+		return -1;
+	if (m->review > m->link) {
+		snprintf(err, errlen, "[match] review (%g) is above link (%g)",
+		    m->review, m->link);
+		return -1;
+	}
+	if (m->margin < 0) {
+		snprintf(err, errlen, "[match] margin: must not be negative");
+		return -1;
+	}
+	for (i = 0; i < m->exact.count; i++)
+		if (!idsync_attr_ok(m->exact.items[i])) {
+			snprintf(err, errlen, "[match] exact: \"%s\" is not an "
+			    "attribute name", m->exact.items[i]);
+			return -1;
+		}
+	m->blocks = 0;
+	for (i = 0; i < m->blocking.count; i++) {
+		for (k = 0; k < BLOCK_KEY_COUNT; k++)
+			if (strcasecmp(m->blocking.items[i],
+			    match_block_names[k]) == 0)
+				break;
+		if (k == BLOCK_KEY_COUNT) {
+			snprintf(err, errlen, "[match] blocking: \"%s\" is not "
+			    "surname, given-initial, mobile, phone or "
+			    "mail-local", m->blocking.items[i]);
+			return -1;
+		}
+		m->blocks |= 1U << k;
+	}
+	for (i = 0; i < cfg->compare.count; i++) {
+		r = cfg->compare.items[i];
+		if (!idsync_attr_ok(r->item.label)) {
+			snprintf(err, errlen, "line %d: [compare \"%s\"]: not "
+			    "an attribute name", r->item.line, r->item.label);
+			return -1;
+		}
+		for (j = 0; j < i; j++)
+			if (strcasecmp(r->item.label, ((struct compare_rule *)
+			    cfg->compare.items[j])->item.label) == 0) {
+				snprintf(err, errlen, "line %d: [compare \"%s\"]: "
+				    "compared twice", r->item.line,
+				    r->item.label);
+				return -1;
+			}
+		snprintf(what, sizeof what, "line %d: [compare \"%s\"] agree",
+		    r->item.line, r->item.label);
+		if (idsync_number(what, r->agree_text, &r->agree, err,
+		    errlen) == -1)
+			return -1;
+		snprintf(what, sizeof what, "line %d: [compare \"%s\"] partial",
+		    r->item.line, r->item.label);
+		if (idsync_number(what, r->partial_text, &r->partial, err,
+		    errlen) == -1)
+			return -1;
+		snprintf(what, sizeof what, "line %d: [compare \"%s\"] "
+		    "disagree", r->item.line, r->item.label);
+		if (idsync_number(what, r->disagree_text, &r->disagree, err,
+		    errlen) == -1)
+			return -1;
+		snprintf(what, sizeof what, "line %d: [compare \"%s\"] missing",
+		    r->item.line, r->item.label);
+		if (idsync_number(what, r->missing_text, &r->missing, err,
+		    errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static const struct cfg_schema idsync_schema = {
-	"ward-idsync", WARD_SYSCONFDIR "/idsync.conf", idsync_sections, NULL,
+	"ward-idsync", WARD_SYSCONFDIR "/idsync.conf", idsync_sections,
+	idsync_validate,
 };
 
 static const struct cli_program idsync_program = {
 	.name = "ward-idsync",
-	.summary = "ward-idsync: the job that reconciles the Active Directory domains into one identity per person.",
+	.summary = "ward-idsync: the job that reconciles the Active Directory "
+	    "domains into one identity per person.",
+	.operands = "COMMAND [ARG ...]",
 	.schema = &idsync_schema,
 	.is_daemon = 0,
 	.config_optional = 0,
+	.commands_help =
+	    "Commands:\n"
+	    "  run [--force]           read the domains, match, and save the "
+	    "result;\n"
+	    "                          --force passes the change thresholds\n"
+	    "  plan                    read and match; print what a run would "
+	    "change\n"
+	    "  apply                   write to directories (not built yet)\n"
+	    "  export --accounts FILE  one row per account (FILE - is "
+	    "standard output)\n"
+	    "  export --persons FILE   one row per person\n"
+	    "  conflicts               what waits for a person to decide\n"
+	    "  person QUERY            a person (by id, account, mail or "
+	    "name) and why\n"
+	    "  history [N]             the last N runs (default 20)\n"
+	    "  link ACCOUNT ACCOUNT    decide two accounts are one person\n"
+	    "  never-link ACCOUNT ACCOUNT\n"
+	    "                          decide they never are\n"
+	    "  unlink ACCOUNT          decide an account is not its person's\n"
+	    "ACCOUNT is DOMAIN\\NAME, DOMAIN:GUID or a GUID; decisions apply "
+	    "at the next run.\n",
 	.log_offset = offsetof(struct idsync_config, log),
 };
+
+static int
+idsync_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+idsync_usage(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fprintf(stderr, "ward-idsync: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'ward-idsync --help' for the commands.\n");
+	return WARD_EXIT_USAGE;
+}
+
+/* The attributes asked of every domain: the identity model's, and every
+ * attribute the matching rules use. */
+static char **
+idsync_attrs(const struct idsync_config *cfg)
+{
+	static const char *const base[] = {
+		"objectGUID", "objectSid", "sAMAccountName",
+		"userPrincipalName", "mail", "proxyAddresses", "givenName",
+		"sn", "displayName", "employeeID", "employeeNumber",
+		"department", "title", "telephoneNumber", "mobile", "manager",
+		"userAccountControl", "accountExpires", "pwdLastSet",
+		"lastLogonTimestamp", "whenChanged", "uSNChanged", "memberOf",
+		NULL
+	};
+	const struct compare_rule	*r;
+	char				**attrs = NULL;
+	size_t				 n = 0, i, j;
+	const char			*add;
+
+	for (i = 0; base[i] != NULL; i++) {
+		attrs = xreallocarray(attrs, n + 2, sizeof *attrs);
+		attrs[n++] = xstrdup(base[i]);
+	}
+	for (i = 0; i < cfg->compare.count + cfg->match.exact.count; i++) {
+		if (i < cfg->compare.count) {
+			r = cfg->compare.items[i];
+			add = r->item.label;
+		} else
+			add = cfg->match.exact.items[i - cfg->compare.count];
+		for (j = 0; j < n; j++)
+			if (strcasecmp(attrs[j], add) == 0)
+				break;
+		if (j < n)
+			continue;
+		attrs = xreallocarray(attrs, n + 2, sizeof *attrs);
+		attrs[n++] = xstrdup(add);
+	}
+	attrs[n] = NULL;
+	return attrs;
+}
+
+static void
+idsync_attrs_free(char **attrs)
+{
+	size_t	 i;
+
+	for (i = 0; attrs[i] != NULL; i++)
+		free(attrs[i]);
+	free(attrs);
+}
+
+static struct store *
+idsync_store(const struct idsync_config *cfg, unsigned flags)
+{
+	struct store	*st;
+	char		 err[1024];
+
+	if ((st = store_open(cfg->idsync.database, flags, err,
+	    sizeof err)) == NULL)
+		log_error("%s", err);
+	return st;
+}
+
+/* Reads every domain; the first that fails fails the run. */
+static int
+idsync_read(const struct idsync_config *cfg, const struct kinds *kinds,
+    struct store *st, int64_t run_id, struct account_set *accounts,
+    char *err, size_t errlen)
+{
+	const struct domain_config	*d;
+	struct read_stats		 rs;
+	char				**attrs = idsync_attrs(cfg);
+	char				 why[2048], serr[512], took[32];
+	size_t				 i, j;
+
+	for (i = 0; i < cfg->domains.count; i++) {
+		d = cfg->domains.items[i];
+		if (ldap_read_domain(d, i, attrs, accounts, &rs, why,
+		    sizeof why) == -1) {
+			snprintf(err, errlen, "domain %s: %s", d->item.label,
+			    why);
+			if (store_run_domain(st, run_id, d->item.label, &rs,
+			    why, serr, sizeof serr) == -1)
+				log_warnx("%s", serr);
+			idsync_attrs_free(attrs);
+			return -1;
+		}
+		for (j = accounts->count - rs.accounts; j < accounts->count;
+		    j++)
+			accounts->items[j]->kind = kind_classify(kinds,
+			    accounts->items[j]);
+		log_info("domain %s: %zu accounts in %zu page%s from %s (%s)%s",
+		    d->item.label, rs.accounts, rs.pages, rs.pages == 1 ? "" :
+		    "s", rs.uri, str_format_duration_ms(took, sizeof took,
+		    rs.read_ms), rs.skipped > 0 ? "; some entries skipped" :
+		    "");
+		if (rs.references > 0)
+			log_info("domain %s: %zu referrals not followed",
+			    d->item.label, rs.references);
+		if (store_run_domain(st, run_id, d->item.label, &rs, NULL,
+		    serr, sizeof serr) == -1) {
+			snprintf(err, errlen, "%s", serr);
+			idsync_attrs_free(attrs);
+			return -1;
+		}
+	}
+	idsync_attrs_free(attrs);
+	return 0;
+}
+
+/*
+ * run and plan: read, match, compute the plan; run then checks the
+ * thresholds and swaps the new state in.
+ */
+static int
+idsync_run(const struct idsync_config *cfg, int plan_only, int force)
+{
+	struct account_set	 accounts;
+	struct state		 prev;
+	struct match_input	 in;
+	struct match_result	 res;
+	struct plan		 plan;
+	struct nicknames	*nk = NULL;
+	struct kinds		*kinds = NULL;
+	struct store		*st = NULL;
+	char			 err[4096], serr[1024];
+	const char		*nkpath;
+	int64_t			 run_id = 0, t0;
+	int			 rc = WARD_EXIT_FAILURE, have_state = 0;
+	int			 have_res = 0, have_plan = 0;
+
+	memset(&accounts, 0, sizeof accounts);
+	if (store_lock(cfg->idsync.database, err, sizeof err) == -1) {
+		log_error("%s", err);
+		return WARD_EXIT_FAILURE;
+	}
+	if ((st = idsync_store(cfg, 0)) == NULL)
+		goto out;
+	if (store_run_begin(st, plan_only ? "plan" : "run", wtime_now_ms(),
+	    force, &run_id, err, sizeof err) == -1) {
+		log_error("%s", err);
+		goto out;
+	}
+	nkpath = cfg->match.nicknames != NULL ? cfg->match.nicknames :
+	    WARD_DATADIR "/nicknames.txt";
+	if ((nk = nickname_load(nkpath, err, sizeof err)) == NULL)
+		goto failed;
+
+	if ((kinds = kind_compile(&cfg->kinds, err, sizeof err)) == NULL)
+		goto failed;
+	t0 = wtime_mono_ms();
+	if (idsync_read(cfg, kinds, st, run_id, &accounts, err,
+	    sizeof err) == -1)
+		goto failed;
+	account_set_sort(&accounts);
+	if (store_load_state(st, &cfg->domains, &prev, err, sizeof err) == -1)
+		goto failed;
+	have_state = 1;
+
+	memset(&in, 0, sizeof in);
+	in.accounts = accounts.items;
+	in.naccounts = accounts.count;
+	in.ndomains = cfg->domains.count;
+	in.prev = &prev;
+	in.cfg = &cfg->match;
+	in.rules = (struct compare_rule *const *)cfg->compare.items;
+	in.nrules = cfg->compare.count;
+	in.nk = nk;
+	in.run_id = run_id;
+	in.now_ms = wtime_now_ms();
+	if (match_run(&in, &res, err, sizeof err) == -1)
+		goto failed;
+	have_res = 1;
+	log_info("matched %zu accounts in %lld ms: %zu pairs compared; "
+	    "linked %zu as before, %zu by decision, %zu by identifier, %zu by "
+	    "score; %zu new persons; %zu conflicts", accounts.count,
+	    (long long)(wtime_mono_ms() - t0), res.stats.pairs,
+	    res.stats.linked_existing, res.stats.linked_manual,
+	    res.stats.linked_exact, res.stats.linked_score,
+	    res.stats.new_persons, res.nconflicts);
+	plan_compute(&prev, accounts.items, accounts.count, &res, &plan);
+	have_plan = 1;
+	plan_print(&plan, plan_only, stdout);
+	fflush(stdout);
+
+	if (plan_only) {
+		if (store_run_end(st, run_id, "ok", "plan only; nothing "
+		    "changed", &plan, wtime_now_ms(), err, sizeof err) == -1)
+			log_error("%s", err);
+		else
+			rc = WARD_EXIT_OK;
+		goto out;
+	}
+	if (plan_check(&plan, &cfg->idsync, err, sizeof err) == -1) {
+		if (!force) {
+			log_error("%s; nothing was changed. Look at "
+			    "\"ward-idsync plan\", and if the change is right "
+			    "run again with --force", err);
+			if (store_run_end(st, run_id, "stopped", err, &plan,
+			    wtime_now_ms(), serr, sizeof serr) == -1)
+				log_error("%s", serr);
+			rc = IDSYNC_EXIT_THRESHOLD;
+			goto out;
+		}
+		log_warnx("%s; going on as --force says", err);
+	}
+	if (store_save(st, run_id, accounts.items, accounts.count, &prev,
+	    &res, &plan, wtime_now_ms(), err, sizeof err) == -1)
+		goto failed;
+	log_info("run %lld: saved %zu accounts, %zu persons, %zu conflicts",
+	    (long long)run_id, accounts.count, res.npersons, res.nconflicts);
+	rc = WARD_EXIT_OK;
+	goto out;
+
+failed:
+	log_error("%s; nothing was changed", err);
+	if (st != NULL && run_id > 0 && store_run_end(st, run_id, "failed",
+	    err, NULL, wtime_now_ms(), serr, sizeof serr) == -1)
+		log_error("%s", serr);
+out:
+	if (have_plan)
+		plan_clear(&plan);
+	if (have_res)
+		match_result_clear(&res);
+	if (have_state)
+		state_clear(&prev);
+	account_set_clear(&accounts);
+	kind_free(kinds);
+	nickname_free(nk);
+	store_close(st);
+	store_unlock();
+	return rc;
+}
+
+static int
+idsync_export(const struct idsync_config *cfg, int argc, char **argv)
+{
+	struct store	*st;
+	const char	*accounts = NULL, *persons = NULL;
+	char		 err[1024];
+	size_t		 rows;
+	int		 i, rc = WARD_EXIT_OK;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--accounts") == 0 && i + 1 < argc)
+			accounts = argv[++i];
+		else if (strncmp(argv[i], "--accounts=", 11) == 0)
+			accounts = argv[i] + 11;
+		else if (strcmp(argv[i], "--persons") == 0 && i + 1 < argc)
+			persons = argv[++i];
+		else if (strncmp(argv[i], "--persons=", 10) == 0)
+			persons = argv[i] + 10;
+		else
+			return idsync_usage("export: unexpected \"%s\" (export "
+			    "--accounts FILE and/or --persons FILE)", argv[i]);
+	}
+	if (accounts == NULL && persons == NULL)
+		return idsync_usage("export: say --accounts FILE or --persons "
+		    "FILE");
+	if ((st = idsync_store(cfg, STORE_READONLY)) == NULL)
+		return WARD_EXIT_FAILURE;
+	if (accounts != NULL) {
+		if (export_accounts(st, accounts, &rows, err,
+		    sizeof err) == -1) {
+			log_error("export --accounts: %s", err);
+			rc = WARD_EXIT_FAILURE;
+		} else if (strcmp(accounts, "-") != 0)
+			log_info("%s: %zu accounts", accounts, rows);
+	}
+	if (persons != NULL && rc == WARD_EXIT_OK) {
+		if (export_persons(st, &cfg->domains, persons, &rows, err,
+		    sizeof err) == -1) {
+			log_error("export --persons: %s", err);
+			rc = WARD_EXIT_FAILURE;
+		} else if (strcmp(persons, "-") != 0)
+			log_info("%s: %zu persons", persons, rows);
+	}
+	store_close(st);
+	return rc;
+}
+
+static int
+idsync_review(const struct idsync_config *cfg, int argc, char **argv)
+{
+	struct store	*st;
+	const char	*cmd = argv[0];
+	char		 err[1024];
+	size_t		 count;
+	int64_t		 limit = 20;
+	int		 rc = 0, readonly = 1;
+	enum decision_kind kind = DECISION_LINK;
+
+	if (strcmp(cmd, "conflicts") == 0) {
+		if (argc != 1)
+			return idsync_usage("conflicts takes no arguments");
+	} else if (strcmp(cmd, "person") == 0) {
+		if (argc != 2)
+			return idsync_usage("person QUERY: one query");
+	} else if (strcmp(cmd, "history") == 0) {
+		if (argc > 2 || (argc == 2 && str_parse_int64(argv[1], 1,
+		    100000, &limit, err, sizeof err) == -1))
+			return idsync_usage("history [N]: N is a number of "
+			    "runs");
+	} else {
+		readonly = 0;
+		if (strcmp(cmd, "unlink") == 0) {
+			kind = DECISION_UNLINK;
+			if (argc != 2)
+				return idsync_usage("unlink ACCOUNT");
+		} else {
+			kind = strcmp(cmd, "link") == 0 ? DECISION_LINK :
+			    DECISION_NEVER_LINK;
+			if (argc != 3)
+				return idsync_usage("%s ACCOUNT ACCOUNT", cmd);
+		}
+	}
+	if ((st = idsync_store(cfg, readonly ? STORE_READONLY : 0)) == NULL)
+		return WARD_EXIT_FAILURE;
+	if (strcmp(cmd, "conflicts") == 0) {
+		rc = review_conflicts(st, stdout, &count, err, sizeof err);
+		if (rc == 0 && count == 0)
+			printf("no conflicts\n");
+	} else if (strcmp(cmd, "person") == 0) {
+		rc = review_person(st, argv[1], stdout, &count, err,
+		    sizeof err);
+		if (rc == 0 && count == 0) {
+			snprintf(err, sizeof err, "no person or account "
+			    "matches \"%s\"", argv[1]);
+			rc = -1;
+		}
+	} else if (strcmp(cmd, "history") == 0)
+		rc = review_history(st, limit, stdout, err, sizeof err);
+	else
+		rc = review_decide(st, kind, argv[1], argc > 2 ? argv[2] : NULL,
+		    stdout, err, sizeof err);
+	store_close(st);
+	if (rc == -1) {
+		log_error("%s", err);
+		return WARD_EXIT_FAILURE;
+	}
+	return WARD_EXIT_OK;
+}
 
 int
 main(int argc, char **argv)
 {
 	struct idsync_config	 cfg;
 	struct cli		 cli;
-	int			 rc;
+	const char		*cmd;
+	int			 rc, i, force = 0;
 
 	memset(&cfg, 0, sizeof cfg);
 	if ((rc = cli_start(&idsync_program, argc, argv, &cli, &cfg)) != -1)
 		return rc;
-	rc = cli_not_built(&idsync_program, "Directory reconciliation");
+	if (cli.argc == 0) {
+		cfg_free(&idsync_schema, &cfg);
+		return idsync_usage("no command (run, plan, export, conflicts, "
+		    "person, history, link, unlink, never-link)");
+	}
+	cmd = cli.argv[0];
+	if (strcmp(cmd, "run") == 0 || strcmp(cmd, "plan") == 0) {
+		for (i = 1; i < cli.argc; i++) {
+			if (strcmp(cmd, "run") == 0 &&
+			    strcmp(cli.argv[i], "--force") == 0)
+				force = 1;
+			else {
+				rc = idsync_usage("%s: unexpected \"%s\"", cmd,
+				    cli.argv[i]);
+				goto out;
+			}
+		}
+		rc = idsync_run(&cfg, strcmp(cmd, "plan") == 0, force);
+	} else if (strcmp(cmd, "apply") == 0)
+		rc = cli_not_built(&idsync_program, "Writing to directories "
+		    "(write-back and provisioning)");
+	else if (strcmp(cmd, "export") == 0)
+		rc = idsync_export(&cfg, cli.argc, cli.argv);
+	else if (strcmp(cmd, "conflicts") == 0 || strcmp(cmd, "person") == 0 ||
+	    strcmp(cmd, "history") == 0 || strcmp(cmd, "link") == 0 ||
+	    strcmp(cmd, "unlink") == 0 || strcmp(cmd, "never-link") == 0)
+		rc = idsync_review(&cfg, cli.argc, cli.argv);
+	else
+		rc = idsync_usage("unknown command \"%s\"", cmd);
+out:
 	cfg_free(&idsync_schema, &cfg);
 	return rc;
 }

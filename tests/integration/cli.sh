@@ -60,6 +60,13 @@ for spec in agents/ward-agent:agent.conf:8 agents/ward-netpoll:netpoll.conf:8 \
 		# (tui_cli.sh and tui_dash.sh test them against one).
 		run 1 "$bin" -c "$top_srcdir/etc/$conf" hosts
 		assert_contains "$OUT" "no collector URL" ;;
+	ward-idsync)
+		# It reads and matches (idsync_slapd.sh); writing to
+		# directories is what is not built.
+		run 2 "$bin" -c "$top_srcdir/etc/$conf"
+		assert_contains "$OUT" "no command"
+		run 69 "$bin" -c "$top_srcdir/etc/$conf" apply
+		assert_contains "$OUT" "not built yet" ;;
 	*)
 		run 69 "$bin" -c "$top_srcdir/etc/$conf"
 		assert_contains "$OUT" "not built yet" ;;

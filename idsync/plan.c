@@ -1,0 +1,223 @@
+/* plan.c: what a run changes, against the state the last run left:
+ * accounts new, gone and changed, persons new and gone, links made and
+ * broken; and the thresholds that stop a run that changes too much. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/buf.h"
+#include "common/xmalloc.h"
+#include "idsync/idsync.h"
+
+/* The attributes whose values differ, "sn, department". */
+static void
+plan_changed_attrs(const struct account *old, const struct account *cur,
+    struct buf *out)
+{
+	const struct account_attr	*x, *y;
+	size_t				 i, j, k, n = 0;
+	int				 same;
+
+	for (i = 0; i < cur->nattrs; i++) {
+		y = &cur->attrs[i];
+		x = NULL;
+		for (j = 0; j < old->nattrs; j++)
+			if (strcasecmp(old->attrs[j].name, y->name) == 0)
+				x = &old->attrs[j];
+		same = x != NULL && x->count == y->count;
+		for (k = 0; same && k < y->count; k++)
+			same = strcmp(x->values[k], y->values[k]) == 0;
+		if (same || strcasecmp(y->name, "lastLogonTimestamp") == 0 ||
+		    strcasecmp(y->name, "uSNChanged") == 0 ||
+		    strcasecmp(y->name, "whenChanged") == 0 ||
+		    strcasecmp(y->name, "pwdLastSet") == 0)
+			continue;
+		buf_printf(out, "%s%s", n++ > 0 ? ", " : "", y->name);
+	}
+	for (j = 0; j < old->nattrs; j++) {
+		for (i = 0; i < cur->nattrs; i++)
+			if (strcasecmp(old->attrs[j].name,
+			    cur->attrs[i].name) == 0)
+				break;
+		if (i == cur->nattrs)
+			buf_printf(out, "%s%s (removed)", n++ > 0 ? ", " : "",
+			    old->attrs[j].name);
+	}
+}
+
+void
+plan_compute(const struct state *prev, struct account *const *accounts,
+    size_t naccounts, const struct match_result *res, struct plan *plan)
+{
+	const struct state_account	*sa;
+	const struct match_link		*l;
+	const struct match_person	*mp;
+	const struct account		*a;
+	struct index			*cur, *persons;
+	struct buf			 diff;
+	const size_t			*v;
+	const char			*pid;
+	char				 key[ACCOUNT_KEY_LEN], name[300];
+	char				*content;
+	size_t				 i, n;
+
+	memset(plan, 0, sizeof *plan);
+	buf_init(&diff, 0);
+	plan->accounts_before = prev->naccounts;
+	plan->accounts = naccounts;
+	plan->persons_before = prev->npersons;
+	plan->persons = res->npersons;
+	plan->conflicts = res->nconflicts;
+
+	cur = index_new();
+	for (i = 0; i < naccounts; i++) {
+		a = accounts[i];
+		l = &res->links[i];
+		pid = l->person != MATCH_NONE ? res->persons[l->person].id :
+		    NULL;
+		account_name(a, name, sizeof name);
+		index_add(cur, account_key(a->domain_name, a->guid, key,
+		    sizeof key), i);
+		v = index_get(prev->account_index, key, &n);
+		sa = n > 0 ? &prev->accounts[v[0]] : NULL;
+		if (sa == NULL) {
+			plan->accounts_added++;
+			buf_printf(&diff, "+ account %s (%s, %s)\n", name,
+			    account_kind_name(a->kind), a->guid);
+		} else {
+			content = account_attrs_json(a, 1);
+			if (strcmp(content, sa->content) != 0) {
+				plan->accounts_modified++;
+				buf_printf(&diff, "~ account %s: ", name);
+				plan_changed_attrs(sa->account, a, &diff);
+				buf_append_char(&diff, '\n');
+			}
+			free(content);
+		}
+		if (sa != NULL && sa->person_id != NULL &&
+		    (pid == NULL || strcmp(pid, sa->person_id) != 0)) {
+			plan->links_removed++;
+			buf_printf(&diff, "- link %s to person %s\n", name,
+			    sa->person_id);
+		}
+		if (pid != NULL && (sa == NULL || sa->person_id == NULL ||
+		    strcmp(pid, sa->person_id) != 0)) {
+			plan->links_added++;
+			buf_printf(&diff, "+ link %s to person %s (%s%s)\n",
+			    name, pid, l->reason != NULL ? l->reason : "new",
+			    l->secondary ? ", secondary" : "");
+		}
+	}
+	for (i = 0; i < prev->naccounts; i++) {
+		sa = &prev->accounts[i];
+		(void)index_get(cur, account_key(sa->account->domain_name,
+		    sa->account->guid, key, sizeof key), &n);
+		if (n > 0)
+			continue;
+		plan->accounts_removed++;
+		buf_printf(&diff, "- account %s (%s)\n", account_name(
+		    sa->account, name, sizeof name), sa->account->guid);
+		if (sa->person_id != NULL) {
+			plan->links_removed++;
+			buf_printf(&diff, "- link %s to person %s\n", name,
+			    sa->person_id);
+		}
+	}
+	index_free(cur);
+
+	persons = index_new();
+	for (i = 0; i < res->npersons; i++) {
+		mp = &res->persons[i];
+		index_add(persons, mp->id, i);
+		if (mp->existing)
+			continue;
+		plan->persons_created++;
+		buf_printf(&diff, "+ person %s \"%s\" (%zu account%s)\n",
+		    mp->id, mp->display_name != NULL ? mp->display_name : "",
+		    mp->nmembers, mp->nmembers == 1 ? "" : "s");
+	}
+	for (i = 0; i < prev->npersons; i++) {
+		(void)index_get(persons, prev->persons[i].id, &n);
+		if (n > 0)
+			continue;
+		plan->persons_removed++;
+		buf_printf(&diff, "- person %s\n", prev->persons[i].id);
+	}
+	index_free(persons);
+	plan->diff = buf_detach(&diff, NULL);
+}
+
+void
+plan_clear(struct plan *plan)
+{
+	free(plan->diff);
+	memset(plan, 0, sizeof *plan);
+}
+
+static int
+plan_over(const char *what, size_t count, size_t base, int64_t max,
+    int64_t max_percent, const char *detail, char *err, size_t errlen)
+{
+	if (max > 0 && count > (size_t)max) {
+		snprintf(err, errlen, "the plan %s %zu (%s), more than "
+		    "max_%s = %lld", what, count, detail, what,
+		    (long long)max);
+		return -1;
+	}
+	if (max_percent > 0 && base > 0 &&
+	    count * 100 > (size_t)max_percent * base) {
+		snprintf(err, errlen, "the plan %s %zu of %zu (%s), more than "
+		    "max_%s_percent = %lld%%", what, count, base, detail,
+		    what, (long long)max_percent);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Creates are new persons; modifies, accounts whose attributes changed;
+ * deletes, accounts gone from the directories and persons left with no
+ * account. Percentages are of what the last run left, so they do not
+ * apply to the first run.
+ */
+int
+plan_check(const struct plan *plan, const struct idsync_section *cfg,
+    char *err, size_t errlen)
+{
+	char	 detail[160];
+
+	snprintf(detail, sizeof detail, "new persons");
+	if (plan_over("creates", plan->persons_created, plan->persons_before,
+	    cfg->max_creates, cfg->max_creates_percent, detail, err,
+	    errlen) == -1)
+		return -1;
+	snprintf(detail, sizeof detail, "accounts changed");
+	if (plan_over("modifies", plan->accounts_modified,
+	    plan->accounts_before, cfg->max_modifies,
+	    cfg->max_modifies_percent, detail, err, errlen) == -1)
+		return -1;
+	snprintf(detail, sizeof detail, "%zu accounts gone, %zu persons gone",
+	    plan->accounts_removed, plan->persons_removed);
+	return plan_over("deletes", plan->accounts_removed +
+	    plan->persons_removed, plan->accounts_before +
+	    plan->persons_before, cfg->max_deletes, cfg->max_deletes_percent,
+	    detail, err, errlen);
+}
+
+void
+plan_print(const struct plan *plan, int with_diff, FILE *fp)
+{
+	fprintf(fp, "accounts:  %zu (%zu new, %zu gone, %zu changed)\n",
+	    plan->accounts, plan->accounts_added, plan->accounts_removed,
+	    plan->accounts_modified);
+	fprintf(fp, "persons:   %zu (%zu new, %zu gone)\n", plan->persons,
+	    plan->persons_created, plan->persons_removed);
+	fprintf(fp, "links:     %zu made, %zu broken\n", plan->links_added,
+	    plan->links_removed);
+	fprintf(fp, "conflicts: %zu\n", plan->conflicts);
+	if (with_diff && plan->diff != NULL && *plan->diff != '\0')
+		fprintf(fp, "\n%s", plan->diff);
+}

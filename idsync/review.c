@@ -1,0 +1,349 @@
+/* review.c: what a person reviewing idsync reads and decides: the
+ * conflicts with their candidates and scores, one person and why each of
+ * its accounts is linked, the run history; and the link, unlink and
+ * never-link decisions the next run applies. */
+#include "config.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "common/db.h"
+#include "common/str.h"
+#include "common/wtime.h"
+#include "common/xmalloc.h"
+#include "idsync/idsync.h"
+
+static const char *
+col(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char	*s = sqlite3_column_text(stmt, i);
+
+	return s != NULL ? (const char *)s : "";
+}
+
+static int
+review_done(struct store *st, sqlite3_stmt *stmt, int rc, const char *what,
+    char *err, size_t errlen)
+{
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE) {
+		db_error(store_db(st), what, err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+/* Every conflict of the last run: what it is, its accounts, their scores
+ * and what agreed. */
+int
+review_conflicts(struct store *st, FILE *fp, size_t *count, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt	*cs, *ms;
+	int		 rc;
+
+	*count = 0;
+	if ((cs = db_stmt(store_db(st), "SELECT id, kind, summary FROM "
+	    "conflicts ORDER BY id", err, errlen)) == NULL ||
+	    (ms = db_stmt(store_db(st), "SELECT c.domain, a.sam, c.guid, "
+	    "c.person_id, c.score, c.detail FROM conflict_accounts c "
+	    "LEFT JOIN accounts a ON a.domain = c.domain AND a.guid = c.guid "
+	    "WHERE c.conflict_id = ? ORDER BY c.rowid", err, errlen)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(cs)) == SQLITE_ROW) {
+		fprintf(fp, "%sconflict %lld (%s): %s\n", *count > 0 ? "\n" : "",
+		    (long long)sqlite3_column_int64(cs, 0), col(cs, 1),
+		    col(cs, 2));
+		sqlite3_bind_int64(ms, 1, sqlite3_column_int64(cs, 0));
+		while (sqlite3_step(ms) == SQLITE_ROW) {
+			fprintf(fp, "  %s\\%s  %s  person %s", col(ms, 0),
+			    *col(ms, 1) != '\0' ? col(ms, 1) : col(ms, 2),
+			    col(ms, 2), *col(ms, 3) != '\0' ? col(ms, 3) :
+			    "(none)");
+			if (sqlite3_column_type(ms, 4) != SQLITE_NULL)
+				fprintf(fp, "  score %.1f",
+				    sqlite3_column_double(ms, 4));
+			fputc('\n', fp);
+			if (*col(ms, 5) != '\0')
+				fprintf(fp, "    %s\n", col(ms, 5));
+		}
+		sqlite3_reset(ms);
+		(*count)++;
+	}
+	return review_done(st, cs, rc, "list conflicts", err, errlen);
+}
+
+static void
+review_print_person(struct store *st, sqlite3_stmt *p, sqlite3_stmt *acc,
+    FILE *fp)
+{
+	char	 when[WTIME_ISO8601_LEN];
+
+	fprintf(fp, "person %s  %s  (%s)", col(p, 0), col(p, 1), col(p, 3));
+	if (*col(p, 2) != '\0')
+		fprintf(fp, "  employeeID %s", col(p, 2));
+	fprintf(fp, "\n  since run %lld, %s\n",
+	    (long long)sqlite3_column_int64(p, 4), wtime_format_iso8601(when,
+	    sizeof when, sqlite3_column_int64(p, 5)));
+	(void)st;
+	sqlite3_bind_text(acc, 1, col(p, 0), -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(acc) == SQLITE_ROW) {
+		fprintf(fp, "  %s\\%s  %s %s  %s  %s", col(acc, 0),
+		    col(acc, 1), col(acc, 3), col(acc, 4),
+		    sqlite3_column_int(acc, 5) ? "enabled" : "disabled",
+		    col(acc, 6));
+		if (*col(acc, 7) != '\0')
+			fprintf(fp, " with %s\\%s", col(acc, 7),
+			    *col(acc, 8) != '\0' ? col(acc, 8) : col(acc, 12));
+		fprintf(fp, "  (run %lld)\n",
+		    (long long)sqlite3_column_int64(acc, 10));
+		fprintf(fp, "    %s  %s\n", col(acc, 2), col(acc, 11));
+		if (*col(acc, 9) != '\0')
+			fprintf(fp, "    %s\n", col(acc, 9));
+	}
+	sqlite3_reset(acc);
+}
+
+/*
+ * A person by id; or the person of an account (DOMAIN\NAME, NAME, a GUID,
+ * an e-mail address); or persons whose name contains query. An account
+ * that has no person says why.
+ */
+int
+review_person(struct store *st, const char *query, FILE *fp, size_t *count,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt	*p, *acc, *un;
+	char		*dom = NULL, *like;
+	const char	*name = query, *sep;
+	int		 rc;
+
+	*count = 0;
+	if ((sep = strchr(query, '\\')) != NULL) {
+		dom = xstrndup(query, (size_t)(sep - query));
+		name = sep + 1;
+	}
+	xasprintf(&like, "%%%s%%", query);
+	if ((p = db_stmt(store_db(st), "SELECT p.id, p.display_name, "
+	    "p.employee_id, p.status, p.created_run, p.created_ms FROM persons p "
+	    "WHERE p.id = lower(?1) OR p.id IN (SELECT l.person_id FROM links l "
+	    "JOIN accounts a ON a.domain = l.domain AND a.guid = l.guid "
+	    "WHERE (?3 IS NULL OR a.domain = ?3) AND (a.guid = lower(?2) OR "
+	    "a.sam = ?2 COLLATE NOCASE OR a.upn = ?2 COLLATE NOCASE OR "
+	    "a.mail = ?2 COLLATE NOCASE)) OR (?3 IS NULL AND "
+	    "p.display_name LIKE ?4) ORDER BY p.display_name, p.id LIMIT 50",
+	    err, errlen)) == NULL ||
+	    (acc = db_stmt(store_db(st), "SELECT a.domain, a.sam, a.guid, "
+	    "l.role, a.kind, a.enabled, l.reason, l.via_domain, "
+	    "(SELECT v.sam FROM accounts v WHERE v.domain = l.via_domain AND "
+	    "v.guid = l.via_guid), l.detail, l.linked_run, a.dn, l.via_guid "
+	    "FROM links l "
+	    "JOIN accounts a ON a.domain = l.domain AND a.guid = l.guid "
+	    "WHERE l.person_id = ? ORDER BY l.role, a.domain, a.sam", err,
+	    errlen)) == NULL ||
+	    (un = db_stmt(store_db(st), "SELECT a.domain, a.sam, a.kind, "
+	    "(SELECT group_concat(c.conflict_id, ', ') FROM conflict_accounts c "
+	    "WHERE c.domain = a.domain AND c.guid = a.guid) FROM accounts a "
+	    "WHERE NOT EXISTS (SELECT 1 FROM links l WHERE l.domain = a.domain "
+	    "AND l.guid = a.guid) AND (?2 IS NULL OR a.domain = ?2) AND "
+	    "(a.guid = lower(?1) OR a.sam = ?1 COLLATE NOCASE OR "
+	    "a.mail = ?1 COLLATE NOCASE) ORDER BY a.domain, a.sam", err,
+	    errlen)) == NULL) {
+		free(dom);
+		free(like);
+		return -1;
+	}
+	sqlite3_bind_text(p, 1, query, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(p, 2, name, -1, SQLITE_TRANSIENT);
+	if (dom != NULL)
+		sqlite3_bind_text(p, 3, dom, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(p, 4, like, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		if (*count > 0)
+			fputc('\n', fp);
+		review_print_person(st, p, acc, fp);
+		(*count)++;
+	}
+	free(like);
+	if (review_done(st, p, rc, "find persons", err, errlen) == -1) {
+		free(dom);
+		return -1;
+	}
+	sqlite3_bind_text(un, 1, name, -1, SQLITE_TRANSIENT);
+	if (dom != NULL)
+		sqlite3_bind_text(un, 2, dom, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(un)) == SQLITE_ROW) {
+		if (*count > 0)
+			fputc('\n', fp);
+		if (strcmp(col(un, 2), "service") == 0 ||
+		    strcmp(col(un, 2), "shared") == 0)
+			fprintf(fp, "%s\\%s is a %s account: never linked to a "
+			    "person\n", col(un, 0), col(un, 1), col(un, 2));
+		else if (*col(un, 3) != '\0')
+			fprintf(fp, "%s\\%s (%s) has no person: it waits on "
+			    "conflict %s (see ward-idsync conflicts)\n",
+			    col(un, 0), col(un, 1), col(un, 2), col(un, 3));
+		else
+			fprintf(fp, "%s\\%s (%s) has no person: nothing it "
+			    "matches clearly enough\n", col(un, 0),
+			    col(un, 1), col(un, 2));
+		(*count)++;
+	}
+	free(dom);
+	return review_done(st, un, rc, "find unlinked accounts", err, errlen);
+}
+
+/* The last limit runs, newest first. */
+int
+review_history(struct store *st, int64_t limit, FILE *fp, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt	*r, *d;
+	char		 when[WTIME_ISO8601_LEN], took[32];
+	int64_t		 started, finished;
+	int		 rc;
+
+	if ((r = db_stmt(store_db(st), "SELECT id, command, started_ms, "
+	    "finished_ms, outcome, message, forced, accounts, persons, "
+	    "conflicts, accounts_added, accounts_removed, accounts_modified, "
+	    "persons_created, persons_removed, links_added, links_removed "
+	    "FROM runs ORDER BY id DESC LIMIT ?", err, errlen)) == NULL ||
+	    (d = db_stmt(store_db(st), "SELECT domain, uri, accounts, pages, "
+	    "read_ms, error FROM run_domains WHERE run_id = ? ORDER BY domain",
+	    err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(r, 1, limit);
+	while ((rc = sqlite3_step(r)) == SQLITE_ROW) {
+		started = sqlite3_column_int64(r, 2);
+		finished = sqlite3_column_int64(r, 3);
+		if (sqlite3_column_type(r, 3) != SQLITE_NULL)
+			str_format_duration_ms(took, sizeof took,
+			    finished - started);
+		else
+			str_copy(took, "-", sizeof took);
+		fprintf(fp, "run %lld  %s  %s  %s  %s%s\n",
+		    (long long)sqlite3_column_int64(r, 0), col(r, 1),
+		    wtime_format_iso8601(when, sizeof when, started), took,
+		    col(r, 4), sqlite3_column_int(r, 6) ? " (forced)" : "");
+		if (sqlite3_column_type(r, 7) != SQLITE_NULL)
+			fprintf(fp, "  accounts %lld (+%lld -%lld ~%lld)  "
+			    "persons %lld (+%lld -%lld)  links +%lld -%lld  "
+			    "conflicts %lld\n",
+			    (long long)sqlite3_column_int64(r, 7),
+			    (long long)sqlite3_column_int64(r, 10),
+			    (long long)sqlite3_column_int64(r, 11),
+			    (long long)sqlite3_column_int64(r, 12),
+			    (long long)sqlite3_column_int64(r, 8),
+			    (long long)sqlite3_column_int64(r, 13),
+			    (long long)sqlite3_column_int64(r, 14),
+			    (long long)sqlite3_column_int64(r, 15),
+			    (long long)sqlite3_column_int64(r, 16),
+			    (long long)sqlite3_column_int64(r, 9));
+		if (*col(r, 5) != '\0')
+			fprintf(fp, "  %s\n", col(r, 5));
+		sqlite3_bind_int64(d, 1, sqlite3_column_int64(r, 0));
+		/* A domain that failed is what the run's message says. */
+		while (sqlite3_step(d) == SQLITE_ROW) {
+			if (*col(d, 5) != '\0')
+				continue;
+			fprintf(fp, "  domain %s: %lld accounts in %lld "
+			    "page%s from %s\n", col(d, 0),
+			    (long long)sqlite3_column_int64(d, 2),
+			    (long long)sqlite3_column_int64(d, 3),
+			    sqlite3_column_int64(d, 3) == 1 ? "" : "s",
+			    col(d, 1));
+		}
+		sqlite3_reset(d);
+	}
+	return review_done(st, r, rc, "list runs", err, errlen);
+}
+
+/* Who decided: the login behind sudo, else the user we run as. */
+static void
+review_who(char *dst, size_t size)
+{
+	const char	*sudo = getenv("SUDO_USER");
+	struct passwd	*pw;
+
+	if (sudo != NULL && *sudo != '\0')
+		snprintf(dst, size, "%s (via sudo)", sudo);
+	else if ((pw = getpwuid(geteuid())) != NULL)
+		snprintf(dst, size, "%s", pw->pw_name);
+	else
+		snprintf(dst, size, "uid %u", (unsigned)geteuid());
+}
+
+static int
+review_person_of(struct store *st, const char *domain, const char *guid,
+    char *person, char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	*person = '\0';
+	if ((stmt = db_stmt(store_db(st), "SELECT person_id FROM links "
+	    "WHERE domain = ? AND guid = ?", err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, domain, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 2, guid, -1, SQLITE_TRANSIENT);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		str_copy(person, col(stmt, 0), DECODE_GUID_LEN);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_error(store_db(st), "find link", err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Records a decision for the next run: link and never-link name two
+ * accounts, unlink one (from the person it is linked to now).
+ */
+int
+review_decide(struct store *st, enum decision_kind kind, const char *a,
+    const char *b, FILE *fp, char *err, size_t errlen)
+{
+	char	 da[256], db[256], ga[DECODE_GUID_LEN], gb[DECODE_GUID_LEN];
+	char	 person[DECODE_GUID_LEN], who[128];
+
+	if (store_find_account(st, a, da, sizeof da, ga, err, errlen) == -1)
+		return -1;
+	if (kind != DECISION_UNLINK) {
+		if (store_find_account(st, b, db, sizeof db, gb, err,
+		    errlen) == -1)
+			return -1;
+		if (strcmp(da, db) == 0 && strcmp(ga, gb) == 0) {
+			snprintf(err, errlen, "%s and %s are one account", a,
+			    b);
+			return -1;
+		}
+	} else {
+		if (review_person_of(st, da, ga, person, err, errlen) == -1)
+			return -1;
+		if (*person == '\0') {
+			snprintf(err, errlen, "%s is not linked to a person",
+			    a);
+			return -1;
+		}
+	}
+	review_who(who, sizeof who);
+	if (store_add_decision(st, kind, da, ga, kind != DECISION_UNLINK ?
+	    db : NULL, kind != DECISION_UNLINK ? gb : NULL,
+	    kind == DECISION_UNLINK ? person : NULL, who, wtime_now_ms(), err,
+	    errlen) == -1)
+		return -1;
+	if (kind == DECISION_UNLINK)
+		fprintf(fp, "recorded: %s:%s is not person %s; the next run "
+		    "unlinks it\n", da, ga, person);
+	else
+		fprintf(fp, "recorded: %s:%s and %s:%s %s; the next run "
+		    "applies it\n", da, ga, db, gb, kind == DECISION_LINK ?
+		    "are one person" : "are never one person");
+	return 0;
+}

@@ -1,0 +1,518 @@
+#!/bin/sh
+# idsync_slapd.sh: ward-idsync against three real directories: slapd on
+# loopback with an AD-compatible schema (tests/data/idsync/ad.schema), a
+# size limit so that reads must page, LDAPS and StartTLS with a test CA,
+# filled with generated staff whose ground truth is known. Checks the
+# links (no false merge, hard cases linked), the exports, that a second run
+# changes nothing, decisions, and that failures (a domain down or hung, a
+# wrong password, a loose secret file, a threshold) change nothing and say
+# why.
+. "$top_srcdir/tests/integration/lib.sh"
+
+PATH=$PATH:/usr/sbin:/sbin
+export PATH
+for c in slapd slapadd slappasswd ldapsearch ldapmodify; do
+	require_cmd "$c"
+done
+make_test_ca
+
+GEN=$top_builddir/tests/integration/idsync_gen
+"$GEN" "$T" 300 || fail "idsync_gen failed"
+
+# The account ward-idsync reads as, and the directory manager the test
+# changes entries as; passwords only ever in files, without a newline
+# (slappasswd -T hashes all of the file).
+openssl rand -hex 16 | tr -d "\n" > "$T/svc.password"
+openssl rand -hex 16 | tr -d "\n" > "$T/root.password"
+chmod 600 "$T/svc.password" "$T/root.password"
+SVC_HASH=$(slappasswd -T "$T/svc.password") || fail "slappasswd failed"
+ROOT_HASH=$(slappasswd -T "$T/root.password") || fail "slappasswd failed"
+
+free_port() {
+	echo $(( ($(od -An -N2 -tu2 /dev/urandom) % 30000) + 20000 ))
+}
+
+# start_slapd NAME: loads $T/NAME.ldif into a new slapd and starts it with
+# ldap:// and ldaps:// on free loopback ports; sets PLAIN_NAME, TLS_NAME.
+start_slapd() {
+	name=$1
+	dir=$T/slapd-$name
+	mkdir -p "$dir/db"
+	cat > "$dir/slapd.conf" <<CONF
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+include $top_srcdir/tests/data/idsync/ad.schema
+pidfile $dir/slapd.pid
+argsfile $dir/slapd.args
+modulepath /usr/lib/ldap
+moduleload back_mdb
+TLSCACertificateFile $T/ca.crt
+TLSCertificateFile $T/server.crt
+TLSCertificateKeyFile $T/server.key
+# As Active Directory: a search without paging stops at the limit.
+sizelimit size.soft=100 size.hard=100 size.pr=100 size.prtotal=unlimited
+database mdb
+maxsize 67108864
+suffix "DC=$name,DC=test"
+rootdn "CN=Manager,DC=$name,DC=test"
+rootpw $ROOT_HASH
+directory $dir/db
+access to attrs=userPassword
+	by self write
+	by anonymous auth
+	by * none
+access to *
+	by users read
+	by * none
+CONF
+	cat > "$dir/svc.ldif" <<LDIF
+dn: CN=svc-ward,OU=Service Accounts,DC=$name,DC=test
+objectClass: top
+objectClass: person
+objectClass: organizationalPerson
+objectClass: inetOrgPerson
+objectClass: user
+cn: svc-ward
+sn: svc-ward
+sAMAccountName: svc-ward
+objectGUID:: $(head -c 16 /dev/urandom | base64)
+userAccountControl: 66048
+userPassword: $SVC_HASH
+LDIF
+	slapadd -q -f "$dir/slapd.conf" -l "$T/$name.ldif" 2> "$dir/slapadd.log" ||
+	    fail "slapadd $name: $(cat "$dir/slapadd.log")"
+	slapadd -q -f "$dir/slapd.conf" -l "$dir/svc.ldif" 2>> "$dir/slapadd.log" ||
+	    fail "slapadd $name: $(cat "$dir/slapadd.log")"
+	for attempt in 1 2 3 4 5 6 7 8; do
+		p1=$(free_port)
+		p2=$(free_port)
+		[ "$p1" != "$p2" ] || continue
+		if slapd -f "$dir/slapd.conf" \
+		    -h "ldap://127.0.0.1:$p1/ ldaps://127.0.0.1:$p2/" \
+		    2> "$dir/slapd.log"; then
+			break
+		fi
+		p1=
+	done
+	[ -n "$p1" ] || fail "slapd $name did not start: $(cat "$dir/slapd.log")"
+	i=0
+	while ! ldapsearch -x -H "ldap://127.0.0.1:$p1" -s base -b '' \
+	    namingContexts > /dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "slapd $name does not answer"
+		sleep 0.05
+	done
+	at_exit "stop_slapd $name"
+	eval "PLAIN_$name=$p1 TLS_$name=$p2"
+}
+
+# stop_slapd NAME: by the pid it wrote, waiting until it is gone.
+stop_slapd() {
+	pidf=$T/slapd-$1/slapd.pid
+	[ -f "$pidf" ] || return 0
+	pid=$(cat "$pidf")
+	kill -CONT "$pid" 2>/dev/null
+	kill "$pid" 2>/dev/null || return 0
+	i=0
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	rm -f "$pidf"
+}
+
+restart_slapd() {
+	name=$1
+	dir=$T/slapd-$name
+	eval "p1=\$PLAIN_$name p2=\$TLS_$name"
+	slapd -f "$dir/slapd.conf" \
+	    -h "ldap://127.0.0.1:$p1/ ldaps://127.0.0.1:$p2/" \
+	    2>> "$dir/slapd.log" || fail "slapd $name did not restart"
+	i=0
+	while ! ldapsearch -x -H "ldap://127.0.0.1:$p1" -s base -b '' \
+	    namingContexts > /dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "slapd $name does not answer"
+		sleep 0.05
+	done
+}
+
+start_slapd btuh
+start_slapd meht
+start_slapd southend
+DEAD=$(free_port)
+
+# idsync_conf FILE [EXTRA-GLOBAL]: btuh over LDAPS; meht over StartTLS;
+# southend after a server that is not there (failover); the matching
+# sections exactly as etc/idsync.conf ships them.
+idsync_conf() {
+	cat > "$1" <<CONF
+[log]
+level = info
+[idsync]
+database = $T/idsync.db
+${2:-}
+[domain "btuh"]
+uri = ldaps://127.0.0.1:$TLS_btuh
+base = DC=btuh,DC=test
+bind_dn = CN=svc-ward,OU=Service Accounts,DC=btuh,DC=test
+bind_password_file = ${PWFILE:-$T/svc.password}
+ca_file = $T/ca.crt
+filter = (objectClass=user)
+page_size = 50
+[domain "meht"]
+uri = ldap://127.0.0.1:$PLAIN_meht
+starttls = yes
+base = DC=meht,DC=test
+bind_dn = CN=svc-ward,OU=Service Accounts,DC=meht,DC=test
+bind_password_file = $T/svc.password
+ca_file = $T/ca.crt
+filter = (objectClass=user)
+page_size = 50
+timeout = ${TIMEOUT:-2m}
+[domain "southend"]
+uri = ldaps://127.0.0.1:$DEAD ldaps://127.0.0.1:$TLS_southend
+base = DC=southend,DC=test
+bind_dn = CN=svc-ward,OU=Service Accounts,DC=southend,DC=test
+bind_password_file = $T/svc.password
+ca_file = $T/ca.crt
+filter = ${SOUTHEND_FILTER:-(objectClass=user)}
+page_size = 50
+CONF
+	sed -n '/^\[match\]/,$p' "$top_srcdir/etc/idsync.conf" |
+	    sed "/^\[match\]/a nicknames = $top_srcdir/data/nicknames.txt" \
+	    >> "$1"
+}
+idsync_conf "$T/idsync.conf"
+run 0 "$WARD_IDSYNC" -n -c "$T/idsync.conf"
+
+# ------------------------------------------------------------ first run
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+printf "%s\n" "$OUT" > "$T/run1.log"
+assert_contains "$OUT" "conflicts:"
+for d in btuh meht southend; do
+	pages=$(printf "%s\n" "$OUT" | sed -n "s/.*domain $d: [0-9]* accounts in \([0-9]*\) pages.*/\1/p")
+	[ -n "$pages" ] && [ "$pages" -ge 3 ] ||
+	    fail "domain $d was not read in pages of 50: $OUT"
+done
+assert_contains "$OUT" "ldaps://127.0.0.1:$DEAD"
+assert_contains "$OUT" "trying the next server"
+ok "first run: three domains read in pages, over LDAPS and StartTLS, with failover"
+
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/accounts.csv"
+[ "$(head -1 "$T/accounts.csv")" = "domain,objectGUID,sAMAccountName,person_id,kind,link_reason" ] ||
+    fail "export --accounts header: $(head -1 "$T/accounts.csv")"
+truth_rows=$(($(wc -l < "$T/truth.csv") - 1))
+rows=$(($(wc -l < "$T/accounts.csv") - 1))
+# Each directory also holds the svc-ward account the test reads as.
+[ "$rows" -eq $((truth_rows + 3)) ] ||
+    fail "export has $rows accounts, the directories $((truth_rows + 3))"
+ok "export --accounts: the exact header, one row per account ($rows)"
+
+# Join the export with the ground truth on (domain, objectGUID):
+# domain,guid,sam,person_id,kind,reason,truth_person,truth_kind,case
+awk -F, 'NR == FNR { if (FNR > 1) t[$1 "," $2] = $4 "," $5 "," $6; next }
+    FNR > 1 && ($1 "," $2) in t { print $0 "," t[$1 "," $2] }' \
+    "$T/truth.csv" "$T/accounts.csv" > "$T/joined.csv"
+[ "$(wc -l < "$T/joined.csv")" -eq "$truth_rows" ] ||
+    fail "only $(wc -l < "$T/joined.csv") of $truth_rows accounts found by objectGUID"
+
+# Kinds by the [kinds] rules agree with what the generator meant.
+bad=$(awk -F, '$5 != $8 { print $1 "/" $3 ": " $5 ", not " $8 }' "$T/joined.csv")
+[ -z "$bad" ] || fail "kinds: $bad"
+ok "objectGUIDs decode to the generator's; every account's kind is right"
+
+# Precision first: no person holds accounts of two people.
+awk -F, '$4 != "" { if (($4) in p && p[$4] != $7) print $4 ": " p[$4] " and " $7; p[$4] = $7 }' \
+    "$T/joined.csv" > "$T/false-merges"
+[ ! -s "$T/false-merges" ] || fail "false merges: $(cat "$T/false-merges")"
+
+# Pairs: precision and recall over every pair of accounts of one person.
+awk -F, '
+    { n++; tp[n] = $7; pp[n] = $4 }
+    END {
+	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) {
+		same = tp[i] != "" && tp[i] == tp[j]
+		got = pp[i] != "" && pp[i] == pp[j]
+		if (same && got) hit++
+		if (same) truth++
+		if (got) found++
+	}
+	printf "pairs: %d true, %d linked, %d right; precision %.3f recall %.3f\n",
+	    truth, found, hit, found ? hit / found : 1, truth ? hit / truth : 1
+    }' "$T/joined.csv" > "$T/quality"
+cat "$T/quality"
+grep -q "precision 1.000" "$T/quality" || fail "precision below 1: $(cat "$T/quality")"
+recall=$(sed -n 's/.*recall \([0-9.]*\)/\1/p' "$T/quality")
+awk -v r="$recall" 'BEGIN { exit !(r >= 0.6) }' ||
+    fail "recall $recall is below 0.6"
+ok "no false merge; $(cat "$T/quality")"
+
+# person_of TRUTH-PERSON DOMAIN: the person id of that account.
+person_of() {
+	awk -F, -v p="$1" -v d="$2" '$7 == p && $1 == d && $5 != "admin" { print $4 }' "$T/joined.csv"
+}
+same_person() {
+	what=$1
+	shift
+	first=
+	for d in "$@"; do
+		pid=$(person_of "$what" "$d")
+		[ -n "$pid" ] || fail "$what: the $d account has no person"
+		[ -z "$first" ] || [ "$pid" = "$first" ] ||
+		    fail "$what: the $d account is person $pid, not $first"
+		first=$pid
+	done
+}
+same_person H01 btuh meht
+same_person H02 btuh southend
+same_person H03 btuh meht southend
+same_person H04 btuh southend
+same_person H05 meht southend
+same_person H06 btuh meht
+same_person H07 btuh meht
+same_person H08 btuh meht
+same_person H09 meht southend
+same_person H10 btuh southend
+same_person H11 btuh meht
+same_person H12 btuh meht
+same_person H14 btuh southend
+ok "typos, nicknames, married names, diacritics, an alias and a leaver: linked"
+
+admin_person() {
+	awk -F, -v s="$1" '$3 == s && $1 == "btuh" { print $4 }' "$T/joined.csv"
+}
+[ "$(admin_person adm-jwhitfield)" = "$(person_of H01 btuh)" ] ||
+    fail "adm-jwhitfield is not Jonathon Whitfield's"
+[ "$(admin_person adm-jsmith)" = "$(person_of N01 btuh)" ] ||
+    fail "adm-jsmith is not the radiologist John Smith's"
+grep -q '^btuh,[^,]*,adm-jsmith,[^,]*,admin,' "$T/accounts.csv" ||
+    fail "adm-jsmith is not an admin account"
+ok "admin accounts join their owners' persons as secondary accounts"
+
+differ() {
+	a=$(person_of "$1" "$2")
+	b=$(person_of "$3" "$4")
+	[ -z "$a" ] || [ "$a" != "$b" ] || fail "$1 and $3 are one person ($a)"
+}
+differ N01 btuh N02 meht
+differ N03 meht N04 southend
+differ N05 btuh N06 btuh
+differ N07 btuh N08 southend
+differ N07 meht N08 southend
+differ N09 btuh N10 meht
+differ N11 meht N12 southend
+same_person N05 btuh meht
+same_person N07 btuh meht
+bad=$(awk -F, '($8 == "shared" || $8 == "service") && $4 != ""' "$T/joined.csv")
+[ -z "$bad" ] || fail "shared or service accounts linked: $bad"
+ok "namesakes, a father and son, twins, shared and service accounts: apart"
+
+grep -q '^meht,[^,]*,danny.kerridge,,person,conflict$' "$T/accounts.csv" ||
+    fail "the uncertain Kerridge pair is not waiting on a conflict: $(grep -i kerridge "$T/accounts.csv")"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" conflicts
+printf "%s\n" "$OUT" > "$T/conflicts.txt"
+assert_contains "$OUT" "btuh\\dkerridge"
+assert_contains "$OUT" "meht\\danny.kerridge"
+assert_contains "$OUT" "may be one person"
+assert_contains "$OUT" "givenName agree"
+ok "conflicts: the uncertain pair, with its score and what agreed"
+
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" person 'meht\bob.pennington'
+assert_contains "$OUT" "btuh\\rpennington"
+assert_contains "$OUT" "southend\\penningtonr"
+assert_contains "$OUT" "givenName agree"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" person 'btuh\ward7.nurses'
+assert_contains "$OUT" "shared account: never linked"
+run 1 "$WARD_IDSYNC" -c "$T/idsync.conf" person nobody-at-all
+assert_contains "$OUT" "no person or account matches"
+ok "person: accounts in each domain and why they are linked"
+
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --persons "$T/persons.csv"
+[ "$(head -1 "$T/persons.csv")" = "person_id,display_name,employeeID,status,btuh,meht,southend,secondary" ] ||
+    fail "export --persons header: $(head -1 "$T/persons.csv")"
+grep -q "^$(person_of H14 btuh),[^,]*,E7000114,leaver," "$T/persons.csv" ||
+    fail "the Thackeray leaver: $(grep Thackeray "$T/persons.csv")"
+grep -q "^$(person_of H01 btuh),.*,btuh\\\\adm-jwhitfield\$" "$T/persons.csv" ||
+    fail "Whitfield's admin account is not in his secondary column"
+ok "export --persons: one row per person, leavers, secondary accounts"
+
+# ------------------------------------------------------------ second run
+cp "$T/accounts.csv" "$T/accounts1.csv"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+assert_contains "$OUT" "persons:   $(($(wc -l < "$T/persons.csv") - 1)) (0 new, 0 gone)"
+assert_contains "$OUT" "links:     0 made, 0 broken"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/accounts2.csv"
+cmp -s "$T/accounts1.csv" "$T/accounts2.csv" ||
+    fail "a second run changed links: $(diff "$T/accounts1.csv" "$T/accounts2.csv" | head)"
+ok "a second run on the same directories changes nothing; person ids stay"
+
+# A new account joins the person that exists: Whitfield starts in
+# southend, as Jon, with his own mobile.
+cat > "$T/new.ldif" <<LDIF
+dn: CN=Jon Whitfield,OU=Staff,DC=southend,DC=test
+changetype: add
+objectClass: user
+cn: Jon Whitfield
+sn: Whitfield
+givenName: Jon
+sAMAccountName: whitfieldj
+department: Radiology
+title: Radiographer
+mobile: 07700 900101
+objectGUID:: $(printf '\001\002\003\004\005\006\007\010\011\012\013\014\015\016\017\020' | base64)
+userAccountControl: 512
+LDIF
+ldapmodify -x -H "ldap://127.0.0.1:$PLAIN_southend" \
+    -D "CN=Manager,DC=southend,DC=test" -y "$T/root.password" \
+    -f "$T/new.ldif" > /dev/null || fail "ldapmodify add failed"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" plan
+assert_contains "$OUT" "+ account southend\\whitfieldj (person, 04030201-0605-0807-090a-0b0c0d0e0f10)"
+assert_contains "$OUT" "+ link southend\\whitfieldj to person $(person_of H01 btuh)"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/accounts3.csv"
+cmp -s "$T/accounts1.csv" "$T/accounts3.csv" || fail "plan changed the state"
+ok "plan prints the change and changes nothing"
+
+# ------------------------------------------------------------ decisions
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" link 'btuh\dkerridge' 'meht\danny.kerridge'
+assert_contains "$OUT" "recorded"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" never-link 'btuh\jsmith' 'meht\john.smith'
+run 2 "$WARD_IDSYNC" -c "$T/idsync.conf" link 'btuh\dkerridge'
+run 1 "$WARD_IDSYNC" -c "$T/idsync.conf" link 'btuh\dkerridge' 'nowhere\nobody'
+assert_contains "$OUT" "no account"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/accounts4.csv"
+k1=$(awk -F, '$3 == "dkerridge" { print $4 }' "$T/accounts4.csv")
+k2=$(awk -F, '$3 == "danny.kerridge" { print $4 "," $6 }' "$T/accounts4.csv")
+[ -n "$k1" ] && [ "$k2" = "$k1,manual" ] ||
+    fail "link decision not applied: $k1 / $k2"
+js=$(awk -F, '$1 == "meht" && $3 == "john.smith" { print $4 }' "$T/accounts4.csv")
+[ -n "$js" ] && [ "$js" != "$(person_of N01 btuh)" ] ||
+    fail "never-link: meht\\john.smith should have a person of his own, got '$js'"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" conflicts
+assert_not_contains "$OUT" "kerridge"
+jw=$(awk -F, '$3 == "whitfieldj" { print $4 }' "$T/accounts4.csv")
+[ "$jw" = "$(person_of H01 btuh)" ] ||
+    fail "the new account did not join the existing person (got '$jw')"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" unlink 'southend\whitfieldj'
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/accounts5.csv"
+jw=$(awk -F, '$3 == "whitfieldj" { print $4 }' "$T/accounts5.csv")
+[ -n "$jw" ] && [ "$jw" != "$(person_of H01 btuh)" ] ||
+    fail "unlink: southend\\whitfieldj is still Whitfield's ($jw)"
+ok "link, never-link and unlink decisions; a new account joins its person"
+
+# ------------------------------------------------------------ failures
+cp "$T/idsync.db" "$T/before.db"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/before.csv"
+
+# A domain down: the run fails, names it, and changes nothing.
+stop_slapd meht
+run 1 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+assert_contains "$OUT" "domain meht: ldap://127.0.0.1:$PLAIN_meht: StartTLS failed: Can't contact LDAP server"
+assert_contains "$OUT" "nothing was changed"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/after.csv"
+cmp -s "$T/before.csv" "$T/after.csv" || fail "a failed run changed the state"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" history 1
+assert_contains "$OUT" "failed"
+assert_contains "$OUT" "domain meht"
+restart_slapd meht
+ok "a domain down: the run fails naming it, nothing changes, history says so"
+
+# A domain that hangs: the run gives up after the timeout.
+kill -STOP "$(cat "$T/slapd-meht/slapd.pid")"
+TIMEOUT=2s idsync_conf "$T/hung.conf"
+run 1 "$WARD_IDSYNC" -c "$T/hung.conf" run
+assert_contains "$OUT" "domain meht"
+kill -CONT "$(cat "$T/slapd-meht/slapd.pid")"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/after.csv"
+cmp -s "$T/before.csv" "$T/after.csv" || fail "a timed-out run changed the state"
+ok "a hung domain: the run times out and changes nothing"
+
+# Two runs never overlap: while one waits on a stopped server, another
+# refuses to start.
+kill -STOP "$(cat "$T/slapd-meht/slapd.pid")"
+"$WARD_IDSYNC" -c "$T/hung.conf" run > "$T/first.log" 2>&1 &
+first=$!
+i=0
+while [ ! -s "$T/idsync.db.lock" ] && [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+run 1 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+assert_contains "$OUT" "another ward-idsync run holds the lock"
+assert_contains "$OUT" "already running as pid $first"
+kill -CONT "$(cat "$T/slapd-meht/slapd.pid")"
+wait "$first" || true
+ok "a second run refuses while one holds the lock"
+
+# A wrong password: a clear error, and the password never shown.
+openssl rand -hex 16 > "$T/wrong.password"
+chmod 600 "$T/wrong.password"
+PWFILE=$T/wrong.password idsync_conf "$T/wrong.conf"
+run 1 "$WARD_IDSYNC" -c "$T/wrong.conf" run
+assert_contains "$OUT" "domain btuh: ldaps://127.0.0.1:$TLS_btuh: bind as CN=svc-ward,OU=Service Accounts,DC=btuh,DC=test failed: Invalid credentials (49)"
+assert_not_contains "$OUT" "$(cat "$T/wrong.password")"
+assert_not_contains "$OUT" "$(cat "$T/svc.password")"
+ok "a wrong password: the run fails with the bind error, no password shown"
+
+# A secret file others can read is refused before anything is read.
+cp "$T/svc.password" "$T/loose.password"
+chmod 644 "$T/loose.password"
+PWFILE=$T/loose.password idsync_conf "$T/loose.conf"
+run 1 "$WARD_IDSYNC" -n -c "$T/loose.conf"
+assert_contains "$OUT" "loose.password: secret file is readable by group or others (mode 0644)"
+run 1 "$WARD_IDSYNC" -c "$T/loose.conf" run
+ok "a secret file of mode 0644 is refused"
+
+# The wrong CA: the certificate does not verify.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$T/other.key" -out "$T/other.crt" -subj "/CN=other CA" -days 2 \
+    2>/dev/null || fail "openssl: cannot make a second CA"
+sed "s|^ca_file = $T/ca.crt|ca_file = $T/other.crt|" "$T/idsync.conf" > "$T/ca.conf"
+run 1 "$WARD_IDSYNC" -c "$T/ca.conf" run
+assert_contains "$OUT" "domain btuh: ldaps://127.0.0.1:$TLS_btuh: the TLS handshake failed: the server's certificate does not verify"
+ok "an unknown CA: the certificate is not accepted"
+
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/after.csv"
+cmp -s "$T/before.csv" "$T/after.csv" || fail "a failed run changed the state"
+
+# Thresholds: a filter that loses a domain's staff stops the run.
+SOUTHEND_FILTER='(&(objectClass=user)(sAMAccountName=svc-*))' \
+    idsync_conf "$T/narrow.conf"
+run 2 "$WARD_IDSYNC" -c "$T/narrow.conf" run
+assert_contains "$OUT" "more than max_deletes"
+assert_contains "$OUT" "nothing was changed"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/after.csv"
+cmp -s "$T/before.csv" "$T/after.csv" || fail "a stopped run changed the state"
+run 0 "$WARD_IDSYNC" -c "$T/narrow.conf" run --force
+assert_contains "$OUT" "going on as --force says"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" history 3
+assert_contains "$OUT" "ok (forced)"
+assert_contains "$OUT" "stopped"
+n=$("$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts - | grep -c '^southend,')
+[ "$n" -le 3 ] || fail "after --force southend still has $n accounts"
+ok "a run past max_deletes stops (exit 2) until --force"
+
+# ------------------------------------------------------------ config
+run 69 "$WARD_IDSYNC" -c "$T/idsync.conf" apply
+assert_contains "$OUT" "not built yet"
+idsync_conf "$T/apply.conf" "mode = apply"
+run 1 "$WARD_IDSYNC" -n -c "$T/apply.conf"
+assert_contains "$OUT" "mode = apply: writing to directories (write-back and provisioning) is not built yet"
+sed 's|^starttls = yes|starttls = no|' "$T/idsync.conf" > "$T/plain.conf"
+run 1 "$WARD_IDSYNC" -n -c "$T/plain.conf"
+assert_contains "$OUT" "would send the bind password in the clear"
+cat > "$T/plain2.conf" <<CONF
+[domain "btuh"]
+uri = ldap://dc1.btuh.test
+starttls = no
+allow_plaintext = yes
+base = DC=btuh,DC=test
+CONF
+run 1 "$WARD_IDSYNC" -n -c "$T/plain2.conf"
+assert_contains "$OUT" "allow_plaintext: only for loopback addresses, and ldap://dc1.btuh.test is not one"
+run 2 "$WARD_IDSYNC" -c "$T/idsync.conf"
+assert_contains "$OUT" "no command"
+ok "apply is not built (69) and mode = apply is refused; plain binds refused"
