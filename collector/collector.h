@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <jansson.h>
 
 #include "common/cli.h"
@@ -105,6 +106,9 @@ struct collector_config {
 struct collector {
 	const struct collector_config	*cfg;
 	struct store			*store;
+	/* Held shared by each request, exclusively by a reload (SIGHUP)
+	 * while it swaps cfg and the store's health engine. */
+	pthread_rwlock_t		 lock;
 	/* From httpd_listen, bound before dropping privileges; 0: httpd_start
 	 * binds itself. httpd_start takes it over. */
 	int				 listen_fd;

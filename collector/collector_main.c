@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -519,14 +520,84 @@ collector_evaluate(const struct health_engine *health, struct store *st)
 }
 
 /*
+ * SIGHUP: the rules, dependencies, groups, notification routes, health
+ * settings and log level change at once; [http], [store] and [daemon]
+ * need a restart (the socket, the database and the user are taken at
+ * start) and keep their running values. A file that does not load
+ * changes nothing. Returns the new configuration, which the caller owns,
+ * or NULL.
+ */
+static struct collector_config *
+collector_reload(const char *path, struct collector *c,
+    struct health_engine **health, struct notifier **notifier)
+{
+	struct collector_config	*next, *cur = (struct collector_config *)
+				    c->cfg;
+	struct health_engine	*engine;
+	struct notifier		*n;
+	struct httpd_config	 http;
+	struct store_config	 store;
+	struct cli_daemon_config daemon;
+	char			 err[1024];
+
+	next = xcalloc(1, sizeof *next);
+	if (cfg_load(&collector_schema, path, next, err, sizeof err) == -1 ||
+	    (engine = health_engine_new(next, err, sizeof err)) == NULL) {
+		log_error("reload: %s; keeping the running configuration",
+		    err);
+		cfg_free(&collector_schema, next);
+		free(next);
+		return NULL;
+	}
+	if (strcmp(next->http.listen, cur->http.listen) != 0 ||
+	    next->http.tls != cur->http.tls ||
+	    strcmp(next->store.database, cur->store.database) != 0)
+		log_warnx("reload: [http] and [store] take effect at the next "
+		    "start");
+	/* The senders hold their routes: new routes, new senders. */
+	notify_stop(*notifier);
+	*notifier = NULL;
+
+	pthread_rwlock_wrlock(&c->lock);
+	/* The sections a reload cannot apply stay as they run. */
+	http = next->http;
+	next->http = cur->http;
+	cur->http = http;
+	store = next->store;
+	next->store = cur->store;
+	cur->store = store;
+	daemon = next->daemon;
+	next->daemon = cur->daemon;
+	cur->daemon = daemon;
+	c->cfg = next;
+	store_set_health(c->store, engine);
+	pthread_rwlock_unlock(&c->lock);
+
+	if ((n = notify_start(next, next->store.database, err,
+	    sizeof err)) == NULL)
+		log_error("reload: notifications: %s; none are sent until the "
+		    "next reload", err);
+	*notifier = n;
+	health_engine_free(*health);
+	*health = engine;
+	log_set_level((enum log_level)next->log.level);
+	log_info("configuration reloaded: %zu [rule], %zu [parent], %zu "
+	    "[group], %zu [notify] sections", next->rules.count,
+	    next->parents.count, next->groups.count, next->notifies.count);
+	return next;
+}
+
+/*
  * The order matters: bind (may need root for a low port) and report a
  * failure to the terminal before detaching; pidfile after detaching (it
  * holds the daemon's pid); drop privileges; only then open the database, so
  * its files belong to the [daemon] user and no SQLite handle crosses fork().
  */
 static int
-collector_serve(const struct cli *cli, const struct collector_config *cfg)
+collector_serve(const struct cli *cli, const struct collector_config *cfg,
+    const char *path)
 {
+	struct collector_config	*owned = NULL, *next;
 	struct collector	 c;
 	struct httpd		*h = NULL;
 	struct store		*hk = NULL;
@@ -538,6 +609,7 @@ collector_serve(const struct cli *cli, const struct collector_config *cfg)
 
 	memset(&c, 0, sizeof c);
 	c.cfg = cfg;
+	pthread_rwlock_init(&c.lock, NULL);
 	if (daemon_signals_init(err, sizeof err) == -1)
 		goto fail;
 	if ((c.listen_fd = httpd_listen(&cfg->http, err, sizeof err)) == -1) {
@@ -579,9 +651,17 @@ collector_serve(const struct cli *cli, const struct collector_config *cfg)
 		    wtime_mono_ms();
 		if (wait > 0)
 			daemon_sleep_ms(wait);
-		if (daemon_reload_requested())
-			log_info("reload: nothing to reload yet; restart to "
-			    "apply configuration changes");
+		if (daemon_reload_requested() && (next = collector_reload(
+		    path, &c, &health, &notifier)) != NULL) {
+			/* The first configuration is main's; later ones are
+			 * ours to free, once nobody can be using them. */
+			if (owned != NULL) {
+				cfg_free(&collector_schema, owned);
+				free(owned);
+			}
+			owned = next;
+			cfg = next;
+		}
 		if (daemon_stop_requested())
 			break;
 		if (wtime_mono_ms() >= next_eval) {
@@ -606,6 +686,11 @@ fail:
 	store_close(hk);
 	store_close(c.store);
 	health_engine_free(health);
+	if (owned != NULL) {
+		cfg_free(&collector_schema, owned);
+		free(owned);
+	}
+	pthread_rwlock_destroy(&c.lock);
 	if (c.listen_fd > 0)
 		close(c.listen_fd);
 	daemon_pidfile_remove();
@@ -617,15 +702,20 @@ main(int argc, char **argv)
 {
 	struct collector_config	 cfg;
 	struct cli		 cli;
+	char			*path;
 	int			 rc;
 
 	memset(&cfg, 0, sizeof cfg);
 	if ((rc = cli_start(&collector_program, argc, argv, &cli, &cfg)) != -1)
 		return rc;
 	if (cli.argc == 0 || (cli.argc == 1 && strcmp(cli.argv[0], "serve") ==
-	    0))
-		rc = collector_serve(&cli, &cfg);
-	else if (strcmp(cli.argv[0], "token") == 0)
+	    0)) {
+		/* Detaching changes directory: SIGHUP rereads this. */
+		if ((path = realpath(cli.config_path, NULL)) == NULL)
+			path = xstrdup(cli.config_path);
+		rc = collector_serve(&cli, &cfg, path);
+		free(path);
+	} else if (strcmp(cli.argv[0], "token") == 0)
 		rc = collector_token(&cfg, cli.argc, cli.argv);
 	else if (strcmp(cli.argv[0], "maintenance") == 0)
 		rc = collector_maintenance(&cfg, cli.argc, cli.argv);

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -524,7 +525,7 @@ httpd_dispatch(struct httpd *h, struct MHD_Connection *conn,
 }
 
 static enum MHD_Result
-httpd_access(void *cls, struct MHD_Connection *conn, const char *url,
+httpd_access_locked(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
 {
@@ -566,6 +567,23 @@ httpd_access(void *cls, struct MHD_Connection *conn, const char *url,
 		    "over the limit of %lld bytes",
 		    (long long)h->c->cfg->http.max_body_bytes);
 	return httpd_dispatch(h, conn, hc, url, method);
+}
+
+/* Every request sees one configuration from start to end: a reload
+ * (collector_main.c) swaps it only between requests. */
+static enum MHD_Result
+httpd_access(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct httpd	*h = cls;
+	enum MHD_Result	 ret;
+
+	pthread_rwlock_rdlock(&h->c->lock);
+	ret = httpd_access_locked(cls, conn, url, method, version,
+	    upload_data, upload_data_size, con_cls);
+	pthread_rwlock_unlock(&h->c->lock);
+	return ret;
 }
 
 static void

@@ -201,6 +201,31 @@ wait_for "everything behind sw-core UP" \
     fail "host_down left"
 ok "when the switch answers again everything behind it is UP and resolved"
 
+# ------------------------------------------------------------ SIGHUP
+# A rule added to the running collector's file applies without a
+# restart; a file that does not load changes nothing.
+cat >> "$T/collector.conf" <<'CONF'
+[rule "pas_queue"]
+metric = check.pas_queue.depth
+warning = 100
+critical = 500
+max_attempts = 1
+CONF
+kill -HUP "$COLLECTOR_PID"
+wait_for "the reload" 'grep -q "configuration reloaded: 1 \[rule\], 1 \[parent\]" "$T/collector.log"'
+report pas-app01 70 "$(chk ntp 0)" '{"name":"check.pas_queue.depth","value":750}'
+[ "$(get '/api/v1/alerts?kind=pas_queue')" = 200 ] && [ "$(j '.total')" = 1 ] ||
+    fail "the reloaded rule did not apply: $(cat "$T/body")"
+printf '[rule "broken"]\nmetric = no.such.metric\nwarning = 1\n' >> "$T/collector.conf"
+kill -HUP "$COLLECTOR_PID"
+wait_for "the refused reload" 'grep -q "keeping the running configuration" "$T/collector.log"'
+assert_contains "$(cat "$T/collector.log")" 'metric "no.such.metric": ward collects no such metric'
+kill -0 "$COLLECTOR_PID" || fail "a bad reload stopped the collector"
+report pas-app01 71 "$(chk ntp 0)" '{"name":"check.pas_queue.depth","value":10}'
+[ "$(get '/api/v1/alerts?kind=pas_queue')" = 200 ] && [ "$(j '.total')" = 0 ] ||
+    fail "the running rules changed after a refused reload: $(cat "$T/body")"
+ok "SIGHUP applies new rules at once; a file that does not load changes nothing"
+
 # --------------------------------------------------------- bad config
 bad() {	# bad TEXT EXPECTED
 	printf '%s\n' "$1" > "$T/bad.conf"
