@@ -1,7 +1,8 @@
-/* fuzz_idsync_decode.c: libFuzzer target for the decoders of the values
- * ward-idsync reads from a directory: objectGUID, objectSid, integers and
- * FILETIMEs, generalized time, proxyAddresses and ranged attribute names.
- * Every decoder sees the same bytes, without a terminating NUL. */
+/* fuzz_idsync_decode.c: libFuzzer target for what ward-idsync does with
+ * the values it reads from a directory: the decoders (objectGUID,
+ * objectSid, integers and FILETIMEs, generalized time, proxyAddresses,
+ * ranged attribute names), each seeing the same bytes without a
+ * terminating NUL; then name normalisation and every comparator. */
 #include "config.h"
 
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/str.h"
 #include "common/xmalloc.h"
 #include "idsync/idsync.h"
 
@@ -19,7 +21,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct decode_proxy	 proxy;
 	struct decode_range	 range;
+	struct compare_value	 va, vb;
 	char			*v, s[DECODE_SID_LEN], err[256];
+	char			*t, *half, *norm, **tokens;
+	size_t			 ntok, k;
 	int64_t			 n;
 	uint32_t		 flags;
 	int			 must;
@@ -45,5 +50,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	(void)decode_generalized_time(v, size, &n, err, sizeof err);
 	free(v);
+
+	/* Text as a directory sends it, compared with its two halves. */
+	t = xstrndup((const char *)data, size);
+	half = xstrdup(t + strlen(t) / 2);
+	norm = normalise_text((const char *)data, size);
+	ntok = normalise_tokens(norm, &tokens);
+	str_list_free(tokens, ntok);
+	free(norm);
+	compare_value_init(&va, t);
+	compare_value_init(&vb, half);
+	for (k = 0; compare_names[k] != NULL; k++)
+		(void)compare_table[k].compare(&va, &vb, NULL);
+	(void)compare_jaro_winkler(va.norm, vb.norm);
+	compare_value_clear(&va);
+	compare_value_clear(&vb);
+	free(half);
+	free(t);
 	return 0;
 }

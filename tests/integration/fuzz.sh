@@ -15,8 +15,9 @@ libs="$(pkg-config --libs jansson inih sqlite3) -lunistring -lm"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
     -I$top_builddir -I$src $(pkg-config --cflags jansson inih sqlite3)"
 
-for target in report:collector/validate.c cfg:: \
-    idsync_decode:idsync/decode.c; do
+idsync=idsync_decode:idsync/decode.c:idsync/normalise.c:idsync/compare.c
+idsync=$idsync:idsync/nickname.c:idsync/index.c
+for target in report:collector/validate.c cfg:: $idsync; do
 	name=${target%%:*}
 	extra=${target#*:}
 	extra_src=""

@@ -1,0 +1,228 @@
+/* test_idsync_store.c: idsync.db: a run's state saved and loaded again;
+ * a save that fails half-way (here: two primary accounts of one domain on
+ * one person, which the database itself refuses) leaves the previous
+ * state whole; the run lock; run history rows; finding accounts by name. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "common/db.h"
+#include "common/xmalloc.h"
+#include "idsync/idsync.h"
+#include "tests/unit/testutil.h"
+
+static struct account *
+acc(size_t d, const char *dom, int n, const char *sam)
+{
+	struct account	*a;
+	char		 guid[DECODE_GUID_LEN], dn[64], why[64];
+
+	snprintf(guid, sizeof guid, "00000000-0000-0000-0000-%012d", n);
+	snprintf(dn, sizeof dn, "CN=%s,DC=%s,DC=test", sam, dom);
+	a = account_new(d, dom, guid, dn);
+	account_add_value(a, "sAMAccountName", sam, strlen(sam));
+	account_add_value(a, "givenName", "Ann", 3);
+	(void)account_finish(a, why, sizeof why);
+	a->kind = ACCOUNT_PERSON;
+	return a;
+}
+
+/* A result putting accounts[0..n) on one person. */
+static void
+one_person(struct match_result *res, size_t n, const char *id)
+{
+	size_t	 i;
+
+	memset(res, 0, sizeof *res);
+	res->links = xcalloc(n, sizeof *res->links);
+	res->nlinks = n;
+	res->persons = xcalloc(1, sizeof *res->persons);
+	res->npersons = 1;
+	snprintf(res->persons[0].id, sizeof res->persons[0].id, "%s", id);
+	res->persons[0].display_name = xstrdup("Ann");
+	res->persons[0].members = xcalloc(n, sizeof(size_t));
+	res->persons[0].nmembers = n;
+	for (i = 0; i < n; i++) {
+		res->persons[0].members[i] = i;
+		res->links[i].person = 0;
+		res->links[i].reason = xstrdup(i == 0 ? "new" :
+		    "exact:employeeID");
+		res->links[i].linked_run = 1;
+	}
+}
+
+static size_t
+count(struct store *st, const char *sql)
+{
+	sqlite3_stmt	*stmt;
+	char		 err[256];
+	size_t		 n;
+
+	stmt = db_stmt(store_db(st), sql, err, sizeof err);
+	assert_non_null(stmt);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	n = (size_t)sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	return n;
+}
+
+static void
+test_save_load_and_atomic(void **state)
+{
+	struct store		*st;
+	struct state		 prev, again;
+	struct account_set	 set;
+	struct match_result	 res;
+	struct plan		 plan;
+	char			*path, err[512], dom[64], guid[DECODE_GUID_LEN];
+	int64_t			 run;
+
+	(void)state;
+	path = tu_path(tu_tmpdir(), "save.db");
+	st = store_open(path, 0, err, sizeof err);
+	assert_non_null(st);
+	assert_int_equal(store_load_state(st, NULL, &prev, err, sizeof err), 0);
+	assert_int_equal(prev.naccounts, 0);
+
+	memset(&set, 0, sizeof set);
+	account_set_add(&set, acc(0, "btuh", 1, "ann"));
+	account_set_add(&set, acc(1, "meht", 2, "ann.a"));
+	one_person(&res, 2, "11111111-1111-4111-8111-111111111111");
+	plan_compute(&prev, set.items, set.count, &res, &plan);
+	assert_int_equal(plan.accounts_added, 2);
+	assert_int_equal(plan.persons_created, 1);
+	assert_int_equal(plan.links_added, 2);
+	assert_int_equal(store_run_begin(st, "run", 1000, 0, &run, err,
+	    sizeof err), 0);
+	if (store_save(st, run, set.items, set.count, &prev, &res, &plan, 2000,
+	    err, sizeof err) != 0)
+		fail_msg("save: %s", err);
+	plan_clear(&plan);
+	match_result_clear(&res);
+	state_clear(&prev);
+	account_set_clear(&set);
+
+	assert_int_equal(store_load_state(st, NULL, &prev, err, sizeof err), 0);
+	assert_int_equal(prev.naccounts, 2);
+	assert_int_equal(prev.npersons, 1);
+	assert_string_equal(prev.accounts[1].person_id,
+	    "11111111-1111-4111-8111-111111111111");
+	assert_string_equal(prev.accounts[1].reason, "exact:employeeID");
+	assert_int_equal(count(st, "SELECT count(*) FROM runs WHERE "
+	    "outcome = 'ok' AND accounts = 2"), 1);
+
+	/* Two btuh accounts on one person: the database refuses, and the
+	 * whole save is undone. */
+	memset(&set, 0, sizeof set);
+	account_set_add(&set, acc(0, "btuh", 1, "ann"));
+	account_set_add(&set, acc(0, "btuh", 3, "ann2"));
+	account_set_add(&set, acc(1, "meht", 2, "ann.a"));
+	one_person(&res, 3, "22222222-2222-4222-8222-222222222222");
+	plan_compute(&prev, set.items, set.count, &res, &plan);
+	assert_int_equal(store_run_begin(st, "run", 3000, 0, &run, err,
+	    sizeof err), 0);
+	assert_int_equal(store_save(st, run, set.items, set.count, &prev, &res,
+	    &plan, 4000, err, sizeof err), -1);
+	assert_contains(err, "UNIQUE");
+	plan_clear(&plan);
+	match_result_clear(&res);
+	account_set_clear(&set);
+	state_clear(&prev);
+	assert_int_equal(store_load_state(st, NULL, &again, err, sizeof err),
+	    0);
+	assert_int_equal(again.naccounts, 2);
+	assert_int_equal(again.npersons, 1);
+	assert_string_equal(again.persons[0].id,
+	    "11111111-1111-4111-8111-111111111111");
+	state_clear(&again);
+	assert_int_equal(count(st, "SELECT count(*) FROM runs WHERE "
+	    "outcome = 'running'"), 1);
+
+	/* A run that never ended is marked when the next one starts. */
+	assert_int_equal(store_run_begin(st, "plan", 5000, 0, &run, err,
+	    sizeof err), 0);
+	assert_int_equal(count(st, "SELECT count(*) FROM runs WHERE "
+	    "outcome = 'interrupted'"), 1);
+	assert_int_equal(store_run_end(st, run, "ok", "plan only", NULL, 6000,
+	    err, sizeof err), 0);
+
+	/* Accounts by DOMAIN\NAME, DOMAIN:GUID, a bare name or GUID. */
+	assert_int_equal(store_find_account(st, "btuh\\ANN", dom, sizeof dom,
+	    guid, err, sizeof err), 0);
+	assert_string_equal(dom, "btuh");
+	assert_string_equal(guid, "00000000-0000-0000-0000-000000000001");
+	assert_int_equal(store_find_account(st,
+	    "meht:00000000-0000-0000-0000-000000000002", dom, sizeof dom, guid,
+	    err, sizeof err), 0);
+	assert_string_equal(dom, "meht");
+	assert_int_equal(store_find_account(st, "ann.a", dom, sizeof dom,
+	    guid, err, sizeof err), 0);
+	assert_int_equal(store_find_account(st, "nobody", dom, sizeof dom,
+	    guid, err, sizeof err), -1);
+	assert_contains(err, "no account \"nobody\"");
+	store_close(st);
+
+	/* Read-only opening needs a database to exist. */
+	assert_null(store_open("/nonexistent/idsync.db", STORE_READONLY, err,
+	    sizeof err));
+	assert_contains(err, "no database yet");
+	free(path);
+}
+
+static void
+test_lock(void **state)
+{
+	char	*path, err[512];
+	pid_t	 pid;
+	int	 status, p[2];
+	char	 msg[512];
+	ssize_t	 n;
+
+	(void)state;
+	path = tu_path(tu_tmpdir(), "lock.db");
+	assert_int_equal(store_lock(path, err, sizeof err), 0);
+	assert_int_equal(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		if (store_lock(path, msg, sizeof msg) == 0)
+			_exit(1);
+		(void)!write(p[1], msg, strlen(msg));
+		_exit(0);
+	}
+	close(p[1]);
+	n = read(p[0], msg, sizeof msg - 1);
+	close(p[0]);
+	msg[n > 0 ? n : 0] = '\0';
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_contains(msg, "another ward-idsync run holds the lock");
+	snprintf(err, sizeof err, "already running as pid %ld",
+	    (long)getpid());
+	assert_contains(msg, err);
+	store_unlock();
+	assert_int_equal(store_lock(path, err, sizeof err), 0);
+	store_unlock();
+	free(path);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_save_load_and_atomic),
+		cmocka_unit_test(test_lock),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
