@@ -55,6 +55,7 @@ struct dash {
 	struct dash_res		*res;
 	size_t			 nres;
 	char			**want;	/* the paths on screen now */
+	int			 *want_all;	/* and whether all their pages */
 	size_t			 nwant;
 	char			**sent;	/* the paths of the last job */
 	size_t			 nsent;
@@ -317,7 +318,7 @@ dash_merge(struct dash *d)
 }
 
 void
-dash_want(struct dash *d, const char *fmt, ...)
+dash_want(struct dash *d, int all_pages, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	*path;
@@ -330,6 +331,9 @@ dash_want(struct dash *d, const char *fmt, ...)
 		return;
 	}
 	d->want = xreallocarray(d->want, d->nwant + 1, sizeof *d->want);
+	d->want_all = xreallocarray(d->want_all, d->nwant + 1,
+	    sizeof *d->want_all);
+	d->want_all[d->nwant] = all_pages;
 	d->want[d->nwant++] = path;
 }
 
@@ -387,9 +391,9 @@ dash_collect_wants(struct dash *d)
 	for (i = 0; i < d->nwant; i++)
 		free(d->want[i]);
 	d->nwant = 0;
-	dash_want(d, PATH_DATACENTRES);
-	dash_want(d, PATH_CRITICAL);
-	dash_want(d, PATH_WARNING);
+	dash_want(d, 0, PATH_DATACENTRES);
+	dash_want(d, 0, PATH_CRITICAL);
+	dash_want(d, 0, PATH_WARNING);
 	if (d->depth > 0 && d->stack[d->depth - 1]->e->want != NULL)
 		d->stack[d->depth - 1]->e->want(d, d->stack[d->depth - 1]);
 }
@@ -419,7 +423,7 @@ dash_request(struct dash *d)
 	size_t	 i;
 
 	dash_collect_wants(d);
-	if (fetch_submit(d->fetch, d->want, d->nwant) == -1) {
+	if (fetch_submit(d->fetch, d->want, d->want_all, d->nwant) == -1) {
 		d->again = 1;
 		return;
 	}
@@ -486,8 +490,8 @@ dash_kv(struct dash_page *p, const char *label, const char *value)
 }
 
 void
-dash_table_lines(struct dash_page *p, struct table *t, size_t width,
-    size_t tone_col)
+dash_table_lines(struct dash_page *p, int post, struct table *t,
+    size_t width, size_t tone_col)
 {
 	struct dash_line	*l;
 	char			*line;
@@ -495,12 +499,12 @@ dash_table_lines(struct dash_page *p, struct table *t, size_t width,
 
 	table_fit(t, width > 2 ? width - 2 : 1);
 	line = table_line(t, SIZE_MAX);
-	dash_line(p, 0, TONE_DIM, "  %s", line);
+	dash_line(p, post, TONE_DIM, "  %s", line);
 	free(line);
 	for (r = 0; r < t->nrows; r++) {
 		line = table_line(t, r);
 		/* The text is safe already; fmt_vis leaves it so. */
-		l = dash_line(p, 0, TONE_NONE, "  %s", line);
+		l = dash_line(p, post, TONE_NONE, "  %s", line);
 		free(line);
 		if (tone_col != SIZE_MAX &&
 		    (x = table_col_x(t, tone_col)) != SIZE_MAX) {
@@ -701,12 +705,10 @@ dash_draw_header(struct dash *d)
 	dash_put(0, rx, COLS, s, d->answered && !d->ok ?
 	    dash_attr(d, TONE_BAD) : dash_attr(d, TONE_DIM));
 
-	x = dash_put(0, 0, rx - 1, " ward ", A_BOLD);
-	url = fmt_vis(d->o->api->url);
-	x = dash_put(0, x, rx - 1, url, dash_attr(d, TONE_DIM));
-	free(url);
+	/* The collector's URL last: it is cut first. */
+	x = dash_put(0, 0, rx - 1, " ward", A_BOLD);
 	if (r != NULL && r->good != NULL) {
-		snprintf(s, sizeof s, "   hosts %lld",
+		snprintf(s, sizeof s, "  hosts %lld",
 		    (long long)ji(r->good, "hosts", 0));
 		x = dash_put(0, x, rx - 1, s, A_BOLD);
 		states = json_object_get(r->good, "states");
@@ -723,11 +725,10 @@ dash_draw_header(struct dash *d)
 		}
 	}
 	if ((r = dash_res_find(d, PATH_CRITICAL)) != NULL && r->tried &&
-	    r->last.status == API_NOT_AVAILABLE) {
-		dash_put(0, x, rx - 1, "   alerts n/a", dash_attr(d, TONE_DIM));
-		return;
-	}
-	if (r != NULL && r->good != NULL)
+	    r->last.status == API_NOT_AVAILABLE)
+		x = dash_put(0, x, rx - 1, "   alerts n/a", dash_attr(d,
+		    TONE_DIM));
+	else if (r != NULL && r->good != NULL)
 		crit = ji(r->good, "total", 0);
 	if ((r = dash_res_find(d, PATH_WARNING)) != NULL && r->good != NULL)
 		warn = ji(r->good, "total", 0);
@@ -737,9 +738,13 @@ dash_draw_header(struct dash *d)
 		x = dash_put(0, x, rx - 1, s, dash_attr(d, crit > 0 ?
 		    TONE_BAD : TONE_NONE));
 		snprintf(s, sizeof s, "  warning %lld", (long long)warn);
-		dash_put(0, x, rx - 1, s, dash_attr(d, warn > 0 ? TONE_WARN :
-		    TONE_NONE));
+		x = dash_put(0, x, rx - 1, s, dash_attr(d, warn > 0 ?
+		    TONE_WARN : TONE_NONE));
 	}
+	url = fmt_vis(d->o->api->url);
+	x = dash_put(0, x, rx - 1, "   ", A_NORMAL);
+	dash_put(0, x, rx - 1, url, dash_attr(d, TONE_DIM));
+	free(url);
 }
 
 /* Row 1: the tabs, where we are, and whether the data is stale. */
@@ -1310,6 +1315,7 @@ dash_main(struct dash_options *o)
 	for (i = 0; i < d.nwant; i++)
 		free(d.want[i]);
 	free(d.want);
+	free(d.want_all);
 	for (i = 0; i < d.nsent; i++)
 		free(d.sent[i]);
 	free(d.sent);

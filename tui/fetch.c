@@ -26,6 +26,7 @@ struct fetch {
 	pthread_cond_t		 cv;
 	int			 pipe[2];
 	char			**job;		/* paths waiting for the thread */
+	int			 *job_all;	/* follow each one's pages */
 	size_t			 njob;
 	struct fetch_item	*done;		/* results waiting for main */
 	size_t			 ndone;
@@ -78,6 +79,7 @@ fetch_thread(void *arg)
 	struct fetch		*f = arg;
 	struct fetch_item	*items;
 	char			**job;
+	int			 *all;
 	size_t			 n, i;
 	int			 down;
 	const char		*why = NULL;
@@ -90,8 +92,10 @@ fetch_thread(void *arg)
 		if (f->quit)
 			break;
 		job = f->job;
+		all = f->job_all;
 		n = f->njob;
 		f->job = NULL;
+		f->job_all = NULL;
 		f->njob = 0;
 		pthread_mutex_unlock(&f->mu);
 
@@ -107,8 +111,10 @@ fetch_thread(void *arg)
 				str_copy(items[i].reply.error, why,
 				    sizeof items[i].reply.error);
 			} else if (api_get(f->api, job[i],
-			    &items[i].reply) == 0)
-				fetch_pages(f, &items[i].reply);
+			    &items[i].reply) == 0) {
+				if (all[i])
+					fetch_pages(f, &items[i].reply);
+			}
 			else if (items[i].reply.status == API_UNREACHABLE ||
 			    items[i].reply.status == API_TLS) {
 				down = 1;
@@ -118,6 +124,7 @@ fetch_thread(void *arg)
 			items[i].at_ms = wtime_now_ms();
 		}
 		free(job);
+		free(all);
 
 		pthread_mutex_lock(&f->mu);
 		f->done = xreallocarray(f->done, f->ndone + n,
@@ -189,7 +196,8 @@ fetch_busy(struct fetch *f)
 }
 
 int
-fetch_submit(struct fetch *f, char *const *paths, size_t n)
+fetch_submit(struct fetch *f, char *const *paths, const int *all_pages,
+    size_t n)
 {
 	size_t	 i;
 
@@ -201,8 +209,11 @@ fetch_submit(struct fetch *f, char *const *paths, size_t n)
 		return -1;
 	}
 	f->job = xreallocarray(NULL, n, sizeof *f->job);
-	for (i = 0; i < n; i++)
+	f->job_all = xreallocarray(NULL, n, sizeof *f->job_all);
+	for (i = 0; i < n; i++) {
 		f->job[i] = xstrdup(paths[i]);
+		f->job_all[i] = all_pages[i];
+	}
 	f->njob = n;
 	f->busy = 1;
 	pthread_cond_signal(&f->cv);
@@ -263,6 +274,7 @@ fetch_stop(struct fetch *f, int64_t wait_ms)
 	for (i = 0; i < f->njob; i++)
 		free(f->job[i]);
 	free(f->job);
+	free(f->job_all);
 	close(f->pipe[0]);
 	close(f->pipe[1]);
 	pthread_mutex_destroy(&f->mu);

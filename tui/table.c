@@ -74,6 +74,30 @@ table_total(const struct table *t)
 	return shown > 0 ? total + t->gap * (shown - 1) : 0;
 }
 
+/* Cuts the widest flexible column (only droppable ones, or any) a column
+ * at a time, so they end up level, until the line fits or none can give. */
+static void
+table_shrink(struct table *t, size_t width, int droppable_only)
+{
+	size_t	 c, best;
+
+	while (table_total(t) > width) {
+		best = SIZE_MAX;
+		for (c = 0; c < t->ncols; c++) {
+			if (t->width[c] == 0 ||
+			    !(t->cols[c].flags & TABLE_FLEX) ||
+			    t->width[c] <= t->cols[c].min ||
+			    (droppable_only && t->cols[c].drop == 0))
+				continue;
+			if (best == SIZE_MAX || t->width[c] > t->width[best])
+				best = c;
+		}
+		if (best == SIZE_MAX)
+			return;
+		t->width[best]--;
+	}
+}
+
 size_t
 table_fit(struct table *t, size_t width)
 {
@@ -81,33 +105,17 @@ table_fit(struct table *t, size_t width)
 	size_t		 c, best;
 	int		 drop;
 
+	/* What a line is for (its drop 0 columns) is cut last: the others
+	 * are cut, then dropped, least important first, before it is. */
 	for (;;) {
 		for (c = 0; c < t->ncols; c++)
 			t->width[c] = hidden[c] ? 0 : (t->natural[c] > 0 ?
 			    t->natural[c] : 1);
 		if (width == 0)
 			break;
-		/* Cut the widest flexible column a column at a time, so
-		 * the flexible ones end up level, until the line fits. */
-		while (table_total(t) > width) {
-			best = SIZE_MAX;
-			for (c = 0; c < t->ncols; c++) {
-				if (t->width[c] == 0 ||
-				    !(t->cols[c].flags & TABLE_FLEX) ||
-				    t->width[c] <= t->cols[c].min)
-					continue;
-				if (best == SIZE_MAX ||
-				    t->width[c] > t->width[best])
-					best = c;
-			}
-			if (best == SIZE_MAX)
-				break;
-			t->width[best]--;
-		}
+		table_shrink(t, width, 1);
 		if (table_total(t) <= width)
 			break;
-		/* Still too wide: the column that matters least goes, and
-		 * the others get their width back to share again. */
 		best = SIZE_MAX;
 		drop = 0;
 		for (c = 0; c < t->ncols; c++)
@@ -115,8 +123,10 @@ table_fit(struct table *t, size_t width)
 				drop = t->cols[c].drop;
 				best = c;
 			}
-		if (best == SIZE_MAX)
+		if (best == SIZE_MAX) {
+			table_shrink(t, width, 0);
 			break;
+		}
 		hidden[best] = 1;
 	}
 	free(hidden);

@@ -317,9 +317,10 @@ struct view {
 	size_t		 top;		/* first row (or line) shown */
 };
 
-/* A path the current view needs; printf-style, already escaped. */
-void		 dash_want(struct dash *d, const char *fmt, ...)
-		    __attribute__((format(printf, 2, 3)));
+/* A path the current view needs; printf-style, already escaped. With
+ * all_pages, a list is followed through its "next" pages into one. */
+void		 dash_want(struct dash *d, int all_pages, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
 /* The latest attempt for path (its doc is moved to the good one), or
  * NULL when nothing yet. */
 const struct api_reply *dash_reply(struct dash *d, const char *path);
@@ -342,10 +343,10 @@ void		 dash_line_tone(struct dash_line *l, const char *word,
 /* A key-value line "label  value" in a document. */
 void		 dash_kv(struct dash_page *p, const char *label,
 		    const char *value);
-/* A table's lines (header and rows) appended to a document, the tone of
- * tone_col's word on each row. */
-void		 dash_table_lines(struct dash_page *p, struct table *t,
-		    size_t width, size_t tone_col);
+/* A table's lines (header and rows) appended to a page's lines (post:
+ * those after its table), the tone of tone_col's word on each row. */
+void		 dash_table_lines(struct dash_page *p, int post,
+		    struct table *t, size_t width, size_t tone_col);
 /* The key of the table's last row (copied): call after each table_add. */
 void		 dash_page_key(struct dash_page *p, const char *key);
 size_t		 dash_width(const struct dash *d);
@@ -374,9 +375,11 @@ struct fetch	*fetch_start(const struct api_options *o, char *err,
 /* Readable when results wait to be taken. */
 int		 fetch_fd(const struct fetch *f);
 int		 fetch_busy(struct fetch *f);
-/* Hands a job of paths (copied) to the thread; -1 while it is busy with
- * the last one. */
-int		 fetch_submit(struct fetch *f, char *const *paths, size_t n);
+/* Hands a job of paths (copied) to the thread, all_pages[i] saying
+ * whether to follow a list's "next" pages; -1 while it is busy with the
+ * last one. */
+int		 fetch_submit(struct fetch *f, char *const *paths,
+		    const int *all_pages, size_t n);
 /* The results so far, in order; the caller clears each and frees *out. */
 size_t		 fetch_take(struct fetch *f, struct fetch_item **out);
 void		 fetch_item_clear(struct fetch_item *it);

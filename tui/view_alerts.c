@@ -16,7 +16,7 @@ static void
 alerts_want(struct dash *d, struct view *v)
 {
 	(void)v;
-	dash_want(d, ALERTS_PATH);
+	dash_want(d, 1, ALERTS_PATH);
 }
 
 static void
@@ -75,7 +75,7 @@ const struct view_entry view_alerts = {
 static void
 alert_want(struct dash *d, struct view *v)
 {
-	dash_want(d, "/api/v1/alerts/%s", v->arg);
+	dash_want(d, 0, "/api/v1/alerts/%s", v->arg);
 }
 
 static void
@@ -142,7 +142,7 @@ alert_build(struct dash *d, struct view *v, struct dash_page *p)
 		cells[3] = js(e, "detail");
 		table_add(t, cells);
 	}
-	dash_table_lines(p, t, dash_width(d), SIZE_MAX);
+	dash_table_lines(p, 0, t, dash_width(d), SIZE_MAX);
 	table_free(t);
 }
 

@@ -27,7 +27,7 @@ host_want(struct dash *d, struct view *v)
 {
 	char	*path = host_path(v->arg);
 
-	dash_want(d, "%s", path);
+	dash_want(d, 0, "%s", path);
 	free(path);
 }
 
@@ -79,7 +79,7 @@ host_checks(struct dash *d, struct dash_page *p, const json_t *h)
 			cells[3] = js(c, "output");
 			table_add(t, cells);
 		}
-	dash_table_lines(p, t, dash_width(d), 0);
+	dash_table_lines(p, 0, t, dash_width(d), 0);
 	table_free(t);
 }
 
@@ -123,7 +123,7 @@ host_metrics(struct dash *d, struct dash_page *p, const json_t *h)
 		table_add(t, cells);
 		buf_free(&b);
 	}
-	dash_table_lines(p, t, dash_width(d), SIZE_MAX);
+	dash_table_lines(p, 0, t, dash_width(d), SIZE_MAX);
 	table_free(t);
 }
 
@@ -167,7 +167,7 @@ host_interfaces(struct dash *d, struct dash_page *p, const json_t *h)
 		cells[7] = js(f, "alias");
 		table_add(t, cells);
 	}
-	dash_table_lines(p, t, dash_width(d), 1);
+	dash_table_lines(p, 0, t, dash_width(d), 1);
 	table_free(t);
 }
 

@@ -111,7 +111,7 @@ hosts_want(struct dash *d, struct view *v)
 {
 	char	*path = hosts_path(NULL, v->filter);
 
-	dash_want(d, "%s", path);
+	dash_want(d, 1, "%s", path);
 	free(path);
 }
 
@@ -139,11 +139,11 @@ dc_want(struct dash *d, struct view *v)
 {
 	char	*path = hosts_path(v->arg, v->filter);
 
-	dash_want(d, "%s", path);
+	dash_want(d, 1, "%s", path);
 	free(path);
 	if (v->arg[0] != '\0') {
 		path = hosts_health_path(v->arg);
-		dash_want(d, "%s", path);
+		dash_want(d, 0, "%s", path);
 		free(path);
 	}
 }

@@ -18,8 +18,8 @@ static void
 overview_want(struct dash *d, struct view *v)
 {
 	(void)v;
-	dash_want(d, "/api/v1/datacentres");
-	dash_want(d, OVERVIEW_ALERTS);
+	dash_want(d, 0, "/api/v1/datacentres");
+	dash_want(d, 0, OVERVIEW_ALERTS);
 }
 
 static char *
@@ -40,11 +40,19 @@ overview_kinds(const json_t *kinds)
 static void
 overview_alerts(struct dash *d, struct dash_page *p)
 {
+	static const struct table_col cols[] = {
+		{ "ID", TABLE_RIGHT, 0, 0 },
+		{ "SEVERITY", 0, 0, 0 },
+		{ "HOST", TABLE_FLEX, 8, 0 },
+		{ "AGE", TABLE_RIGHT, 0, 1 },
+		{ "SUMMARY", TABLE_FLEX, 10, 0 },
+	};
 	const struct api_reply	*r = dash_reply(d, OVERVIEW_ALERTS);
-	struct dash_line	*l;
+	struct table		*t;
 	json_t			*doc, *v;
+	const char		*cells[5];
 	size_t			 i;
-	char			 age[32];
+	char			 id[24], age[32];
 
 	dash_line(p, 1, TONE_HEADING, "Latest alerts");
 	if (r != NULL && r->status == API_NOT_AVAILABLE) {
@@ -58,16 +66,19 @@ overview_alerts(struct dash *d, struct dash_page *p)
 		dash_line(p, 1, TONE_DIM, "  no open alerts");
 		return;
 	}
+	t = table_new(cols, 5);
 	json_array_foreach(json_object_get(doc, "alerts"), i, v) {
-		l = dash_line(p, 1, TONE_NONE, "  #%-6lld %-8s %-12s %s (%s)",
-		    (long long)ji(v, "id", 0), js(v, "severity") != NULL ?
-		    js(v, "severity") : "-", js(v, "host") != NULL ?
-		    js(v, "host") : "-", js(v, "summary") != NULL ?
-		    js(v, "summary") : "", fmt_iso_age(age, sizeof age,
-		    js(v, "opened"), dash_now_ms(d)));
-		dash_line_tone(l, js(v, "severity"),
-		    dash_tone(js(v, "severity")));
+		snprintf(id, sizeof id, "#%lld", (long long)ji(v, "id", 0));
+		cells[0] = id;
+		cells[1] = js(v, "severity");
+		cells[2] = js(v, "host");
+		cells[3] = fmt_iso_age(age, sizeof age, js(v, "opened"),
+		    dash_now_ms(d));
+		cells[4] = js(v, "summary");
+		table_add(t, cells);
 	}
+	dash_table_lines(p, 1, t, dash_width(d), 1);
+	table_free(t);
 }
 
 static void

@@ -26,7 +26,7 @@ search_want(struct dash *d, struct view *v)
 {
 	char	*path = search_path(v->arg);
 
-	dash_want(d, "%s", path);
+	dash_want(d, 0, "%s", path);
 	free(path);
 }
 

@@ -33,7 +33,7 @@ now=$(date +%s)
 		esac
 		st=0 out="NTP OK: offset 0.001"
 		[ $i = 4 ] && st=2 out="NTP CRITICAL: no sync"
-		printf '{"schema":1,"agent":{"id":"agent-srv-0%d"},"seq":1,"ts":"%s","host":{"name":"srv-0%d","fqdn":"srv-0%d.btuh.test","datacentre":"%s","kind":"server","vendor":"Dell Inc.","model":"PowerEdge R640","serial":"SN0%d","addresses":["10.9.0.%d"],"os":{"pretty_name":"Debian GNU/Linux 12 (bookworm)","kernel":"6.1.0-13-amd64","arch":"x86_64"},"uptime_s":864000},"metrics":[{"name":"cpu.util","value":12.5,"unit":"percent"},{"name":"fs.used","value":81.2,"unit":"percent","labels":{"mount":"/var"}}],"checks":[{"name":"ntp","status":%d,"output":"%s"},{"name":"disk","status":0,"output":"DISK OK"}],"interfaces":[{"name":"eth0","index":2,"oper":"up","admin":"up","speed_bps":1000000000,"in_octets":123456789,"out_octets":98765432,"in_errors":0,"out_errors":0}]},' \
+		printf '{"schema":1,"agent":{"id":"agent-srv-0%d"},"seq":1,"ts":"%s","host":{"name":"srv-0%d","fqdn":"srv-0%d.btuh.test","datacentre":"%s","kind":"server","vendor":"Dell Inc.","model":"PowerEdge R640","serial":"SN0%d","addresses":["10.9.0.%d"],"os":{"pretty_name":"Debian GNU/Linux 12 (bookworm)","kernel":"6.1.0-13-amd64","arch":"x86_64"},"uptime_s":864000},"metrics":[{"name":"cpu.util","value":12.5,"unit":"percent"},{"name":"fs.used","value":81.2,"unit":"percent","labels":{"mount":"/var"}}],"checks":[{"name":"ntp","status":%d,"output":"%s"},{"name":"disk","status":0,"output":"DISK OK"},{"name":"raid","status":1,"output":"RAID degraded"}],"interfaces":[{"name":"eth0","index":2,"oper":"up","admin":"up","speed_bps":1000000000,"in_octets":123456789,"out_octets":98765432,"in_errors":0,"out_errors":0}]},' \
 		    $i "$(iso "$now")" $i $i $dc $i $i $st "$out"
 	done
 	# Escapes that would clear the screen, colour it and retitle the
@@ -104,6 +104,13 @@ assert_contains "$S" "UP 8"
 printf '%s\n' "$S" | grep -q '^ southend  *3  *3 .*UP ' || fail "overview row: $S"
 printf '%s\n' "$S" | grep -q '^ DATACENTRE  *HOSTS  *UP .*WORST' || fail "overview header: $S"
 assert_contains "$S" "Latest alerts"
+if [ -n "$health" ]; then
+	# Eight open alerts (a RAID warning on each server, srv-04's NTP):
+	# the header counts them all, the overview lists the latest five.
+	wait_for dash "critical 1  warning 7"
+	[ "$(screen dash | grep -cE '^ +#[0-9]+  (warning|critical) ')" = 5 ] ||
+	    fail "latest alerts: $(screen dash)"
+fi
 ok "overview: the estate in the header, one row per datacentre with its worst state"
 
 # --- drill into a datacentre, then a host, and back
@@ -120,13 +127,16 @@ wait_for dash "> Host: srv-04"
 wait_for dash "Interfaces (1)"
 S=$(screen dash)
 for want in "srv-04  UP" "datacentre     southend" "serial         SN04" \
-    "os             Debian GNU/Linux 12 (bookworm)" "Checks (2)" \
+    "os             Debian GNU/Linux 12 (bookworm)" "Checks (3)" \
     "CRITICAL  ntp" "NTP CRITICAL: no sync" "Metrics (2)" "cpu.util" \
     "mount=/var" "81.2" "eth0" "1.0 Gb/s"; do
 	assert_contains "$S" "$want"
 done
-# Failing checks come first.
+# Failing checks come first, the worst first.
 [ "$(printf '%s\n' "$S" | grep -n 'CRITICAL  ntp' | cut -d: -f1)" -lt \
+    "$(printf '%s\n' "$S" | grep -n 'WARNING   raid' | cut -d: -f1)" ] ||
+    fail "checks order: $S"
+[ "$(printf '%s\n' "$S" | grep -n 'WARNING   raid' | cut -d: -f1)" -lt \
     "$(printf '%s\n' "$S" | grep -n 'OK        disk' | cut -d: -f1)" ] ||
     fail "checks order: $S"
 keys dash Escape
@@ -210,6 +220,7 @@ if [ -n "$health" ]; then
 	printf '%s\n' "$S" | grep -q '^ *[0-9][0-9]*  critical  open  *srv-04  *southend  *check' ||
 	    fail "alerts row: $S"
 	wait_for two "critical 1"
+	keys two g
 	keys two Enter
 	wait_for two "> Alert: #"
 	wait_for two "History"

@@ -207,22 +207,35 @@ test_table_fit(void **state)
 	assert_int_equal(table_fit(t, 80), 80);
 	assert_true(t->width[4] > 0 && t->width[4] < 43);
 	assert_int_equal(t->width[0], 23);
-	/* 40: the flexible columns are cut level; still nothing dropped. */
-	assert_int_equal(table_fit(t, 40), 40);
-	assert_true(t->width[2] > 0 && t->width[3] == 6 && t->width[4] >= 6);
-	/* 30: even at their minimums they do not fit, so the column that
-	 * matters least (OS, drop 4) goes, and KIND (drop 3) stays. */
-	assert_true(table_fit(t, 30) <= 30);
+	/* 50: the droppable columns at their minimums do not fit, so the
+	 * one that matters least (OS, drop 4) goes first; the names the
+	 * lines are about are never cut while anything else can give. */
+	assert_int_equal(table_fit(t, 50), 50);
 	assert_int_equal(t->width[4], 0);
 	assert_int_equal(t->width[3], 6);
-	/* 25: KIND goes too, and NAME and DATACENTRE share what is left. */
-	assert_int_equal(table_fit(t, 25), 25);
+	assert_int_equal(t->width[0], 23);
+	/* 40: KIND (drop 3) goes too; DATACENTRE is cut to fit. */
+	assert_int_equal(table_fit(t, 40), 40);
 	assert_int_equal(t->width[3], 0);
+	assert_int_equal(t->width[2], 8);
+	assert_int_equal(t->width[0], 23);
 	line = table_line(t, 1);
-	assert_string_equal(line, "core-sw\xe2\x80\xa6  DOWN   southend");
+	assert_string_equal(line,
+	    "core-switch-southend-01  DOWN   southend");
+	free(line);
+	line = table_line(t, 0);
+	assert_string_equal(line, "pas-app01                UP     basildon");
+	free(line);
+	/* 30: only NAME and STATE are left, whole. */
+	assert_int_equal(table_fit(t, 30), 30);
+	assert_int_equal(t->width[2], 0);
+	/* 25: now the name itself is cut. */
+	assert_int_equal(table_fit(t, 25), 25);
+	line = table_line(t, 1);
+	assert_string_equal(line, "core-switch-south\xe2\x80\xa6  DOWN");
 	free(line);
 	line = table_line(t, SIZE_MAX);
-	assert_string_equal(line, "NAME      STATE  DATACEN\xe2\x80\xa6");
+	assert_string_equal(line, "NAME                STATE");
 	free(line);
 	/* Too narrow even for the columns that stay: the line is cut at
 	 * the flexible minimums, never a column that must show. */
