@@ -263,30 +263,3 @@ api_exit_code(enum api_status s)
 		return WARD_EXIT_FAILURE;
 	}
 }
-
-const char *
-api_status_name(enum api_status s)
-{
-	switch (s) {
-	case API_OK:
-		return "ok";
-	case API_BAD_REQUEST:
-		return "refused";
-	case API_UNAUTHORIZED:
-		return "token refused";
-	case API_FORBIDDEN:
-		return "not allowed";
-	case API_NOT_FOUND:
-		return "not found";
-	case API_NOT_AVAILABLE:
-		return "not available on this collector";
-	case API_CONFLICT:
-		return "conflict";
-	case API_UNREACHABLE:
-		return "unreachable";
-	case API_TLS:
-		return "TLS failure";
-	default:
-		return "error";
-	}
-}

@@ -774,7 +774,7 @@ dash_draw_tabs(struct dash *d)
 	}
 	/* The current tab in brackets too, for a terminal without
 	 * attributes. */
-	for (e = dash_tabs, i = 0; *e != NULL; e++, i++) {
+	for (e = dash_tabs; *e != NULL; e++) {
 		snprintf(s, sizeof s, *e == d->stack[0]->e ? "[%d %s]" :
 		    " %d %s ", (*e)->tab - '0', (*e)->name);
 		x = dash_put(1, x, rx, s, *e == d->stack[0]->e ?

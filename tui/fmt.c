@@ -334,31 +334,6 @@ fmt_number(char *dst, size_t size, double v)
 	return dst;
 }
 
-int
-fmt_state_rank(const char *state)
-{
-	static const char *const order[] = { "UP", "UNREACHABLE", "STALE",
-	    "DOWN", NULL };
-	int	 i;
-
-	for (i = 0; state != NULL && order[i] != NULL; i++)
-		if (strcmp(state, order[i]) == 0)
-			return i;
-	return 4;
-}
-
-int
-fmt_severity_rank(const char *severity)
-{
-	if (severity == NULL)
-		return 0;
-	if (strcmp(severity, "critical") == 0)
-		return 2;
-	if (strcmp(severity, "warning") == 0)
-		return 1;
-	return 0;
-}
-
 size_t
 fmt_term_width(void)
 {

@@ -60,9 +60,8 @@ void		 api_reply_free(struct api_reply *r);
 /* Percent-encodes everything but RFC 3986's unreserved characters, for a
  * path segment or a query value; the caller frees it. */
 char		*api_escape(const char *s);
-/* The exit code for a failed reply, and a word for it. */
+/* The exit code for a failed reply. */
 int		 api_exit_code(enum api_status s);
-const char	*api_status_name(enum api_status s);
 /* https:// only: tokens never cross a network in the clear. */
 int		 api_url_check(const char *url, char *err, size_t errlen);
 
@@ -108,11 +107,6 @@ char		*fmt_bytes(char *dst, size_t size, double bytes);
 char		*fmt_bps(char *dst, size_t size, double bps);
 /* A number without trailing zeros: "13.5", "1", "0.0012". */
 char		*fmt_number(char *dst, size_t size, double v);
-/* Host states from least to most severe: UP 0, UNREACHABLE 1, STALE 2,
- * DOWN 3; anything else 4. */
-int		 fmt_state_rank(const char *state);
-/* Alert severities: warning 1, critical 2, else 0. */
-int		 fmt_severity_rank(const char *severity);
 /* The terminal's width for stdout: the tty's, else $COLUMNS, else 0 (no
  * limit). */
 size_t		 fmt_term_width(void);

@@ -130,12 +130,6 @@ test_fmt_short(void **state)
 	assert_string_equal(fmt_number(b, sizeof b, 81.234), "81.23");
 	assert_string_equal(fmt_number(b, sizeof b, 0.0012), "0.0012");
 	assert_string_equal(fmt_number(b, sizeof b, 2.50), "2.5");
-	assert_int_equal(fmt_state_rank("UP"), 0);
-	assert_true(fmt_state_rank("DOWN") > fmt_state_rank("STALE"));
-	assert_true(fmt_state_rank("STALE") > fmt_state_rank("UNREACHABLE"));
-	assert_int_equal(fmt_state_rank("SIDEWAYS"), 4);
-	assert_int_equal(fmt_severity_rank("critical"), 2);
-	assert_int_equal(fmt_severity_rank(NULL), 0);
 }
 
 static const struct table_col hosts_cols[] = {
