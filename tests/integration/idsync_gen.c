@@ -21,7 +21,6 @@
 #include <strings.h>
 
 #define NDOMAINS	3
-#define MAX_SAMS	400000
 
 static const char *const domains[NDOMAINS] = { "btuh", "meht", "southend" };
 /* Switchboard prefixes of each trust's sites. */
@@ -99,6 +98,22 @@ static const char *const surnames[] = {
 	"Lockwood", "Brierley", "Hepworth", "Greenwood", "Haworth",
 };
 
+/* English place-name surnames, put together: with the common ones above,
+ * a spread of surnames like a real workforce's, thousands of them. */
+static const char *const sn_heads[] = {
+	"Ash", "Black", "Brad", "Brom", "Chad", "Clay", "Crom", "Dun", "Elm",
+	"Fair", "Far", "Fen", "Gold", "Green", "Hal", "Hart", "Haw", "Hey",
+	"Hol", "Kings", "Lang", "Lock", "Marl", "Mill", "Nor", "Oak", "Pen",
+	"Ray", "Red", "Rock", "Ros", "Shel", "Stan", "Sut", "Thorn", "Wal",
+	"Wes", "Whit", "Wins", "Wood", "Ather", "Bar", "Bur", "Cal", "Cot",
+	"Dal", "Eger", "Ford", "Gar", "Grims", "Hamp", "Ing", "Kel", "Lid",
+};
+static const char *const sn_tails[] = {
+	"ley", "ton", "worth", "field", "ford", "wood", "by", "ham", "well",
+	"ridge", "combe", "den", "stead", "bury", "more", "wick", "thorpe",
+	"sall", "dale", "hurst",
+};
+
 struct job {
 	const char	*department;
 	const char	*titles[4];
@@ -152,22 +167,81 @@ struct acct {
 };
 
 static FILE	*ldif[NDOMAINS], *truth;
-static char	*used_sams[NDOMAINS][MAX_SAMS];
-static size_t	 nused[NDOMAINS];
-static char	*used_cns[NDOMAINS][MAX_SAMS];
-static size_t	 ncns[NDOMAINS];
 static unsigned	 rid[NDOMAINS];
 static unsigned	 usn[NDOMAINS];
 
+/* Names taken in each domain (sAMAccountName, CN), case-insensitively:
+ * an open-addressing set, since a bench writes hundreds of thousands. */
+struct nameset {
+	char	**slots;
+	size_t	  size;
+	size_t	  used;
+};
+static struct nameset	 used_sams[NDOMAINS], used_cns[NDOMAINS];
+
+static uint64_t
+name_hash(const char *s)
+{
+	uint64_t	 h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s);
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
 static int
-used(char **list, size_t n, const char *s)
+used(const struct nameset *ns, const char *s)
 {
 	size_t	 i;
 
-	for (i = 0; i < n; i++)
-		if (strcasecmp(list[i], s) == 0)
+	if (ns->size == 0)
+		return 0;
+	for (i = name_hash(s) & (ns->size - 1); ns->slots[i] != NULL;
+	    i = (i + 1) & (ns->size - 1))
+		if (strcasecmp(ns->slots[i], s) == 0)
 			return 1;
 	return 0;
+}
+
+static void
+take(struct nameset *ns, const char *s)
+{
+	char	**old = ns->slots;
+	size_t	  oldsize = ns->size, i, j;
+
+	if ((ns->used + 1) * 2 > ns->size) {
+		ns->size = ns->size == 0 ? 1024 : ns->size * 2;
+		if ((ns->slots = calloc(ns->size, sizeof *ns->slots)) == NULL)
+			exit(1);
+		for (j = 0; j < oldsize; j++) {
+			if (old[j] == NULL)
+				continue;
+			for (i = name_hash(old[j]) & (ns->size - 1);
+			    ns->slots[i] != NULL; i = (i + 1) & (ns->size - 1))
+				;
+			ns->slots[i] = old[j];
+		}
+		free(old);
+	}
+	for (i = name_hash(s) & (ns->size - 1); ns->slots[i] != NULL;
+	    i = (i + 1) & (ns->size - 1))
+		;
+	if ((ns->slots[i] = strdup(s)) == NULL)
+		exit(1);
+	ns->used++;
+}
+
+static void
+forget(struct nameset *ns)
+{
+	size_t	 i;
+
+	for (i = 0; i < ns->size; i++)
+		free(ns->slots[i]);
+	free(ns->slots);
+	memset(ns, 0, sizeof *ns);
 }
 
 static void
@@ -267,9 +341,9 @@ emit(const struct acct *a)
 		snprintf(sam, sizeof sam, "%s%c", sa, ga[0]);
 	sam[20] = '\0';		/* sAMAccountName holds 20 characters */
 	snprintf(stem, sizeof stem, "%.17s", sam);
-	for (n = 2; used(used_sams[a->domain], nused[a->domain], sam); n++)
+	for (n = 2; used(&used_sams[a->domain], sam); n++)
 		snprintf(sam, sizeof sam, "%s%zu", stem, n);
-	used_sams[a->domain][nused[a->domain]++] = strdup(sam);
+	take(&used_sams[a->domain], sam);
 	snprintf(mail, sizeof mail, "%s.%s@%s.test", ga, sa, dom);
 	if (strcmp(a->kind, "person") != 0 && strcmp(a->kind, "admin") != 0)
 		snprintf(mail, sizeof mail, "%.40s@%s.test", sam, dom);
@@ -277,10 +351,10 @@ emit(const struct acct *a)
 		snprintf(mail, sizeof mail, "%s.%s%u@%s.test", ga, sa,
 		    (unsigned)(n - 1) % 1000, dom);
 	snprintf(cn, sizeof cn, "%s %s", a->given, a->sn);
-	for (n = 2; used(used_cns[a->domain], ncns[a->domain], cn); n++)
+	for (n = 2; used(&used_cns[a->domain], cn); n++)
 		snprintf(cn, sizeof cn, "%.200s %.200s (%u)", a->given, a->sn,
 		    (unsigned)n % 100000);
-	used_cns[a->domain][ncns[a->domain]++] = strdup(cn);
+	take(&used_cns[a->domain], cn);
 
 	snprintf(buf, sizeof buf, "CN=%s,OU=%s,DC=%s,DC=test", cn,
 	    strcmp(a->kind, "service") == 0 ? "Service Accounts" :
@@ -561,14 +635,22 @@ population(size_t persons)
 {
 	struct acct	 a;
 	const struct job *j, *j2;
-	char		*key, *eid, *mob;
+	char		*key, *eid, *mob, composed[64];
 	const char	*given, *sn;
 	size_t		 i;
 	int		 d, present, n, has_eid, has_mob;
 
 	for (i = 0; i < persons; i++) {
 		given = givens[pick(sizeof givens / sizeof givens[0])];
-		sn = surnames[pick(sizeof surnames / sizeof surnames[0])];
+		if (chance(60))
+			sn = surnames[pick(sizeof surnames /
+			    sizeof surnames[0])];
+		else {
+			snprintf(composed, sizeof composed, "%s%s",
+			    sn_heads[pick(sizeof sn_heads / sizeof sn_heads[0])],
+			    sn_tails[pick(sizeof sn_tails / sizeof sn_tails[0])]);
+			sn = composed;
+		}
 		j = &jobs[pick(sizeof jobs / sizeof jobs[0])];
 		if (asprintf(&key, "R%05zu", i + 1) == -1 ||
 		    asprintf(&eid, "E%07zu", 1000000 + i * 7) == -1 ||
@@ -622,9 +704,8 @@ main(int argc, char **argv)
 	rng_state = argc > 3 ? strtoull(argv[3], NULL, 10) : 20261123;
 	if (rng_state == 0)
 		rng_state = 1;
-	if (persons * 3 + 100 > MAX_SAMS) {
-		fprintf(stderr, "idsync_gen: at most %d persons\n",
-		    (MAX_SAMS - 100) / 3);
+	if (persons < 1 || persons > 1000000) {
+		fprintf(stderr, "idsync_gen: 1 to 1000000 persons\n");
 		return 2;
 	}
 	for (d = 0; d < NDOMAINS; d++) {
@@ -659,10 +740,8 @@ main(int argc, char **argv)
 	for (d = 0; d < NDOMAINS; d++) {
 		if (fclose(ldif[d]) != 0)
 			return 1;
-		while (nused[d] > 0)
-			free(used_sams[d][--nused[d]]);
-		while (ncns[d] > 0)
-			free(used_cns[d][--ncns[d]]);
+		forget(&used_sams[d]);
+		forget(&used_cns[d]);
 	}
 	return fclose(truth) != 0;
 }

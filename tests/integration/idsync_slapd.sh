@@ -8,9 +8,8 @@
 # wrong password, a loose secret file, a threshold) change nothing and say
 # why.
 . "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/idsync_fixture.sh"
 
-PATH=$PATH:/usr/sbin:/sbin
-export PATH
 for c in slapd slapadd slappasswd ldapsearch ldapmodify; do
 	require_cmd "$c"
 done
@@ -28,120 +27,14 @@ chmod 600 "$T/svc.password" "$T/root.password"
 SVC_HASH=$(slappasswd -T "$T/svc.password") || fail "slappasswd failed"
 ROOT_HASH=$(slappasswd -T "$T/root.password") || fail "slappasswd failed"
 
-free_port() {
-	echo $(( ($(od -An -N2 -tu2 /dev/urandom) % 30000) + 20000 ))
-}
-
-# start_slapd NAME: loads $T/NAME.ldif into a new slapd and starts it with
-# ldap:// and ldaps:// on free loopback ports; sets PLAIN_NAME, TLS_NAME.
-start_slapd() {
-	name=$1
-	dir=$T/slapd-$name
-	mkdir -p "$dir/db"
-	cat > "$dir/slapd.conf" <<CONF
-include /etc/ldap/schema/core.schema
-include /etc/ldap/schema/cosine.schema
-include /etc/ldap/schema/inetorgperson.schema
-include $top_srcdir/tests/data/idsync/ad.schema
-pidfile $dir/slapd.pid
-argsfile $dir/slapd.args
-modulepath /usr/lib/ldap
-moduleload back_mdb
-TLSCACertificateFile $T/ca.crt
-TLSCertificateFile $T/server.crt
-TLSCertificateKeyFile $T/server.key
-# As Active Directory: a search without paging stops at the limit.
-sizelimit size.soft=100 size.hard=100 size.pr=100 size.prtotal=unlimited
-database mdb
-maxsize 67108864
-suffix "DC=$name,DC=test"
-rootdn "CN=Manager,DC=$name,DC=test"
-rootpw $ROOT_HASH
-directory $dir/db
-access to attrs=userPassword
-	by self write
-	by anonymous auth
-	by * none
-access to *
-	by users read
-	by * none
-CONF
-	cat > "$dir/svc.ldif" <<LDIF
-dn: CN=svc-ward,OU=Service Accounts,DC=$name,DC=test
-objectClass: top
-objectClass: person
-objectClass: organizationalPerson
-objectClass: inetOrgPerson
-objectClass: user
-cn: svc-ward
-sn: svc-ward
-sAMAccountName: svc-ward
-objectGUID:: $(head -c 16 /dev/urandom | base64)
-userAccountControl: 66048
-userPassword: $SVC_HASH
-LDIF
-	slapadd -q -f "$dir/slapd.conf" -l "$T/$name.ldif" 2> "$dir/slapadd.log" ||
-	    fail "slapadd $name: $(cat "$dir/slapadd.log")"
-	slapadd -q -f "$dir/slapd.conf" -l "$dir/svc.ldif" 2>> "$dir/slapadd.log" ||
-	    fail "slapadd $name: $(cat "$dir/slapadd.log")"
-	for attempt in 1 2 3 4 5 6 7 8; do
-		p1=$(free_port)
-		p2=$(free_port)
-		[ "$p1" != "$p2" ] || continue
-		if slapd -f "$dir/slapd.conf" \
-		    -h "ldap://127.0.0.1:$p1/ ldaps://127.0.0.1:$p2/" \
-		    2> "$dir/slapd.log"; then
-			break
-		fi
-		p1=
-	done
-	[ -n "$p1" ] || fail "slapd $name did not start: $(cat "$dir/slapd.log")"
-	i=0
-	while ! ldapsearch -x -H "ldap://127.0.0.1:$p1" -s base -b '' \
-	    namingContexts > /dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || fail "slapd $name does not answer"
-		sleep 0.05
-	done
-	at_exit "stop_slapd $name"
-	eval "PLAIN_$name=$p1 TLS_$name=$p2"
-}
-
-# stop_slapd NAME: by the pid it wrote, waiting until it is gone.
-stop_slapd() {
-	pidf=$T/slapd-$1/slapd.pid
-	[ -f "$pidf" ] || return 0
-	pid=$(cat "$pidf")
-	kill -CONT "$pid" 2>/dev/null
-	kill "$pid" 2>/dev/null || return 0
-	i=0
-	while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	rm -f "$pidf"
-}
-
-restart_slapd() {
-	name=$1
-	dir=$T/slapd-$name
-	eval "p1=\$PLAIN_$name p2=\$TLS_$name"
-	slapd -f "$dir/slapd.conf" \
-	    -h "ldap://127.0.0.1:$p1/ ldaps://127.0.0.1:$p2/" \
-	    2>> "$dir/slapd.log" || fail "slapd $name did not restart"
-	i=0
-	while ! ldapsearch -x -H "ldap://127.0.0.1:$p1" -s base -b '' \
-	    namingContexts > /dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || fail "slapd $name does not answer"
-		sleep 0.05
-	done
-}
-
-start_slapd btuh
-start_slapd meht
-start_slapd southend
-DEAD=$(free_port)
+FX_DIR=$T
+FX_SVC_HASH=$SVC_HASH
+FX_ROOT_HASH=$ROOT_HASH
+for d in btuh meht southend; do
+	fx_start_slapd $d
+	at_exit "fx_stop_slapd $d"
+done
+DEAD=$(_fx_port)
 
 # idsync_conf FILE [EXTRA-GLOBAL]: btuh over LDAPS; meht over StartTLS;
 # southend after a server that is not there (failover); the matching
@@ -408,7 +301,7 @@ cp "$T/idsync.db" "$T/before.db"
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/before.csv"
 
 # A domain down: the run fails, names it, and changes nothing.
-stop_slapd meht
+fx_stop_slapd meht
 run 1 "$WARD_IDSYNC" -c "$T/idsync.conf" run
 assert_contains "$OUT" "domain meht: ldap://127.0.0.1:$PLAIN_meht: StartTLS failed: Can't contact LDAP server"
 assert_contains "$OUT" "nothing was changed"
@@ -417,22 +310,22 @@ cmp -s "$T/before.csv" "$T/after.csv" || fail "a failed run changed the state"
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" history 1
 assert_contains "$OUT" "failed"
 assert_contains "$OUT" "domain meht"
-restart_slapd meht
+fx_restart_slapd meht
 ok "a domain down: the run fails naming it, nothing changes, history says so"
 
 # A domain that hangs: the run gives up after the timeout.
-kill -STOP "$(cat "$T/slapd-meht/slapd.pid")"
+kill -STOP "$(fx_pid meht)"
 TIMEOUT=2s idsync_conf "$T/hung.conf"
 run 1 "$WARD_IDSYNC" -c "$T/hung.conf" run
 assert_contains "$OUT" "domain meht"
-kill -CONT "$(cat "$T/slapd-meht/slapd.pid")"
+kill -CONT "$(fx_pid meht)"
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/after.csv"
 cmp -s "$T/before.csv" "$T/after.csv" || fail "a timed-out run changed the state"
 ok "a hung domain: the run times out and changes nothing"
 
 # Two runs never overlap: while one waits on a stopped server, another
 # refuses to start.
-kill -STOP "$(cat "$T/slapd-meht/slapd.pid")"
+kill -STOP "$(fx_pid meht)"
 "$WARD_IDSYNC" -c "$T/hung.conf" run > "$T/first.log" 2>&1 &
 first=$!
 i=0
@@ -443,7 +336,7 @@ done
 run 1 "$WARD_IDSYNC" -c "$T/idsync.conf" run
 assert_contains "$OUT" "another ward-idsync run holds the lock"
 assert_contains "$OUT" "already running as pid $first"
-kill -CONT "$(cat "$T/slapd-meht/slapd.pid")"
+kill -CONT "$(fx_pid meht)"
 wait "$first" || true
 ok "a second run refuses while one holds the lock"
 

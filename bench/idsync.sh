@@ -1,0 +1,145 @@
+#!/bin/sh
+# idsync.sh: ward-idsync's match quality on generated staff of three
+# directories whose ground truth is known: precision, recall and F1 over
+# pairs of accounts (precision first: a false merge gives someone another
+# person's access); then the run's time beside ldapsearch paging the same
+# entries and attributes out of the same slapd servers, and its peak RSS.
+# See bench/README.md.
+#
+#   WARD_BENCH_PERSONS (20000 generated persons: about 33000 accounts)
+. "${top_srcdir:?run through make bench}/bench/lib.sh"
+fail() {
+	die "$@"
+}
+. "$top_srcdir/tests/integration/idsync_fixture.sh"
+
+PERSONS=${WARD_BENCH_PERSONS:-20000}
+IDSYNC=$top_builddir/idsync/ward-idsync
+GEN=$top_builddir/tests/integration/idsync_gen
+[ -x "$IDSYNC" ] && [ -x "$GEN" ] ||
+    die "build ward-idsync and tests/integration/idsync_gen first (make bench)"
+for c in slapd slapadd slappasswd ldapsearch sqlite3 openssl; do
+	need "$c"
+done
+
+make_ca
+"$GEN" "$B" "$PERSONS" || die "idsync_gen failed"
+openssl rand -hex 16 | tr -d '\n' > "$B/svc.password"
+openssl rand -hex 16 | tr -d '\n' > "$B/root.password"
+chmod 600 "$B/svc.password" "$B/root.password"
+FX_DIR=$B
+FX_SVC_HASH=$(slappasswd -T "$B/svc.password")
+FX_ROOT_HASH=$(slappasswd -T "$B/root.password")
+# Active Directory's MaxPageSize.
+FX_PAGE_LIMIT=1000
+for d in btuh meht southend; do
+	fx_start_slapd "$d"
+	bench_track "$FX_PID"
+done
+
+{
+	printf '[log]\nlevel = info\n[idsync]\ndatabase = %s/idsync.db\n' "$B"
+	for d in btuh meht southend; do
+		eval "port=\$TLS_$d"
+		cat <<CONF
+[domain "$d"]
+uri = ldaps://127.0.0.1:$port
+base = DC=$d,DC=test
+bind_dn = CN=svc-ward,OU=Service Accounts,DC=$d,DC=test
+bind_password_file = $B/svc.password
+ca_file = $B/ca.crt
+filter = (objectClass=user)
+page_size = 1000
+CONF
+	done
+	sed -n '/^\[match\]/,$p' "$top_srcdir/etc/idsync.conf" |
+	    sed "/^\[match\]/a nicknames = $top_srcdir/data/nicknames.txt"
+} > "$B/idsync.conf"
+"$IDSYNC" -n -c "$B/idsync.conf" > /dev/null || die "bad bench configuration"
+
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# The run, its peak RSS read from /proc while it works.
+t0=$(now_ms)
+"$IDSYNC" -c "$B/idsync.conf" run > "$B/run.log" 2>&1 &
+pid=$!
+hwm=0
+while kill -0 "$pid" 2>/dev/null; do
+	v=$(sed -n "s/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$pid/status" 2>/dev/null)
+	[ -n "$v" ] && hwm=$v
+	sleep 0.05
+done
+wait "$pid" || die "ward-idsync run failed: $(tail -3 "$B/run.log")"
+t1=$(now_ms)
+run_ms=$((t1 - t0))
+read_ms=$(sqlite3 "$B/idsync.db" "SELECT sum(read_ms) FROM run_domains WHERE run_id = (SELECT max(id) FROM runs)")
+match_ms=$(sed -n 's/.*matched [0-9]* accounts in \([0-9]*\) ms.*/\1/p' "$B/run.log")
+pairs=$(sed -n 's/.*ms: \([0-9]*\) pairs compared.*/\1/p' "$B/run.log")
+
+# The same entries and attributes paged out by ldapsearch, domain after
+# domain as ward-idsync reads them.
+attrs="objectGUID objectSid sAMAccountName userPrincipalName mail proxyAddresses
+    givenName sn displayName employeeID employeeNumber department title
+    telephoneNumber mobile manager userAccountControl accountExpires pwdLastSet
+    lastLogonTimestamp whenChanged uSNChanged memberOf"
+t0=$(now_ms)
+for d in btuh meht southend; do
+	eval "port=\$TLS_$d"
+	# shellcheck disable=SC2086
+	LDAPTLS_CACERT=$B/ca.crt LDAPTLS_REQCERT=demand ldapsearch -x -LLL \
+	    -H "ldaps://127.0.0.1:$port" \
+	    -D "CN=svc-ward,OU=Service Accounts,DC=$d,DC=test" \
+	    -y "$B/svc.password" -b "DC=$d,DC=test" -E pr=1000/noprompt \
+	    '(objectClass=user)' $attrs > "$B/ldapsearch-$d.ldif" ||
+	    die "ldapsearch $d failed"
+done
+t1=$(now_ms)
+ldap_ms=$((t1 - t0))
+
+"$IDSYNC" -c "$B/idsync.conf" export --accounts "$B/accounts.csv" \
+    2>> "$B/run.log" ||
+    die "export failed"
+# domain,guid,sam,person_id,kind,reason,truth_person,truth_kind,case
+awk -F, 'NR == FNR { if (FNR > 1) t[$1 "," $2] = $4 "," $5 "," $6; next }
+    FNR > 1 && ($1 "," $2) in t { print $0 "," t[$1 "," $2] }' \
+    "$B/truth.csv" "$B/accounts.csv" > "$B/joined.csv"
+
+# Pairs counted by groups, not one by one: sum of k(k-1)/2 over persons
+# found, persons true, and their intersections.
+quality() {
+	awk -F, -v sel="$1" '
+	    sel == "hard" && ($9 == "random" || $9 == "") { next }
+	    {
+		if ($7 != "") { t[$7]++ }
+		if ($4 != "") { p[$4]++ }
+		if ($7 != "" && $4 != "") { c[$4 SUBSEP $7]++ }
+		if ($6 == "conflict" && $7 != "") { w[$7]++ }
+	    }
+	    END {
+		for (k in t) truth += t[k] * (t[k] - 1) / 2
+		for (k in p) found += p[k] * (p[k] - 1) / 2
+		for (k in c) right += c[k] * (c[k] - 1) / 2
+		pr = found ? right / found : 1
+		rc = truth ? right / truth : 1
+		f1 = pr + rc ? 2 * pr * rc / (pr + rc) : 0
+		printf "%-12s %8d %8d %8d %9.4f %7.4f %7.4f\n", sel, truth,
+		    found, right, pr, rc, f1
+	    }' "$B/joined.csv"
+}
+
+accounts=$(($(wc -l < "$B/accounts.csv") - 1))
+conflicts=$(sqlite3 "$B/idsync.db" 'SELECT count(*) FROM conflicts')
+waiting=$(awk -F, '$6 == "conflict"' "$B/joined.csv" | wc -l)
+echo "ward-idsync: match quality on $PERSONS generated persons ($accounts accounts in three slapd directories)"
+printf '%-12s %8s %8s %8s %9s %7s %7s\n' pairs true linked right precision recall F1
+quality all
+quality hard
+echo "conflicts: $conflicts for a person to decide; $waiting accounts wait on them without a person"
+echo
+echo "ward-idsync run: $run_ms ms (reading $read_ms ms, matching $match_ms ms, $pairs pairs compared), peak RSS $((hwm / 1024)) MiB"
+echo "ldapsearch paging the same entries and attributes: $ldap_ms ms"
+awk -v r="$run_ms" -v rd="$read_ms" -v l="$ldap_ms" 'BEGIN {
+	printf "ratio: the whole run %.2fx ldapsearch; its reading %.2fx\n",
+	    l ? r / l : 0, l ? rd / l : 0 }'
