@@ -113,7 +113,8 @@ main(int argc, char **argv)
 	struct health_engine	*h;
 	struct evaluate_result	 res;
 	struct side		 off, on;
-	char			 dir[] = "/tmp/ward-health-bench.XXXXXX", err[512];
+	char			*dir, err[512];
+	const char		*tmp;
 	unsigned		 hosts = 10000;
 	int64_t			 base_ms, round, rounds = 2;
 	double			 c0, w0, eval_cpu, eval_wall;
@@ -128,8 +129,11 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("health_cost", 0, LOG_LEVEL_WARNING);
+	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	xasprintf(&dir, "%s/ward-health-bench.XXXXXX", tmp);
 	if (mkdtemp(dir) == NULL)
-		fatal("mkdtemp");
+		fatal("mkdtemp %s", dir);
 
 	memset(&cfg, 0, sizeof cfg);
 	cfg.health.max_attempts = 3;
@@ -206,5 +210,6 @@ main(int argc, char **argv)
 			    dir);
 		free(cmd);
 	}
+	free(dir);
 	return 0;
 }
