@@ -637,4 +637,99 @@ void		 netpoll_build_report(const struct netpoll_device_info *d,
 		    const char *error, struct netpoll_counters **counters,
 		    int64_t mono_ms, struct report *r);
 
+/* http_check.c: HTTP(S) URL checks, all in flight at once through one
+ * curl multi handle: status, body, response time, certificate expiry. */
+
+#include <regex.h>
+
+/* How body regexes are compiled: extended, and ^ and $ match at each line
+ * of the body, as check_http's do. */
+#define HTTP_CHECK_REGEX_FLAGS	(REG_EXTENDED | REG_NEWLINE | REG_NOSUB)
+
+/* What to check. Strings and body_re are borrowed: they must outlive the
+ * check. */
+struct http_check_spec {
+	const char	*name;		/* reported as the check "http.NAME" */
+	const char	*url;		/* http:// or https:// */
+	long		 expect_status;
+	const regex_t	*body_re;	/* NULL: the body is not examined */
+	const char	*body_regex;	/* its text, for the output */
+	size_t		 body_max;	/* bytes of the body read at most */
+	int64_t		 timeout_ms;	/* the whole exchange */
+	int64_t		 warning_ms;	/* slower is a WARNING; 0: never */
+	const char	*ca_file;	/* NULL: the system's trust store */
+};
+
+enum http_check_failure {
+	HTTP_FAIL_NONE,
+	HTTP_FAIL_RESOLVE,	/* the host name does not resolve */
+	HTTP_FAIL_CONNECT,	/* refused or unreachable */
+	HTTP_FAIL_TIMEOUT,	/* no complete answer within timeout_ms */
+	HTTP_FAIL_TLS,		/* the TLS handshake failed */
+	HTTP_FAIL_CERTIFICATE,	/* the server's certificate does not verify */
+	HTTP_FAIL_PROTOCOL,	/* anything else on the way */
+	HTTP_FAIL_STOPPED,	/* the program is stopping */
+};
+/* "resolve", "connect", "timeout", ... as outputs and logs say them. */
+const char	*http_check_failure_name(enum http_check_failure f);
+
+struct http_check_result {
+	enum http_check_failure	 failure;
+	char		 error[512];	/* what failed, in curl's words */
+	int		 connected;	/* a TCP connection was made */
+	long		 status;	/* the HTTP status; 0: no answer */
+	double		 time_s;	/* the whole exchange */
+	size_t		 body_bytes;	/* body bytes received */
+	int		 body_truncated; /* reading stopped at body_max */
+	int		 body_matched;	/* 1, 0, or -1 when not examined */
+	int		 has_cert;	/* the fields below are set */
+	double		 cert_days_left; /* the soonest expiry in the chain */
+	int64_t		 cert_expiry_s;	/* that certificate's, Unix time */
+	char		 cert_subject[256];
+	int		 cert_is_leaf;	/* it is the server's own */
+};
+
+struct http_check;
+/* spec is copied (its strings are not). */
+struct http_check *http_check_new(const struct http_check_spec *spec);
+void		 http_check_free(struct http_check *c);
+const struct http_check_spec *http_check_spec(const struct http_check *c);
+/* All zero (failure NONE, status 0) until the check has run. */
+const struct http_check_result *http_check_result(const struct http_check *c);
+/*
+ * Runs the checks to their end, at most max_in_flight at once, each on a
+ * fresh connection with a full TLS handshake (the certificate is read every
+ * time). stop (may be NULL) is asked between waits: when it says yes the
+ * rest fail with HTTP_FAIL_STOPPED.
+ */
+void		 http_check_run(struct http_check **checks, size_t n,
+		    size_t max_in_flight, int (*stop)(void));
+/*
+ * Judges a result and adds it to r: the check "http.NAME" (OK; WARNING
+ * when slower than warning_ms; CRITICAL when it failed, the status was
+ * not the one expected or the body did not match) and the metrics
+ * http.response_time_s, http.status and http.cert_days_left labelled
+ * check=NAME. The output, also copied to out when out is not NULL, starts
+ * "HTTP OK:", "HTTP slow:", "HTTP status:", "HTTP body:" or "HTTP KIND:"
+ * with KIND a failure name. Returns the check's status.
+ */
+int		 http_check_report(const struct http_check_spec *spec,
+		    const struct http_check_result *res, struct report *r,
+		    char *out, size_t outlen);
+/* Whether the check got as far as the server (connected or answered). */
+int		 http_check_reached(const struct http_check_result *res);
+/*
+ * The "alive" check of a host that only HTTP checks speak for: OK when
+ * reached of its n checks got to the server, else CRITICAL saying why
+ * (the first failure).
+ */
+void		 http_check_alive(struct report *r, size_t reached, size_t n,
+		    const char *why);
+/*
+ * A certificate date as curl gives it in "Expire date": OpenSSL's
+ * "Mar  6 12:00:00 2026 GMT" or curl's own "2026-03-06 12:00:00 GMT".
+ * 0 with *unix_s, or -1 when it is neither.
+ */
+int		 http_check_cert_time(const char *text, int64_t *unix_s);
+
 #endif

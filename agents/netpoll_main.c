@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "common/cfg.h"
@@ -58,6 +59,21 @@ struct np_device {
 	int64_t		 retries;
 };
 
+/* An HTTP(S) URL check, reported under its host. */
+struct np_http {
+	struct cfg_item	 item;
+	char		*url;
+	int64_t		 expect_status;
+	char		*body_regex;
+	int64_t		 body_max;	/* bytes */
+	int64_t		 timeout;	/* ms */
+	int64_t		 warning_time;	/* ms; 0: never */
+	int64_t		 interval;	/* ms; 0: its host's */
+	char		*datacentre;
+	char		*host;		/* NULL: the check's name */
+	char		*ca_file;
+};
+
 struct np_config {
 	struct cli_log_config		 log;
 	struct cli_daemon_config	 daemon;
@@ -65,6 +81,7 @@ struct np_config {
 	struct send_collector_config	 collector;
 	struct send_spool_config	 spool;
 	struct cfg_items		 devices;
+	struct cfg_items		 https;
 };
 
 static const struct cfg_option np_options[] = {
@@ -83,8 +100,8 @@ static const struct cfg_option np_options[] = {
 	  "otherwise. Read only when a device needs it." },
 	{ "include_dir", CFG_PATH, NULL, 0, 0, NULL, 0,
 	  offsetof(struct np_section, include_dir),
-	  "A directory whose *.conf files hold more [device] sections (one "
-	  "file per datacentre, say), read in name order." },
+	  "A directory whose *.conf files hold more [device] and [http] "
+	  "sections (one file per datacentre, say), read in name order." },
 	{ "interval", CFG_DURATION, "60s", 10000, 86400000, NULL, 0,
 	  offsetof(struct np_section, interval),
 	  "How often each device is polled and reported, unless it says." },
@@ -138,6 +155,51 @@ static const struct cfg_option np_device_options[] = {
 	CFG_OPTIONS_END
 };
 
+static const struct cfg_option np_http_options[] = {
+	{ "url", CFG_STRING, NULL, 0, 0, NULL, CFG_REQUIRED,
+	  offsetof(struct np_http, url),
+	  "The URL to GET: http:// or https:// (certificates are always "
+	  "verified; redirects are not followed). No user or password in it." },
+	{ "expect_status", CFG_INT, "200", 100, 599, NULL, 0,
+	  offsetof(struct np_http, expect_status),
+	  "The HTTP status that means the check passed; any other is "
+	  "CRITICAL." },
+	{ "body_regex", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct np_http, body_regex),
+	  "A POSIX extended regular expression the body must match (case "
+	  "matters; ^ and $ match at each line); unset: the body is not "
+	  "examined." },
+	{ "body_max", CFG_SIZE, "256k", 1024, 16777216, NULL, 0,
+	  offsetof(struct np_http, body_max),
+	  "Bytes of the body read at most; body_regex sees only these." },
+	{ "timeout", CFG_DURATION, "10s", 100, 120000, NULL, 0,
+	  offsetof(struct np_http, timeout),
+	  "How long the whole exchange may take (connection, TLS, answer)." },
+	{ "warning_time", CFG_DURATION, NULL, 1, 120000, NULL, 0,
+	  offsetof(struct np_http, warning_time),
+	  "An answer slower than this is a WARNING; unset: never. Shorter "
+	  "than timeout." },
+	{ "interval", CFG_DURATION, NULL, 10000, 86400000, NULL, 0,
+	  offsetof(struct np_http, interval),
+	  "How often to check; unset: [netpoll] interval. Checks reported "
+	  "under one host run together, so they must agree; under a [device] "
+	  "they run with its poll." },
+	{ "datacentre", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct np_http, datacentre),
+	  "Its host's datacentre, if not [netpoll] datacentre." },
+	{ "host", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct np_http, host),
+	  "The host the check is reported under: the name of a [device] (the "
+	  "check joins that device's report), or else a host of HTTP checks "
+	  "of its own (kind appliance, agent id netpoll:DATACENTRE:HOST). "
+	  "Unset: the check's name." },
+	{ "ca_file", CFG_PATH, NULL, 0, 0, NULL, 0,
+	  offsetof(struct np_http, ca_file),
+	  "CA certificates (PEM) to verify the server with instead of the "
+	  "system's trust store." },
+	CFG_OPTIONS_END
+};
+
 static const struct cfg_section np_sections[] = {
 	{ "log", cli_log_options, 0, offsetof(struct np_config, log), 0,
 	  "Logging." },
@@ -157,17 +219,26 @@ static const struct cfg_section np_sections[] = {
 	  "A device to poll over SNMP; [device \"NAME\"] names it (letters, "
 	  "digits, '.', '_', '-'), and its agent id is "
 	  "netpoll:DATACENTRE:NAME." },
+	{ "http", np_http_options, CFG_SECTION_MULTI,
+	  offsetof(struct np_config, https), sizeof(struct np_http),
+	  "An HTTP(S) URL check; [http \"NAME\"] names it (letters, digits, "
+	  "'.', '_', '-') and it is reported as the check http.NAME of its "
+	  "host." },
 	CFG_SECTIONS_END
 };
 
-/* An include file holds devices only. */
+/* An include file holds devices and URL checks only. */
 struct np_include {
 	struct cfg_items	 devices;
+	struct cfg_items	 https;
 };
 static const struct cfg_section np_include_sections[] = {
 	{ "device", np_device_options, CFG_SECTION_MULTI,
 	  offsetof(struct np_include, devices), sizeof(struct np_device),
 	  "A device to poll." },
+	{ "http", np_http_options, CFG_SECTION_MULTI,
+	  offsetof(struct np_include, https), sizeof(struct np_http),
+	  "A URL to check." },
 	CFG_SECTIONS_END
 };
 static const struct cfg_schema np_include_schema = {
@@ -372,7 +443,23 @@ np_cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Devices from the *.conf files in include_dir join the main file's. */
+static void
+np_items_move(struct cfg_items *to, struct cfg_items *from)
+{
+	size_t	 k;
+
+	for (k = 0; k < from->count; k++) {
+		to->items = xreallocarray(to->items, to->count + 1,
+		    sizeof *to->items);
+		to->items[to->count++] = from->items[k];
+	}
+	free(from->items);
+	from->items = NULL;
+	from->count = 0;
+}
+
+/* Devices and checks from the *.conf files in include_dir join the main
+ * file's. */
 static int
 np_load_includes(struct np_config *cfg, char *err, size_t errlen)
 {
@@ -380,7 +467,7 @@ np_load_includes(struct np_config *cfg, char *err, size_t errlen)
 	struct dirent		*de;
 	DIR			*d;
 	char			**names = NULL, *path;
-	size_t			 n = 0, i, k;
+	size_t			 n = 0, i;
 	int			 rc = 0;
 
 	if (cfg->netpoll.include_dir == NULL)
@@ -406,19 +493,211 @@ np_load_includes(struct np_config *cfg, char *err, size_t errlen)
 		    errlen) == -1)
 			rc = -1;
 		else {
-			for (k = 0; k < inc.devices.count; k++) {
-				cfg->devices.items = xreallocarray(
-				    cfg->devices.items, cfg->devices.count + 1,
-				    sizeof *cfg->devices.items);
-				cfg->devices.items[cfg->devices.count++] =
-				    inc.devices.items[k];
-			}
-			free(inc.devices.items);
+			np_items_move(&cfg->devices, &inc.devices);
+			np_items_move(&cfg->https, &inc.https);
 		}
 		free(path);
 	}
 	str_list_free(names, n);
 	return rc;
+}
+
+static const char *
+np_http_host(const struct np_http *h)
+{
+	return h->host != NULL ? h->host : h->item.label;
+}
+
+static const struct np_device *
+np_find_device(const struct np_config *cfg, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < cfg->devices.count; i++)
+		if (strcmp(((struct np_device *)
+		    cfg->devices.items[i])->item.label, name) == 0)
+			return cfg->devices.items[i];
+	return NULL;
+}
+
+static int64_t
+np_device_interval(const struct np_config *cfg, const struct np_device *d)
+{
+	return d->interval > 0 ? d->interval : cfg->netpoll.interval;
+}
+
+static int64_t
+np_http_interval(const struct np_config *cfg, const struct np_http *h)
+{
+	return h->interval > 0 ? h->interval : cfg->netpoll.interval;
+}
+
+static const char *
+np_http_datacentre(const struct np_config *cfg, const struct np_http *h)
+{
+	return h->datacentre != NULL ? h->datacentre : cfg->netpoll.datacentre;
+}
+
+/* "http://" or "https://", a host, and no user or password. */
+static int
+np_url_ok(const char *url, const char **why)
+{
+	const char	*p;
+	size_t		 n;
+
+	if (strncasecmp(url, "https://", 8) == 0)
+		p = url + 8;
+	else if (strncasecmp(url, "http://", 7) == 0)
+		p = url + 7;
+	else {
+		*why = "not an http:// or https:// URL";
+		return 0;
+	}
+	n = strcspn(p, "/?#");
+	if (memchr(p, '@', n) != NULL) {
+		*why = "a user or password in the URL is not supported (it "
+		    "would be in the clear)";
+		return 0;
+	}
+	if (n == 0 || *p == ':') {
+		*why = "no host in the URL";
+		return 0;
+	}
+	return 1;
+}
+
+/* Every [http] check: names, URL, regex, and where it is reported. */
+static int
+np_validate_http(const struct np_config *cfg, char *err, size_t errlen)
+{
+	const struct np_http	*h, *o;
+	const struct np_device	*d;
+	const char		*host, *dc, *why;
+	regex_t			 re;
+	char			 id[128], text[256];
+	size_t			 i, k;
+	int			 rc;
+
+	for (i = 0; i < cfg->https.count; i++) {
+		h = cfg->https.items[i];
+		if (!np_name_ok(h->item.label, NP_NAME_MAX)) {
+			snprintf(err, errlen, "line %d: [http \"%s\"]: a check "
+			    "name is 1-%d letters, digits, '.', '_' or '-'",
+			    h->item.line, h->item.label, NP_NAME_MAX);
+			return -1;
+		}
+		for (k = 0; k < i; k++) {
+			o = cfg->https.items[k];
+			if (strcmp(o->item.label, h->item.label) == 0) {
+				snprintf(err, errlen, "line %d: [http \"%s\"] "
+				    "is already defined (line %d)",
+				    h->item.line, h->item.label, o->item.line);
+				return -1;
+			}
+		}
+		if (!np_url_ok(h->url, &why)) {
+			snprintf(err, errlen, "line %d: [http \"%s\"] url: %s",
+			    h->item.line, h->item.label, why);
+			return -1;
+		}
+		if (h->warning_time > 0 && h->warning_time >= h->timeout) {
+			snprintf(err, errlen, "line %d: [http \"%s\"] "
+			    "warning_time: must be shorter than timeout (%lld "
+			    "ms), or it can never apply", h->item.line,
+			    h->item.label, (long long)h->timeout);
+			return -1;
+		}
+		if (h->body_regex != NULL) {
+			/* Compiled here so that -n finds a bad one; the
+			 * poller compiles it once more, for its run. */
+			if ((rc = regcomp(&re, h->body_regex,
+			    HTTP_CHECK_REGEX_FLAGS)) != 0) {
+				regerror(rc, &re, text, sizeof text);
+				snprintf(err, errlen, "line %d: [http \"%s\"] "
+				    "body_regex: %s", h->item.line,
+				    h->item.label, text);
+				return -1;
+			}
+			regfree(&re);
+		}
+		host = np_http_host(h);
+		if (!np_name_ok(host, NP_NAME_MAX)) {
+			snprintf(err, errlen, "line %d: [http \"%s\"] host "
+			    "\"%s\": a host name here is 1-%d letters, digits, "
+			    "'.', '_' or '-'", h->item.line, h->item.label,
+			    host, NP_NAME_MAX);
+			return -1;
+		}
+		if ((d = np_find_device(cfg, host)) != NULL) {
+			/* The check joins the device's report. */
+			if (h->datacentre != NULL && strcmp(h->datacentre,
+			    np_device_datacentre(cfg, d) != NULL ?
+			    np_device_datacentre(cfg, d) : "") != 0) {
+				snprintf(err, errlen, "line %d: [http \"%s\"] "
+				    "datacentre \"%s\": [device \"%s\"] is in "
+				    "%s", h->item.line, h->item.label,
+				    h->datacentre, host,
+				    np_device_datacentre(cfg, d) != NULL ?
+				    np_device_datacentre(cfg, d) :
+				    "no datacentre");
+				return -1;
+			}
+			if (h->interval > 0 && h->interval !=
+			    np_device_interval(cfg, d)) {
+				snprintf(err, errlen, "line %d: [http \"%s\"] "
+				    "interval: a check reported under [device "
+				    "\"%s\"] runs with its poll, every %llds",
+				    h->item.line, h->item.label, host,
+				    (long long)np_device_interval(cfg, d) /
+				    1000);
+				return -1;
+			}
+			continue;
+		}
+		dc = np_http_datacentre(cfg, h);
+		if (dc != NULL && !np_name_ok(dc, 64)) {
+			snprintf(err, errlen, "line %d: [http \"%s\"] "
+			    "datacentre \"%s\": letters, digits, '.', '_' or "
+			    "'-' (it is part of the agent id)", h->item.line,
+			    h->item.label, dc);
+			return -1;
+		}
+		np_agent_id(dc, host, id, sizeof id);
+		if (strlen(id) > 64) {
+			snprintf(err, errlen, "line %d: [http \"%s\"]: agent "
+			    "id %s is longer than 64 characters", h->item.line,
+			    h->item.label, id);
+			return -1;
+		}
+		/* One report per host: its checks run together. */
+		for (k = 0; k < i; k++) {
+			o = cfg->https.items[k];
+			if (strcmp(np_http_host(o), host) != 0)
+				continue;
+			if (strcmp(np_http_datacentre(cfg, o) != NULL ?
+			    np_http_datacentre(cfg, o) : "", dc != NULL ? dc :
+			    "") != 0) {
+				snprintf(err, errlen, "line %d: [http \"%s\"] "
+				    "datacentre: host %s is in %s (line %d)",
+				    h->item.line, h->item.label, host,
+				    np_http_datacentre(cfg, o) != NULL ?
+				    np_http_datacentre(cfg, o) :
+				    "no datacentre", o->item.line);
+				return -1;
+			}
+			if (np_http_interval(cfg, o) !=
+			    np_http_interval(cfg, h)) {
+				snprintf(err, errlen, "line %d: [http \"%s\"] "
+				    "interval: the checks of host %s run "
+				    "together; line %d says every %llds",
+				    h->item.line, h->item.label, host,
+				    o->item.line,
+				    (long long)np_http_interval(cfg, o) / 1000);
+				return -1;
+			}
+		}
+	}
+	return 0;
 }
 
 static int
@@ -470,6 +749,8 @@ np_validate(void *p, char *err, size_t errlen)
 	if (cfg->collector.url != NULL && send_url_check(cfg->collector.url,
 	    err, errlen) == -1)
 		return -1;
+	if (np_validate_http(cfg, err, errlen) == -1)
+		return -1;
 	if (cfg->devices.count == 0)
 		return 0;
 	/* Every device's credentials must resolve now, not at 3am. */
@@ -510,6 +791,12 @@ static const struct cli_option np_extra[] = {
 	  "--credentials" },
 	{ "credentials", 0, 1, "NAME",
 	  "probe: the community or user entry in --secrets to use" },
+	{ "ca-file", 0, 1, "FILE",
+	  "probe https://: CA certificates (PEM) to verify the server with" },
+	{ "expect-status", 0, 1, "CODE",
+	  "probe http(s)://: the status that passes (default 200)" },
+	{ "body-regex", 0, 1, "REGEX",
+	  "probe http(s)://: a POSIX extended regex the body must match" },
 	CLI_OPTIONS_END
 };
 
@@ -525,16 +812,34 @@ static const struct cli_program np_program = {
 	    "probe URI: poll one device and print its report as JSON, without\n"
 	    "a configuration or a collector. URI is snmp://COMMUNITY@HOST[:PORT]\n"
 	    "(v2c), snmpv1://COMMUNITY@HOST[:PORT], snmp://HOST[:PORT] with\n"
-	    "--credentials, or snmpv3://USER@HOST[:PORT] with --secrets FILE.\n",
+	    "--credentials, or snmpv3://USER@HOST[:PORT] with --secrets FILE;\n"
+	    "or an http:// or https:// URL to check (--ca-file,\n"
+	    "--expect-status, --body-regex).\n",
 	.log_offset = offsetof(struct np_config, log),
 };
 
-/* What polling one device needs, resolved from config and secrets. */
+/* One URL check of a host, with what it keeps across cycles. */
+struct np_http_check {
+	struct http_check_spec	 spec;
+	regex_t			 re;
+	int			 has_re;
+	struct http_check	*run;		/* this cycle's */
+	struct log_complain	 complain;
+};
+
+/*
+ * What reporting one host needs, resolved from config and secrets: a
+ * [device] polled over SNMP (with any URL checks reported under it), or a
+ * host that only URL checks speak for.
+ */
 struct np_target {
 	char			*name;
 	char			 id[80];
 	const char		*datacentre;
 	const char		*kind;		/* NULL: auto */
+	int			 is_device;	/* polled over SNMP */
+	struct np_http_check	**http;
+	size_t			 nhttp;
 	char			 address[300];
 	struct snmp_target	 t;
 	struct snmp_usm		 usm;
@@ -565,6 +870,7 @@ np_target_fill(struct np_target *tg, const struct np_config *cfg,
 	const struct np_usm		*u;
 
 	tg->name = xstrdup(d->item.label);
+	tg->is_device = 1;
 	tg->datacentre = np_device_datacentre(cfg, d);
 	np_agent_id(tg->datacentre, tg->name, tg->id, sizeof tg->id);
 	tg->kind = d->kind == 0 ? NULL : np_kinds[d->kind];
@@ -588,11 +894,66 @@ np_target_fill(struct np_target *tg, const struct np_config *cfg,
 	tg->interval_ms = d->interval > 0 ? d->interval : cfg->netpoll.interval;
 }
 
+/* A host of URL checks only. */
+static void
+np_target_fill_http(struct np_target *tg, const struct np_config *cfg,
+    const struct np_http *h)
+{
+	tg->name = xstrdup(np_http_host(h));
+	tg->datacentre = np_http_datacentre(cfg, h);
+	np_agent_id(tg->datacentre, tg->name, tg->id, sizeof tg->id);
+	tg->kind = "appliance";
+	tg->interval_ms = np_http_interval(cfg, h);
+}
+
+/* Adds the URL check h to tg, its regex compiled for the run. */
+static int
+np_target_add_http(struct np_target *tg, const struct np_http *h,
+    char *err, size_t errlen)
+{
+	struct np_http_check	*hc = xcalloc(1, sizeof *hc);
+	char			 text[256];
+	int			 rc;
+
+	hc->spec.name = h->item.label;
+	hc->spec.url = h->url;
+	hc->spec.expect_status = (long)h->expect_status;
+	hc->spec.body_regex = h->body_regex;
+	hc->spec.body_max = (size_t)h->body_max;
+	hc->spec.timeout_ms = h->timeout;
+	hc->spec.warning_ms = h->warning_time;
+	hc->spec.ca_file = h->ca_file;
+	if (h->body_regex != NULL) {
+		if ((rc = regcomp(&hc->re, h->body_regex,
+		    HTTP_CHECK_REGEX_FLAGS)) != 0) {
+			regerror(rc, &hc->re, text, sizeof text);
+			snprintf(err, errlen, "[http \"%s\"] body_regex: %s",
+			    h->item.label, text);
+			free(hc);
+			return -1;
+		}
+		hc->has_re = 1;
+		hc->spec.body_re = &hc->re;
+	}
+	tg->http = xreallocarray(tg->http, tg->nhttp + 1, sizeof *tg->http);
+	tg->http[tg->nhttp++] = hc;
+	return 0;
+}
+
 static void
 np_target_free(struct np_target *tg)
 {
+	size_t	 i;
+
 	if (tg == NULL)
 		return;
+	for (i = 0; i < tg->nhttp; i++) {
+		http_check_free(tg->http[i]->run);
+		if (tg->http[i]->has_re)
+			regfree(&tg->http[i]->re);
+		free(tg->http[i]);
+	}
+	free(tg->http);
 	snmp_job_free(tg->job);
 	spool_free(tg->spool);
 	netpoll_counters_free(tg->counters);
@@ -601,47 +962,23 @@ np_target_free(struct np_target *tg)
 	free(tg);
 }
 
-/* One finished device: its report, printed or spooled. */
+/* A finished host's report: printed (probe) or numbered and spooled. */
 static void
-np_done(struct snmp_job *job, void *arg)
+np_emit(struct np_run *run, struct np_target *tg, struct report *r,
+    int failed)
 {
-	struct np_run			*run = arg;
-	struct np_target		*tg = NULL;
-	struct netpoll_device_info	 info;
-	struct report			*r;
-	struct report_meta		 meta;
-	json_t				*doc;
-	char				*text, err[1024];
-	size_t				 i;
-	int				 rc;
+	struct report_meta	 meta;
+	json_t			*doc;
+	char			*text, err[1024];
+	int			 rc;
 
-	for (i = 0; i < run->n; i++)
-		if (run->targets[i]->job == job)
-			tg = run->targets[i];
-	if (tg == NULL)
-		return;
-	if (snmp_job_failure(job) == SNMP_FAIL_NONE)
-		log_info("%s: polled (%zu values in %zu requests)", tg->name,
-		    snmp_job_vars(job)->n, snmp_job_requests(job));
-	else
-		log_info("%s: %s: %s", tg->name,
-		    snmp_failure_name(snmp_job_failure(job)),
-		    snmp_job_error(job));
-	memset(&info, 0, sizeof info);
-	info.name = tg->name;
-	info.datacentre = tg->datacentre;
-	info.kind = tg->kind;
-	info.address = tg->address;
-	r = report_new();
-	netpoll_build_report(&info, snmp_job_vars(job), snmp_job_failure(job),
-	    snmp_job_error(job), &tg->counters, wtime_mono_ms(), r);
 	memset(&meta, 0, sizeof meta);
 	meta.agent_id = tg->id;
 	meta.ts_ms = wtime_now_ms();
 	meta.interval_s = tg->interval_ms / 1000;
 	if (run->print) {
 		meta.seq = 1;
-		run->failed = snmp_job_failure(job) != SNMP_FAIL_NONE;
+		run->failed = failed;
 		doc = report_to_json(r, &meta);
 		if (json_dumpf(doc, stdout, JSON_INDENT(2) |
 		    JSON_REAL_PRECISION(15)) != 0 || fputc('\n', stdout) == EOF ||
@@ -680,33 +1017,252 @@ np_done(struct snmp_job *job, void *arg)
 	tg->polled_seq = meta.seq;
 }
 
+/*
+ * The URL checks of tg that ran this cycle, into r; a failing check is
+ * logged once while it fails and once when it recovers. Returns how many
+ * got to their server; *worst is the worst status, *why the first
+ * failure's output.
+ */
+static size_t
+np_http_results(struct np_target *tg, struct report *r, int *worst,
+    char *why, size_t whylen)
+{
+	struct np_http_check	*hc;
+	const struct http_check_result *res;
+	char			 out[1024];
+	size_t			 i, reached = 0;
+	int			 st;
+
+	*worst = CHECK_OK;
+	if (whylen > 0)
+		why[0] = '\0';
+	for (i = 0; i < tg->nhttp; i++) {
+		hc = tg->http[i];
+		if (hc->run == NULL)
+			continue;
+		res = http_check_result(hc->run);
+		st = http_check_report(&hc->spec, res, r, out, sizeof out);
+		if (http_check_reached(res))
+			reached++;
+		else if (whylen > 0 && why[0] == '\0')
+			str_copy(why, out, whylen);
+		if (st > *worst)
+			*worst = st;
+		if (st == CHECK_OK)
+			log_release(&hc->complain, LOG_LEVEL_INFO,
+			    "%s: http.%s: %s", tg->name, hc->spec.name, out);
+		else
+			log_complain_once(&hc->complain, LOG_LEVEL_WARNING,
+			    "%s: http.%s: %s", tg->name, hc->spec.name, out);
+	}
+	return reached;
+}
+
+/* One finished device: its report, with its URL checks, printed or
+ * spooled. */
+static void
+np_done(struct snmp_job *job, void *arg)
+{
+	struct np_run			*run = arg;
+	struct np_target		*tg = NULL;
+	struct netpoll_device_info	 info;
+	struct report			*r;
+	size_t				 i;
+	int				 worst;
+
+	for (i = 0; i < run->n; i++)
+		if (run->targets[i]->job == job)
+			tg = run->targets[i];
+	if (tg == NULL)
+		return;
+	if (snmp_job_failure(job) == SNMP_FAIL_NONE)
+		log_info("%s: polled (%zu values in %zu requests)", tg->name,
+		    snmp_job_vars(job)->n, snmp_job_requests(job));
+	else
+		log_info("%s: %s: %s", tg->name,
+		    snmp_failure_name(snmp_job_failure(job)),
+		    snmp_job_error(job));
+	memset(&info, 0, sizeof info);
+	info.name = tg->name;
+	info.datacentre = tg->datacentre;
+	info.kind = tg->kind;
+	info.address = tg->address;
+	r = report_new();
+	netpoll_build_report(&info, snmp_job_vars(job), snmp_job_failure(job),
+	    snmp_job_error(job), &tg->counters, wtime_mono_ms(), r);
+	(void)np_http_results(tg, r, &worst, NULL, 0);
+	np_emit(run, tg, r, snmp_job_failure(job) != SNMP_FAIL_NONE);
+}
+
+/* A host of URL checks only: its identity, its checks, and "alive". */
+static void
+np_http_done(struct np_run *run, struct np_target *tg)
+{
+	struct report	*r;
+	char		 why[1024];
+	size_t		 reached;
+	int		 worst;
+
+	r = report_new();
+	report_host_set(r, "name", tg->name);
+	report_host_set(r, "datacentre", tg->datacentre);
+	report_host_set(r, "kind", tg->kind);
+	reached = np_http_results(tg, r, &worst, why, sizeof why);
+	http_check_alive(r, reached, tg->nhttp, why);
+	log_info("%s: %zu URL check%s, %zu reached the server%s", tg->name,
+	    tg->nhttp, tg->nhttp == 1 ? "" : "s", reached, worst == CHECK_OK ?
+	    "" : "; not all OK");
+	np_emit(run, tg, r, worst != CHECK_OK);
+}
+
 static int
 np_never_stop(void)
 {
 	return 0;
 }
 
-/* Polls the targets given, all at once within the concurrency bound. */
+static void
+np_http_clear(struct np_target *tg)
+{
+	size_t	 k;
+
+	for (k = 0; k < tg->nhttp; k++) {
+		http_check_free(tg->http[k]->run);
+		tg->http[k]->run = NULL;
+	}
+}
+
+/*
+ * One cycle over the targets given: their URL checks first, all at once
+ * through one multi handle, then the devices over SNMP, all at once within
+ * the concurrency bound; each host's report carries both.
+ */
 static void
 np_poll(struct np_run *run, struct np_target **due, size_t n,
     size_t concurrency, int (*stop)(void))
 {
-	struct snmp_job	**jobs;
-	size_t		  i;
+	struct snmp_job		**jobs;
+	struct http_check	**checks = NULL;
+	size_t			  i, k, njobs = 0, nchecks = 0;
+
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < due[i]->nhttp; k++) {
+			http_check_free(due[i]->http[k]->run);
+			due[i]->http[k]->run = http_check_new(
+			    &due[i]->http[k]->spec);
+			checks = xreallocarray(checks, nchecks + 1,
+			    sizeof *checks);
+			checks[nchecks++] = due[i]->http[k]->run;
+		}
+	}
+	http_check_run(checks, nchecks, concurrency, stop);
+	free(checks);
+	/* Stopped part way: checks cut short say nothing about their hosts,
+	 * so this cycle reports nothing. */
+	if (nchecks > 0 && stop != NULL && stop()) {
+		for (i = 0; i < n; i++)
+			np_http_clear(due[i]);
+		return;
+	}
 
 	jobs = xreallocarray(NULL, n > 0 ? n : 1, sizeof *jobs);
 	for (i = 0; i < n; i++) {
+		if (!due[i]->is_device)
+			continue;
 		snmp_job_free(due[i]->job);
-		due[i]->job = jobs[i] = snmp_job_new(&due[i]->t,
+		due[i]->job = jobs[njobs++] = snmp_job_new(&due[i]->t,
 		    netpoll_plan_step, NULL);
-		netpoll_plan_start(jobs[i]);
+		netpoll_plan_start(due[i]->job);
 	}
-	snmp_run(jobs, n, concurrency, stop, np_done, run);
+	if (njobs > 0)
+		snmp_run(jobs, njobs, concurrency, stop, np_done, run);
 	for (i = 0; i < n; i++) {
+		if (!due[i]->is_device)
+			np_http_done(run, due[i]);
 		snmp_job_free(due[i]->job);
 		due[i]->job = NULL;
+		np_http_clear(due[i]);
 	}
 	free(jobs);
+}
+
+/* The host part of an http(s) URL, for the report's host.name. */
+static char *
+np_url_host(const char *url)
+{
+	const char	*p = strstr(url, "://") + 3, *end;
+
+	if (*p == '[' && (end = strchr(p, ']')) != NULL)
+		return xstrndup(p + 1, (size_t)(end - p - 1));
+	return xstrndup(p, strcspn(p, ":/?#"));
+}
+
+/* probe http(s)://...: one URL check, its host's report on standard
+ * output; exit 1 unless the check is OK. */
+static int
+np_probe_http(const struct cli *cli, const char *url)
+{
+	struct np_config	 cfg;
+	struct np_http		 h;
+	struct np_target	*tg;
+	struct np_run		 run;
+	const char		*status, *why;
+	char			 err[1024];
+	int64_t			 code = 200;
+	int			 rc = WARD_EXIT_FAILURE;
+
+	memset(&cfg, 0, sizeof cfg);
+	memset(&h, 0, sizeof h);
+	if (cfg_defaults(&np_schema, &cfg, err, sizeof err) == -1) {
+		log_error("%s", err);
+		return WARD_EXIT_FAILURE;
+	}
+	if (!np_url_ok(url, &why)) {
+		log_error("probe: %s", why);
+		goto done;
+	}
+	status = cli_extra(&np_program, cli, "expect-status");
+	if (status != NULL && str_parse_int64(status, 100, 599, &code, err,
+	    sizeof err) == -1) {
+		log_error("--expect-status: %s", err);
+		goto done;
+	}
+	h.item.label = (char *)"probe";
+	h.url = (char *)url;
+	h.expect_status = code;
+	h.body_regex = (char *)cli_extra(&np_program, cli, "body-regex");
+	h.body_max = 256 * 1024;
+	h.timeout = 10000;
+	h.ca_file = (char *)cli_extra(&np_program, cli, "ca-file");
+	tg = xcalloc(1, sizeof *tg);
+	tg->name = np_url_host(url);
+	tg->datacentre = cfg.netpoll.datacentre;
+	tg->kind = "appliance";
+	tg->interval_ms = cfg.netpoll.interval;
+	snprintf(tg->id, sizeof tg->id, "netpoll:probe");
+	if (np_target_add_http(tg, &h, err, sizeof err) == -1) {
+		log_error("--body-regex: %s", strchr(err, ':') + 2);
+		np_target_free(tg);
+		goto done;
+	}
+	if (http_global_init(err, sizeof err) == -1) {
+		log_error("%s", err);
+		np_target_free(tg);
+		goto done;
+	}
+	memset(&run, 0, sizeof run);
+	run.cfg = &cfg;
+	run.targets = &tg;
+	run.n = 1;
+	run.print = 1;
+	np_poll(&run, &tg, 1, 1, np_never_stop);
+	http_global_cleanup();
+	rc = run.failed ? WARD_EXIT_FAILURE : WARD_EXIT_OK;
+	np_target_free(tg);
+
+done:
+	cfg_free(&np_schema, &cfg);
+	return rc;
 }
 
 /* probe URI: one device, no config, the report on standard output. */
@@ -733,6 +1289,11 @@ np_probe(const struct cli *cli, const char *uri)
 	}
 	secrets = cli_extra(&np_program, cli, "secrets");
 	cred = cli_extra(&np_program, cli, "credentials");
+	if (strncasecmp(uri, "http://", 7) == 0 ||
+	    strncasecmp(uri, "https://", 8) == 0) {
+		cfg_free(&np_schema, &cfg);
+		return np_probe_http(cli, uri);
+	}
 	if (str_has_prefix(uri, "snmp://")) {
 		version = 1;
 		rest = uri + 7;
@@ -744,8 +1305,8 @@ np_probe(const struct cli *cli, const char *uri)
 		rest = uri + 9;
 	} else {
 		log_error("probe %s: use snmp://COMMUNITY@HOST[:PORT], "
-		    "snmpv1://COMMUNITY@HOST[:PORT] or snmpv3://USER@HOST[:PORT]",
-		    uri);
+		    "snmpv1://COMMUNITY@HOST[:PORT], snmpv3://USER@HOST[:PORT] "
+		    "or an http(s):// URL", uri);
 		goto done;
 	}
 	if ((at = strrchr(rest, '@')) != NULL) {
@@ -941,8 +1502,9 @@ np_targets_open(const struct np_config *cfg, size_t *n, char *err,
 {
 	struct np_target	**tgs;
 	struct np_secrets	 *sec = NULL;
+	const struct np_http	 *h;
 	char			  why[768];
-	size_t			  i;
+	size_t			  i, k;
 
 	*n = 0;
 	if (cfg->devices.count > 0 && (sec = np_secrets_load(
@@ -954,17 +1516,29 @@ np_targets_open(const struct np_config *cfg, size_t *n, char *err,
 		np_secrets_free(sec);
 		return NULL;
 	}
-	tgs = xcalloc(cfg->devices.count + 1, sizeof *tgs);
+	/* The devices, then one host for each host name of URL checks
+	 * that is not a device's. */
+	tgs = xcalloc(cfg->devices.count + cfg->https.count + 1, sizeof *tgs);
 	for (i = 0; i < cfg->devices.count; i++) {
 		tgs[i] = xcalloc(1, sizeof *tgs[i]);
 		np_target_fill(tgs[i], cfg, cfg->devices.items[i], sec);
-		if (np_target_open(tgs[i], cfg, cfg->devices.count, err,
-		    errlen) == -1) {
-			*n = i + 1;
-			goto fail;
-		}
+		*n = i + 1;
 	}
-	*n = cfg->devices.count;
+	for (i = 0; i < cfg->https.count; i++) {
+		h = cfg->https.items[i];
+		for (k = 0; k < *n; k++)
+			if (strcmp(tgs[k]->name, np_http_host(h)) == 0)
+				break;
+		if (k == *n) {
+			tgs[(*n)++] = xcalloc(1, sizeof *tgs[k]);
+			np_target_fill_http(tgs[k], cfg, h);
+		}
+		if (np_target_add_http(tgs[k], h, err, errlen) == -1)
+			goto fail;
+	}
+	for (i = 0; i < *n; i++)
+		if (np_target_open(tgs[i], cfg, *n, err, errlen) == -1)
+			goto fail;
 	*secp = sec;
 	return tgs;
 

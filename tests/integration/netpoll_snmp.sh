@@ -188,7 +188,7 @@ expect_failure decryption --credentials badpriv probe "snmpv3://127.0.0.1:$SNMPD
 expect_failure unknown-user --credentials stranger probe "snmpv3://127.0.0.1:$SNMPD_PORT"
 expect_failure timeout --credentials core probe "snmp://127.0.0.1:$DEAD_PORT"
 
-run 1 "$NP" probe "http://127.0.0.1/"
+run 1 "$NP" probe "ftp://127.0.0.1/"
 assert_contains "$OUT" "use snmp://"
 run 1 "$NP" probe "snmpv3://ops@127.0.0.1:$SNMPD_PORT"
 assert_contains "$OUT" "no [usm] entry"
