@@ -732,4 +732,124 @@ void		 http_check_alive(struct report *r, size_t reached, size_t n,
  */
 int		 http_check_cert_time(const char *text, int64_t *unix_s);
 
+/* ssh.c: SSH command checks and inventory, many sessions at once in one
+ * poll loop (libssh2, non-blocking); host keys checked in known_hosts. */
+
+/* What to run where. Strings are borrowed: they must outlive the job. */
+struct ssh_spec {
+	const char	*name;		/* reported as the check "ssh.NAME" */
+	const char	*host;		/* address or name */
+	unsigned	 port;		/* 0: 22 */
+	const char	*user;
+	const char	*key_file;	/* private key, mode 0600; or NULL */
+	const char	*password;	/* NULL: key only; never logged */
+	const char	*known_hosts;	/* OpenSSH format */
+	int		 trust_first_use; /* write an unknown host's key */
+	const char *const *commands;	/* run one after another */
+	size_t		 ncommands;
+	size_t		 ninventory;	/* the first ones are inventory */
+	int64_t		 timeout_ms;	/* the whole session; 0: 10 s */
+	size_t		 output_max;	/* bytes kept per command; 0: 64 KiB */
+};
+
+enum ssh_failure {
+	SSH_FAIL_NONE,
+	SSH_FAIL_RESOLVE,	/* the host name does not resolve */
+	SSH_FAIL_CONNECT,	/* refused or unreachable */
+	SSH_FAIL_TIMEOUT,	/* not done within timeout_ms */
+	SSH_FAIL_HOST_KEY,	/* unknown or changed host key */
+	SSH_FAIL_AUTH,		/* the key (or password) was refused */
+	SSH_FAIL_PROTOCOL,	/* anything else on the way */
+	SSH_FAIL_CONFIG,	/* no credentials, a key file open to others */
+	SSH_FAIL_STOPPED,	/* the program is stopping */
+};
+/* "connect", "host-key", "auth", ... as outputs and logs say them. */
+const char	*ssh_failure_name(enum ssh_failure f);
+
+struct ssh_cmd_result {
+	char		*out;		/* standard output, NUL-terminated */
+	size_t		 len;
+	int		 truncated;	/* more than output_max came */
+	int		 exit_status;	/* -1: none given */
+	char		 signal[32];	/* what killed it, if a signal did */
+	int		 done;
+};
+
+struct ssh_result {
+	enum ssh_failure	 failure;
+	char			 error[768];	/* names the host */
+	int			 connected;	/* a TCP connection was made */
+	double			 time_s;
+	char			 fingerprint[64];	/* "SHA256:..." */
+	char			 key_type[32];
+	int			 key_written;	/* trusted on first use */
+	size_t			 ncommands_done;
+	struct ssh_cmd_result	*cmds;		/* one per command */
+};
+
+struct ssh_job;
+struct ssh_job	*ssh_job_new(const struct ssh_spec *spec);
+void		 ssh_job_free(struct ssh_job *j);
+const struct ssh_spec *ssh_job_spec(const struct ssh_job *j);
+const struct ssh_result *ssh_job_result(const struct ssh_job *j);
+/* Once per process (SIGPIPE is ignored from then on). */
+int		 ssh_global_init(char *err, size_t errlen);
+void		 ssh_global_cleanup(void);
+/*
+ * Runs the jobs to their end, at most max_in_flight sessions at once; a
+ * job that is not done by its timeout fails, the others go on. stop (may
+ * be NULL) is asked between waits: when it says yes the rest fail with
+ * SSH_FAIL_STOPPED.
+ */
+void		 ssh_run(struct ssh_job **jobs, size_t n, size_t max_in_flight,
+		    int (*stop)(void));
+
+/* ssh_parse.c: inventory command outputs read into identity fields. */
+enum ssh_profile { SSH_PROFILE_NONE, SSH_PROFILE_UNIX, SSH_PROFILE_CISCO };
+extern const char *const ssh_profile_names[];	/* by enum, NULL-ended */
+
+struct ssh_identity {
+	char	os_id[64];		/* "debian", "cisco-ios" */
+	char	os_name[128];		/* "Debian GNU/Linux", "Cisco IOS" */
+	char	os_version[64];		/* "12", "15.2(7)E7" */
+	char	os_pretty[256];
+	char	kernel[128];
+	char	vendor[64];
+	char	model[128];
+	char	serial[128];
+	char	hostname[128];
+};
+/* Each 0 when the output was what the command gives, -1 if not; fields
+ * found are set either way. Text may hold any bytes, NULs too. */
+int		 ssh_parse_os_release(const char *text, size_t len,
+		    struct ssh_identity *id);
+int		 ssh_parse_uname(const char *text, size_t len,
+		    struct ssh_identity *id);
+int		 ssh_parse_cisco_version(const char *text, size_t len,
+		    struct ssh_identity *id);
+/* The inventory commands of a profile (NULL-ended; none for NONE). */
+const char *const *ssh_profile_commands(enum ssh_profile p);
+/* Parses the profile's outputs (cmds[0..]) into id: 0 when they made
+ * sense, -1 if not. */
+int		 ssh_profile_parse(enum ssh_profile p,
+		    const struct ssh_cmd_result *cmds, size_t n,
+		    struct ssh_identity *id);
+/* The identity into r: host vendor, model, serial; host.os for Unix, or
+ * host.firmware for a network OS. */
+void		 ssh_identity_report(const struct ssh_identity *id, int is_unix,
+		    struct report *r);
+/*
+ * Judges a finished job into r: the check "ssh.NAME" (CRITICAL when the
+ * session failed; else the worst of the checked commands' exit statuses
+ * read as plugin statuses; WARNING when the inventory made no sense),
+ * the identity, and the metric ssh.time_s labelled check=NAME. The output
+ * starts "SSH OK:", "SSH command:", "SSH inventory:" or "SSH KIND:" with
+ * KIND a failure name. Returns the check's status.
+ */
+int		 ssh_report(const struct ssh_spec *spec, enum ssh_profile p,
+		    const struct ssh_result *res, struct report *r, char *out,
+		    size_t outlen);
+/* Whether the session got as far as the server's SSH greeting. */
+int		 ssh_reached(const struct ssh_result *res);
+
 #endif

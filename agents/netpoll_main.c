@@ -797,6 +797,23 @@ static const struct cli_option np_extra[] = {
 	  "probe http(s)://: the status that passes (default 200)" },
 	{ "body-regex", 0, 1, "REGEX",
 	  "probe http(s)://: a POSIX extended regex the body must match" },
+	{ "key", 0, 1, "FILE",
+	  "probe ssh://: the private key to log in with (mode 0600)" },
+	{ "known-hosts", 0, 1, "FILE",
+	  "probe ssh://: the known_hosts file the host key must be in "
+	  "(default ~/.ssh/known_hosts)" },
+	{ "trust-first-use", 0, 0, NULL,
+	  "probe ssh://: write an unknown host key to --known-hosts "
+	  "instead of refusing it" },
+	{ "profile", 0, 1, "NAME",
+	  "probe ssh://: inventory commands: unix (default), cisco or none" },
+	{ "command", 0, 1, "CMD",
+	  "probe ssh://: a command to run as a check (exit 0 OK, 1 WARNING, "
+	  "2 CRITICAL)" },
+	{ "timeout", 0, 1, "DURATION",
+	  "probe ssh://: the whole session's time limit (default 10s)" },
+	{ "output-max", 0, 1, "SIZE",
+	  "probe ssh://: bytes of each command's output kept (default 64k)" },
 	CLI_OPTIONS_END
 };
 
@@ -814,7 +831,8 @@ static const struct cli_program np_program = {
 	    "(v2c), snmpv1://COMMUNITY@HOST[:PORT], snmp://HOST[:PORT] with\n"
 	    "--credentials, or snmpv3://USER@HOST[:PORT] with --secrets FILE;\n"
 	    "or an http:// or https:// URL to check (--ca-file,\n"
-	    "--expect-status, --body-regex).\n",
+	    "--expect-status, --body-regex); or ssh://USER@HOST[:PORT] with\n"
+	    "--key, --known-hosts (--profile, --command, --timeout).\n",
 	.log_offset = offsetof(struct np_config, log),
 };
 
@@ -1265,6 +1283,165 @@ done:
 	return rc;
 }
 
+/*
+ * A finished SSH session of a host of its own into its report: identity,
+ * the check ssh.NAME and "alive". Returns the check's status.
+ */
+static int
+np_ssh_host_report(const struct ssh_spec *spec, enum ssh_profile profile,
+    const struct ssh_result *res, struct report *r)
+{
+	char	 out[1024], why[1100];
+	int	 st;
+
+	st = ssh_report(spec, profile, res, r, out, sizeof out);
+	if (ssh_reached(res))
+		report_check(r, "alive", CHECK_OK, "the device answers over "
+		    "SSH", NULL);
+	else {
+		snprintf(why, sizeof why, "no SSH session reached the device: "
+		    "%s", out);
+		report_check(r, "alive", CHECK_CRITICAL, why, NULL);
+	}
+	return st;
+}
+
+/* probe ssh://USER@HOST[:PORT]: one session, its host's report on
+ * standard output; exit 1 unless the check is OK. */
+static int
+np_probe_ssh(const struct cli *cli, const char *uri)
+{
+	struct ssh_spec		 spec;
+	struct ssh_job		*job;
+	struct report		*r;
+	struct report_meta	 meta;
+	const char		*rest, *at, *hp, *port = NULL, *v;
+	const char		*cmds[8];
+	char			*user = NULL, *host = NULL, *kh = NULL, *end;
+	char			 err[512];
+	int64_t			 timeout = 10000, outmax = 65536;
+	long			 portnum = 22;
+	json_t			*doc;
+	size_t			 n = 0, i;
+	int			 profile = SSH_PROFILE_UNIX, st;
+	int			 rc = WARD_EXIT_FAILURE;
+
+	rest = uri + 6;
+	if ((at = strrchr(rest, '@')) == NULL || at == rest) {
+		log_error("probe: use ssh://USER@HOST[:PORT]");
+		return WARD_EXIT_FAILURE;
+	}
+	user = xstrndup(rest, (size_t)(at - rest));
+	hp = at + 1;
+	if (*hp == '[') {
+		if ((end = strchr(hp, ']')) == NULL) {
+			log_error("probe: unclosed [ in the address");
+			goto done;
+		}
+		host = xstrndup(hp + 1, (size_t)(end - hp - 1));
+		if (end[1] == ':')
+			port = end + 2;
+	} else {
+		host = xstrndup(hp, strcspn(hp, ":/"));
+		if (hp[strlen(host)] == ':')
+			port = hp + strlen(host) + 1;
+	}
+	if (port != NULL) {
+		portnum = strtol(port, &end, 10);
+		if (end == port || (*end != '\0' && *end != '/') ||
+		    portnum < 1 || portnum > 65535) {
+			log_error("probe: bad port in the URI");
+			goto done;
+		}
+	}
+	if (host[0] == '\0') {
+		log_error("probe: no host in the URI");
+		goto done;
+	}
+	if ((v = cli_extra(&np_program, cli, "profile")) != NULL) {
+		for (profile = 0; ssh_profile_names[profile] != NULL; profile++)
+			if (strcmp(ssh_profile_names[profile], v) == 0)
+				break;
+		if (ssh_profile_names[profile] == NULL) {
+			log_error("--profile %s: unix, cisco or none", v);
+			goto done;
+		}
+	}
+	if ((v = cli_extra(&np_program, cli, "timeout")) != NULL &&
+	    (str_parse_duration_ms(v, &timeout, err, sizeof err) == -1 ||
+	    timeout < 100)) {
+		log_error("--timeout %s: a duration of 100ms or more", v);
+		goto done;
+	}
+	if ((v = cli_extra(&np_program, cli, "output-max")) != NULL &&
+	    (str_parse_size(v, &outmax, err, sizeof err) == -1 ||
+	    outmax < 1)) {
+		log_error("--output-max %s: a size of 1 byte or more", v);
+		goto done;
+	}
+	if ((v = cli_extra(&np_program, cli, "known-hosts")) != NULL)
+		kh = xstrdup(v);
+	else if (getenv("HOME") != NULL)
+		xasprintf(&kh, "%s/.ssh/known_hosts", getenv("HOME"));
+	for (i = 0; ssh_profile_commands((enum ssh_profile)profile)[i] !=
+	    NULL; i++)
+		cmds[n++] = ssh_profile_commands((enum ssh_profile)profile)[i];
+	memset(&spec, 0, sizeof spec);
+	spec.ninventory = n;
+	if ((v = cli_extra(&np_program, cli, "command")) != NULL)
+		cmds[n++] = v;
+	spec.name = "probe";
+	spec.host = host;
+	spec.port = (unsigned)portnum;
+	spec.user = user;
+	spec.key_file = cli_extra(&np_program, cli, "key");
+	spec.known_hosts = kh;
+	spec.trust_first_use = cli_extra(&np_program, cli,
+	    "trust-first-use") != NULL;
+	spec.commands = cmds;
+	spec.ncommands = n;
+	spec.timeout_ms = timeout;
+	spec.output_max = (size_t)outmax;
+	if (spec.key_file == NULL) {
+		log_error("probe ssh://: --key FILE is needed (a password is "
+		    "taken only from a configuration's secrets file)");
+		goto done;
+	}
+	if (ssh_global_init(err, sizeof err) == -1) {
+		log_error("%s", err);
+		goto done;
+	}
+	job = ssh_job_new(&spec);
+	ssh_run(&job, 1, 1, np_never_stop);
+	r = report_new();
+	report_host_set(r, "name", host);
+	report_host_set(r, "kind", profile == SSH_PROFILE_CISCO ? "switch" :
+	    profile == SSH_PROFILE_UNIX ? "server" : "appliance");
+	st = np_ssh_host_report(&spec, (enum ssh_profile)profile,
+	    ssh_job_result(job), r);
+	memset(&meta, 0, sizeof meta);
+	meta.agent_id = "netpoll:probe";
+	meta.ts_ms = wtime_now_ms();
+	meta.interval_s = 60;
+	meta.seq = 1;
+	doc = report_to_json(r, &meta);
+	rc = st == CHECK_OK ? WARD_EXIT_OK : WARD_EXIT_FAILURE;
+	if (json_dumpf(doc, stdout, JSON_INDENT(2) |
+	    JSON_REAL_PRECISION(15)) != 0 || fputc('\n', stdout) == EOF ||
+	    fflush(stdout) != 0)
+		rc = WARD_EXIT_FAILURE;
+	json_decref(doc);
+	report_free(r);
+	ssh_job_free(job);
+	ssh_global_cleanup();
+
+done:
+	free(kh);
+	free(user);
+	free(host);
+	return rc;
+}
+
 /* probe URI: one device, no config, the report on standard output. */
 static int
 np_probe(const struct cli *cli, const char *uri)
@@ -1294,6 +1471,10 @@ np_probe(const struct cli *cli, const char *uri)
 		cfg_free(&np_schema, &cfg);
 		return np_probe_http(cli, uri);
 	}
+	if (strncasecmp(uri, "ssh://", 6) == 0) {
+		cfg_free(&np_schema, &cfg);
+		return np_probe_ssh(cli, uri);
+	}
 	if (str_has_prefix(uri, "snmp://")) {
 		version = 1;
 		rest = uri + 7;
@@ -1305,8 +1486,8 @@ np_probe(const struct cli *cli, const char *uri)
 		rest = uri + 9;
 	} else {
 		log_error("probe %s: use snmp://COMMUNITY@HOST[:PORT], "
-		    "snmpv1://COMMUNITY@HOST[:PORT], snmpv3://USER@HOST[:PORT] "
-		    "or an http(s):// URL", uri);
+		    "snmpv1://COMMUNITY@HOST[:PORT], snmpv3://USER@HOST[:PORT], "
+		    "ssh://USER@HOST[:PORT] or an http(s):// URL", uri);
 		goto done;
 	}
 	if ((at = strrchr(rest, '@')) != NULL) {

@@ -18,7 +18,7 @@ flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 idsync=idsync_decode:idsync/decode.c:idsync/normalise.c:idsync/compare.c
 idsync=$idsync:idsync/nickname.c:idsync/index.c
 for target in report:collector/validate.c cfg:: $idsync \
-    snmp_value:agents/snmp_value.c; do
+    snmp_value:agents/snmp_value.c ssh_parse:agents/ssh_parse.c; do
 	name=${target%%:*}
 	extra=${target#*:}
 	extra_src=""

@@ -1,0 +1,756 @@
+/* ssh.c: ward-netpoll's SSH command checks, many sessions at once in one
+ * poll loop: libssh2 in non-blocking mode, host keys from known_hosts. */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libssh2.h>
+
+#include "common/log.h"
+#include "common/str.h"
+#include "common/wtime.h"
+#include "common/xmalloc.h"
+#include "agents/agent.h"
+
+#define SSH_WAIT_MAX_MS	250
+
+enum ssh_state {
+	SS_QUEUED, SS_CONNECT, SS_HANDSHAKE, SS_AUTH_KEY, SS_AUTH_PASS,
+	SS_OPEN, SS_EXEC, SS_READ, SS_CLOSE, SS_FREE, SS_BYE, SS_DONE
+};
+
+struct ssh_job {
+	struct ssh_spec		 spec;
+	struct ssh_result	 res;
+	enum ssh_state		 state;
+	int			 fd;
+	LIBSSH2_SESSION		*s;
+	LIBSSH2_CHANNEL		*ch;
+	size_t			 cmd;		/* the command running */
+	int64_t			 start_ms;	/* monotonic */
+	int64_t			 deadline_ms;
+	int			 discarding;	/* past output_max */
+};
+
+const char *
+ssh_failure_name(enum ssh_failure f)
+{
+	static const char *const names[] = {
+		"ok", "resolve", "connect", "timeout", "host-key", "auth",
+		"protocol", "config", "stopped",
+	};
+
+	if ((size_t)f >= sizeof names / sizeof names[0])
+		return "unknown";
+	return names[f];
+}
+
+struct ssh_job *
+ssh_job_new(const struct ssh_spec *spec)
+{
+	struct ssh_job	*j = xcalloc(1, sizeof *j);
+
+	j->spec = *spec;
+	if (j->spec.port == 0)
+		j->spec.port = 22;
+	if (j->spec.output_max == 0)
+		j->spec.output_max = 64 * 1024;
+	if (j->spec.timeout_ms <= 0)
+		j->spec.timeout_ms = 10000;
+	j->fd = -1;
+	j->res.cmds = xcalloc(spec->ncommands + 1, sizeof *j->res.cmds);
+	return j;
+}
+
+static void
+ssh_job_close(struct ssh_job *j)
+{
+	/* A session cut short (timeout, failure) would have libssh2 wait on
+	 * the peer to close its channel: the socket is shut first, so that
+	 * every wait ends at once in an error libssh2 lets go of. */
+	if (j->fd != -1 && (j->ch != NULL || j->state != SS_DONE ||
+	    j->res.failure != SSH_FAIL_NONE))
+		(void)shutdown(j->fd, SHUT_RDWR);
+	if (j->ch != NULL) {
+		(void)libssh2_channel_free(j->ch);
+		j->ch = NULL;
+	}
+	if (j->s != NULL) {
+		(void)libssh2_session_free(j->s);
+		j->s = NULL;
+	}
+	if (j->fd != -1) {
+		close(j->fd);
+		j->fd = -1;
+	}
+}
+
+void
+ssh_job_free(struct ssh_job *j)
+{
+	size_t	 i;
+
+	if (j == NULL)
+		return;
+	ssh_job_close(j);
+	for (i = 0; i < j->spec.ncommands; i++)
+		free(j->res.cmds[i].out);
+	free(j->res.cmds);
+	free(j);
+}
+
+const struct ssh_spec *
+ssh_job_spec(const struct ssh_job *j)
+{
+	return &j->spec;
+}
+
+const struct ssh_result *
+ssh_job_result(const struct ssh_job *j)
+{
+	return &j->res;
+}
+
+static void
+ssh_fail(struct ssh_job *j, enum ssh_failure f, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+ssh_fail(struct ssh_job *j, enum ssh_failure f, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(j->res.error, sizeof j->res.error, fmt, ap);
+	va_end(ap);
+	j->res.failure = f;
+	j->state = SS_DONE;
+	j->res.time_s = (double)(wtime_mono_ms() - j->start_ms) / 1000.0;
+	/* Closed by ssh_run: the caller may still hold the session's
+	 * things (a known_hosts list). */
+}
+
+/* libssh2's last error, in its words. */
+static const char *
+ssh_lib_error(struct ssh_job *j)
+{
+	char	*msg = NULL;
+
+	if (j->s == NULL)
+		return "no session";
+	(void)libssh2_session_last_error(j->s, &msg, NULL, 0);
+	return msg != NULL && *msg != '\0' ? msg : "unknown error";
+}
+
+/* "SHA256:..." as ssh-keygen -l prints it: base64, no padding. */
+static void
+ssh_fingerprint(const unsigned char *h, size_t n, char *out, size_t size)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t		 i, o;
+	uint32_t	 v;
+
+	o = str_copy(out, "SHA256:", size);
+	for (i = 0; i < n && o + 5 < size; i += 3) {
+		v = (uint32_t)h[i] << 16;
+		if (i + 1 < n)
+			v |= (uint32_t)h[i + 1] << 8;
+		if (i + 2 < n)
+			v |= h[i + 2];
+		out[o++] = b64[(v >> 18) & 63];
+		out[o++] = b64[(v >> 12) & 63];
+		if (i + 1 < n)
+			out[o++] = b64[(v >> 6) & 63];
+		if (i + 2 < n)
+			out[o++] = b64[v & 63];
+	}
+	out[o] = '\0';
+}
+
+static int
+ssh_key_bits(int type, const char **name)
+{
+	switch (type) {
+	case LIBSSH2_HOSTKEY_TYPE_RSA:
+		*name = "ssh-rsa";
+		return LIBSSH2_KNOWNHOST_KEY_SSHRSA;
+	case LIBSSH2_HOSTKEY_TYPE_DSS:
+		*name = "ssh-dss";
+		return LIBSSH2_KNOWNHOST_KEY_SSHDSS;
+	case LIBSSH2_HOSTKEY_TYPE_ECDSA_256:
+		*name = "ecdsa-sha2-nistp256";
+		return LIBSSH2_KNOWNHOST_KEY_ECDSA_256;
+	case LIBSSH2_HOSTKEY_TYPE_ECDSA_384:
+		*name = "ecdsa-sha2-nistp384";
+		return LIBSSH2_KNOWNHOST_KEY_ECDSA_384;
+	case LIBSSH2_HOSTKEY_TYPE_ECDSA_521:
+		*name = "ecdsa-sha2-nistp521";
+		return LIBSSH2_KNOWNHOST_KEY_ECDSA_521;
+	case LIBSSH2_HOSTKEY_TYPE_ED25519:
+		*name = "ssh-ed25519";
+		return LIBSSH2_KNOWNHOST_KEY_ED25519;
+	default:
+		*name = "unknown";
+		return 0;
+	}
+}
+
+/* The host key against known_hosts: a match goes on; unknown or changed
+ * is refused, unless trust on first use is on and the host is unknown. */
+static int
+ssh_check_host_key(struct ssh_job *j)
+{
+	LIBSSH2_KNOWNHOSTS		*kh;
+	struct libssh2_knownhost	*found = NULL;
+	const char			*key, *hash, *tname;
+	char				 name[300], tmp[4200];
+	size_t				 len;
+	int				 type, bits, rc, nread;
+	struct stat			 st;
+
+	if ((key = libssh2_session_hostkey(j->s, &len, &type)) == NULL) {
+		ssh_fail(j, SSH_FAIL_PROTOCOL, "%s: no host key from the "
+		    "server", j->spec.host);
+		return -1;
+	}
+	bits = ssh_key_bits(type, &tname);
+	if ((hash = libssh2_hostkey_hash(j->s,
+	    LIBSSH2_HOSTKEY_HASH_SHA256)) != NULL)
+		ssh_fingerprint((const unsigned char *)hash, 32,
+		    j->res.fingerprint, sizeof j->res.fingerprint);
+	str_copy(j->res.key_type, tname, sizeof j->res.key_type);
+	if (j->spec.port == 22)
+		snprintf(name, sizeof name, "%s", j->spec.host);
+	else
+		snprintf(name, sizeof name, "[%s]:%u", j->spec.host,
+		    j->spec.port);
+	if (j->spec.known_hosts == NULL) {
+		ssh_fail(j, SSH_FAIL_HOST_KEY, "%s: no known_hosts file to "
+		    "check its %s key %s against", name, tname,
+		    j->res.fingerprint);
+		return -1;
+	}
+	if ((kh = libssh2_knownhost_init(j->s)) == NULL) {
+		ssh_fail(j, SSH_FAIL_PROTOCOL, "cannot start known_hosts");
+		return -1;
+	}
+	if (stat(j->spec.known_hosts, &st) == -1 && errno == ENOENT &&
+	    j->spec.trust_first_use)
+		nread = 0;
+	else if ((nread = libssh2_knownhost_readfile(kh, j->spec.known_hosts,
+	    LIBSSH2_KNOWNHOST_FILE_OPENSSH)) < 0) {
+		ssh_fail(j, SSH_FAIL_HOST_KEY, "%s: known_hosts %s cannot be "
+		    "read (%s); its %s key %s is not trusted", name,
+		    j->spec.known_hosts, ssh_lib_error(j), tname,
+		    j->res.fingerprint);
+		libssh2_knownhost_free(kh);
+		return -1;
+	}
+	rc = libssh2_knownhost_checkp(kh, j->spec.host, (int)j->spec.port,
+	    key, len, LIBSSH2_KNOWNHOST_TYPE_PLAIN |
+	    LIBSSH2_KNOWNHOST_KEYENC_RAW | bits, &found);
+	switch (rc) {
+	case LIBSSH2_KNOWNHOST_CHECK_MATCH:
+		libssh2_knownhost_free(kh);
+		return 0;
+	case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
+		ssh_fail(j, SSH_FAIL_HOST_KEY, "%s: HOST KEY CHANGED: its %s "
+		    "key is now %s, not the one in %s; refused (if the change "
+		    "is expected, remove the old line)", name, tname,
+		    j->res.fingerprint, j->spec.known_hosts);
+		libssh2_knownhost_free(kh);
+		return -1;
+	case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
+		break;
+	default:
+		ssh_fail(j, SSH_FAIL_HOST_KEY, "%s: its %s key %s cannot be "
+		    "checked against %s: %s", name, tname, j->res.fingerprint,
+		    j->spec.known_hosts, ssh_lib_error(j));
+		libssh2_knownhost_free(kh);
+		return -1;
+	}
+	if (!j->spec.trust_first_use) {
+		ssh_fail(j, SSH_FAIL_HOST_KEY, "%s: unknown host key: %s %s "
+		    "is not in %s; refused (add it after checking the "
+		    "fingerprint, or turn on trust_first_use)", name, tname,
+		    j->res.fingerprint, j->spec.known_hosts);
+		libssh2_knownhost_free(kh);
+		return -1;
+	}
+	/* Trust on first use, as configured: the key is written now, and
+	 * checked from the next connection on. */
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", j->spec.known_hosts,
+	    (long)getpid());
+	if (libssh2_knownhost_addc(kh, name, NULL, key, len, NULL, 0,
+	    LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | bits,
+	    NULL) != 0 || libssh2_knownhost_writefile(kh, tmp,
+	    LIBSSH2_KNOWNHOST_FILE_OPENSSH) != 0 || rename(tmp,
+	    j->spec.known_hosts) == -1) {
+		(void)unlink(tmp);
+		ssh_fail(j, SSH_FAIL_HOST_KEY, "%s: unknown host key %s %s "
+		    "could not be written to %s: %s", name, tname,
+		    j->res.fingerprint, j->spec.known_hosts, ssh_lib_error(j));
+		libssh2_knownhost_free(kh);
+		return -1;
+	}
+	(void)nread;
+	j->res.key_written = 1;
+	log_warnx("%s: trusted on first use: %s key %s written to %s", name,
+	    tname, j->res.fingerprint, j->spec.known_hosts);
+	libssh2_knownhost_free(kh);
+	return 0;
+}
+
+static int
+ssh_connect_start(struct ssh_job *j)
+{
+	struct addrinfo	 hints, *ai = NULL;
+	char		 port[16];
+	int		 rc, fd;
+
+	snprintf(port, sizeof port, "%u", j->spec.port);
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_family = AF_UNSPEC;
+	if ((rc = getaddrinfo(j->spec.host, port, &hints, &ai)) != 0) {
+		ssh_fail(j, SSH_FAIL_RESOLVE, "%s: %s", j->spec.host,
+		    gai_strerror(rc));
+		return -1;
+	}
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd == -1) {
+		freeaddrinfo(ai);
+		ssh_fail(j, SSH_FAIL_CONNECT, "socket: %s", strerror(errno));
+		return -1;
+	}
+	j->fd = fd;
+	rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
+	freeaddrinfo(ai);
+	if (rc == -1 && errno != EINPROGRESS) {
+		ssh_fail(j, SSH_FAIL_CONNECT, "%s port %u: %s", j->spec.host,
+		    j->spec.port, strerror(errno));
+		return -1;
+	}
+	j->state = SS_CONNECT;
+	return 0;
+}
+
+static int
+ssh_key_file_ok(struct ssh_job *j)
+{
+	struct stat	 st;
+
+	if (j->spec.key_file == NULL)
+		return 0;
+	if (stat(j->spec.key_file, &st) == -1) {
+		ssh_fail(j, SSH_FAIL_CONFIG, "key file %s: %s",
+		    j->spec.key_file, strerror(errno));
+		return -1;
+	}
+	if ((st.st_mode & 077) != 0) {
+		ssh_fail(j, SSH_FAIL_CONFIG, "key file %s: mode %04o; it must "
+		    "be readable by its owner only (0600)", j->spec.key_file,
+		    (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+ssh_start(struct ssh_job *j)
+{
+	j->start_ms = wtime_mono_ms();
+	j->deadline_ms = j->start_ms + j->spec.timeout_ms;
+	if (j->spec.key_file == NULL && j->spec.password == NULL) {
+		ssh_fail(j, SSH_FAIL_CONFIG, "no key file and no password: "
+		    "nothing to log in with");
+		return;
+	}
+	if (ssh_key_file_ok(j) == -1)
+		return;
+	(void)ssh_connect_start(j);
+}
+
+/* The output of the command running: kept up to output_max, then the rest
+ * read and dropped while the channel closes. */
+static int
+ssh_read(struct ssh_job *j)
+{
+	struct ssh_cmd_result	*c = &j->res.cmds[j->cmd];
+	char			 buf[16384];
+	ssize_t			 n;
+	size_t			 room;
+	int			 again = 0, stream;
+
+	for (stream = 0; stream < 2; stream++) {
+		for (;;) {
+			n = libssh2_channel_read_ex(j->ch, stream, buf,
+			    sizeof buf);
+			if (n == LIBSSH2_ERROR_EAGAIN) {
+				again = 1;
+				break;
+			}
+			if (n < 0) {
+				ssh_fail(j, SSH_FAIL_PROTOCOL, "reading the "
+				    "output of \"%s\": %s",
+				    j->spec.commands[j->cmd], ssh_lib_error(j));
+				return -1;
+			}
+			if (n == 0)
+				break;
+			if (stream == 1)
+				continue;	/* stderr: drained, not kept */
+			room = j->spec.output_max - c->len;
+			if ((size_t)n > room) {
+				c->truncated = 1;
+				j->discarding = 1;
+			}
+			if (room > 0) {
+				if ((size_t)n < room)
+					room = (size_t)n;
+				c->out = xreallocarray(c->out, c->len + room +
+				    1, 1);
+				memcpy(c->out + c->len, buf, room);
+				c->len += room;
+				c->out[c->len] = '\0';
+			}
+		}
+	}
+	if (j->discarding || libssh2_channel_eof(j->ch))
+		return 0;
+	return again ? 1 : 0;
+}
+
+/* Moves j on as far as it goes without waiting. */
+static void
+ssh_step(struct ssh_job *j)
+{
+	struct ssh_cmd_result	*c;
+	socklen_t		 sl;
+	int			 rc, soerr;
+	const char		*cmd;
+
+	for (;;) {
+		switch (j->state) {
+		case SS_CONNECT:
+			sl = sizeof soerr;
+			if (getsockopt(j->fd, SOL_SOCKET, SO_ERROR, &soerr,
+			    &sl) == -1)
+				soerr = errno;
+			if (soerr == EINPROGRESS || soerr == EALREADY)
+				return;
+			if (soerr != 0) {
+				ssh_fail(j, SSH_FAIL_CONNECT, "%s port %u: %s",
+				    j->spec.host, j->spec.port,
+				    strerror(soerr));
+				return;
+			}
+			{
+				struct pollfd pfd = { j->fd, POLLOUT, 0 };
+
+				if (poll(&pfd, 1, 0) <= 0)
+					return;
+			}
+			j->res.connected = 1;
+			if ((j->s = libssh2_session_init()) == NULL) {
+				ssh_fail(j, SSH_FAIL_PROTOCOL, "cannot start "
+				    "an SSH session");
+				return;
+			}
+			libssh2_session_set_blocking(j->s, 0);
+			j->state = SS_HANDSHAKE;
+			break;
+		case SS_HANDSHAKE:
+			rc = libssh2_session_handshake(j->s, j->fd);
+			if (rc == LIBSSH2_ERROR_EAGAIN)
+				return;
+			if (rc != 0) {
+				ssh_fail(j, SSH_FAIL_PROTOCOL, "%s port %u: SSH "
+				    "handshake: %s", j->spec.host, j->spec.port,
+				    ssh_lib_error(j));
+				return;
+			}
+			if (ssh_check_host_key(j) == -1)
+				return;
+			j->state = j->spec.key_file != NULL ? SS_AUTH_KEY :
+			    SS_AUTH_PASS;
+			break;
+		case SS_AUTH_KEY:
+			rc = libssh2_userauth_publickey_fromfile_ex(j->s,
+			    j->spec.user, (unsigned)strlen(j->spec.user), NULL,
+			    j->spec.key_file, NULL);
+			if (rc == LIBSSH2_ERROR_EAGAIN)
+				return;
+			if (rc == 0) {
+				j->state = SS_OPEN;
+				break;
+			}
+			if (j->spec.password != NULL &&
+			    rc != LIBSSH2_ERROR_FILE) {
+				j->state = SS_AUTH_PASS;
+				break;
+			}
+			ssh_fail(j, SSH_FAIL_AUTH, "%s: user %s with key %s: "
+			    "%s", j->spec.host, j->spec.user, j->spec.key_file,
+			    rc == LIBSSH2_ERROR_FILE ? "the key file cannot be "
+			    "used" : "refused");
+			return;
+		case SS_AUTH_PASS:
+			if (j->spec.password == NULL) {
+				ssh_fail(j, SSH_FAIL_AUTH, "%s: user %s: no way "
+				    "to log in", j->spec.host, j->spec.user);
+				return;
+			}
+			rc = libssh2_userauth_password_ex(j->s, j->spec.user,
+			    (unsigned)strlen(j->spec.user), j->spec.password,
+			    (unsigned)strlen(j->spec.password), NULL);
+			if (rc == LIBSSH2_ERROR_EAGAIN)
+				return;
+			if (rc != 0) {
+				/* Never the password itself. */
+				ssh_fail(j, SSH_FAIL_AUTH, "%s: user %s: %s "
+				    "refused", j->spec.host, j->spec.user,
+				    j->spec.key_file != NULL ? "key and "
+				    "password" : "password");
+				return;
+			}
+			j->state = SS_OPEN;
+			break;
+		case SS_OPEN:
+			if (j->cmd >= j->spec.ncommands) {
+				j->state = SS_BYE;
+				break;
+			}
+			j->ch = libssh2_channel_open_session(j->s);
+			if (j->ch == NULL) {
+				if (libssh2_session_last_errno(j->s) ==
+				    LIBSSH2_ERROR_EAGAIN)
+					return;
+				ssh_fail(j, SSH_FAIL_PROTOCOL, "%s: cannot open "
+				    "a channel: %s", j->spec.host,
+				    ssh_lib_error(j));
+				return;
+			}
+			j->discarding = 0;
+			j->state = SS_EXEC;
+			break;
+		case SS_EXEC:
+			cmd = j->spec.commands[j->cmd];
+			rc = libssh2_channel_process_startup(j->ch, "exec", 4,
+			    cmd, (unsigned)strlen(cmd));
+			if (rc == LIBSSH2_ERROR_EAGAIN)
+				return;
+			if (rc != 0) {
+				ssh_fail(j, SSH_FAIL_PROTOCOL, "%s: cannot run "
+				    "\"%s\": %s", j->spec.host, cmd,
+				    ssh_lib_error(j));
+				return;
+			}
+			j->state = SS_READ;
+			break;
+		case SS_READ:
+			if ((rc = ssh_read(j)) == -1)
+				return;
+			if (rc == 1)
+				return;
+			j->state = SS_CLOSE;
+			break;
+		case SS_CLOSE:
+			rc = libssh2_channel_close(j->ch);
+			if (rc == LIBSSH2_ERROR_EAGAIN) {
+				/* Output still coming is dropped. */
+				if (ssh_read(j) == -1)
+					return;
+				return;
+			}
+			c = &j->res.cmds[j->cmd];
+			c->exit_status = rc == 0 ?
+			    libssh2_channel_get_exit_status(j->ch) : -1;
+			/* Killed by a signal: libssh2 says 0 for the status
+			 * it never got. */
+			{
+				char	*sig = NULL;
+				size_t	 siglen = 0;
+
+				if (libssh2_channel_get_exit_signal(j->ch, &sig,
+				    &siglen, NULL, NULL, NULL, NULL) == 0 &&
+				    sig != NULL) {
+					c->exit_status = -1;
+					str_copy(c->signal, sig,
+					    sizeof c->signal);
+				}
+				libssh2_free(j->s, sig);
+			}
+			c->done = 1;
+			j->state = SS_FREE;
+			break;
+		case SS_FREE:
+			rc = libssh2_channel_free(j->ch);
+			if (rc == LIBSSH2_ERROR_EAGAIN)
+				return;
+			j->ch = NULL;
+			j->cmd++;
+			j->res.ncommands_done = j->cmd;
+			j->state = SS_OPEN;
+			break;
+		case SS_BYE:
+			rc = libssh2_session_disconnect(j->s, "done");
+			if (rc == LIBSSH2_ERROR_EAGAIN)
+				return;
+			j->res.time_s = (double)(wtime_mono_ms() -
+			    j->start_ms) / 1000.0;
+			j->state = SS_DONE;
+			ssh_job_close(j);
+			return;
+		case SS_QUEUED:
+		case SS_DONE:
+			return;
+		}
+	}
+}
+
+static short
+ssh_events(const struct ssh_job *j)
+{
+	int	 dir;
+	short	 ev = 0;
+
+	if (j->state == SS_CONNECT)
+		return POLLOUT;
+	if (j->s == NULL)
+		return POLLIN;
+	dir = libssh2_session_block_directions(j->s);
+	if (dir & LIBSSH2_SESSION_BLOCK_INBOUND)
+		ev |= POLLIN;
+	if (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND)
+		ev |= POLLOUT;
+	return ev != 0 ? ev : POLLIN;
+}
+
+static void
+ssh_timed_out(struct ssh_job *j)
+{
+	char		 limit[32];
+	const char	*what;
+
+	str_format_duration_ms(limit, sizeof limit, j->spec.timeout_ms);
+	switch (j->state) {
+	case SS_CONNECT:
+		what = "no connection";
+		break;
+	case SS_HANDSHAKE:
+		what = "connected, but no SSH handshake";
+		break;
+	case SS_AUTH_KEY:
+	case SS_AUTH_PASS:
+		what = "no answer to the login";
+		break;
+	default:
+		what = NULL;
+		break;
+	}
+	if (what != NULL)
+		ssh_fail(j, SSH_FAIL_TIMEOUT, "%s within %s", what, limit);
+	else
+		ssh_fail(j, SSH_FAIL_TIMEOUT, "\"%s\" did not finish within %s",
+		    j->cmd < j->spec.ncommands ? j->spec.commands[j->cmd] :
+		    "(logout)", limit);
+}
+
+void
+ssh_run(struct ssh_job **jobs, size_t n, size_t max_in_flight,
+    int (*stop)(void))
+{
+	struct pollfd	*pfd;
+	struct ssh_job	**act;
+	size_t		 next = 0, nact, i;
+	int64_t		 now, wait;
+
+	if (n == 0)
+		return;
+	if (max_in_flight == 0)
+		max_in_flight = 1;
+	pfd = xcalloc(max_in_flight, sizeof *pfd);
+	act = xcalloc(max_in_flight, sizeof *act);
+	nact = 0;
+	while (next < n || nact > 0) {
+		if (stop != NULL && stop())
+			break;
+		while (nact < max_in_flight && next < n) {
+			ssh_start(jobs[next]);
+			if (jobs[next]->state != SS_DONE)
+				act[nact++] = jobs[next];
+			else
+				ssh_job_close(jobs[next]);
+			next++;
+		}
+		now = wtime_mono_ms();
+		wait = SSH_WAIT_MAX_MS;
+		for (i = 0; i < nact; i++) {
+			ssh_step(act[i]);
+			if (act[i]->state != SS_DONE &&
+			    now >= act[i]->deadline_ms)
+				ssh_timed_out(act[i]);
+		}
+		for (i = 0; i < nact; ) {
+			if (act[i]->state == SS_DONE) {
+				ssh_job_close(act[i]);
+				act[i] = act[--nact];
+				continue;
+			}
+			if (act[i]->deadline_ms - now < wait)
+				wait = act[i]->deadline_ms - now;
+			pfd[i].fd = act[i]->fd;
+			pfd[i].events = ssh_events(act[i]);
+			pfd[i].revents = 0;
+			i++;
+		}
+		if (nact > 0)
+			(void)poll(pfd, nact, (int)(wait > 0 ? wait : 0));
+	}
+	for (i = 0; i < n; i++)
+		if (jobs[i]->state != SS_DONE && jobs[i]->state != SS_QUEUED)
+			ssh_fail(jobs[i], SSH_FAIL_STOPPED, "stopped before "
+			    "the check ended");
+		else if (jobs[i]->state == SS_QUEUED)
+			ssh_fail(jobs[i], SSH_FAIL_STOPPED, "stopped before "
+			    "the check started");
+	for (i = 0; i < n; i++)
+		ssh_job_close(jobs[i]);
+	free(pfd);
+	free(act);
+}
+
+int
+ssh_global_init(char *err, size_t errlen)
+{
+	/* A peer gone mid-write must be an error, not the end of us. */
+	(void)signal(SIGPIPE, SIG_IGN);
+	if (libssh2_init(0) != 0) {
+		snprintf(err, errlen, "cannot start libssh2");
+		return -1;
+	}
+	return 0;
+}
+
+void
+ssh_global_cleanup(void)
+{
+	libssh2_exit();
+}
