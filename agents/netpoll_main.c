@@ -74,6 +74,26 @@ struct np_http {
 	char		*ca_file;
 };
 
+/* An SSH session: a command check and/or inventory, reported under its
+ * host. */
+struct np_ssh {
+	struct cfg_item	 item;
+	char		*address;
+	int64_t		 port;
+	char		*user;
+	char		*key_file;
+	char		*credentials;	/* a [password] in the secrets file */
+	char		*known_hosts;
+	int		 trust_first_use;
+	int		 profile;	/* index in ssh_profile_names */
+	char		*command;
+	int64_t		 timeout;	/* ms */
+	int64_t		 output_max;	/* bytes */
+	int64_t		 interval;	/* ms; 0: its host's */
+	char		*datacentre;
+	char		*host;		/* NULL: the check's name */
+};
+
 struct np_config {
 	struct cli_log_config		 log;
 	struct cli_daemon_config	 daemon;
@@ -82,6 +102,7 @@ struct np_config {
 	struct send_spool_config	 spool;
 	struct cfg_items		 devices;
 	struct cfg_items		 https;
+	struct cfg_items		 sshs;
 };
 
 static const struct cfg_option np_options[] = {
@@ -200,6 +221,63 @@ static const struct cfg_option np_http_options[] = {
 	CFG_OPTIONS_END
 };
 
+static const struct cfg_option np_ssh_options[] = {
+	{ "address", CFG_STRING, NULL, 0, 0, NULL, CFG_REQUIRED,
+	  offsetof(struct np_ssh, address), "Its address or name." },
+	{ "port", CFG_INT, "22", 1, 65535, NULL, 0,
+	  offsetof(struct np_ssh, port), "Its SSH port." },
+	{ "user", CFG_STRING, NULL, 0, 0, NULL, CFG_REQUIRED,
+	  offsetof(struct np_ssh, user), "The user to log in as." },
+	{ "key_file", CFG_PATH, NULL, 0, 0, NULL, 0,
+	  offsetof(struct np_ssh, key_file),
+	  "The private key to log in with (no passphrase), mode 0600: it is "
+	  "refused otherwise." },
+	{ "credentials", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct np_ssh, credentials),
+	  "A [password \"NAME\"] in the secrets file, tried when there is no "
+	  "key_file or the key is refused. Unset: keys only." },
+	{ "known_hosts", CFG_PATH, WARD_SYSCONFDIR "/netpoll.known_hosts", 0,
+	  0, NULL, 0, offsetof(struct np_ssh, known_hosts),
+	  "The known_hosts file (OpenSSH format) the host key must be in; "
+	  "an unknown or changed key is refused." },
+	{ "trust_first_use", CFG_BOOL, "no", 0, 0, NULL, 0,
+	  offsetof(struct np_ssh, trust_first_use),
+	  "Write the key of a host not in known_hosts there and go on, "
+	  "instead of refusing it. A changed key is refused all the same." },
+	{ "profile", CFG_ENUM, "none", 0, 0, ssh_profile_names, 0,
+	  offsetof(struct np_ssh, profile),
+	  "Inventory commands run first and read into the host's identity: "
+	  "unix (cat /etc/os-release, uname -r), cisco (show version) or "
+	  "none." },
+	{ "command", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct np_ssh, command),
+	  "A command whose exit status is the check's, as a plugin's: 0 OK, "
+	  "1 WARNING, 2 CRITICAL, else UNKNOWN. One per section: more "
+	  "commands, more sections under the same host." },
+	{ "timeout", CFG_DURATION, "10s", 100, 300000, NULL, 0,
+	  offsetof(struct np_ssh, timeout),
+	  "How long the whole session may take (connection, login, "
+	  "commands)." },
+	{ "output_max", CFG_SIZE, "64k", 1024, 16777216, NULL, 0,
+	  offsetof(struct np_ssh, output_max),
+	  "Bytes of each command's output kept; a command that writes more is "
+	  "cut off and its check is a WARNING." },
+	{ "interval", CFG_DURATION, NULL, 10000, 86400000, NULL, 0,
+	  offsetof(struct np_ssh, interval),
+	  "How often to run; unset: [netpoll] interval. Checks reported "
+	  "under one host run together, so they must agree." },
+	{ "datacentre", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct np_ssh, datacentre),
+	  "Its host's datacentre, if not [netpoll] datacentre." },
+	{ "host", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct np_ssh, host),
+	  "The host the check is reported under: a [device] (it joins that "
+	  "report), or a host of its own (agent id netpoll:DATACENTRE:HOST, "
+	  "kind server for profile unix, switch for cisco). Unset: the "
+	  "check's name." },
+	CFG_OPTIONS_END
+};
+
 static const struct cfg_section np_sections[] = {
 	{ "log", cli_log_options, 0, offsetof(struct np_config, log), 0,
 	  "Logging." },
@@ -224,6 +302,10 @@ static const struct cfg_section np_sections[] = {
 	  "An HTTP(S) URL check; [http \"NAME\"] names it (letters, digits, "
 	  "'.', '_', '-') and it is reported as the check http.NAME of its "
 	  "host." },
+	{ "ssh", np_ssh_options, CFG_SECTION_MULTI,
+	  offsetof(struct np_config, sshs), sizeof(struct np_ssh),
+	  "An SSH session; [ssh \"NAME\"] names it and it is reported as the "
+	  "check ssh.NAME of its host." },
 	CFG_SECTIONS_END
 };
 
@@ -231,6 +313,7 @@ static const struct cfg_section np_sections[] = {
 struct np_include {
 	struct cfg_items	 devices;
 	struct cfg_items	 https;
+	struct cfg_items	 sshs;
 };
 static const struct cfg_section np_include_sections[] = {
 	{ "device", np_device_options, CFG_SECTION_MULTI,
@@ -239,6 +322,9 @@ static const struct cfg_section np_include_sections[] = {
 	{ "http", np_http_options, CFG_SECTION_MULTI,
 	  offsetof(struct np_include, https), sizeof(struct np_http),
 	  "A URL to check." },
+	{ "ssh", np_ssh_options, CFG_SECTION_MULTI,
+	  offsetof(struct np_include, sshs), sizeof(struct np_ssh),
+	  "An SSH session." },
 	CFG_SECTIONS_END
 };
 static const struct cfg_schema np_include_schema = {
@@ -258,9 +344,14 @@ struct np_usm {
 	int		 priv;
 	char		*priv_passphrase;
 };
+struct np_password {
+	struct cfg_item	 item;
+	char		*password;
+};
 struct np_secrets {
 	struct cfg_items	 communities;
 	struct cfg_items	 users;
+	struct cfg_items	 passwords;
 };
 static const struct cfg_option np_community_options[] = {
 	{ "community", CFG_STRING, NULL, 0, 0, NULL, CFG_REQUIRED,
@@ -282,6 +373,11 @@ static const struct cfg_option np_usm_options[] = {
 	  "Privacy passphrase (8 characters or more)." },
 	CFG_OPTIONS_END
 };
+static const struct cfg_option np_password_options[] = {
+	{ "password", CFG_STRING, NULL, 0, 0, NULL, CFG_REQUIRED,
+	  offsetof(struct np_password, password), "The password." },
+	CFG_OPTIONS_END
+};
 static const struct cfg_section np_secrets_sections[] = {
 	{ "community", np_community_options, CFG_SECTION_MULTI,
 	  offsetof(struct np_secrets, communities), sizeof(struct np_community),
@@ -289,6 +385,9 @@ static const struct cfg_section np_secrets_sections[] = {
 	{ "usm", np_usm_options, CFG_SECTION_MULTI,
 	  offsetof(struct np_secrets, users), sizeof(struct np_usm),
 	  "An SNMPv3 user." },
+	{ "password", np_password_options, CFG_SECTION_MULTI,
+	  offsetof(struct np_secrets, passwords), sizeof(struct np_password),
+	  "An SSH password." },
 	CFG_SECTIONS_END
 };
 static const struct cfg_schema np_secrets_schema = {
@@ -300,10 +399,16 @@ np_secrets_free(struct np_secrets *s)
 {
 	struct np_community	*c;
 	struct np_usm		*u;
+	struct np_password	*pw;
 	size_t			 i;
 
 	if (s == NULL)
 		return;
+	for (i = 0; i < s->passwords.count; i++) {
+		pw = s->passwords.items[i];
+		xfree_secret(pw->password);
+		pw->password = NULL;
+	}
 	/* Wipe before cfg_free frees them. */
 	for (i = 0; i < s->communities.count; i++) {
 		c = s->communities.items[i];
@@ -378,6 +483,18 @@ np_find_community(const struct np_secrets *s, const char *name)
 		if (strcmp(((struct np_community *)
 		    s->communities.items[i])->item.label, name) == 0)
 			return s->communities.items[i];
+	return NULL;
+}
+
+static const struct np_password *
+np_find_password(const struct np_secrets *s, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; s != NULL && i < s->passwords.count; i++)
+		if (strcmp(((struct np_password *)
+		    s->passwords.items[i])->item.label, name) == 0)
+			return s->passwords.items[i];
 	return NULL;
 }
 
@@ -495,6 +612,7 @@ np_load_includes(struct np_config *cfg, char *err, size_t errlen)
 		else {
 			np_items_move(&cfg->devices, &inc.devices);
 			np_items_move(&cfg->https, &inc.https);
+			np_items_move(&cfg->sshs, &inc.sshs);
 		}
 		free(path);
 	}
@@ -700,6 +818,151 @@ np_validate_http(const struct np_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+static const char *
+np_ssh_host(const struct np_ssh *x)
+{
+	return x->host != NULL ? x->host : x->item.label;
+}
+
+static int64_t
+np_ssh_interval(const struct np_config *cfg, const struct np_ssh *x)
+{
+	return x->interval > 0 ? x->interval : cfg->netpoll.interval;
+}
+
+static const char *
+np_ssh_datacentre(const struct np_config *cfg, const struct np_ssh *x)
+{
+	return x->datacentre != NULL ? x->datacentre : cfg->netpoll.datacentre;
+}
+
+/* Every [ssh] session: names, what it runs with, and where it is
+ * reported (its host agreeing with the other checks under that host). */
+static int
+np_validate_ssh(const struct np_config *cfg, char *err, size_t errlen)
+{
+	const struct np_ssh	*x, *o;
+	const struct np_http	*h;
+	const struct np_device	*d;
+	const char		*host, *dc, *odc;
+	struct stat		 st;
+	char			 id[128];
+	size_t			 i, k;
+
+	for (i = 0; i < cfg->sshs.count; i++) {
+		x = cfg->sshs.items[i];
+#define SSH_ERR(...) do {						\
+	char	 why_[512];						\
+	snprintf(why_, sizeof why_, __VA_ARGS__);			\
+	snprintf(err, errlen, "line %d: [ssh \"%s\"]%s", x->item.line,	\
+	    x->item.label, why_);					\
+	return -1;							\
+} while (0)
+		if (!np_name_ok(x->item.label, NP_NAME_MAX))
+			SSH_ERR(": a check name is 1-%d letters, digits, '.', "
+			    "'_' or '-'", NP_NAME_MAX);
+		for (k = 0; k < i; k++) {
+			o = cfg->sshs.items[k];
+			if (strcmp(o->item.label, x->item.label) == 0)
+				SSH_ERR(" is already defined (line %d)",
+				    o->item.line);
+		}
+		if (x->key_file == NULL && x->credentials == NULL)
+			SSH_ERR(": no key_file and no credentials: nothing to "
+			    "log in with");
+		if (x->key_file != NULL) {
+			if (stat(x->key_file, &st) == -1)
+				SSH_ERR(" key_file %s: %s", x->key_file,
+				    strerror(errno));
+			if ((st.st_mode & 077) != 0)
+				SSH_ERR(" key_file %s: mode %04o; it must be "
+				    "readable by its owner only (0600)",
+				    x->key_file, (unsigned)(st.st_mode & 07777));
+		}
+		if (x->profile == SSH_PROFILE_NONE && x->command == NULL)
+			SSH_ERR(": no command and profile none: nothing to "
+			    "run");
+		host = np_ssh_host(x);
+		if (!np_name_ok(host, NP_NAME_MAX))
+			SSH_ERR(" host \"%s\": a host name here is 1-%d "
+			    "letters, digits, '.', '_' or '-'", host,
+			    NP_NAME_MAX);
+		dc = np_ssh_datacentre(cfg, x);
+		if ((d = np_find_device(cfg, host)) != NULL) {
+			odc = np_device_datacentre(cfg, d);
+			if (x->datacentre != NULL && strcmp(x->datacentre,
+			    odc != NULL ? odc : "") != 0)
+				SSH_ERR(" datacentre \"%s\": [device \"%s\"] is "
+				    "in %s", x->datacentre, host, odc != NULL ?
+				    odc : "no datacentre");
+			if (x->interval > 0 && x->interval !=
+			    np_device_interval(cfg, d))
+				SSH_ERR(" interval: a check reported under "
+				    "[device \"%s\"] runs with its poll, every "
+				    "%llds", host, (long long)
+				    np_device_interval(cfg, d) / 1000);
+			continue;
+		}
+		if (dc != NULL && !np_name_ok(dc, 64))
+			SSH_ERR(" datacentre \"%s\": letters, digits, '.', '_' "
+			    "or '-' (it is part of the agent id)", dc);
+		np_agent_id(dc, host, id, sizeof id);
+		if (strlen(id) > 64)
+			SSH_ERR(": agent id %s is longer than 64 characters",
+			    id);
+		/* One report per host: its checks run together. */
+		for (k = 0; k < cfg->sshs.count + cfg->https.count; k++) {
+			if (k < cfg->sshs.count) {
+				o = cfg->sshs.items[k];
+				if (k >= i)
+					continue;
+				if (strcmp(np_ssh_host(o), host) != 0)
+					continue;
+				odc = np_ssh_datacentre(cfg, o);
+				if (np_ssh_interval(cfg, o) !=
+				    np_ssh_interval(cfg, x))
+					SSH_ERR(" interval: the checks of host "
+					    "%s run together; line %d says "
+					    "every %llds", host, o->item.line,
+					    (long long)np_ssh_interval(cfg,
+					    o) / 1000);
+			} else {
+				h = cfg->https.items[k - cfg->sshs.count];
+				if (strcmp(np_http_host(h), host) != 0)
+					continue;
+				odc = np_http_datacentre(cfg, h);
+				if (np_http_interval(cfg, h) !=
+				    np_ssh_interval(cfg, x))
+					SSH_ERR(" interval: the checks of host "
+					    "%s run together; [http \"%s\"] "
+					    "says every %llds", host,
+					    h->item.label, (long long)
+					    np_http_interval(cfg, h) / 1000);
+			}
+			if (strcmp(odc != NULL ? odc : "", dc != NULL ? dc :
+			    "") != 0)
+				SSH_ERR(" datacentre: host %s is in %s", host,
+				    odc != NULL ? odc : "no datacentre");
+		}
+#undef SSH_ERR
+	}
+	return 0;
+}
+
+/* Whether the secrets file is needed: SNMP devices, SSH passwords. */
+static int
+np_needs_secrets(const struct np_config *cfg)
+{
+	size_t	 i;
+
+	if (cfg->devices.count > 0)
+		return 1;
+	for (i = 0; i < cfg->sshs.count; i++)
+		if (((struct np_ssh *)cfg->sshs.items[i])->credentials != NULL)
+			return 1;
+	return 0;
+}
+
 static int
 np_validate(void *p, char *err, size_t errlen)
 {
@@ -749,9 +1012,10 @@ np_validate(void *p, char *err, size_t errlen)
 	if (cfg->collector.url != NULL && send_url_check(cfg->collector.url,
 	    err, errlen) == -1)
 		return -1;
-	if (np_validate_http(cfg, err, errlen) == -1)
+	if (np_validate_http(cfg, err, errlen) == -1 ||
+	    np_validate_ssh(cfg, err, errlen) == -1)
 		return -1;
-	if (cfg->devices.count == 0)
+	if (!np_needs_secrets(cfg))
 		return 0;
 	/* Every device's credentials must resolve now, not at 3am. */
 	if ((sec = np_secrets_load(cfg->netpoll.secrets_file, why,
@@ -770,6 +1034,18 @@ np_validate(void *p, char *err, size_t errlen)
 			    np_versions[d->version][0] == '3' ? "usm" :
 			    "community", d->credentials,
 			    cfg->netpoll.secrets_file);
+			rc = -1;
+		}
+	}
+	for (i = 0; i < cfg->sshs.count && rc == 0; i++) {
+		const struct np_ssh *x = cfg->sshs.items[i];
+
+		if (x->credentials != NULL &&
+		    np_find_password(sec, x->credentials) == NULL) {
+			snprintf(err, errlen, "line %d: [ssh \"%s\"] "
+			    "credentials \"%s\": no [password \"%s\"] in %s",
+			    x->item.line, x->item.label, x->credentials,
+			    x->credentials, cfg->netpoll.secrets_file);
 			rc = -1;
 		}
 	}
@@ -845,6 +1121,15 @@ struct np_http_check {
 	struct log_complain	 complain;
 };
 
+/* One SSH session of a host, with what it keeps across cycles. */
+struct np_ssh_check {
+	struct ssh_spec		 spec;
+	const char		*cmds[4];
+	enum ssh_profile	 profile;
+	struct ssh_job		*run;		/* this cycle's */
+	struct log_complain	 complain;
+};
+
 /*
  * What reporting one host needs, resolved from config and secrets: a
  * [device] polled over SNMP (with any URL checks reported under it), or a
@@ -858,6 +1143,8 @@ struct np_target {
 	int			 is_device;	/* polled over SNMP */
 	struct np_http_check	**http;
 	size_t			 nhttp;
+	struct np_ssh_check	**ssh;
+	size_t			 nssh;
 	char			 address[300];
 	struct snmp_target	 t;
 	struct snmp_usm		 usm;
@@ -924,6 +1211,54 @@ np_target_fill_http(struct np_target *tg, const struct np_config *cfg,
 	tg->interval_ms = np_http_interval(cfg, h);
 }
 
+/* A host of SSH sessions (and perhaps URL checks): its kind from the
+ * first session's profile. */
+static void
+np_target_fill_ssh(struct np_target *tg, const struct np_config *cfg,
+    const struct np_ssh *x)
+{
+	tg->name = xstrdup(np_ssh_host(x));
+	tg->datacentre = np_ssh_datacentre(cfg, x);
+	np_agent_id(tg->datacentre, tg->name, tg->id, sizeof tg->id);
+	tg->kind = x->profile == SSH_PROFILE_UNIX ? "server" :
+	    x->profile == SSH_PROFILE_CISCO ? "switch" : "appliance";
+	tg->interval_ms = np_ssh_interval(cfg, x);
+}
+
+/* Adds the SSH session x to tg; its password (if any) stays in sec. */
+static void
+np_target_add_ssh(struct np_target *tg, const struct np_ssh *x,
+    const struct np_secrets *sec)
+{
+	struct np_ssh_check		*sc = xcalloc(1, sizeof *sc);
+	const struct np_password	*pw;
+	const char *const		*inv;
+	size_t				 n = 0;
+
+	sc->profile = (enum ssh_profile)x->profile;
+	for (inv = ssh_profile_commands(sc->profile); *inv != NULL; inv++)
+		sc->cmds[n++] = *inv;
+	sc->spec.ninventory = n;
+	if (x->command != NULL)
+		sc->cmds[n++] = x->command;
+	sc->spec.name = x->item.label;
+	sc->spec.host = x->address;
+	sc->spec.port = (unsigned)x->port;
+	sc->spec.user = x->user;
+	sc->spec.key_file = x->key_file;
+	if (x->credentials != NULL &&
+	    (pw = np_find_password(sec, x->credentials)) != NULL)
+		sc->spec.password = pw->password;
+	sc->spec.known_hosts = x->known_hosts;
+	sc->spec.trust_first_use = x->trust_first_use;
+	sc->spec.commands = sc->cmds;
+	sc->spec.ncommands = n;
+	sc->spec.timeout_ms = x->timeout;
+	sc->spec.output_max = (size_t)x->output_max;
+	tg->ssh = xreallocarray(tg->ssh, tg->nssh + 1, sizeof *tg->ssh);
+	tg->ssh[tg->nssh++] = sc;
+}
+
 /* Adds the URL check h to tg, its regex compiled for the run. */
 static int
 np_target_add_http(struct np_target *tg, const struct np_http *h,
@@ -972,6 +1307,11 @@ np_target_free(struct np_target *tg)
 		free(tg->http[i]);
 	}
 	free(tg->http);
+	for (i = 0; i < tg->nssh; i++) {
+		ssh_job_free(tg->ssh[i]->run);
+		free(tg->ssh[i]);
+	}
+	free(tg->ssh);
 	snmp_job_free(tg->job);
 	spool_free(tg->spool);
 	netpoll_counters_free(tg->counters);
@@ -1076,6 +1416,41 @@ np_http_results(struct np_target *tg, struct report *r, int *worst,
 	return reached;
 }
 
+/* The SSH sessions of tg that ran this cycle, into r, as
+ * np_http_results does for URL checks. */
+static size_t
+np_ssh_results(struct np_target *tg, struct report *r, int *worst,
+    char *why, size_t whylen)
+{
+	struct np_ssh_check		*sc;
+	const struct ssh_result		*res;
+	char				 out[1024];
+	size_t				 i, reached = 0;
+	int				 st;
+
+	for (i = 0; i < tg->nssh; i++) {
+		sc = tg->ssh[i];
+		if (sc->run == NULL)
+			continue;
+		res = ssh_job_result(sc->run);
+		st = ssh_report(&sc->spec, sc->profile, res, r, out,
+		    sizeof out);
+		if (ssh_reached(res))
+			reached++;
+		else if (whylen > 0 && why[0] == '\0')
+			str_copy(why, out, whylen);
+		if (st > *worst)
+			*worst = st;
+		if (st == CHECK_OK)
+			log_release(&sc->complain, LOG_LEVEL_INFO,
+			    "%s: ssh.%s: %s", tg->name, sc->spec.name, out);
+		else
+			log_complain_once(&sc->complain, LOG_LEVEL_WARNING,
+			    "%s: ssh.%s: %s", tg->name, sc->spec.name, out);
+	}
+	return reached;
+}
+
 /* One finished device: its report, with its URL checks, printed or
  * spooled. */
 static void
@@ -1109,6 +1484,7 @@ np_done(struct snmp_job *job, void *arg)
 	netpoll_build_report(&info, snmp_job_vars(job), snmp_job_failure(job),
 	    snmp_job_error(job), &tg->counters, wtime_mono_ms(), r);
 	(void)np_http_results(tg, r, &worst, NULL, 0);
+	(void)np_ssh_results(tg, r, &worst, NULL, 0);
 	np_emit(run, tg, r, snmp_job_failure(job) != SNMP_FAIL_NONE);
 }
 
@@ -1126,10 +1502,27 @@ np_http_done(struct np_run *run, struct np_target *tg)
 	report_host_set(r, "datacentre", tg->datacentre);
 	report_host_set(r, "kind", tg->kind);
 	reached = np_http_results(tg, r, &worst, why, sizeof why);
-	http_check_alive(r, reached, tg->nhttp, why);
-	log_info("%s: %zu URL check%s, %zu reached the server%s", tg->name,
-	    tg->nhttp, tg->nhttp == 1 ? "" : "s", reached, worst == CHECK_OK ?
-	    "" : "; not all OK");
+	if (tg->nssh == 0)
+		http_check_alive(r, reached, tg->nhttp, why);
+	else {
+		char	 out[1200];
+		size_t	 n = tg->nhttp + tg->nssh;
+
+		reached += np_ssh_results(tg, r, &worst, why, sizeof why);
+		if (reached > 0) {
+			snprintf(out, sizeof out, "the device answers (%zu of "
+			    "%zu check%s got through)", reached, n, n == 1 ?
+			    "" : "s");
+			report_check(r, "alive", CHECK_OK, out, NULL);
+		} else {
+			snprintf(out, sizeof out, "no check reached the "
+			    "device: %s", why[0] != '\0' ? why : "no answer");
+			report_check(r, "alive", CHECK_CRITICAL, out, NULL);
+		}
+	}
+	log_info("%s: %zu check%s, %zu reached the host%s", tg->name,
+	    tg->nhttp + tg->nssh, tg->nhttp + tg->nssh == 1 ? "" : "s",
+	    reached, worst == CHECK_OK ? "" : "; not all OK");
 	np_emit(run, tg, r, worst != CHECK_OK);
 }
 
@@ -1148,6 +1541,10 @@ np_http_clear(struct np_target *tg)
 		http_check_free(tg->http[k]->run);
 		tg->http[k]->run = NULL;
 	}
+	for (k = 0; k < tg->nssh; k++) {
+		ssh_job_free(tg->ssh[k]->run);
+		tg->ssh[k]->run = NULL;
+	}
 }
 
 /*
@@ -1161,7 +1558,8 @@ np_poll(struct np_run *run, struct np_target **due, size_t n,
 {
 	struct snmp_job		**jobs;
 	struct http_check	**checks = NULL;
-	size_t			  i, k, njobs = 0, nchecks = 0;
+	struct ssh_job		**sessions = NULL;
+	size_t			  i, k, njobs = 0, nchecks = 0, nsessions = 0;
 
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < due[i]->nhttp; k++) {
@@ -1178,6 +1576,24 @@ np_poll(struct np_run *run, struct np_target **due, size_t n,
 	/* Stopped part way: checks cut short say nothing about their hosts,
 	 * so this cycle reports nothing. */
 	if (nchecks > 0 && stop != NULL && stop()) {
+		for (i = 0; i < n; i++)
+			np_http_clear(due[i]);
+		return;
+	}
+	/* The SSH sessions, all at once in one poll loop. */
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < due[i]->nssh; k++) {
+			ssh_job_free(due[i]->ssh[k]->run);
+			due[i]->ssh[k]->run = ssh_job_new(
+			    &due[i]->ssh[k]->spec);
+			sessions = xreallocarray(sessions, nsessions + 1,
+			    sizeof *sessions);
+			sessions[nsessions++] = due[i]->ssh[k]->run;
+		}
+	}
+	ssh_run(sessions, nsessions, concurrency, stop);
+	free(sessions);
+	if (nsessions > 0 && stop != NULL && stop()) {
 		for (i = 0; i < n; i++)
 			np_http_clear(due[i]);
 		return;
@@ -1684,11 +2100,12 @@ np_targets_open(const struct np_config *cfg, size_t *n, char *err,
 	struct np_target	**tgs;
 	struct np_secrets	 *sec = NULL;
 	const struct np_http	 *h;
+	const struct np_ssh	 *x;
 	char			  why[768];
 	size_t			  i, k;
 
 	*n = 0;
-	if (cfg->devices.count > 0 && (sec = np_secrets_load(
+	if (np_needs_secrets(cfg) && (sec = np_secrets_load(
 	    cfg->netpoll.secrets_file, why, sizeof why)) == NULL) {
 		snprintf(err, errlen, "[netpoll] secrets_file: %s", why);
 		return NULL;
@@ -1699,7 +2116,8 @@ np_targets_open(const struct np_config *cfg, size_t *n, char *err,
 	}
 	/* The devices, then one host for each host name of URL checks
 	 * that is not a device's. */
-	tgs = xcalloc(cfg->devices.count + cfg->https.count + 1, sizeof *tgs);
+	tgs = xcalloc(cfg->devices.count + cfg->https.count +
+	    cfg->sshs.count + 1, sizeof *tgs);
 	for (i = 0; i < cfg->devices.count; i++) {
 		tgs[i] = xcalloc(1, sizeof *tgs[i]);
 		np_target_fill(tgs[i], cfg, cfg->devices.items[i], sec);
@@ -1716,6 +2134,21 @@ np_targets_open(const struct np_config *cfg, size_t *n, char *err,
 		}
 		if (np_target_add_http(tgs[k], h, err, errlen) == -1)
 			goto fail;
+	}
+	for (i = 0; i < cfg->sshs.count; i++) {
+		x = cfg->sshs.items[i];
+		for (k = 0; k < *n; k++)
+			if (strcmp(tgs[k]->name, np_ssh_host(x)) == 0)
+				break;
+		if (k == *n) {
+			tgs[(*n)++] = xcalloc(1, sizeof *tgs[k]);
+			np_target_fill_ssh(tgs[k], cfg, x);
+		}
+		if (!tgs[k]->is_device && tgs[k]->nssh == 0 &&
+		    x->profile != SSH_PROFILE_NONE)
+			tgs[k]->kind = x->profile == SSH_PROFILE_UNIX ?
+			    "server" : "switch";
+		np_target_add_ssh(tgs[k], x, sec);
 	}
 	for (i = 0; i < *n; i++)
 		if (np_target_open(tgs[i], cfg, *n, err, errlen) == -1)
@@ -1992,18 +2425,21 @@ main(int argc, char **argv)
 		fprintf(stderr, "ward-netpoll: unknown command \"%s\"; try "
 		    "'ward-netpoll --help'\n", cli.argv[0]);
 		rc = WARD_EXIT_USAGE;
-	} else if (http_global_init(err, sizeof err) == -1) {
+	} else if (http_global_init(err, sizeof err) == -1 ||
+	    ssh_global_init(err, sizeof err) == -1) {
 		log_error("%s", err);
 		rc = WARD_EXIT_FAILURE;
 	} else if (cli_extra(&np_program, &cli, "once") != NULL) {
 		rc = np_once(&cfg);
 		http_global_cleanup();
+		ssh_global_cleanup();
 	} else {
 		if ((path = realpath(cli.config_path, NULL)) == NULL)
 			path = xstrdup(cli.config_path);
 		rc = np_daemon(&cli, &cfg, path);
 		free(path);
 		http_global_cleanup();
+		ssh_global_cleanup();
 	}
 	cfg_free(&np_schema, &cfg);
 	return rc;

@@ -29,10 +29,10 @@ cp "$S/id.pub" "$S/authorized_keys"
 chmod 0600 "$S/id" "$S/other"
 chmod 0755 "$S" "$T"
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+SSH_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 DEAD=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cat > "$S/sshd_config" <<EOT
-Port $PORT
+Port $SSH_PORT
 ListenAddress 127.0.0.1
 HostKey $S/host
 PidFile $S/sshd.pid
@@ -50,7 +50,7 @@ start_sshd() {
 	/usr/sbin/sshd -D -e -f "$S/sshd_config" 2>> "$S/sshd.log" &
 	SSHD_PID=$!
 	i=0
-	while ! python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 1)" 2>/dev/null; do
+	while ! python3 -c "import socket; socket.create_connection(('127.0.0.1', $SSH_PORT), 1)" 2>/dev/null; do
 		i=$((i + 1))
 		[ $i -lt 100 ] || fail "sshd did not start: $(cat "$S/sshd.log")"
 		kill -0 "$SSHD_PID" 2>/dev/null ||
@@ -66,7 +66,7 @@ start_sshd
 at_exit 'stop_sshd'
 
 FP=$(ssh-keygen -l -f "$S/host.pub" | awk '{print $2}')
-URI=ssh://$USER_NAME@127.0.0.1:$PORT
+URI=ssh://$USER_NAME@127.0.0.1:$SSH_PORT
 KH=$S/known_hosts
 
 # sprobe STATUS URI ARGS...: probes, fails unless it exits STATUS; the
@@ -101,7 +101,7 @@ alive_of() {
 : > "$KH"
 sprobe 1 "$URI" --key "$S/id" --known-hosts "$KH"
 assert_contains "$(output_of "$OUT")" "SSH host-key:"
-assert_contains "$(output_of "$OUT")" "[127.0.0.1]:$PORT: unknown host key"
+assert_contains "$(output_of "$OUT")" "[127.0.0.1]:$SSH_PORT: unknown host key"
 assert_contains "$(output_of "$OUT")" "$FP"
 [ "$(status_of "$OUT")" = 2 ] || fail "unknown key: not CRITICAL"
 [ "$(alive_of "$OUT")" = 0 ] || fail "unknown key: the device answered"
@@ -111,9 +111,9 @@ ok "an unknown host key is refused, naming the host and $FP"
 # ---------------------------------------------------------- trust on first use
 rm -f "$KH"
 sprobe 0 "$URI" --key "$S/id" --known-hosts "$KH" --trust-first-use
-grep -q "^\[127.0.0.1\]:$PORT ssh-ed25519 " "$KH" ||
+grep -q "^\[127.0.0.1\]:$SSH_PORT ssh-ed25519 " "$KH" ||
     fail "trust on first use did not write the key: $(cat "$KH" 2>&1)"
-ssh-keygen -F "[127.0.0.1]:$PORT" -f "$KH" >/dev/null ||
+ssh-keygen -F "[127.0.0.1]:$SSH_PORT" -f "$KH" >/dev/null ||
     fail "ssh-keygen cannot find the written key"
 ok "trust on first use writes the key, as OpenSSH reads it"
 
@@ -174,7 +174,107 @@ assert_contains "$(output_of "$OUT")" "SSH connect: 127.0.0.1 port $DEAD: Connec
 [ "$(alive_of "$OUT")" = 2 ] || fail "dead port: alive is not CRITICAL"
 ok "a port where nothing listens: connect failure, alive CRITICAL"
 
-# ---------------------------------------------------------- changed host key
+# ---------------------------------------------------------- --once, collector
+require_cmd sqlite3
+make_test_ca
+collector_conf "$T/collector.conf" 1
+(umask 077
+"$WARD_COLLECTOR" -c "$T/collector.conf" token add --role agent --name np \
+    > "$T/token" 2>/dev/null) || fail "token add failed"
+start_collector
+cat > "$T/netpoll.conf" <<CONF
+[netpoll]
+datacentre = harlow
+state_dir = $T/state
+secrets_file = $T/no-secrets-needed
+include_dir = $T/netpoll.d
+[collector]
+url = $URL
+ca_file = $T/ca.crt
+token_file = $T/token
+retry_max = 1s
+
+# One server, its inventory and two command checks.
+[ssh "web1"]
+address = 127.0.0.1
+port = $SSH_PORT
+user = $USER_NAME
+key_file = $S/id
+known_hosts = $KH
+profile = unix
+command = echo all good
+[ssh "web1-disk"]
+address = 127.0.0.1
+port = $SSH_PORT
+user = $USER_NAME
+key_file = $S/id
+known_hosts = $KH
+host = web1
+command = echo disk 91% used; exit 1
+
+# A session that hangs, one where nothing listens: each fails alone.
+[ssh "hang1"]
+address = 127.0.0.1
+port = $SSH_PORT
+user = $USER_NAME
+key_file = $S/id
+known_hosts = $KH
+command = sleep 60
+timeout = 2s
+CONF
+mkdir -p "$T/netpoll.d"
+cat > "$T/netpoll.d/dead.conf" <<CONF
+[ssh "dead1"]
+address = 127.0.0.1
+port = $DEAD
+user = $USER_NAME
+key_file = $S/id
+known_hosts = $KH
+profile = unix
+CONF
+run 0 "$NP" -n -c "$T/netpoll.conf"
+set +e
+"$NP" -c "$T/netpoll.conf" --once > "$T/once.log" 2>&1
+rc=$?
+set -e
+[ $rc = 0 ] || fail "--once exited $rc: $(cat "$T/once.log")"
+assert_contains "$(cat "$T/once.log")" "3 device reports delivered"
+db() {
+	sqlite3 "$T/ward.db" "$1"
+}
+chk() {
+	db "select c.status || '|' || c.output from checks c join hosts h
+	    on h.id = c.host_id where h.agent_id = '$1' and c.name = '$2'"
+}
+expect_check() {
+	got=$(chk "$1" "$2")
+	case $got in
+	"$3|$4"*) ;;
+	*) fail "$1 $2: got \"$got\", expected \"$3|$4...\"" ;;
+	esac
+}
+expect_check netpoll:harlow:web1 ssh.web1 0 "SSH OK: 3 commands in "
+expect_check netpoll:harlow:web1 ssh.web1-disk 1 'SSH command: "echo disk 91% used; exit 1" exited 1: disk 91% used'
+expect_check netpoll:harlow:web1 alive 0 "the device answers (2 of 2 checks got through)"
+expect_check netpoll:harlow:hang1 ssh.hang1 2 'SSH timeout: "sleep 60" did not finish within 2s'
+expect_check netpoll:harlow:dead1 ssh.dead1 2 "SSH connect: 127.0.0.1 port $DEAD"
+expect_check netpoll:harlow:dead1 alive 2 "no check reached the device: SSH connect:"
+[ "$(db "select kind from hosts where agent_id = 'netpoll:harlow:web1'")" = server ] ||
+    fail "web1's kind: $(db "select * from hosts where agent_id = 'netpoll:harlow:web1'")"
+ok "--once: three hosts of SSH sessions delivered, each with its own outcome"
+
+# Bad configurations are named.
+printf '[ssh "x"]\naddress = 127.0.0.1\nuser = u\nkey_file = %s\n' "$S/other" \
+    > "$T/bad.conf"
+run 1 "$NP" -n -c "$T/bad.conf"
+assert_contains "$OUT" '[ssh "x"] key_file'
+assert_contains "$OUT" 'mode 0644'
+printf '[ssh "y"]\naddress = 127.0.0.1\nuser = u\nkey_file = %s\n' "$S/id" \
+    > "$T/bad.conf"
+run 1 "$NP" -n -c "$T/bad.conf"
+assert_contains "$OUT" '[ssh "y"]: no command and profile none'
+ok "-n names a key file open to others and a session with nothing to run"
+
 stop_sshd
 rm -f "$S/host" "$S/host.pub"
 ssh-keygen -q -t ed25519 -N '' -f "$S/host" -C host2 || fail "host key 2"
@@ -182,7 +282,7 @@ FP2=$(ssh-keygen -l -f "$S/host.pub" | awk '{print $2}')
 start_sshd
 cp "$KH" "$S/kh.before"
 sprobe 1 "$URI" --key "$S/id" --known-hosts "$KH" --trust-first-use
-assert_contains "$(output_of "$OUT")" "[127.0.0.1]:$PORT: HOST KEY CHANGED"
+assert_contains "$(output_of "$OUT")" "[127.0.0.1]:$SSH_PORT: HOST KEY CHANGED"
 assert_contains "$(output_of "$OUT")" "$FP2"
 cmp -s "$KH" "$S/kh.before" || fail "a changed key touched known_hosts"
 ok "a changed host key is refused, even with trust_first_use"
