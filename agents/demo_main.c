@@ -52,6 +52,7 @@ struct demo_section {
 	int64_t	 history_step;	/* ms */
 	int64_t	 batch;
 	char	*state_file;
+	char	*outage;	/* a datacentre id, or NULL */
 };
 
 struct demo_config {
@@ -114,6 +115,12 @@ static const struct cfg_option demo_options[] = {
 	  "round the collector acknowledged, so a restart fills only the "
 	  "gap. Unset: every start fills the whole history again (the "
 	  "collector acknowledges what it already has as duplicates)." },
+	{ "outage", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct demo_section, outage),
+	  "A datacentre cut off from the collector (its id, e.g. "
+	  "\"thurrock\"): its servers report until the estate's first "
+	  "start, then fall silent, as if its core switch had failed. Unset: "
+	  "every datacentre reports." },
 	CFG_OPTIONS_END
 };
 
@@ -130,11 +137,15 @@ static const struct cfg_section demo_sections[] = {
 	CFG_SECTIONS_END
 };
 
+static int	demo_site_index(const char *);
+static void	demo_site_ids(char *, size_t);
+
 static int
 demo_validate(void *p, char *err, size_t errlen)
 {
 	struct demo_config	*cfg = p;
 	const char		*url = cfg->collector.url;
+	char			 ids[256];
 
 	if (strncasecmp(url, "https://", 8) != 0 || url[8] == '\0' ||
 	    url[8] == '/' || strpbrk(url, " \t\"?#@") != NULL) {
@@ -147,6 +158,13 @@ demo_validate(void *p, char *err, size_t errlen)
 	    access(cfg->collector.ca_file, R_OK) == -1) {
 		snprintf(err, errlen, "[collector] ca_file: %s: %s",
 		    cfg->collector.ca_file, strerror(errno));
+		return -1;
+	}
+	if (cfg->demo.outage != NULL && demo_site_index(cfg->demo.outage) ==
+	    -1) {
+		demo_site_ids(ids, sizeof ids);
+		snprintf(err, errlen, "[demo] outage: \"%s\": not one of the "
+		    "datacentres (%s)", cfg->demo.outage, ids);
 		return -1;
 	}
 	return 0;
@@ -164,6 +182,8 @@ static const struct cli_option demo_extra[] = {
 	  "print one round as a JSON array instead of sending it" },
 	{ "at", 0, 1, "TIME",
 	  "with --print: the instant to simulate (ISO-8601), not now" },
+	{ "list", 0, 0, NULL,
+	  "print the simulated hosts and their problems, one a line" },
 	CLI_OPTIONS_END
 };
 
@@ -212,6 +232,30 @@ static const struct demo_site {
 	{ "rochford", "Rochford", "roc", TRUST_STH, 31, 40 },
 };
 #define DEMO_NSITES	(sizeof demo_sites / sizeof demo_sites[0])
+
+static int
+demo_site_index(const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < DEMO_NSITES; i++)
+		if (strcmp(demo_sites[i].id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void
+demo_site_ids(char *buf, size_t len)
+{
+	size_t	 i;
+
+	buf[0] = '\0';
+	for (i = 0; i < DEMO_NSITES; i++) {
+		if (i > 0)
+			str_append(buf, ", ", len);
+		str_append(buf, demo_sites[i].id, len);
+	}
+}
 
 enum demo_family { FAMILY_WINDOWS, FAMILY_RHEL, FAMILY_DEBIAN, FAMILY_SUSE };
 
@@ -403,9 +447,9 @@ static const struct demo_role {
 	  0 },
 	{ "ctx", 40, os_citrix, 10, 2, 3, 4, 5, NULL, 0, 0, 0, 35, 65, 250,
 	  800, ROLE_SESSIONS },
-	{ "sql", 36, os_sql, 35, 2, 4, 5, 7, NULL, 1, 9, 11, 20, 88, 20,
+	{ "sql", 36, os_sql, 35, 2, 4, 5, 7, NULL, 1, 9, 11, 20, 76, 20,
 	  1500, ROLE_LOGS },
-	{ "db", 20, os_db, 30, 2, 4, 4, 7, "/u01", 0, 8, 10, 18, 80, 80, 1200,
+	{ "db", 20, os_db, 30, 2, 4, 4, 7, "/u01", 0, 8, 10, 18, 72, 80, 1200,
 	  0 },
 	{ "pas", 14, os_pas, 20, 2, 3, 4, 5, "/u01", 1, 8, 9, 25, 70, 150,
 	  600, ROLE_SESSIONS },
@@ -555,6 +599,7 @@ struct demo_estate {
 	struct demo_host	*hosts;
 	size_t			 n;
 	int64_t			 epoch;	/* first start: problems date from it */
+	const struct demo_site	*outage;	/* silent from the epoch on */
 };
 
 /* Every made-up value is a hash of the seed, the host, what the value is
@@ -1145,6 +1190,8 @@ static int
 demo_host_silent(const struct demo_estate *e, const struct demo_host *h,
     int64_t t)
 {
+	if (h->site == e->outage && t >= e->epoch)
+		return 1;
 	return (h->problems & P_STALE) && t >= e->epoch - h->silent_before_s;
 }
 
@@ -1864,7 +1911,7 @@ demo_catch_up(struct demo *d, int64_t now, char *err, size_t errlen)
 	if (demo_round(d, now, err, errlen) == -1)
 		return -1;
 	log_info("%s: %zu report%s acknowledged (%zu new, %zu duplicate%s) "
-	    "in %zu round%s, %.1f s; %zu silent (stale hosts)",
+	    "in %zu round%s, %.1f s; %zu silent (stale or cut off)",
 	    demo_time(now, when, sizeof when), d->sent, d->sent == 1 ? "" : "s",
 	    d->accepted, d->duplicates, d->duplicates == 1 ? "" : "s",
 	    d->rounds, d->rounds == 1 ? "" : "s",
@@ -1912,6 +1959,63 @@ demo_print(struct demo *d, const char *at)
 	return WARD_EXIT_OK;
 }
 
+/* What goes wrong with h, in words; "-" when nothing does. */
+static void
+demo_problem_words(const struct demo_estate *e, const struct demo_host *h,
+    char *buf, size_t len)
+{
+	static const struct {
+		unsigned	 kind;
+		const char	*word;
+	} words[] = {
+		{ P_DISK_FULL, "disk-full" }, { P_LOAD, "load" },
+		{ P_FAILED_UNITS, "failed-units" }, { P_NTP, "ntp" },
+		{ P_HTTP, "http-503" }, { P_STALE, "stale" },
+		{ P_RENAME, "renamed-from:" },
+	};
+	size_t	 i;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof words / sizeof words[0]; i++) {
+		if (!(h->problems & words[i].kind))
+			continue;
+		if (buf[0] != '\0')
+			str_append(buf, ",", len);
+		str_append(buf, words[i].word, len);
+		if (words[i].kind == P_RENAME)
+			str_append(buf, h->old_name, len);
+	}
+	if (h->site == e->outage) {
+		if (buf[0] != '\0')
+			str_append(buf, ",", len);
+		str_append(buf, "outage", len);
+	}
+	if (buf[0] == '\0')
+		str_copy(buf, "-", len);
+}
+
+/* The estate, one host a line, tab-separated, for people and scripts
+ * (quickstart writes each datacentre's [parent] section from it). */
+static int
+demo_list(const struct demo *d)
+{
+	const struct demo_host	*h;
+	char			 problems[128];
+	size_t			 i;
+
+	for (i = 0; i < d->estate.n; i++) {
+		h = &d->estate.hosts[i];
+		demo_problem_words(&d->estate, h, problems, sizeof problems);
+		printf("%s\t%s\t%s\t%s\t%s\t%s\n", h->name, h->site->id,
+		    h->role->code, h->os->pretty_name, problems, h->agent_id);
+	}
+	if (fflush(stdout) != 0) {
+		log_error("cannot write the list to standard output");
+		return WARD_EXIT_FAILURE;
+	}
+	return WARD_EXIT_OK;
+}
+
 static void
 demo_log_estate(const struct demo *d)
 {
@@ -1932,6 +2036,10 @@ demo_log_estate(const struct demo *d)
 	log_info("simulating %zu servers (%zu Windows, %zu Linux), seed %"
 	    PRId64 ": %s", d->estate.n, windows, d->estate.n - windows,
 	    d->cfg->demo.seed, line);
+	if (d->estate.outage != NULL)
+		log_info("outage: %s is cut off; its %zu servers are silent "
+		    "from the estate's first start on", d->estate.outage->id,
+		    per_site[d->estate.outage - demo_sites]);
 }
 
 static int
@@ -2035,6 +2143,14 @@ main(int argc, char **argv)
 		cfg_free(&demo_schema, &cfg);
 		return WARD_EXIT_USAGE;
 	}
+	if (cli_extra(&demo_program, &cli, "list") != NULL &&
+	    (cli_extra(&demo_program, &cli, "print") != NULL ||
+	    cli_extra(&demo_program, &cli, "once") != NULL)) {
+		fprintf(stderr, "ward-demo: --list goes alone\nTry "
+		    "'ward-demo --help' for more.\n");
+		cfg_free(&demo_schema, &cfg);
+		return WARD_EXIT_USAGE;
+	}
 	if (cli_extra(&demo_program, &cli, "at") != NULL &&
 	    cli_extra(&demo_program, &cli, "print") == NULL) {
 		fprintf(stderr, "ward-demo: --at goes with --print\nTry "
@@ -2055,8 +2171,12 @@ main(int argc, char **argv)
 	demo_busy_init();
 	demo_estate_init(&d.estate, (uint64_t)cfg.demo.seed,
 	    (size_t)cfg.demo.hosts);
+	if (cfg.demo.outage != NULL)
+		d.estate.outage = &demo_sites[demo_site_index(cfg.demo.outage)];
 
-	if (cli_extra(&demo_program, &cli, "print") != NULL)
+	if (cli_extra(&demo_program, &cli, "list") != NULL)
+		rc = demo_list(&d);
+	else if (cli_extra(&demo_program, &cli, "print") != NULL)
 		rc = demo_print(&d, cli_extra(&demo_program, &cli, "at"));
 	else if (http_global_init(err, sizeof err) == -1) {
 		log_error("%s", err);

@@ -198,6 +198,69 @@ dups=$(printf '%s\n' "$OUT" | sed -n 's/.*new, \([0-9]*\) duplicates.*/\1/p')
     fail "history stored twice"
 ok "without a state file the history is resent and acknowledged as duplicates"
 
+# A datacentre cut off: its servers report until the estate's first start,
+# then fall silent (quickstart stops its core switch's SNMP responder).
+# Another seed, so these 40 hosts are new to the collector.
+sed -e 's/^seed = 7$/seed = 9/' -e "s|^state_file = .*|state_file = $T/outage.state|" \
+    "$T/demo.conf" > "$T/outage.conf"
+printf 'outage = thurock\n' | cat "$T/outage.conf" - > "$T/typo.conf"
+run 1 "$WARD_DEMO" -n -c "$T/typo.conf"
+assert_contains "$OUT" '[demo] outage: "thurock": not one of the datacentres (basildon,'
+echo "outage = thurrock" >> "$T/outage.conf"
+run 0 "$WARD_DEMO" -n -c "$T/outage.conf"
+run 2 "$WARD_DEMO" -c "$T/outage.conf" --list --once
+assert_contains "$OUT" "--list goes alone"
+
+# --list: every host with its datacentre, role, system, problems, agent id;
+# the same bytes every time.
+run 0 "$WARD_DEMO" -c "$T/outage.conf" --list
+printf '%s\n' "$OUT" > "$T/list"
+run 0 "$WARD_DEMO" -c "$T/outage.conf" --list
+printf '%s\n' "$OUT" | cmp -s - "$T/list" || fail "two --list runs differ"
+[ "$(wc -l < "$T/list")" = 40 ] || fail "--list: $(wc -l < "$T/list") lines"
+awk -F '\t' 'NF != 6 || length($6) != 32 || $6 ~ /[^0-9a-f]/' "$T/list" |
+    grep -q . &&
+    fail "--list lines not name, datacentre, role, system, problems, id:
+$(cat "$T/list")"
+[ "$(cut -f2 "$T/list" | sort -u | wc -l)" = 8 ] || fail "--list: not 8 datacentres"
+[ "$(grep -c 'stale' "$T/list")" = 4 ] || fail "--list: not 4 stale hosts"
+[ "$(grep -c 'renamed-from:' "$T/list")" = 1 ] || fail "--list: no rename"
+grep -q 'disk-full' "$T/list" || fail "--list: no full disk"
+thurrock=$(awk -F '\t' '$2 == "thurrock"' "$T/list" | wc -l)
+[ "$thurrock" -ge 1 ] || fail "--list: nobody in thurrock"
+[ "$(awk -F '\t' '($2 == "thurrock") != ($5 ~ /outage/)' "$T/list" | wc -l)" = 0 ] ||
+    fail "--list: outage not exactly on thurrock's hosts: $(cat "$T/list")"
+ok "--list: 40 hosts, their datacentres and problems, the cut-off ones marked"
+
+# --print takes the instant as the first start: thurrock says nothing.
+run 0 "$WARD_DEMO" -c "$T/outage.conf" --print --at $at
+assert_not_contains "$OUT" '"datacentre":"thurrock"'
+assert_contains "$OUT" '"datacentre":"orsett"'
+sed '/^outage/d' "$T/outage.conf" > "$T/no-outage.conf"
+run 0 "$WARD_DEMO" -c "$T/no-outage.conf" --print --at $at
+assert_contains "$OUT" '"datacentre":"thurrock"'
+
+# Through the collector: thurrock's hosts filled the history and then
+# missed the round for now, with the four stale hosts.
+silent=$(awk -F '\t' '$5 ~ /stale|outage/' "$T/list" | wc -l)
+run 0 "$WARD_DEMO" -c "$T/outage.conf" --once
+assert_contains "$OUT" "outage: thurrock is cut off; its $thurrock servers are silent"
+assert_contains "$OUT" "; $silent silent (stale or cut off)"
+ids() {	# ids AWK-CONDITION: the agent ids of the listed hosts, quoted
+	awk -F '\t' "$1 { printf \"%s'%s'\", n++ ? \",\" : \"\", \$6 }" "$T/list"
+}
+last=$(rows "SELECT max(last_report_ms) FROM hosts WHERE agent_id IN ($(ids 1))")
+[ "$(rows "SELECT count(*) FROM hosts WHERE agent_id IN
+    ($(ids '$2 == "thurrock"'))")" = "$thurrock" ] ||
+    fail "thurrock's hosts did not report before the first start"
+[ "$(rows "SELECT count(*) FROM hosts WHERE agent_id IN
+    ($(ids '$2 == "thurrock"')) AND last_report_ms >= $last")" = 0 ] ||
+    fail "a thurrock host reported after the first start"
+[ "$(rows "SELECT count(*) FROM hosts WHERE agent_id IN ($(ids 1))
+    AND last_report_ms = $last")" = $((40 - silent)) ] ||
+    fail "expected $((40 - silent)) hosts in the round for now"
+ok "outage = thurrock: its $thurrock servers report until the first start, then are silent"
+
 # A wrong token: a clear error, non-zero, the token not shown.
 (umask 077; echo "wrong-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')" > "$T/bad-token")
 sed "s|^token_file = .*|token_file = $T/bad-token|" "$T/demo.conf" > "$T/bad.conf"
