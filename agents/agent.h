@@ -827,6 +827,9 @@ int		 ssh_parse_uname(const char *text, size_t len,
 		    struct ssh_identity *id);
 int		 ssh_parse_cisco_version(const char *text, size_t len,
 		    struct ssh_identity *id);
+/* show inventory: model and serial from the first (chassis) entry. */
+int		 ssh_parse_cisco_inventory(const char *text, size_t len,
+		    struct ssh_identity *id);
 /* The inventory commands of a profile (NULL-ended; none for NONE). */
 const char *const *ssh_profile_commands(enum ssh_profile p);
 /* Parses the profile's outputs (cmds[0..]) into id: 0 when they made

@@ -247,8 +247,8 @@ static const struct cfg_option np_ssh_options[] = {
 	{ "profile", CFG_ENUM, "none", 0, 0, ssh_profile_names, 0,
 	  offsetof(struct np_ssh, profile),
 	  "Inventory commands run first and read into the host's identity: "
-	  "unix (cat /etc/os-release, uname -r), cisco (show version) or "
-	  "none." },
+	  "unix (cat /etc/os-release, uname -r), cisco (show version, show "
+	  "inventory) or none." },
 	{ "command", CFG_STRING, NULL, 0, 0, NULL, 0,
 	  offsetof(struct np_ssh, command),
 	  "A command whose exit status is the check's, as a plugin's: 0 OK, "

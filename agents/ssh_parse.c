@@ -252,6 +252,30 @@ ssh_parse_cisco_version(const char *text, size_t len,
 	return 0;
 }
 
+/* show inventory: the first entry's PID and SN are the chassis's (a stack's
+ * first is its active switch). */
+int
+ssh_parse_cisco_inventory(const char *text, size_t len,
+    struct ssh_identity *id)
+{
+	const char	*line, *p, *end, *pid, *sn;
+	size_t		 pos = 0, n;
+
+	while (ssh_parse_line(text, len, &pos, &line, &n)) {
+		end = line + n;
+		if (!ssh_parse_starts(line, n, "PID:"))
+			continue;
+		pid = line + 4;
+		if ((p = ssh_parse_find(line, n, "SN:")) == NULL)
+			return -1;
+		sn = p + 3;
+		ssh_parse_word(pid, end, id->model, sizeof id->model);
+		ssh_parse_word(sn, end, id->serial, sizeof id->serial);
+		return id->model[0] != '\0' || id->serial[0] != '\0' ? 0 : -1;
+	}
+	return -1;
+}
+
 const char *const ssh_profile_names[] = { "none", "unix", "cisco", NULL };
 
 const char *const *
@@ -260,7 +284,9 @@ ssh_profile_commands(enum ssh_profile p)
 	static const char *const unix_cmds[] = {
 		"cat /etc/os-release", "uname -r", NULL
 	};
-	static const char *const cisco_cmds[] = { "show version", NULL };
+	static const char *const cisco_cmds[] = {
+		"show version", "show inventory", NULL
+	};
 	static const char *const none[] = { NULL };
 
 	switch (p) {
@@ -295,8 +321,27 @@ ssh_profile_parse(enum ssh_profile p, const struct ssh_cmd_result *cmds,
 	case SSH_PROFILE_CISCO:
 		if (n < 1 || !cmds[0].done)
 			return -1;
-		return ssh_parse_cisco_version(cmds[0].out != NULL ?
+		rc = ssh_parse_cisco_version(cmds[0].out != NULL ?
 		    cmds[0].out : "", cmds[0].len, id);
+		/* Not every device has show inventory; where it answers, its
+		 * chassis entry is the model and serial end of life goes
+		 * by (show version may give a board's). */
+		if (rc == 0 && n >= 2 && cmds[1].done &&
+		    cmds[1].exit_status == 0 && cmds[1].out != NULL) {
+			struct ssh_identity	 inv;
+
+			memset(&inv, 0, sizeof inv);
+			if (ssh_parse_cisco_inventory(cmds[1].out, cmds[1].len,
+			    &inv) == 0) {
+				if (inv.model[0] != '\0')
+					str_copy(id->model, inv.model,
+					    sizeof id->model);
+				if (inv.serial[0] != '\0')
+					str_copy(id->serial, inv.serial,
+					    sizeof id->serial);
+			}
+		}
+		return rc;
 	default:
 		return 0;
 	}

@@ -46,6 +46,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)ssh_parse_os_release(text, size, &id);
 	(void)ssh_parse_uname(text, size, &id);
 	(void)ssh_parse_cisco_version(text, size, &id);
+	(void)ssh_parse_cisco_inventory(text, size, &id);
 	fuzz_check(&id);
 
 	/* A Unix profile's two outputs, split where the input's middle is;
@@ -66,7 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)ssh_profile_parse(SSH_PROFILE_UNIX, c, 2, &id);
 	fuzz_check(&id);
 	memset(&id, 0, sizeof id);
-	(void)ssh_profile_parse(SSH_PROFILE_CISCO, c + 1, 1, &id);
+	(void)ssh_profile_parse(SSH_PROFILE_CISCO, c, 2, &id);
 	fuzz_check(&id);
 	free(c[0].out);
 	free(c[1].out);

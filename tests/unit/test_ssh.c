@@ -86,6 +86,52 @@ test_cisco_nxos(void **state)
 }
 
 static void
+test_cisco_inventory(void **state)
+{
+	struct ssh_identity	 id;
+	struct ssh_cmd_result	 c[2];
+	char			*v = sample("cisco_iosxe_c9300.txt");
+	char			*t = sample("cisco_inventory_c9300.txt");
+
+	(void)state;
+	memset(&id, 0, sizeof id);
+	assert_int_equal(ssh_parse_cisco_inventory(t, strlen(t), &id), 0);
+	assert_string_equal(id.model, "C9300-48P");
+	assert_string_equal(id.serial, "FOC2233X0AB");
+	free(t);
+	t = sample("cisco_inventory_isr4331.txt");
+	memset(&id, 0, sizeof id);
+	assert_int_equal(ssh_parse_cisco_inventory(t, strlen(t), &id), 0);
+	assert_string_equal(id.model, "ISR4331/K9");
+	assert_string_equal(id.serial, "FDO2143A1BC");
+	memset(&id, 0, sizeof id);
+	assert_int_equal(ssh_parse_cisco_inventory("% Invalid input", 15,
+	    &id), -1);
+
+	/* The profile: show inventory's chassis wins over show version's
+	 * board; without it, show version's stand. */
+	memset(c, 0, sizeof c);
+	c[0].out = v;
+	c[0].len = strlen(v);
+	c[0].done = 1;
+	c[1].out = t;
+	c[1].len = strlen(t);
+	c[1].done = 1;
+	memset(&id, 0, sizeof id);
+	assert_int_equal(ssh_profile_parse(SSH_PROFILE_CISCO, c, 2, &id), 0);
+	assert_string_equal(id.model, "ISR4331/K9");
+	assert_string_equal(id.serial, "FDO2143A1BC");
+	assert_string_equal(id.os_version, "17.03.04a");
+	c[1].exit_status = 1;
+	memset(&id, 0, sizeof id);
+	assert_int_equal(ssh_profile_parse(SSH_PROFILE_CISCO, c, 2, &id), 0);
+	assert_string_equal(id.model, "C9300-48P");
+	assert_string_equal(id.serial, "FCW2233L0PQ");
+	free(t);
+	free(v);
+}
+
+static void
 test_not_cisco(void **state)
 {
 	struct ssh_identity	 id;
@@ -273,6 +319,7 @@ main(void)
 		cmocka_unit_test(test_cisco_ios),
 		cmocka_unit_test(test_cisco_iosxe),
 		cmocka_unit_test(test_cisco_nxos),
+		cmocka_unit_test(test_cisco_inventory),
 		cmocka_unit_test(test_not_cisco),
 		cmocka_unit_test(test_os_release),
 		cmocka_unit_test(test_uname),
