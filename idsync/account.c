@@ -54,6 +54,31 @@ account_free(struct account *a)
 	free(a);
 }
 
+struct account *
+account_copy(const struct account *a)
+{
+	struct account	*c;
+	size_t		 i, j;
+
+	c = account_new(a->domain, a->domain_name, a->guid, a->dn);
+	c->attrs = xcalloc(a->nattrs > 0 ? a->nattrs : 1, sizeof *c->attrs);
+	c->nattrs = a->nattrs;
+	for (i = 0; i < a->nattrs; i++) {
+		c->attrs[i].name = xstrdup(a->attrs[i].name);
+		c->attrs[i].count = a->attrs[i].count;
+		c->attrs[i].values = xcalloc(a->attrs[i].count > 0 ?
+		    a->attrs[i].count : 1, sizeof *c->attrs[i].values);
+		for (j = 0; j < a->attrs[i].count; j++)
+			c->attrs[i].values[j] = xstrdup(a->attrs[i].values[j]);
+	}
+	c->uac = a->uac;
+	c->expires_ms = a->expires_ms;
+	c->when_changed_ms = a->when_changed_ms;
+	c->pwd_must_change = a->pwd_must_change;
+	c->kind = a->kind;
+	return c;
+}
+
 static struct account_attr *
 account_attr(const struct account *a, const char *name)
 {

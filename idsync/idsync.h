@@ -27,6 +27,8 @@ struct domain_config {
 	int64_t		 connect_timeout_ms;
 	int64_t		 timeout_ms;
 	int64_t		 max_accounts;
+	int		 incremental;
+	int64_t		 full_read_interval_ms;
 };
 
 /* [compare "ATTRIBUTE"]: one attribute of the weighted score. */
@@ -189,6 +191,8 @@ struct account_set {
 struct account	*account_new(size_t domain, const char *domain_name,
 		    const char *guid, const char *dn);
 void		 account_free(struct account *a);
+/* A copy of a, domain index and all. */
+struct account	*account_copy(const struct account *a);
 void		 account_add_value(struct account *a, const char *name,
 		    const char *value, size_t len);
 const char	*account_get(const struct account *a, const char *name);
@@ -275,12 +279,34 @@ struct state {
 /* What one domain's read did, for the run history. */
 struct read_stats {
 	char		 uri[512];	/* the URI that answered */
-	size_t		 accounts;
+	size_t		 accounts;	/* the domain's, after the read */
 	size_t		 pages;
 	size_t		 skipped;	/* entries without a usable objectGUID */
 	size_t		 ranged;	/* attributes fetched in ranges */
 	size_t		 references;	/* referrals not followed */
 	int64_t		 read_ms;
+	int		 incremental;	/* only what changed was read */
+	size_t		 changed;	/* incremental: entries read again */
+	size_t		 gone;		/* incremental: accounts no longer there */
+	char		 why_full[512];	/* full: why not incremental */
+	int		 full_warn;	/* and it is a fault of the setup */
+};
+
+/*
+ * Where a domain's next read may start: the domain controller read (its
+ * NTDS Settings DN and invocationId: update sequence numbers mean nothing
+ * on another DC, or on this one restored from a backup), its
+ * highestCommittedUSN when the read began, and what was read (base, filter
+ * and attributes: another scope needs a full read). usn 0: no mark, the
+ * next read is full.
+ */
+struct read_mark {
+	char		 domain[65];
+	char		 server[512];
+	char		 invocation[DECODE_GUID_LEN];
+	int64_t		 usn;
+	char		*scope;
+	int64_t		 full_ms;	/* when the last full read began */
 };
 
 struct plan;
@@ -302,6 +328,10 @@ int		 store_run_begin(struct store *st, const char *command,
 int		 store_run_domain(struct store *st, int64_t run_id,
 		    const char *domain, const struct read_stats *rs,
 		    const char *error, char *err, size_t errlen);
+/* The mark the last saved run left for domain; mark->usn 0 if none. */
+int		 store_load_mark(struct store *st, const char *domain,
+		    struct read_mark *mark, char *err, size_t errlen);
+void		 read_mark_clear(struct read_mark *mark);
 /* Ends a run that changed nothing: failed, stopped, or a plan. */
 int		 store_run_end(struct store *st, int64_t run_id,
 		    const char *outcome, const char *message,
@@ -311,12 +341,13 @@ int		 store_load_state(struct store *st,
 		    const struct cfg_items *domains, struct state *state,
 		    char *err, size_t errlen);
 void		 state_clear(struct state *state);
-/* Swaps the new state in and ends the run "ok", in one transaction. */
+/* Swaps the new state in, with the domains' marks, and ends the run "ok",
+ * in one transaction. */
 int		 store_save(struct store *st, int64_t run_id,
 		    struct account *const *accounts, size_t naccounts,
 		    const struct state *prev, const struct match_result *res,
-		    const struct plan *plan, int64_t now_ms, char *err,
-		    size_t errlen);
+		    const struct plan *plan, const struct read_mark *marks,
+		    size_t nmarks, int64_t now_ms, char *err, size_t errlen);
 int		 store_add_decision(struct store *st, enum decision_kind kind,
 		    const char *a_domain, const char *a_guid,
 		    const char *b_domain, const char *b_guid,
@@ -333,11 +364,39 @@ int		 store_find_account(struct store *st, const char *name,
 #define READ_URI_LDAP	1	/* ldap://: StartTLS unless allowed plain */
 #define READ_URI_LDAPS	2
 
+struct ldap;		/* libldap's LDAP */
+struct ldapmsg;		/* and LDAPMessage */
+
 /* READ_URI_LDAP, READ_URI_LDAPS, or -1 for any other scheme. */
 int		 ldap_read_uri_kind(const char *uri);
+/*
+ * Reads one domain's accounts into out (appending). With last (the mark
+ * the last saved run left, or NULL) from the same domain controller and
+ * scope, and the server able to, only what changed since is read, and out
+ * gets prev's accounts of the domain with the changes made; otherwise all.
+ * mark is set for the next read. On failure out keeps nothing of the
+ * domain.
+ */
 int		 ldap_read_domain(const struct domain_config *d, size_t domain,
-		    char *const *attrs, struct account_set *out,
-		    struct read_stats *rs, char *err, size_t errlen);
+		    char *const *attrs, const struct state *prev,
+		    const struct read_mark *last, int64_t now_ms,
+		    struct account_set *out, struct read_stats *rs,
+		    struct read_mark *mark, char *err, size_t errlen);
+/* Connects to the first of the domain's servers that answers, secured and
+ * bound; uri gets the one that did. */
+struct ldap	*ldap_read_open(const struct domain_config *d, char *uri,
+		    size_t urisize, char *err, size_t errlen);
+void		 ldap_read_close(struct ldap *ld);
+/* A paged subtree search of d's base with d's filter calling entry for
+ * each entry; pages counts the pages. */
+int		 ldap_read_each(struct ldap *ld, const struct domain_config *d,
+		    const char *uri, char *const *attrs,
+		    int (*entry)(struct ldap *, struct ldapmsg *, void *, char *,
+		    size_t), void *arg, size_t *pages, char *err,
+		    size_t errlen);
+/* "Invalid credentials (49)", with the server's own words. */
+void		 ldap_read_error(struct ldap *ld, int rc, char *dst,
+		    size_t size);
 
 /* ------------------------------------------------------------ match.c */
 

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -120,6 +121,21 @@ static const struct cfg_option domain_options[] = {
 	{ "max_accounts", CFG_INT, "1000000", 1, 100000000, NULL, 0,
 	  offsetof(struct domain_config, max_accounts),
 	  "Most accounts read from the domain; more fails the run." },
+	{ "incremental", CFG_BOOL, "yes", 0, 0, NULL, 0,
+	  offsetof(struct domain_config, incremental),
+	  "Read only what changed since the last run when the server can "
+	  "tell (Active Directory: entries whose uSNChanged is above the "
+	  "highestCommittedUSN of the last read, on the same domain "
+	  "controller with the same invocationId; deletions seen as "
+	  "tombstones through the Show Deleted control, for which bind_dn "
+	  "needs List Contents and Read Property on CN=Deleted Objects). "
+	  "Other servers are read in full, and the log says why. no: every "
+	  "run reads in full." },
+	{ "full_read_interval", CFG_DURATION, "1d", 60000, 31536000000LL,
+	  NULL, 0, offsetof(struct domain_config, full_read_interval_ms),
+	  "Read in full again when the last full read is older than this: "
+	  "changes that do not touch the account itself (memberOf, which "
+	  "follows the groups' members) are seen then." },
 	CFG_OPTIONS_END
 };
 
@@ -569,51 +585,72 @@ idsync_store(const struct idsync_config *cfg, unsigned flags)
 	return st;
 }
 
-/* Reads every domain; the first that fails fails the run. */
+/* Reads every domain, each in full or only its changes since the marks
+ * the last run left; the first that fails fails the run. marks gets one
+ * per domain. */
 static int
 idsync_read(const struct idsync_config *cfg, const struct kinds *kinds,
-    struct store *st, int64_t run_id, struct account_set *accounts,
-    char *err, size_t errlen)
+    struct store *st, int64_t run_id, const struct state *prev,
+    struct account_set *accounts, struct read_mark *marks, char *err,
+    size_t errlen)
 {
 	const struct domain_config	*d;
 	struct read_stats		 rs;
+	struct read_mark		 last;
 	char				**attrs = idsync_attrs(cfg);
 	char				 why[2048], serr[512], took[32];
 	size_t				 i, j;
+	int				 rc = -1;
 
+	memset(&last, 0, sizeof last);
 	for (i = 0; i < cfg->domains.count; i++) {
 		d = cfg->domains.items[i];
-		if (ldap_read_domain(d, i, attrs, accounts, &rs, why,
-		    sizeof why) == -1) {
+		if (store_load_mark(st, d->item.label, &last, err,
+		    errlen) == -1)
+			goto out;
+		if (ldap_read_domain(d, i, attrs, prev, &last, wtime_now_ms(),
+		    accounts, &rs, &marks[i], why, sizeof why) == -1) {
 			snprintf(err, errlen, "domain %s: %s", d->item.label,
 			    why);
 			if (store_run_domain(st, run_id, d->item.label, &rs,
 			    why, serr, sizeof serr) == -1)
 				log_warnx("%s", serr);
-			idsync_attrs_free(attrs);
-			return -1;
+			goto out;
 		}
 		for (j = accounts->count - rs.accounts; j < accounts->count;
 		    j++)
 			accounts->items[j]->kind = kind_classify(kinds,
 			    accounts->items[j]);
-		log_info("domain %s: %zu accounts in %zu page%s from %s (%s)%s",
-		    d->item.label, rs.accounts, rs.pages, rs.pages == 1 ? "" :
-		    "s", rs.uri, str_format_duration_ms(took, sizeof took,
-		    rs.read_ms), rs.skipped > 0 ? "; some entries skipped" :
-		    "");
+		str_format_duration_ms(took, sizeof took, rs.read_ms);
+		if (rs.incremental)
+			log_info("domain %s: %zu accounts, read incrementally "
+			    "from %s: %zu changed, %zu gone, since USN %lld "
+			    "(%zu page%s, %s)", d->item.label, rs.accounts,
+			    rs.uri, rs.changed, rs.gone, (long long)
+			    last.usn, rs.pages, rs.pages == 1 ? "" : "s",
+			    took);
+		else
+			log_msg(rs.full_warn ? LOG_LEVEL_WARNING : LOG_LEVEL_INFO,
+			    "domain %s: %zu accounts in %zu page%s from %s "
+			    "(%s)%s; a full read: %s", d->item.label,
+			    rs.accounts, rs.pages, rs.pages == 1 ? "" : "s",
+			    rs.uri, took, rs.skipped > 0 ?
+			    "; some entries skipped" : "", rs.why_full);
+		read_mark_clear(&last);
 		if (rs.references > 0)
 			log_info("domain %s: %zu referrals not followed",
 			    d->item.label, rs.references);
 		if (store_run_domain(st, run_id, d->item.label, &rs, NULL,
 		    serr, sizeof serr) == -1) {
 			snprintf(err, errlen, "%s", serr);
-			idsync_attrs_free(attrs);
-			return -1;
+			goto out;
 		}
 	}
+	rc = 0;
+out:
+	read_mark_clear(&last);
 	idsync_attrs_free(attrs);
-	return 0;
+	return rc;
 }
 
 /*
@@ -628,18 +665,22 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force)
 	struct match_input	 in;
 	struct match_result	 res;
 	struct plan		 plan;
+	struct read_mark	*marks;
 	struct nicknames	*nk = NULL;
 	struct kinds		*kinds = NULL;
 	struct store		*st = NULL;
 	char			 err[4096], serr[1024];
 	const char		*nkpath;
 	int64_t			 run_id = 0, t0;
+	size_t			 i;
 	int			 rc = WARD_EXIT_FAILURE, have_state = 0;
 	int			 have_res = 0, have_plan = 0;
 
 	memset(&accounts, 0, sizeof accounts);
+	marks = xcalloc(cfg->domains.count, sizeof *marks);
 	if (store_lock(cfg->idsync.database, err, sizeof err) == -1) {
 		log_error("%s", err);
+		free(marks);
 		return WARD_EXIT_FAILURE;
 	}
 	if ((st = idsync_store(cfg, 0)) == NULL)
@@ -656,14 +697,15 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force)
 
 	if ((kinds = kind_compile(&cfg->kinds, err, sizeof err)) == NULL)
 		goto failed;
-	t0 = wtime_mono_ms();
-	if (idsync_read(cfg, kinds, st, run_id, &accounts, err,
-	    sizeof err) == -1)
-		goto failed;
-	account_set_sort(&accounts);
+	/* The last state first: incremental reads build on it. */
 	if (store_load_state(st, &cfg->domains, &prev, err, sizeof err) == -1)
 		goto failed;
 	have_state = 1;
+	t0 = wtime_mono_ms();
+	if (idsync_read(cfg, kinds, st, run_id, &prev, &accounts, marks, err,
+	    sizeof err) == -1)
+		goto failed;
+	account_set_sort(&accounts);
 
 	memset(&in, 0, sizeof in);
 	in.accounts = accounts.items;
@@ -713,7 +755,8 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force)
 		log_warnx("%s; going on as --force says", err);
 	}
 	if (store_save(st, run_id, accounts.items, accounts.count, &prev,
-	    &res, &plan, wtime_now_ms(), err, sizeof err) == -1)
+	    &res, &plan, marks, cfg->domains.count, wtime_now_ms(), err,
+	    sizeof err) == -1)
 		goto failed;
 	log_info("run %lld: saved %zu accounts, %zu persons, %zu conflicts",
 	    (long long)run_id, accounts.count, res.npersons, res.nconflicts);
@@ -732,6 +775,9 @@ out:
 		match_result_clear(&res);
 	if (have_state)
 		state_clear(&prev);
+	for (i = 0; i < cfg->domains.count; i++)
+		read_mark_clear(&marks[i]);
+	free(marks);
 	account_set_clear(&accounts);
 	kind_free(kinds);
 	nickname_free(nk);
@@ -860,6 +906,9 @@ main(int argc, char **argv)
 	memset(&cfg, 0, sizeof cfg);
 	if ((rc = cli_start(&idsync_program, argc, argv, &cli, &cfg)) != -1)
 		return rc;
+	/* A server gone in the middle of a write is an error to report, not
+	 * a signal that kills the run before it can say so. */
+	(void)signal(SIGPIPE, SIG_IGN);
 	if (cli.argc == 0) {
 		cfg_free(&idsync_schema, &cfg);
 		return idsync_usage("no command (run, plan, export, conflicts, "

@@ -2,7 +2,8 @@
  * server of the domain's list that answers, over LDAPS or StartTLS with the
  * certificate verified, a paged subtree search (AD answers at most
  * MaxPageSize entries a page), referrals not chased, ranged values fetched
- * to the end, and each entry decoded into an account. */
+ * to the end, and each entry decoded into an account; in full, or only what
+ * changed since the last run (uSNChanged, deletions seen as tombstones). */
 #include "config.h"
 
 #include <sys/socket.h>
@@ -49,7 +50,27 @@ struct ldap_read {
 	char *const			*attrs;
 	struct account_set		*out;
 	struct read_stats		*rs;
+	size_t				 entries;	/* read by read_entry */
 	size_t				 values_dropped;
+	size_t				 pages;
+};
+
+/* One paged search. */
+struct read_query {
+	const char	*base;
+	const char	*filter;
+	char *const	*attrs;
+	int		 show_deleted;	/* tombstones too */
+	int		(*entry)(LDAP *, LDAPMessage *, void *, char *, size_t);
+	void		*arg;
+};
+
+/* What the root DSE says about the server. */
+struct read_root {
+	char	*server;		/* dsServiceName */
+	char	*naming_context;	/* defaultNamingContext */
+	int64_t	 usn;			/* highestCommittedUSN; 0: none */
+	int	 show_deleted;		/* the control is supported */
 };
 
 static void
@@ -60,8 +81,8 @@ read_tv(int64_t ms, struct timeval *tv)
 }
 
 /* "Invalid credentials (49)", with the server's or TLS's own words. */
-static void
-read_ldap_error(LDAP *ld, int rc, char *dst, size_t size)
+void
+ldap_read_error(LDAP *ld, int rc, char *dst, size_t size)
 {
 	char	*diag = NULL, vis[256];
 
@@ -183,7 +204,7 @@ read_connect(const struct domain_config *d, const char *uri, int *fatal,
 	if (kind == READ_URI_LDAP && d->starttls) {
 		rc = ldap_start_tls_s(ld, NULL, NULL);
 		if (rc != LDAP_SUCCESS) {
-			read_ldap_error(ld, rc, why, sizeof why);
+			ldap_read_error(ld, rc, why, sizeof why);
 			snprintf(err, errlen, "%s: StartTLS failed: %s%s", uri,
 			    why, rc == LDAP_CONNECT_ERROR ? " (the TLS "
 			    "handshake failed: " READ_TLS_HINT ")" : "");
@@ -200,7 +221,7 @@ read_connect(const struct domain_config *d, const char *uri, int *fatal,
 	rc = ldap_sasl_bind_s(ld, d->bind_dn != NULL ? d->bind_dn : "",
 	    LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
 	if (rc != LDAP_SUCCESS) {
-		read_ldap_error(ld, rc, why, sizeof why);
+		ldap_read_error(ld, rc, why, sizeof why);
 		if (d->bind_dn != NULL)
 			snprintf(err, errlen, "%s: bind as %s failed: %s", uri,
 			    d->bind_dn, why);
@@ -227,6 +248,7 @@ fail:
 	ldap_unbind_ext_s(ld, NULL, NULL);
 	return NULL;
 }
+
 
 /* The configured spelling of an attribute the server named its own way. */
 static const char *
@@ -290,7 +312,7 @@ read_ranges(struct ldap_read *r, struct account *a, const char *dn,
 		    "(objectClass=*)", attrs, 0, NULL, NULL, &tv, 1, &res);
 		free(desc);
 		if (rc != LDAP_SUCCESS) {
-			read_ldap_error(r->ld, rc, why, sizeof why);
+			ldap_read_error(r->ld, rc, why, sizeof why);
 			snprintf(err, errlen, "%s: reading %s from value %lld: "
 			    "%s", dn, name, (long long)next, why);
 			ldap_msgfree(res);
@@ -326,9 +348,35 @@ read_ranges(struct ldap_read *r, struct account *a, const char *dn,
 	return 0;
 }
 
+/* An entry's objectGUID as text; -1 (and a warning, the first few times)
+ * when it has none that decodes. */
 static int
-read_entry(struct ldap_read *r, LDAPMessage *e, char *err, size_t errlen)
+read_guid_of(struct ldap_read *r, LDAPMessage *e, const char *dn,
+    char guid[DECODE_GUID_LEN])
 {
+	struct berval	**vals;
+	char		 why[256], vis[256];
+	int		 rc = 0;
+
+	vals = ldap_get_values_len(r->ld, e, "objectGUID");
+	if (vals == NULL || vals[0] == NULL || decode_guid((const unsigned char *)
+	    vals[0]->bv_val, vals[0]->bv_len, guid, DECODE_GUID_LEN, why,
+	    sizeof why) == -1) {
+		if (r->rs->skipped++ < READ_SKIP_LOG)
+			log_warnx("domain %s: %s: %s; entry skipped",
+			    r->d->item.label, str_vis(vis, sizeof vis, dn),
+			    vals == NULL || vals[0] == NULL ?
+			    "no objectGUID" : why);
+		rc = -1;
+	}
+	ldap_value_free_len(vals);
+	return rc;
+}
+
+static int
+read_entry(LDAP *ld, LDAPMessage *e, void *arg, char *err, size_t errlen)
+{
+	struct ldap_read	*r = arg;
 	struct decode_range	 range;
 	struct berval		**vals;
 	struct account		*a;
@@ -338,28 +386,18 @@ read_entry(struct ldap_read *r, LDAPMessage *e, char *err, size_t errlen)
 	const char		*canon;
 	int			 rc = 0;
 
-	if ((dn = ldap_get_dn(r->ld, e)) == NULL) {
+	if ((dn = ldap_get_dn(ld, e)) == NULL) {
 		snprintf(err, errlen, "an entry without a DN");
 		return -1;
 	}
-	vals = ldap_get_values_len(r->ld, e, "objectGUID");
-	if (vals == NULL || vals[0] == NULL || decode_guid((const unsigned char *)
-	    vals[0]->bv_val, vals[0]->bv_len, guid, sizeof guid, why,
-	    sizeof why) == -1) {
-		if (r->rs->skipped++ < READ_SKIP_LOG)
-			log_warnx("domain %s: %s: %s; entry skipped",
-			    r->d->item.label, str_vis(vis, sizeof vis, dn),
-			    vals == NULL || vals[0] == NULL ?
-			    "no objectGUID" : why);
-		ldap_value_free_len(vals);
+	if (read_guid_of(r, e, dn, guid) == -1) {
 		ldap_memfree(dn);
 		return 0;
 	}
-	ldap_value_free_len(vals);
 	a = account_new(r->domain, r->d->item.label, guid, dn);
 
-	for (name = ldap_first_attribute(r->ld, e, &ber); name != NULL;
-	    name = ldap_next_attribute(r->ld, e, ber)) {
+	for (name = ldap_first_attribute(ld, e, &ber); name != NULL;
+	    name = ldap_next_attribute(ld, e, ber)) {
 		if (decode_range(name, strlen(name), &range, why,
 		    sizeof why) == -1) {
 			log_warnx("domain %s: %s: attribute %s", r->d->item.label,
@@ -368,7 +406,7 @@ read_entry(struct ldap_read *r, LDAPMessage *e, char *err, size_t errlen)
 			continue;
 		}
 		canon = read_attr_name(r, range.name);
-		vals = ldap_get_values_len(r->ld, e, name);
+		vals = ldap_get_values_len(ld, e, name);
 		if (strcasecmp(range.name, "objectGUID") == 0) {
 			/* Decoded above. */
 		} else if (strcasecmp(range.name, "objectSid") == 0) {
@@ -402,86 +440,91 @@ read_entry(struct ldap_read *r, LDAPMessage *e, char *err, size_t errlen)
 		log_warnx("domain %s: %s: %s", r->d->item.label,
 		    str_vis(vis, sizeof vis, dn), why);
 	ldap_memfree(dn);
-	if (r->rs->accounts >= (size_t)r->d->max_accounts) {
+	if (r->entries >= (size_t)r->d->max_accounts) {
 		account_free(a);
 		snprintf(err, errlen, "more than max_accounts = %lld accounts "
 		    "under %s", (long long)r->d->max_accounts, r->d->base);
 		return -1;
 	}
 	account_set_add(r->out, a);
-	r->rs->accounts++;
+	r->entries++;
 	return 0;
 }
 
 /* One page request after another until the server's cookie is empty. */
 static int
-read_search(struct ldap_read *r, char *err, size_t errlen)
+read_paged(LDAP *ld, const struct domain_config *d, const char *uri,
+    const struct read_query *q, size_t *pages, size_t *references, char *err,
+    size_t errlen)
 {
 	struct berval	 cookie = { 0, NULL };
 	struct timeval	 tv;
-	LDAPControl	*page = NULL, *ctrls[2], **sctrls = NULL, *resp;
+	LDAPControl	*page = NULL, *ctrls[3], **sctrls = NULL, *resp;
+	LDAPControl	 deleted;
 	LDAPMessage	*res = NULL;
 	ber_int_t	 estimate;
 	char		*diag = NULL, why[512], vis[256], entry_err[1024];
 	int		 msgid, rc, code, done = 0;
 
+	memset(&deleted, 0, sizeof deleted);
+	deleted.ldctl_oid = (char *)(uintptr_t)LDAP_CONTROL_X_SHOW_DELETED;
+	deleted.ldctl_iscritical = 1;
 	do {
-		rc = ldap_create_page_control(r->ld,
-		    (ber_int_t)r->d->page_size, cookie.bv_len > 0 ? &cookie :
-		    NULL, 1, &page);
+		rc = ldap_create_page_control(ld, (ber_int_t)d->page_size,
+		    cookie.bv_len > 0 ? &cookie : NULL, 1, &page);
 		ldap_memfree(cookie.bv_val);
 		cookie.bv_val = NULL;
 		cookie.bv_len = 0;
 		if (rc != LDAP_SUCCESS) {
 			snprintf(err, errlen, "%s: paged results control: %s",
-			    r->uri, ldap_err2string(rc));
+			    uri, ldap_err2string(rc));
 			return -1;
 		}
 		ctrls[0] = page;
-		ctrls[1] = NULL;
-		rc = ldap_search_ext(r->ld, r->d->base, LDAP_SCOPE_SUBTREE,
-		    r->d->filter, (char **)(uintptr_t)r->attrs, 0, ctrls, NULL,
+		ctrls[1] = q->show_deleted ? &deleted : NULL;
+		ctrls[2] = NULL;
+		rc = ldap_search_ext(ld, q->base, LDAP_SCOPE_SUBTREE,
+		    q->filter, (char **)(uintptr_t)q->attrs, 0, ctrls, NULL,
 		    NULL, 0, &msgid);
 		ldap_control_free(page);
 		if (rc != LDAP_SUCCESS) {
-			read_ldap_error(r->ld, rc, why, sizeof why);
-			snprintf(err, errlen, "%s: search under %s: %s", r->uri,
-			    r->d->base, why);
+			ldap_read_error(ld, rc, why, sizeof why);
+			snprintf(err, errlen, "%s: search under %s: %s", uri,
+			    q->base, why);
 			return -1;
 		}
-		r->rs->pages++;
+		(*pages)++;
 		for (done = 0; !done;) {
-			read_tv(r->d->timeout_ms, &tv);
-			rc = ldap_result(r->ld, msgid, LDAP_MSG_ONE, &tv, &res);
+			read_tv(d->timeout_ms, &tv);
+			rc = ldap_result(ld, msgid, LDAP_MSG_ONE, &tv, &res);
 			if (rc == 0) {
-				(void)ldap_abandon_ext(r->ld, msgid, NULL,
-				    NULL);
+				(void)ldap_abandon_ext(ld, msgid, NULL, NULL);
 				str_format_duration_ms(why, sizeof why,
-				    r->d->timeout_ms);
+				    d->timeout_ms);
 				snprintf(err, errlen, "%s: no answer within %s "
-				    "(page %zu, %zu accounts read)", r->uri,
-				    why, r->rs->pages, r->rs->accounts);
+				    "(page %zu of the search under %s)", uri,
+				    why, *pages, q->base);
 				return -1;
 			}
 			if (rc == -1) {
-				(void)ldap_get_option(r->ld,
-				    LDAP_OPT_RESULT_CODE, &code);
-				read_ldap_error(r->ld, code, why, sizeof why);
+				(void)ldap_get_option(ld, LDAP_OPT_RESULT_CODE,
+				    &code);
+				ldap_read_error(ld, code, why, sizeof why);
 				snprintf(err, errlen, "%s: the connection failed "
-				    "during page %zu, after %zu accounts: %s",
-				    r->uri, r->rs->pages, r->rs->accounts, why);
+				    "during page %zu of the search under %s: %s",
+				    uri, *pages, q->base, why);
 				return -1;
 			}
 			switch (rc) {
 			case LDAP_RES_SEARCH_ENTRY:
-				rc = read_entry(r, res, entry_err,
+				rc = q->entry(ld, res, q->arg, entry_err,
 				    sizeof entry_err);
 				ldap_msgfree(res);
 				res = NULL;
 				if (rc == -1) {
-					(void)ldap_abandon_ext(r->ld, msgid,
-					    NULL, NULL);
-					snprintf(err, errlen, "%s: %s", r->uri,
+					(void)ldap_abandon_ext(ld, msgid, NULL,
+					    NULL);
+					snprintf(err, errlen, "%s: %s", uri,
 					    entry_err);
 					return -1;
 				}
@@ -489,19 +532,20 @@ read_search(struct ldap_read *r, char *err, size_t errlen)
 			case LDAP_RES_SEARCH_REFERENCE:
 				/* Referral chasing is off: other domains are
 				 * read through their own [domain]. */
-				r->rs->references++;
+				if (references != NULL)
+					(*references)++;
 				ldap_msgfree(res);
 				res = NULL;
 				break;
 			case LDAP_RES_SEARCH_RESULT:
-				rc = ldap_parse_result(r->ld, res, &code, NULL,
+				rc = ldap_parse_result(ld, res, &code, NULL,
 				    &diag, NULL, &sctrls, 1);
 				res = NULL;
 				done = 1;
 				if (rc != LDAP_SUCCESS || code != LDAP_SUCCESS) {
 					snprintf(err, errlen, "%s: search under "
-					    "%s failed: %s (%d)%s%s", r->uri,
-					    r->d->base, ldap_err2string(rc !=
+					    "%s failed: %s (%d)%s%s", uri,
+					    q->base, ldap_err2string(rc !=
 					    LDAP_SUCCESS ? rc : code), rc !=
 					    LDAP_SUCCESS ? rc : code,
 					    diag != NULL && *diag != '\0' ?
@@ -516,12 +560,12 @@ read_search(struct ldap_read *r, char *err, size_t errlen)
 				resp = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS,
 				    sctrls, NULL);
 				if (resp != NULL && ldap_parse_pageresponse_control(
-				    r->ld, resp, &estimate, &cookie) !=
+				    ld, resp, &estimate, &cookie) !=
 				    LDAP_SUCCESS) {
 					ldap_controls_free(sctrls);
 					snprintf(err, errlen, "%s: the server's "
 					    "paged results reply does not "
-					    "parse", r->uri);
+					    "parse", uri);
 					return -1;
 				}
 				ldap_controls_free(sctrls);
@@ -538,57 +582,521 @@ read_search(struct ldap_read *r, char *err, size_t errlen)
 	return 0;
 }
 
+int
+ldap_read_each(LDAP *ld, const struct domain_config *d, const char *uri,
+    char *const *attrs, int (*entry)(LDAP *, LDAPMessage *, void *, char *,
+    size_t), void *arg, size_t *pages, char *err, size_t errlen)
+{
+	struct read_query	 q;
+
+	memset(&q, 0, sizeof q);
+	q.base = d->base;
+	q.filter = d->filter;
+	q.attrs = attrs;
+	q.entry = entry;
+	q.arg = arg;
+	return read_paged(ld, d, uri, &q, pages, NULL, err, errlen);
+}
+
+LDAP *
+ldap_read_open(const struct domain_config *d, char *uri, size_t urisize,
+    char *err, size_t errlen)
+{
+	struct buf	 tried;
+	LDAP		*ld = NULL;
+	char		 why[1024];
+	size_t		 i;
+	int		 fatal = 0;
+
+	buf_init(&tried, 4096);
+	for (i = 0; i < d->uri.count && ld == NULL && !fatal; i++) {
+		ld = read_connect(d, d->uri.items[i], &fatal, why, sizeof why);
+		if (ld != NULL) {
+			str_copy(uri, d->uri.items[i], urisize);
+			break;
+		}
+		(void)buf_printf(&tried, "%s%s", tried.len > 0 ? "; " : "",
+		    why);
+		if (i + 1 < d->uri.count && !fatal)
+			log_warnx("domain %s: %s; trying the next server",
+			    d->item.label, why);
+	}
+	if (ld == NULL)
+		snprintf(err, errlen, "%s", buf_cstr(&tried));
+	buf_free(&tried);
+	return ld;
+}
+
+void
+ldap_read_close(LDAP *ld)
+{
+	if (ld != NULL)
+		ldap_unbind_ext_s(ld, NULL, NULL);
+}
+
+/* ------------------------------------------------------------ increments */
+
+static void
+read_root_clear(struct read_root *root)
+{
+	free(root->server);
+	free(root->naming_context);
+	memset(root, 0, sizeof *root);
+}
+
+/* The first value of attr in e, malloc'd, or NULL. */
+static char *
+read_value(LDAP *ld, LDAPMessage *e, const char *attr)
+{
+	struct berval	**vals;
+	char		 *s = NULL;
+
+	vals = ldap_get_values_len(ld, e, attr);
+	if (vals != NULL && vals[0] != NULL && vals[0]->bv_len < 4096 &&
+	    memchr(vals[0]->bv_val, '\0', vals[0]->bv_len) == NULL)
+		s = xstrndup(vals[0]->bv_val, vals[0]->bv_len);
+	ldap_value_free_len(vals);
+	return s;
+}
+
+/* One entry by its DN: what a base search of it returns. */
+static int
+read_base(struct ldap_read *r, const char *dn, const char *const *attrs,
+    LDAPMessage **res, char *err, size_t errlen)
+{
+	struct timeval	 tv;
+	char		 why[512];
+	int		 rc;
+
+	*res = NULL;
+	read_tv(r->d->timeout_ms, &tv);
+	rc = ldap_search_ext_s(r->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)",
+	    (char **)(uintptr_t)attrs, 0, NULL, NULL, &tv, 1, res);
+	if (rc != LDAP_SUCCESS) {
+		ldap_read_error(r->ld, rc, why, sizeof why);
+		snprintf(err, errlen, "%s: reading %s: %s", r->uri,
+		    *dn != '\0' ? dn : "the root DSE", why);
+		ldap_msgfree(*res);
+		*res = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* The root DSE: which DC this is, its highest update sequence number, and
+ * whether it shows tombstones. */
+static int
+read_rootdse(struct ldap_read *r, struct read_root *root, char *err,
+    size_t errlen)
+{
+	static const char *const attrs[] = { "dsServiceName",
+	    "defaultNamingContext", "highestCommittedUSN", "supportedControl",
+	    NULL };
+	struct berval	**vals;
+	LDAPMessage	*res, *e;
+	char		*usn, why[128];
+	size_t		 i;
+
+	memset(root, 0, sizeof *root);
+	if (read_base(r, "", attrs, &res, err, errlen) == -1)
+		return -1;
+	if ((e = ldap_first_entry(r->ld, res)) != NULL) {
+		root->server = read_value(r->ld, e, "dsServiceName");
+		root->naming_context = read_value(r->ld, e,
+		    "defaultNamingContext");
+		if ((usn = read_value(r->ld, e, "highestCommittedUSN")) !=
+		    NULL && (decode_int64(usn, strlen(usn), &root->usn, why,
+		    sizeof why) == -1 || root->usn < 0))
+			root->usn = 0;
+		free(usn);
+		vals = ldap_get_values_len(r->ld, e, "supportedControl");
+		for (i = 0; vals != NULL && vals[i] != NULL; i++)
+			if (vals[i]->bv_len == strlen(
+			    LDAP_CONTROL_X_SHOW_DELETED) && memcmp(
+			    vals[i]->bv_val, LDAP_CONTROL_X_SHOW_DELETED,
+			    vals[i]->bv_len) == 0)
+				root->show_deleted = 1;
+		ldap_value_free_len(vals);
+	}
+	ldap_msgfree(res);
+	return 0;
+}
+
+/* The DC's invocationId, from its NTDS Settings object. */
+static int
+read_invocation(struct ldap_read *r, const char *server,
+    char inv[DECODE_GUID_LEN], char *err, size_t errlen)
+{
+	static const char *const attrs[] = { "invocationId", NULL };
+	struct berval	**vals;
+	LDAPMessage	*res, *e;
+	char		 why[256];
+	int		 rc = -1;
+
+	if (read_base(r, server, attrs, &res, err, errlen) == -1)
+		return -1;
+	if ((e = ldap_first_entry(r->ld, res)) == NULL) {
+		snprintf(err, errlen, "%s is not readable", server);
+		goto out;
+	}
+	vals = ldap_get_values_len(r->ld, e, "invocationId");
+	if (vals == NULL || vals[0] == NULL)
+		snprintf(err, errlen, "%s has no readable invocationId",
+		    server);
+	else if (decode_guid((const unsigned char *)vals[0]->bv_val,
+	    vals[0]->bv_len, inv, DECODE_GUID_LEN, why, sizeof why) == -1)
+		snprintf(err, errlen, "%s: invocationId: %s", server, why);
+	else
+		rc = 0;
+	ldap_value_free_len(vals);
+out:
+	ldap_msgfree(res);
+	return rc;
+}
+
 /*
- * Reads every account of one domain into out (appending). attrs is the
+ * Whether the account read as sees tombstones: without List Contents and
+ * Read Property on CN=Deleted Objects (administrators only, by default) a
+ * search with Show Deleted finds none, and deletions would go unseen. None
+ * to be seen cannot be told from none there; a domain in use has some.
+ */
+static int
+read_sees_deleted(struct ldap_read *r, const char *nc, char *err,
+    size_t errlen)
+{
+	static const char *const attrs[] = { "objectGUID", NULL };
+	struct timeval	 tv;
+	LDAPControl	 deleted, *ctrls[2];
+	LDAPMessage	*res = NULL;
+	char		*dn, why[512];
+	int		 rc, found;
+
+	memset(&deleted, 0, sizeof deleted);
+	deleted.ldctl_oid = (char *)(uintptr_t)LDAP_CONTROL_X_SHOW_DELETED;
+	deleted.ldctl_iscritical = 1;
+	ctrls[0] = &deleted;
+	ctrls[1] = NULL;
+	read_tv(r->d->timeout_ms, &tv);
+	/* Its well-known GUID names it whatever its name. */
+	xasprintf(&dn, "<WKGUID=18e2ea80684f11d2b9aa00c04f79f805,%s>", nc);
+	rc = ldap_search_ext_s(r->ld, dn, LDAP_SCOPE_ONELEVEL,
+	    "(isDeleted=TRUE)", (char **)(uintptr_t)attrs, 0, ctrls, NULL, &tv,
+	    1, &res);
+	free(dn);
+	found = (rc == LDAP_SUCCESS || rc == LDAP_SIZELIMIT_EXCEEDED) &&
+	    ldap_first_entry(r->ld, res) != NULL;
+	ldap_msgfree(res);
+	if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
+		ldap_read_error(r->ld, rc, why, sizeof why);
+		snprintf(err, errlen, "searching it: %.400s", why);
+	} else if (!found)
+		snprintf(err, errlen, "no tombstone is visible there");
+	return found;
+}
+
+/* What is read, as text: another base, filter or attribute list makes
+ * the last read's accounts no base for changes. */
+static char *
+read_scope(const struct domain_config *d, char *const *attrs)
+{
+	struct buf	 b;
+	size_t		 i;
+
+	buf_init(&b, 0);
+	(void)buf_printf(&b, "%s\n%s\n", d->base, d->filter);
+	for (i = 0; attrs[i] != NULL; i++)
+		(void)buf_printf(&b, "%s%s", i > 0 ? " " : "", attrs[i]);
+	return buf_detach(&b, NULL);
+}
+
+/* A duration cut to its largest whole unit, to be read by a person. */
+static int64_t
+read_rounded(int64_t ms)
+{
+	static const int64_t units[] = { 86400000, 3600000, 60000, 1000, 1 };
+	size_t	 i;
+
+	for (i = 0; i < sizeof units / sizeof units[0] - 1; i++)
+		if (ms >= units[i])
+			break;
+	return ms / units[i] * units[i];
+}
+
+/*
+ * Whether the read can be of changes only, the last mark being from the
+ * same DC (and the same database of it: the invocationId changes when a DC
+ * is restored from a backup), of the same scope, and recent enough; why
+ * not in why.
+ */
+static int
+read_can_continue(const struct domain_config *d, const struct read_mark *last,
+    const struct read_mark *now, int64_t now_ms, char *why, size_t whylen)
+{
+	char	 ago[32], every[32];
+
+	if (last == NULL || last->usn <= 0) {
+		snprintf(why, whylen, "no earlier read to continue from");
+		return 0;
+	}
+	if (strcmp(last->server, now->server) != 0) {
+		snprintf(why, whylen, "another domain controller answered "
+		    "(%.200s; the last read was of %.200s)", now->server,
+		    last->server);
+		return 0;
+	}
+	if (strcmp(last->invocation, now->invocation) != 0) {
+		snprintf(why, whylen, "the domain controller's invocationId "
+		    "changed (%s, was %s): it was restored or reinstalled",
+		    now->invocation, last->invocation);
+		return 0;
+	}
+	if (now->usn < last->usn) {
+		snprintf(why, whylen, "the domain controller's "
+		    "highestCommittedUSN went back (%lld, was %lld)",
+		    (long long)now->usn, (long long)last->usn);
+		return 0;
+	}
+	if (last->scope == NULL || strcmp(last->scope, now->scope) != 0) {
+		snprintf(why, whylen, "base, filter or attributes changed "
+		    "since the last read");
+		return 0;
+	}
+	if (now_ms - last->full_ms >= d->full_read_interval_ms) {
+		snprintf(why, whylen, "the last full read was %s ago "
+		    "(full_read_interval = %s)", str_format_duration_ms(ago,
+		    sizeof ago, read_rounded(now_ms - last->full_ms)),
+		    str_format_duration_ms(every, sizeof every,
+		    d->full_read_interval_ms));
+		return 0;
+	}
+	return 1;
+}
+
+/* Collects the objectGUIDs of what changed, tombstones included. */
+static int
+read_changed_guid(LDAP *ld, LDAPMessage *e, void *arg, char *err,
+    size_t errlen)
+{
+	struct index	*ix = arg;
+	struct berval	**vals;
+	char		 guid[DECODE_GUID_LEN], why[128];
+
+	(void)err;
+	(void)errlen;
+	vals = ldap_get_values_len(ld, e, "objectGUID");
+	if (vals != NULL && vals[0] != NULL && decode_guid(
+	    (const unsigned char *)vals[0]->bv_val, vals[0]->bv_len, guid,
+	    sizeof guid, why, sizeof why) == 0)
+		index_add(ix, guid, 0);
+	ldap_value_free_len(vals);
+	return 0;
+}
+
+/*
+ * Only what changed since last->usn. First every object of the naming
+ * context changed since, tombstones too (the Show Deleted control); then
+ * the accounts changed since, under base and matching the filter. An
+ * account of the last state that changed but is no longer an account
+ * (deleted, moved out of base, no longer matching) is gone. In this order
+ * an account that changes between the two searches is still found by the
+ * second; one deleted between them is seen by the next run.
+ */
+static int
+read_changes(struct ldap_read *r, const struct read_root *root,
+    const struct read_mark *last, const struct state *prev, char *err,
+    size_t errlen)
+{
+	static const char *const guid_attrs[] = { "objectGUID", NULL };
+	struct read_query	 q;
+	struct account_set	 fresh, *out = r->out;
+	struct index		*changed, *fresh_ix;
+	const struct account	*pa;
+	struct account		*c;
+	char			*filter, *all, key[ACCOUNT_KEY_LEN];
+	size_t			 i, n, before = out->count;
+	int			 rc = -1;
+
+	memset(&fresh, 0, sizeof fresh);
+	changed = index_new();
+	fresh_ix = index_new();
+	xasprintf(&all, "(uSNChanged>=%lld)", (long long)last->usn + 1);
+	xasprintf(&filter, "(&%s%s%s%s)", r->d->filter[0] == '(' ? "" : "(",
+	    r->d->filter, r->d->filter[0] == '(' ? "" : ")", all);
+
+	memset(&q, 0, sizeof q);
+	q.base = root->naming_context;
+	q.filter = all;
+	q.attrs = (char *const *)(uintptr_t)guid_attrs;
+	q.show_deleted = 1;
+	q.entry = read_changed_guid;
+	q.arg = changed;
+	if (read_paged(r->ld, r->d, r->uri, &q, &r->pages, NULL, err,
+	    errlen) == -1)
+		goto out;
+
+	memset(&q, 0, sizeof q);
+	q.base = r->d->base;
+	q.filter = filter;
+	q.attrs = r->attrs;
+	q.entry = read_entry;
+	q.arg = r;
+	r->out = &fresh;
+	if (read_paged(r->ld, r->d, r->uri, &q, &r->pages,
+	    &r->rs->references, err, errlen) == -1)
+		goto out;
+	for (i = 0; i < fresh.count; i++)
+		index_add(fresh_ix, fresh.items[i]->guid, i);
+
+	for (i = 0; prev != NULL && i < prev->naccounts; i++) {
+		pa = prev->accounts[i].account;
+		if (strcmp(pa->domain_name, r->d->item.label) != 0)
+			continue;
+		(void)index_get(fresh_ix, pa->guid, &n);
+		if (n > 0)
+			continue;
+		(void)index_get(changed, pa->guid, &n);
+		if (n > 0) {
+			r->rs->gone++;
+			log_debug("domain %s: %s is gone", r->d->item.label,
+			    account_name(pa, key, sizeof key));
+			continue;
+		}
+		if (out->count - before >= (size_t)r->d->max_accounts) {
+			snprintf(err, errlen, "more than max_accounts = %lld "
+			    "accounts under %s", (long long)r->d->max_accounts,
+			    r->d->base);
+			goto out;
+		}
+		c = account_copy(pa);
+		c->domain = r->domain;
+		account_set_add(out, c);
+	}
+	r->rs->changed = fresh.count;
+	for (i = 0; i < fresh.count; i++) {
+		if (out->count - before >= (size_t)r->d->max_accounts) {
+			snprintf(err, errlen, "more than max_accounts = %lld "
+			    "accounts under %s", (long long)r->d->max_accounts,
+			    r->d->base);
+			goto out;
+		}
+		account_set_add(out, fresh.items[i]);
+		fresh.items[i] = NULL;
+	}
+	rc = 0;
+out:
+	r->out = out;
+	for (i = 0; i < fresh.count; i++)
+		account_free(fresh.items[i]);
+	free(fresh.items);
+	index_free(changed);
+	index_free(fresh_ix);
+	free(filter);
+	free(all);
+	return rc;
+}
+
+/*
+ * Reads every account of one domain into out (appending), in full or only
+ * what changed since last (see ldap_read.c's top). attrs is the
  * NULL-terminated list of attributes to ask for, objectGUID among them.
  * Tries the domain's URIs in order. On failure returns -1 with err saying
  * which server and why, and out keeps nothing of this domain.
  */
 int
 ldap_read_domain(const struct domain_config *d, size_t domain,
-    char *const *attrs, struct account_set *out, struct read_stats *rs,
-    char *err, size_t errlen)
+    char *const *attrs, const struct state *prev,
+    const struct read_mark *last, int64_t now_ms, struct account_set *out,
+    struct read_stats *rs, struct read_mark *mark, char *err, size_t errlen)
 {
 	struct ldap_read	 r;
-	struct buf		 tried;
+	struct read_query	 q;
+	struct read_root	 root;
 	size_t			 i, before = out->count;
 	int64_t			 start = wtime_mono_ms();
 	char			 why[1024];
-	int			 fatal = 0, rc = -1;
+	int			 rc = -1, able = 0;
 
 	memset(rs, 0, sizeof *rs);
+	memset(mark, 0, sizeof *mark);
+	memset(&root, 0, sizeof root);
+	str_copy(mark->domain, d->item.label, sizeof mark->domain);
 	memset(&r, 0, sizeof r);
 	r.d = d;
 	r.domain = domain;
 	r.attrs = attrs;
 	r.out = out;
 	r.rs = rs;
-	buf_init(&tried, 4096);
-	for (i = 0; i < d->uri.count && r.ld == NULL && !fatal; i++) {
-		r.uri = d->uri.items[i];
-		r.ld = read_connect(d, r.uri, &fatal, why, sizeof why);
-		if (r.ld == NULL) {
-			(void)buf_printf(&tried, "%s%s", tried.len > 0 ? "; " :
-			    "", why);
-			if (i + 1 < d->uri.count && !fatal)
-				log_warnx("domain %s: %s; trying the next "
-				    "server", d->item.label, why);
-		}
-	}
-	if (r.ld == NULL) {
-		snprintf(err, errlen, "%s", buf_cstr(&tried));
-		buf_free(&tried);
+	if ((r.ld = ldap_read_open(d, rs->uri, sizeof rs->uri, err,
+	    errlen)) == NULL)
 		return -1;
+	r.uri = rs->uri;
+
+	if (!d->incremental)
+		snprintf(rs->why_full, sizeof rs->why_full,
+		    "incremental = no");
+	else if (read_rootdse(&r, &root, why, sizeof why) == -1)
+		snprintf(rs->why_full, sizeof rs->why_full, "%.300s", why);
+	else if (root.usn <= 0 || root.server == NULL)
+		snprintf(rs->why_full, sizeof rs->why_full, "the server keeps "
+		    "no update sequence numbers (no highestCommittedUSN and "
+		    "dsServiceName in its root DSE: not Active Directory)");
+	else if (!root.show_deleted || root.naming_context == NULL)
+		snprintf(rs->why_full, sizeof rs->why_full, "the server does "
+		    "not show deleted objects (no Show Deleted control, or "
+		    "no defaultNamingContext)");
+	else if (read_invocation(&r, root.server, mark->invocation, why,
+	    sizeof why) == -1) {
+		snprintf(rs->why_full, sizeof rs->why_full, "cannot read the "
+		    "domain controller's invocationId: %.300s", why);
+		rs->full_warn = 1;
+	} else if (!read_sees_deleted(&r, root.naming_context, why,
+	    sizeof why)) {
+		snprintf(rs->why_full, sizeof rs->why_full, "%.100s sees no "
+		    "deleted objects in CN=Deleted Objects (%.200s): it needs "
+		    "List Contents and Read Property there, or else deletions "
+		    "would go unseen (or nothing was deleted lately)",
+		    d->bind_dn != NULL ? d->bind_dn : "an anonymous bind", why);
+		rs->full_warn = 1;
+	} else {
+		able = 1;
+		str_copy(mark->server, root.server, sizeof mark->server);
+		mark->usn = root.usn;
+		mark->scope = read_scope(d, attrs);
+		rs->incremental = read_can_continue(d, last, mark, now_ms,
+		    rs->why_full, sizeof rs->why_full);
 	}
-	buf_free(&tried);
-	str_copy(rs->uri, r.uri, sizeof rs->uri);
-	rc = read_search(&r, err, errlen);
-	ldap_unbind_ext_s(r.ld, NULL, NULL);
+
+	if (rs->incremental) {
+		mark->full_ms = last->full_ms;
+		if (read_changes(&r, &root, last, prev, err, errlen) == -1)
+			goto out;
+	} else {
+		mark->full_ms = now_ms;
+		memset(&q, 0, sizeof q);
+		q.base = d->base;
+		q.filter = d->filter;
+		q.attrs = attrs;
+		q.entry = read_entry;
+		q.arg = &r;
+		if (read_paged(r.ld, d, r.uri, &q, &r.pages, &rs->references,
+		    err, errlen) == -1)
+			goto out;
+	}
+	if (!able)
+		read_mark_clear(mark);
+	rs->pages = r.pages;
+	rs->accounts = out->count - before;
+	rc = 0;
+out:
+	read_root_clear(&root);
+	ldap_read_close(r.ld);
 	if (rc == -1) {
 		for (i = before; i < out->count; i++)
 			account_free(out->items[i]);
 		out->count = before;
 		rs->accounts = 0;
+		rs->pages = r.pages;
+		read_mark_clear(mark);
 		return -1;
 	}
 	if (r.values_dropped > 0)
@@ -597,4 +1105,15 @@ ldap_read_domain(const struct domain_config *d, size_t domain,
 		    "left out", d->item.label, r.values_dropped);
 	rs->read_ms = wtime_mono_ms() - start;
 	return 0;
+}
+
+void
+read_mark_clear(struct read_mark *mark)
+{
+	char	 domain[sizeof mark->domain];
+
+	memcpy(domain, mark->domain, sizeof domain);
+	free(mark->scope);
+	memset(mark, 0, sizeof *mark);
+	memcpy(mark->domain, domain, sizeof domain);
 }

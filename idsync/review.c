@@ -214,8 +214,8 @@ review_history(struct store *st, int64_t limit, FILE *fp, char *err,
 	    "persons_created, persons_removed, links_added, links_removed "
 	    "FROM runs ORDER BY id DESC LIMIT ?", err, errlen)) == NULL ||
 	    (d = db_stmt(store_db(st), "SELECT domain, uri, accounts, pages, "
-	    "read_ms, error FROM run_domains WHERE run_id = ? ORDER BY domain",
-	    err, errlen)) == NULL)
+	    "read_ms, error, incremental, changed, gone FROM run_domains "
+	    "WHERE run_id = ? ORDER BY domain", err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int64(r, 1, limit);
 	while ((rc = sqlite3_step(r)) == SQLITE_ROW) {
@@ -252,11 +252,17 @@ review_history(struct store *st, int64_t limit, FILE *fp, char *err,
 			if (*col(d, 5) != '\0')
 				continue;
 			fprintf(fp, "  domain %s: %lld accounts in %lld "
-			    "page%s from %s\n", col(d, 0),
+			    "page%s from %s", col(d, 0),
 			    (long long)sqlite3_column_int64(d, 2),
 			    (long long)sqlite3_column_int64(d, 3),
 			    sqlite3_column_int64(d, 3) == 1 ? "" : "s",
 			    col(d, 1));
+			if (sqlite3_column_int(d, 6))
+				fprintf(fp, " (incremental: %lld changed, "
+				    "%lld gone)",
+				    (long long)sqlite3_column_int64(d, 7),
+				    (long long)sqlite3_column_int64(d, 8));
+			fputc('\n', fp);
 		}
 		sqlite3_reset(d);
 	}

@@ -1,6 +1,8 @@
 /* store.c: idsync.db: accounts, persons and their links, conflicts, the
- * decisions people made, and the run history. A run's new state replaces
- * the old in one transaction, so a failed or killed run changes nothing. */
+ * decisions people made, where each domain's next read starts, and the
+ * run history. A run's new
+ * state replaces the old in one transaction, so a failed or killed run
+ * changes nothing. */
 #include "config.h"
 
 #include <stdint.h>
@@ -101,6 +103,20 @@ static const struct db_migration store_migrations[] = {
 	  "  b_domain TEXT, b_guid TEXT, person_id TEXT,"
 	  "  created_ms INTEGER NOT NULL,"
 	  "  created_by TEXT NOT NULL);" },
+	{ 2, "incremental reads",
+	  /* Saved with the state it belongs to, in one transaction. */
+	  "CREATE TABLE domain_marks ("
+	  "  domain TEXT PRIMARY KEY,"
+	  "  server TEXT NOT NULL,"
+	  "  invocation_id TEXT NOT NULL,"
+	  "  usn INTEGER NOT NULL,"
+	  "  scope TEXT NOT NULL,"
+	  "  full_ms INTEGER NOT NULL,"
+	  "  run_id INTEGER NOT NULL);"
+	  "ALTER TABLE run_domains ADD COLUMN incremental INTEGER;"
+	  "ALTER TABLE run_domains ADD COLUMN changed INTEGER;"
+	  "ALTER TABLE run_domains ADD COLUMN gone INTEGER;"
+	  "ALTER TABLE run_domains ADD COLUMN why_full TEXT;" },
 };
 
 struct store *
@@ -233,8 +249,10 @@ store_run_domain(struct store *st, int64_t run_id, const char *domain,
 	sqlite3_stmt	*stmt;
 
 	if ((stmt = store_stmt(st, "INSERT OR REPLACE INTO run_domains "
-	    "(run_id, domain, uri, accounts, pages, skipped, read_ms, error) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", err, errlen)) == NULL)
+	    "(run_id, domain, uri, accounts, pages, skipped, read_ms, error, "
+	    "incremental, changed, gone, why_full) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err,
+	    errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, run_id);
 	bind_text(stmt, 2, domain);
@@ -244,7 +262,43 @@ store_run_domain(struct store *st, int64_t run_id, const char *domain,
 	sqlite3_bind_int64(stmt, 6, (int64_t)rs->skipped);
 	sqlite3_bind_int64(stmt, 7, rs->read_ms);
 	bind_text(stmt, 8, error);
+	sqlite3_bind_int(stmt, 9, rs->incremental);
+	sqlite3_bind_int64(stmt, 10, (int64_t)rs->changed);
+	sqlite3_bind_int64(stmt, 11, (int64_t)rs->gone);
+	bind_text(stmt, 12, rs->why_full[0] != '\0' ? rs->why_full : NULL);
 	return store_step_done(st, stmt, "insert run domain", err, errlen);
+}
+
+int
+store_load_mark(struct store *st, const char *domain, struct read_mark *mark,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	memset(mark, 0, sizeof *mark);
+	str_copy(mark->domain, domain, sizeof mark->domain);
+	if ((stmt = store_stmt(st, "SELECT server, invocation_id, usn, scope, "
+	    "full_ms FROM domain_marks WHERE domain = ?", err,
+	    errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, domain, -1, SQLITE_TRANSIENT);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		str_copy(mark->server, (const char *)sqlite3_column_text(stmt,
+		    0), sizeof mark->server);
+		str_copy(mark->invocation, (const char *)sqlite3_column_text(
+		    stmt, 1), sizeof mark->invocation);
+		mark->usn = sqlite3_column_int64(stmt, 2);
+		mark->scope = xstrdup((const char *)sqlite3_column_text(stmt,
+		    3));
+		mark->full_ms = sqlite3_column_int64(stmt, 4);
+	} else if (rc != SQLITE_DONE) {
+		db_error(st->db, "load domain mark", err, errlen);
+		sqlite3_reset(stmt);
+		return -1;
+	}
+	sqlite3_reset(stmt);
+	return 0;
 }
 
 static int
@@ -526,6 +580,8 @@ state_clear(struct state *state)
 
 struct store_save {
 	struct store			*st;
+	const struct read_mark		*marks;
+	size_t				 nmarks;
 	int64_t				 run_id;
 	struct account *const		*accounts;
 	size_t				 naccounts;
@@ -715,6 +771,40 @@ store_save_conflicts(struct store_save *sv)
 	return 0;
 }
 
+/* Where each domain's next read starts: in the transaction that saves
+ * what this read found, so the two never disagree. */
+static int
+store_save_marks(struct store_save *sv)
+{
+	const struct read_mark	*m;
+	sqlite3_stmt		*stmt;
+	size_t			 i;
+
+	if (db_exec(sv->st->db, "DELETE FROM domain_marks", sv->err,
+	    sv->errlen) == -1)
+		return -1;
+	if ((stmt = store_stmt(sv->st, "INSERT INTO domain_marks (domain, "
+	    "server, invocation_id, usn, scope, full_ms, run_id) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?)", sv->err, sv->errlen)) == NULL)
+		return -1;
+	for (i = 0; i < sv->nmarks; i++) {
+		m = &sv->marks[i];
+		if (m->usn <= 0 || m->scope == NULL)
+			continue;
+		sqlite3_bind_text(stmt, 1, m->domain, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 2, m->server, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, m->invocation, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 4, m->usn);
+		sqlite3_bind_text(stmt, 5, m->scope, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 6, m->full_ms);
+		sqlite3_bind_int64(stmt, 7, sv->run_id);
+		if (store_step_done(sv->st, stmt, "insert domain mark",
+		    sv->err, sv->errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 store_save_tx(struct db *db, void *arg)
 {
@@ -725,7 +815,8 @@ store_save_tx(struct db *db, void *arg)
 	    sv->err, sv->errlen) == -1)
 		return -1;
 	if (store_save_persons(sv) == -1 || store_save_accounts(sv) == -1 ||
-	    store_save_links(sv) == -1 || store_save_conflicts(sv) == -1)
+	    store_save_links(sv) == -1 || store_save_conflicts(sv) == -1 ||
+	    store_save_marks(sv) == -1)
 		return -1;
 	return store_run_update(sv->st, sv->run_id, "ok", NULL, sv->plan,
 	    sv->now_ms, sv->err, sv->errlen);
@@ -739,13 +830,16 @@ store_save_tx(struct db *db, void *arg)
 int
 store_save(struct store *st, int64_t run_id, struct account *const *accounts,
     size_t naccounts, const struct state *prev,
-    const struct match_result *res, const struct plan *plan, int64_t now_ms,
-    char *err, size_t errlen)
+    const struct match_result *res, const struct plan *plan,
+    const struct read_mark *marks, size_t nmarks, int64_t now_ms, char *err,
+    size_t errlen)
 {
 	struct store_save	 sv;
 
 	memset(&sv, 0, sizeof sv);
 	sv.st = st;
+	sv.marks = marks;
+	sv.nmarks = nmarks;
 	sv.run_id = run_id;
 	sv.accounts = accounts;
 	sv.naccounts = naccounts;

@@ -3,7 +3,11 @@
 # AD domain controllers (samba_lib.sh) holding the generated staff. Reads
 # over LDAPS in pages; objectGUID and objectSid decoded as Samba's own tools
 # print them; the persons the same as from the slapd directories holding
-# the same staff.
+# the same staff. Then incremental reads: adds, modifies, renames and
+# deletes after a run are picked up by reading only what changed, person
+# ids stay, and the result is what a full read gives; another DC, a
+# restored one, another scope, an old full read, or an account that cannot
+# see the tombstones mean a full read, as the log says.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/samba_lib.sh"
 . "$top_srcdir/tests/integration/idsync_fixture.sh"
@@ -18,15 +22,15 @@ GEN=$top_builddir/tests/integration/idsync_gen
 for d in $SAMBA_DOMAINS; do
 	samba_load "$d" "$T/$d.ldif"
 done
-W=$SAMBA_WRITE_ATTR
 
 # ids CMD...: ward-idsync inside the namespace, where the DCs are.
 ids() {
 	samba_exec "$WARD_IDSYNC" "$@"
 }
 
-# samba_conf FILE [EXTRA-GLOBAL [EXTRA-DOMAIN]]: the three DCs over LDAPS,
-# reading as svc-ward; the matching sections as etc/idsync.conf ships them.
+# samba_conf FILE [EXTRA-GLOBAL [EXTRA-DOMAIN [ONLY]]]: the three DCs over
+# LDAPS, reading as svc-ward, EXTRA-DOMAIN in each [domain] (or in ONLY's);
+# the matching sections as etc/idsync.conf ships them.
 samba_conf() {
 	{
 		printf '[log]\nlevel = info\n[idsync]\ndatabase = %s\n%s\n' \
@@ -40,8 +44,8 @@ bind_dn = CN=svc-ward,OU=Service Accounts,DC=$d,DC=test
 bind_password_file = $T/svc.password
 ca_file = $T/samba-ca.crt
 page_size = 50
-${3:-}
 CONF
+			[ -z "${4:-}" ] || [ "$4" = "$d" ] && printf '%s\n' "${3:-}"
 		done
 		sed -n '/^\[match\]/,$p' "$top_srcdir/etc/idsync.conf" |
 		    sed "/^\[match\]/a nicknames = $top_srcdir/data/nicknames.txt"
@@ -62,6 +66,7 @@ for d in $SAMBA_DOMAINS; do
 	assert_contains "$OUT" "domain $d: 1 referrals not followed"
 	assert_contains "$OUT" "domain $d: $n accounts in $(( (n + 49) / 50 )) pages from ldaps://$(samba_ip "$d") "
 done
+assert_contains "$OUT" "a full read: no earlier read to continue from"
 ok "LDAPS reads of three Samba DCs in pages of 50; the referral to the configuration is not followed"
 
 # objectGUID and objectSid as ldbsearch prints them, for every account.
@@ -140,3 +145,160 @@ for d in $SAMBA_DOMAINS; do
 	fx_stop_slapd "$d"
 done
 ok "the persons from Samba are the persons from slapd, account for account ($(wc -l < "$T/samba.groups"))"
+
+# ------------------------------------------------------------ incremental
+# Nothing changed: each domain is read from its mark, and nothing moves.
+run 0 ids -c "$T/idsync.conf" run
+for d in $SAMBA_DOMAINS; do
+	assert_contains "$OUT" "domain $d: $(grep -c "^$d," "$T/accounts1.csv") accounts, read incrementally from ldaps://$(samba_ip "$d"): 0 changed, 0 gone, since USN"
+done
+assert_contains "$OUT" "links:     0 made, 0 broken"
+run 0 ids -c "$T/idsync.conf" export --accounts "$T/accounts2.csv"
+cmp -s "$T/accounts1.csv" "$T/accounts2.csv" ||
+    fail "an incremental run with no changes changed links: $(diff "$T/accounts1.csv" "$T/accounts2.csv" | head)"
+ok "a second run reads only changes (none) and changes nothing"
+
+# person_of DOMAIN SAM [EXPORT]: the person id of an account.
+person_of() {
+	awk -F, -v d="$1" -v s="$2" '$1 == d && $3 == s { print $4 }' \
+	    "${3:-$T/accounts1.csv}"
+}
+# dn_of DOMAIN SAM: its DN as the DC has it.
+dn_of() {
+	ldbsearch -H "$(samba_ldb "$1")" -b "DC=$1,DC=test" \
+	    "(sAMAccountName=$2)" dn | sed -n 's/^dn: //p'
+}
+# truth_sam DOMAIN CASE-OR-PERSON: the sAMAccountName the generator gave.
+truth_sam() {
+	awk -F, -v d="$1" -v p="$2" '$1 == d && $4 == p && $5 == "person" { print $3 }' "$T/truth.csv"
+}
+
+# Changes, made on the DCs as an administrator would:
+# - southend gets Jon Whitfield, with the mobile of btuh's Jonathon
+#   Whitfield (H01): a new account that joins an existing person;
+# - btuh's Catherine Ashworth (H02) gets another title;
+# - meht's Bob Pennington (H03) is renamed (his DN changes, his GUID not);
+# - southend's Liz Hartley-Moore (H04) is deleted: her btuh account stays;
+# - a southend person's only account is deleted: the person goes.
+whitfield=$(person_of btuh "$(truth_sam btuh H01)")
+ashworth=$(truth_sam btuh H02)
+pennington=$(truth_sam meht H03)
+hartley=$(truth_sam southend H04)
+lone=$(awk -F, 'NR > 1 && $5 == "person" { n[$4]++; d[$4] = $1; s[$4] = $3 }
+    END { for (p in n) if (n[p] == 1 && d[p] == "southend" && p ~ /^R/) print s[p] }' \
+    "$T/truth.csv" | LC_ALL=C sort | head -n 1)
+[ -n "$whitfield" ] && [ -n "$ashworth" ] && [ -n "$pennington" ] &&
+    [ -n "$hartley" ] && [ -n "$lone" ] || fail "the generator's hard cases are not where expected"
+lone_person=$(person_of southend "$lone")
+hartley_person=$(person_of southend "$hartley")
+[ "$hartley_person" = "$(person_of btuh "$(truth_sam btuh H04)")" ] ||
+    fail "Hartley-Moore's two accounts were not one person to begin with"
+ldbadd -H "$(samba_ldb southend)" > /dev/null <<LDIF || fail "ldbadd whitfieldj"
+dn: CN=Jon Whitfield,OU=Staff,DC=southend,DC=test
+objectClass: user
+sn: Whitfield
+givenName: Jon
+sAMAccountName: whitfieldj
+department: Radiology
+title: Radiographer
+mobile: 07700 900101
+userAccountControl: 512
+LDIF
+ldbmodify -H "$(samba_ldb btuh)" > /dev/null <<LDIF || fail "ldbmodify $ashworth"
+dn: $(dn_of btuh "$ashworth")
+changetype: modify
+replace: title
+title: Chief Pharmacist
+LDIF
+old_dn=$(dn_of meht "$pennington")
+ldbrename -H "$(samba_ldb meht)" "$old_dn" \
+    "CN=Robert Pennington (Estates),OU=Staff,DC=meht,DC=test" > /dev/null ||
+    fail "ldbrename $old_dn"
+ldbdel -H "$(samba_ldb southend)" "$(dn_of southend "$hartley")" > /dev/null ||
+    fail "ldbdel $hartley"
+ldbdel -H "$(samba_ldb southend)" "$(dn_of southend "$lone")" > /dev/null ||
+    fail "ldbdel $lone"
+
+n1=$(($(wc -l < "$T/accounts1.csv") - 1))
+p1=$(sqlite3 "$T/idsync.db" "SELECT count(*) FROM persons")
+run 0 ids -c "$T/idsync.conf" run
+printf '%s\n' "$OUT" > "$T/run3.log"
+assert_contains "$OUT" "domain btuh: $(grep -c '^btuh,' "$T/accounts1.csv") accounts, read incrementally from ldaps://127.0.0.2: 1 changed, 0 gone"
+assert_contains "$OUT" "domain meht: $(grep -c '^meht,' "$T/accounts1.csv") accounts, read incrementally from ldaps://127.0.0.3: 1 changed, 0 gone"
+assert_contains "$OUT" "domain southend: $(($(grep -c '^southend,' "$T/accounts1.csv") - 1)) accounts, read incrementally from ldaps://127.0.0.4: 1 changed, 2 gone"
+assert_contains "$OUT" "accounts:  $((n1 - 1)) (1 new, 2 gone, 1 changed)"
+assert_contains "$OUT" "persons:   $((p1 - 1)) (0 new, 1 gone)"
+run 0 ids -c "$T/idsync.conf" export --accounts "$T/accounts3.csv"
+[ "$(person_of southend whitfieldj "$T/accounts3.csv")" = "$whitfield" ] ||
+    fail "the new southend account did not join Whitfield's person: $(grep whitfieldj "$T/accounts3.csv")"
+[ "$(person_of btuh "$ashworth" "$T/accounts3.csv")" = "$(person_of btuh "$ashworth")" ] ||
+    fail "a modified account changed person"
+[ "$(person_of meht "$pennington" "$T/accounts3.csv")" = "$(person_of meht "$pennington")" ] ||
+    fail "a renamed account changed person"
+[ "$(sqlite3 "$T/idsync.db" "SELECT dn FROM accounts WHERE domain = 'meht' AND sam = '$pennington'")" = \
+    "CN=Robert Pennington (Estates),OU=Staff,DC=meht,DC=test" ] ||
+    fail "the renamed account's DN is not the new one"
+[ "$(sqlite3 "$T/idsync.db" "SELECT title FROM accounts WHERE domain = 'btuh' AND sam = '$ashworth'" 2>/dev/null || true)" = "" ]
+sqlite3 "$T/idsync.db" "SELECT attrs FROM accounts WHERE domain = 'btuh' AND sam = '$ashworth'" |
+    grep -q '"title":\["Chief Pharmacist"\]' || fail "the modified title is not in the state"
+grep -q "^southend,[^,]*,$hartley," "$T/accounts3.csv" && fail "the deleted account is still there"
+grep -q "^southend,[^,]*,$lone," "$T/accounts3.csv" && fail "the deleted account is still there"
+[ "$(sqlite3 "$T/idsync.db" "SELECT count(*) FROM persons WHERE id = '$hartley_person'")" = 1 ] ||
+    fail "Hartley-Moore's person went with one of her accounts"
+[ "$(sqlite3 "$T/idsync.db" "SELECT count(*) FROM persons WHERE id = '$lone_person'")" = 0 ] ||
+    fail "the person of a deleted sole account is still there"
+# Every account there before and still there keeps its person.
+awk -F, 'NR == FNR { p[$1 "," $2] = $4; next }
+    ($1 "," $2) in p && p[$1 "," $2] != $4 { print $1 "\\" $3 ": " p[$1 "," $2] " -> " $4 }' \
+    "$T/accounts1.csv" "$T/accounts3.csv" > "$T/moved"
+[ ! -s "$T/moved" ] || fail "person ids changed: $(cat "$T/moved")"
+ok "an add, a modify, a rename and two deletes are read incrementally; person ids stay"
+
+# What the increments built is what a full read gives.
+samba_conf "$T/full.conf" "" "incremental = no"
+run 0 ids -c "$T/full.conf" plan
+assert_contains "$OUT" "a full read: incremental = no"
+assert_contains "$OUT" "accounts:  $((n1 - 1)) (0 new, 0 gone, 0 changed)"
+assert_contains "$OUT" "persons:   $((p1 - 1)) (0 new, 0 gone)"
+assert_contains "$OUT" "links:     0 made, 0 broken"
+ok "the state after incremental reads is the one a full read gives"
+
+# The mark belongs to one DC, one database of it, one scope, and a full
+# read not too long ago: otherwise a full read, and the log says why.
+sqlite3 "$T/idsync.db" "UPDATE domain_marks SET invocation_id = '00000000-0000-0000-0000-000000000001' WHERE domain = 'btuh';
+    UPDATE domain_marks SET server = 'CN=NTDS Settings,CN=DC2' WHERE domain = 'meht';
+    UPDATE domain_marks SET full_ms = full_ms - 2 * 86400000 WHERE domain = 'southend'"
+run 0 ids -c "$T/idsync.conf" run
+assert_contains "$OUT" "domain btuh: $(grep -c '^btuh,' "$T/accounts3.csv") accounts in"
+assert_contains "$OUT" "a full read: the domain controller's invocationId changed ("
+assert_contains "$OUT" "was 00000000-0000-0000-0000-000000000001): it was restored or reinstalled"
+assert_contains "$OUT" "a full read: another domain controller answered (CN=NTDS Settings,CN=DCMEHT,CN=Servers,"
+assert_contains "$OUT" "the last read was of CN=NTDS Settings,CN=DC2)"
+assert_contains "$OUT" "a full read: the last full read was 2d ago (full_read_interval = 1d)"
+assert_contains "$OUT" "links:     0 made, 0 broken"
+SOUTHEND_FILTER='filter = (&(objectCategory=person)(objectClass=user)(sAMAccountName=*))'
+samba_conf "$T/scope.conf" "" "$SOUTHEND_FILTER" southend
+run 0 ids -c "$T/scope.conf" run
+assert_contains "$OUT" "domain btuh: $(grep -c '^btuh,' "$T/accounts3.csv") accounts, read incrementally"
+assert_contains "$OUT" "a full read: base, filter or attributes changed since the last read"
+run 0 ids -c "$T/scope.conf" run
+assert_not_contains "$OUT" "a full read"
+ok "another DC, a restored DC, another scope or an old full read: a full read, and why"
+
+# An account that cannot see the tombstones would miss deletions: full
+# reads, with a warning.
+upw=$(printf '"%s"' "$(cat "$T/svc.password")" | iconv -t UTF-16LE | base64 -w0)
+ldbadd -H "$(samba_ldb southend)" > /dev/null <<LDIF || fail "ldbadd svc-plain"
+dn: CN=svc-plain,OU=Service Accounts,DC=southend,DC=test
+objectClass: user
+sAMAccountName: svc-plain
+userAccountControl: 66048
+unicodePwd:: $upw
+LDIF
+sed 's/CN=svc-ward,OU=Service Accounts,DC=southend/CN=svc-plain,OU=Service Accounts,DC=southend/' \
+    "$T/scope.conf" > "$T/plain.conf"
+run 0 ids -c "$T/plain.conf" plan
+assert_contains "$OUT" "warning: domain southend:"
+assert_contains "$OUT" "a full read: CN=svc-plain,OU=Service Accounts,DC=southend,DC=test sees no deleted objects in CN=Deleted Objects (no tombstone is visible there): it needs List Contents and Read Property there"
+ok "an account that cannot list CN=Deleted Objects: full reads, and a warning"
+

@@ -6,7 +6,7 @@
 # links (no false merge, hard cases linked), the exports, that a second run
 # changes nothing, decisions, and that failures (a domain down or hung, a
 # wrong password, a loose secret file, a threshold) change nothing and say
-# why.
+# why; slapd has no update sequence numbers, so every read is full.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/idsync_fixture.sh"
 
@@ -92,6 +92,15 @@ done
 assert_contains "$OUT" "ldaps://127.0.0.1:$DEAD"
 assert_contains "$OUT" "trying the next server"
 ok "first run: three domains read in pages, over LDAPS and StartTLS, with failover"
+
+# slapd keeps no update sequence numbers: every read is full, and the log
+# says why.
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" plan
+for d in btuh meht southend; do
+	assert_contains "$OUT" "domain $d: $(($(grep -c "^$d," "$T/truth.csv") + 1)) accounts in"
+done
+assert_contains "$OUT" "a full read: the server keeps no update sequence numbers (no highestCommittedUSN and dsServiceName in its root DSE: not Active Directory)"
+ok "slapd: no update sequence numbers, so full reads, as the log says"
 
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/accounts.csv"
 [ "$(head -1 "$T/accounts.csv")" = "domain,objectGUID,sAMAccountName,person_id,kind,link_reason" ] ||

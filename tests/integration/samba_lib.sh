@@ -11,10 +11,11 @@
 # the test is skipped with the reason.
 #
 # Each domain holds, besides what provisioning makes, OU=Staff, OU=Admin
-# Accounts, OU=Service Accounts and OU=Shared, and CN=svc-ward in
-# OU=Service Accounts: the account ward-idsync reads as, with the rights
-# its man page asks for and no more: reading CN=Deleted Objects (for
-# incremental reads) and writing SAMBA_WRITE_ATTR on user objects.
+# Accounts, OU=Service Accounts and OU=Shared, one deleted account, and
+# CN=svc-ward in OU=Service Accounts: the account ward-idsync reads as,
+# with the rights its man page asks for and no more: reading CN=Deleted
+# Objects (for incremental reads) and writing SAMBA_WRITE_ATTR on user
+# objects.
 #
 # After samba_setup: SAMBA_DIR_NAME (its copy), $T/samba-ca.crt (the CA the
 # DCs' certificate chains to), $T/svc.password (svc-ward's password, mode
@@ -26,7 +27,7 @@ export PATH
 SAMBA_NETNS=wardad
 SAMBA_DOMAINS="btuh meht southend"
 # Bumped whenever what the cache holds changes, so old caches are not used.
-SAMBA_RECIPE=1
+SAMBA_RECIPE=2
 # An attribute of the Windows Server 2012 schema that provisioning makes:
 # single-valued text, for write-back.
 SAMBA_WRITE_ATTR=msDS-cloudExtensionAttribute10
@@ -126,6 +127,10 @@ _samba_provision() {
 	# Write the one attribute on user objects, inherited from the top.
 	_samba_grant "$_ldb" "$_base" \
 	    "(OA;CIIO;WP;$SAMBA_WRITE_ATTR_GUID;$SAMBA_USER_CLASS_GUID;$_sid)"
+	# A tombstone, as any domain in use has.
+	printf 'dn: CN=ward-gone,OU=Staff,%s\nobjectClass: user\nsAMAccountName: ward-gone\n' \
+	    "$_base" | ldbadd -H "$_ldb" > /dev/null &&
+	    ldbdel -H "$_ldb" "CN=ward-gone,OU=Staff,$_base" > /dev/null
 }
 
 # _samba_cache: the provisioned domains of this build tree, made once.
@@ -133,7 +138,8 @@ _samba_cache() {
 	SAMBA_CACHE=$top_builddir/tests/integration/samba-cache/r$SAMBA_RECIPE-$(samba -V | tr -c 'A-Za-z0-9.\n' -)
 	[ -f "$SAMBA_CACHE/complete" ] && return 0
 	# Made where it stays: the domains' smb.conf name their directory.
-	rm -rf "$SAMBA_CACHE"
+	# Caches of other recipes or Samba versions are of no more use.
+	rm -rf "$(dirname "$SAMBA_CACHE")"
 	mkdir -p "$SAMBA_CACHE"
 	printf 'Wd-%s-9q' "$(openssl rand -hex 12)" > "$SAMBA_CACHE/svc.password"
 	chmod 600 "$SAMBA_CACHE/svc.password"
@@ -263,7 +269,10 @@ samba_setup() {
 		mkdir -p "$T/samba"
 		cp -a "$SAMBA_CACHE/$_n" "$_d"
 		sed -i -e "s|$SAMBA_CACHE/$_n|$_d|g" "$_d/etc/smb.conf"
+		# No fsync per change: a test's domains need not survive
+		# the machine crashing.
 		sed -i -e "/^\[global\]/a\\
+	ldb:nosync = true\\
 	tls enabled = yes\\
 	tls keyfile = $T/samba.key\\
 	tls certfile = $T/samba.crt\\

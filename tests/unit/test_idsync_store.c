@@ -1,7 +1,8 @@
-/* test_idsync_store.c: idsync.db: a run's state saved and loaded again;
- * a save that fails half-way (here: two primary accounts of one domain on
- * one person, which the database itself refuses) leaves the previous
- * state whole; the run lock; run history rows; finding accounts by name. */
+/* test_idsync_store.c: idsync.db: a run's state saved and loaded again,
+ * with where each domain's next read starts; a save that fails half-way
+ * (here: two primary accounts of one domain on one person, which the
+ * database itself refuses) leaves the previous state and marks whole; the
+ * run lock; run history rows; finding accounts by name. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -62,6 +63,19 @@ one_person(struct match_result *res, size_t n, const char *id)
 	}
 }
 
+static void
+mark(struct read_mark *m, const char *domain, int64_t usn)
+{
+	memset(m, 0, sizeof *m);
+	snprintf(m->domain, sizeof m->domain, "%s", domain);
+	snprintf(m->server, sizeof m->server, "CN=NTDS Settings,CN=DC1");
+	snprintf(m->invocation, sizeof m->invocation,
+	    "57ffc9d7-83fe-4011-acb6-f71787461644");
+	m->usn = usn;
+	m->scope = xstrdup("DC=btuh,DC=test\n(objectClass=user)\nsn");
+	m->full_ms = 1500;
+}
+
 static size_t
 count(struct store *st, const char *sql)
 {
@@ -85,6 +99,7 @@ test_save_load_and_atomic(void **state)
 	struct account_set	 set;
 	struct match_result	 res;
 	struct plan		 plan;
+	struct read_mark	 marks[2], got;
 	char			*path, err[512], dom[64], guid[DECODE_GUID_LEN];
 	int64_t			 run;
 
@@ -105,9 +120,14 @@ test_save_load_and_atomic(void **state)
 	assert_int_equal(plan.links_added, 2);
 	assert_int_equal(store_run_begin(st, "run", 1000, 0, &run, err,
 	    sizeof err), 0);
-	if (store_save(st, run, set.items, set.count, &prev, &res, &plan, 2000,
-	    err, sizeof err) != 0)
+	/* meht has no mark: a server without update sequence numbers. */
+	mark(&marks[0], "btuh", 4100);
+	mark(&marks[1], "meht", 0);
+	if (store_save(st, run, set.items, set.count, &prev, &res, &plan,
+	    marks, 2, 2000, err, sizeof err) != 0)
 		fail_msg("save: %s", err);
+	read_mark_clear(&marks[0]);
+	read_mark_clear(&marks[1]);
 	plan_clear(&plan);
 	match_result_clear(&res);
 	state_clear(&prev);
@@ -121,6 +141,21 @@ test_save_load_and_atomic(void **state)
 	assert_string_equal(prev.accounts[1].reason, "exact:employeeID");
 	assert_int_equal(count(st, "SELECT count(*) FROM runs WHERE "
 	    "outcome = 'ok' AND accounts = 2"), 1);
+	assert_int_equal(store_load_mark(st, "btuh", &got, err, sizeof err),
+	    0);
+	assert_int_equal(got.usn, 4100);
+	assert_string_equal(got.domain, "btuh");
+	assert_string_equal(got.server, "CN=NTDS Settings,CN=DC1");
+	assert_string_equal(got.invocation,
+	    "57ffc9d7-83fe-4011-acb6-f71787461644");
+	assert_string_equal(got.scope,
+	    "DC=btuh,DC=test\n(objectClass=user)\nsn");
+	assert_int_equal(got.full_ms, 1500);
+	read_mark_clear(&got);
+	assert_int_equal(store_load_mark(st, "meht", &got, err, sizeof err),
+	    0);
+	assert_int_equal(got.usn, 0);
+	assert_null(got.scope);
 
 	/* Two btuh accounts on one person: the database refuses, and the
 	 * whole save is undone. */
@@ -132,9 +167,16 @@ test_save_load_and_atomic(void **state)
 	plan_compute(&prev, set.items, set.count, &res, &plan);
 	assert_int_equal(store_run_begin(st, "run", 3000, 0, &run, err,
 	    sizeof err), 0);
+	mark(&marks[0], "btuh", 5000);
 	assert_int_equal(store_save(st, run, set.items, set.count, &prev, &res,
-	    &plan, 4000, err, sizeof err), -1);
+	    &plan, marks, 1, 4000, err, sizeof err), -1);
 	assert_contains(err, "UNIQUE");
+	read_mark_clear(&marks[0]);
+	/* The mark did not move without the data it belongs to. */
+	assert_int_equal(store_load_mark(st, "btuh", &got, err, sizeof err),
+	    0);
+	assert_int_equal(got.usn, 4100);
+	read_mark_clear(&got);
 	plan_clear(&plan);
 	match_result_clear(&res);
 	account_set_clear(&set);
