@@ -29,6 +29,7 @@ struct domain_config {
 	int64_t		 max_accounts;
 	int		 incremental;
 	int64_t		 full_read_interval_ms;
+	int		 writeback;	/* apply writes here */
 };
 
 /* [compare "ATTRIBUTE"]: one attribute of the weighted score. */
@@ -97,6 +98,7 @@ struct idsync_section {
 	int64_t		 max_modifies_percent;
 	int64_t		 max_deletes;
 	int64_t		 max_deletes_percent;
+	char		*writeback_attribute;	/* NULL: no write-back */
 };
 
 /* ------------------------------------------------------------ decode.c */
@@ -359,6 +361,34 @@ int		 store_find_account(struct store *st, const char *name,
 		    char *domain, size_t dsize, char *guid, char *err,
 		    size_t errlen);
 
+/* The audit of what was written to directories. */
+struct audit_entry {
+	int64_t		 run_id;
+	const char	*by;		/* the user ward-idsync ran as */
+	const char	*bind_dn;	/* the account it wrote as */
+	const char	*domain;
+	const char	*guid;
+	const char	*dn;
+	const char	*attribute;
+	const char	*before;	/* NULL: no value */
+	const char	*after;
+};
+
+/* Records a write about to be made ("pending"), committed at once. */
+int		 store_audit_begin(struct store *st,
+		    const struct audit_entry *ae, int64_t now_ms,
+		    int64_t *id, char *err, size_t errlen);
+/* Its outcome: error NULL, "done"; else "failed" with error. */
+int		 store_audit_end(struct store *st, int64_t id,
+		    const char *error, int64_t now_ms, char *err,
+		    size_t errlen);
+/* Writes still "pending" belong to an apply that was stopped: marked
+ * "interrupted" (the next read of the values shows what happened). */
+int		 store_audit_interrupted(struct store *st, size_t *count,
+		    char *err, size_t errlen);
+int		 store_run_writes(struct store *st, int64_t run_id,
+		    size_t writes, size_t failed, char *err, size_t errlen);
+
 /* ------------------------------------------------------------ ldap_read.c */
 
 #define READ_URI_LDAP	1	/* ldap://: StartTLS unless allowed plain */
@@ -397,6 +427,48 @@ int		 ldap_read_each(struct ldap *ld, const struct domain_config *d,
 /* "Invalid credentials (49)", with the server's own words. */
 void		 ldap_read_error(struct ldap *ld, int rc, char *dst,
 		    size_t size);
+
+/* ------------------------------------------------------------ writeback.c */
+
+/* One value to write: set (before NULL), replace, or clear (after
+ * NULL). */
+struct writeback_change {
+	size_t		 domain;
+	char		 guid[DECODE_GUID_LEN];
+	char		*dn;
+	char		*name;		/* "btuh\jsmith" */
+	char		*before;
+	char		*after;
+};
+
+struct writeback_domain;
+
+struct writeback_plan {
+	struct writeback_change *changes;
+	size_t		 nchanges;
+	size_t		 sets;
+	size_t		 replaces;
+	size_t		 clears;
+	size_t		 holding;	/* accounts holding a value of ours */
+	size_t		 foreign;	/* holding a value not ours: left */
+	size_t		 missing;	/* in idsync.db, not in the directory */
+	struct writeback_domain *domains;	/* one per [domain] */
+	size_t		 ndomains;
+};
+
+/* Reads the attribute's values in every domain that takes write-back and
+ * works out what to write to make them the persons' ids. */
+int		 writeback_plan(struct store *st,
+		    const struct cfg_items *domains, const char *attribute,
+		    struct writeback_plan *wp, char *err, size_t errlen);
+/* Writes the plan, each write audited; -1 with err naming the domains
+ * that failed (the others are written). */
+int		 writeback_apply(struct store *st, struct writeback_plan *wp,
+		    const char *attribute, int64_t run_id, size_t *written,
+		    size_t *failed, char *err, size_t errlen);
+void		 writeback_clear(struct writeback_plan *wp);
+/* Whether s has the form of a person id (a UUID, lower case). */
+int		 writeback_is_id(const char *s);
 
 /* ------------------------------------------------------------ match.c */
 
@@ -511,6 +583,12 @@ void		 plan_clear(struct plan *plan);
 int		 plan_check(const struct plan *plan,
 		    const struct idsync_section *cfg, char *err,
 		    size_t errlen);
+/* The same thresholds over write-back: values set count as creates,
+ * replaced as modifies, cleared as deletes, against the accounts already
+ * holding a value. */
+int		 plan_check_writes(const struct writeback_plan *wp,
+		    const struct idsync_section *cfg, char *err,
+		    size_t errlen);
 void		 plan_print(const struct plan *plan, int with_diff, FILE *fp);
 
 /* ------------------------------------------------------------ export.c */
@@ -530,6 +608,8 @@ int		 review_conflicts(struct store *st, FILE *fp, size_t *count,
 int		 review_person(struct store *st, const char *query, FILE *fp,
 		    size_t *count, char *err, size_t errlen);
 int		 review_history(struct store *st, int64_t limit, FILE *fp,
+		    char *err, size_t errlen);
+int		 review_audit(struct store *st, int64_t limit, FILE *fp,
 		    char *err, size_t errlen);
 int		 review_decide(struct store *st, enum decision_kind kind,
 		    const char *a, const char *b, FILE *fp, char *err,

@@ -44,9 +44,19 @@ static const struct cfg_option idsync_options[] = {
 	{ "mode", CFG_ENUM, "plan", 0, 0, idsync_modes, 0,
 	  offsetof(struct idsync_section, mode),
 	  "plan: a run reads, matches and updates the database, and writes "
-	  "nothing to any directory (like a staging server). apply: it also "
-	  "writes to directories; writing is not built yet in this version, "
-	  "so apply is refused." },
+	  "nothing to any directory (like a staging server). apply: after "
+	  "saving, a run also does what \"ward-idsync apply\" does: writes "
+	  "each person's id to writeback_attribute of its accounts." },
+	{ "writeback_attribute", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct idsync_section, writeback_attribute),
+	  "The attribute of each source account that apply sets to its "
+	  "person's id (a UUID, as text), so that a directory synchroniser "
+	  "can join one person's accounts on it: e.g. extensionAttribute10 "
+	  "(Exchange's schema) or msDS-cloudExtensionAttribute10 (Windows "
+	  "Server 2012's). Only primary accounts get a value; the attribute "
+	  "must be single-valued text, and no attribute ward-idsync reads. A "
+	  "value ward-idsync did not write is left alone. Unset: no "
+	  "write-back." },
 	{ "max_creates", CFG_INT, "0", 0, 100000000, NULL, 0,
 	  offsetof(struct idsync_section, max_creates),
 	  "Stop a run (exit 2, nothing changed) that would make more new "
@@ -136,6 +146,11 @@ static const struct cfg_option domain_options[] = {
 	  "Read in full again when the last full read is older than this: "
 	  "changes that do not touch the account itself (memberOf, which "
 	  "follows the groups' members) are seen then." },
+	{ "writeback", CFG_BOOL, "yes", 0, 0, NULL, 0,
+	  offsetof(struct domain_config, writeback),
+	  "Whether apply writes [idsync] writeback_attribute in this domain. "
+	  "bind_dn then needs Write Property on that attribute of user "
+	  "objects." },
 	CFG_OPTIONS_END
 };
 
@@ -360,6 +375,40 @@ idsync_validate_domain(struct domain_config *d, char *err, size_t errlen)
 	return 0;
 }
 
+static char	**idsync_attrs(const struct idsync_config *);
+static void	  idsync_attrs_free(char **);
+
+/* The attribute written back must be none ward-idsync reads: writing
+ * employeeID, say, would destroy what matching stands on. */
+static int
+idsync_validate_writeback(const struct idsync_config *cfg, char *err,
+    size_t errlen)
+{
+	const char	*w = cfg->idsync.writeback_attribute;
+	char		**attrs;
+	size_t		 i;
+	int		 rc = 0;
+
+	if (w == NULL)
+		return 0;
+	if (!idsync_attr_ok(w)) {
+		snprintf(err, errlen, "[idsync] writeback_attribute: \"%s\" is "
+		    "not an attribute name", w);
+		return -1;
+	}
+	attrs = idsync_attrs(cfg);
+	for (i = 0; attrs[i] != NULL && rc == 0; i++)
+		if (strcasecmp(attrs[i], w) == 0) {
+			snprintf(err, errlen, "[idsync] writeback_attribute = "
+			    "%s: ward-idsync reads that attribute (to match "
+			    "accounts or describe them); write-back needs one "
+			    "of its own", w);
+			rc = -1;
+		}
+	idsync_attrs_free(attrs);
+	return rc;
+}
+
 static int
 idsync_validate(void *p, char *err, size_t errlen)
 {
@@ -374,12 +423,15 @@ idsync_validate(void *p, char *err, size_t errlen)
 	if ((kinds = kind_compile(&cfg->kinds, err, errlen)) == NULL)
 		return -1;
 	kind_free(kinds);
-	if (cfg->idsync.mode == IDSYNC_APPLY) {
-		snprintf(err, errlen, "[idsync] mode = apply: writing to "
-		    "directories (write-back and provisioning) is not built "
-		    "yet in this version; use mode = plan");
+	if (cfg->idsync.mode == IDSYNC_APPLY &&
+	    cfg->idsync.writeback_attribute == NULL) {
+		snprintf(err, errlen, "[idsync] mode = apply: there is nothing "
+		    "to write: set writeback_attribute (provisioning a target "
+		    "directory is not built in this version)");
 		return -1;
 	}
+	if (idsync_validate_writeback(cfg, err, errlen) == -1)
+		return -1;
 	for (i = 0; i < cfg->domains.count; i++) {
 		d = cfg->domains.items[i];
 		if (idsync_validate_domain(d, err, errlen) == -1)
@@ -489,7 +541,8 @@ static const struct cli_program idsync_program = {
 	    "                          --force passes the change thresholds\n"
 	    "  plan                    read and match; print what a run would "
 	    "change\n"
-	    "  apply                   write to directories (not built yet)\n"
+	    "  apply [--force]         write each person's id to its accounts "
+	    "(write-back)\n"
 	    "  export --accounts FILE  one row per account (FILE - is "
 	    "standard output)\n"
 	    "  export --persons FILE   one row per person\n"
@@ -497,6 +550,7 @@ static const struct cli_program idsync_program = {
 	    "  person QUERY            a person (by id, account, mail or "
 	    "name) and why\n"
 	    "  history [N]             the last N runs (default 20)\n"
+	    "  audit [N]               the last N values written (default 50)\n"
 	    "  link ACCOUNT ACCOUNT    decide two accounts are one person\n"
 	    "  never-link ACCOUNT ACCOUNT\n"
 	    "                          decide they never are\n"
@@ -654,8 +708,120 @@ out:
 }
 
 /*
+ * Write-back: reads the values the accounts hold now, works out what to
+ * write, checks the thresholds, and writes, each write audited. The
+ * caller holds the lock. A run of its own in the history, "apply".
+ */
+static int
+idsync_apply_locked(const struct idsync_config *cfg, struct store *st,
+    int force)
+{
+	struct writeback_plan	 wp;
+	const char		*attr = cfg->idsync.writeback_attribute;
+	char			 err[4096], serr[1024], msg[512];
+	size_t			 written = 0, failed = 0, interrupted;
+	int64_t			 run_id = 0;
+	int			 rc = WARD_EXIT_FAILURE;
+
+	memset(&wp, 0, sizeof wp);
+	if (store_run_begin(st, "apply", wtime_now_ms(), force, &run_id, err,
+	    sizeof err) == -1) {
+		log_error("%s", err);
+		return WARD_EXIT_FAILURE;
+	}
+	if (store_audit_interrupted(st, &interrupted, err, sizeof err) == -1)
+		goto failed;
+	if (interrupted > 0)
+		log_warnx("%zu write%s of an apply that was stopped %s no "
+		    "known outcome; the values read now say what was written",
+		    interrupted, interrupted == 1 ? "" : "s",
+		    interrupted == 1 ? "has" : "have");
+	if (writeback_plan(st, &cfg->domains, attr, &wp, err,
+	    sizeof err) == -1)
+		goto failed;
+	printf("write-back of %s: %zu to set, %zu to replace, %zu to clear; "
+	    "%zu already hold their person's id\n", attr, wp.sets,
+	    wp.replaces, wp.clears, wp.holding - wp.replaces - wp.clears);
+	if (wp.foreign > 0)
+		printf("  %zu account%s hold%s a value ward-idsync did not "
+		    "write: left alone\n", wp.foreign, wp.foreign == 1 ? "" :
+		    "s", wp.foreign == 1 ? "s" : "");
+	if (wp.missing > 0)
+		printf("  %zu account%s of the last run %s no longer in the "
+		    "directories\n", wp.missing, wp.missing == 1 ? "" : "s",
+		    wp.missing == 1 ? "is" : "are");
+	fflush(stdout);
+	if (plan_check_writes(&wp, &cfg->idsync, err, sizeof err) == -1) {
+		if (!force) {
+			log_error("write-back: %s; nothing was written. If the "
+			    "change is right, run again with --force", err);
+			if (store_run_end(st, run_id, "stopped", err, NULL,
+			    wtime_now_ms(), serr, sizeof serr) == -1)
+				log_error("%s", serr);
+			rc = IDSYNC_EXIT_THRESHOLD;
+			goto out;
+		}
+		log_warnx("write-back: %s; going on as --force says", err);
+	}
+	if (writeback_apply(st, &wp, attr, run_id, &written, &failed, err,
+	    sizeof err) == -1) {
+		(void)store_run_writes(st, run_id, written, failed, serr,
+		    sizeof serr);
+		goto failed;
+	}
+	snprintf(msg, sizeof msg, "wrote %zu value%s of %s", written,
+	    written == 1 ? "" : "s", attr);
+	if (store_run_writes(st, run_id, written, failed, err,
+	    sizeof err) == -1 || store_run_end(st, run_id, "ok", msg, NULL,
+	    wtime_now_ms(), err, sizeof err) == -1) {
+		log_error("%s", err);
+		goto out;
+	}
+	log_info("apply: %s", msg);
+	rc = WARD_EXIT_OK;
+	goto out;
+
+failed:
+	log_error("apply: %s", err);
+	if (store_run_end(st, run_id, "failed", err, NULL, wtime_now_ms(),
+	    serr, sizeof serr) == -1)
+		log_error("%s", serr);
+out:
+	writeback_clear(&wp);
+	return rc;
+}
+
+static int
+idsync_apply(const struct idsync_config *cfg, int force)
+{
+	struct store	*st;
+	char		 err[1024];
+	int		 rc;
+
+	if (cfg->idsync.writeback_attribute == NULL) {
+		log_error("apply: nothing to write: [idsync] "
+		    "writeback_attribute is not set (provisioning a target "
+		    "directory is not built in this version)");
+		return WARD_EXIT_FAILURE;
+	}
+	if (store_lock(cfg->idsync.database, err, sizeof err) == -1) {
+		log_error("%s", err);
+		return WARD_EXIT_FAILURE;
+	}
+	if ((st = idsync_store(cfg, 0)) == NULL) {
+		store_unlock();
+		return WARD_EXIT_FAILURE;
+	}
+	rc = idsync_apply_locked(cfg, st, force);
+	store_close(st);
+	store_unlock();
+	return rc;
+}
+
+/*
  * run and plan: read, match, compute the plan; run then checks the
- * thresholds and swaps the new state in.
+ * thresholds and swaps the new state in, and with mode = apply writes
+ * back.
  */
 static int
 idsync_run(const struct idsync_config *cfg, int plan_only, int force)
@@ -761,6 +927,8 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force)
 	log_info("run %lld: saved %zu accounts, %zu persons, %zu conflicts",
 	    (long long)run_id, accounts.count, res.npersons, res.nconflicts);
 	rc = WARD_EXIT_OK;
+	if (cfg->idsync.mode == IDSYNC_APPLY)
+		rc = idsync_apply_locked(cfg, st, force);
 	goto out;
 
 failed:
@@ -855,6 +1023,12 @@ idsync_review(const struct idsync_config *cfg, int argc, char **argv)
 		    100000, &limit, err, sizeof err) == -1))
 			return idsync_usage("history [N]: N is a number of "
 			    "runs");
+	} else if (strcmp(cmd, "audit") == 0) {
+		limit = 50;
+		if (argc > 2 || (argc == 2 && str_parse_int64(argv[1], 1,
+		    10000000, &limit, err, sizeof err) == -1))
+			return idsync_usage("audit [N]: N is a number of "
+			    "writes");
 	} else {
 		readonly = 0;
 		if (strcmp(cmd, "unlink") == 0) {
@@ -884,6 +1058,8 @@ idsync_review(const struct idsync_config *cfg, int argc, char **argv)
 		}
 	} else if (strcmp(cmd, "history") == 0)
 		rc = review_history(st, limit, stdout, err, sizeof err);
+	else if (strcmp(cmd, "audit") == 0)
+		rc = review_audit(st, limit, stdout, err, sizeof err);
 	else
 		rc = review_decide(st, kind, argv[1], argc > 2 ? argv[2] : NULL,
 		    stdout, err, sizeof err);
@@ -911,8 +1087,9 @@ main(int argc, char **argv)
 	(void)signal(SIGPIPE, SIG_IGN);
 	if (cli.argc == 0) {
 		cfg_free(&idsync_schema, &cfg);
-		return idsync_usage("no command (run, plan, export, conflicts, "
-		    "person, history, link, unlink, never-link)");
+		return idsync_usage("no command (run, plan, apply, export, "
+		    "conflicts, person, history, audit, link, unlink, "
+		    "never-link)");
 	}
 	cmd = cli.argv[0];
 	if (strcmp(cmd, "run") == 0 || strcmp(cmd, "plan") == 0) {
@@ -927,13 +1104,22 @@ main(int argc, char **argv)
 			}
 		}
 		rc = idsync_run(&cfg, strcmp(cmd, "plan") == 0, force);
-	} else if (strcmp(cmd, "apply") == 0)
-		rc = cli_not_built(&idsync_program, "Writing to directories "
-		    "(write-back and provisioning)");
-	else if (strcmp(cmd, "export") == 0)
+	} else if (strcmp(cmd, "apply") == 0) {
+		for (i = 1; i < cli.argc; i++) {
+			if (strcmp(cli.argv[i], "--force") == 0)
+				force = 1;
+			else {
+				rc = idsync_usage("apply: unexpected \"%s\"",
+				    cli.argv[i]);
+				goto out;
+			}
+		}
+		rc = idsync_apply(&cfg, force);
+	} else if (strcmp(cmd, "export") == 0)
 		rc = idsync_export(&cfg, cli.argc, cli.argv);
 	else if (strcmp(cmd, "conflicts") == 0 || strcmp(cmd, "person") == 0 ||
-	    strcmp(cmd, "history") == 0 || strcmp(cmd, "link") == 0 ||
+	    strcmp(cmd, "history") == 0 || strcmp(cmd, "audit") == 0 ||
+	    strcmp(cmd, "link") == 0 ||
 	    strcmp(cmd, "unlink") == 0 || strcmp(cmd, "never-link") == 0)
 		rc = idsync_review(&cfg, cli.argc, cli.argv);
 	else

@@ -207,6 +207,26 @@ plan_check(const struct plan *plan, const struct idsync_section *cfg,
 	    detail, err, errlen);
 }
 
+/*
+ * Write-back has the run's thresholds: values set are creates, replaced
+ * are modifies, cleared are deletes. Percentages are of the accounts
+ * already holding a value, so they do not apply to the first write-back.
+ */
+int
+plan_check_writes(const struct writeback_plan *wp,
+    const struct idsync_section *cfg, char *err, size_t errlen)
+{
+	if (plan_over("creates", wp->sets, wp->holding, cfg->max_creates,
+	    cfg->max_creates_percent, "values to set", err, errlen) == -1)
+		return -1;
+	if (plan_over("modifies", wp->replaces, wp->holding,
+	    cfg->max_modifies, cfg->max_modifies_percent, "values to replace",
+	    err, errlen) == -1)
+		return -1;
+	return plan_over("deletes", wp->clears, wp->holding, cfg->max_deletes,
+	    cfg->max_deletes_percent, "values to clear", err, errlen);
+}
+
 void
 plan_print(const struct plan *plan, int with_diff, FILE *fp)
 {

@@ -203,7 +203,7 @@ int
 review_history(struct store *st, int64_t limit, FILE *fp, char *err,
     size_t errlen)
 {
-	sqlite3_stmt	*r, *d;
+	sqlite3_stmt	*r, *d, *w;
 	char		 when[WTIME_ISO8601_LEN], took[32];
 	int64_t		 started, finished;
 	int		 rc;
@@ -215,7 +215,9 @@ review_history(struct store *st, int64_t limit, FILE *fp, char *err,
 	    "FROM runs ORDER BY id DESC LIMIT ?", err, errlen)) == NULL ||
 	    (d = db_stmt(store_db(st), "SELECT domain, uri, accounts, pages, "
 	    "read_ms, error, incremental, changed, gone FROM run_domains "
-	    "WHERE run_id = ? ORDER BY domain", err, errlen)) == NULL)
+	    "WHERE run_id = ? ORDER BY domain", err, errlen)) == NULL ||
+	    (w = db_stmt(store_db(st), "SELECT writes, write_failures FROM "
+	    "runs WHERE id = ? AND writes IS NOT NULL", err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int64(r, 1, limit);
 	while ((rc = sqlite3_step(r)) == SQLITE_ROW) {
@@ -265,6 +267,13 @@ review_history(struct store *st, int64_t limit, FILE *fp, char *err,
 			fputc('\n', fp);
 		}
 		sqlite3_reset(d);
+		sqlite3_bind_int64(w, 1, sqlite3_column_int64(r, 0));
+		if (sqlite3_step(w) == SQLITE_ROW)
+			fprintf(fp, "  wrote %lld value%s, %lld failed\n",
+			    (long long)sqlite3_column_int64(w, 0),
+			    sqlite3_column_int64(w, 0) == 1 ? "" : "s",
+			    (long long)sqlite3_column_int64(w, 1));
+		sqlite3_reset(w);
 	}
 	return review_done(st, r, rc, "list runs", err, errlen);
 }
@@ -352,4 +361,36 @@ review_decide(struct store *st, enum decision_kind kind, const char *a,
 		    "applies it\n", da, ga, db, gb, kind == DECISION_LINK ?
 		    "are one person" : "are never one person");
 	return 0;
+}
+
+/* The last writes to directories, newest first: when, who, where, what
+ * before and after, and how it went. */
+int
+review_audit(struct store *st, int64_t limit, FILE *fp, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt	*a;
+	char		 when[WTIME_ISO8601_LEN];
+	int		 rc;
+
+	if ((a = db_stmt(store_db(st), "SELECT id, run_id, started_ms, "
+	    "by_user, bind_dn, domain, guid, dn, attribute, before, after, "
+	    "outcome, error FROM audit ORDER BY id DESC LIMIT ?", err,
+	    errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(a, 1, limit);
+	while ((rc = sqlite3_step(a)) == SQLITE_ROW) {
+		fprintf(fp, "%s  run %lld  %s  %s:%s  %s\n",
+		    wtime_format_iso8601(when, sizeof when,
+		    sqlite3_column_int64(a, 2)),
+		    (long long)sqlite3_column_int64(a, 1), col(a, 11),
+		    col(a, 5), col(a, 6), col(a, 7));
+		fprintf(fp, "  %s: %s -> %s  (by %s%s%s)\n", col(a, 8),
+		    *col(a, 9) != '\0' ? col(a, 9) : "(none)",
+		    *col(a, 10) != '\0' ? col(a, 10) : "(none)", col(a, 3),
+		    *col(a, 4) != '\0' ? " as " : "", col(a, 4));
+		if (*col(a, 12) != '\0')
+			fprintf(fp, "  %s\n", col(a, 12));
+	}
+	return review_done(st, a, rc, "list the audit", err, errlen);
 }

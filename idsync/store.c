@@ -1,6 +1,6 @@
 /* store.c: idsync.db: accounts, persons and their links, conflicts, the
- * decisions people made, where each domain's next read starts, and the
- * run history. A run's new
+ * decisions people made, where each domain's next read starts, the run
+ * history and the audit of what was written to directories. A run's new
  * state replaces the old in one transaction, so a failed or killed run
  * changes nothing. */
 #include "config.h"
@@ -117,6 +117,26 @@ static const struct db_migration store_migrations[] = {
 	  "ALTER TABLE run_domains ADD COLUMN changed INTEGER;"
 	  "ALTER TABLE run_domains ADD COLUMN gone INTEGER;"
 	  "ALTER TABLE run_domains ADD COLUMN why_full TEXT;" },
+	{ 3, "the audit of writes to directories",
+	  "ALTER TABLE runs ADD COLUMN writes INTEGER;"
+	  "ALTER TABLE runs ADD COLUMN write_failures INTEGER;"
+	  "CREATE TABLE audit ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  run_id INTEGER NOT NULL,"
+	  "  started_ms INTEGER NOT NULL,"
+	  "  finished_ms INTEGER,"
+	  "  by_user TEXT NOT NULL,"
+	  "  bind_dn TEXT,"
+	  "  domain TEXT NOT NULL,"
+	  "  guid TEXT NOT NULL,"
+	  "  dn TEXT NOT NULL,"
+	  "  attribute TEXT NOT NULL,"
+	  "  before TEXT,"
+	  "  after TEXT,"
+	  "  outcome TEXT NOT NULL CHECK (outcome IN"
+	  "    ('pending', 'done', 'failed', 'interrupted')),"
+	  "  error TEXT);"
+	  "CREATE INDEX audit_account ON audit(domain, guid);" },
 };
 
 struct store *
@@ -298,6 +318,79 @@ store_load_mark(struct store *st, const char *domain, struct read_mark *mark,
 		return -1;
 	}
 	sqlite3_reset(stmt);
+	return 0;
+}
+
+int
+store_run_writes(struct store *st, int64_t run_id, size_t writes,
+    size_t failed, char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+
+	if ((stmt = store_stmt(st, "UPDATE runs SET writes = ?, "
+	    "write_failures = ? WHERE id = ?", err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, (int64_t)writes);
+	sqlite3_bind_int64(stmt, 2, (int64_t)failed);
+	sqlite3_bind_int64(stmt, 3, run_id);
+	return store_step_done(st, stmt, "update run writes", err, errlen);
+}
+
+/* ------------------------------------------------------------ audit */
+
+int
+store_audit_begin(struct store *st, const struct audit_entry *ae,
+    int64_t now_ms, int64_t *id, char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+
+	if ((stmt = store_stmt(st, "INSERT INTO audit (run_id, started_ms, "
+	    "by_user, bind_dn, domain, guid, dn, attribute, before, after, "
+	    "outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')", err,
+	    errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, ae->run_id);
+	sqlite3_bind_int64(stmt, 2, now_ms);
+	bind_text(stmt, 3, ae->by);
+	bind_text(stmt, 4, ae->bind_dn);
+	bind_text(stmt, 5, ae->domain);
+	bind_text(stmt, 6, ae->guid);
+	bind_text(stmt, 7, ae->dn);
+	bind_text(stmt, 8, ae->attribute);
+	bind_text(stmt, 9, ae->before);
+	bind_text(stmt, 10, ae->after);
+	if (store_step_done(st, stmt, "insert audit", err, errlen) == -1)
+		return -1;
+	*id = sqlite3_last_insert_rowid(db_handle(st->db));
+	return 0;
+}
+
+int
+store_audit_end(struct store *st, int64_t id, const char *error,
+    int64_t now_ms, char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+
+	if ((stmt = store_stmt(st, "UPDATE audit SET finished_ms = ?, "
+	    "outcome = ?, error = ? WHERE id = ?", err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, now_ms);
+	sqlite3_bind_text(stmt, 2, error == NULL ? "done" : "failed", -1,
+	    SQLITE_STATIC);
+	bind_text(stmt, 3, error);
+	sqlite3_bind_int64(stmt, 4, id);
+	return store_step_done(st, stmt, "update audit", err, errlen);
+}
+
+int
+store_audit_interrupted(struct store *st, size_t *count, char *err,
+    size_t errlen)
+{
+	if (db_exec(st->db, "UPDATE audit SET outcome = 'interrupted', "
+	    "error = 'the apply stopped before it knew whether this was "
+	    "written' WHERE outcome = 'pending'", err, errlen) == -1)
+		return -1;
+	*count = (size_t)sqlite3_changes(db_handle(st->db));
 	return 0;
 }
 

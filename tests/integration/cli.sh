@@ -61,12 +61,12 @@ for spec in agents/ward-agent:agent.conf:8 agents/ward-netpoll:netpoll.conf:8 \
 		run 1 "$bin" -c "$top_srcdir/etc/$conf" hosts
 		assert_contains "$OUT" "no collector URL" ;;
 	ward-idsync)
-		# It reads and matches (idsync_slapd.sh); writing to
-		# directories is what is not built.
+		# It reads, matches and writes back (idsync_slapd.sh,
+		# idsync_samba.sh); the example names no attribute to write.
 		run 2 "$bin" -c "$top_srcdir/etc/$conf"
 		assert_contains "$OUT" "no command"
-		run 69 "$bin" -c "$top_srcdir/etc/$conf" apply
-		assert_contains "$OUT" "not built yet" ;;
+		run 1 "$bin" -c "$top_srcdir/etc/$conf" apply
+		assert_contains "$OUT" "writeback_attribute is not set" ;;
 	*)
 		run 69 "$bin" -c "$top_srcdir/etc/$conf"
 		assert_contains "$OUT" "not built yet" ;;

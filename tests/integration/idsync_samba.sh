@@ -7,7 +7,12 @@
 # deletes after a run are picked up by reading only what changed, person
 # ids stay, and the result is what a full read gives; another DC, a
 # restored one, another scope, an old full read, or an account that cannot
-# see the tombstones mean a full read, as the log says.
+# see the tombstones mean a full read, as the log says. Then write-back:
+# each primary account gets its person's id, a threshold stops it before
+# anything is written, a DC killed mid-apply leaves the state whole and the
+# next run finishes the job, a second apply writes nothing, values are
+# replaced and cleared as persons change, someone else's value is left
+# alone, and every write is in the audit.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/samba_lib.sh"
 . "$top_srcdir/tests/integration/idsync_fixture.sh"
@@ -22,6 +27,7 @@ GEN=$top_builddir/tests/integration/idsync_gen
 for d in $SAMBA_DOMAINS; do
 	samba_load "$d" "$T/$d.ldif"
 done
+W=$SAMBA_WRITE_ATTR
 
 # ids CMD...: ward-idsync inside the namespace, where the DCs are.
 ids() {
@@ -302,3 +308,155 @@ assert_contains "$OUT" "warning: domain southend:"
 assert_contains "$OUT" "a full read: CN=svc-plain,OU=Service Accounts,DC=southend,DC=test sees no deleted objects in CN=Deleted Objects (no tombstone is visible there): it needs List Contents and Read Property there"
 ok "an account that cannot list CN=Deleted Objects: full reads, and a warning"
 
+# ------------------------------------------------------------ write-back
+# values DOMAIN: "GUID VALUE" of every account holding the attribute, as
+# the DC itself has them.
+values() {
+	ldbsearch -H "$(samba_ldb "$1")" -b "DC=$1,DC=test" "($W=*)" \
+	    objectGUID "$W" |
+	    awk -v w="$W" '/^# record/ { if (g != "") print g " " v; g = v = "" }
+		/^objectGUID: / { g = $2 } $1 == w ":" { v = $2 }
+		END { if (g != "") print g " " v }' | LC_ALL=C sort
+}
+# wanted DOMAIN: "GUID PERSON" of the domain's primary accounts, but the
+# one holding someone else's value.
+wanted() {
+	sqlite3 -separator ' ' "$T/idsync.db" "SELECT guid, person_id FROM links
+	    WHERE domain = '$1' AND role = 'primary' ORDER BY guid" |
+	    grep -v "^$foreign " | LC_ALL=C sort
+}
+audited() {
+	sqlite3 "$T/idsync.db" "SELECT count(*) FROM audit WHERE $1"
+}
+
+# Someone else's value is never touched.
+foreign=$(sqlite3 "$T/idsync.db" "SELECT guid FROM accounts WHERE domain = 'meht' AND sam = '$pennington'")
+ldbmodify -H "$(samba_ldb meht)" > /dev/null <<LDIF || fail "ldbmodify $pennington"
+dn: $(dn_of meht "$pennington")
+changetype: modify
+add: $W
+$W: HR-PAYROLL-7731
+LDIF
+
+# A threshold stops the first write-back before anything is written.
+samba_conf "$T/apply.conf" "writeback_attribute = $W
+max_creates = 20"
+run 2 ids -c "$T/apply.conf" apply
+sets=$(($(wanted btuh | wc -l) + $(wanted meht | wc -l) + $(wanted southend | wc -l)))
+assert_contains "$OUT" "write-back of $W: $sets to set, 0 to replace, 0 to clear"
+assert_contains "$OUT" "1 account holds a value ward-idsync did not write: left alone"
+assert_contains "$OUT" "more than max_creates = 20; nothing was written"
+for d in $SAMBA_DOMAINS; do
+	[ "$(values "$d" | grep -vc HR-PAYROLL)" = 0 ] ||
+	    fail "a stopped apply wrote to $d: $(values "$d" | head -3)"
+done
+[ "$(audited 1)" = 0 ] || fail "a stopped apply has audit rows"
+ok "write-back past max_creates stops (exit 2) before writing anything"
+
+# The first write-back, with btuh's DC killed while it writes there.
+samba_conf "$T/apply.conf" "writeback_attribute = $W
+mode = apply"
+run 0 ids -c "$T/apply.conf" export --accounts "$T/before-apply.csv"
+nbtuh=$(wanted btuh | wc -l)
+# The plan is printed when it is made, and btuh is written first: the DC
+# dies as its writes begin.
+samba_exec "$WARD_IDSYNC" -c "$T/apply.conf" apply > "$T/apply1.log" 2>&1 &
+apply_pid=$!
+i=0
+until grep -q '^write-back of' "$T/apply1.log"; do
+	i=$((i + 1))
+	[ $i -lt 3000 ] && kill -0 "$apply_pid" 2>/dev/null ||
+	    fail "the apply made no plan: $(cat "$T/apply1.log")"
+	sleep 0.005
+done
+samba_kill btuh
+set +e
+wait "$apply_pid"
+got=$?
+set -e
+OUT=$(cat "$T/apply1.log")
+[ "$got" = 1 ] || fail "an apply whose DC died exited $got: $OUT"
+done_btuh=$(audited "domain = 'btuh' AND outcome = 'done'")
+[ "$done_btuh" -lt "$nbtuh" ] && [ "$(audited "domain = 'btuh' AND outcome = 'failed'")" = 1 ] ||
+    fail "btuh's DC was not killed mid-apply ($done_btuh of $nbtuh written): $OUT"
+assert_contains "$OUT" "domain btuh: ldaps://127.0.0.2: stopped after $done_btuh of its $nbtuh writes: Can't contact LDAP server"
+for d in meht southend; do
+	assert_contains "$OUT" "domain $d: wrote $W to $(wanted "$d" | wc -l) accounts"
+	[ "$(values "$d" | grep -v HR-PAYROLL)" = "$(wanted "$d")" ] ||
+	    fail "$d's values are not its persons' ids: $(values "$d" | head -3)"
+done
+run 0 ids -c "$T/apply.conf" export --accounts "$T/after-apply.csv"
+cmp -s "$T/before-apply.csv" "$T/after-apply.csv" ||
+    fail "a failed apply changed the state"
+run 0 ids -c "$T/apply.conf" history 1
+assert_contains "$OUT" "apply"
+assert_contains "$OUT" "failed"
+assert_contains "$OUT" "stopped after $done_btuh of its $nbtuh writes"
+samba_start btuh
+ok "a DC killed mid-apply ($done_btuh of $nbtuh written in btuh): the others written, the state unchanged, the history says where it stopped"
+
+# The next run (mode = apply) finishes the job. (The write the DC died
+# in may have landed or not: the values read now say.)
+left=$(( nbtuh - $(values btuh | wc -l) ))
+[ "$left" -gt 0 ] || fail "btuh holds every value after its DC died"
+run 0 ids -c "$T/apply.conf" run
+assert_contains "$OUT" "write-back of $W: $left to set, 0 to replace, 0 to clear"
+for d in $SAMBA_DOMAINS; do
+	[ "$(values "$d" | grep -v HR-PAYROLL)" = "$(wanted "$d")" ] ||
+	    fail "$d's values are not its persons' ids after the next run"
+done
+[ "$(values meht | grep -c ' HR-PAYROLL-7731$')" = 1 ] ||
+    fail "someone else's value was touched"
+ok "the next run writes the rest: every primary account holds its person's id"
+
+# A second apply writes nothing.
+n=$(audited 1)
+run 0 ids -c "$T/apply.conf" apply
+assert_contains "$OUT" "write-back of $W: 0 to set, 0 to replace, 0 to clear; $sets already hold their person's id"
+[ "$(audited 1)" = "$n" ] || fail "a second apply wrote something"
+ok "a second apply writes nothing"
+
+# Every write is in the audit: who, when, as whom, before and after.
+[ "$(audited "outcome = 'done' AND by_user = 'root' AND before IS NULL AND after IS NOT NULL AND finished_ms >= started_ms")" -ge $((sets - 1)) ] ||
+    fail "the audit does not hold one row per value written"
+[ "$(audited "domain = 'btuh' AND bind_dn = 'CN=svc-ward,OU=Service Accounts,DC=btuh,DC=test'")" -ge "$nbtuh" ] ||
+    fail "the audit does not say which account wrote"
+interrupted=$(audited "outcome IN ('failed', 'interrupted')")
+[ "$interrupted" -le 1 ] || fail "$interrupted writes failed or interrupted"
+run 0 ids -c "$T/apply.conf" audit 3
+assert_contains "$OUT" "done  btuh:"
+assert_contains "$OUT" "$W: (none) -> "
+assert_contains "$OUT" "(by root as CN=svc-ward,OU=Service Accounts,DC=btuh,DC=test)"
+ok "every write is audited with who, when, as whom, before and after"
+
+# Replace and clear: an account decided to be someone else (it becomes a
+# person of its own: its value is replaced), an account that became a
+# service account (no person: its value is cleared), and a value someone
+# set to another person's id (put back).
+pa=$(truth_sam btuh H06)
+pb=$(truth_sam meht H07)
+pc=$(truth_sam southend H09)
+old_a=$(person_of btuh "$pa" "$T/after-apply.csv")
+old_c=$(person_of southend "$pc" "$T/after-apply.csv")
+run 0 ids -c "$T/apply.conf" unlink "btuh\\$pa"
+ldbrename -H "$(samba_ldb meht)" "$(dn_of meht "$pb")" \
+    "CN=svc-moved,OU=Service Accounts,DC=meht,DC=test" > /dev/null ||
+    fail "ldbrename $pb"
+ldbmodify -H "$(samba_ldb southend)" > /dev/null <<LDIF || fail "ldbmodify $pc"
+dn: $(dn_of southend "$pc")
+changetype: modify
+replace: $W
+$W: $old_a
+LDIF
+run 0 ids -c "$T/apply.conf" run
+assert_contains "$OUT" "write-back of $W: 0 to set, 2 to replace, 1 to clear"
+new_a=$(sqlite3 "$T/idsync.db" "SELECT person_id FROM links l JOIN accounts a USING (domain, guid) WHERE a.domain = 'btuh' AND a.sam = '$pa'")
+[ -n "$new_a" ] && [ "$new_a" != "$old_a" ] || fail "the unlinked account has no person of its own"
+for d in $SAMBA_DOMAINS; do
+	[ "$(values "$d" | grep -v HR-PAYROLL)" = "$(wanted "$d")" ] ||
+	    fail "$d's values are not its persons' ids after replace and clear"
+done
+[ "$(audited "after IS NULL AND outcome = 'done'")" = 1 ] || fail "no clear in the audit"
+[ "$(audited "before = '$old_a' AND after = '$old_c' AND outcome = 'done'")" = 1 ] ||
+    fail "the value set to another person's id is not put back in the audit"
+ok "values replaced and cleared as persons change; a tampered value is put back"

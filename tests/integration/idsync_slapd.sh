@@ -6,7 +6,7 @@
 # links (no false merge, hard cases linked), the exports, that a second run
 # changes nothing, decisions, and that failures (a domain down or hung, a
 # wrong password, a loose secret file, a threshold) change nothing and say
-# why; slapd has no update sequence numbers, so every read is full.
+# why.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/idsync_fixture.sh"
 
@@ -398,11 +398,14 @@ n=$("$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts - | grep -c '^southend,
 ok "a run past max_deletes stops (exit 2) until --force"
 
 # ------------------------------------------------------------ config
-run 69 "$WARD_IDSYNC" -c "$T/idsync.conf" apply
-assert_contains "$OUT" "not built yet"
+run 1 "$WARD_IDSYNC" -c "$T/idsync.conf" apply
+assert_contains "$OUT" "apply: nothing to write: [idsync] writeback_attribute is not set"
 idsync_conf "$T/apply.conf" "mode = apply"
 run 1 "$WARD_IDSYNC" -n -c "$T/apply.conf"
-assert_contains "$OUT" "mode = apply: writing to directories (write-back and provisioning) is not built yet"
+assert_contains "$OUT" "mode = apply: there is nothing to write: set writeback_attribute"
+idsync_conf "$T/apply.conf" "writeback_attribute = employeeID"
+run 1 "$WARD_IDSYNC" -n -c "$T/apply.conf"
+assert_contains "$OUT" "writeback_attribute = employeeID: ward-idsync reads that attribute"
 sed 's|^starttls = yes|starttls = no|' "$T/idsync.conf" > "$T/plain.conf"
 run 1 "$WARD_IDSYNC" -n -c "$T/plain.conf"
 assert_contains "$OUT" "would send the bind password in the clear"
@@ -417,4 +420,4 @@ run 1 "$WARD_IDSYNC" -n -c "$T/plain2.conf"
 assert_contains "$OUT" "allow_plaintext: only for loopback addresses, and ldap://dc1.btuh.test is not one"
 run 2 "$WARD_IDSYNC" -c "$T/idsync.conf"
 assert_contains "$OUT" "no command"
-ok "apply is not built (69) and mode = apply is refused; plain binds refused"
+ok "apply needs writeback_attribute, never one that is read; plain binds refused"

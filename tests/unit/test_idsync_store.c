@@ -2,7 +2,7 @@
  * with where each domain's next read starts; a save that fails half-way
  * (here: two primary accounts of one domain on one person, which the
  * database itself refuses) leaves the previous state and marks whole; the
- * run lock; run history rows; finding accounts by name. */
+ * run lock; run history rows; the audit; finding accounts by name. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -222,6 +222,56 @@ test_save_load_and_atomic(void **state)
 	free(path);
 }
 
+/* Writes are recorded before they are made; one whose outcome never came
+ * (the program died) is marked when the next apply starts. */
+static void
+test_audit(void **state)
+{
+	struct store		*st;
+	struct audit_entry	 ae;
+	char			*path, err[512];
+	int64_t			 a, b;
+	size_t			 n;
+
+	(void)state;
+	path = tu_path(tu_tmpdir(), "audit.db");
+	st = store_open(path, 0, err, sizeof err);
+	assert_non_null(st);
+	memset(&ae, 0, sizeof ae);
+	ae.run_id = 7;
+	ae.by = "ward";
+	ae.bind_dn = "CN=svc-ward,DC=btuh,DC=test";
+	ae.domain = "btuh";
+	ae.guid = "00000000-0000-0000-0000-000000000001";
+	ae.dn = "CN=Ann,DC=btuh,DC=test";
+	ae.attribute = "extensionAttribute10";
+	ae.after = "11111111-1111-4111-8111-111111111111";
+	assert_int_equal(store_audit_begin(st, &ae, 1000, &a, err,
+	    sizeof err), 0);
+	ae.before = ae.after;
+	ae.after = NULL;
+	assert_int_equal(store_audit_begin(st, &ae, 1001, &b, err,
+	    sizeof err), 0);
+	assert_int_equal(store_audit_end(st, a, NULL, 1002, err, sizeof err),
+	    0);
+	assert_int_equal(count(st, "SELECT count(*) FROM audit WHERE "
+	    "outcome = 'done' AND before IS NULL AND after = "
+	    "'11111111-1111-4111-8111-111111111111' AND by_user = 'ward' AND "
+	    "finished_ms = 1002"), 1);
+	assert_int_equal(store_audit_interrupted(st, &n, err, sizeof err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(count(st, "SELECT count(*) FROM audit WHERE "
+	    "outcome = 'interrupted' AND after IS NULL"), 1);
+	assert_int_equal(store_audit_interrupted(st, &n, err, sizeof err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_audit_end(st, b, "Insufficient access (50)",
+	    1003, err, sizeof err), 0);
+	assert_int_equal(count(st, "SELECT count(*) FROM audit WHERE "
+	    "outcome = 'failed' AND error = 'Insufficient access (50)'"), 1);
+	store_close(st);
+	free(path);
+}
+
 static void
 test_lock(void **state)
 {
@@ -263,6 +313,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_save_load_and_atomic),
+		cmocka_unit_test(test_audit),
 		cmocka_unit_test(test_lock),
 	};
 
