@@ -1,13 +1,14 @@
 #!/bin/sh
-# systemd_units.sh: etc/ward-collector.service and etc/ward-agent.service
-# pass `systemd-analyze verify` without a word, and `systemd-analyze
-# security` rates them well exposed as little as they are. Both run offline,
-# without a running systemd; running the units needs one and is not tested.
+# systemd_units.sh: etc/ward-collector.service, etc/ward-agent.service and
+# etc/ward-idsync.service with its timer pass `systemd-analyze verify`
+# without a word, and `systemd-analyze security` rates the services well
+# exposed as little as they are. Both run offline, without a running
+# systemd; running the units needs one and is not tested.
 . "$top_srcdir/tests/integration/lib.sh"
 require_cmd systemd-analyze
 
 # Point ExecStart at the built programs: verify checks they exist.
-for spec in ward-collector:collector ward-agent:agents; do
+for spec in ward-collector:collector ward-agent:agents ward-idsync:idsync; do
 	unit=${spec%%:*}
 	sed -e "s|/usr/sbin/$unit |$top_builddir/${spec#*:}/$unit |" \
 	    "$top_srcdir/etc/$unit.service" > "$T/$unit.service"
@@ -22,7 +23,11 @@ verify() {
 	got=$?
 	set -e
 }
-for unit in ward-collector ward-agent; do
+cp "$top_srcdir/etc/ward-idsync.timer" "$T/ward-idsync.timer"
+verify ward-idsync.timer
+[ "$got" = 0 ] && [ -z "$OUT" ] ||
+    fail "systemd-analyze verify ward-idsync.timer ($got): $OUT"
+for unit in ward-collector ward-agent ward-idsync; do
 	verify $unit.service
 	[ "$got" = 0 ] && [ -z "$OUT" ] ||
 	    fail "systemd-analyze verify $unit.service ($got): $OUT"
@@ -34,7 +39,7 @@ sed -e 's/^NoNewPrivileges=yes/NoNewPrivileges=perhaps/' \
 verify broken.service
 assert_contains "$OUT" "Failed to parse boolean value"
 assert_contains "$OUT" "Unknown key"
-ok "both units pass systemd-analyze verify without a warning"
+ok "the units pass systemd-analyze verify without a warning"
 
 # security: the exposure score, 0 (locked down) to 10 (wide open), times
 # ten. The agent needs more of the host (all of /proc, plugins), so it may
@@ -51,6 +56,7 @@ $(printf '%s\n' "$OUT" | grep -E '✗|Overall')"
 }
 security ward-collector.service 15
 security ward-agent.service 20
+security ward-idsync.service 15
 sed -e '/^NoNewPrivileges=/d' -e '/^ProtectSystem=/d' \
     -e '/^CapabilityBoundingSet=/d' -e '/^SystemCallFilter=/d' \
     -e '/^PrivateDevices=/d' \
@@ -62,7 +68,19 @@ got=$?
 set -e
 [ "$got" != 0 ] ||
     fail "a loosened unit still scores under 2.0: the check proves nothing"
-ok "systemd-analyze security: collector at most 1.5, agent at most 2.0"
+ok "systemd-analyze security: collector and idsync at most 1.5, agent at most 2.0"
+
+# The timer starts the service, and a run is bounded.
+grep -qx 'Type=oneshot' "$top_srcdir/etc/ward-idsync.service" ||
+    fail "ward-idsync.service is not a oneshot"
+grep -q '^TimeoutStartSec=' "$top_srcdir/etc/ward-idsync.service" ||
+    fail "ward-idsync.service does not bound a run"
+grep -q '^ExecStart=/usr/sbin/ward-idsync -c /etc/ward/idsync.conf run$' \
+    "$top_srcdir/etc/ward-idsync.service" ||
+    fail "ward-idsync.service does not run \"ward-idsync run\""
+grep -qx 'Persistent=true' "$top_srcdir/etc/ward-idsync.timer" ||
+    fail "ward-idsync.timer does not make up missed runs"
+ok "ward-idsync.timer starts one bounded run of ward-idsync.service"
 
 # The choices that keep the agent useful stay made.
 agent=$top_srcdir/etc/ward-agent.service
