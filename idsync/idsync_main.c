@@ -684,12 +684,13 @@ idsync_read(const struct idsync_config *cfg, const struct kinds *kinds,
 			    last.usn, rs.pages, rs.pages == 1 ? "" : "s",
 			    took);
 		else
-			log_msg(rs.full_warn ? LOG_LEVEL_WARNING : LOG_LEVEL_INFO,
-			    "domain %s: %zu accounts in %zu page%s from %s "
-			    "(%s)%s; a full read: %s", d->item.label,
-			    rs.accounts, rs.pages, rs.pages == 1 ? "" : "s",
-			    rs.uri, took, rs.skipped > 0 ?
-			    "; some entries skipped" : "", rs.why_full);
+			log_msg(rs.full_warn ? LOG_LEVEL_WARNING :
+			    LOG_LEVEL_INFO, "domain %s: %zu accounts in %zu "
+			    "page%s from %s (%s)%s; a full read: %s",
+			    d->item.label, rs.accounts, rs.pages,
+			    rs.pages == 1 ? "" : "s", rs.uri, took,
+			    rs.skipped > 0 ? "; some entries skipped" : "",
+			    rs.why_full);
 		read_mark_clear(&last);
 		if (rs.references > 0)
 			log_info("domain %s: %zu referrals not followed",

@@ -50,7 +50,8 @@ struct ldap_read {
 	char *const			*attrs;
 	struct account_set		*out;
 	struct read_stats		*rs;
-	size_t				 entries;	/* read by read_entry */
+	/* Accounts read_entry made in this search. */
+	size_t				 entries;
 	size_t				 values_dropped;
 	size_t				 pages;
 };
@@ -61,7 +62,8 @@ struct read_query {
 	const char	*filter;
 	char *const	*attrs;
 	int		 show_deleted;	/* tombstones too */
-	int		(*entry)(LDAP *, LDAPMessage *, void *, char *, size_t);
+	int		(*entry)(LDAP *, LDAPMessage *, void *, char *,
+			    size_t);
 	void		*arg;
 };
 
@@ -69,8 +71,8 @@ struct read_query {
 struct read_root {
 	char	*server;		/* dsServiceName */
 	char	*naming_context;	/* defaultNamingContext */
-	int64_t	 usn;			/* highestCommittedUSN; 0: none */
-	int	 show_deleted;		/* the control is supported */
+	int64_t	 usn;		/* highestCommittedUSN; 0: none */
+	int	 show_deleted;	/* the control is supported */
 };
 
 static void
@@ -510,9 +512,9 @@ read_paged(LDAP *ld, const struct domain_config *d, const char *uri,
 				(void)ldap_get_option(ld, LDAP_OPT_RESULT_CODE,
 				    &code);
 				ldap_read_error(ld, code, why, sizeof why);
-				snprintf(err, errlen, "%s: the connection failed "
-				    "during page %zu of the search under %s: %s",
-				    uri, *pages, q->base, why);
+				snprintf(err, errlen, "%s: the connection "
+				    "failed during page %zu of the search under "
+				    "%s: %s", uri, *pages, q->base, why);
 				return -1;
 			}
 			switch (rc) {

@@ -175,7 +175,8 @@ writeback_entry(LDAP *ld, LDAPMessage *e, void *arg, char *err,
 	struct writeback_want	*w;
 	struct berval		**vals;
 	const size_t		*ix;
-	char			*dn = NULL, *cur = NULL, guid[DECODE_GUID_LEN];
+	char			*dn = NULL, *cur = NULL;
+	char			 guid[DECODE_GUID_LEN];
 	char			 why[128], vis[256];
 	size_t			 n, nvals;
 
@@ -407,8 +408,9 @@ writeback_apply(struct store *st, struct writeback_plan *wp,
 				ldap_read_error(wd->ld, rc, why, sizeof why);
 				(*failed)++;
 				in_row++;
-				log_warnx("domain %s: %s: writing %s failed: %s",
-				    wd->d->item.label, c->name, attribute, why);
+				log_warnx("domain %s: %s: writing %s failed: "
+				    "%s", wd->d->item.label, c->name,
+				    attribute, why);
 			}
 			if (store_audit_end(st, id, rc == LDAP_SUCCESS ? NULL :
 			    why, wtime_now_ms(), dberr, sizeof dberr) == -1) {
