@@ -71,6 +71,19 @@ struct parent_config {
 	struct cfg_list	 children;	/* names or fnmatch(3) patterns */
 };
 
+/* [eol]: the end-of-life catalogue and lifecycle; see eol.c. */
+struct eol_config {
+	char	*base_url;		/* endoflife.date API v1 */
+	char	*ca_file;		/* NULL: the system's */
+	char	*mapping;		/* NULL: the shipped eol-mapping */
+	char	*snapshot;		/* NULL: the shipped eol-snapshot.json */
+	int64_t	 horizon_ms;		/* "ending" this close to end of life */
+	int64_t	 refresh_interval_ms;	/* 0: only on demand */
+	int64_t	 evaluate_interval_ms;	/* alerts */
+	int64_t	 timeout_ms;		/* one request */
+	int	 alerts;		/* raise eol_horizon, eol_passed */
+};
+
 /* [notify "NAME"]: where notifications go; see notify.c. */
 struct notify_config {
 	struct cfg_item	 item;
@@ -100,6 +113,7 @@ struct collector_config {
 	struct cfg_items	 groups;	/* struct group_config */
 	struct cfg_items	 parents;	/* struct parent_config */
 	struct cfg_items	 notifies;	/* struct notify_config */
+	struct eol_config	 eol;
 };
 
 /* The running collector: owned by main, handed to every route. */
@@ -112,6 +126,8 @@ struct collector {
 	/* From httpd_listen, bound before dropping privileges; 0: httpd_start
 	 * binds itself. httpd_start takes it over. */
 	int				 listen_fd;
+	/* The end-of-life mapping rules (NULL: none loaded). */
+	const struct eol_rules		*eol_rules;
 };
 
 /* store.c: ward.db, its schema and migrations. One connection per thread. */
@@ -491,6 +507,9 @@ extern const struct route_entry route_datacentre_health;
 extern const struct route_entry route_maintenance;
 extern const struct route_entry route_maintenance_post;
 extern const struct route_entry route_maintenance_delete;
+extern const struct route_entry route_eol_summary;
+extern const struct route_entry route_eol_assets;
+extern const struct route_entry route_eol_forecast;
 /* The {id} of /api/v1/alerts/{id}...; -1 after answering 400. */
 int64_t		 route_alert_id(const struct request *req, struct reply *rep);
 
@@ -639,5 +658,310 @@ void		 stats_request(const struct route_entry *route, int status);
 size_t		 stats_requests(struct stats_route_count *out, size_t max);
 /* Back to zero, for tests. */
 void		 stats_reset(void);
+
+/* eol.c: the end-of-life catalogue (endoflife.date's products and release
+ * cycles) in ward.db, and lifecycle status at a date. */
+extern const struct cfg_option eol_options[];
+/* [eol] checked, and a mapping file it names parsed: for -n. */
+int		 eol_config_check(const struct collector_config *cfg, char *err,
+		    size_t errlen);
+/* A lifecycle field as endoflife.date gives it: a date, true (it has
+ * passed, no date given), false (not passed, none announced), or absent
+ * (the product does not have it). Which one is kept, never guessed. */
+enum eol_value_kind { EOL_ABSENT = 0, EOL_FALSE, EOL_TRUE, EOL_DATE };
+struct eol_value {
+	int	 kind;			/* enum eol_value_kind */
+	int64_t	 day;			/* EOL_DATE: days since 1970-01-01 */
+};
+/* "YYYY-MM-DD" (a real date) to days since 1970-01-01: 0 or -1. */
+int		 eol_parse_day(const char *s, int64_t *day);
+char		*eol_format_day(int64_t day, char *buf, size_t len);
+int64_t		 eol_day_of_ms(int64_t unix_ms);
+/* NULL is absent; "true", "false" or a date; -1 for anything else. */
+int		 eol_value_parse(const char *s, struct eol_value *v);
+/* As stored: a date, "true", "false"; NULL when absent. */
+const char	*eol_value_text(const struct eol_value *v, char *buf,
+		    size_t len);
+/* As the API shows it: a date string, true, false or null. */
+json_t		*eol_value_json(const struct eol_value *v);
+/* 1 when the field has passed by day, 0 when not, -1 when absent. */
+int		 eol_value_passed(const struct eol_value *v, int64_t day);
+
+/* Statuses in rising order of concern: the worse of two is the larger. */
+enum eol_status {
+	EOL_SUPPORTED = 0,
+	EOL_UNKNOWN,		/* not mapped, or no date: never "supported" */
+	EOL_ENDING,		/* end of life within the horizon */
+	EOL_EXTENDED,		/* past end of life, in extended support */
+	EOL_ENDED,		/* end of life */
+	EOL_STATUS_COUNT
+};
+const char	*eol_status_name(int status);	/* "supported", ... "eol" */
+int		 eol_status_from_name(const char *name);	/* -1 */
+/*
+ * The status at day of a lifecycle whose end of life is eol and end of
+ * extended support eoes: past eol (on or after its date, or true) it is
+ * extended while eoes has not passed (false counts as not passed), else
+ * ended; before it, ending when eol is a date at most horizon_days away;
+ * eol false is supported (no end announced); eol absent is unknown.
+ */
+int		 eol_status_at(const struct eol_value *eol,
+		    const struct eol_value *eoes, int64_t day,
+		    int64_t horizon_days);
+int		 eol_status_worse(int a, int b);
+
+struct eol_cycle {
+	char		*name;		/* "7", "2012-r2" */
+	char		*label;		/* "Windows Server 2012 R2", or NULL */
+	char		*codename;
+	struct eol_value release, eoas, eol, eoes, lts;
+	char		*latest;	/* latest version in the cycle */
+	char		*latest_date;
+};
+struct eol_product {
+	char		*name;		/* the API's product id: "rhel" */
+	char		*label;		/* "Red Hat Enterprise Linux" */
+	char		*eoas_label;	/* the product's names for its */
+	char		*eol_label;	/* milestones ("Maintenance */
+	char		*eoes_label;	/* Support"); NULL: not tracked */
+	char		*source;	/* "snapshot" or the URL fetched */
+	char		*as_of;		/* the date its facts are from */
+	char		*error;		/* the last refresh's failure */
+	int64_t		 error_ms;
+	int64_t		 checked_ms;	/* last asked (200 or 304) */
+	struct eol_cycle *cycles;
+	size_t		 ncycles;
+};
+struct eol_catalogue {
+	struct eol_product *products;	/* sorted by name */
+	size_t		 n;
+};
+/*
+ * One product of the API v1 (GET /api/v1/products/{name}: the "result"
+ * object; the snapshot holds the same) into p. where names it in errors:
+ * "rhel: result.releases[3].eolFrom: \"2024-13-01\": not a date". p is
+ * cleared first and holds nothing on failure.
+ */
+int		 eol_product_from_json(json_t *result, const char *where,
+		    struct eol_product *p, char *err, size_t errlen);
+void		 eol_product_clear(struct eol_product *p);
+/* Replaces the product and its cycles, inside the caller's transaction. */
+int		 eol_product_store(struct db *db, const struct eol_product *p,
+		    int64_t now_ms, char *err, size_t errlen);
+struct eol_catalogue *eol_catalogue_load(struct db *db, char *err,
+		    size_t errlen);
+void		 eol_catalogue_free(struct eol_catalogue *cat);
+const struct eol_product *eol_catalogue_product(
+		    const struct eol_catalogue *cat, const char *name);
+/* "Red Hat Enterprise Linux 7", "Windows Server 2012 R2" (caller frees). */
+char		*eol_cycle_title(const struct eol_product *p,
+		    const struct eol_cycle *c);
+/*
+ * Loads the snapshot at path (eol-snapshot.json): every product whose
+ * facts there are newer than the catalogue's (or that it lacks) replaces
+ * it, in one transaction. *loaded says how many; date gets the snapshot's
+ * date. -1 with err naming the file and what is wrong with it.
+ */
+int		 eol_snapshot_load(struct db *db, const char *path,
+		    int64_t now_ms, size_t *loaded, char *date, size_t datelen,
+		    char *err, size_t errlen);
+/* The path [eol] snapshot/mapping names, or the shipped file's. */
+const char	*eol_snapshot_path(const struct collector_config *cfg);
+const char	*eol_mapping_path(const struct collector_config *cfg);
+
+/* eol_map.c: the mapping from what hosts report to a product and cycle,
+ * and hardware to the hardware table: rules as data (data/eol-mapping). */
+struct eol_rules;
+struct eol_rules *eol_rules_load(const char *path, char *err, size_t errlen);
+/* From text; name stands for the file in errors ("NAME:LINE: ..."). */
+struct eol_rules *eol_rules_parse(const char *name, const char *text,
+		    char *err, size_t errlen);
+void		 eol_rules_free(struct eol_rules *r);
+size_t		 eol_rules_count(const struct eol_rules *r);
+/* The distinct products the rules name, sorted; NULL-terminated, the
+ * caller frees the array (not the strings, which r owns). */
+const char	**eol_rules_products(const struct eol_rules *r);
+/* What a host reports about itself; any field may be NULL. */
+struct eol_identity {
+	const char	*os_id, *os_version, *os_name;
+	const char	*fw_family, *fw_product, *fw_version;
+	const char	*vendor, *model;
+};
+struct eol_match {
+	const char	*product;
+	const char	*cycle;		/* NULL: the version's own cycle */
+	const char	*version;	/* the version the rule looked at */
+	const char	*from;		/* "os" or "firmware" */
+	int		 line;		/* the rule's line */
+};
+/* The first os rule, else firmware rule, matching id: 1, or 0. */
+int		 eol_rules_software(const struct eol_rules *r,
+		    const struct eol_identity *id, struct eol_match *m);
+enum eol_hw_rule { EOL_HW_NONE = 0, EOL_HW_VIRTUAL, EOL_HW_TABLE };
+/* The first hardware rule matching id; *vendor gets the vendor to look
+ * up in the table (the rule's, or the reported one). */
+int		 eol_rules_hardware(const struct eol_rules *r,
+		    const struct eol_identity *id, const char **vendor,
+		    int *line);
+/*
+ * The cycle version falls in: the cycle named exactly (case aside), else
+ * the longest cycle the version starts with up to a non-digit ("7.9" ->
+ * "7", "9.13.1P3" -> "9.13.1"). Numbers compare without leading zeros
+ * ("17.09.04a" -> "17.9"); a leading "v" is ignored. NULL when none.
+ */
+const struct eol_cycle *eol_cycle_match(const struct eol_product *p,
+		    const char *version);
+
+/* eol_hw.c: the operator's hardware lifecycle table (CSV), all or
+ * nothing. */
+struct eol_hw_row {
+	char		*vendor;
+	char		*model;		/* fnmatch(3) pattern, any case */
+	struct eol_value end_of_sale, end_of_sw_maintenance;
+	struct eol_value end_of_security, last_support;
+	char		*source;
+	int		 line;		/* in the file imported */
+};
+struct eol_hw_table {
+	struct eol_hw_row *rows;
+	size_t		 n;
+	char		*file;		/* imported from; NULL: never */
+	int64_t		 imported_ms;
+};
+/*
+ * Parses the CSV in text (len bytes) into t. Every bad line is reported,
+ * each as "NAME:LINE: what is wrong" on a line of err, and then nothing is
+ * kept: -1. 0 when every row is good.
+ */
+int		 eol_hw_parse(const char *name, const char *text, size_t len,
+		    struct eol_hw_table *t, char *err, size_t errlen);
+void		 eol_hw_clear(struct eol_hw_table *t);
+/* A table file's text (malloc'd, *len bytes), read whole; NULL with err. */
+char		*eol_hw_read(const char *path, size_t *len, char *err,
+		    size_t errlen);
+/* Parses text (from the file name) and replaces the table with it in one
+ * transaction, or changes nothing. */
+int		 eol_hw_import(struct db *db, const char *name, const char *text,
+		    size_t len, int64_t now_ms, size_t *rows, char *err,
+		    size_t errlen);
+int		 eol_hw_load(struct db *db, struct eol_hw_table *t, char *err,
+		    size_t errlen);
+/* The first row of vendor (any case) whose model pattern matches. */
+const struct eol_hw_row *eol_hw_match(const struct eol_hw_table *t,
+		    const char *vendor, const char *model);
+
+/* eol_asset.c: each host's lifecycle, the summary, the forecast, and the
+ * alerts. */
+struct eol_part {
+	int		 applicable;	/* 0: a virtual machine's hardware */
+	int		 status;
+	const char	*reason_code;	/* unknown: "no_rule", "no_cycle"... */
+	char		*reason;	/* a sentence saying why */
+	const struct eol_product *product;	/* software */
+	const struct eol_cycle *cycle;
+	const struct eol_hw_row *hw;		/* hardware */
+	char		*vendor;	/* hardware: as the table names it */
+	char		*version;	/* software: the version mapped */
+	const char	*from;		/* "os", "firmware" */
+	int		 rule_line;
+	struct eol_value eoas, eol, eoes;
+};
+struct eol_asset {
+	int64_t		 host_id;
+	char		*name, *agent_id, *datacentre, *kind;
+	char		*vendor, *model, *serial, *os_name;
+	struct eol_part	 sw, hw;
+	int		 status;	/* the worse of the two */
+	int		 has_end;	/* end_day is known */
+	int64_t		 end_day;	/* the first end of life of the two */
+	const struct eol_part *end_part;
+};
+struct eol_estate {
+	struct eol_catalogue	*cat;
+	struct eol_hw_table	 hw;
+	int64_t			 day;
+	int64_t			 horizon_days;
+	struct eol_asset	*assets;	/* sorted by name, id */
+	size_t			 n;
+	json_t			*catalogue;	/* eol_catalogue_json's */
+};
+/* Every host's lifecycle (host_id > 0: that one's) at day. rules may be
+ * NULL: then nothing is mapped, and each host says so. */
+struct eol_estate *eol_estate_load(struct db *db,
+		    const struct eol_rules *rules, int64_t host_id, int64_t day,
+		    int64_t horizon_days, char *err, size_t errlen);
+void		 eol_estate_free(struct eol_estate *e);
+json_t		*eol_asset_json(const struct eol_estate *e,
+		    const struct eol_asset *a);
+/* Host detail's "lifecycle": the host's at now_ms (c's rules, horizon);
+ * NULL with err when the database fails. */
+json_t		*eol_host_lifecycle(struct db *db, const struct collector *c,
+		    int64_t host_id, int64_t now_ms, char *err, size_t errlen);
+/* The catalogue's sources and dates, and the last refresh. */
+json_t		*eol_catalogue_json(struct db *db, char *err, size_t errlen);
+json_t		*eol_summary_json(const struct eol_estate *e);
+/* Quarter of day counting from the quarter holding from_day (0), -1
+ * before from_day. */
+int		 eol_quarter_index(int64_t from_day, int64_t day);
+json_t		*eol_forecast_json(const struct eol_estate *e, int quarters);
+/* CSV of every asset, RFC 4180; cells that a spreadsheet would take for a
+ * formula are quoted with a leading '. */
+void		 eol_export_csv(const struct eol_estate *e, FILE *fp);
+struct eol_alert_result {
+	int	 raised;
+	int	 resolved;
+};
+/* eol_horizon and eol_passed alerts, once per host, part and cycle, in
+ * one transaction. */
+int		 eol_alerts_evaluate(struct db *db,
+		    const struct collector_config *cfg,
+		    const struct eol_rules *rules, int64_t now_ms,
+		    struct eol_alert_result *res, char *err, size_t errlen);
+/* The [eol] horizon in days. */
+int64_t		 eol_horizon_days(const struct collector_config *cfg);
+/* For the routes: the estate at the day the "at" parameter names (a date,
+ * an ISO-8601 time, "now"; absent: today). NULL after answering 400 or
+ * 503. */
+struct eol_estate *eol_route_estate(const struct request *req,
+		    struct reply *rep);
+
+/* eol_refresh.c: refreshing the catalogue from the endoflife.date API. */
+struct eol_refresh_result {
+	int	 updated;	/* 200: new facts stored */
+	int	 unchanged;	/* 304 */
+	int	 failed;	/* kept their last good facts */
+	int	 skipped;	/* not asked: the run stopped early */
+	char	*report;	/* a line per failure, then the totals */
+};
+/* Asks for every product of the catalogue and the rules; each failure
+ * keeps that product's last good facts and says so in res->report (the
+ * caller frees it), as does the catalogue (eol_catalogue_json). -1 only
+ * when nothing could be tried; err then says why. stop (may be NULL) is
+ * looked at between products. */
+int		 eol_refresh(struct db *db, const struct collector_config *cfg,
+		    const struct eol_rules *rules, const int *stop,
+		    int64_t now_ms, struct eol_refresh_result *res, char *err,
+		    size_t errlen);
+/* What every user of the catalogue does first: loads the rules (the
+ * shipped file may be missing: *rules NULL then, and *warnings says so)
+ * and the snapshot's newer facts. *warnings and *info are lines to show
+ * (the caller frees them). -1 when a file the configuration names is
+ * missing or wrong. */
+int		 eol_prepare(const struct collector_config *cfg, struct db *db,
+		    int64_t now_ms, struct eol_rules **rules, char **warnings,
+		    char **info, char *err, size_t errlen);
+/* The collector's end-of-life thread: the snapshot loaded, the rules,
+ * alerts every evaluate_interval (judged under c's lock with the
+ * configuration a reload may have brought), refreshes every
+ * refresh_interval (with the [eol] of c's configuration at start). */
+struct eol_runner;
+struct eol_runner *eol_runner_start(struct collector *c, const char *path,
+		    char *err, size_t errlen);
+const struct eol_rules *eol_runner_rules(const struct eol_runner *r);
+void		 eol_runner_stop(struct eol_runner *r);
+
+/* eol_cli.c: ward-collector eol refresh | import-hardware | export. */
+int		 eol_command(const struct collector_config *cfg, int argc,
+		    char **argv);
 
 #endif

@@ -113,6 +113,8 @@ static const struct cfg_section collector_sections[] = {
 	  sizeof(struct notify_config),
 	  "A notification route: where alerts go (webhook or email), for "
 	  "which datacentres, kinds and severities." },
+	{ "eol", eol_options, 0, offsetof(struct collector_config, eol), 0,
+	  "End of life: the catalogue, its refresh, the mapping, alerts." },
 	CFG_SECTIONS_END
 };
 
@@ -127,7 +129,8 @@ collector_validate(void *cfg, char *err, size_t errlen)
 		return -1;
 	}
 	if (health_config_check(cc, err, errlen) == -1 ||
-	    notify_config_check(cc, err, errlen) == -1)
+	    notify_config_check(cc, err, errlen) == -1 ||
+	    eol_config_check(cc, err, errlen) == -1)
 		return -1;
 	return httpd_config_check(&cc->http, err, errlen);
 }
@@ -165,7 +168,16 @@ static const struct cli_program collector_program = {
 	    "                       02:00 2h\" or \"monthly 1 03:00 4h\"\n"
 	    "  maintenance list     active, upcoming and recently ended windows\n"
 	    "  maintenance delete ID [--author NAME]\n"
-	    "                       end a window now; it is kept as history\n",
+	    "                       end a window now; it is kept as history\n"
+	    "  eol refresh          refresh the end-of-life catalogue from\n"
+	    "                       [eol] base_url; a product that fails keeps\n"
+	    "                       its last good facts\n"
+	    "  eol import-hardware FILE\n"
+	    "                       replace the hardware lifecycle table with\n"
+	    "                       FILE (CSV), or report its bad lines and\n"
+	    "                       change nothing\n"
+	    "  eol export --csv|--json [--at DATE]\n"
+	    "                       every asset's lifecycle, today or at DATE\n",
 	.log_offset = offsetof(struct collector_config, log),
 };
 
@@ -603,6 +615,7 @@ collector_serve(const struct cli *cli, const struct collector_config *cfg,
 	struct store		*hk = NULL;
 	struct health_engine	*health = NULL;
 	struct notifier		*notifier = NULL;
+	struct eol_runner	*eol = NULL;
 	char			 err[1024];
 	int64_t			 next_hk, next_eval, wait;
 	int			 rc = WARD_EXIT_FAILURE;
@@ -629,6 +642,13 @@ collector_serve(const struct cli *cli, const struct collector_config *cfg,
 	if ((health = health_engine_new(cfg, err, sizeof err)) == NULL)
 		goto fail;
 	store_set_health(c.store, health);
+	/* End of life: its rules, the snapshot, and a thread that refreshes
+	 * the catalogue and judges lifecycles for alerts; before the
+	 * server, whose routes use the rules. */
+	if ((eol = eol_runner_start(&c, cfg->store.database, err,
+	    sizeof err)) == NULL)
+		goto fail;
+	c.eol_rules = eol_runner_rules(eol);
 	if ((h = httpd_start(&c, err, sizeof err)) == NULL)
 		goto fail;
 	/* Housekeeping writes through its own connection on this thread;
@@ -682,6 +702,7 @@ fail:
 	if (rc != WARD_EXIT_OK)
 		log_error("%s", err);
 	httpd_stop(h);
+	eol_runner_stop(eol);
 	notify_stop(notifier);
 	store_close(hk);
 	store_close(c.store);
@@ -719,6 +740,8 @@ main(int argc, char **argv)
 		rc = collector_token(&cfg, cli.argc, cli.argv);
 	else if (strcmp(cli.argv[0], "maintenance") == 0)
 		rc = collector_maintenance(&cfg, cli.argc, cli.argv);
+	else if (strcmp(cli.argv[0], "eol") == 0)
+		rc = eol_command(&cfg, cli.argc, cli.argv);
 	else
 		rc = collector_usage("unknown command \"%s\"", cli.argv[0]);
 	cfg_free(&collector_schema, &cfg);

@@ -1,6 +1,6 @@
 /* route_host.c: GET /api/v1/hosts/{name}: one host's identity, renames,
- * state, the latest value of each of its metric series, its checks and its
- * interfaces. */
+ * state, the latest value of each of its metric series, its checks, its
+ * interfaces and its lifecycle. */
 #include "config.h"
 
 #include <stdio.h>
@@ -276,6 +276,20 @@ host_interfaces(struct db *db, int64_t host_id, json_t *h, char *err,
 	return 0;
 }
 
+/* Its end of life: software, hardware, the worse of the two. */
+static int
+host_lifecycle(const struct request *req, struct db *db, int64_t host_id,
+    json_t *h, char *err, size_t errlen)
+{
+	json_t	*l;
+
+	if ((l = eol_host_lifecycle(db, req->c, host_id, wtime_now_ms(), err,
+	    errlen)) == NULL)
+		return -1;
+	json_object_set_new(h, "lifecycle", l);
+	return 0;
+}
+
 static void
 host_get(struct request *req, struct reply *rep)
 {
@@ -296,7 +310,8 @@ host_get(struct request *req, struct reply *rep)
 	    host_renames(db, host.id, h, err, sizeof err) == -1 ||
 	    host_series(db, host.id, h, err, sizeof err) == -1 ||
 	    host_checks(db, host.id, h, err, sizeof err) == -1 ||
-	    host_interfaces(db, host.id, h, err, sizeof err) == -1) {
+	    host_interfaces(db, host.id, h, err, sizeof err) == -1 ||
+	    host_lifecycle(req, db, host.id, h, err, sizeof err) == -1) {
 		json_decref(h);
 		query_host_clear(&host);
 		query_fail(req, rep, err);
@@ -309,5 +324,5 @@ host_get(struct request *req, struct reply *rep)
 const struct route_entry route_host = {
 	"GET", "/api/v1/hosts/{name}", ROLES_READ, host_get,
 	"One host: identity, renames, state, latest metrics, checks, "
-	"interfaces.",
+	"interfaces, lifecycle.",
 };

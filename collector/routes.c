@@ -22,5 +22,8 @@ const struct route_entry *const route_table[] = {
 	&route_maintenance,
 	&route_maintenance_post,
 	&route_maintenance_delete,
+	&route_eol_summary,
+	&route_eol_assets,
+	&route_eol_forecast,
 	NULL
 };

@@ -8,6 +8,15 @@
 #include "common/xmalloc.h"
 #include "collector/collector.h"
 
+/* A YYYY-MM-DD date; or also 'true'/'false' for a lifecycle field. */
+#define EOL_DATE_GLOB \
+	"GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'"
+#define EOL_DATE_CHECK(col) \
+	" CHECK (" col " IS NULL OR " col " " EOL_DATE_GLOB ")"
+#define EOL_FIELD_CHECK(col) \
+	" CHECK (" col " IS NULL OR " col " IN ('true', 'false') OR " col \
+	" " EOL_DATE_GLOB ")"
+
 struct store {
 	struct db			*db;
 	const struct health_engine	*health;
@@ -202,6 +211,69 @@ static const struct db_migration store_migrations[] = {
 	  "  last_error TEXT);"
 	  "CREATE INDEX notifications_pending ON notifications(next_attempt_ms)"
 	  "  WHERE sent_ms IS NULL AND failed_ms IS NULL;" },
+	{ 4, "end of life: catalogue, hardware table, refreshes, alerts",
+	  /* endoflife.date's products and release cycles. Each lifecycle
+	   * field is what the source said: a date, 'true', 'false', or NULL
+	   * when the product does not have it. as_of is the date the facts
+	   * are from (the snapshot's, or the day they were fetched). */
+	  "CREATE TABLE eol_products ("
+	  "  name TEXT PRIMARY KEY,"
+	  "  label TEXT NOT NULL,"
+	  "  eoas_label TEXT, eol_label TEXT, eoes_label TEXT,"
+	  "  source TEXT NOT NULL,"
+	  "  as_of TEXT NOT NULL" EOL_DATE_CHECK("as_of") ","
+	  "  etag TEXT, last_modified TEXT,"
+	  "  updated_ms INTEGER NOT NULL,"
+	  "  checked_ms INTEGER,"
+	  "  error TEXT, error_ms INTEGER);"
+	  "CREATE TABLE eol_cycles ("
+	  "  product TEXT NOT NULL"
+	  "    REFERENCES eol_products(name) ON DELETE CASCADE,"
+	  "  name TEXT NOT NULL,"
+	  "  position INTEGER NOT NULL,"
+	  "  label TEXT, codename TEXT,"
+	  "  release_date TEXT" EOL_FIELD_CHECK("release_date") ","
+	  "  eoas TEXT" EOL_FIELD_CHECK("eoas") ","
+	  "  eol TEXT" EOL_FIELD_CHECK("eol") ","
+	  "  eoes TEXT" EOL_FIELD_CHECK("eoes") ","
+	  "  lts TEXT" EOL_FIELD_CHECK("lts") ","
+	  "  latest TEXT, latest_date TEXT,"
+	  "  PRIMARY KEY (product, name));"
+	  "CREATE TABLE eol_refreshes ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  started_ms INTEGER NOT NULL,"
+	  "  finished_ms INTEGER NOT NULL,"
+	  "  base_url TEXT NOT NULL,"
+	  "  updated INTEGER NOT NULL,"
+	  "  unchanged INTEGER NOT NULL,"
+	  "  failed INTEGER NOT NULL,"
+	  "  summary TEXT NOT NULL);"
+	  /* The operator's hardware lifecycle table, replaced whole by each
+	   * import; the first row whose vendor and model pattern match an
+	   * asset is its. */
+	  "CREATE TABLE eol_hardware ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  vendor TEXT NOT NULL,"
+	  "  model TEXT NOT NULL,"
+	  "  end_of_sale TEXT" EOL_DATE_CHECK("end_of_sale") ","
+	  "  end_of_sw_maintenance TEXT"
+	  "    " EOL_DATE_CHECK("end_of_sw_maintenance") ","
+	  "  end_of_security TEXT" EOL_DATE_CHECK("end_of_security") ","
+	  "  last_support TEXT" EOL_DATE_CHECK("last_support") ","
+	  "  source TEXT,"
+	  "  line INTEGER NOT NULL);"
+	  "CREATE TABLE eol_hardware_imports ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  file TEXT NOT NULL,"
+	  "  rows INTEGER NOT NULL,"
+	  "  imported_ms INTEGER NOT NULL);"
+	  /* Each eol_horizon and eol_passed alert is raised once: its key
+	   * (host, part, what it maps to) is remembered here. */
+	  "CREATE TABLE eol_alerted ("
+	  "  key TEXT PRIMARY KEY,"
+	  "  host_id INTEGER NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,"
+	  "  alert_id INTEGER,"
+	  "  at_ms INTEGER NOT NULL);" },
 };
 
 struct store *

@@ -11,12 +11,12 @@ SECTIONS='## What it means
 ## Escalate
 ## How it resolves'
 
-# The kinds issue 4 names. The sources add any kind added there later, so a
+# The kinds issues 4 and 6 name. The sources add any kind added there later, so a
 # new kind without a page fails here rather than in an operator's hands.
 KINDS='host_down host_stale host_unreachable check flapping
 systemd_failed_units fs_responding disk_usage inode_usage memory swap
 load_per_core interface_errors interface_tx_errors ups_on_battery
-ups_battery_low ups_runtime_low cert_expiry'
+ups_battery_low ups_runtime_low cert_expiry eol_horizon eol_passed'
 
 alerts_c=$top_srcdir/collector/alerts.c
 if [ -f "$alerts_c" ]; then
