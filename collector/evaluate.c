@@ -993,7 +993,8 @@ fail:
 	"    coalesce((SELECT max(at_ms) FROM alert_events e" \
 	"    WHERE e.alert_id = a.id AND e.event = 'reminder'), 0))," \
 	"  EXISTS (SELECT 1 FROM notifications n WHERE n.alert_id = a.id" \
-	"    AND n.sent_ms IS NULL AND n.failed_ms IS NULL)" \
+	"    AND n.sent_ms IS NULL AND n.failed_ms IS NULL)," \
+	"  a.kind LIKE 'eol\\_%' ESCAPE '\\'" \
 	" FROM alerts a JOIN hosts h ON h.id = a.host_id" \
 	" WHERE a.status != 'resolved'"
 
@@ -1006,6 +1007,7 @@ struct ev_alert {
 	int	 open;
 	int64_t	 last_ms;
 	int	 pending;
+	int	 planning;	/* end of life: news for a plan, not a pager */
 };
 
 int
@@ -1020,6 +1022,7 @@ evaluate_alerts(struct db *db, const struct health_engine *h, int64_t now_ms,
 	size_t				 n = 0, i;
 	int				 rc, ret = 0, in_maint, was_maint;
 
+	memset(res, 0, sizeof *res);
 	if ((st = db_stmt(db, SQL_LIVE_ALERTS, err, errlen)) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1039,6 +1042,7 @@ evaluate_alerts(struct db *db, const struct health_engine *h, int64_t now_ms,
 		    "open") == 0;
 		a->last_ms = sqlite3_column_int64(st, 6);
 		a->pending = sqlite3_column_int(st, 7);
+		a->planning = sqlite3_column_int(st, 8);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -1068,7 +1072,8 @@ evaluate_alerts(struct db *db, const struct health_engine *h, int64_t now_ms,
 				ret = -1;
 			res->unsuppressed++;
 		} else if (a->open && a->suppressed == NULL &&
-		    cfg->health.renotify_ms > 0 && !a->pending &&
+		    !a->planning && cfg->health.renotify_ms > 0 &&
+		    !a->pending &&
 		    now_ms - a->last_ms >= cfg->health.renotify_ms) {
 			if (alert_event(db, a->id, now_ms, "reminder", NULL,
 			    NULL, err, errlen) == -1 || notify_enqueue(db, cfg,

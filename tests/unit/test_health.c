@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "common/db.h"
 #include "common/xmalloc.h"
 #include "collector/collector.h"
 #include "tests/unit/testutil.h"
@@ -379,6 +380,53 @@ test_dependency_cycles(void **state)
 	config_free(cfg);
 }
 
+/* Open alerts nobody acknowledged are reminded of, except end-of-life
+ * ones: those are news for a replacement plan, not for a pager. */
+static void
+test_reminders(void **state)
+{
+	struct collector_config	*cfg = config_new();
+	struct health_engine	*h;
+	struct evaluate_result	 res;
+	struct store		*st;
+	sqlite3_stmt		*q;
+	char			*path, err[512];
+
+	(void)state;
+	cfg->health.renotify_ms = 3600000;
+	path = tu_path(tu_tmpdir(), "reminders.db");
+	st = store_open(path, 0, err, sizeof err);
+	assert_non_null(st);
+	free(path);
+	assert_int_equal(db_exec(store_db(st),
+	    "INSERT INTO hosts (id, agent_id, name, first_seen_ms,"
+	    "  last_seen_ms, last_report_ms, last_seq)"
+	    "  VALUES (1, 'a', 'pas-db01', 0, 0, 0, 1);"
+	    "INSERT INTO alerts (id, key, kind, host_id, severity, status,"
+	    "  summary, opened_ms, updated_ms) VALUES"
+	    "  (1, 'check:1:ntp', 'check', 1, 'critical', 'open', 'ntp', 0, 0),"
+	    "  (2, 'eol:1', 'eol_passed', 1, 'warning', 'open', 'eol', 0, 0),"
+	    "  (3, 'check:1:x', 'check', 1, 'warning', 'acknowledged', 'x', 0,"
+	    "   0);", err, sizeof err), 0);
+	assert_non_null(h = health_engine_new(cfg, err, sizeof err));
+	assert_int_equal(evaluate_alerts(store_db(st), h, T0, &res, err,
+	    sizeof err), 0);
+	assert_int_equal(res.reminders, 1);
+	q = db_stmt(store_db(st), "SELECT group_concat(alert_id) FROM "
+	    "alert_events WHERE event = 'reminder'", err, sizeof err);
+	assert_non_null(q);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(q, 0), "1");
+	sqlite3_reset(q);
+	/* Not again before renotify has passed once more. */
+	assert_int_equal(evaluate_alerts(store_db(st), h, T0 + 60000, &res,
+	    err, sizeof err), 0);
+	assert_int_equal(res.reminders, 0);
+	health_engine_free(h);
+	store_close(st);
+	config_free(cfg);
+}
+
 static void
 test_stale(void **state)
 {
@@ -403,6 +451,7 @@ main(void)
 		cmocka_unit_test(test_rules_defaults_and_overrides),
 		cmocka_unit_test(test_rules_refused),
 		cmocka_unit_test(test_dependency_cycles),
+		cmocka_unit_test(test_reminders),
 		cmocka_unit_test(test_stale),
 	};
 
