@@ -1375,6 +1375,28 @@ np_emit(struct np_run *run, struct np_target *tg, struct report *r,
 	tg->polled_seq = meta.seq;
 }
 
+/* One URL check's or SSH session's result, counted for its target: did
+ * it reach the server (the first that did not says why), the worst
+ * status, and a log line when it starts or stops failing. */
+static void
+np_tally(struct np_target *tg, const char *kind, const char *name, int st,
+    int reached, const char *out, struct log_complain *complain,
+    size_t *nreached, int *worst, char *why, size_t whylen)
+{
+	if (reached)
+		(*nreached)++;
+	else if (whylen > 0 && why[0] == '\0')
+		str_copy(why, out, whylen);
+	if (st > *worst)
+		*worst = st;
+	if (st == CHECK_OK)
+		log_release(complain, LOG_LEVEL_INFO, "%s: %s.%s: %s",
+		    tg->name, kind, name, out);
+	else
+		log_complain_once(complain, LOG_LEVEL_WARNING, "%s: %s.%s: %s",
+		    tg->name, kind, name, out);
+}
+
 /*
  * The URL checks of tg that ran this cycle, into r; a failing check is
  * logged once while it fails and once when it recovers. Returns how many
@@ -1400,18 +1422,8 @@ np_http_results(struct np_target *tg, struct report *r, int *worst,
 			continue;
 		res = http_check_result(hc->run);
 		st = http_check_report(&hc->spec, res, r, out, sizeof out);
-		if (http_check_reached(res))
-			reached++;
-		else if (whylen > 0 && why[0] == '\0')
-			str_copy(why, out, whylen);
-		if (st > *worst)
-			*worst = st;
-		if (st == CHECK_OK)
-			log_release(&hc->complain, LOG_LEVEL_INFO,
-			    "%s: http.%s: %s", tg->name, hc->spec.name, out);
-		else
-			log_complain_once(&hc->complain, LOG_LEVEL_WARNING,
-			    "%s: http.%s: %s", tg->name, hc->spec.name, out);
+		np_tally(tg, "http", hc->spec.name, st, http_check_reached(res),
+		    out, &hc->complain, &reached, worst, why, whylen);
 	}
 	return reached;
 }
@@ -1435,18 +1447,8 @@ np_ssh_results(struct np_target *tg, struct report *r, int *worst,
 		res = ssh_job_result(sc->run);
 		st = ssh_report(&sc->spec, sc->profile, res, r, out,
 		    sizeof out);
-		if (ssh_reached(res))
-			reached++;
-		else if (whylen > 0 && why[0] == '\0')
-			str_copy(why, out, whylen);
-		if (st > *worst)
-			*worst = st;
-		if (st == CHECK_OK)
-			log_release(&sc->complain, LOG_LEVEL_INFO,
-			    "%s: ssh.%s: %s", tg->name, sc->spec.name, out);
-		else
-			log_complain_once(&sc->complain, LOG_LEVEL_WARNING,
-			    "%s: ssh.%s: %s", tg->name, sc->spec.name, out);
+		np_tally(tg, "ssh", sc->spec.name, st, ssh_reached(res), out,
+		    &sc->complain, &reached, worst, why, whylen);
 	}
 	return reached;
 }
