@@ -82,6 +82,8 @@ struct eol_config {
 	int64_t	 evaluate_interval_ms;	/* alerts */
 	int64_t	 timeout_ms;		/* one request */
 	int	 alerts;		/* raise eol_horizon, eol_passed */
+	char	*currency;		/* of every cost: "GBP" */
+	struct cfg_list software_cost;	/* "PRODUCT=AMOUNT" */
 };
 
 /* [notify "NAME"]: where notifications go; see notify.c. */
@@ -665,6 +667,15 @@ extern const struct cfg_option eol_options[];
 /* [eol] checked, and a mapping file it names parsed: for -n. */
 int		 eol_config_check(const struct collector_config *cfg, char *err,
 		    size_t errlen);
+/*
+ * A cost as an operator writes it ("1250", "1250.5", "1250.50": no sign,
+ * separators or symbol, at most 1000000000) into hundredths: 0 or -1.
+ */
+int		 eol_parse_amount(const char *s, int64_t *cents);
+char		*eol_format_amount(int64_t cents, char *buf, size_t len);
+/* [eol] software_cost's amount for product: 1, 0 when it has none. */
+int		 eol_software_cost(const struct eol_config *ec,
+		    const char *product, int64_t *cents);
 /* A lifecycle field as endoflife.date gives it: a date, true (it has
  * passed, no date given), false (not passed, none announced), or absent
  * (the product does not have it). Which one is kept, never guessed. */
@@ -820,6 +831,8 @@ struct eol_hw_row {
 	struct eol_value end_of_sale, end_of_sw_maintenance;
 	struct eol_value end_of_security, last_support;
 	char		*source;
+	int		 has_cost;	/* replacement_cost was given */
+	int64_t		 cost;		/* hundredths of [eol] currency */
 	int		 line;		/* in the file imported */
 };
 struct eol_hw_table {
@@ -865,6 +878,8 @@ struct eol_part {
 	const char	*from;		/* "os", "firmware" */
 	int		 rule_line;
 	struct eol_value eoas, eol, eoes;
+	int		 has_cost;	/* to replace or upgrade it */
+	int64_t		 cost;		/* hundredths of e->currency */
 };
 struct eol_asset {
 	int64_t		 host_id;
@@ -884,6 +899,7 @@ struct eol_estate {
 	struct eol_asset	*assets;	/* sorted by name, id */
 	size_t			 n;
 	json_t			*catalogue;	/* eol_catalogue_json's */
+	char			*currency;	/* NULL: costs not looked up */
 };
 /* Every host's lifecycle (host_id > 0: that one's) at day. rules may be
  * NULL: then nothing is mapped, and each host says so. */
@@ -891,6 +907,10 @@ struct eol_estate *eol_estate_load(struct db *db,
 		    const struct eol_rules *rules, int64_t host_id, int64_t day,
 		    int64_t horizon_days, char *err, size_t errlen);
 void		 eol_estate_free(struct eol_estate *e);
+/* Each part's cost: hardware's from its table row, software's from
+ * [eol] software_cost; a part without one stays unknown. */
+void		 eol_estate_costs(struct eol_estate *e,
+		    const struct eol_config *ec);
 json_t		*eol_asset_json(const struct eol_estate *e,
 		    const struct eol_asset *a);
 /* Host detail's "lifecycle": the host's at now_ms (c's rules, horizon);
@@ -904,6 +924,9 @@ json_t		*eol_summary_json(const struct eol_estate *e);
  * before from_day. */
 int		 eol_quarter_index(int64_t from_day, int64_t day);
 json_t		*eol_forecast_json(const struct eol_estate *e, int quarters);
+/* The forecast's costs as CSV: a row per period, datacentre and product. */
+void		 eol_forecast_csv(const struct eol_estate *e, int quarters,
+		    FILE *fp);
 /* CSV of every asset, RFC 4180; cells that a spreadsheet would take for a
  * formula are quoted with a leading '. */
 void		 eol_export_csv(const struct eol_estate *e, FILE *fp);

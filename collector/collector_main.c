@@ -177,7 +177,10 @@ static const struct cli_program collector_program = {
 	    "                       FILE (CSV), or report its bad lines and\n"
 	    "                       change nothing\n"
 	    "  eol export --csv|--json [--at DATE]\n"
-	    "                       every asset's lifecycle, today or at DATE\n",
+	    "                       every asset's lifecycle, today or at DATE\n"
+	    "  eol export --forecast --csv|--json [--at DATE] [--quarters N]\n"
+	    "                       what falls due per quarter and what it\n"
+	    "                       costs, by datacentre and product\n",
 	.log_offset = offsetof(struct collector_config, log),
 };
 

@@ -24,6 +24,8 @@
 #define EOL_SNAPSHOT_MAX	(32 * 1024 * 1024)
 #define EOL_RELEASES_MAX	2000
 #define EOL_TEXT_MAX		512
+/* A cost, in hundredths: a billion is far beyond any one asset. */
+#define EOL_AMOUNT_MAX		100000000000LL
 
 const struct cfg_option eol_options[] = {
 	{ "base_url", CFG_STRING, "https://endoflife.date/api/v1", 0, 0, NULL,
@@ -66,6 +68,19 @@ const struct cfg_option eol_options[] = {
 	  offsetof(struct eol_config, alerts),
 	  "Raise eol_horizon when an asset's end of life comes within the "
 	  "horizon and eol_passed when it passes: once each, warnings." },
+	{ "currency", CFG_STRING, "GBP", 0, 0, NULL, 0,
+	  offsetof(struct eol_config, currency),
+	  "The currency (ISO 4217 code) of every cost: software_cost and "
+	  "the hardware table's replacement_cost column. Costs are never "
+	  "converted: write them all in this one." },
+	{ "software_cost", CFG_LIST, NULL, 0, 0, NULL, 0,
+	  offsetof(struct eol_config, software_cost),
+	  "PRODUCT=AMOUNT: what moving one asset off a release of PRODUCT "
+	  "(the catalogue's id: rhel, windows-server) costs when it reaches "
+	  "its end of life, in currency; repeat for each product "
+	  "(software_cost = rhel=800). The forecast sums these per quarter; "
+	  "a product without one is counted as cost unknown, never as 0. "
+	  "Unset: every software cost is unknown." },
 	CFG_OPTIONS_END
 };
 
@@ -83,12 +98,87 @@ eol_mapping_path(const struct collector_config *cfg)
 	    WARD_DATADIR "/eol-mapping";
 }
 
+/* One software_cost item: "PRODUCT=AMOUNT". */
+static int
+eol_cost_item(const char *item, char *product, size_t plen, int64_t *cents)
+{
+	const char	*eq = strchr(item, '=');
+	size_t		 n;
+
+	if (eq == NULL || (n = (size_t)(eq - item)) == 0 || n >= plen ||
+	    strspn(item, "abcdefghijklmnopqrstuvwxyz0123456789.-_") != n)
+		return -1;
+	memcpy(product, item, n);
+	product[n] = '\0';
+	return eol_parse_amount(eq + 1, cents);
+}
+
+int
+eol_software_cost(const struct eol_config *ec, const char *product,
+    int64_t *cents)
+{
+	char	 name[65];
+	size_t	 i;
+
+	if (product == NULL)
+		return 0;
+	for (i = 0; i < ec->software_cost.count; i++)
+		if (eol_cost_item(ec->software_cost.items[i], name,
+		    sizeof name, cents) == 0 && strcmp(name, product) == 0)
+			return 1;
+	return 0;
+}
+
+int
+eol_parse_amount(const char *s, int64_t *cents)
+{
+	int64_t	 v = 0;
+	int	 digits = 0, decimals = -1;
+
+	if (s == NULL)
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s == '.' && decimals == -1 && digits > 0) {
+			decimals = 0;
+			continue;
+		}
+		if (*s < '0' || *s > '9' || decimals == 2)
+			return -1;
+		if (decimals >= 0)
+			decimals++;
+		else if (++digits > 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	if (digits == 0 || decimals == 0)
+		return -1;
+	if (decimals == -1)
+		decimals = 0;
+	while (decimals++ < 2)
+		v *= 10;
+	if (v > EOL_AMOUNT_MAX)
+		return -1;
+	*cents = v;
+	return 0;
+}
+
+char *
+eol_format_amount(int64_t cents, char *buf, size_t len)
+{
+	snprintf(buf, len, "%" PRId64 ".%02d", cents / 100,
+	    (int)(cents % 100));
+	return buf;
+}
+
 int
 eol_config_check(const struct collector_config *cfg, char *err,
     size_t errlen)
 {
 	struct eol_rules	*r;
-	char			 why[1024];
+	const char		*cur = cfg->eol.currency;
+	char			 why[1024], name[65], other[65];
+	int64_t			 cents;
+	size_t			 i, j;
 
 	if (strncasecmp(cfg->eol.base_url, "https://", 8) != 0 ||
 	    cfg->eol.base_url[8] == '\0') {
@@ -100,6 +190,32 @@ eol_config_check(const struct collector_config *cfg, char *err,
 		snprintf(err, errlen, "[eol] base_url: \"%.200s\": no spaces, "
 		    "query or fragment", cfg->eol.base_url);
 		return -1;
+	}
+	if (strlen(cur) != 3 || strspn(cur, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") !=
+	    3) {
+		snprintf(err, errlen, "[eol] currency: \"%.40s\": an ISO 4217 "
+		    "code is needed (GBP, EUR, USD)", cur);
+		return -1;
+	}
+	for (i = 0; i < cfg->eol.software_cost.count; i++) {
+		if (eol_cost_item(cfg->eol.software_cost.items[i], name,
+		    sizeof name, &cents) == -1) {
+			snprintf(err, errlen, "[eol] software_cost: \"%.80s\": "
+			    "expected PRODUCT=AMOUNT, a product id (a-z 0-9 . "
+			    "- _) and an amount in %s with no symbol or "
+			    "separators (rhel=800, windows-server=1250.50, at "
+			    "most 1000000000)",
+			    cfg->eol.software_cost.items[i], cur);
+			return -1;
+		}
+		for (j = 0; j < i; j++)
+			if (eol_cost_item(cfg->eol.software_cost.items[j],
+			    other, sizeof other, &cents) == 0 &&
+			    strcmp(name, other) == 0) {
+				snprintf(err, errlen, "[eol] software_cost: "
+				    "%s twice", name);
+				return -1;
+			}
 	}
 	/* A mapping set on purpose must be there and right; the shipped one
 	 * may be absent (a build tree), which the collector says at start. */

@@ -53,6 +53,7 @@ eol_route_estate(const struct request *req, struct reply *rep)
 		query_fail(req, rep, err);
 		return NULL;
 	}
+	eol_estate_costs(e, &req->c->cfg->eol);
 	return e;
 }
 
@@ -265,6 +266,8 @@ eol_hardware(const struct eol_estate *e, const struct eol_rules *rules,
 		return;
 	}
 	p->hw = row;
+	p->has_cost = row->has_cost;
+	p->cost = row->cost;
 	p->eoas = row->end_of_sw_maintenance;
 	/* Security fixes end first; support (repairs, parts) may go on to
 	 * the last date of support: that is hardware's extended support. */
@@ -423,10 +426,31 @@ eol_estate_free(struct eol_estate *e)
 		eol_part_free(&e->assets[i].hw);
 	}
 	free(e->assets);
+	free(e->currency);
 	eol_catalogue_free(e->cat);
 	eol_hw_clear(&e->hw);
 	json_decref(e->catalogue);
 	free(e);
+}
+
+void
+eol_estate_costs(struct eol_estate *e, const struct eol_config *ec)
+{
+	struct eol_part	*p;
+	size_t		 i;
+
+	/* No currency (a configuration not from the option table): no
+	 * costs, rather than amounts in nothing. */
+	free(e->currency);
+	e->currency = NULL;
+	if (ec->currency == NULL)
+		return;
+	e->currency = xstrdup(ec->currency);
+	for (i = 0; i < e->n; i++) {
+		p = &e->assets[i].sw;
+		p->has_cost = p->product != NULL && eol_software_cost(ec,
+		    p->product->name, &p->cost);
+	}
 }
 
 /* ------------------------------------------------------------ JSON */
@@ -443,6 +467,22 @@ static json_t *
 eol_str_json(const char *s)
 {
 	return s != NULL ? query_json_string(s) : json_null();
+}
+
+/* {amount, currency}: null when not known (or not looked up). */
+static json_t *
+eol_cost_json(const struct eol_estate *e, const struct eol_part *p)
+{
+	json_t	*o;
+	char	 buf[32];
+
+	if (e->currency == NULL || !p->has_cost)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "amount", json_string(eol_format_amount(
+	    p->cost, buf, sizeof buf)));
+	json_object_set_new(o, "currency", json_string(e->currency));
+	return o;
 }
 
 static void
@@ -509,6 +549,7 @@ eol_software_json(const struct eol_estate *e, const struct eol_part *p)
 	    p->product->source : NULL));
 	json_object_set_new(o, "as_of", eol_str_json(p->product != NULL ?
 	    p->product->as_of : NULL));
+	json_object_set_new(o, "cost", eol_cost_json(e, p));
 	return o;
 }
 
@@ -550,6 +591,8 @@ eol_hardware_json(const struct eol_estate *e, const struct eol_part *p)
 		json_object_set_new(o, "table", json_null());
 	}
 	eol_part_end_json(o, p, e->day);
+	json_object_set_new(o, "cost", p->applicable ? eol_cost_json(e, p) :
+	    json_null());
 	return o;
 }
 
@@ -612,6 +655,7 @@ eol_host_lifecycle(struct db *db, const struct collector *c, int64_t host_id,
 		eol_estate_free(e);
 		return NULL;
 	}
+	eol_estate_costs(e, &c->cfg->eol);
 	/* The host's detail says who it is already. */
 	o = eol_asset_json(e, &e->assets[0]);
 	for (i = 0; i < sizeof identity / sizeof identity[0]; i++)
@@ -963,17 +1007,321 @@ eol_bucket_json(struct eol_bucket *b, json_t *o)
 	return o;
 }
 
+/*
+ * The forecast's costs. What costs money is a part falling due: hardware
+ * replaced, software upgraded. Each applicable part is counted in the
+ * period its own end of life falls in (an asset's software and hardware
+ * may fall in two), by the asset's datacentre and the part's product. A
+ * part with no cost is counted as unknown and adds nothing to the amount:
+ * never a silent 0.
+ */
+enum { EOL_PAST = 0, EOL_LATER, EOL_NO_DATE };
+
+static void	 eol_csv_cell(FILE *fp, const char *s, int last);
+
+struct eol_cost_cell {
+	int		 period;	/* quarter; quarters + EOL_PAST... */
+	const char	*datacentre;
+	char		*product, *title;
+	int64_t		 amount, costed, unknown;
+};
+struct eol_costs {
+	struct eol_cost_cell	*cells;
+	size_t			 n;
+};
+
+static int
+eol_part_period(const struct eol_estate *e, const struct eol_part *p,
+    int quarters)
+{
+	int	 idx;
+
+	if (p->status == EOL_EXTENDED || p->status == EOL_ENDED)
+		return quarters + EOL_PAST;
+	if (p->status == EOL_UNKNOWN || p->eol.kind != EOL_DATE)
+		return quarters + EOL_NO_DATE;
+	if ((idx = eol_quarter_index(e->day, p->eol.day)) < 0)
+		return quarters + EOL_PAST;
+	return idx < quarters ? idx : quarters + EOL_LATER;
+}
+
+/* The forecast's key for the product of part p of a. */
+static char *
+eol_part_product(const struct eol_asset *a, const struct eol_part *p,
+    char **title)
+{
+	char	*key;
+
+	*title = NULL;
+	if (p == &a->sw && p->cycle != NULL) {
+		xasprintf(&key, "%s %s", p->product->name, p->cycle->name);
+		*title = eol_cycle_title(p->product, p->cycle);
+	} else if (p == &a->hw && p->vendor != NULL) {
+		xasprintf(&key, "hardware %s %s", p->vendor, a->model);
+		xasprintf(title, "%s %s", p->vendor, a->model);
+	} else
+		key = NULL;
+	return key;
+}
+
+static void
+eol_costs_add(struct eol_costs *c, const struct eol_estate *e,
+    const struct eol_asset *a, const struct eol_part *p, int quarters)
+{
+	struct eol_cost_cell	*cell = NULL;
+	char			*key, *title;
+	int			 period = eol_part_period(e, p, quarters);
+	size_t			 i;
+
+	key = eol_part_product(a, p, &title);
+	for (i = 0; i < c->n && cell == NULL; i++)
+		if (c->cells[i].period == period &&
+		    eol_name_cmp(c->cells[i].datacentre, a->datacentre) == 0 &&
+		    eol_name_cmp(c->cells[i].product, key) == 0)
+			cell = &c->cells[i];
+	if (cell == NULL) {
+		c->cells = xreallocarray(c->cells, c->n + 1, sizeof *c->cells);
+		cell = &c->cells[c->n++];
+		memset(cell, 0, sizeof *cell);
+		cell->period = period;
+		cell->datacentre = a->datacentre;
+		cell->product = key;
+		cell->title = title;
+	} else {
+		free(key);
+		free(title);
+	}
+	if (p->has_cost) {
+		cell->amount += p->cost;
+		cell->costed++;
+	} else
+		cell->unknown++;
+}
+
+static int
+eol_cost_cell_cmp(const void *va, const void *vb)
+{
+	const struct eol_cost_cell	*a = va, *b = vb;
+	int				 rc;
+
+	if (a->period != b->period)
+		return a->period < b->period ? -1 : 1;
+	if ((rc = eol_name_cmp(a->datacentre, b->datacentre)) != 0)
+		return rc;
+	return eol_name_cmp(a->product, b->product);
+}
+
+static void
+eol_costs_load(struct eol_costs *c, const struct eol_estate *e,
+    int quarters)
+{
+	const struct eol_asset	*a;
+	size_t			 i;
+
+	memset(c, 0, sizeof *c);
+	for (i = 0; i < e->n; i++) {
+		a = &e->assets[i];
+		eol_costs_add(c, e, a, &a->sw, quarters);
+		if (a->hw.applicable)
+			eol_costs_add(c, e, a, &a->hw, quarters);
+	}
+	if (c->n > 1)
+		qsort(c->cells, c->n, sizeof *c->cells, eol_cost_cell_cmp);
+}
+
+static void
+eol_costs_free(struct eol_costs *c)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->n; i++) {
+		free(c->cells[i].product);
+		free(c->cells[i].title);
+	}
+	free(c->cells);
+}
+
+/* amount (null when nothing is costed: unknown is not 0), costed,
+ * unknown into o. */
+static void
+eol_cost_sums_json(json_t *o, int64_t amount, int64_t costed,
+    int64_t unknown)
+{
+	char	 buf[32];
+
+	json_object_set_new(o, "amount", costed > 0 ? json_string(
+	    eol_format_amount(amount, buf, sizeof buf)) : json_null());
+	json_object_set_new(o, "costed", json_integer(costed));
+	json_object_set_new(o, "unknown", json_integer(unknown));
+}
+
+/* Period's cells summed by datacentre (by 0) or product (1), in name
+ * order, the unnamed last (the cells are in datacentre order already). */
+static json_t *
+eol_cost_groups_json(const struct eol_costs *c, int period, int by)
+{
+	const struct eol_cost_cell	**g = NULL, *cell;
+	json_t				*list = json_array(), *o;
+	int64_t				 amount, costed, unknown;
+	size_t				 i, j, k, n = 0;
+
+	for (i = 0; i < c->n; i++) {
+		cell = &c->cells[i];
+		if (cell->period != period)
+			continue;
+		for (j = 0; j < n; j++)
+			if (eol_name_cmp(by ? g[j]->product :
+			    g[j]->datacentre, by ? cell->product :
+			    cell->datacentre) == 0)
+				break;
+		if (j < n)
+			continue;
+		/* A new group, in order. */
+		g = xreallocarray(g, n + 1, sizeof *g);
+		for (j = n; j > 0 && eol_name_cmp(by ? g[j - 1]->product :
+		    g[j - 1]->datacentre, by ? cell->product :
+		    cell->datacentre) > 0; j--)
+			g[j] = g[j - 1];
+		g[j] = cell;
+		n++;
+	}
+	for (j = 0; j < n; j++) {
+		amount = costed = unknown = 0;
+		for (k = 0; k < c->n; k++) {
+			cell = &c->cells[k];
+			if (cell->period != period || eol_name_cmp(by ?
+			    cell->product : cell->datacentre, by ?
+			    g[j]->product : g[j]->datacentre) != 0)
+				continue;
+			amount += cell->amount;
+			costed += cell->costed;
+			unknown += cell->unknown;
+		}
+		o = json_object();
+		if (by) {
+			json_object_set_new(o, "product", eol_str_json(
+			    g[j]->product));
+			json_object_set_new(o, "title", eol_str_json(
+			    g[j]->title));
+		} else
+			json_object_set_new(o, "datacentre", eol_str_json(
+			    g[j]->datacentre));
+		eol_cost_sums_json(o, amount, costed, unknown);
+		json_array_append_new(list, o);
+	}
+	free(g);
+	return list;
+}
+
+static json_t *
+eol_cost_json_period(const struct eol_estate *e, const struct eol_costs *c,
+    int period)
+{
+	json_t	*o;
+	int64_t	 amount = 0, costed = 0, unknown = 0;
+	size_t	 i;
+
+	if (e->currency == NULL)
+		return json_null();
+	for (i = 0; i < c->n; i++)
+		if (c->cells[i].period == period) {
+			amount += c->cells[i].amount;
+			costed += c->cells[i].costed;
+			unknown += c->cells[i].unknown;
+		}
+	o = json_object();
+	json_object_set_new(o, "currency", json_string(e->currency));
+	eol_cost_sums_json(o, amount, costed, unknown);
+	json_object_set_new(o, "by_datacentre", eol_cost_groups_json(c,
+	    period, 0));
+	json_object_set_new(o, "by_product", eol_cost_groups_json(c, period,
+	    1));
+	return o;
+}
+
+/* Quarter i counting from the one holding day: its label, first and last
+ * days (the first quarter starts at day). */
+static void
+eol_quarter_span(int64_t day, int i, char *label, size_t len,
+    int64_t *start, int64_t *end)
+{
+	int64_t		 first = eol_quarter_of(day);
+	int		 y = (int)((first + i) / 4);
+	unsigned	 m = (unsigned)((first + i) % 4) * 3 + 1;
+
+	*start = i == 0 ? day : wtime_days_from_civil(y, m, 1);
+	*end = (m == 10 ? wtime_days_from_civil(y + 1, 1, 1) :
+	    wtime_days_from_civil(y, m + 3, 1)) - 1;
+	snprintf(label, len, "%d-Q%u", y, (m - 1) / 3 + 1);
+}
+
+void
+eol_forecast_csv(const struct eol_estate *e, int quarters, FILE *fp)
+{
+	static const char *const header[] = {
+		"period", "start", "end", "datacentre", "product", "title",
+		"currency", "amount", "costed", "unknown_cost",
+	};
+	const struct eol_cost_cell	*cell;
+	struct eol_costs		 c;
+	const char			*cells[sizeof header / sizeof header[0]];
+	char				 label[16], start[16], end[16];
+	char				 amount[32], costed[24], unknown[24];
+	int64_t				 s, t;
+	size_t				 i, k, n = sizeof header / sizeof header[0];
+
+	eol_costs_load(&c, e, quarters);
+	for (k = 0; k < n; k++)
+		eol_csv_cell(fp, header[k], k + 1 == n);
+	for (i = 0; i < c.n; i++) {
+		cell = &c.cells[i];
+		start[0] = end[0] = '\0';
+		if (cell->period < quarters) {
+			eol_quarter_span(e->day, cell->period, label,
+			    sizeof label, &s, &t);
+			eol_format_day(s, start, sizeof start);
+			eol_format_day(t, end, sizeof end);
+		} else if (cell->period == quarters + EOL_PAST) {
+			snprintf(label, sizeof label, "past");
+			eol_format_day(e->day - 1, end, sizeof end);
+		} else if (cell->period == quarters + EOL_LATER) {
+			eol_quarter_span(e->day, quarters - 1, label,
+			    sizeof label, &s, &t);
+			snprintf(label, sizeof label, "later");
+			eol_format_day(t + 1, start, sizeof start);
+		} else
+			snprintf(label, sizeof label, "no_date");
+		snprintf(costed, sizeof costed, "%" PRId64, cell->costed);
+		snprintf(unknown, sizeof unknown, "%" PRId64, cell->unknown);
+		k = 0;
+		cells[k++] = label;
+		cells[k++] = start[0] != '\0' ? start : NULL;
+		cells[k++] = end[0] != '\0' ? end : NULL;
+		cells[k++] = cell->datacentre;
+		cells[k++] = cell->product;
+		cells[k++] = cell->title;
+		cells[k++] = e->currency;
+		cells[k++] = cell->costed > 0 ? eol_format_amount(cell->amount,
+		    amount, sizeof amount) : NULL;
+		cells[k++] = costed;
+		cells[k++] = unknown;
+		for (k = 0; k < n; k++)
+			eol_csv_cell(fp, cells[k], k + 1 == n);
+	}
+	eol_costs_free(&c);
+}
+
 json_t *
 eol_forecast_json(const struct eol_estate *e, int quarters)
 {
 	struct eol_bucket	*q, past, later, none;
+	struct eol_costs	 c;
 	const struct eol_asset	*a;
 	const struct eol_part	*p;
 	json_t			*o = json_object(), *list, *item;
-	int64_t			 first, start, end;
+	int64_t			 start, end;
 	char			 label[16];
-	int			 i, idx, y;
-	unsigned		 m;
+	int			 i, idx;
 	size_t			 k;
 
 	q = xcalloc((size_t)quarters, sizeof *q);
@@ -997,28 +1345,33 @@ eol_forecast_json(const struct eol_estate *e, int quarters)
 	json_object_set_new(o, "from", eol_day_json(e->day));
 	json_object_set_new(o, "horizon_days", json_integer(e->horizon_days));
 	json_object_set_new(o, "catalogue", json_incref(e->catalogue));
+	eol_costs_load(&c, e, quarters);
 	list = json_array();
-	first = eol_quarter_of(e->day);
 	for (i = 0; i < quarters; i++) {
-		y = (int)((first + i) / 4);
-		m = (unsigned)((first + i) % 4) * 3 + 1;
-		start = wtime_days_from_civil(y, m, 1);
-		end = (m == 10 ? wtime_days_from_civil(y + 1, 1, 1) :
-		    wtime_days_from_civil(y, m + 3, 1)) - 1;
-		snprintf(label, sizeof label, "%d-Q%u", y, (m - 1) / 3 + 1);
+		eol_quarter_span(e->day, i, label, sizeof label, &start, &end);
 		item = json_object();
 		json_object_set_new(item, "quarter", json_string(label));
-		json_object_set_new(item, "start", eol_day_json(i == 0 ?
-		    e->day : start));
+		json_object_set_new(item, "start", eol_day_json(start));
 		json_object_set_new(item, "end", eol_day_json(end));
-		json_array_append_new(list, eol_bucket_json(&q[i], item));
+		eol_bucket_json(&q[i], item);
+		json_object_set_new(item, "cost", eol_cost_json_period(e, &c,
+		    i));
+		json_array_append_new(list, item);
 	}
 	json_object_set_new(o, "quarters", list);
-	json_object_set_new(o, "past", eol_bucket_json(&past, json_object()));
-	json_object_set_new(o, "later", eol_bucket_json(&later,
-	    json_object()));
-	json_object_set_new(o, "no_date", eol_bucket_json(&none,
-	    json_object()));
+	item = eol_bucket_json(&past, json_object());
+	json_object_set_new(item, "cost", eol_cost_json_period(e, &c,
+	    quarters + EOL_PAST));
+	json_object_set_new(o, "past", item);
+	item = eol_bucket_json(&later, json_object());
+	json_object_set_new(item, "cost", eol_cost_json_period(e, &c,
+	    quarters + EOL_LATER));
+	json_object_set_new(o, "later", item);
+	item = eol_bucket_json(&none, json_object());
+	json_object_set_new(item, "cost", eol_cost_json_period(e, &c,
+	    quarters + EOL_NO_DATE));
+	json_object_set_new(o, "no_date", item);
+	eol_costs_free(&c);
 	free(q);
 	return o;
 }
@@ -1068,11 +1421,13 @@ eol_export_csv(const struct eol_estate *e, FILE *fp)
 		"software_as_of", "hardware_status", "hardware_end_of_sale",
 		"hardware_end_of_security_support",
 		"hardware_last_date_of_support", "hardware_reason", "at",
+		"currency", "software_cost", "hardware_cost",
 	};
 	const struct eol_asset	*a;
 	const char		*cells[sizeof header / sizeof header[0]];
 	char			 end[16], left[24], eoas[16], eol[16], eoes[16];
 	char			 sale[16], sec[16], ldos[16], at[16], *title;
+	char			 swcost[32], hwcost[32];
 	size_t			 i, k, n = sizeof header / sizeof header[0];
 
 	for (k = 0; k < n; k++)
@@ -1117,6 +1472,14 @@ eol_export_csv(const struct eol_estate *e, FILE *fp)
 		    &a->hw.hw->last_support, ldos, sizeof ldos) : NULL;
 		cells[k++] = a->hw.reason;
 		cells[k++] = eol_format_day(e->day, at, sizeof at);
+		/* Empty when not known: a spreadsheet's SUM must not take an
+		 * unknown for 0 without being told (the counts say). */
+		cells[k++] = e->currency;
+		cells[k++] = e->currency != NULL && a->sw.has_cost ?
+		    eol_format_amount(a->sw.cost, swcost, sizeof swcost) : NULL;
+		cells[k++] = e->currency != NULL && a->hw.applicable &&
+		    a->hw.has_cost ? eol_format_amount(a->hw.cost, hwcost,
+		    sizeof hwcost) : NULL;
 		for (k = 0; k < n; k++)
 			eol_csv_cell(fp, cells[k], k + 1 == n);
 		free(title);

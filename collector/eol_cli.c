@@ -152,7 +152,8 @@ done:
 }
 
 static int
-eol_cmd_export(const struct collector_config *cfg, int csv, const char *at)
+eol_cmd_export(const struct collector_config *cfg, int csv, const char *at,
+    int forecast)
 {
 	struct eol_estate	*e;
 	struct eol_rules	*rules = NULL;
@@ -173,7 +174,15 @@ eol_cmd_export(const struct collector_config *cfg, int csv, const char *at)
 		fprintf(stderr, "ward-collector: eol export: %s\n", err);
 		goto done;
 	}
-	if (csv)
+	eol_estate_costs(e, &cfg->eol);
+	if (forecast > 0 && csv)
+		eol_forecast_csv(e, forecast, stdout);
+	else if (forecast > 0) {
+		o = eol_forecast_json(e, forecast);
+		json_dumpf(o, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		json_decref(o);
+	} else if (csv)
 		eol_export_csv(e, stdout);
 	else {
 		o = json_object();
@@ -206,8 +215,10 @@ done:
 int
 eol_command(const struct collector_config *cfg, int argc, char **argv)
 {
-	const char	*at = NULL;
-	int		 i, csv = -1;
+	const char	*at = NULL, *q = NULL;
+	char		*end;
+	long		 quarters = 12;
+	int		 i, csv = -1, forecast = 0;
 
 	if (argc < 2)
 		return eol_usage("%s", "expected refresh, import-hardware or "
@@ -233,13 +244,31 @@ eol_command(const struct collector_config *cfg, int argc, char **argv)
 				at = argv[++i];
 			else if (strncmp(argv[i], "--at=", 5) == 0)
 				at = argv[i] + 5;
+			else if (strcmp(argv[i], "--forecast") == 0)
+				forecast = 1;
+			else if (strcmp(argv[i], "--quarters") == 0 &&
+			    i + 1 < argc)
+				q = argv[++i];
+			else if (strncmp(argv[i], "--quarters=", 11) == 0)
+				q = argv[i] + 11;
 			else
 				return eol_usage("export: unexpected \"%s\"",
 				    argv[i]);
 		}
 		if (csv == -1)
 			return eol_usage("%s", "export: --csv or --json");
-		return eol_cmd_export(cfg, csv, at);
+		if (q != NULL) {
+			if (!forecast)
+				return eol_usage("%s", "export: --quarters "
+				    "goes with --forecast");
+			quarters = strtol(q, &end, 10);
+			if (*q == '\0' || *end != '\0' || quarters < 1 ||
+			    quarters > 40)
+				return eol_usage("export: --quarters: \"%s\": "
+				    "1 to 40", q);
+		}
+		return eol_cmd_export(cfg, csv, at, forecast ? (int)quarters :
+		    0);
 	}
 	return eol_usage("unknown command \"%s\"; use refresh, "
 	    "import-hardware or export", argv[1]);

@@ -25,7 +25,8 @@
 
 enum eol_hw_col {
 	COL_VENDOR, COL_MODEL, COL_END_OF_SALE, COL_END_OF_SW,
-	COL_END_OF_SECURITY, COL_LAST_SUPPORT, COL_SOURCE, COL_COUNT
+	COL_END_OF_SECURITY, COL_LAST_SUPPORT, COL_SOURCE, COL_COST,
+	COL_COUNT
 };
 
 /* The header's names, in the order the milestones come. */
@@ -37,6 +38,7 @@ static const char *const eol_hw_cols[COL_COUNT] = {
 	[COL_END_OF_SECURITY] = "end_of_security_support",
 	[COL_LAST_SUPPORT] = "last_date_of_support",
 	[COL_SOURCE] = "source",
+	[COL_COST] = "replacement_cost",
 };
 
 void
@@ -235,6 +237,20 @@ eol_hw_check_row(struct eol_hw_errors *e, int line, char **fields, int n,
 			else
 				model = v;
 			break;
+		case COL_COST:
+			/* Empty is unknown, which is not the same as 0. */
+			if (*v == '\0')
+				break;
+			if (eol_parse_amount(v, &row->cost) == -1)
+				eol_hw_error(e, line, "replacement_cost: \"%s\": "
+				    "not an amount (1250 or 1250.50: no currency "
+				    "symbol, sign or separators, at most "
+				    "1000000000; the currency is [eol] "
+				    "currency's; empty if not known)",
+				    str_vis(vis, sizeof vis, v));
+			else
+				row->has_cost = 1;
+			break;
 		case COL_SOURCE:
 			if (strlen(v) > 1024)
 				eol_hw_error(e, line, "source: longer than "
@@ -319,7 +335,8 @@ eol_hw_parse(const char *name, const char *text, size_t len,
 			eol_hw_error(&e, line, "column %d, \"%s\": not one of "
 			    "vendor, model, end_of_sale, "
 			    "end_of_sw_maintenance, end_of_security_support, "
-			    "last_date_of_support, source", i + 1,
+			    "last_date_of_support, source, replacement_cost",
+			    i + 1,
 			    str_vis(vis, sizeof vis, c.fields[i]));
 			continue;
 		}
@@ -386,13 +403,15 @@ done:
 #define SQL_HW_INSERT \
 	"INSERT INTO eol_hardware (vendor, model, end_of_sale," \
 	"  end_of_sw_maintenance, end_of_security, last_support, source," \
-	"  line) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+	"  line, replacement_cost)" \
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
 #define SQL_HW_IMPORTED \
 	"INSERT INTO eol_hardware_imports (file, rows, imported_ms)" \
 	" VALUES (?1, ?2, ?3)"
 #define SQL_HW_ROWS \
 	"SELECT vendor, model, end_of_sale, end_of_sw_maintenance," \
-	"  end_of_security, last_support, source, line FROM eol_hardware" \
+	"  end_of_security, last_support, source, line, replacement_cost" \
+	" FROM eol_hardware" \
 	" ORDER BY id"
 #define SQL_HW_LAST_IMPORT \
 	"SELECT file, imported_ms FROM eol_hardware_imports" \
@@ -455,6 +474,8 @@ eol_hw_tx(struct db *db, void *arg)
 		if (r->source != NULL)
 			sqlite3_bind_text(st, 7, r->source, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 8, r->line);
+		if (r->has_cost)
+			sqlite3_bind_int64(st, 9, r->cost);
 		if (eol_hw_step(db, st, "storing a hardware row", x->err,
 		    x->errlen) == -1)
 			return -1;
@@ -556,6 +577,10 @@ eol_hw_load(struct db *db, struct eol_hw_table *t, char *err, size_t errlen)
 		    5), &r->last_support);
 		r->source = eol_hw_col(st, 6);
 		r->line = sqlite3_column_int(st, 7);
+		if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
+			r->has_cost = 1;
+			r->cost = sqlite3_column_int64(st, 8);
+		}
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)

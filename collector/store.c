@@ -274,6 +274,10 @@ static const struct db_migration store_migrations[] = {
 	  "  host_id INTEGER NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,"
 	  "  alert_id INTEGER,"
 	  "  at_ms INTEGER NOT NULL);" },
+	{ 5, "end of life: the hardware table's replacement costs",
+	  /* Hundredths of [eol] currency; NULL is not known, never 0. */
+	  "ALTER TABLE eol_hardware ADD COLUMN replacement_cost INTEGER"
+	  "  CHECK (replacement_cost IS NULL OR replacement_cost >= 0);" },
 };
 
 struct store *

@@ -55,9 +55,9 @@ API=https://127.0.0.1:$(cat "$T/api.port")/api/v1
 day() { date -u -d "$1" +%Y-%m-%d; }
 cat > "$T/hw.csv" <<CSV
 # the test's hardware table
-vendor,model,end_of_sale,end_of_sw_maintenance,end_of_security_support,last_date_of_support,source
-Dell,PowerEdge R6?0,$(day '-400 days'),,,$(day '+100 days'),test: LDoS in 100 days
-HPE,"ProLiant DL380 Gen10",,,$(day '-10 days'),$(day '+700 days'),"test: security ended, support goes on"
+vendor,model,end_of_sale,end_of_sw_maintenance,end_of_security_support,last_date_of_support,source,replacement_cost
+Dell,PowerEdge R6?0,$(day '-400 days'),,,$(day '+100 days'),test: LDoS in 100 days,7000
+HPE,"ProLiant DL380 Gen10",,,$(day '-10 days'),$(day '+700 days'),"test: security ended, support goes on",
 CSV
 
 EOL="[eol]
@@ -66,7 +66,10 @@ snapshot = $DATA/eol-snapshot.json
 base_url = $API
 ca_file = $T/ca.crt
 evaluate_interval = 1s
-timeout = 5s"
+timeout = 5s
+currency = GBP
+software_cost = rhel=800
+software_cost = centos=1200.50"
 
 # --- [eol] is checked at -n
 collector_conf "$T/bad.conf" 1 "" "[eol]
@@ -79,9 +82,22 @@ collector_conf "$T/bad.conf" 1 "" "[eol]
 mapping = $T/bad.map"
 run 1 "$WARD_COLLECTOR" -n -c "$T/bad.conf"
 assert_contains "$OUT" "$T/bad.map:1: os: expected os PATTERN VERSION NAME PRODUCT CYCLE (6 fields), got 4"
+collector_conf "$T/bad.conf" 1 "" "[eol]
+software_cost = rhel=800, centos=\xc2\xa31200"
+run 1 "$WARD_COLLECTOR" -n -c "$T/bad.conf"
+assert_contains "$OUT" "[eol] software_cost: \"centos=\\xc2\\xa31200\": expected PRODUCT=AMOUNT"
+collector_conf "$T/bad.conf" 1 "" "[eol]
+software_cost = rhel=800
+software_cost = rhel=900"
+run 1 "$WARD_COLLECTOR" -n -c "$T/bad.conf"
+assert_contains "$OUT" "[eol] software_cost: rhel twice"
+collector_conf "$T/bad.conf" 1 "" "[eol]
+currency = £"
+run 1 "$WARD_COLLECTOR" -n -c "$T/bad.conf"
+assert_contains "$OUT" "[eol] currency: \"£\": an ISO 4217 code is needed"
 collector_conf "$T/bad.conf" 1 "" "$EOL"
 run 0 "$WARD_COLLECTOR" -n -c "$T/bad.conf"
-ok "[eol] base_url and mapping are checked at -n, naming file and line"
+ok "[eol] base_url, mapping, currency and software_cost are checked at -n"
 
 collector_conf "$T/collector.conf" 1 "" "$EOL"
 agent=$("$WARD_COLLECTOR" -c "$T/collector.conf" token add --role agent --name agents 2>/dev/null)
@@ -291,6 +307,13 @@ run 1 "$WARD_COLLECTOR" -c "$T/collector.conf" eol import-hardware "$T/bad.csv"
 sed "s|^database = .*|database = $T/example.db|" "$T/collector.conf" > "$T/example.conf"
 run 0 "$WARD_COLLECTOR" -c "$T/example.conf" eol import-hardware "$DATA/hardware-lifecycle.example.csv"
 assert_contains "$OUT" "5 rows from $DATA/hardware-lifecycle.example.csv"
+printf 'vendor,model,replacement_cost\nDell,R1,6500\nDell,R2,"6,500"\nDell,R3,EUR 100\n' > "$T/cost.csv"
+run 1 "$WARD_COLLECTOR" -c "$T/collector.conf" eol import-hardware "$T/cost.csv"
+assert_contains "$OUT" "$T/cost.csv:3: replacement_cost: \"6,500\": not an amount"
+assert_contains "$OUT" "$T/cost.csv:4: replacement_cost: \"EUR 100\": not an amount"
+[ "$(db 'SELECT count(*) FROM eol_hardware')" = 2 ] || fail "a bad cost changed the table"
+[ "$(sqlite3 "$T/example.db" 'SELECT count(replacement_cost) || " " || sum(replacement_cost) FROM eol_hardware')" = "4 2510050" ] ||
+    fail "the example's costs: $(sqlite3 "$T/example.db" 'SELECT model, replacement_cost FROM eol_hardware')"
 ok "hardware CSV: every bad line by number, nothing half-imported; the example parses"
 
 get "/api/v1/eol/assets"
@@ -304,6 +327,53 @@ jq -e '.assets[] | select(.name == "w2008") | .hardware | .vendor == "Dell"
     .table.line == 3' "$T/assets" > /dev/null ||
     fail "w2008 hardware: $(jq -c '.assets[] | select(.name == "w2008") | .hardware' "$T/assets")"
 ok "hardware by vendor (Dell Inc. is Dell) and model pattern; the worse of software and hardware"
+
+# --- what fixing it costs: each part in its own period, unknown apart
+jq -e '.assets[] | select(.name == "centos7") |
+    .software.cost == {"amount": "1200.50", "currency": "GBP"} and
+    .hardware.cost == {"amount": "7000.00", "currency": "GBP"}' "$T/assets" > /dev/null ||
+    fail "centos7 costs: $(jq -c '.assets[] | select(.name == "centos7") | [.software.cost, .hardware.cost]' "$T/assets")"
+jq -e '.assets[] | select(.name == "rhel9") | .hardware.cost == null and
+    .software.cost.amount == "800.00"' "$T/assets" > /dev/null || fail "rhel9 costs"
+jq -e '.assets[] | select(.name == "w2012") | .software.cost == null and
+    .hardware.cost == null' "$T/assets" > /dev/null || fail "w2012: no cost is null"
+get "/api/v1/eol/forecast"
+# Past: rhel7 and centos7's software costed; w2008, w2012, sw1 software
+# and rhel9's hardware (no replacement_cost) not.
+[ "$(j '.past.cost | [.currency, .amount, .costed, .unknown] | map(tostring) | join(" ")')" = \
+    "GBP 2000.50 2 4" ] || fail "past cost: $(j -c .past.cost)"
+[ "$(j '.past.cost.by_product[] | select(.product == "centos 7") | .amount + " " + .title')" = \
+    "1200.50 CentOS 7" ] || fail "past cost by product: $(j -c .past.cost.by_product)"
+[ "$(j '.past.cost.by_product[] | select(.product == "windows-server 2008-r2-sp1") | [.amount, .unknown] | map(tostring) | join(" ")')" = \
+    "null 1" ] || fail "an unknown cost is not 0: $(j -c .past.cost.by_product)"
+# The two Dell R6x0 servers' hardware, in the quarter 100 days from now.
+D=$(day '+100 days')
+[ "$(jq -r --arg d "$D" '.quarters[] | select(.start <= $d and .end >= $d) |
+    .cost | [.amount, .costed, .unknown, .by_datacentre[0].datacentre,
+    .by_datacentre[0].amount] | map(tostring) | join(" ")' "$T/body")" = \
+    "14000.00 2 0 basildon 14000.00" ] ||
+    fail "hardware cost in its quarter: $(jq -c '.quarters[] | .cost' "$T/body")"
+# rhel9's software falls due after 2029, though the asset is past (its
+# hardware): its cost goes where its own end of life is.
+[ "$(j '.later.cost | [.amount, .costed, .unknown] | map(tostring) | join(" ")')" = "800.00 1 0" ] ||
+    fail "later cost: $(j -c .later.cost)"
+run 0 "$WARD_COLLECTOR" -c "$T/collector.conf" eol export --forecast --csv --at "$AT"
+printf '%s\n' "$OUT" | grep -q '^period,start,end,datacentre,product,title,currency,amount,costed,unknown_cost' ||
+    fail "forecast CSV header: $(printf '%s\n' "$OUT" | head -1)"
+printf '%s\n' "$OUT" | grep -q '^past,,2026-11-26,basildon,centos 7,CentOS 7,GBP,1200.50,1,0' ||
+    fail "forecast CSV: $OUT"
+printf '%s\n' "$OUT" | grep -q '^later,2029-10-01,,southend,rhel 9,Red Hat Enterprise Linux 9,GBP,800.00,1,0' ||
+    fail "forecast CSV later: $OUT"
+printf '%s\n' "$OUT" | grep -q '^past,,2026-11-26,basildon,windows-server 2008-r2-sp1,Windows Server 2008 R2 SP1,GBP,,0,1' ||
+    fail "forecast CSV unknown: $OUT"
+run 0 "$WARD_COLLECTOR" -c "$T/collector.conf" eol export --forecast --json --quarters 4
+[ "$(printf '%s\n' "$OUT" | jq -r '(.quarters | length | tostring) + " " + .past.cost.amount')" = "4 2000.50" ] ||
+    fail "forecast JSON export: $(printf '%s\n' "$OUT" | head -c 400)"
+run 2 "$WARD_COLLECTOR" -c "$T/collector.conf" eol export --csv --quarters 4
+assert_contains "$OUT" "--quarters goes with --forecast"
+run 2 "$WARD_COLLECTOR" -c "$T/collector.conf" eol export --forecast --csv --quarters 41
+assert_contains "$OUT" "--quarters: \"41\": 1 to 40"
+ok "costs per quarter by datacentre and product: hardware's replacement_cost, [eol] software_cost, unknown never 0; export --forecast"
 
 # --- alerts: raised once, through the normal alert path
 alerts() { db "SELECT h.name || ' ' || a.kind FROM alerts a JOIN hosts h ON h.id = a.host_id WHERE a.kind LIKE 'eol_%' ORDER BY 1"; }

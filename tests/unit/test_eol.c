@@ -596,6 +596,136 @@ test_hardware_csv(void **state)
 	assert_contains(err, "h:2: a quoted field is not closed");
 }
 
+/* ------------------------------------------------------------ costs */
+
+static void
+test_amounts(void **state)
+{
+	int64_t	 c;
+	char	 buf[32];
+
+	(void)state;
+	assert_int_equal(eol_parse_amount("1250", &c), 0);
+	assert_int_equal(c, 125000);
+	assert_int_equal(eol_parse_amount("1250.5", &c), 0);
+	assert_int_equal(c, 125050);
+	assert_int_equal(eol_parse_amount("0.07", &c), 0);
+	assert_int_equal(c, 7);
+	assert_int_equal(eol_parse_amount("0", &c), 0);
+	assert_int_equal(c, 0);
+	assert_int_equal(eol_parse_amount("1000000000", &c), 0);
+	assert_int_equal(c, 100000000000LL);
+	assert_string_equal(eol_format_amount(125050, buf, sizeof buf),
+	    "1250.50");
+	assert_string_equal(eol_format_amount(7, buf, sizeof buf), "0.07");
+	assert_int_equal(eol_parse_amount("1000000000.01", &c), -1);
+	assert_int_equal(eol_parse_amount("99999999999", &c), -1);
+	assert_int_equal(eol_parse_amount("1.234", &c), -1);
+	assert_int_equal(eol_parse_amount("1.", &c), -1);
+	assert_int_equal(eol_parse_amount(".5", &c), -1);
+	assert_int_equal(eol_parse_amount("", &c), -1);
+	assert_int_equal(eol_parse_amount("-5", &c), -1);
+	assert_int_equal(eol_parse_amount("1,250", &c), -1);
+	assert_int_equal(eol_parse_amount("\xc2\xa3" "1250", &c), -1);
+	assert_int_equal(eol_parse_amount("1250 ", &c), -1);
+	assert_int_equal(eol_parse_amount("1.2.3", &c), -1);
+}
+
+static void
+test_hardware_cost_csv(void **state)
+{
+	struct eol_hw_table	 t;
+	char			 err[4096];
+	const char		*good =
+	    "vendor,model,replacement_cost,last_date_of_support\n"
+	    "Dell,R1,6500,2025-01-01\n"
+	    "Dell,R2,,2025-01-01\n"
+	    "Dell,R3,0,\n"
+	    "Dell,R4,7200.50,\n";
+	const char		*bad =
+	    "vendor,model,replacement_cost\n"
+	    "Dell,R1,6500\n"
+	    "Dell,R2,\"6,500\"\n"
+	    "Dell,R3,\xc2\xa3" "6500\n"
+	    "Dell,R4,-1\n"
+	    "Dell,R5,12.345\n";
+
+	(void)state;
+	if (eol_hw_parse("hw.csv", good, strlen(good), &t, err,
+	    sizeof err) == -1)
+		fail_msg("%s", err);
+	assert_int_equal(t.n, 4);
+	assert_true(t.rows[0].has_cost);
+	assert_int_equal(t.rows[0].cost, 650000);
+	/* Empty is not known; 0 is a cost (a free upgrade). */
+	assert_false(t.rows[1].has_cost);
+	assert_true(t.rows[2].has_cost);
+	assert_int_equal(t.rows[2].cost, 0);
+	assert_int_equal(t.rows[3].cost, 720050);
+	eol_hw_clear(&t);
+
+	assert_int_equal(eol_hw_parse("hw.csv", bad, strlen(bad), &t, err,
+	    sizeof err), -1);
+	assert_int_equal(t.n, 0);
+	assert_contains(err, "hw.csv:3: replacement_cost: \"6,500\": not an "
+	    "amount (1250 or 1250.50: no currency symbol");
+	assert_contains(err, "hw.csv:4: replacement_cost: \"\xc2\xa3" "6500\": "
+	    "not an amount");
+	assert_contains(err, "hw.csv:5: replacement_cost: \"-1\": not an "
+	    "amount");
+	assert_contains(err, "hw.csv:6: replacement_cost: \"12.345\": not an "
+	    "amount");
+	assert_null(strstr(err, "hw.csv:2:"));
+}
+
+static void
+test_software_cost_config(void **state)
+{
+	struct collector_config	 cfg;
+	char			*items[3], err[512];
+	int64_t			 c;
+
+	(void)state;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.eol.base_url = (char *)"https://eol.test/api/v1";
+	cfg.eol.currency = (char *)"GBP";
+	items[0] = (char *)"rhel=800";
+	items[1] = (char *)"windows-server=1250.50";
+	items[2] = (char *)"rhel=900";
+	cfg.eol.software_cost.items = items;
+	cfg.eol.software_cost.count = 2;
+	if (eol_config_check(&cfg, err, sizeof err) == -1)
+		fail_msg("%s", err);
+	assert_int_equal(eol_software_cost(&cfg.eol, "rhel", &c), 1);
+	assert_int_equal(c, 80000);
+	assert_int_equal(eol_software_cost(&cfg.eol, "windows-server", &c), 1);
+	assert_int_equal(c, 125050);
+	assert_int_equal(eol_software_cost(&cfg.eol, "centos", &c), 0);
+	assert_int_equal(eol_software_cost(&cfg.eol, NULL, &c), 0);
+
+	cfg.eol.software_cost.count = 3;
+	assert_int_equal(eol_config_check(&cfg, err, sizeof err), -1);
+	assert_string_equal(err, "[eol] software_cost: rhel twice");
+	items[2] = (char *)"rhel:900";
+	assert_int_equal(eol_config_check(&cfg, err, sizeof err), -1);
+	assert_contains(err, "[eol] software_cost: \"rhel:900\": expected "
+	    "PRODUCT=AMOUNT");
+	items[2] = (char *)"Centos=900";
+	assert_int_equal(eol_config_check(&cfg, err, sizeof err), -1);
+	items[2] = (char *)"centos=";
+	assert_int_equal(eol_config_check(&cfg, err, sizeof err), -1);
+	items[2] = (char *)"=900";
+	assert_int_equal(eol_config_check(&cfg, err, sizeof err), -1);
+	items[2] = (char *)"centos=\xe2\x82\xac" "900";
+	assert_int_equal(eol_config_check(&cfg, err, sizeof err), -1);
+	cfg.eol.software_cost.count = 2;
+	cfg.eol.currency = (char *)"pounds";
+	assert_int_equal(eol_config_check(&cfg, err, sizeof err), -1);
+	assert_contains(err, "[eol] currency: \"pounds\": an ISO 4217 code");
+	cfg.eol.currency = (char *)"gbp";
+	assert_int_equal(eol_config_check(&cfg, err, sizeof err), -1);
+}
+
 /* ------------------------------------------------------------ forecast */
 
 static void
@@ -681,7 +811,128 @@ test_forecast(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
 	    json_object_get(json_object_get(f, "no_date"), "by_datacentre"),
 	    0), "datacentre")), "southend");
+	/* Costs not looked up: none shown, rather than a made-up sum. */
+	assert_true(json_is_null(json_object_get(json_array_get(q, 0),
+	    "cost")));
 	json_decref(f);
+	product_free(p);
+}
+
+static const char *
+jstr(json_t *o, const char *key)
+{
+	json_t	*v = json_object_get(o, key);
+
+	if (v == NULL)
+		fail_msg("no %s", key);
+	return json_is_null(v) ? "(null)" : json_string_value(v);
+}
+
+static json_int_t
+jint(json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+/* What fixing what falls due costs: each part in its own period, known
+ * costs summed, unknown ones counted beside and never taken for 0. */
+static void
+test_forecast_costs(void **state)
+{
+	static const char *const cycles[] = { "7", NULL };
+	struct eol_estate	 e;
+	struct eol_asset	 a[4];
+	struct eol_product	*p = product_of("rhel", cycles);
+	json_t			*f, *q0, *q1, *cost, *g;
+	char			*csv;
+	size_t			 i, len;
+	FILE			*fp;
+
+	(void)state;
+	memset(&e, 0, sizeof e);
+	memset(a, 0, sizeof a);
+	e.day = day_of("2026-11-27");
+	e.horizon_days = 365;
+	e.assets = a;
+	e.n = 4;
+	e.currency = xstrdup("GBP");
+	for (i = 0; i < 4; i++) {
+		a[i].name = (char *)"h";
+		a[i].model = (char *)"R620";
+		a[i].datacentre = (char *)(i < 2 ? "basildon" : "southend");
+		a[i].sw.applicable = 1;
+		a[i].sw.product = p;
+		a[i].sw.cycle = &p->cycles[0];
+		a[i].sw.status = EOL_ENDING;
+		a[i].sw.eol = vdate("2026-12-15");	/* 2026-Q4 */
+		a[i].sw.has_cost = 1;
+		a[i].sw.cost = 80000;
+		a[i].hw.applicable = 1;
+		a[i].hw.vendor = (char *)"Dell";
+		a[i].hw.status = EOL_ENDING;
+		a[i].hw.eol = vdate("2027-02-01");	/* 2027-Q1 */
+		a[i].status = EOL_ENDING;
+		a[i].has_end = 1;
+		a[i].end_day = a[i].sw.eol.day;
+		a[i].end_part = &a[i].sw;
+	}
+	a[0].hw.has_cost = 1;
+	a[0].hw.cost = 650050;
+	a[1].hw.has_cost = 1;
+	a[1].hw.cost = 650000;
+	a[2].sw.has_cost = 0;		/* no software_cost for rhel here */
+	a[3].hw.applicable = 0;		/* a virtual machine: nothing to buy */
+	f = eol_forecast_json(&e, 12);
+	q0 = json_array_get(json_object_get(f, "quarters"), 0);
+	q1 = json_array_get(json_object_get(f, "quarters"), 1);
+	/* Every asset once, in the quarter of its first end. */
+	assert_int_equal(jint(q0, "assets"), 4);
+	assert_int_equal(jint(q1, "assets"), 0);
+	cost = json_object_get(q0, "cost");
+	assert_string_equal(jstr(cost, "currency"), "GBP");
+	assert_string_equal(jstr(cost, "amount"), "2400.00");
+	assert_int_equal(jint(cost, "costed"), 3);
+	assert_int_equal(jint(cost, "unknown"), 1);
+	g = json_array_get(json_object_get(cost, "by_datacentre"), 1);
+	assert_string_equal(jstr(g, "datacentre"), "southend");
+	assert_string_equal(jstr(g, "amount"), "800.00");
+	assert_int_equal(jint(g, "unknown"), 1);
+	/* The hardware falls due a quarter later, and costs there. */
+	cost = json_object_get(q1, "cost");
+	assert_string_equal(jstr(cost, "amount"), "13000.50");
+	assert_int_equal(jint(cost, "costed"), 2);
+	assert_int_equal(jint(cost, "unknown"), 1);
+	g = json_array_get(json_object_get(cost, "by_product"), 0);
+	assert_string_equal(jstr(g, "product"), "hardware Dell R620");
+	assert_string_equal(jstr(g, "title"), "Dell R620");
+	g = json_array_get(json_object_get(cost, "by_datacentre"), 1);
+	assert_string_equal(jstr(g, "datacentre"), "southend");
+	/* Nothing known there: no amount, not 0. */
+	assert_string_equal(jstr(g, "amount"), "(null)");
+	assert_int_equal(jint(g, "costed"), 0);
+	assert_int_equal(jint(g, "unknown"), 1);
+	cost = json_object_get(json_object_get(f, "past"), "cost");
+	assert_string_equal(jstr(cost, "amount"), "(null)");
+	assert_int_equal(jint(cost, "costed"), 0);
+	assert_int_equal(jint(cost, "unknown"), 0);
+	json_decref(f);
+
+	fp = open_memstream(&csv, &len);
+	eol_forecast_csv(&e, 12, fp);
+	fclose(fp);
+	assert_string_equal(csv,
+	    "period,start,end,datacentre,product,title,currency,amount,"
+	    "costed,unknown_cost\r\n"
+	    "2026-Q4,2026-11-27,2026-12-31,basildon,rhel 7,rhel 7,GBP,"
+	    "1600.00,2,0\r\n"
+	    "2026-Q4,2026-11-27,2026-12-31,southend,rhel 7,rhel 7,GBP,"
+	    "800.00,1,1\r\n"
+	    "2027-Q1,2027-01-01,2027-03-31,basildon,hardware Dell R620,"
+	    "Dell R620,GBP,13000.50,2,0\r\n"
+	    "2027-Q1,2027-01-01,2027-03-31,southend,hardware Dell R620,"
+	    "Dell R620,GBP,,0,1\r\n");
+	free(csv);
+	free(e.currency);
 	product_free(p);
 }
 
@@ -940,8 +1191,12 @@ main(void)
 		cmocka_unit_test(test_windows_builds),
 		cmocka_unit_test(test_mapping_rules),
 		cmocka_unit_test(test_hardware_csv),
+		cmocka_unit_test(test_amounts),
+		cmocka_unit_test(test_hardware_cost_csv),
+		cmocka_unit_test(test_software_cost_config),
 		cmocka_unit_test(test_quarters),
 		cmocka_unit_test(test_forecast),
+		cmocka_unit_test(test_forecast_costs),
 		cmocka_unit_test(test_catalogue_store),
 		cmocka_unit_test(test_alerts_once),
 		cmocka_unit_test(test_shipped_data),
