@@ -16,13 +16,17 @@
 #define CMD_KV_WIDTH	14
 
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_status_entry,
 	&cmd_host_entry,
+	&cmd_asset_entry,
 	&cmd_hosts_entry,
 	&cmd_search_entry,
 	&cmd_dc_entry,
 	&cmd_alerts_entry,
 	&cmd_alert_entry,
 	&cmd_ack_entry,
+	&cmd_eol_entry,
+	&cmd_person_entry,
 	NULL
 };
 
@@ -46,8 +50,8 @@ cmd_usage(const struct cmd_entry *e, FILE *fp)
 	for (o = e->opts; o != NULL && o->name != NULL; o++)
 		fprintf(fp, " [--%s%s%s]", o->name, o->has_arg ? " " : "",
 		    o->has_arg ? o->arg_name : "");
-	fprintf(fp, " [--json]%s%s\n", e->operands[0] != '\0' ? " " : "",
-	    e->operands);
+	fprintf(fp, " [--json%s]%s%s\n", e->csv ? " | --csv" : "",
+	    e->operands[0] != '\0' ? " " : "", e->operands);
 }
 
 static void
@@ -66,6 +70,9 @@ cmd_command_help(const struct cmd_entry *e)
 		printf("  %-22s %s\n", left, o->help);
 	}
 	printf("  %-22s %s\n", "--json", "print the collector's JSON reply");
+	if (e->csv)
+		printf("  %-22s %s\n", "--csv", "print the list as CSV, every "
+		    "column, times as ISO-8601");
 	printf("\nSee ward(1) for the exit codes.\n");
 }
 
@@ -98,6 +105,15 @@ cmd_parse(const struct cmd_entry *e, int argc, char **argv,
 		}
 		if (strcmp(arg, "--json") == 0) {
 			args->json = 1;
+			continue;
+		}
+		if (strcmp(arg, "--csv") == 0) {
+			if (!e->csv) {
+				fprintf(stderr, "ward %s: --csv is for lists; "
+				    "--json gives this one whole\n", e->name);
+				goto usage;
+			}
+			args->csv = 1;
 			continue;
 		}
 		if (strncmp(arg, "--", 2) != 0)
@@ -169,8 +185,8 @@ cmd_help(void)
 		buf_printf(&b, "  %-20s %s\n", left, (*e)->summary);
 	}
 	buf_printf(&b, "  %-20s %s\n", "dash", "the dashboard");
-	buf_printf(&b, "Each takes --json; 'ward COMMAND --help' lists its "
-	    "options.\n");
+	buf_printf(&b, "Each takes --json, the lists --csv too; 'ward COMMAND "
+	    "--help' lists\nits options.\n");
 	help = buf_detach(&b, NULL);
 	return help;
 }
@@ -241,6 +257,9 @@ cmd_state_colour(const char *word)
 		{ "degraded", "33" },
 		{ "DOWN", "1;31" }, { "CRITICAL", "1;31" },
 		{ "critical", "1;31" },
+		/* End-of-life statuses. */
+		{ "supported", "32" }, { "unknown", "35" },
+		{ "ending", "33" }, { "extended", "33" }, { "eol", "1;31" },
 	};
 	size_t	 i;
 
@@ -309,6 +328,28 @@ cmd_get_all(struct cmd_ctx *c, const char *path, const char *key,
 	while (max > 0 && json_array_size(all) > max)
 		json_array_remove(all, json_array_size(all) - 1);
 	return 0;
+}
+
+void
+cmd_print_table(const struct cmd_ctx *c, struct table *t,
+    const char *(*colour)(const struct table *, size_t, size_t),
+    const char *empty)
+{
+	if (c->csv)
+		table_print_csv(t, c->out);
+	else if (t->nrows > 0) {
+		table_fit(t, c->width);
+		table_print(t, c->out, 1, c->colour ? colour : NULL);
+	} else if (c->tty && empty != NULL)
+		fprintf(c->out, "(%s)\n", empty);
+}
+
+const char *
+cmd_time(const struct cmd_ctx *c, char *dst, size_t size, const char *iso)
+{
+	if (c->csv)
+		return iso;
+	return fmt_iso_age(dst, size, iso, c->now_ms);
 }
 
 char *

@@ -28,6 +28,11 @@ ack_exec(struct cmd_ctx *c, const struct cmd_args *a)
 
 	if ((id = cmd_alert_id("ack", a->argv[0])) == -1)
 		return WARD_EXIT_USAGE;
+	if (c->readonly) {
+		fprintf(stderr, "ward ack: refused: --readonly turns every "
+		    "action off\n");
+		return WARD_EXIT_USAGE;
+	}
 	if (a->value[O_COMMENT] != NULL)
 		body = json_pack("{s:s}", "comment", a->value[O_COMMENT]);
 	if (a->value[O_COMMENT] != NULL && body == NULL) {
@@ -55,5 +60,5 @@ ack_exec(struct cmd_ctx *c, const struct cmd_args *a)
 const struct cmd_entry cmd_ack_entry = {
 	"ack", "ID",
 	"acknowledge an alert (needs a token with the operate role)",
-	ack_opts, 1, 1, ack_exec,
+	ack_opts, 1, 1, ack_exec, 0,
 };

@@ -120,5 +120,5 @@ alert_exec(struct cmd_ctx *c, const struct cmd_args *a)
 const struct cmd_entry cmd_alert_entry = {
 	"alert", "ID",
 	"one alert: what, where, since when, its runbook and history",
-	NULL, 1, 1, alert_exec,
+	NULL, 1, 1, alert_exec, 0,
 };

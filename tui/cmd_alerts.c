@@ -100,16 +100,11 @@ alerts_exec(struct cmd_ctx *c, const struct cmd_args *a)
 		cells[3] = js(v, "host");
 		cells[4] = js(v, "datacentre");
 		cells[5] = js(v, "kind");
-		cells[6] = fmt_iso_age(age, sizeof age, js(v, "opened"),
-		    c->now_ms);
+		cells[6] = cmd_time(c, age, sizeof age, js(v, "opened"));
 		cells[7] = js(v, "summary");
 		table_add(t, cells);
 	}
-	if (t->nrows > 0) {
-		table_fit(t, c->width);
-		table_print(t, c->out, 1, c->colour ? alerts_colour : NULL);
-	} else if (c->tty)
-		fprintf(c->out, "(no alerts)\n");
+	cmd_print_table(c, t, alerts_colour, "no alerts");
 	table_free(t);
 	rc = WARD_EXIT_OK;
 done:
@@ -121,5 +116,5 @@ done:
 const struct cmd_entry cmd_alerts_entry = {
 	"alerts", "",
 	"alerts, newest first: open and acknowledged unless asked",
-	alerts_opts, 0, 0, alerts_exec,
+	alerts_opts, 0, 0, alerts_exec, 1,
 };

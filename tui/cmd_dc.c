@@ -93,18 +93,14 @@ dc_list(struct cmd_ctx *c)
 			cells[nc++] = nums[s + 1];
 		}
 		cells[nc++] = js(v, "worst_state");
-		cells[nc++] = fmt_iso_age(age, sizeof age, js(v, "last_report"),
-		    c->now_ms);
+		cells[nc++] = cmd_time(c, age, sizeof age,
+		    js(v, "last_report"));
 		kinds = dc_counts(json_object_get(v, "kinds"), 1);
 		cells[nc++] = kinds;
 		table_add(t, cells);
 		free(kinds);
 	}
-	if (t->nrows > 0) {
-		table_fit(t, c->width);
-		table_print(t, c->out, 1, c->colour ? dc_colour : NULL);
-	} else if (c->tty)
-		fprintf(c->out, "(no hosts have reported yet)\n");
+	cmd_print_table(c, t, dc_colour, "no hosts have reported yet");
 	table_free(t);
 	rc = WARD_EXIT_OK;
 done:
@@ -264,11 +260,16 @@ done:
 static int
 dc_exec(struct cmd_ctx *c, const struct cmd_args *a)
 {
+	if (a->argc > 0 && c->csv) {
+		fprintf(stderr, "ward dc: --csv is for the list; --json gives "
+		    "one datacentre whole\n");
+		return WARD_EXIT_USAGE;
+	}
 	return a->argc == 0 ? dc_list(c) : dc_one(c, a->argv[0]);
 }
 
 const struct cmd_entry cmd_dc_entry = {
 	"dc", "[NAME]",
 	"the datacentres: hosts by state and the worst; or one's health",
-	NULL, 0, 1, dc_exec,
+	NULL, 0, 1, dc_exec, 1,
 };

@@ -95,8 +95,8 @@ host_checks(const struct cmd_ctx *c, const json_t *doc)
 }
 
 /* Open alerts, when this collector keeps them; silence when it does not. */
-static void
-host_alerts(struct cmd_ctx *c, const char *name)
+void
+cmd_host_alerts(struct cmd_ctx *c, const char *name)
 {
 	struct api_reply	 r;
 	json_t			*v;
@@ -217,7 +217,7 @@ host_exec(struct cmd_ctx *c, const struct cmd_args *a)
 		rc = cmd_print_json(c, r.doc);
 	else {
 		host_print(c, r.doc);
-		host_alerts(c, js(r.doc, "name") != NULL ? js(r.doc, "name") :
+		cmd_host_alerts(c, js(r.doc, "name") != NULL ? js(r.doc, "name") :
 		    name);
 		rc = WARD_EXIT_OK;
 	}
@@ -230,5 +230,5 @@ done:
 const struct cmd_entry cmd_host_entry = {
 	"host", "NAME",
 	"one host: its state, where it is, what it is, failing checks",
-	NULL, 1, 1, host_exec,
+	NULL, 1, 1, host_exec, 0,
 };

@@ -55,6 +55,23 @@ hosts_query(const struct cmd_args *a, int64_t limit)
 	return buf_detach(&b, NULL);
 }
 
+/* Every address, for CSV: "10.0.0.1 10.0.0.2" (cut at size). */
+static void
+hosts_addresses(char *dst, size_t size, const json_t *h)
+{
+	struct buf	 b;
+	json_t		*a;
+	size_t		 i;
+
+	buf_init(&b, 0);
+	json_array_foreach(json_object_get(h, "addresses"), i, a)
+		if (json_string_value(a) != NULL)
+			buf_printf(&b, "%s%s", b.len > 0 ? " " : "",
+			    json_string_value(a));
+	str_copy(dst, b.len > 0 ? buf_cstr(&b) : "-", size);
+	buf_free(&b);
+}
+
 static const char *
 hosts_colour(const struct table *t, size_t row, size_t col)
 {
@@ -100,7 +117,9 @@ hosts_exec(struct cmd_ctx *c, const struct cmd_args *a)
 	json_array_foreach(json_object_get(r.doc, "hosts"), i, v) {
 		first = json_string_value(json_array_get(json_object_get(v,
 		    "addresses"), 0));
-		if (first != NULL && json_array_size(json_object_get(v,
+		if (c->csv)
+			hosts_addresses(addr, sizeof addr, v);
+		else if (first != NULL && json_array_size(json_object_get(v,
 		    "addresses")) > 1)
 			snprintf(addr, sizeof addr, "%s +%zu", first,
 			    json_array_size(json_object_get(v, "addresses")) - 1);
@@ -111,16 +130,11 @@ hosts_exec(struct cmd_ctx *c, const struct cmd_args *a)
 		cells[2] = js(v, "datacentre");
 		cells[3] = js(v, "kind");
 		cells[4] = addr;
-		cells[5] = fmt_iso_age(age, sizeof age, js(v, "last_report"),
-		    c->now_ms);
+		cells[5] = cmd_time(c, age, sizeof age, js(v, "last_report"));
 		cells[6] = js(v, "os_pretty_name");
 		table_add(t, cells);
 	}
-	if (t->nrows > 0) {
-		table_fit(t, c->width);
-		table_print(t, c->out, 1, c->colour ? hosts_colour : NULL);
-	} else if (c->tty)
-		fprintf(c->out, "(no hosts match)\n");
+	cmd_print_table(c, t, hosts_colour, "no hosts match");
 	table_free(t);
 	rc = WARD_EXIT_OK;
 done:
@@ -132,5 +146,5 @@ done:
 const struct cmd_entry cmd_hosts_entry = {
 	"hosts", "[QUERY]",
 	"hosts by filters and text (name, FQDN, serial, model, OS, address)",
-	hosts_opts, 0, 1, hosts_exec,
+	hosts_opts, 0, 1, hosts_exec, 1,
 };

@@ -84,9 +84,9 @@ search_exec(struct cmd_ctx *c, const struct cmd_args *a)
 		cells[6] = js(v, "type");
 		table_add(t, cells);
 	}
-	table_fit(t, c->width);
-	table_print(t, c->out, 1, c->colour ? search_colour : NULL);
-	if (json_is_true(json_object_get(r.doc, "truncated")) && c->tty)
+	cmd_print_table(c, t, search_colour, NULL);
+	if (json_is_true(json_object_get(r.doc, "truncated")) && c->tty &&
+	    !c->csv)
 		fprintf(c->out, "(%zu of %lld shown; --limit for more)\n",
 		    t->nrows, (long long)ji(r.doc, "total", 0));
 	table_free(t);
@@ -101,5 +101,5 @@ done:
 const struct cmd_entry cmd_search_entry = {
 	"search", "TEXT",
 	"search hosts by name, FQDN, serial, model, OS or address",
-	search_opts, 1, -1, search_exec,
+	search_opts, 1, -1, search_exec, 1,
 };

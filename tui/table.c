@@ -232,3 +232,46 @@ table_print(const struct table *t, FILE *fp, int header,
 	}
 	free(cell);
 }
+
+/* A field quoted when it holds what CSV gives a meaning to. */
+static void
+table_csv_field(FILE *fp, const char *s)
+{
+	const char	*p;
+
+	if (strpbrk(s, ",\"\r\n") == NULL && *s != ' ' &&
+	    (*s == '\0' || s[strlen(s) - 1] != ' ')) {
+		fputs(s, fp);
+		return;
+	}
+	fputc('"', fp);
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '"')
+			fputc('"', fp);
+		fputc(*p, fp);
+	}
+	fputc('"', fp);
+}
+
+void
+table_print_csv(const struct table *t, FILE *fp)
+{
+	size_t	 r, c;
+
+	for (c = 0; c < t->ncols; c++) {
+		if (c > 0)
+			fputc(',', fp);
+		table_csv_field(fp, t->cols[c].header);
+	}
+	fputs("\n", fp);
+	for (r = 0; r < t->nrows; r++) {
+		for (c = 0; c < t->ncols; c++) {
+			if (c > 0)
+				fputc(',', fp);
+			/* An absent value is empty, not the "-" shown. */
+			if (strcmp(t->rows[r][c], "-") != 0)
+				table_csv_field(fp, t->rows[r][c]);
+		}
+		fputs("\n", fp);
+	}
+}

@@ -14,6 +14,8 @@
 #define TUI_EXIT_UNREACHABLE	5	/* no answer from the collector */
 #define TUI_EXIT_TLS		6	/* its certificate did not verify */
 #define TUI_EXIT_AUTH		7	/* the token was refused (401/403) */
+#define TUI_EXIT_CRITICAL	8	/* ward status: something is CRITICAL
+					   or DOWN */
 
 /* api.c */
 
@@ -155,6 +157,9 @@ size_t		 table_fit(struct table *t, size_t width);
 char		*table_line(const struct table *t, size_t row);
 /* Where column col starts on a line, or SIZE_MAX when it is hidden. */
 size_t		 table_col_x(const struct table *t, size_t col);
+/* Prints the header and rows as CSV (RFC 4180 quoting, a record a
+ * line), every column. */
+void		 table_print_csv(const struct table *t, FILE *fp);
 /* Prints the header and rows; colour(row, col) may return an SGR sequence
  * ("1;31") for a cell, or NULL. */
 void		 table_print(const struct table *t, FILE *fp, int header,
@@ -167,6 +172,8 @@ struct cmd_ctx {
 	struct api	*api;
 	FILE		*out;
 	int		 json;		/* --json */
+	int		 csv;		/* --csv */
+	int		 readonly;	/* --readonly: no actions */
 	int		 tty;		/* out is a terminal */
 	int		 colour;	/* out is a terminal and NO_COLOR unset */
 	size_t		 width;		/* 0: no limit */
@@ -185,6 +192,7 @@ struct cmd_opt {
 struct cmd_args {
 	const char	*value[CMD_OPTS_MAX];	/* by index in opts; "" for a flag */
 	int		 json;			/* --json */
+	int		 csv;			/* --csv */
 	int		 argc;			/* operands */
 	char		**argv;
 };
@@ -197,6 +205,7 @@ struct cmd_entry {
 	int		 min_operands;
 	int		 max_operands;	/* -1: any number */
 	int		(*exec)(struct cmd_ctx *, const struct cmd_args *);
+	int		 csv;		/* a list: takes --csv */
 };
 
 extern const struct cmd_entry *const cmd_table[];
@@ -223,6 +232,14 @@ void		 cmd_kv(const struct cmd_ctx *c, const char *label,
  * limit). Returns 0, or -1 with r holding the failure. */
 int		 cmd_get_all(struct cmd_ctx *c, const char *path,
 		    const char *key, size_t max, struct api_reply *r);
+/* A list as aligned columns fitted to the width (empty: says so on a
+ * terminal), or as CSV with --csv. */
+void		 cmd_print_table(const struct cmd_ctx *c, struct table *t,
+		    const char *(*colour)(const struct table *, size_t,
+		    size_t), const char *empty);
+/* A time cell: the age for people, the ISO-8601 time itself in CSV. */
+const char	*cmd_time(const struct cmd_ctx *c, char *dst, size_t size,
+		    const char *iso);
 /* Names close to one that was not found, from /api/v1/search: a
  * malloc'd line "did you mean: a, b, c?" or NULL. */
 char		*cmd_near_hosts(struct cmd_ctx *c, const char *name);
@@ -231,14 +248,22 @@ char		*cmd_near_hosts(struct cmd_ctx *c, const char *name);
  * what is wrong with it. */
 int64_t		 cmd_alert_id(const char *cmd, const char *s);
 
+/* cmd_host.c: the open alerts of a host, when this collector keeps
+ * them: "open alerts:" and a line each. */
+void		 cmd_host_alerts(struct cmd_ctx *c, const char *name);
+
 /* cmd_*.c */
+extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_host_entry;
+extern const struct cmd_entry cmd_asset_entry;
 extern const struct cmd_entry cmd_hosts_entry;
 extern const struct cmd_entry cmd_search_entry;
 extern const struct cmd_entry cmd_dc_entry;
 extern const struct cmd_entry cmd_alerts_entry;
 extern const struct cmd_entry cmd_alert_entry;
 extern const struct cmd_entry cmd_ack_entry;
+extern const struct cmd_entry cmd_eol_entry;
+extern const struct cmd_entry cmd_person_entry;
 
 /* dash.c: the interactive dashboard. */
 

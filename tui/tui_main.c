@@ -101,6 +101,9 @@ static const struct cli_option tui_extra[] = {
 	  "token file (overrides WARD_TOKEN_FILE and token_file)" },
 	{ "delay", 'd', 1, "SECONDS", "dashboard: refresh every SECONDS" },
 	{ "json", 0, 0, NULL, "commands: print the collector's JSON" },
+	{ "csv", 0, 0, NULL, "list commands: print CSV" },
+	{ "readonly", 0, 0, NULL,
+	  "no actions: none in the dashboard, ack refused" },
 	CLI_OPTIONS_END
 };
 
@@ -200,6 +203,19 @@ tui_command(const struct cli *cli, struct tui_config *cfg)
 	if ((rc = cmd_parse(e, cli->argc, cli->argv, &args)) != 0)
 		return rc == 1 ? WARD_EXIT_OK : WARD_EXIT_USAGE;
 	memset(&c, 0, sizeof c);
+	if (cli_extra(&tui_program, cli, "csv") != NULL && !e->csv) {
+		fprintf(stderr, "ward %s: --csv is for lists; --json gives "
+		    "this one whole\n", e->name);
+		rc = WARD_EXIT_USAGE;
+		goto done;
+	}
+	if ((args.json || cli_extra(&tui_program, cli, "json") != NULL) &&
+	    (args.csv || cli_extra(&tui_program, cli, "csv") != NULL)) {
+		fprintf(stderr, "ward %s: --json and --csv: choose one\n",
+		    e->name);
+		rc = WARD_EXIT_USAGE;
+		goto done;
+	}
 	if (tui_connection(cli, cfg, &o, &token) == -1) {
 		rc = WARD_EXIT_FAILURE;
 		goto done;
@@ -215,6 +231,8 @@ tui_command(const struct cli *cli, struct tui_config *cfg)
 	}
 	c.out = stdout;
 	c.json = args.json || cli_extra(&tui_program, cli, "json") != NULL;
+	c.csv = args.csv || cli_extra(&tui_program, cli, "csv") != NULL;
+	c.readonly = cli_extra(&tui_program, cli, "readonly") != NULL;
 	c.tty = isatty(STDOUT_FILENO);
 	c.colour = c.tty && getenv("NO_COLOR") == NULL;
 	c.width = fmt_term_width();

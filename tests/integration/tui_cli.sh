@@ -4,7 +4,9 @@
 # width, hostile names escaped, near matches for a typo, and one clear line
 # for a wrong token, a collector that is down, a certificate that does not
 # verify, a missing token; alerts and acknowledgement when the collector
-# keeps alerts, "not available on this collector" when it does not.
+# keeps alerts, "not available on this collector" when it does not; status
+# and its exit code, asset by any name, end of life, CSV, and person
+# saying plainly that there is no identity API.
 . "$top_srcdir/tests/integration/lib.sh"
 require_cmd curl
 require_cmd jq
@@ -17,6 +19,16 @@ max_attempts = 1
 evaluate_interval = 1s'
 else
 	health=
+fi
+# And end of life when it tracks it: the shipped catalogue and mapping.
+if "$WARD_COLLECTOR" --config-reference=markdown | grep -q horizon; then
+	eol=yes
+	health="$health
+[eol]
+mapping = $top_srcdir/data/eol-mapping
+snapshot = $top_srcdir/data/eol-snapshot.json"
+else
+	eol=
 fi
 collector_conf "$T/collector.conf" 1
 agent=$("$WARD_COLLECTOR" -c "$T/collector.conf" token add --role agent --name agents 2>/dev/null)
@@ -45,7 +57,7 @@ now=$(date +%s)
 		esac
 		st=0 out="NTP OK: offset 0.001"
 		[ $i = 4 ] && st=2 out="NTP CRITICAL: no sync"
-		printf '{"schema":1,"agent":{"id":"agent-srv-0%d"},"seq":1,"ts":"%s","host":{"name":"srv-0%d","fqdn":"srv-0%d.btuh.test","datacentre":"%s","kind":"server","vendor":"Dell Inc.","model":"PowerEdge R640","serial":"SN0%d","addresses":["10.9.0.%d"],"os":{"pretty_name":"Red Hat Enterprise Linux Server 7.9 (Maipo)"},"uptime_s":864000},"metrics":[{"name":"cpu.util","value":12.5,"unit":"percent"}],"checks":[{"name":"ntp","status":%d,"output":"%s"},{"name":"disk","status":0,"output":"DISK OK"}]},' \
+		printf '{"schema":1,"agent":{"id":"agent-srv-0%d"},"seq":1,"ts":"%s","host":{"name":"srv-0%d","fqdn":"srv-0%d.btuh.test","datacentre":"%s","kind":"server","vendor":"Dell Inc.","model":"PowerEdge R640","serial":"SN0%d","addresses":["10.9.0.%d"],"os":{"id":"rhel","version_id":"7.9","pretty_name":"Red Hat Enterprise Linux Server 7.9 (Maipo)"},"uptime_s":864000},"metrics":[{"name":"cpu.util","value":12.5,"unit":"percent"}],"checks":[{"name":"ntp","status":%d,"output":"%s"},{"name":"disk","status":0,"output":"DISK OK"}]},' \
 		    $i "$(iso "$now")" $i $i $dc $i $i $st "$out"
 	done
 	printf '{"schema":1,"agent":{"id":"sw-bas-core1"},"seq":1,"ts":"%s","host":{"name":"bas-core1","datacentre":"basildon","kind":"switch"}},' "$(iso "$now")"
@@ -214,6 +226,113 @@ run 0 "$WARD_TUI" dc --json
 printf '%s\n' "$OUT" | jq -e '.hosts == 1112' > /dev/null || fail "dc --json: $OUT"
 ok "dc: every datacentre by state, one datacentre, an unknown one exits 3"
 
+# --- CSV for the lists: every column, times as ISO-8601, absent as empty
+run 0 "$WARD_TUI" hosts --csv --datacentre southend
+printf '%s\n' "$OUT" > "$T/hosts.csv"
+[ "$(head -1 "$T/hosts.csv")" = "NAME,STATE,DATACENTRE,KIND,ADDRESS,LAST REPORT,OS" ] ||
+    fail "csv header: $OUT"
+grep -qx "srv-04,UP,southend,server,10.9.0.4,$(iso "$now"),Red Hat Enterprise Linux Server 7.9 (Maipo)" \
+    "$T/hosts.csv" || fail "csv row: $OUT"
+COLUMNS=30 run 0 "$WARD_TUI" --csv hosts
+assert_contains "$OUT" "Red Hat Enterprise Linux Server 7.9 (Maipo)"
+assert_contains "$OUT" 'evil\x1b[2J\x1b]0;owned\x07'
+assert_not_contains "$OUT" "$ESC"
+printf '%s\n' "$OUT" | python3 -c '
+import csv, sys
+rows = list(csv.reader(sys.stdin))
+assert len(rows) == 1 + 1112, len(rows)
+assert all(len(r) == 7 for r in rows), [r for r in rows if len(r) != 7][:3]
+lonely = [r for r in rows if r[0] == "lonely"][0]
+assert lonely[2] == "" and lonely[4] == "", lonely
+' || fail "hosts --csv does not parse as 7 columns: $(printf '%s\n' "$OUT" | head -5)"
+run 0 "$WARD_TUI" dc --csv
+printf '%s\n' "$OUT" | grep -q '^DATACENTRE,HOSTS,UP,.*,WORST,LAST REPORT,KINDS$' || fail "dc --csv: $OUT"
+printf '%s\n' "$OUT" | grep -q '^basildon,4,4,.*,"server 3, switch 1"$' ||
+    fail "dc --csv quoting: $OUT"
+run 0 "$WARD_TUI" search --csv srv-03
+[ "$(printf '%s\n' "$OUT" | sed -n 2p | cut -d, -f1-3)" = "srv-03,UP,basildon" ] || fail "search --csv: $OUT"
+run 2 "$WARD_TUI" host --csv srv-01
+assert_contains "$OUT" "--csv is for lists"
+run 2 "$WARD_TUI" --csv host srv-01
+run 2 "$WARD_TUI" hosts --csv --json
+assert_contains "$OUT" "choose one"
+ok "--csv: header and every column, quoted where needed, ISO times, escapes kept; refused for one thing and with --json"
+
+# --- person: no identity API on the collector, said plainly
+run 69 "$WARD_TUI" person alice
+assert_contains "$OUT" "the collector has no identity API yet"
+[ "$(printf '%s\n' "$OUT" | wc -l)" = 1 ] || fail "person: more than one line: $OUT"
+run 2 "$WARD_TUI" person
+ok "person: no identity API yet, one line, exit 69; nothing made up"
+
+# --- asset and eol, when the collector tracks end of life
+if [ -n "$eol" ]; then
+	day() { date -u -d "$1" +%Y-%m-%d; }
+	printf 'vendor,model,end_of_sale,end_of_sw_maintenance,end_of_security_support,last_date_of_support,source\nDell,PowerEdge R640,,,,%s,test: 100 days left\n' \
+	    "$(day '+100 days')" > "$T/hw.csv"
+	"$WARD_COLLECTOR" -c "$T/collector.conf" eol import-hardware "$T/hw.csv" > /dev/null 2>&1 ||
+	    fail "import-hardware failed"
+	printf '[{"schema":1,"agent":{"id":"agent-deb01"},"seq":1,"ts":"%s","host":{"name":"eol-deb01","datacentre":"basildon","kind":"server","vendor":"Dell Inc.","model":"PowerEdge R640","serial":"DEBSN1","addresses":["10.9.1.1"],"os":{"id":"debian","version_id":"13","pretty_name":"Debian GNU/Linux 13 (trixie)"}}}]' \
+	    "$(iso "$now")" > "$T/deb.json"
+	post "$T/deb.json"
+
+	run 0 "$WARD_TUI" asset DEBSN1
+	for want in "name:          eol-deb01" "found by:      serial" \
+	    "what:          server, Dell Inc. PowerEdge R640" \
+	    "datacentre:    basildon" "addresses:     10.9.1.1" "state:         UP" \
+	    "os:            Debian GNU/Linux 13 (trixie)" "lifecycle:     ending" \
+	    "end of life:   $(day '+100 days') (in 100 days), of its hardware" \
+	    "os/firmware:   supported" "hardware:      ending" \
+	    "  what:        Dell PowerEdge R640"; do
+		assert_contains "$OUT" "$want"
+	done
+	run 0 "$WARD_TUI" asset srv-04
+	assert_contains "$OUT" "lifecycle:     extended"
+	assert_contains "$OUT" "of its software"
+	assert_contains "$OUT" "os/firmware:   extended"
+	assert_not_contains "$OUT" "found by"
+	run 0 "$WARD_TUI" asset 10.9.0.7
+	assert_contains "$OUT" "name:          srv-07"
+	assert_contains "$OUT" "found by:      address"
+	run 4 "$WARD_TUI" asset srv-0
+	assert_contains "$OUT" "things match \"srv-0\""
+	assert_contains "$OUT" "srv-05"
+	run 3 "$WARD_TUI" asset zzz-nothing
+	assert_contains "$OUT" 'nothing is called or matches "zzz-nothing"'
+	run 0 "$WARD_TUI" asset --json DEBSN1
+	printf '%s\n' "$OUT" | jq -e '.host.name == "eol-deb01" and
+	    .host.lifecycle.status == "ending" and .host.matched_by == "serial"
+	    and (.alerts | type) != "string"' > /dev/null || fail "asset --json: $OUT"
+	ok "asset: by serial, name, address: what, where, state, lifecycle of OS and hardware; several exit 4, none 3"
+
+	run 0 "$WARD_TUI" eol
+	printf '%s\n' "$OUT" | head -1 | grep -q '^NAME  *STATUS  *END OF LIFE  *DAYS  *OF  *PRODUCT  *DATACENTRE$' ||
+	    fail "eol header: $OUT"
+	# The most overdue first, the undated last.
+	[ "$(printf '%s\n' "$OUT" | sed -n 2p | awk '{print $1, $2}')" = "srv-01 extended" ] ||
+	    fail "eol order: $OUT"
+	printf '%s\n' "$OUT" | grep -q "^eol-deb01  *ending  *$(day '+100 days')  *100  *hardware  *Dell PowerEdge R640" ||
+	    fail "eol row: $OUT"
+	run 0 "$WARD_TUI" eol --within 200
+	[ "$(printf '%s\n' "$OUT" | tail -n +2 | awk '{print $1}')" = eol-deb01 ] ||
+	    fail "eol --within 200: $OUT"
+	run 0 "$WARD_TUI" eol --within 50
+	[ -z "$OUT" ] || fail "eol --within 50: $OUT"
+	run 0 "$WARD_TUI" eol --csv --within 200
+	[ "$(printf '%s\n' "$OUT" | sed -n 2p)" = "eol-deb01,ending,$(day '+100 days'),100,hardware,Dell PowerEdge R640,basildon" ] ||
+	    fail "eol --csv: $OUT"
+	run 0 "$WARD_TUI" eol --json --within 200
+	printf '%s\n' "$OUT" | jq -e '.total == 1 and .assets[0].name == "eol-deb01"' > /dev/null ||
+	    fail "eol --json: $OUT"
+	run 2 "$WARD_TUI" eol --within soon
+	assert_contains "$OUT" "--within"
+	ok "eol: soonest end first, --within DAYS, --csv, --json; a bad --within exits 2"
+else
+	run 69 "$WARD_TUI" eol
+	assert_contains "$OUT" "not available on this collector"
+	ok "eol: not available on this collector (exit 69)"
+fi
+
 # --- alerts, when the collector keeps them
 if [ -n "$health" ]; then
 	# A check seen CRITICAL is an alert once the engine has run.
@@ -254,7 +373,24 @@ if [ -n "$health" ]; then
 	run 0 "$WARD_TUI" dc southend
 	assert_contains "$OUT" "health:        critical"
 	assert_contains "$OUT" "critical 1"
-	ok "alerts: listed, one shown, acknowledged with operate (read: 403, exit 7; twice: exit 4)"
+	run 2 "$WARD_TUI" --readonly ack "$id"
+	assert_contains "$OUT" "--readonly"
+	ok "alerts: listed, one shown, acknowledged with operate (read: 403, exit 7; twice: exit 4; --readonly: 2)"
+
+	# A live critical alert: status says so and exits 8.
+	run 8 "$WARD_TUI" status
+	printf '%s\n' "$OUT" | head -1 | grep -q '^DATACENTRE  *HEALTH  *HOSTS  *UP .* DOWN  *CRITICAL  *WARNING$' ||
+	    fail "status header: $OUT"
+	printf '%s\n' "$OUT" | grep -q '^southend  *critical  *3  *3 .* 1  *0$' || fail "status southend: $OUT"
+	printf '%s\n' "$OUT" | grep -q '^orsett  *ok  ' || fail "status orsett: $OUT"
+	printf '%s\n' "$OUT" | grep -q '^(none)  *ok  *1  *1 ' || fail "status (none): $OUT"
+	[ "$(printf '%s\n' "$OUT" | wc -l)" = 6 ] || fail "status: a line per datacentre: $OUT"
+	run 8 "$WARD_TUI" status --json
+	printf '%s\n' "$OUT" | jq -e '.critical == true and ([.datacentres[] |
+	    select(.health == "critical")] | length) == 1' > /dev/null || fail "status --json: $OUT"
+	run 8 "$WARD_TUI" status --csv
+	printf '%s\n' "$OUT" | grep -q '^southend,critical,3,3,' || fail "status --csv: $OUT"
+	ok "status: a line per datacentre with its health; exit 8 while a critical alert is live"
 else
 	run 69 "$WARD_TUI" alerts
 	assert_contains "$OUT" "alerts: not available on this collector"
@@ -263,7 +399,9 @@ else
 	assert_not_contains "$OUT" "open alerts"
 	run 0 "$WARD_TUI" dc basildon
 	assert_contains "$OUT" "health:        not available on this collector"
-	ok "alerts: not available on this collector (exit 69); host and dc without them"
+	run 0 "$WARD_TUI" status
+	assert_contains "$OUT" "health judged by host states alone"
+	ok "alerts: not available on this collector (exit 69); host, dc and status without them"
 fi
 run 2 "$WARD_TUI" ack twelve
 assert_contains "$OUT" '"twelve" is not an alert id'
@@ -306,6 +444,8 @@ assert_contains "$OUT" "usage: ward hosts"
 assert_contains "$OUT" "--datacentre NAME"
 run 0 "$WARD_TUI" --help
 assert_contains "$OUT" "host NAME"
+assert_contains "$OUT" "asset QUERY"
+assert_contains "$OUT" "person QUERY"
 assert_contains "$OUT" "dc [NAME]"
 run 2 "$WARD_TUI" dash < /dev/null
 assert_contains "$OUT" "needs a terminal"
