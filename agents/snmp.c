@@ -47,6 +47,8 @@ struct snmp_step {
 enum snmp_job_state {
 	JOB_QUEUED,
 	JOB_DISCOVER,		/* v3: waiting for the engine ID */
+	JOB_ENGINE_WAIT,	/* v3: another device with this engine ID
+				 * is being polled */
 	JOB_RUNNING,
 	JOB_ALIVE_PROBE,	/* v1/v2c timed out: does it speak v3? */
 	JOB_FINISHED,		/* the loop closes it and says so */
@@ -74,18 +76,23 @@ struct snmp_job {
 	struct snmp_vars	 vars;
 	size_t			 requests;
 	size_t			 steps_done;
+	size_t			 engine;	/* in snmp_engines, v3 */
+	int			 has_engine;
 	enum snmp_failure	 failure;
 	char			 error[512];
 };
 
-/* Engine IDs met in one run, so two devices that share one (cloned
- * configurations) cannot use each other's keys unnoticed. */
+/* Engine IDs met in one run. net-snmp keeps one clock, and one set of
+ * localised keys per user, for each engine ID; devices cloned from one
+ * configuration share an engine ID and polled at once would overwrite
+ * each other's clock and keys. They take turns: each turn sets up its
+ * own keys and starts the clock afresh, so each device's credentials and
+ * failures stay its own. */
 struct snmp_engine_seen {
 	u_char			*id;
 	size_t			 len;
-	char			*user;
-	const struct snmp_usm	*usm;
-	const char		*device;
+	struct snmp_job		*busy;		/* whose turn it is */
+	char			*last;		/* the device that polled last */
 };
 
 static struct snmp_engine_seen	*snmp_engines;
@@ -93,6 +100,8 @@ static size_t			 snmp_nengines;
 static int			 snmp_initialised;
 
 static void	snmp_job_send(struct snmp_job *j);
+static void	snmp_job_engine_use(struct snmp_job *, netsnmp_session *);
+static void	snmp_engines_clear(void);
 
 const char *
 snmp_failure_name(enum snmp_failure f)
@@ -142,6 +151,7 @@ snmp_global_shutdown(void)
 	if (!snmp_initialised)
 		return;
 	snmp_shutdown("ward-netpoll");
+	snmp_engines_clear();
 	snmp_initialised = 0;
 }
 
@@ -741,28 +751,13 @@ snmp_hex(const u_char *p, size_t len, char *buf, size_t size)
 		snprintf(buf + off, size - off, "%02x", p[i]);
 }
 
-static int
-snmp_usm_same(const struct snmp_usm *a, const struct snmp_usm *b)
-{
-	if (a == b)
-		return 1;
-	return a->auth == b->auth && a->priv == b->priv &&
-	    strcmp(a->user, b->user) == 0 &&
-	    strcmp(a->auth_pass != NULL ? a->auth_pass : "",
-	    b->auth_pass != NULL ? b->auth_pass : "") == 0 &&
-	    strcmp(a->priv_pass != NULL ? a->priv_pass : "",
-	    b->priv_pass != NULL ? b->priv_pass : "") == 0;
-}
-
-/* The engine ID arrived: record it in the session and make the USM user
- * whose keys are localised to it. */
+/* The engine ID arrived: poll through it now, or after the device that
+ * shares it. */
 static void
 snmp_job_discovered(struct snmp_job *j, netsnmp_session *sp,
     netsnmp_pdu *pdu)
 {
 	struct snmp_engine_seen	*e;
-	struct usmUser		*user;
-	const struct snmp_usm	*u = j->t.usm;
 	char			 hex[80];
 	size_t			 i;
 
@@ -771,52 +766,76 @@ snmp_job_discovered(struct snmp_job *j, netsnmp_session *sp,
 		    "engine discovery carries no usable engine ID");
 		return;
 	}
-	snmp_hex(pdu->securityEngineID, pdu->securityEngineIDLen, hex,
-	    sizeof hex);
 	for (i = 0; i < snmp_nengines; i++) {
 		e = &snmp_engines[i];
-		if (e->len != pdu->securityEngineIDLen || memcmp(e->id,
-		    pdu->securityEngineID, e->len) != 0 ||
-		    strcmp(e->user, u->user) != 0)
-			continue;
-		if (!snmp_usm_same(e->usm, u)) {
-			snmp_job_fail(j, SNMP_FAIL_ENGINE, "engine ID %s is "
-			    "also %s's, with other keys for user %s; net-snmp "
-			    "keys users by engine ID, so give each device its "
-			    "own engine ID", hex, e->device, u->user);
-			return;
-		}
-		break;
+		if (e->len == pdu->securityEngineIDLen && memcmp(e->id,
+		    pdu->securityEngineID, e->len) == 0)
+			break;
 	}
 	if (i == snmp_nengines) {
-		/* A user left from an earlier poll may hold old keys. */
-		user = usm_get_user(pdu->securityEngineID,
-		    pdu->securityEngineIDLen, u->user);
-		if (user != NULL) {
-			usm_remove_user(user);
-			usm_free_user(user);
-		}
 		snmp_engines = xreallocarray(snmp_engines, snmp_nengines + 1,
 		    sizeof *snmp_engines);
 		e = &snmp_engines[snmp_nengines++];
 		e->id = xmalloc(pdu->securityEngineIDLen);
 		memcpy(e->id, pdu->securityEngineID, pdu->securityEngineIDLen);
 		e->len = pdu->securityEngineIDLen;
-		e->user = xstrdup(u->user);
-		e->usm = u;
-		e->device = j->name;
+		e->busy = NULL;
+		e->last = NULL;
+	}
+	j->engine = i;
+	j->has_engine = 1;
+	if (e->busy != NULL && e->busy != j) {
+		snmp_hex(e->id, e->len, hex, sizeof hex);
+		log_debug("%s: engine ID %s is also %s's, being polled now; "
+		    "waiting for it", j->name, hex, e->busy->name);
+		j->state = JOB_ENGINE_WAIT;
+		return;
+	}
+	snmp_job_engine_use(j, sp);
+}
+
+/* Polls through the engine ID found at discovery: this job's turn. */
+static void
+snmp_job_engine_use(struct snmp_job *j, netsnmp_session *sp)
+{
+	struct snmp_engine_seen	*e = &snmp_engines[j->engine];
+	const struct snmp_usm	*u = j->t.usm;
+	struct usmUser		*user;
+	char			 hex[80];
+
+	snmp_hex(e->id, e->len, hex, sizeof hex);
+	e->busy = j;
+	/* The clock net-snmp keeps is the last device's: an authenticated
+	 * answer from one whose clock is behind it would be refused as a
+	 * replay (RFC 3414 3.2 7b). Start this device's from nothing; its
+	 * first answer, a notInTimeWindow report, sets it. The list lives
+	 * as long as the process, as net-snmp's clocks do. */
+	if (e->last != NULL && strcmp(e->last, j->name) != 0 &&
+	    set_enginetime(e->id, (u_int)e->len, 0, 0, TRUE) !=
+	    SNMPERR_SUCCESS) {
+		snmp_job_fail(j, SNMP_FAIL_ENGINE, "cannot reset the clock kept "
+		    "for engine ID %s", hex);
+		return;
+	}
+	if (e->last == NULL || strcmp(e->last, j->name) != 0) {
+		free(e->last);
+		e->last = xstrdup(j->name);
 	}
 	free(sp->securityEngineID);
-	sp->securityEngineID = xmalloc(pdu->securityEngineIDLen);
-	memcpy(sp->securityEngineID, pdu->securityEngineID,
-	    pdu->securityEngineIDLen);
-	sp->securityEngineIDLen = pdu->securityEngineIDLen;
+	sp->securityEngineID = xmalloc(e->len);
+	memcpy(sp->securityEngineID, e->id, e->len);
+	sp->securityEngineIDLen = e->len;
 	if (sp->contextEngineIDLen == 0) {
 		free(sp->contextEngineID);
-		sp->contextEngineID = xmalloc(pdu->securityEngineIDLen);
-		memcpy(sp->contextEngineID, pdu->securityEngineID,
-		    pdu->securityEngineIDLen);
-		sp->contextEngineIDLen = pdu->securityEngineIDLen;
+		sp->contextEngineID = xmalloc(e->len);
+		memcpy(sp->contextEngineID, e->id, e->len);
+		sp->contextEngineIDLen = e->len;
+	}
+	/* This device's keys, not those of the last device with this engine
+	 * ID and user, nor of an earlier poll. */
+	if ((user = usm_get_user(e->id, e->len, u->user)) != NULL) {
+		usm_remove_user(user);
+		usm_free_user(user);
 	}
 	if (usm_create_user_from_session(sp) != SNMPERR_SUCCESS) {
 		snmp_job_fail(j, SNMP_FAIL_ENGINE, "cannot set up user %s for "
@@ -980,7 +999,7 @@ snmp_engines_clear(void)
 
 	for (i = 0; i < snmp_nengines; i++) {
 		free(snmp_engines[i].id);
-		free(snmp_engines[i].user);
+		free(snmp_engines[i].last);
 	}
 	free(snmp_engines);
 	snmp_engines = NULL;
@@ -1048,6 +1067,11 @@ snmp_run(struct snmp_job **jobs, size_t n, size_t max_in_flight,
 			j = jobs[i];
 			if (j->want_alive_probe)
 				snmp_job_alive_probe(j);
+			if (j->state == JOB_ENGINE_WAIT &&
+			    snmp_engines[j->engine].busy == NULL) {
+				j->last_ms = now;
+				snmp_job_engine_use(j, j->ss);
+			}
 			/* net-snmp can drop a request without a callback (an
 			 * answer it matched but did not pass on): never wait
 			 * on a job longer than all its tries. */
@@ -1064,14 +1088,19 @@ snmp_run(struct snmp_job **jobs, size_t n, size_t max_in_flight,
 				j->ss = NULL;
 			}
 			j->state = JOB_REAPED;
+			if (j->has_engine && snmp_engines[j->engine].busy == j)
+				snmp_engines[j->engine].busy = NULL;
 			snmp_vars_sort(&j->vars);
 			active--;
-			if (done != NULL)
+			if (done != NULL) {
 				done(j, arg);
+				/* Its report is made: a cycle over thousands of
+				 * devices must not hold every device's values. */
+				snmp_vars_clear(&j->vars);
+			}
 		}
 		while (first < next && jobs[first]->state == JOB_REAPED)
 			first++;
 	}
 	netsnmp_large_fd_set_cleanup(&fds);
-	snmp_engines_clear();
 }

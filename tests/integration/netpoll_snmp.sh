@@ -320,3 +320,108 @@ run 1 "$NP" -c "$T/netpoll.conf" --once
 assert_contains "$OUT" "in use by another ward-netpoll"
 exec 9>&-
 ok "one ward-netpoll per state directory"
+
+# ------------------------------------------------- shared engine IDs
+# Two devices cloned from one configuration share an SNMPv3 engine ID but
+# not its clock (one runs 500 times fast: its engine time is far outside
+# the other's window). net-snmp keeps one clock and one set of keys per
+# engine ID and user; polled at once they would push each other out of
+# the time window. They are polled in turn, and a third device with the
+# same engine ID and wrong keys for the same user fails on its own.
+require_cmd faketime
+dup_snmpd() {	# NAME PORT [faketime spec]
+	mkdir -p "$T/$1/persist"
+	cat > "$T/$1/snmpd.conf" <<CONF
+agentAddress udp:127.0.0.1:$2
+exactEngineID 0x80001f880477617264746573742d636c6f6e65
+createUser wardv3 SHA "authPass123" AES "privPass123"
+rouser wardv3 priv
+CONF
+	if [ -n "${3:-}" ]; then
+		FAKETIME_DONT_FAKE_MONOTONIC=0 faketime -f "$3" env MIBS=: \
+		    snmpd -f -Lf "$T/$1/log" -I -smux,mteTrigger,mteTriggerConf \
+		    -C -c "$T/$1/snmpd.conf" --persistentDir="$T/$1/persist" \
+		    -p "$T/$1/pid" &
+	else
+		MIBS=: snmpd -f -Lf "$T/$1/log" -I -smux,mteTrigger,mteTriggerConf \
+		    -C -c "$T/$1/snmpd.conf" --persistentDir="$T/$1/persist" \
+		    -p "$T/$1/pid" &
+	fi
+}
+# By snmpd's own pid file: faketime runs snmpd as its child. snmpd writes
+# its state as it exits; wait for that before the directory goes.
+stop_dup() {
+	p=$(cat "$T/$1/pid" 2>/dev/null) || return 0
+	kill "$p" 2>/dev/null || return 0
+	i=0
+	while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+DUPA_PORT=$(free_port)
+DUPB_PORT=$(free_port)
+dup_snmpd dupa "$DUPA_PORT"
+at_exit 'stop_dup dupa'
+dup_snmpd dupb "$DUPB_PORT" "+0 x500"
+at_exit 'stop_dup dupb'
+v3get() {
+	snmpget -v3 -l authPriv -u wardv3 -a SHA -A authPass123 -x AES \
+	    -X privPass123 -Oqv -t 1 -r 0 "127.0.0.1:$1" 1.3.6.1.6.3.10.2.1.3.0 2>/dev/null
+}
+i=0
+until ta=$(v3get "$DUPA_PORT") && tb=$(v3get "$DUPB_PORT") &&
+    [ $((tb - ta)) -gt 300 ]; do
+	i=$((i + 1))
+	[ $i -lt 60 ] || fail "the clone's clock did not run ahead"
+	sleep 0.5
+done
+cat > "$T/netpoll-dup.conf" <<CONF
+[netpoll]
+datacentre = basildon
+state_dir = $T/state-dup
+secrets_file = $T/secrets
+timeout = 1s
+concurrency = 8
+[collector]
+url = $URL
+ca_file = $T/ca.crt
+token_file = $T/token
+retry_max = 1s
+[device "clone-a"]
+address = 127.0.0.1
+port = $DUPA_PORT
+version = 3
+credentials = ops
+[device "clone-b"]
+address = 127.0.0.1
+port = $DUPB_PORT
+version = 3
+credentials = ops
+CONF
+run 0 "$NP" -c "$T/netpoll-dup.conf" --once
+for dev in clone-a clone-b; do
+	[ "$(db "select c.status from checks c join hosts h on h.id = c.host_id
+	    where h.agent_id = 'netpoll:basildon:$dev' and c.name = 'snmp'")" = 0 ] ||
+	    fail "$dev: $(db "select c.output from checks c join hosts h
+	    on h.id = c.host_id where h.agent_id = 'netpoll:basildon:$dev'")"
+done
+ok "one engine ID, two clocks (engine times $ta and $tb): both polled, in turn"
+
+cat >> "$T/netpoll-dup.conf" <<CONF
+[device "clone-c"]
+address = 127.0.0.1
+port = $DUPA_PORT
+version = 3
+credentials = badauth
+CONF
+run 0 "$NP" -c "$T/netpoll-dup.conf" --once
+out=$(db "select c.output from checks c join hosts h on h.id = c.host_id
+    where h.agent_id = 'netpoll:basildon:clone-c' and c.name = 'snmp'")
+assert_contains "$out" "SNMP auth:"
+for dev in clone-a clone-b; do
+	[ "$(db "select c.status from checks c join hosts h on h.id = c.host_id
+	    where h.agent_id = 'netpoll:basildon:$dev' and c.name = 'snmp'")" = 0 ] ||
+	    fail "$dev failed beside clone-c"
+done
+ok "one engine ID, wrong keys on one device: only that device fails ($out)"
