@@ -36,6 +36,9 @@ static const struct view_entry *const dash_tabs[] = {
 	&view_overview,
 	&view_hosts,
 	&view_alerts,
+	&view_network,
+	&view_eol,
+	&view_identity,
 	NULL
 };
 
@@ -82,7 +85,8 @@ struct dash {
 	int			 colour;
 	int			 curses;
 	int			 help;
-	int			 prompt;	/* '/' or '\\' while typing */
+	int			 prompt;	/* '/', '\\' or 'a' while typing */
+	char			*ack_id;	/* the alert a comment is for */
 	char			 input[DASH_INPUT_MAX];
 	size_t			 ninput;
 	char			 msg[256];
@@ -136,6 +140,13 @@ dash_tone(const char *word)
 		{ "warning", TONE_WARN }, { "degraded", TONE_WARN },
 		{ "DOWN", TONE_BAD }, { "CRITICAL", TONE_BAD },
 		{ "critical", TONE_BAD },
+		/* Interfaces. */
+		{ "up", TONE_GOOD }, { "down", TONE_BAD },
+		{ "lowerLayerDown", TONE_BAD },
+		/* End-of-life statuses. */
+		{ "supported", TONE_GOOD }, { "unknown", TONE_ODD },
+		{ "ending", TONE_WARN }, { "extended", TONE_WARN },
+		{ "eol", TONE_BAD },
 	};
 	size_t	 i;
 
@@ -258,6 +269,28 @@ dash_conn_failure(const struct api_reply *r)
 	}
 }
 
+/* What became of an action: said on the bottom line; the next refresh
+ * shows its effect. */
+static void
+dash_posted(struct dash *d, const struct fetch_item *it)
+{
+	const struct api_reply	*r = &it->reply;
+	char			*why;
+
+	if (r->status == API_OK) {
+		snprintf(d->msg, sizeof d->msg, "alert #%lld acknowledged by %s",
+		    (long long)ji(r->doc, "id", 0), js(r->doc, "by") != NULL ?
+		    js(r->doc, "by") : "?");
+	} else {
+		why = fmt_vis_text(r->error);
+		snprintf(d->msg, sizeof d->msg, "not acknowledged: %s%s",
+		    r->status == API_FORBIDDEN ? "the token may not (it needs "
+		    "the operate role): " : "", why);
+		free(why);
+	}
+	d->next_ms = 0;
+}
+
 static void
 dash_merge(struct dash *d)
 {
@@ -271,6 +304,11 @@ dash_merge(struct dash *d)
 		return;
 	}
 	for (i = 0; i < n; i++) {
+		if (strncmp(items[i].path, "POST ", 5) == 0) {
+			dash_posted(d, &items[i]);
+			fetch_item_clear(&items[i]);
+			continue;
+		}
 		if ((r = dash_res_find(d, items[i].path)) == NULL) {
 			d->res = xreallocarray(d->res, d->nres + 1,
 			    sizeof *d->res);
@@ -541,6 +579,7 @@ dash_page_free(struct dash_page *p)
 	free(p->pre);
 	free(p->post);
 	free(p->keys);
+	free(p->sort_header);
 	table_free(p->table);
 	memset(p, 0, sizeof *p);
 	p->tone_col = SIZE_MAX;
@@ -550,6 +589,24 @@ static struct view *
 dash_top(struct dash *d)
 {
 	return d->stack[d->depth - 1];
+}
+
+/* The list in the view's order, and its column heading marked. */
+static void
+dash_page_sort(struct view *v, struct dash_page *p)
+{
+	struct table	*t = p->table;
+	size_t		 w;
+
+	if (t == NULL || v->sort_col == SIZE_MAX || v->sort_col >= t->ncols)
+		return;
+	dash_sort_page(p, v->sort_col, v->sort_rev);
+	xasprintf(&p->sort_header, "%s%s", t->cols[v->sort_col].header,
+	    fmt_utf8 ? (v->sort_rev ? "\xe2\x96\xbc" : "\xe2\x96\xb2") :
+	    (v->sort_rev ? "v" : "^"));
+	t->cols[v->sort_col].header = p->sort_header;
+	if ((w = fmt_width(p->sort_header)) > t->natural[v->sort_col])
+		t->natural[v->sort_col] = t->width[v->sort_col] = w;
 }
 
 /* The page of the view on top, rebuilt only when it could differ. */
@@ -563,6 +620,7 @@ dash_page(struct dash *d)
 		return &d->page;
 	dash_page_free(&d->page);
 	v->e->build(d, v, &d->page);
+	dash_page_sort(v, &d->page);
 	d->have_page = 1;
 	d->page_gen = d->gen;
 	d->page_cols = COLS;
@@ -585,6 +643,7 @@ dash_view_new(const struct view_entry *e, const char *arg)
 
 	v->e = e;
 	v->arg = arg != NULL ? xstrdup(arg) : NULL;
+	v->sort_col = SIZE_MAX;
 	return v;
 }
 
@@ -754,8 +813,8 @@ dash_draw_tabs(struct dash *d)
 	const struct view_entry	*const *e;
 	struct view		*v;
 	char			 s[128], t[32], *vis;
-	int			 x = 0, rx;
-	size_t			 i;
+	int			 x = 0, rx, short_tabs;
+	size_t			 i, want;
 
 	attron(A_REVERSE);
 	mvhline(1, 0, ' ', COLS);
@@ -772,11 +831,32 @@ dash_draw_tabs(struct dash *d)
 			rx = COLS / 2;
 		dash_put(1, rx, COLS, s, A_REVERSE | dash_attr(d, TONE_BAD));
 	}
+	/* Where we are matters more than the other tabs' names: they
+	 * shrink to their numbers when the line is short. */
+	want = 0;
+	for (e = dash_tabs; *e != NULL; e++)
+		want += strlen((*e)->name) + 4;
+	for (i = 1; i < d->depth; i++) {
+		v = d->stack[i];
+		vis = fmt_vis(v->title != NULL ? v->title : v->arg != NULL ?
+		    v->arg : "");
+		want += strlen(v->e->name) + 5 + fmt_width(vis);
+		free(vis);
+	}
+	if (dash_top(d)->filter != NULL)
+		want += 10 + strlen(dash_top(d)->filter);
+	if (d->page.sort_header != NULL)
+		want += 8 + fmt_width(d->page.sort_header);
+	short_tabs = want > (size_t)rx;
 	/* The current tab in brackets too, for a terminal without
 	 * attributes. */
 	for (e = dash_tabs; *e != NULL; e++) {
-		snprintf(s, sizeof s, *e == d->stack[0]->e ? "[%d %s]" :
-		    " %d %s ", (*e)->tab - '0', (*e)->name);
+		if (short_tabs && *e != d->stack[0]->e)
+			snprintf(s, sizeof s, " %d ", (*e)->tab - '0');
+		else
+			snprintf(s, sizeof s, *e == d->stack[0]->e ?
+			    "[%d %s]" : " %d %s ", (*e)->tab - '0',
+			    (*e)->name);
 		x = dash_put(1, x, rx, s, *e == d->stack[0]->e ?
 		    A_BOLD : A_REVERSE);
 	}
@@ -793,8 +873,12 @@ dash_draw_tabs(struct dash *d)
 	if (v->filter != NULL) {
 		vis = fmt_vis(v->filter);
 		x = dash_put(1, x, rx, "  filter: ", A_REVERSE);
-		dash_put(1, x, rx, vis, A_REVERSE | A_BOLD);
+		x = dash_put(1, x, rx, vis, A_REVERSE | A_BOLD);
 		free(vis);
+	}
+	if (d->page.sort_header != NULL) {
+		x = dash_put(1, x, rx, "  sort: ", A_REVERSE);
+		dash_put(1, x, rx, d->page.sort_header, A_REVERSE | A_BOLD);
 	}
 }
 
@@ -918,6 +1002,7 @@ static const char *const dash_help_lines[] = {
 	"ward dashboard keys",
 	"",
 	"  1 2 3          Overview, Hosts, Alerts",
+	"  4 5 6          Network, EOL (end of life), Identity",
 	"  Up Down j k    move",
 	"  PgUp PgDn      a page",
 	"  Home End g G   first, last",
@@ -925,6 +1010,9 @@ static const char *const dash_help_lines[] = {
 	"  Esc Bksp h     back",
 	"  /              search (hosts by name, FQDN, serial, IP, ...)",
 	"  \\              filter this list",
+	"  s F6           sort by the next column",
+	"  S              reverse the sort",
+	"  a              acknowledge the alert (Alerts)",
 	"  r              refresh now",
 	"  ?              this help",
 	"  q              quit",
@@ -933,13 +1021,21 @@ static const char *const dash_help_lines[] = {
 	NULL,
 };
 
+/* --readonly offers no actions, in the help either. */
+static int
+dash_help_shown(const struct dash *d, const char *line)
+{
+	return !d->o->readonly || strncmp(line, "  a ", 4) != 0;
+}
+
 static void
 dash_draw_help(struct dash *d)
 {
-	int	 n = 0, w = 0, y0, x0, i, len;
+	int	 n = 0, w = 0, y0, x0, i, k, len;
 
-	(void)d;
 	for (i = 0; dash_help_lines[i] != NULL; i++) {
+		if (!dash_help_shown(d, dash_help_lines[i]))
+			continue;
 		len = (int)strlen(dash_help_lines[i]);
 		if (len > w)
 			w = len;
@@ -967,20 +1063,34 @@ dash_draw_help(struct dash *d)
 	mvaddch(y0 + n - 1, x0, ACS_LLCORNER);
 	mvaddch(y0 + n - 1, x0 + w - 1, ACS_LRCORNER);
 	attroff(A_BOLD);
-	for (i = 0; dash_help_lines[i] != NULL && i + 1 < n - 1; i++)
-		dash_put(y0 + 1 + i, x0 + 2, x0 + w - 1, dash_help_lines[i],
+	for (i = k = 0; dash_help_lines[i] != NULL && k + 1 < n - 1; i++) {
+		if (!dash_help_shown(d, dash_help_lines[i]))
+			continue;
+		dash_put(y0 + 1 + k, x0 + 2, x0 + w - 1, dash_help_lines[i],
 		    i == 0 ? A_BOLD : A_NORMAL);
+		k++;
+	}
 }
 
 static void
 dash_draw_footer(struct dash *d)
 {
-	const char	*hints;
-	char		*vis;
-	int		 x;
+	const struct view_entry	*e = dash_top(d)->e;
+	char			*vis, hints[160], what[160];
+	int			 x;
 
 	move(LINES - 1, 0);
 	clrtoeol();
+	if (d->prompt == 'a') {
+		snprintf(what, sizeof what, "acknowledge #%s, comment "
+		    "(Enter sends, Esc cancels): ", d->ack_id);
+		x = dash_put(LINES - 1, 0, COLS, what, A_BOLD);
+		vis = fmt_vis(d->input);
+		x = dash_put(LINES - 1, x, COLS - 1, vis, A_NORMAL);
+		free(vis);
+		move(LINES - 1, x);
+		return;
+	}
 	if (d->prompt != 0) {
 		x = dash_put(LINES - 1, 0, COLS, d->prompt == '/' ?
 		    "search: " : "filter: ", A_BOLD);
@@ -996,11 +1106,11 @@ dash_draw_footer(struct dash *d)
 		free(vis);
 		return;
 	}
-	hints = dash_top(d)->e->filter ?
-	    " Enter open  Esc back  / search  \\ filter  1-3 views  r refresh"
-	    "  ? help  q quit" :
-	    " Enter open  Esc back  / search  1-3 views  r refresh  ? help"
-	    "  q quit";
+	/* Only the keys that do something here. */
+	snprintf(hints, sizeof hints, " Enter open  Esc back  / search%s%s"
+	    "  s sort  1-6 views  r refresh  ? help  q quit",
+	    e->filter ? "  \\ filter" : "",
+	    e->ack && !d->o->readonly ? "  a ack" : "");
 	dash_put(LINES - 1, 0, COLS, hints, A_REVERSE);
 	attron(A_REVERSE);
 	if ((x = (int)fmt_width(hints)) < COLS)
@@ -1032,6 +1142,91 @@ dash_draw(struct dash *d)
 
 /* ---------------------------------------------------------------- keys */
 
+/* Hands the acknowledgement to the fetch thread: the keys keep
+ * answering while it is under way. */
+static void
+dash_ack_send(struct dash *d)
+{
+	json_t	*body = NULL;
+	char	*path;
+
+	if (d->ninput > 0 && (body = json_pack("{s:s}", "comment",
+	    d->input)) == NULL) {
+		str_copy(d->msg, "the comment is not valid UTF-8", sizeof d->msg);
+		return;
+	}
+	xasprintf(&path, "/api/v1/alerts/%s/ack", d->ack_id);
+	if (fetch_post(d->fetch, path, body) == -1)
+		str_copy(d->msg, "an acknowledgement is still under way; try "
+		    "again in a moment", sizeof d->msg);
+	else
+		snprintf(d->msg, sizeof d->msg, "acknowledging #%s...",
+		    d->ack_id);
+	free(path);
+	json_decref(body);
+}
+
+/* a: the comment prompt for the alert selected (or shown). */
+static void
+dash_ack_start(struct dash *d)
+{
+	struct view		*v = dash_top(d);
+	struct dash_page	*p = dash_page(d);
+	const char		*id;
+
+	if (!v->e->ack)
+		return;
+	if (d->o->readonly) {
+		str_copy(d->msg, "read-only (--readonly): acknowledging is off",
+		    sizeof d->msg);
+		return;
+	}
+	if (p->table != NULL)
+		id = p->table->nrows > 0 ? p->keys[v->sel] : NULL;
+	else
+		id = v->arg;
+	if (id == NULL || *id == '\0' || strspn(id, "0123456789") !=
+	    strlen(id)) {
+		str_copy(d->msg, "no alert selected", sizeof d->msg);
+		return;
+	}
+	free(d->ack_id);
+	d->ack_id = xstrdup(id);
+	d->prompt = 'a';
+	d->ninput = 0;
+	d->input[0] = '\0';
+}
+
+/* s, F6: the next shown column (after the last, the collector's order
+ * again); S: the other way round. */
+static void
+dash_sort_key(struct dash *d, int reverse)
+{
+	struct view		*v = dash_top(d);
+	struct dash_page	*p = dash_page(d);
+	struct table		*t = p->table;
+	size_t			 c;
+
+	if (t == NULL) {
+		str_copy(d->msg, "nothing to sort here", sizeof d->msg);
+		return;
+	}
+	if (reverse) {
+		if (v->sort_col == SIZE_MAX)
+			v->sort_col = 0;
+		v->sort_rev = !v->sort_rev;
+	} else {
+		c = v->sort_col == SIZE_MAX ? 0 : v->sort_col + 1;
+		while (c < t->ncols && t->width[c] == 0)
+			c++;
+		v->sort_col = c < t->ncols ? c : SIZE_MAX;
+		v->sort_rev = 0;
+	}
+	if (v->sort_col == SIZE_MAX)
+		str_copy(d->msg, "in the collector's order", sizeof d->msg);
+	d->gen++;
+}
+
 static void
 dash_prompt_key(struct dash *d, int ch)
 {
@@ -1044,7 +1239,9 @@ dash_prompt_key(struct dash *d, int ch)
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
-		if (d->prompt == '/') {
+		if (d->prompt == 'a') {
+			dash_ack_send(d);
+		} else if (d->prompt == '/') {
 			if (d->ninput > 0) {
 				if (v->e == &view_search)
 					dash_pop(d);
@@ -1201,6 +1398,16 @@ dash_key(struct dash *d, int ch)
 	case '?':
 		d->help = 1;
 		break;
+	case 's':
+	case KEY_F(6):
+		dash_sort_key(d, 0);
+		break;
+	case 'S':
+		dash_sort_key(d, 1);
+		break;
+	case 'a':
+		dash_ack_start(d);
+		break;
 	case 12:	/* ^L */
 		clearok(curscr, TRUE);
 		break;
@@ -1291,6 +1498,9 @@ dash_main(struct dash_options *o)
 		d.now_ms = wtime_now_ms();
 		if (pfd[1].revents & POLLIN) {
 			dash_merge(&d);
+			/* What arrived may name more to ask for (a list's
+			 * devices, then each one's interfaces). */
+			dash_collect_wants(&d);
 			if (d.again || dash_wants_changed(&d))
 				dash_request(&d);
 		}
@@ -1319,5 +1529,6 @@ dash_main(struct dash_options *o)
 	for (i = 0; i < d.nsent; i++)
 		free(d.sent[i]);
 	free(d.sent);
+	free(d.ack_id);
 	return WARD_EXIT_OK;
 }

@@ -31,6 +31,9 @@ struct fetch {
 	struct fetch_item	*done;		/* results waiting for main */
 	size_t			 ndone;
 	int			 busy;		/* a job waits or runs */
+	char			*post_path;	/* a POST waiting */
+	json_t			*post_body;
+	int			 posting;	/* a POST waits or runs */
 	int			 quit;
 };
 
@@ -39,7 +42,8 @@ struct fetch {
 static void
 fetch_pages(struct fetch *f, struct api_reply *r)
 {
-	static const char *const keys[] = { "hosts", "alerts", NULL };
+	static const char *const keys[] = { "hosts", "alerts", "assets",
+	    NULL };
 	struct api_reply	 page;
 	const char		*next, *key = NULL;
 	json_t			*all, *more;
@@ -73,6 +77,32 @@ fetch_pages(struct fetch *f, struct api_reply *r)
 	}
 }
 
+/* The POST waiting, made with the lock dropped; its result is handed
+ * back like a GET's. */
+static void
+fetch_do_post(struct fetch *f)
+{
+	struct fetch_item	 it;
+	char			*path = f->post_path;
+	json_t			*body = f->post_body;
+
+	f->post_path = NULL;
+	f->post_body = NULL;
+	pthread_mutex_unlock(&f->mu);
+	memset(&it, 0, sizeof it);
+	api_post(f->api, path, body, &it.reply);
+	xasprintf(&it.path, "POST %s", path);
+	it.at_ms = wtime_now_ms();
+	free(path);
+	json_decref(body);
+	pthread_mutex_lock(&f->mu);
+	f->done = xreallocarray(f->done, f->ndone + 1, sizeof *f->done);
+	f->done[f->ndone++] = it;
+	f->posting = 0;
+	if (write(f->pipe[1], "r", 1) == -1 && errno != EAGAIN)
+		return;
+}
+
 static void *
 fetch_thread(void *arg)
 {
@@ -87,10 +117,15 @@ fetch_thread(void *arg)
 
 	pthread_mutex_lock(&f->mu);
 	for (;;) {
-		while (!f->quit && f->job == NULL)
+		while (!f->quit && f->job == NULL && f->post_path == NULL)
 			pthread_cond_wait(&f->cv, &f->mu);
 		if (f->quit)
 			break;
+		/* An action a person waits on goes before a refresh. */
+		if (f->post_path != NULL) {
+			fetch_do_post(f);
+			continue;
+		}
 		job = f->job;
 		all = f->job_all;
 		n = f->njob;
@@ -138,6 +173,7 @@ fetch_thread(void *arg)
 			break;
 	}
 	f->busy = 0;
+	f->posting = 0;
 	pthread_mutex_unlock(&f->mu);
 	return NULL;
 }
@@ -190,9 +226,25 @@ fetch_busy(struct fetch *f)
 	int	 busy;
 
 	pthread_mutex_lock(&f->mu);
-	busy = f->busy;
+	busy = f->busy || f->posting;
 	pthread_mutex_unlock(&f->mu);
 	return busy;
+}
+
+int
+fetch_post(struct fetch *f, const char *path, const json_t *body)
+{
+	pthread_mutex_lock(&f->mu);
+	if (f->posting) {
+		pthread_mutex_unlock(&f->mu);
+		return -1;
+	}
+	f->post_path = xstrdup(path);
+	f->post_body = body != NULL ? json_deep_copy(body) : NULL;
+	f->posting = 1;
+	pthread_cond_signal(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	return 0;
 }
 
 int
@@ -275,6 +327,8 @@ fetch_stop(struct fetch *f, int64_t wait_ms)
 		free(f->job[i]);
 	free(f->job);
 	free(f->job_all);
+	free(f->post_path);
+	json_decref(f->post_body);
 	close(f->pipe[0]);
 	close(f->pipe[1]);
 	pthread_mutex_destroy(&f->mu);

@@ -270,6 +270,7 @@ extern const struct cmd_entry cmd_person_entry;
 struct dash_options {
 	const struct api_options *api;
 	int64_t		 refresh_ms;
+	int		 readonly;	/* --readonly: no actions offered */
 	int		 left_running;	/* out: a request was still in flight */
 };
 /* Runs the dashboard until q; returns the exit code. */
@@ -309,6 +310,7 @@ struct dash_page {
 	const char	 *empty;	/* said when the table has no rows */
 	struct dash_line *post;
 	size_t		  npost;
+	char		 *sort_header;	/* the sorted column's, marked */
 };
 
 struct dash;
@@ -324,6 +326,9 @@ struct view_entry {
 	void		(*build)(struct dash *, struct view *, struct dash_page *);
 	/* Enter on the row with key. */
 	void		(*open)(struct dash *, struct view *, const char *key);
+	/* a acknowledges an alert: the selected row's key (a list) or the
+	 * view's arg (one alert). */
+	int		 ack;
 };
 
 struct view {
@@ -334,6 +339,8 @@ struct view {
 	char		*sel_key;	/* the selected row, kept across refreshes */
 	size_t		 sel;
 	size_t		 top;		/* first row (or line) shown */
+	size_t		 sort_col;	/* SIZE_MAX: the collector's order */
+	int		 sort_rev;
 };
 
 /* A path the current view needs; printf-style, already escaped. With
@@ -370,6 +377,13 @@ void		 dash_table_lines(struct dash_page *p, int post,
 void		 dash_page_key(struct dash_page *p, const char *key);
 size_t		 dash_width(const struct dash *d);
 
+/* dash_sort.c: sorts the page's rows (and their keys) by a column,
+ * stably; reverse keeps absent values last. */
+void		 dash_sort_page(struct dash_page *p, size_t col, int reverse);
+/* How two cells compare: numbers with units, states by severity, else
+ * as versions. */
+int		 dash_sort_cmp(const char *a, const char *b);
+
 /* view_*.c */
 extern const struct view_entry view_overview;
 extern const struct view_entry view_hosts;
@@ -378,6 +392,9 @@ extern const struct view_entry view_host;
 extern const struct view_entry view_alerts;
 extern const struct view_entry view_alert;
 extern const struct view_entry view_search;
+extern const struct view_entry view_network;
+extern const struct view_entry view_eol;
+extern const struct view_entry view_identity;
 
 /* fetch.c: the dashboard's requests on a thread of their own. */
 struct fetch_item {
@@ -402,6 +419,11 @@ int		 fetch_submit(struct fetch *f, char *const *paths,
 /* The results so far, in order; the caller clears each and frees *out. */
 size_t		 fetch_take(struct fetch *f, struct fetch_item **out);
 void		 fetch_item_clear(struct fetch_item *it);
+/* Hands one POST to the thread (path and body copied), made before any
+ * job still waiting; its result comes back among the others with the
+ * path "POST " path. -1 while another is under way. */
+int		 fetch_post(struct fetch *f, const char *path,
+		    const json_t *body);
 /* Stops the thread, waiting at most wait_ms for a request in flight; -1
  * when it had to be left running (the process is about to end). */
 int		 fetch_stop(struct fetch *f, int64_t wait_ms);

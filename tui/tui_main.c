@@ -266,6 +266,7 @@ tui_dashboard(const struct cli *cli, struct tui_config *cfg,
 	}
 	memset(&d, 0, sizeof d);
 	d.refresh_ms = cfg->dashboard.refresh;
+	d.readonly = cli_extra(&tui_program, cli, "readonly") != NULL;
 	if ((delay = cli_extra(&tui_program, cli, "delay")) != NULL) {
 		if (str_parse_int64(delay, 1, 3600, &secs, err,
 		    sizeof err) == -1) {

@@ -69,7 +69,7 @@ alerts_open(struct dash *d, struct view *v, const char *key)
 }
 
 const struct view_entry view_alerts = {
-	"Alerts", '3', 0, alerts_want, alerts_build, alerts_open,
+	"Alerts", '3', 0, alerts_want, alerts_build, alerts_open, 1,
 };
 
 static void
@@ -147,5 +147,5 @@ alert_build(struct dash *d, struct view *v, struct dash_page *p)
 }
 
 const struct view_entry view_alert = {
-	"Alert", 0, 0, alert_want, alert_build, NULL,
+	"Alert", 0, 0, alert_want, alert_build, NULL, 1,
 };

@@ -241,5 +241,5 @@ host_build(struct dash *d, struct view *v, struct dash_page *p)
 }
 
 const struct view_entry view_host = {
-	"Host", 0, 0, host_want, host_build, NULL,
+	"Host", 0, 0, host_want, host_build, NULL, 0,
 };

@@ -131,7 +131,7 @@ hosts_build(struct dash *d, struct view *v, struct dash_page *p)
 }
 
 const struct view_entry view_hosts = {
-	"Hosts", '2', 1, hosts_want, hosts_build, hosts_open,
+	"Hosts", '2', 1, hosts_want, hosts_build, hosts_open, 0,
 };
 
 static void
@@ -242,5 +242,5 @@ dc_build(struct dash *d, struct view *v, struct dash_page *p)
 }
 
 const struct view_entry view_datacentre = {
-	"Datacentre", 0, 1, dc_want, dc_build, hosts_open,
+	"Datacentre", 0, 1, dc_want, dc_build, hosts_open, 0,
 };

@@ -148,5 +148,5 @@ overview_open(struct dash *d, struct view *v, const char *key)
 }
 
 const struct view_entry view_overview = {
-	"Overview", '1', 0, overview_want, overview_build, overview_open,
+	"Overview", '1', 0, overview_want, overview_build, overview_open, 0,
 };

@@ -81,5 +81,5 @@ search_open(struct dash *d, struct view *v, const char *key)
 }
 
 const struct view_entry view_search = {
-	"Search", 0, 0, search_want, search_build, search_open,
+	"Search", 0, 0, search_want, search_build, search_open, 0,
 };

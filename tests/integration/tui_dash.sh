@@ -3,7 +3,9 @@
 # ward-collector, asserting on what a person sees: the estate, drilling
 # into a datacentre and a host, search, filter, help, alerts (or "not
 # available"), hostile names shown escaped, resize, the collector stopped
-# and started again, NO_COLOR, and the terminal given back on q and SIGTERM.
+# and started again, NO_COLOR, and the terminal given back on q and SIGTERM;
+# then at 80x24 and 200x50 every tab (Network, EOL and Identity too),
+# sorting, acknowledging an alert with a comment, and --readonly.
 . "$top_srcdir/tests/integration/lib.sh"
 require_cmd curl
 require_cmd tmux
@@ -16,10 +18,20 @@ evaluate_interval = 1s'
 else
 	health=
 fi
+if "$WARD_COLLECTOR" --config-reference=markdown | grep -q horizon; then
+	eol=yes
+	health="$health
+[eol]
+mapping = $top_srcdir/data/eol-mapping
+snapshot = $top_srcdir/data/eol-snapshot.json"
+else
+	eol=
+fi
 collector_conf "$T/collector.conf" 1
 agent=$("$WARD_COLLECTOR" -c "$T/collector.conf" token add --role agent --name agents 2>/dev/null)
 "$WARD_COLLECTOR" -c "$T/collector.conf" token add --role read --name helpdesk > "$T/read.token" 2>/dev/null
-chmod 600 "$T/read.token"
+"$WARD_COLLECTOR" -c "$T/collector.conf" token add --role operate --name ops > "$T/operate.token" 2>/dev/null
+chmod 600 "$T/read.token" "$T/operate.token"
 [ -n "$agent" ] && [ -s "$T/read.token" ] || fail "token add failed"
 start_collector "" "$health"
 
@@ -33,7 +45,7 @@ now=$(date +%s)
 		esac
 		st=0 out="NTP OK: offset 0.001"
 		[ $i = 4 ] && st=2 out="NTP CRITICAL: no sync"
-		printf '{"schema":1,"agent":{"id":"agent-srv-0%d"},"seq":1,"ts":"%s","host":{"name":"srv-0%d","fqdn":"srv-0%d.btuh.test","datacentre":"%s","kind":"server","vendor":"Dell Inc.","model":"PowerEdge R640","serial":"SN0%d","addresses":["10.9.0.%d"],"os":{"pretty_name":"Debian GNU/Linux 12 (bookworm)","kernel":"6.1.0-13-amd64","arch":"x86_64"},"uptime_s":864000},"metrics":[{"name":"cpu.util","value":12.5,"unit":"percent"},{"name":"fs.used","value":81.2,"unit":"percent","labels":{"mount":"/var"}}],"checks":[{"name":"ntp","status":%d,"output":"%s"},{"name":"disk","status":0,"output":"DISK OK"},{"name":"raid","status":1,"output":"RAID degraded"}],"interfaces":[{"name":"eth0","index":2,"oper":"up","admin":"up","speed_bps":1000000000,"in_octets":123456789,"out_octets":98765432,"in_errors":0,"out_errors":0}]},' \
+		printf '{"schema":1,"agent":{"id":"agent-srv-0%d"},"seq":1,"ts":"%s","host":{"name":"srv-0%d","fqdn":"srv-0%d.btuh.test","datacentre":"%s","kind":"server","vendor":"Dell Inc.","model":"PowerEdge R640","serial":"SN0%d","addresses":["10.9.0.%d"],"os":{"id":"debian","version_id":"12","pretty_name":"Debian GNU/Linux 12 (bookworm)","kernel":"6.1.0-13-amd64","arch":"x86_64"},"uptime_s":864000},"metrics":[{"name":"cpu.util","value":12.5,"unit":"percent"},{"name":"fs.used","value":81.2,"unit":"percent","labels":{"mount":"/var"}}],"checks":[{"name":"ntp","status":%d,"output":"%s"},{"name":"disk","status":0,"output":"DISK OK"},{"name":"raid","status":1,"output":"RAID degraded"}],"interfaces":[{"name":"eth0","index":2,"oper":"up","admin":"up","speed_bps":1000000000,"in_octets":123456789,"out_octets":98765432,"in_errors":0,"out_errors":0}]},' \
 		    $i "$(iso "$now")" $i $i $dc $i $i $st "$out"
 	done
 	# Escapes that would clear the screen, colour it and retitle the
@@ -58,7 +70,10 @@ WARD_URL=$URL WARD_CA_FILE=$T/ca.crt WARD_TOKEN_FILE=$T/read.token
 TZ=UTC LC_ALL=C.UTF-8
 export WARD_URL WARD_CA_FILE WARD_TOKEN_FILE TZ LC_ALL
 [ "\$2" = mono ] && { NO_COLOR=1; export NO_COLOR; }
-"$WARD_TUI" -d 1
+ARGS=
+# A session's own token or options.
+[ -f "$T/\$1.env" ] && . "$T/\$1.env"
+"$WARD_TUI" -d 1 \$ARGS
 echo "ward ended with EXIT=\$?"
 exec sleep 600
 EOF
@@ -300,3 +315,150 @@ keys mono q
 keys colour q
 wait_for mono "ward ended with EXIT=0"
 wait_for colour "ward ended with EXIT=0"
+
+# --- network devices: a switch with a port down, one up, one switched
+# off, and a UPS without interfaces
+{
+	printf '[{"schema":1,"agent":{"id":"sw-bas-core1"},"seq":1,"ts":"%s","host":{"name":"bas-core1","datacentre":"basildon","kind":"switch"},"interfaces":[' "$(iso "$now")"
+	printf '{"name":"ge-0/0/1","index":1,"oper":"up","admin":"up","speed_bps":1000000000,"in_errors":0,"out_errors":0},'
+	printf '{"name":"ge-0/0/2","index":2,"oper":"down","admin":"up","speed_bps":1000000000,"alias":"uplink to pacs","in_errors":3,"out_errors":4},'
+	printf '{"name":"ge-0/0/3","index":3,"oper":"down","admin":"down"}]},'
+	printf '{"schema":1,"agent":{"id":"ups-bas-1"},"seq":1,"ts":"%s","host":{"name":"bas-ups1","datacentre":"basildon","kind":"ups"}}]' "$(iso "$now")"
+} > "$T/net.json"
+code=$(curl -sS --cacert "$T/ca.crt" -o "$T/reply" -w '%{http_code}' \
+    -H "Authorization: Bearer $agent" -H 'Content-Type: application/json' \
+    --data-binary @"$T/net.json" "$URL/api/v1/reports" 2>/dev/null || echo 000)
+[ "$code" = 200 ] || fail "reports refused ($code): $(cat "$T/reply")"
+
+# row PANE N: the Nth row of the list under its column headings.
+row() { screen "$1" | sed -n "/^ [A-Z][A-Z]*.*  /,\$p" | sed -n "$(($2 + 1))p"; }
+# line_of PANE TEXT: the line number TEXT is on.
+line_of() { screen "$1" | grep -n -F -- "$2" | head -1 | cut -d: -f1; }
+
+for size in 80x24 200x50; do
+	w=${size%x*} h=${size#*x}
+	tm new-session -d -s "s$w" -x "$w" -y "$h" "$T/run-ward s$w"
+	P=s$w
+	wait_for $P "updated "
+	S=$(screen $P)
+	[ "$(printf '%s\n' "$S" | wc -l)" -le "$h" ] || fail "$size: too many lines"
+	for t in "4 Network" "5 EOL" "6 Identity"; do
+		assert_contains "$S" "$t"
+	done
+
+	# Network: the port that is down comes first, the one switched off last.
+	keys $P 4
+	wait_for $P "[4 Network]"
+	wait_for $P "2 devices, 0 not UP; 1 ports down"
+	wait_gone $P "loaded..."
+	S=$(screen $P)
+	printf '%s\n' "$(row $P 1)" | grep -q '^ bas-core1  *UP  *ge-0/0/2  *down' ||
+	    fail "$size network: the down port first: $S"
+	[ "$(line_of $P ge-0/0/1)" -lt "$(line_of $P ge-0/0/3)" ] || fail "$size: admin down last: $S"
+	assert_contains "$S" "bas-ups1"
+	if [ "$w" = 200 ]; then
+		assert_contains "$S" "uplink to pacs"
+		printf '%s\n' "$(row $P 1)" | grep -q ' 7  *uplink' || fail "errors summed: $S"
+	fi
+	tm capture-pane -e -p -t $P | grep 'ge-0/0/2' | grep -q "$(printf '\033')\[[0-9;]*31m" ||
+	    fail "$size: the down port is not red"
+	keys $P Enter
+	wait_for $P "> Host: bas-core1"
+	wait_for $P "Interfaces (3)"
+	keys $P Escape
+	wait_for $P "[4 Network]"
+
+	# EOL: the counts and each asset's lifecycle.
+	keys $P 5
+	wait_for $P "[5 EOL]"
+	if [ -n "$eol" ]; then
+		wait_for $P "assets    10 assets"
+		wait_for $P "srv-07"
+		[ "$w" = 80 ] || wait_for $P "Debian 12 (Bookworm)"
+		S=$(screen $P)
+		printf '%s\n' "$S" | grep -q '^ srv-01  *extended  *2026-07-11 ' ||
+		    fail "$size eol row: $S"
+		assert_contains "$S" "catalogue: snapshot as of"
+		keys $P Enter
+		wait_for $P "> Host: "
+		keys $P Escape
+	else
+		wait_for $P "End of life: not available on this collector"
+	fi
+
+	# Identity: there is no API for it, and it says so.
+	keys $P 6
+	wait_for $P "[6 Identity]"
+	wait_for $P "Identity: not available yet"
+	assert_contains "$(screen $P)" "The collector has no identity API yet"
+
+	# Sorting: s moves along the columns, S reverses; the heading says.
+	keys $P 2
+	wait_for $P "srv-05"
+	keys $P s
+	wait_for $P "sort: NAME▲"
+	printf '%s\n' "$(row $P 1)" | grep -q '^ bas-core1 ' || fail "$size sorted by name: $(screen $P)"
+	keys $P S
+	wait_for $P "sort: NAME▼"
+	printf '%s\n' "$(row $P 1)" | grep -q '^ srv-07 ' || fail "$size name reversed: $(screen $P)"
+	assert_contains "$(screen $P)" "NAME▼"
+	keys $P s
+	wait_for $P "sort: STATE▲"
+	keys $P F6
+	wait_for $P "sort: "
+	assert_not_contains "$(screen $P)" "sort: STATE"
+	keys $P q
+	wait_for $P "ward ended with EXIT=0"
+done
+ok "80x24 and 200x50: Network (down ports first, in red), EOL, Identity (no API: said so), sort by column and reversed"
+
+# --- acknowledging from the Alerts tab, and --readonly
+if [ -n "$health" ]; then
+	printf 'WARD_TOKEN_FILE=%s\n' "$T/operate.token" > "$T/ops.env"
+	printf 'ARGS=--readonly\nWARD_TOKEN_FILE=%s\n' "$T/operate.token" > "$T/ro.env"
+	tm new-session -d -s ops -x 200 -y 50 "$T/run-ward ops"
+	tm new-session -d -s ro -x 120 -y 40 "$T/run-ward ro"
+	tm new-session -d -s rd -x 120 -y 40 "$T/run-ward rd"
+	keys ops 3
+	wait_for ops "NTP CRITICAL: no sync"
+	assert_contains "$(screen ops)" "a ack"
+	# The critical one first: by severity, worst first.
+	keys ops s s S
+	wait_for ops "sort: SEVERITY▼"
+	printf '%s\n' "$(row ops 1)" | grep -q 'critical  *open  *srv-04' || fail "severity sort: $(screen ops)"
+	keys ops g a
+	wait_for ops "acknowledge #"
+	typing ops "on it"
+	keys ops Enter
+	wait_for ops "acknowledged by ops"
+	i=0
+	until screen ops | grep -q 'critical  *acknowledged  *srv-04'; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "not shown acknowledged: $(screen ops)"
+		sleep 0.1
+	done
+	keys ops Enter
+	wait_for ops "> Alert: #"
+	wait_for ops "by ops at "
+	assert_contains "$(screen ops)" ": on it"
+	ok "a on the Alerts tab: a comment prompt, acknowledged by the token's name, the list refreshed"
+
+	keys rd 3
+	wait_for rd "NTP CRITICAL: no sync"
+	keys rd a
+	wait_for rd "acknowledge #"
+	keys rd Enter
+	wait_for rd "not acknowledged: the token may not"
+	keys ro 3
+	wait_for ro "NTP CRITICAL: no sync"
+	assert_not_contains "$(screen ro)" "a ack"
+	keys ro a
+	wait_for ro "read-only (--readonly): acknowledging is off"
+	assert_not_contains "$(screen ro)" "acknowledge #"
+	keys ro '?'
+	wait_for ro "ward dashboard keys"
+	assert_not_contains "$(screen ro)" "acknowledge the alert"
+	keys ro x
+	for p in ops ro rd; do keys $p q; wait_for $p "ward ended with EXIT=0"; done
+	ok "a with a read token: refused, said why; --readonly: no a in the hints or help, a refused"
+fi
