@@ -470,6 +470,12 @@ eol_json_text(json_t *obj, const char *path, const char *key, char **out,
 	}
 	if (s != NULL)
 		*out = eol_label_text(s);
+	/* "" or "<b></b>" says no more than an absent label, and an empty
+	 * one would show as nothing at all. */
+	if (*out != NULL && **out == '\0') {
+		free(*out);
+		*out = NULL;
+	}
 	return 0;
 }
 
@@ -544,6 +550,12 @@ eol_release_from_json(json_t *rel, const char *path, struct eol_cycle *c,
 		return -1;
 	}
 	c->name = eol_label_text(name);
+	/* The name is the cycle's key: it must be left with some text. */
+	if (*c->name == '\0') {
+		snprintf(err, errlen, "%s.name: \"%s\": no text", path,
+		    str_vis(lpath, sizeof lpath, name));
+		return -1;
+	}
 	if (eol_json_text(rel, path, "label", &c->label, err, errlen) == -1 ||
 	    eol_json_text(rel, path, "codename", &c->codename, err,
 	    errlen) == -1 ||

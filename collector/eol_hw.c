@@ -96,9 +96,11 @@ eol_csv_next(struct eol_csv *c, int *start_line, char *err, size_t errlen)
 		    (*q == '\r' && q + 1 < c->end && q[1] == '\n')) {
 			while (c->p < c->end && *c->p != '\n')
 				c->p++;
-			if (c->p < c->end)
+			/* The last line may have no newline: no line after. */
+			if (c->p < c->end) {
 				c->p++;
-			c->line++;
+				c->line++;
+			}
 			continue;
 		}
 		break;
@@ -167,9 +169,10 @@ fail:
 	/* Resynchronise at the next line so later lines are checked too. */
 	while (c->p < c->end && *c->p != '\n')
 		c->p++;
-	if (c->p < c->end)
+	if (c->p < c->end) {
 		c->p++;
-	c->line++;
+		c->line++;
+	}
 	return -1;
 }
 
@@ -194,6 +197,15 @@ eol_hw_error(struct eol_hw_errors *e, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vprintf(&e->b, fmt, ap);
 	va_end(ap);
+}
+
+static int
+eol_hw_has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
 }
 
 /* Checks one data record against the header's columns into row. */
@@ -230,6 +242,16 @@ eol_hw_check_row(struct eol_hw_errors *e, int line, char **fields, int n,
 			if (*v == '\0' || strlen(v) > 255) {
 				eol_hw_error(e, line, "%s: must be 1 to 255 "
 				    "bytes", eol_hw_cols[cols[i]]);
+				continue;
+			}
+			/* Matched against what hosts report, and shown in
+			 * messages: a line break or an escape is a mistake
+			 * (a quote left open), never a model. */
+			if (eol_hw_has_control(v)) {
+				eol_hw_error(e, line, "%s: \"%s\": holds a "
+				    "control character (a line break inside "
+				    "quotes?)", eol_hw_cols[cols[i]],
+				    str_vis(vis, sizeof vis, v));
 				continue;
 			}
 			if (cols[i] == COL_VENDOR)
@@ -295,7 +317,7 @@ eol_hw_parse(const char *name, const char *text, size_t len,
 	struct eol_hw_errors	 e;
 	struct eol_csv		 c;
 	struct eol_hw_row	 row;
-	char			 why[256], vis[64];
+	char			 why[256], vis[64], vis2[64];
 	int			 cols[EOL_HW_FIELDS_MAX], seen[COL_COUNT];
 	int			 ncols = 0;
 	int			 i, k, line, rc;
@@ -372,8 +394,8 @@ eol_hw_parse(const char *name, const char *text, size_t len,
 				break;
 		if (j < t->n) {
 			eol_hw_error(&e, line, "%s %s again (line %d)",
-			    str_vis(vis, sizeof vis, row.vendor), row.model,
-			    t->rows[j].line);
+			    str_vis(vis, sizeof vis, row.vendor), str_vis(vis2,
+			    sizeof vis2, row.model), t->rows[j].line);
 			free(row.vendor);
 			free(row.model);
 			free(row.source);

@@ -105,7 +105,7 @@ test_product_json(void **state)
 {
 	struct eol_product	 p;
 	json_t			*doc;
-	char			 err[512];
+	char			 err[512], *title;
 	const char		*text =
 	    "{\"name\":\"rhel\",\"label\":\"Red Hat <b>Enterprise</b> Linux\","
 	    "\"labels\":{\"eoas\":\"Full Support\",\"eol\":\"Maintenance "
@@ -176,6 +176,31 @@ test_product_json(void **state)
 	assert_int_equal(eol_product_from_json(doc, "a", &p, err,
 	    sizeof err), -1);
 	assert_contains(err, "\"1\" again");
+	json_decref(doc);
+	/* Found by fuzzing: an empty label made an empty title, and a name
+	 * of nothing but markup an empty cycle. */
+	doc = json_loads("{\"name\":\"ios\",\"label\":\"<i></i>\","
+	    "\"releases\":[{\"name\":\"17.14\",\"label\":\"\"},"
+	    "{\"name\":\"Next\",\"label\":\" <b> </b>\"}]}", 0, NULL);
+	if (eol_product_from_json(doc, "ios", &p, err, sizeof err) == -1)
+		fail_msg("%s", err);
+	assert_string_equal(p.label, "ios");
+	assert_null(p.cycles[0].label);
+	assert_null(p.cycles[1].label);
+	title = eol_cycle_title(&p, &p.cycles[0]);
+	assert_string_equal(title, "ios 17.14");
+	free(title);
+	title = eol_cycle_title(&p, &p.cycles[1]);
+	assert_string_equal(title, "Next");
+	free(title);
+	eol_product_clear(&p);
+	json_decref(doc);
+	doc = json_loads("{\"name\":\"a\",\"releases\":[{\"name\":"
+	    "\"<b></b>\"}]}", 0, NULL);
+	assert_int_equal(eol_product_from_json(doc, "a", &p, err,
+	    sizeof err), -1);
+	assert_string_equal(err, "a: result.releases[0].name: \"<b></b>\": "
+	    "no text");
 	json_decref(doc);
 }
 
@@ -521,6 +546,7 @@ test_hardware_csv(void **state)
 	struct eol_hw_table	 t;
 	const struct eol_hw_row	*row;
 	char			 err[4096];
+	const char		*text;
 	const char		*good =
 	    "\xef\xbb\xbf# a comment\r\n"
 	    "Vendor,model,last_date_of_support,end_of_security_support,"
@@ -590,7 +616,23 @@ test_hardware_csv(void **state)
 	assert_contains(err, "h:1: the header needs vendor and model");
 	assert_int_equal(eol_hw_parse("h", "# only\n", 7, &t, err,
 	    sizeof err), -1);
-	assert_contains(err, "no header line");
+	assert_contains(err, "h:2: no header line");
+	/* Found by fuzzing: a model with a line break in it (a quote left
+	 * open) went into the table, and raw into a message. */
+	text = "vendor,model\nDell,\"R1\nR2\"\nDell,\"R3\x1b[2J\"\n";
+	assert_int_equal(eol_hw_parse("h", text, strlen(text), &t, err,
+	    sizeof err), -1);
+	assert_string_equal(err, "h:2: model: \"R1\\x0aR2\": holds a "
+	    "control character (a line break inside quotes?)\n"
+	    "h:4: model: \"R3\\x1b[2J\": holds a control character (a line "
+	    "break inside quotes?)");
+	/* Found by fuzzing: a last line without a newline has no line
+	 * after it to blame. */
+	assert_int_equal(eol_hw_parse("h", "#", 1, &t, err, sizeof err), -1);
+	assert_contains(err, "h:1: no header line");
+	assert_int_equal(eol_hw_parse("h", "\n# x", 4, &t, err,
+	    sizeof err), -1);
+	assert_contains(err, "h:2: no header line");
 	assert_int_equal(eol_hw_parse("h", "vendor,model\nA,\"B\nC\n", 18, &t,
 	    err, sizeof err), -1);
 	assert_contains(err, "h:2: a quoted field is not closed");
