@@ -118,6 +118,22 @@ const char	*js(const json_t *obj, const char *key);
 int64_t		 ji(const json_t *obj, const char *key, int64_t def);
 double		 jd(const json_t *obj, const char *key, double def);
 
+/* spark.c */
+
+struct spark {
+	char	*line;		/* width characters; the caller frees it */
+	size_t	 points;
+	double	 min, max, last;
+};
+
+/* A height per value between lo and hi (a space where have[i] is 0). */
+char		*spark_render(const double *v, const int *have, size_t n,
+		    double lo, double hi);
+/* One series of a GET /api/v1/hosts/{name}/metrics/{metric} reply over
+ * its from..to in width slices; -1 when the reply has no usable range. */
+int		 spark_series(const json_t *reply, const json_t *series,
+		    size_t width, struct spark *out);
+
 /* table.c */
 
 #define TABLE_RIGHT	0x01	/* right-aligned (numbers) */

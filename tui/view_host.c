@@ -1,5 +1,6 @@
 /* view_host.c: one host: identity, hardware, OS, its checks (failing
- * first), the latest value of each metric, and its interfaces. */
+ * first), sparklines of its main metrics over the last hours, the latest
+ * value of each metric, and its interfaces. */
 #include "config.h"
 
 #include <stdint.h>
@@ -22,13 +23,156 @@ host_path(const char *id)
 	return path;
 }
 
+/* The series worth a sparkline, in the order shown. */
+static const char *const host_spark_metrics[] = {
+	"cpu.util", "load.1", "mem.used_pct", "swap.used_pct", "fs.used_pct",
+	"net.rx_bytes_per_s", "net.tx_bytes_per_s", "ups.output_load_pct",
+	"ups.battery_charge_pct", NULL
+};
+#define HOST_SPARK_RANGE	"-6h"
+#define HOST_SPARK_MAX		12	/* lines: mounts and ports add up */
+#define HOST_SPARK_LABEL	24	/* columns */
+
+/* Whether the host reports the metric (its detail lists every series). */
+static int
+host_has_metric(const json_t *h, const char *name)
+{
+	json_t	*m;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(h, "metrics"), i, m)
+		if (js(m, "name") != NULL && strcmp(js(m, "name"), name) == 0)
+			return 1;
+	return 0;
+}
+
+static char *
+host_spark_path(const char *id, const char *metric)
+{
+	char	*e, *path;
+
+	e = api_escape(id);
+	xasprintf(&path, "/api/v1/hosts/%s/metrics/%s?from=%s", e, metric,
+	    HOST_SPARK_RANGE);
+	free(e);
+	return path;
+}
+
 static void
 host_want(struct dash *d, struct view *v)
 {
 	char	*path = host_path(v->arg);
+	json_t	*h;
+	size_t	 i;
 
 	dash_want(d, 0, "%s", path);
+	/* The series once the detail has said which there are. */
+	if ((h = dash_good(d, path)) != NULL)
+		for (i = 0; host_spark_metrics[i] != NULL; i++) {
+			if (!host_has_metric(h, host_spark_metrics[i]))
+				continue;
+			free(path);
+			path = host_spark_path(v->arg, host_spark_metrics[i]);
+			dash_want(d, 0, "%s", path);
+		}
 	free(path);
+}
+
+/* "fs.used_pct /var": the metric and its labels' values. */
+static char *
+host_spark_label(const char *metric, const json_t *series)
+{
+	struct buf	 b;
+	const char	*k;
+	json_t		*lv;
+
+	buf_init(&b, 0);
+	buf_printf(&b, "%s", metric);
+	json_object_foreach(json_object_get(series, "labels"), k, lv)
+		if (json_string_value(lv) != NULL)
+			buf_printf(&b, " %s", json_string_value(lv));
+	return buf_detach(&b, NULL);
+}
+
+static const char *
+host_spark_value(char *dst, size_t size, double v, const char *unit)
+{
+	char	 n[32];
+
+	if (unit != NULL && strstr(unit, "bytes") != NULL)
+		fmt_bytes(dst, size, v);
+	else if (unit != NULL && strcmp(unit, "percent") == 0)
+		snprintf(dst, size, "%s%%", fmt_number(n, sizeof n,
+		    (double)(int64_t)(v * 10 + (v < 0 ? -0.5 : 0.5)) / 10));
+	else
+		fmt_number(dst, size, (double)(int64_t)(v * 100 +
+		    (v < 0 ? -0.5 : 0.5)) / 100);
+	return dst;
+}
+
+static void
+host_sparks(struct dash *d, struct dash_page *p, const char *id,
+    const json_t *h)
+{
+	const struct api_reply	*r;
+	struct spark		 sp;
+	json_t			*doc, *series;
+	char			*path, *label, cut[4 * HOST_SPARK_LABEL + 1];
+	char			 now[32], lo[32], hi[32];
+	size_t			 i, j, shown = 0, width, w = dash_width(d);
+	int			 any = 0;
+
+	for (i = 0; host_spark_metrics[i] != NULL; i++)
+		if (host_has_metric(h, host_spark_metrics[i]))
+			any = 1;
+	if (!any)
+		return;
+	dash_line(p, 0, TONE_NONE, "%s", "");
+	dash_line(p, 0, TONE_HEADING, "Last 6 hours");
+	/* Label, the line, then "now 12.5%  min 3%  max 88%". */
+	width = w > HOST_SPARK_LABEL + 40 ? w - HOST_SPARK_LABEL - 38 : 10;
+	if (width > 96)
+		width = 96;
+	for (i = 0; host_spark_metrics[i] != NULL; i++) {
+		if (!host_has_metric(h, host_spark_metrics[i]))
+			continue;
+		path = host_spark_path(id, host_spark_metrics[i]);
+		r = dash_reply(d, path);
+		doc = dash_good(d, path);
+		free(path);
+		if (doc == NULL) {
+			dash_line(p, 0, TONE_DIM, "  %-*s %s", HOST_SPARK_LABEL,
+			    host_spark_metrics[i], r == NULL ? "loading..." :
+			    r->status == API_NOT_AVAILABLE ? "not available on "
+			    "this collector" : "no data");
+			shown++;
+			continue;
+		}
+		json_array_foreach(json_object_get(doc, "series"), j, series) {
+			if (shown++ >= HOST_SPARK_MAX)
+				break;
+			if (spark_series(doc, series, width, &sp) == -1)
+				continue;
+			label = host_spark_label(host_spark_metrics[i], series);
+			fmt_fit(cut, sizeof cut, label, HOST_SPARK_LABEL, 0);
+			if (sp.points == 0)
+				dash_line(p, 0, TONE_DIM, "  %s %s  no samples",
+				    cut, sp.line);
+			else
+				dash_line(p, 0, TONE_NONE, "  %s %s  now %s  "
+				    "min %s  max %s", cut, sp.line,
+				    host_spark_value(now, sizeof now, sp.last,
+				    js(series, "unit")), host_spark_value(lo,
+				    sizeof lo, sp.min, js(series, "unit")),
+				    host_spark_value(hi, sizeof hi, sp.max,
+				    js(series, "unit")));
+			free(label);
+			free(sp.line);
+		}
+	}
+	if (shown > HOST_SPARK_MAX)
+		dash_line(p, 0, TONE_DIM, "  (the first %d series; Metrics "
+		    "below lists them all)", HOST_SPARK_MAX);
 }
 
 /* CRITICAL, WARNING, UNKNOWN, then OK: what needs a look comes first. */
@@ -236,6 +380,7 @@ host_build(struct dash *d, struct view *v, struct dash_page *p)
 	if (js(h, "agent_version") != NULL)
 		dash_kv(p, "agent", js(h, "agent_version"));
 	host_checks(d, p, h);
+	host_sparks(d, p, v->arg, h);
 	host_metrics(d, p, h);
 	host_interfaces(d, p, h);
 }

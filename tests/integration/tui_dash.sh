@@ -5,7 +5,8 @@
 # available"), hostile names shown escaped, resize, the collector stopped
 # and started again, NO_COLOR, and the terminal given back on q and SIGTERM;
 # then at 80x24 and 200x50 every tab (Network, EOL and Identity too),
-# sorting, acknowledging an alert with a comment, and --readonly.
+# sorting, acknowledging an alert with a comment, and --readonly; and a
+# host's sparklines over the last hours, in blocks and in ASCII.
 . "$top_srcdir/tests/integration/lib.sh"
 require_cmd curl
 require_cmd tmux
@@ -462,3 +463,48 @@ if [ -n "$health" ]; then
 	for p in ops ro rd; do keys $p q; wait_for $p "ward ended with EXIT=0"; done
 	ok "a with a read token: refused, said why; --readonly: no a in the hints or help, a refused"
 fi
+
+# --- sparklines: five hours of a climbing CPU and a flat /var reported
+# every three minutes, in blocks on a UTF-8 terminal and in ASCII on another
+{
+	printf '['
+	k=0
+	while [ $k -le 100 ]; do
+		[ $k -gt 0 ] && printf ','
+		printf '{"schema":1,"agent":{"id":"spark-01"},"seq":%d,"ts":"%s","host":{"name":"spark-01","datacentre":"orsett","kind":"server"},"metrics":[{"name":"cpu.util","value":%d,"unit":"percent"},{"name":"fs.used_pct","value":40,"unit":"percent","labels":{"mount":"/var"}}]}' \
+		    $((k + 1)) "$(iso $((now - 300 * 60 + k * 180)))" $k
+		k=$((k + 1))
+	done
+	printf ']'
+} > "$T/spark.json"
+code=$(curl -sS --cacert "$T/ca.crt" -o "$T/reply" -w '%{http_code}' \
+    -H "Authorization: Bearer $agent" -H 'Content-Type: application/json' \
+    --data-binary @"$T/spark.json" "$URL/api/v1/reports" 2>/dev/null || echo 000)
+[ "$code" = 200 ] || fail "reports refused ($code): $(cat "$T/reply")"
+printf 'LC_ALL=C\n' > "$T/ascii.env"
+for p in spark ascii; do
+	tm new-session -d -s $p -x 200 -y 50 "$T/run-ward $p"
+	wait_for $p "updated "
+	keys $p /
+	typing $p spark-01
+	keys $p Enter
+	wait_for $p '1 found for "spark-01"'
+	keys $p Enter
+	wait_for $p "> Host: spark-01"
+	wait_for $p "Last 6 hours"
+	wait_for $p "min 0%  max 100%"
+done
+S=$(screen spark)
+line=$(printf '%s\n' "$S" | grep '^   cpu.util ')
+case $line in *"▁"*"█"*"now 100%  min 0%  max 100%"*) ;;
+*) fail "cpu.util sparkline: $line" ;;
+esac
+# An hour before the first sample: no data there, so blank, not zero.
+case $line in *"   ▁"*) ;; *) fail "no gap before the first sample: $line" ;; esac
+line=$(printf '%s\n' "$S" | grep '^   fs.used_pct /var ')
+case $line in *"▄▄▄▄▄▄▄▄▄▄"*"now 40%"*) ;; *) fail "fs /var sparkline: $line" ;; esac
+line=$(screen ascii | grep '^   cpu.util ')
+case $line in *_*"#"*"now 100%"*) ;; *) fail "ASCII sparkline: $line" ;; esac
+case $line in *"▁"*) fail "blocks on a terminal that is not UTF-8: $line" ;; esac
+for p in spark ascii; do keys $p q; wait_for $p "ward ended with EXIT=0"; done
+ok "host sparklines: the last hours of each main series, blocks on UTF-8, ASCII otherwise, gaps left blank"

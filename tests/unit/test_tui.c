@@ -375,6 +375,53 @@ test_cmd_parse(void **state)
 	assert_contains(cmd_help(), "ack ID");
 }
 
+static void
+test_spark(void **state)
+{
+	static const double	 v[] = { 0, 50, 100, 0, 25 };
+	static const int	 have[] = { 1, 1, 1, 0, 1 };
+	struct spark		 sp;
+	json_t			*reply;
+	char			*s;
+
+	(void)state;
+	fmt_utf8 = 1;
+	s = spark_render(v, have, 5, 0, 100);
+	/* Lowest, middle, highest, a gap, a quarter. */
+	assert_string_equal(s, "\xe2\x96\x81\xe2\x96\x85\xe2\x96\x88 "
+	    "\xe2\x96\x83");
+	free(s);
+	fmt_utf8 = 0;
+	s = spark_render(v, have, 5, 0, 100);
+	assert_string_equal(s, "_=# -");
+	free(s);
+	/* All equal: the lowest height, not a division by zero. */
+	s = spark_render(v, have, 1, 5, 5);
+	assert_string_equal(s, "_");
+	free(s);
+
+	/* Points land in their slice of time; the highest in a slice shows;
+	 * percent is against 100; slices without points stay empty. */
+	reply = json_loads("{\"from\": \"2026-11-23T10:00:00Z\", "
+	    "\"to\": \"2026-11-23T14:00:00Z\", \"resolution\": \"raw\", "
+	    "\"series\": [{\"unit\": \"percent\", \"points\": ["
+	    "[\"2026-11-23T10:10:00Z\", 10], [\"2026-11-23T10:20:00Z\", 50],"
+	    "[\"2026-11-23T13:59:00Z\", 100], [\"2026-11-23T09:00:00Z\", 99],"
+	    "[\"bad\", 7]]}]}", 0, NULL);
+	assert_non_null(reply);
+	assert_int_equal(spark_series(reply, json_array_get(json_object_get(
+	    reply, "series"), 0), 4, &sp), 0);
+	assert_string_equal(sp.line, "=  #");
+	assert_int_equal(sp.points, 3);
+	assert_true(sp.min == 10 && sp.max == 100 && sp.last == 100);
+	free(sp.line);
+	json_decref(reply);
+	reply = json_loads("{\"from\": \"x\"}", 0, NULL);
+	assert_int_equal(spark_series(reply, NULL, 4, &sp), -1);
+	json_decref(reply);
+	fmt_utf8 = 1;
+}
+
 int
 main(void)
 {
@@ -386,6 +433,7 @@ main(void)
 		cmocka_unit_test(test_table_right),
 		cmocka_unit_test(test_api_escape_url),
 		cmocka_unit_test(test_cmd_parse),
+		cmocka_unit_test(test_spark),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
