@@ -577,8 +577,9 @@ void		 snmp_global_shutdown(void);
 /*
  * Runs jobs to their end with at most max_in_flight devices polled at
  * once; done (may be NULL) is called as each finishes, in the order they
- * finish. stop (may be NULL) is asked between waits: when it says yes the
- * rest fail with SNMP_FAIL_STOPPED.
+ * finish, and the job's values are freed when it returns. stop (may be
+ * NULL) is asked between waits: when it says yes the rest fail with
+ * SNMP_FAIL_STOPPED.
  */
 void		 snmp_run(struct snmp_job **jobs, size_t n,
 		    size_t max_in_flight, int (*stop)(void),

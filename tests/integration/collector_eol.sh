@@ -99,6 +99,30 @@ collector_conf "$T/bad.conf" 1 "" "$EOL"
 run 0 "$WARD_COLLECTOR" -n -c "$T/bad.conf"
 ok "[eol] base_url, mapping, currency and software_cost are checked at -n"
 
+# The shipped example's [eol] names every key with its default, as the
+# option table (and so docs/config.md) gives them; uncommented, it holds.
+"$WARD_COLLECTOR" --config-reference=markdown |
+    sed -n '/^### \[eol\]/,/^### /p' | grep '^| `' > "$T/eol.keys"
+[ "$(wc -l < "$T/eol.keys")" -ge 11 ] || fail "[eol] reference: $(cat "$T/eol.keys")"
+# (the section runs to its first empty line)
+sed -n '/^\[eol\]$/,/^$/p' "$top_srcdir/etc/collector.conf" > "$T/eol.example"
+while IFS='|' read -r _ key _ def _; do
+	key=$(echo "$key" | tr -d ' `')
+	def=$(echo "$def" | sed 's/^ *`\{0,1\}//; s/`\{0,1\} *$//')
+	if [ "$def" = unset ]; then
+		grep -q "^#$key = " "$T/eol.example" ||
+		    fail "etc/collector.conf [eol] does not show $key"
+	else
+		grep -qxF "#$key = $def" "$T/eol.example" ||
+		    fail "etc/collector.conf [eol] does not show $key = $def"
+	fi
+done < "$T/eol.keys"
+sed 's/^#\([a-z_]*\) = /\1 = /' "$T/eol.example" | grep -v '^\(ca_file\|mapping\|snapshot\) = ' \
+    > "$T/eol.uncommented"
+collector_conf "$T/example-eol.conf" 1 "" "$(cat "$T/eol.uncommented")"
+run 0 "$WARD_COLLECTOR" -n -c "$T/example-eol.conf"
+ok "etc/collector.conf's [eol] shows every key with its default, and holds uncommented"
+
 collector_conf "$T/collector.conf" 1 "" "$EOL"
 agent=$("$WARD_COLLECTOR" -c "$T/collector.conf" token add --role agent --name agents 2>/dev/null)
 reader=$("$WARD_COLLECTOR" -c "$T/collector.conf" token add --role read --name helpdesk 2>/dev/null)
