@@ -580,9 +580,11 @@ dash_page_free(struct dash_page *p)
 	free(p->post);
 	free(p->keys);
 	free(p->sort_header);
+	free(p->order);
 	table_free(p->table);
 	memset(p, 0, sizeof *p);
 	p->tone_col = SIZE_MAX;
+	p->sort_col = SIZE_MAX;
 }
 
 static struct view *
@@ -591,19 +593,33 @@ dash_top(struct dash *d)
 	return d->stack[d->depth - 1];
 }
 
-/* The list in the view's order, and its column heading marked. */
+/* The list in the view's order, and its column heading marked. A
+ * change of order re-sorts the page there is; only new data rebuilds it. */
 static void
 dash_page_sort(struct view *v, struct dash_page *p)
 {
 	struct table	*t = p->table;
 	size_t		 w;
 
-	if (t == NULL || v->sort_col == SIZE_MAX || v->sort_col >= t->ncols)
+	if (t == NULL)
 		return;
+	if (p->sort_col != SIZE_MAX) {
+		t->cols[p->sort_col].header = p->plain_header;
+		free(p->sort_header);
+		p->sort_header = NULL;
+		p->sort_col = SIZE_MAX;
+	}
+	if (v->sort_col == SIZE_MAX || v->sort_col >= t->ncols) {
+		if (p->order != NULL)
+			dash_sort_page(p, SIZE_MAX, 0);
+		return;
+	}
 	dash_sort_page(p, v->sort_col, v->sort_rev);
 	xasprintf(&p->sort_header, "%s%s", t->cols[v->sort_col].header,
 	    fmt_utf8 ? (v->sort_rev ? "\xe2\x96\xbc" : "\xe2\x96\xb2") :
 	    (v->sort_rev ? "v" : "^"));
+	p->plain_header = t->cols[v->sort_col].header;
+	p->sort_col = v->sort_col;
 	t->cols[v->sort_col].header = p->sort_header;
 	if ((w = fmt_width(p->sort_header)) > t->natural[v->sort_col])
 		t->natural[v->sort_col] = t->width[v->sort_col] = w;
@@ -1224,7 +1240,13 @@ dash_sort_key(struct dash *d, int reverse)
 	}
 	if (v->sort_col == SIZE_MAX)
 		str_copy(d->msg, "in the collector's order", sizeof d->msg);
-	d->gen++;
+	dash_page_sort(v, p);
+	/* The selection stays on its row, wherever that went. */
+	for (c = 0; v->sel_key != NULL && c < t->nrows; c++)
+		if (strcmp(p->keys[c], v->sel_key) == 0) {
+			v->sel = c;
+			break;
+		}
 }
 
 static void
@@ -1462,6 +1484,7 @@ dash_main(struct dash_options *o)
 	memset(&d, 0, sizeof d);
 	d.o = o;
 	d.page.tone_col = SIZE_MAX;
+	d.page.sort_col = SIZE_MAX;
 	if ((d.fetch = fetch_start(o->api, err, sizeof err)) == NULL) {
 		fprintf(stderr, "ward: %s\n", err);
 		return WARD_EXIT_FAILURE;

@@ -10,13 +10,18 @@
 #include "common/xmalloc.h"
 #include "tui/tui.h"
 
+/* A row with what its cell sorts by worked out once, not per compare. */
 struct sort_row {
-	char	**cells;
-	char	 *key;
-	size_t	  order;	/* where the collector put it */
+	char		**cells;
+	char		 *key;
+	size_t		  order;	/* where the collector put it */
+	const char	 *cell;
+	int		  absent;
+	int		  has_number;
+	double		  number;
+	int		  severity;
 };
 
-static size_t	 sort_col;
 static int	 sort_rev;
 
 /* What a unit after a number multiplies it by: the ages and durations
@@ -101,20 +106,35 @@ dash_sort_cmp(const char *a, const char *b)
 	return 0;
 }
 
+/* dash_sort_cmp's order, from what was worked out beforehand. */
+static int
+sort_cells(const struct sort_row *a, const struct sort_row *b)
+{
+	int	 c;
+
+	if (a->has_number && b->has_number)
+		return a->number < b->number ? -1 : a->number > b->number;
+	if (a->severity != 0 && b->severity != 0 &&
+	    a->severity != b->severity)
+		return a->severity < b->severity ? -1 : 1;
+	if ((c = strverscmp(a->cell, b->cell)) != 0)
+		return c < 0 ? -1 : 1;
+	return 0;
+}
+
 static int
 sort_rows(const void *pa, const void *pb)
 {
 	const struct sort_row	*a = pa, *b = pb;
-	const char		*x = a->cells[sort_col], *y = b->cells[sort_col];
-	int			 ax = strcmp(x, "-") == 0 || *x == '\0';
-	int			 ay = strcmp(y, "-") == 0 || *y == '\0';
 	int			 c;
 
-	/* Nothing to say comes last either way round. */
-	if (ax != ay)
-		return ax ? 1 : -1;
-	if (!ax && (c = dash_sort_cmp(x, y)) != 0)
-		return sort_rev ? -c : c;
+	if (a->cell != NULL) {
+		/* Nothing to say comes last either way round. */
+		if (a->absent != b->absent)
+			return a->absent ? 1 : -1;
+		if (!a->absent && (c = sort_cells(a, b)) != 0)
+			return sort_rev ? -c : c;
+	}
 	return a->order < b->order ? -1 : a->order > b->order;
 }
 
@@ -122,25 +142,38 @@ void
 dash_sort_page(struct dash_page *p, size_t col, int reverse)
 {
 	struct table		*t = p->table;
-	struct sort_row		*rows;
+	struct sort_row		*rows, *r;
 	size_t			 i;
 
-	if (t == NULL || col >= t->ncols || t->nrows < 2)
+	if (t == NULL || t->nrows < 2)
 		return;
+	if (p->order == NULL) {
+		p->order = xreallocarray(NULL, t->nrows, sizeof *p->order);
+		for (i = 0; i < t->nrows; i++)
+			p->order[i] = i;
+	}
 	rows = xcalloc(t->nrows, sizeof *rows);
 	for (i = 0; i < t->nrows; i++) {
-		rows[i].cells = t->rows[i];
-		rows[i].key = p->keys != NULL ? p->keys[i] : NULL;
-		rows[i].order = i;
+		r = &rows[i];
+		r->cells = t->rows[i];
+		r->key = p->keys != NULL ? p->keys[i] : NULL;
+		r->order = p->order[i];
+		/* col beyond the columns: the collector's order again. */
+		if (col >= t->ncols)
+			continue;
+		r->cell = r->cells[col];
+		r->absent = *r->cell == '\0' || strcmp(r->cell, "-") == 0;
+		r->has_number = sort_number(r->cell, &r->number) == 0;
+		r->severity = sort_severity(r->cell);
 	}
-	/* The dashboard runs on one thread: the column can be a static. */
-	sort_col = col;
+	/* The dashboard runs on one thread: the direction can be a static. */
 	sort_rev = reverse;
 	qsort(rows, t->nrows, sizeof *rows, sort_rows);
 	for (i = 0; i < t->nrows; i++) {
 		t->rows[i] = rows[i].cells;
 		if (p->keys != NULL)
 			p->keys[i] = rows[i].key;
+		p->order[i] = rows[i].order;
 	}
 	free(rows);
 }

@@ -327,6 +327,10 @@ struct dash_page {
 	struct dash_line *post;
 	size_t		  npost;
 	char		 *sort_header;	/* the sorted column's, marked */
+	const char	 *plain_header;	/* what it was */
+	size_t		  sort_col;	/* the column marked, or SIZE_MAX */
+	size_t		 *order;	/* each row's place in the collector's
+					   order, once sorted */
 };
 
 struct dash;
@@ -393,8 +397,9 @@ void		 dash_table_lines(struct dash_page *p, int post,
 void		 dash_page_key(struct dash_page *p, const char *key);
 size_t		 dash_width(const struct dash *d);
 
-/* dash_sort.c: sorts the page's rows (and their keys) by a column,
- * stably; reverse keeps absent values last. */
+/* dash_sort.c: sorts the page's rows (and their keys) by a column, ties
+ * (and a col past the last) in the collector's order; reverse keeps
+ * absent values last. */
 void		 dash_sort_page(struct dash_page *p, size_t col, int reverse);
 /* How two cells compare: numbers with units, states by severity, else
  * as versions. */

@@ -331,8 +331,9 @@ code=$(curl -sS --cacert "$T/ca.crt" -o "$T/reply" -w '%{http_code}' \
     --data-binary @"$T/net.json" "$URL/api/v1/reports" 2>/dev/null || echo 000)
 [ "$code" = 200 ] || fail "reports refused ($code): $(cat "$T/reply")"
 
-# row PANE N: the Nth row of the list under its column headings.
-row() { screen "$1" | sed -n "/^ [A-Z][A-Z]*.*  /,\$p" | sed -n "$(($2 + 1))p"; }
+# row PANE HEADING N: the Nth row of the list under the column headings
+# that start with HEADING.
+row() { screen "$1" | sed -n "/^ *$2[^a-z]/,\$p" | sed -n "$(($3 + 1))p"; }
 # line_of PANE TEXT: the line number TEXT is on.
 line_of() { screen "$1" | grep -n -F -- "$2" | head -1 | cut -d: -f1; }
 
@@ -353,13 +354,13 @@ for size in 80x24 200x50; do
 	wait_for $P "2 devices, 0 not UP; 1 ports down"
 	wait_gone $P "loaded..."
 	S=$(screen $P)
-	printf '%s\n' "$(row $P 1)" | grep -q '^ bas-core1  *UP  *ge-0/0/2  *down' ||
+	printf '%s\n' "$(row $P DEVICE 1)" | grep -q '^ bas-core1  *UP  *ge-0/0/2  *down' ||
 	    fail "$size network: the down port first: $S"
 	[ "$(line_of $P ge-0/0/1)" -lt "$(line_of $P ge-0/0/3)" ] || fail "$size: admin down last: $S"
 	assert_contains "$S" "bas-ups1"
 	if [ "$w" = 200 ]; then
 		assert_contains "$S" "uplink to pacs"
-		printf '%s\n' "$(row $P 1)" | grep -q ' 7  *uplink' || fail "errors summed: $S"
+		printf '%s\n' "$(row $P DEVICE 1)" | grep -q ' 7  *uplink' || fail "errors summed: $S"
 	fi
 	tm capture-pane -e -p -t $P | grep 'ge-0/0/2' | grep -q "$(printf '\033')\[[0-9;]*31m" ||
 	    fail "$size: the down port is not red"
@@ -398,10 +399,10 @@ for size in 80x24 200x50; do
 	wait_for $P "srv-05"
 	keys $P s
 	wait_for $P "sort: NAME▲"
-	printf '%s\n' "$(row $P 1)" | grep -q '^ bas-core1 ' || fail "$size sorted by name: $(screen $P)"
+	printf '%s\n' "$(row $P NAME 1)" | grep -q '^ bas-core1 ' || fail "$size sorted by name: $(screen $P)"
 	keys $P S
 	wait_for $P "sort: NAME▼"
-	printf '%s\n' "$(row $P 1)" | grep -q '^ srv-07 ' || fail "$size name reversed: $(screen $P)"
+	printf '%s\n' "$(row $P NAME 1)" | grep -q '^ srv-07 ' || fail "$size name reversed: $(screen $P)"
 	assert_contains "$(screen $P)" "NAME▼"
 	keys $P s
 	wait_for $P "sort: STATE▲"
@@ -426,7 +427,7 @@ if [ -n "$health" ]; then
 	# The critical one first: by severity, worst first.
 	keys ops s s S
 	wait_for ops "sort: SEVERITY▼"
-	printf '%s\n' "$(row ops 1)" | grep -q 'critical  *open  *srv-04' || fail "severity sort: $(screen ops)"
+	printf '%s\n' "$(row ops ID 1)" | grep -q 'critical  *open  *srv-04' || fail "severity sort: $(screen ops)"
 	keys ops g a
 	wait_for ops "acknowledge #"
 	typing ops "on it"

@@ -422,6 +422,58 @@ test_spark(void **state)
 	fmt_utf8 = 1;
 }
 
+static void
+test_sort(void **state)
+{
+	static const struct table_col cols[] = {
+		{ "NAME", 0, 0, 0 }, { "STATE", 0, 0, 0 }, { "AGE", 0, 0, 0 },
+	};
+	static const char *const rows[][3] = {
+		{ "srv-10", "UP", "3h" }, { "srv-2", "DOWN", "5m" },
+		{ "srv-1", NULL, "512k" }, { "srv-3", "STALE", "42s" },
+	};
+	struct dash_page	 p;
+	size_t			 i;
+
+	(void)state;
+	/* Units, severity, versions. */
+	assert_true(dash_sort_cmp("5m", "3h") < 0);
+	assert_true(dash_sort_cmp("512k", "1.2G") < 0);
+	assert_true(dash_sort_cmp("1.0 Gb/s", "100 Mb/s") > 0);
+	assert_true(dash_sort_cmp("12d 3h", "2d 5h") > 0);
+	assert_true(dash_sort_cmp("UP", "DOWN") < 0);
+	assert_true(dash_sort_cmp("srv-2", "srv-10") < 0);
+	assert_true(dash_sort_cmp("10.9.0.5", "10.9.0.10") < 0);
+
+	memset(&p, 0, sizeof p);
+	p.table = table_new(cols, 3);
+	for (i = 0; i < 4; i++) {
+		table_add(p.table, rows[i]);
+		dash_page_key(&p, rows[i][0]);
+	}
+	dash_sort_page(&p, 0, 0);
+	assert_string_equal(p.keys[0], "srv-1");
+	assert_string_equal(p.keys[3], "srv-10");
+	assert_string_equal(p.table->rows[3][0], "srv-10");
+	/* Worst first, the row without a state last either way. */
+	dash_sort_page(&p, 1, 1);
+	assert_string_equal(p.keys[0], "srv-2");
+	assert_string_equal(p.keys[1], "srv-3");
+	assert_string_equal(p.keys[2], "srv-10");
+	assert_string_equal(p.keys[3], "srv-1");
+	dash_sort_page(&p, 1, 0);
+	assert_string_equal(p.keys[3], "srv-1");
+	/* Past the last column: the order the rows came in. */
+	dash_sort_page(&p, SIZE_MAX, 0);
+	for (i = 0; i < 4; i++)
+		assert_string_equal(p.keys[i], rows[i][0]);
+	for (i = 0; i < 4; i++)
+		free(p.keys[i]);
+	free(p.keys);
+	free(p.order);
+	table_free(p.table);
+}
+
 int
 main(void)
 {
@@ -434,6 +486,7 @@ main(void)
 		cmocka_unit_test(test_api_escape_url),
 		cmocka_unit_test(test_cmd_parse),
 		cmocka_unit_test(test_spark),
+		cmocka_unit_test(test_sort),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
