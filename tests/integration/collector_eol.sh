@@ -439,6 +439,15 @@ printf '%s\n' "$OUT" | grep -q '^name,agent_id,datacentre,kind,vendor,model,seri
     fail "export header: $(printf '%s\n' "$OUT" | head -1)"
 printf '%s\n' "$OUT" | grep -q '^centos7,a7,basildon,server,Dell Inc.,PowerEdge R640,,,eol,2024-06-30,-880,software,eol,centos,7,CentOS 7,' ||
     fail "export centos7: $(printf '%s\n' "$OUT" | grep centos7)"
+# The costs come last: the currency, then software's and hardware's, an
+# unknown one empty.
+CR=$(printf '\r')
+printf '%s\n' "$OUT" | head -1 | grep -q ",at,currency,software_cost,hardware_cost$CR\$" ||
+    fail "export header's costs: $(printf '%s\n' "$OUT" | head -1)"
+printf '%s\n' "$OUT" | grep '^centos7,' | grep -q ",$AT,GBP,1200.50,7000.00$CR\$" ||
+    fail "export centos7 costs: $(printf '%s\n' "$OUT" | grep '^centos7,')"
+printf '%s\n' "$OUT" | grep '^w2008,' | grep -q ",$AT,GBP,,$CR\$" ||
+    fail "export w2008 costs (none known): $(printf '%s\n' "$OUT" | grep '^w2008,')"
 "$WARD_COLLECTOR" -c "$T/collector.conf" eol export --json --at 2027-04-01 \
     > "$T/export.json" 2> "$T/export.err" || fail "export --json: $(cat "$T/export.err")"
 [ "$(jq -r '.at + " " + (.assets | length | tostring)' "$T/export.json")" = "2027-04-01 10" ] ||
