@@ -1098,6 +1098,10 @@ snmp_run(struct snmp_job **jobs, size_t n, size_t max_in_flight,
 				 * devices must not hold every device's values. */
 				snmp_vars_clear(&j->vars);
 			}
+			/* Nor its plan: each step is some 25 KB. */
+			free(j->steps);
+			j->steps = NULL;
+			j->nsteps = j->cur = 0;
 		}
 		while (first < next && jobs[first]->state == JOB_REAPED)
 			first++;
