@@ -19,6 +19,7 @@ struct report {
 	json_t	*metrics;	/* array */
 	json_t	*checks;	/* array */
 	json_t	*interfaces;	/* array */
+	json_t	*software;	/* array, NULL when not known this time */
 };
 
 struct report_meta {
@@ -53,6 +54,11 @@ void		 report_check(struct report *r, const char *name, int status,
 		    const char *output, const char *perfdata);
 /* Takes ownership of iface (an object with at least "name"). */
 void		 report_interface(struct report *r, json_t *iface);
+/* The host's installed software: started (an empty list replaces the
+ * collector's), then one entry at a time; type and installed may be "". */
+void		 report_software_start(struct report *r);
+void		 report_software(struct report *r, const char *name,
+		    const char *type, const char *installed);
 /* For tests and callers: the value of the metric with that name (and, if
  * label_key is not NULL, that label). 0 when found, -1 if not. */
 int		 report_metric_value(const struct report *r, const char *name,
@@ -82,6 +88,9 @@ int		 report_agent_id(const char *path, int ephemeral_ok, char *id,
 int		 report_seq_next(const char *path, int64_t *next, char *err,
 		    size_t errlen);
 /* Saves seq as the last used, synced, before a report with it leaves. */
+/* Writes one line to path through a synced temporary file and rename. */
+int		 report_save_line(const char *path, const char *line,
+		    char *err, size_t errlen);
 int		 report_seq_save(const char *path, int64_t seq, char *err,
 		    size_t errlen);
 
@@ -612,19 +621,59 @@ char		*snmp_profile_version(const struct snmp_profile *p,
 
 /* netpoll.c: turning one device's answers into its report. */
 
-/* The OIDs a poll asks for, queued on a job step by step. */
+/* The OIDs a poll asks for, queued on a job step by step; arg is the
+ * device's struct netpoll_software (NULL: always walk the software). */
 void		 netpoll_plan_start(struct snmp_job *job);
 void		 netpoll_plan_step(struct snmp_job *job, void *arg);
+
+/* An ENTITY-SENSOR-MIB reading in its unit, from its value, scale (1-17,
+ * 9 for units) and precision (-8..9 decimal places). */
+double		 netpoll_sensor_value(int64_t value, int scale, int precision);
 
 /* Counters kept between polls of one device, for rates. */
 struct netpoll_counters;
 void		 netpoll_counters_free(struct netpoll_counters *c);
+
+/*
+ * What a device's installed software (HOST-RESOURCES-MIB hrSWInstalled,
+ * a long table) was when it was last walked: the table is walked again
+ * only when hrSWInstalledLastChange moved or a day passed (for agents
+ * without LastChange, such as net-snmp's, and a collector that lost the
+ * list).
+ */
+struct netpoll_software {
+	int		 known;		/* walked before */
+	int		 has_change;	/* the device had LastChange then */
+	uint64_t	 last_change;	/* its TimeTicks */
+	int64_t		 walked_s;	/* when it was walked, Unix s */
+	int		 due;		/* this poll walks it */
+	int		 next_has_change;	/* what this poll saw */
+	uint64_t	 next_change;
+	int		 dirty;		/* this poll's report carries it */
+};
+#define NETPOLL_SOFTWARE_REFRESH_S	86400
+
+/* A DateAndTime value as ISO-8601 (the day only without an offset). */
+char		*netpoll_date_and_time(const struct snmp_val *v, char *buf,
+		    size_t size);
+/* Sets sw->due from the system group a poll brought (sw NULL: due when
+ * the device has HOST-RESOURCES-MIB). */
+int		 netpoll_software_due(struct netpoll_software *sw,
+		    const struct snmp_vars *vs, int64_t now_s);
+/* The state file's one line, and back; -1 with err on a bad file. */
+int		 netpoll_software_load(const char *path,
+		    struct netpoll_software *sw, char *err, size_t errlen);
+int		 netpoll_software_save(const char *path,
+		    const struct netpoll_software *sw, char *err,
+		    size_t errlen);
 
 struct netpoll_device_info {
 	const char	*name;		/* host.name when sysName is empty */
 	const char	*datacentre;
 	const char	*kind;		/* NULL: the profile's */
 	const char	*address;	/* host:port, for messages */
+	/* NULL (probe): the software table is walked whenever there is one. */
+	struct netpoll_software *software;
 };
 /*
  * Fills r from a finished job's vars (sorted): identity, profile,

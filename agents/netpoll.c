@@ -2,6 +2,7 @@
  * answers become the device's report (docs/report.md). */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,11 +11,13 @@
 #include <jansson.h>
 
 #include "common/str.h"
+#include "common/wtime.h"
 #include "common/xmalloc.h"
 #include "agents/agent.h"
 
 #define NP_TEXT_MAX		512
 #define NP_CHASSIS_MAX		8	/* stack members asked for in detail */
+#define NP_SENSOR_MAX		128	/* sensors named and reported */
 
 /* SNMPv2-MIB system group, by sub-identifier under 1.3.6.1.2.1.1. */
 #define SYS_DESCR	"1.3.6.1.2.1.1.1.0"
@@ -28,16 +31,24 @@
 #define IFX_ENTRY	"1.3.6.1.2.1.31.1.1.1"
 #define ENT_ENTRY	"1.3.6.1.2.1.47.1.1.1.1"
 #define ENT_CLASS_CHASSIS	3
+#define ENT_CLASS_SENSOR	8
+/* ENTITY-SENSOR-MIB entPhySensorEntry: Type, Scale, Precision, Value,
+ * OperStatus, indexed by entPhysicalIndex. */
+#define ENT_SENSOR	"1.3.6.1.2.1.99.1.1.1"
 #define UPS_MIB		"1.3.6.1.2.1.33.1"
 #define HR_STORAGE	"1.3.6.1.2.1.25.2.3.1"
 #define HR_PROC_LOAD	"1.3.6.1.2.1.25.3.3.1.2"
 #define HR_FIXED_DISK	"1.3.6.1.2.1.25.2.1.4"
 #define HR_RAM		"1.3.6.1.2.1.25.2.1.2"
+#define HR_SYSTEM_UPTIME	"1.3.6.1.2.1.25.1.1.0"
+#define HR_SW_LAST_CHANGE	"1.3.6.1.2.1.25.6.1.0"
+/* hrSWInstalledEntry: Name, Type, Date. */
+#define HR_SW_INSTALLED	"1.3.6.1.2.1.25.6.3.1"
 
 /* The plan: each a step, in this order. */
 static const char *const np_system[] = {
 	SYS_DESCR, SYS_OBJECT_ID, SYS_UPTIME, SYS_CONTACT, SYS_NAME,
-	SYS_LOCATION, NULL
+	SYS_LOCATION, HR_SYSTEM_UPTIME, HR_SW_LAST_CHANGE, NULL
 };
 /* ifDescr, ifType, ifSpeed, ifPhysAddress, ifAdminStatus, ifOperStatus,
  * ifInOctets, ifInDiscards, ifInErrors, ifOutOctets, ifOutDiscards,
@@ -63,6 +74,17 @@ static const char *const np_hr[] = {
  * SerialNum, MfgName, ModelName: asked for chassis rows only. */
 static const uint32_t np_chassis_cols[] = { 2, 7, 8, 9, 10, 11, 12, 13 };
 #define NP_NCHASSIS_COLS (sizeof np_chassis_cols / sizeof np_chassis_cols[0])
+/* entPhysicalDescr, Name: asked for sensor rows only. */
+static const uint32_t np_sensor_cols[] = { 2, 7 };
+#define NP_NSENSOR_COLS (sizeof np_sensor_cols / sizeof np_sensor_cols[0])
+
+static const char *const np_software[] = {
+	HR_SW_INSTALLED ".2", HR_SW_INSTALLED ".4", HR_SW_INSTALLED ".5", NULL
+};
+static const char *const np_sensor[] = {
+	ENT_SENSOR ".1", ENT_SENSOR ".2", ENT_SENSOR ".3", ENT_SENSOR ".4",
+	ENT_SENSOR ".5", NULL
+};
 
 enum { NP_STEP_SYSTEM, NP_STEP_IF, NP_STEP_IFX, NP_STEP_ENTITY, NP_STEP_UPS,
 	NP_STEP_HR, NP_STEP_CHASSIS };
@@ -91,34 +113,153 @@ netpoll_plan_start(struct snmp_job *job)
 	snmp_job_walk(job, o, np_oids(np_hr, o));
 }
 
-/* After the entity walk: ask for the chassis rows' details. */
+/* GETs of the given columns of the given rows, 64 OIDs a request. */
+static void
+np_get_cells(struct snmp_job *job, const char *entry, const uint32_t *cols,
+    size_t ncols, const uint32_t *rows, size_t nrows)
+{
+	struct snmp_oid	 get[64];
+	size_t		 i, k, n = 0;
+
+	for (i = 0; i < nrows; i++) {
+		for (k = 0; k < ncols; k++) {
+			snmp_oid_parse(entry, &get[n]);
+			get[n].sub[get[n].len++] = cols[k];
+			get[n].sub[get[n].len++] = rows[i];
+			if (++n == sizeof get / sizeof get[0]) {
+				snmp_job_get(job, get, n);
+				n = 0;
+			}
+		}
+	}
+	snmp_job_get(job, get, n);
+}
+
+int
+netpoll_software_load(const char *path, struct netpoll_software *sw,
+    char *err, size_t errlen)
+{
+	FILE			*fp;
+	char			 line[256];
+	unsigned long long	 change;
+	long long		 walked;
+	int			 has_change, n;
+
+	memset(sw, 0, sizeof *sw);
+	if ((fp = fopen(path, "re")) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fgets(line, sizeof line, fp) == NULL)
+		line[0] = '\0';
+	fclose(fp);
+	if (sscanf(line, "software 1 %d %llu %lld%n", &has_change,
+	    &change, &walked, &n) != 3 || (line[n] != '\n' &&
+	    line[n] != '\0') || (has_change != 0 && has_change != 1)) {
+		snprintf(err, errlen, "%s: not a ward-netpoll software state "
+		    "file; the table is walked again", path);
+		return -1;
+	}
+	sw->known = 1;
+	sw->has_change = has_change;
+	sw->last_change = change;
+	sw->walked_s = walked;
+	return 0;
+}
+
+int
+netpoll_software_save(const char *path, const struct netpoll_software *sw,
+    char *err, size_t errlen)
+{
+	char	 line[128];
+
+	snprintf(line, sizeof line, "software 1 %d %llu %lld",
+	    sw->has_change, (unsigned long long)sw->last_change,
+	    (long long)sw->walked_s);
+	return report_save_line(path, line, err, errlen);
+}
+
+/* A value the system GET brought, before the vars are sorted. */
+static const struct snmp_val *
+np_unsorted(const struct snmp_vars *vs, const char *oid_text)
+{
+	struct snmp_oid	 o;
+	size_t		 i;
+
+	if (snmp_oid_parse(oid_text, &o) == -1)
+		return NULL;
+	for (i = 0; i < vs->n; i++)
+		if (snmp_oid_cmp(&vs->v[i].oid, &o) == 0)
+			return &vs->v[i];
+	return NULL;
+}
+
+/* Whether this poll walks hrSWInstalled; sets sw->due. Only a device
+ * with HOST-RESOURCES-MIB (hrSystemUptime) has the table. */
+int
+netpoll_software_due(struct netpoll_software *sw, const struct snmp_vars *vs,
+    int64_t now_s)
+{
+	uint64_t	 ticks, change;
+	int		 has_change, due;
+
+	if (snmp_val_uint(np_unsorted(vs, HR_SYSTEM_UPTIME), &ticks) == -1)
+		return sw != NULL ? (sw->due = 0) : 0;
+	if (sw == NULL)
+		return 1;
+	/* After a reboot LastChange starts again, so it moves as well. */
+	has_change = snmp_val_uint(np_unsorted(vs, HR_SW_LAST_CHANGE),
+	    &change) == 0;
+	due = !sw->known ||
+	    (has_change && (!sw->has_change || change != sw->last_change)) ||
+	    now_s - sw->walked_s >= NETPOLL_SOFTWARE_REFRESH_S ||
+	    now_s < sw->walked_s;
+	/* Recorded as walked only when a report carries the list. */
+	sw->due = due;
+	sw->next_has_change = has_change;
+	sw->next_change = has_change ? change : 0;
+	return due;
+}
+
+/* After the entity walk: ask for the chassis rows' details; and where
+ * there are sensors, walk ENTITY-SENSOR-MIB and ask for their names. */
 void
 netpoll_plan_step(struct snmp_job *job, void *arg)
 {
 	struct snmp_vars	*vs = snmp_job_vars(job);
-	struct snmp_oid		 cls, get[NP_CHASSIS_MAX * NP_NCHASSIS_COLS], o;
-	size_t			 i, k, nget = 0, nchassis = 0;
+	struct snmp_oid		 cls, o[8];
+	uint32_t		 chassis[NP_CHASSIS_MAX] = { 0 };
+	uint32_t		 sensors[NP_SENSOR_MAX] = { 0 };
+	size_t			 i, nchassis = 0, nsensors = 0;
 	int64_t			 v;
 
-	(void)arg;
+	if (snmp_job_steps_done(job) == NP_STEP_SYSTEM + 1) {
+		if (netpoll_software_due(arg, vs, wtime_now_ms() / 1000))
+			snmp_job_walk(job, o, np_oids(np_software, o));
+		return;
+	}
 	if (snmp_job_steps_done(job) != NP_STEP_ENTITY + 1)
 		return;
 	snmp_oid_parse(ENT_ENTRY ".5", &cls);
-	for (i = 0; i < vs->n && nchassis < NP_CHASSIS_MAX; i++) {
+	for (i = 0; i < vs->n; i++) {
 		if (!snmp_oid_has_prefix(&vs->v[i].oid, &cls) ||
 		    vs->v[i].oid.len != cls.len + 1 ||
-		    snmp_val_int(&vs->v[i], &v) == -1 ||
-		    v != ENT_CLASS_CHASSIS)
+		    snmp_val_int(&vs->v[i], &v) == -1)
 			continue;
-		for (k = 0; k < NP_NCHASSIS_COLS; k++) {
-			snmp_oid_parse(ENT_ENTRY, &o);
-			o.sub[o.len++] = np_chassis_cols[k];
-			o.sub[o.len++] = vs->v[i].oid.sub[cls.len];
-			get[nget++] = o;
-		}
-		nchassis++;
+		if (v == ENT_CLASS_CHASSIS && nchassis < NP_CHASSIS_MAX)
+			chassis[nchassis++] = vs->v[i].oid.sub[cls.len];
+		else if (v == ENT_CLASS_SENSOR && nsensors < NP_SENSOR_MAX)
+			sensors[nsensors++] = vs->v[i].oid.sub[cls.len];
 	}
-	snmp_job_get(job, get, nget);
+	np_get_cells(job, ENT_ENTRY, np_chassis_cols, NP_NCHASSIS_COLS,
+	    chassis, nchassis);
+	if (nsensors > 0) {
+		snmp_job_walk(job, o, np_oids(np_sensor, o));
+		np_get_cells(job, ENT_ENTRY, np_sensor_cols, NP_NSENSOR_COLS,
+		    sensors, nsensors);
+	}
 }
 
 /* Rates: the counters of the last poll of one device. */
@@ -403,6 +544,165 @@ np_chassis(struct snmp_vars *vs, struct report *r, char *model,
 	return n;
 }
 
+/* ENTITY-SENSOR-MIB: each sensor's reading in its own unit, named by its
+ * entity; returns how many sensors there were. A sensor that says it
+ * does not work is a WARNING in the check "sensors". */
+static size_t
+np_sensors(struct snmp_vars *vs, struct report *r)
+{
+	static const struct {
+		const char	*metric;
+		const char	*unit;
+	} types[] = {
+		{ NULL, NULL },
+		{ "sensor.value", NULL },		/* other */
+		{ "sensor.value", NULL },		/* unknown */
+		{ "sensor.voltage_ac_v", "V" },
+		{ "sensor.voltage_dc_v", "V" },
+		{ "sensor.current_a", "A" },
+		{ "sensor.power_w", "W" },
+		{ "sensor.frequency_hz", "Hz" },
+		{ "sensor.temperature_c", "C" },
+		{ "sensor.humidity_pct", "percent" },
+		{ "sensor.fan_rpm", "rpm" },
+		{ "sensor.airflow_cmm", "m3/min" },
+		{ "sensor.state", NULL },		/* truthvalue */
+	};
+	struct snmp_oid	 col;
+	char		 name[NP_TEXT_MAX], bad[1024] = "", out[1200];
+	uint32_t	 index;
+	int64_t		 type, scale, precision, value, oper;
+	size_t		 i, n = 0, nbad = 0;
+	double		 x;
+
+	snmp_oid_parse(ENT_SENSOR ".1", &col);
+	for (i = snmp_vars_first(vs, &col); i < vs->n; i++) {
+		if (!snmp_oid_has_prefix(&vs->v[i].oid, &col))
+			break;
+		if (vs->v[i].oid.len != col.len + 1 ||
+		    snmp_val_int(&vs->v[i], &type) == -1 || type < 1 ||
+		    type > 12)
+			continue;
+		index = vs->v[i].oid.sub[col.len];
+		np_text(np_col(vs, ENT_ENTRY ".7", index), name, sizeof name);
+		if (name[0] == '\0')
+			np_text(np_col(vs, ENT_ENTRY ".2", index), name,
+			    sizeof name);
+		if (name[0] == '\0')
+			snprintf(name, sizeof name, "sensor %" PRIu32, index);
+		n++;
+		if (snmp_val_int(np_col(vs, ENT_SENSOR ".5", index),
+		    &oper) == 0 && oper == 3) {
+			if (nbad++ > 0)
+				str_append(bad, ", ", sizeof bad);
+			str_append(bad, name, sizeof bad);
+			continue;
+		}
+		/* 2: unavailable, a reading not there for now; 1: ok. */
+		if (oper != 1 || snmp_val_int(np_col(vs, ENT_SENSOR ".4",
+		    index), &value) == -1)
+			continue;
+		if (snmp_val_int(np_col(vs, ENT_SENSOR ".2", index),
+		    &scale) == -1 || scale < 1 || scale > 17)
+			scale = 9;
+		if (snmp_val_int(np_col(vs, ENT_SENSOR ".3", index),
+		    &precision) == -1 || precision < -8 || precision > 9)
+			precision = 0;
+		if (type == 12)
+			x = value == 1 ? 1 : 0;
+		else
+			x = netpoll_sensor_value(value, (int)scale,
+			    (int)precision);
+		report_metric(r, types[type].metric, x, types[type].unit,
+		    "sensor", name, NULL);
+	}
+	if (n == 0)
+		return 0;
+	if (nbad > 0)
+		snprintf(out, sizeof out, "%zu of %zu sensors not working: %s",
+		    nbad, n, bad);
+	else
+		snprintf(out, sizeof out, "%zu sensors working", n);
+	report_check(r, "sensors", nbad > 0 ? CHECK_WARNING : CHECK_OK, out,
+	    NULL);
+	return n;
+}
+
+/* A reading in its unit: value x 10^(3(scale - 9)) x 10^-precision
+ * (ENTITY-SENSOR-MIB's EntitySensorDataScale and Precision). */
+double
+netpoll_sensor_value(int64_t value, int scale, int precision)
+{
+	double	 p = 1;
+	int	 e = 3 * (scale - 9) - precision, k;
+
+	/* One rounding, by an exact power of ten where there is one. */
+	for (k = 0; k < (e < 0 ? -e : e); k++)
+		p *= 10;
+	return e < 0 ? (double)value / p : (double)value * p;
+}
+
+/* A DateAndTime (SNMPv2-TC: 8 octets, or 11 with the offset from UTC)
+ * as ISO-8601; "" when it is not one or is all zero. */
+char *
+netpoll_date_and_time(const struct snmp_val *v, char *buf, size_t size)
+{
+	const unsigned char	*p;
+	unsigned		 year;
+
+	buf[0] = '\0';
+	if (v == NULL || v->type != SNMP_VAL_STRING ||
+	    (v->len != 8 && v->len != 11))
+		return buf;
+	p = (const unsigned char *)v->s;
+	year = (unsigned)p[0] << 8 | p[1];
+	if (year == 0 || p[2] < 1 || p[2] > 12 || p[3] < 1 || p[3] > 31 ||
+	    p[4] > 23 || p[5] > 59 || p[6] > 60)
+		return buf;
+	if (v->len == 8 || (p[8] != '+' && p[8] != '-') || p[9] > 13 ||
+	    p[10] > 59)
+		/* No offset: the device's local time, so the day only. */
+		snprintf(buf, size, "%04u-%02u-%02u", year, p[2], p[3]);
+	else
+		snprintf(buf, size, "%04u-%02u-%02uT%02u:%02u:%02u%c%02u:%02u",
+		    year, p[2], p[3], p[4], p[5], p[6], p[8], p[9], p[10]);
+	return buf;
+}
+
+/* HOST-RESOURCES-MIB hrSWInstalled: name, type, date installed. */
+static void
+np_software_list(struct snmp_vars *vs, struct report *r)
+{
+	static const char *const types[] = {
+		NULL, "unknown", "operatingSystem", "deviceDriver",
+		"application"
+	};
+	struct snmp_oid	 col;
+	char		 name[NP_TEXT_MAX], date[40];
+	uint32_t	 index;
+	int64_t		 type;
+	size_t		 i;
+
+	report_software_start(r);
+	snmp_oid_parse(HR_SW_INSTALLED ".2", &col);
+	for (i = snmp_vars_first(vs, &col); i < vs->n; i++) {
+		if (!snmp_oid_has_prefix(&vs->v[i].oid, &col))
+			break;
+		if (vs->v[i].oid.len != col.len + 1)
+			continue;
+		index = vs->v[i].oid.sub[col.len];
+		np_text(&vs->v[i], name, sizeof name);
+		if (name[0] == '\0')
+			continue;
+		if (snmp_val_int(np_col(vs, HR_SW_INSTALLED ".4", index),
+		    &type) == -1 || type < 1 || type > 4)
+			type = 1;
+		netpoll_date_and_time(np_col(vs, HR_SW_INSTALLED ".5", index),
+		    date, sizeof date);
+		report_software(r, name, types[type], date);
+	}
+}
+
 static int
 np_scalar(const struct snmp_vars *vs, const char *oid, int64_t *out)
 {
@@ -614,6 +914,20 @@ netpoll_build_report(const struct netpoll_device_info *d,
 	is_ups = np_ups(vs, r, ups_model, ups_mfg, ups_agent,
 	    sizeof ups_model);
 	is_host = np_host_resources(vs, r);
+	(void)np_sensors(vs, r);
+	/* The list only from a poll that walked all of it. */
+	if (failure == SNMP_FAIL_NONE && (d->software != NULL ?
+	    d->software->due : snmp_vars_get_text(vs, HR_SYSTEM_UPTIME) !=
+	    NULL)) {
+		np_software_list(vs, r);
+		if (d->software != NULL) {
+			d->software->dirty = 1;
+			d->software->known = 1;
+			d->software->has_change = d->software->next_has_change;
+			d->software->last_change = d->software->next_change;
+			d->software->walked_s = wtime_now_ms() / 1000;
+		}
+	}
 
 	p = snmp_profile_match(object_id, descr);
 	snmp_profile_version(p, descr, version, sizeof version);

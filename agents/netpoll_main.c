@@ -112,8 +112,9 @@ static const struct cfg_option np_options[] = {
 	  "digits, '.', '_', '-'); it is part of each device's agent id." },
 	{ "state_dir", CFG_PATH, WARD_LOCALSTATEDIR "/netpoll", 0, 0, NULL, 0,
 	  offsetof(struct np_section, state_dir),
-	  "Where ward-netpoll keeps each device's sequence number (seq/) and "
-	  "spool (spool/)." },
+	  "Where ward-netpoll keeps each device's sequence number (seq/), "
+	  "spool (spool/) and when its installed software was last read "
+	  "(software/)." },
 	{ "secrets_file", CFG_PATH, WARD_SYSCONFDIR "/netpoll.secrets", 0, 0,
 	  NULL, 0, offsetof(struct np_section, secrets_file),
 	  "The file of SNMP communities and SNMPv3 users that devices name in "
@@ -1154,6 +1155,8 @@ struct np_target {
 	int64_t			 polled_seq;	/* the report of this cycle */
 	struct spool		*spool;
 	struct netpoll_counters	*counters;
+	struct netpoll_software	 software;	/* hrSWInstalled last walked */
+	char			*software_path;
 	int64_t			 next_poll_ms;
 	int64_t			 interval_ms;
 	struct snmp_job		*job;
@@ -1316,6 +1319,7 @@ np_target_free(struct np_target *tg)
 	spool_free(tg->spool);
 	netpoll_counters_free(tg->counters);
 	free(tg->seq_path);
+	free(tg->software_path);
 	free(tg->name);
 	free(tg);
 }
@@ -1453,6 +1457,27 @@ np_ssh_results(struct np_target *tg, struct report *r, int *worst,
 	return reached;
 }
 
+/* The software list went out in a report: remember when, so the next
+ * polls do not walk the table again. A report that was not spooled
+ * leaves it to be walked next time. */
+static void
+np_software_saved(struct np_target *tg)
+{
+	char	 err[512];
+
+	tg->software.dirty = 0;
+	if (tg->polled_seq != tg->last_seq) {
+		tg->software.known = 0;
+		return;
+	}
+	if (netpoll_software_save(tg->software_path, &tg->software, err,
+	    sizeof err) == -1) {
+		log_warnx("%s: software state: %s; the table will be walked "
+		    "again", tg->name, err);
+		tg->software.known = 0;
+	}
+}
+
 /* One finished device: its report, with its URL checks, printed or
  * spooled. */
 static void
@@ -1482,12 +1507,16 @@ np_done(struct snmp_job *job, void *arg)
 	info.datacentre = tg->datacentre;
 	info.kind = tg->kind;
 	info.address = tg->address;
+	info.software = run->print ? NULL : &tg->software;
+	tg->software.dirty = 0;
 	r = report_new();
 	netpoll_build_report(&info, snmp_job_vars(job), snmp_job_failure(job),
 	    snmp_job_error(job), &tg->counters, wtime_mono_ms(), r);
 	(void)np_http_results(tg, r, &worst, NULL, 0);
 	(void)np_ssh_results(tg, r, &worst, NULL, 0);
 	np_emit(run, tg, r, snmp_job_failure(job) != SNMP_FAIL_NONE);
+	if (!run->print && tg->software.dirty)
+		np_software_saved(tg);
 }
 
 /* A host of URL checks only: its identity, its checks, and "alive". */
@@ -1607,7 +1636,7 @@ np_poll(struct np_run *run, struct np_target **due, size_t n,
 			continue;
 		snmp_job_free(due[i]->job);
 		due[i]->job = jobs[njobs++] = snmp_job_new(&due[i]->t,
-		    netpoll_plan_step, NULL);
+		    netpoll_plan_step, run->print ? NULL : &due[i]->software);
 		netpoll_plan_start(due[i]->job);
 	}
 	if (njobs > 0)
@@ -2059,6 +2088,11 @@ np_target_open(struct np_target *tg, const struct np_config *cfg,
 		return -1;
 	}
 	tg->last_seq = next - 1;
+	xasprintf(&tg->software_path, "%s/software/%s",
+	    cfg->netpoll.state_dir, tg->name);
+	if (netpoll_software_load(tg->software_path, &tg->software, why,
+	    sizeof why) == -1)
+		log_warnx("%s", why);
 	per_device = cfg->spool.max_size / (int64_t)(ndevices > 0 ?
 	    ndevices : 1);
 	if (per_device < 64 * 1024)
@@ -2077,11 +2111,11 @@ np_target_open(struct np_target *tg, const struct np_config *cfg,
 static int
 np_mkdirs(const struct np_config *cfg, char *err, size_t errlen)
 {
-	const char	*sub[] = { "seq", "spool" };
+	const char	*sub[] = { "seq", "spool", "software" };
 	char		*p;
 	size_t		 i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < sizeof sub / sizeof sub[0]; i++) {
 		xasprintf(&p, "%s/%s", cfg->netpoll.state_dir, sub[i]);
 		if (mkdir(p, 0700) == -1 && errno != EEXIST) {
 			snprintf(err, errlen, "%s: cannot create: %s", p,

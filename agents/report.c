@@ -46,6 +46,7 @@ report_free(struct report *r)
 	json_decref(r->metrics);
 	json_decref(r->checks);
 	json_decref(r->interfaces);
+	json_decref(r->software);
 	free(r);
 }
 
@@ -255,6 +256,29 @@ report_interface(struct report *r, json_t *iface)
 	json_array_append_new(r->interfaces, iface);
 }
 
+void
+report_software_start(struct report *r)
+{
+	if (r->software == NULL)
+		r->software = json_array();
+}
+
+void
+report_software(struct report *r, const char *name, const char *type,
+    const char *installed)
+{
+	json_t	*e;
+
+	report_software_start(r);
+	e = json_object();
+	json_object_set_new(e, "name", report_string(name, REPORT_FIELD_MAX));
+	if (type != NULL && *type != '\0')
+		json_object_set_new(e, "type", json_string(type));
+	if (installed != NULL && *installed != '\0')
+		json_object_set_new(e, "installed", json_string(installed));
+	json_array_append_new(r->software, e);
+}
+
 int
 report_metric_value(const struct report *r, const char *name,
     const char *label_key, const char *label_value, double *out)
@@ -306,6 +330,9 @@ report_to_json(const struct report *r, const struct report_meta *meta)
 	json_object_set_new(doc, "metrics", json_deep_copy(r->metrics));
 	json_object_set_new(doc, "checks", json_deep_copy(r->checks));
 	json_object_set_new(doc, "interfaces", json_deep_copy(r->interfaces));
+	if (r->software != NULL)
+		json_object_set_new(doc, "software",
+		    json_deep_copy(r->software));
 	return doc;
 }
 
@@ -352,7 +379,7 @@ agent_id_generate(char *id, size_t idlen, char *err, size_t errlen)
 }
 
 /* Writes one line to path through a synced temporary file and rename. */
-static int
+int
 report_save_line(const char *path, const char *id, char *err, size_t errlen)
 {
 	char	*tmp;

@@ -500,6 +500,7 @@ extern const struct route_entry route_datacentres;
 extern const struct route_entry route_hosts;
 extern const struct route_entry route_host;
 extern const struct route_entry route_host_metric;
+extern const struct route_entry route_host_software;
 extern const struct route_entry route_search;
 extern const struct route_entry route_metrics;
 extern const struct route_entry route_alerts;

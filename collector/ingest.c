@@ -121,6 +121,14 @@ step_done(struct db *db, sqlite3_stmt *st, const char *what, char *err,
 	"  out_discards = excluded.out_discards, ts_ms = excluded.ts_ms" \
 	" WHERE excluded.ts_ms >= ts_ms"
 
+#define SQL_SOFTWARE_CLEAR \
+	"DELETE FROM software WHERE host_id = ?1"
+#define SQL_SOFTWARE_INSERT \
+	"INSERT OR IGNORE INTO software (host_id, name, type, installed)" \
+	" VALUES (?1, ?2, ?3, ?4)"
+#define SQL_SOFTWARE_WHEN \
+	"UPDATE hosts SET software_ms = ?2 WHERE id = ?1"
+
 /* Identity fields are taken only from a report newer than the last one,
  * so a replayed old report does not roll a host's facts back. */
 static int
@@ -292,6 +300,41 @@ store_interfaces(struct db *db, int64_t host_id, json_t *ifs, int64_t ts_ms,
 	return 0;
 }
 
+/* A report's software list replaces the host's whole. */
+static int
+store_software(struct db *db, int64_t host_id, json_t *list, int64_t ts_ms,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt	*st;
+	json_t		*e;
+	size_t		 i;
+
+	if (list == NULL)
+		return 0;
+	if ((st = db_stmt(db, SQL_SOFTWARE_CLEAR, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, host_id);
+	if (step_done(db, st, "replacing the software list", err, errlen) ==
+	    -1)
+		return -1;
+	json_array_foreach(list, i, e) {
+		if ((st = db_stmt(db, SQL_SOFTWARE_INSERT, err,
+		    errlen)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, host_id);
+		bind_str(st, 2, e, "name");
+		bind_str(st, 3, e, "type");
+		bind_str(st, 4, e, "installed");
+		if (step_done(db, st, "storing software", err, errlen) == -1)
+			return -1;
+	}
+	if ((st = db_stmt(db, SQL_SOFTWARE_WHEN, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, host_id);
+	sqlite3_bind_int64(st, 2, ts_ms);
+	return step_done(db, st, "recording the software list", err, errlen);
+}
+
 /* Stores one validated report; *duplicate set when it was stored before. */
 static int
 store_report(struct db *db, const struct health_engine *health, json_t *r,
@@ -402,6 +445,10 @@ store_report(struct db *db, const struct health_engine *health, json_t *r,
 	    store_checks(db, host_id, checks, ts_ms, err, errlen) == -1 ||
 	    store_interfaces(db, host_id, json_object_get(r, "interfaces"),
 	    ts_ms, err, errlen) == -1)
+		goto fail;
+	/* An old report replayed late does not bring back an old list. */
+	if (newer && store_software(db, host_id, json_object_get(r,
+	    "software"), ts_ms, err, errlen) == -1)
 		goto fail;
 	/* States move forward in time only: a late replay is history. */
 	if (newer && health != NULL && evaluate_report(db, health, host_id, r,

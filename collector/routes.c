@@ -13,6 +13,7 @@ const struct route_entry *const route_table[] = {
 	&route_hosts,
 	&route_host,
 	&route_host_metric,
+	&route_host_software,
 	&route_search,
 	&route_metrics,
 	&route_alerts,

@@ -278,6 +278,16 @@ static const struct db_migration store_migrations[] = {
 	  /* Hundredths of [eol] currency; NULL is not known, never 0. */
 	  "ALTER TABLE eol_hardware ADD COLUMN replacement_cost INTEGER"
 	  "  CHECK (replacement_cost IS NULL OR replacement_cost >= 0);" },
+	{ 6, "software installed on hosts",
+	  /* The list a report carried last, replaced whole; software_ms is
+	   * when (the report's time), NULL while none has come. */
+	  "CREATE TABLE software ("
+	  "  host_id INTEGER NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,"
+	  "  name TEXT NOT NULL,"
+	  "  type TEXT,"
+	  "  installed TEXT,"
+	  "  PRIMARY KEY (host_id, name)) WITHOUT ROWID;"
+	  "ALTER TABLE hosts ADD COLUMN software_ms INTEGER;" },
 };
 
 struct store *

@@ -20,6 +20,7 @@
 #define METRICS_MAX		20000
 #define CHECKS_MAX		1000
 #define INTERFACES_MAX		10000
+#define SOFTWARE_MAX		20000
 #define LABELS_MAX		16
 #define ADDRESSES_MAX		64
 #define TEXT_MAX		255
@@ -338,6 +339,68 @@ bad_state:
 	return -1;
 }
 
+static const char *const software_types[] = {
+	"unknown", "operatingSystem", "deviceDriver", "application", NULL,
+};
+
+/* An ISO-8601 day, or a date-time with Z or an offset. */
+static int
+software_date_ok(const char *s)
+{
+	int64_t	 ms;
+	char	 why[64];
+	size_t	 i;
+
+	for (i = 0; i < 10; i++)
+		if (s[i] == '\0' || (i == 4 || i == 7 ? s[i] != '-' :
+		    s[i] < '0' || s[i] > '9'))
+			return 0;
+	if (s[10] == '\0')
+		return 1;
+	return wtime_parse_iso8601(s, &ms, why, sizeof why) == 0;
+}
+
+static int
+check_software(json_t *report, const char *path, char *err, size_t errlen)
+{
+	json_t		*list, *e;
+	const char	*type, *installed;
+	char		 spath[96];
+	size_t		 i;
+
+	if (check_array(report, path, "software", SOFTWARE_MAX, &list, err,
+	    errlen) == -1)
+		return -1;
+	json_array_foreach(list, i, e) {
+		snprintf(spath, sizeof spath, "%s.software[%zu]", path, i);
+		if (!json_is_object(e)) {
+			snprintf(err, errlen, "%s: expected an object, got %s",
+			    spath, wjson_type_name(e));
+			return -1;
+		}
+		if (check_str(e, spath, "name", 1, 1, TEXT_MAX, NULL, NULL,
+		    err, errlen) == -1 ||
+		    check_str(e, spath, "type", 0, 1, 32, NULL, &type, err,
+		    errlen) == -1 ||
+		    check_str(e, spath, "installed", 0, 10, 40, NULL,
+		    &installed, err, errlen) == -1)
+			return -1;
+		if (type != NULL && !in_list(type, software_types)) {
+			snprintf(err, errlen, "%s.type: use unknown, "
+			    "operatingSystem, deviceDriver or application",
+			    spath);
+			return -1;
+		}
+		if (installed != NULL && !software_date_ok(installed)) {
+			snprintf(err, errlen, "%s.installed: not an ISO-8601 "
+			    "date (2026-11-27) or date-time with Z or an "
+			    "offset", spath);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 check_report(json_t *r, const char *path, int64_t now_ms, char *err,
     size_t errlen)
@@ -398,7 +461,8 @@ check_report(json_t *r, const char *path, int64_t now_ms, char *err,
 	if (check_host(r, path, err, errlen) == -1 ||
 	    check_metrics(r, path, err, errlen) == -1 ||
 	    check_checks(r, path, err, errlen) == -1 ||
-	    check_interfaces(r, path, err, errlen) == -1)
+	    check_interfaces(r, path, err, errlen) == -1 ||
+	    check_software(r, path, err, errlen) == -1)
 		return -1;
 	return 0;
 }

@@ -34,6 +34,19 @@ wait_snmp() {
 	done
 }
 
+# stop_snmpd DIR: by snmpd's own pid file (faketime runs snmpd as its
+# child). snmpd writes its state as it exits; wait for that before the
+# directory goes.
+stop_snmpd() {
+	p=$(cat "$T/$1/pid" 2>/dev/null) || return 0
+	kill "$p" 2>/dev/null || return 0
+	i=0
+	while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 # ---------------------------------------------------------------- snmpd
 SNMPD_PORT=$(free_port)
 mkdir -p "$T/snmpd/persist"
@@ -46,8 +59,7 @@ CONF
 MIBS=: snmpd -f -Lf "$T/snmpd/log" -I -smux,mteTrigger,mteTriggerConf -C \
     -c "$T/snmpd/snmpd.conf" --persistentDir="$T/snmpd/persist" \
     -p "$T/snmpd/pid" &
-SNMPD_PID=$!
-at_exit 'kill $SNMPD_PID 2>/dev/null'
+at_exit 'stop_snmpd snmpd'
 wait_snmp "$SNMPD_PORT" s3cret-ro
 
 # ---------------------------------------------------------------- snmpsim
@@ -59,6 +71,10 @@ zcat "$SIMDATA/cisco_16_switch.snmprec.gz" > "$SIM/data/cisco16.snmprec"
 cp "$SIMDATA/recorded/linksys-system.snmprec" "$SIM/data/linksys.snmprec"
 cp "$top_srcdir/tests/data/snmp/ups_rfc1628.snmprec" "$SIM/data/ups.snmprec"
 cp "$top_srcdir/tests/data/snmp/slow.snmprec" "$SIM/data/slow.snmprec"
+cp "$top_srcdir/tests/data/snmp/arista_7050_sensors.snmprec" \
+    "$SIM/data/arista.snmprec"
+cp "$top_srcdir/tests/data/snmp/windows_hrsw1.snmprec" "$SIM/data/hrsw1.snmprec"
+cp "$top_srcdir/tests/data/snmp/windows_hrsw2.snmprec" "$SIM/data/hrsw2.snmprec"
 sim_user=""
 if [ "$(id -u)" = 0 ]; then
 	chmod 711 "$T"
@@ -149,13 +165,44 @@ ok "probe: SNMPv1 walks with GETNEXT"
 
 probe probe "snmp://ups@127.0.0.1:$SIM_PORT"
 [ $PROBE_RC = 0 ] || fail "probe ups"
-[ "$(jq -r .host.kind "$T/probe.json")" = ups ] || fail "ups kind"
+[ "$(jq -r .host.kind "$T/probe.json")" = ups ] ||
+    fail "ups kind: $(cat "$T/probe.json" "$T/probe.err")"
 [ "$(jq -r .host.model "$T/probe.json")" = "5PX 3000" ] || fail "ups model"
 [ "$(jq '.metrics[] | select(.name == "ups.runtime_s") | .value' \
     "$T/probe.json")" = 2820 ] || fail "ups runtime"
 [ "$(jq '.checks[] | select(.name == "ups.output") | .status' \
     "$T/probe.json")" = 0 ] || fail "ups output check"
 ok "probe: UPS-MIB battery, runtime, output"
+
+# ENTITY-SENSOR-MIB: readings in their units (scale and precision applied),
+# named by their entity (entPhysicalName, else entPhysicalDescr); a sensor
+# that says it does not work is a WARNING.
+probe probe "snmp://arista@127.0.0.1:$SIM_PORT"
+[ $PROBE_RC = 0 ] || fail "probe arista: $(cat "$T/probe.err")"
+sensor() {	# METRIC SENSOR-NAME
+	jq -r --arg m "$1" --arg s "$2" '.metrics[] |
+	    select(.name == $m and .labels.sensor == $s) |
+	    "\(.value) \(.unit)"' "$T/probe.json"
+}
+[ "$(sensor sensor.temperature_c "Cpu temp sensor")" = "45.2 C" ] ||
+    fail "temperature: $(jq -c .metrics "$T/probe.json")"
+[ "$(sensor sensor.fan_rpm "Fan Tray 1 Fan 1 Sensor 1")" = "7200 rpm" ] ||
+    fail "fan"
+[ "$(sensor sensor.voltage_ac_v "PowerSupply1 input voltage")" = "231 V" ] ||
+    fail "voltage"
+[ "$(sensor sensor.current_a "PowerSupply1 output current")" = "15.5 A" ] ||
+    fail "current (milli)"
+[ "$(sensor sensor.power_w "PowerSupply1 output power")" = "186.2 W" ] ||
+    fail "power (one decimal place)"
+[ -z "$(sensor sensor.temperature_c "Rear temp sensor")" ] ||
+    fail "a nonoperational sensor's reading was reported"
+[ "$(jq -r '.checks[] | select(.name == "sensors") |
+    "\(.status) \(.output)"' "$T/probe.json")" = \
+    "1 1 of 6 sensors not working: Rear temp sensor" ] ||
+    fail "sensors check: $(jq -c .checks "$T/probe.json")"
+[ "$(jq -r .host.model "$T/probe.json")" = DCS-7050SX3-48YC8 ] ||
+    fail "arista model"
+ok "probe: ENTITY-SENSOR-MIB temperature, fan, voltage, current, power; a broken sensor is a WARNING"
 
 probe probe "snmp://linksys@127.0.0.1:$SIM_PORT"
 [ $PROBE_RC = 0 ] || fail "probe linksys"
@@ -302,6 +349,25 @@ s2=$(db "select last_seq from hosts where agent_id = 'netpoll:basildon:core-sw1'
 [ "$(db "select count(*) from reports")" = 12 ] || fail "not 12 reports"
 ok "--once again: per-device sequence numbers, nothing doubled"
 
+# Installed software (hrSWInstalled): Debian's snmpd lists the dpkg
+# database but has no hrSWInstalledLastChange, so its table is walked on
+# the first poll and then once a day, not on every poll.
+sw_of() {	# sw_of DEVICE: "COUNT|SOFTWARE_MS" in the collector
+	db "select (select count(*) from software s where s.host_id = h.id)
+	    || '|' || ifnull(h.software_ms, 'null') from hosts h
+	    where h.agent_id = 'netpoll:basildon:$1'"
+}
+sw1=$(sw_of srv-snmpd)
+[ "${sw1%%|*}" -gt 100 ] || fail "srv-snmpd software: $sw1"
+db "select s.name from software s join hosts h on h.id = s.host_id
+    where h.agent_id = 'netpoll:basildon:srv-snmpd'" | grep -q '^snmpd_' ||
+    fail "snmpd is not among srv-snmpd's software"
+[ "$(sw_of core-sw1)" = "0|null" ] ||
+    fail "a switch without HOST-RESOURCES-MIB has a software list"
+[ -f "$T/state/software/srv-snmpd" ] || fail "no software state kept"
+[ "$(sw_of srv-snmpd)" = "$sw1" ] || fail "the table was walked again"
+ok "software: snmpd's dpkg list (${sw1%%|*} packages) walked once, not on the next poll"
+
 # The collector away: --once fails, the reports wait, and are delivered.
 kill "$COLLECTOR_PID"
 wait "$COLLECTOR_PID" 2>/dev/null || true
@@ -348,23 +414,12 @@ CONF
 		    -p "$T/$1/pid" &
 	fi
 }
-# By snmpd's own pid file: faketime runs snmpd as its child. snmpd writes
-# its state as it exits; wait for that before the directory goes.
-stop_dup() {
-	p=$(cat "$T/$1/pid" 2>/dev/null) || return 0
-	kill "$p" 2>/dev/null || return 0
-	i=0
-	while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
 DUPA_PORT=$(free_port)
 DUPB_PORT=$(free_port)
 dup_snmpd dupa "$DUPA_PORT"
-at_exit 'stop_dup dupa'
+at_exit 'stop_snmpd dupa'
 dup_snmpd dupb "$DUPB_PORT" "+0 x500"
-at_exit 'stop_dup dupb'
+at_exit 'stop_snmpd dupb'
 v3get() {
 	snmpget -v3 -l authPriv -u wardv3 -a SHA -A authPass123 -x AES \
 	    -X privPass123 -Oqv -t 1 -r 0 "127.0.0.1:$1" 1.3.6.1.6.3.10.2.1.3.0 2>/dev/null
@@ -425,3 +480,52 @@ for dev in clone-a clone-b; do
 	    fail "$dev failed beside clone-c"
 done
 ok "one engine ID, wrong keys on one device: only that device fails ($out)"
+
+# ------------------------------------------------- software LastChange
+# A Windows server's hrSWInstalledLastChange: the table is walked on the
+# first poll, not while LastChange stays, and again when it moves (the
+# same device answering with a later recording).
+cat > "$T/netpoll-sw.conf" <<CONF
+[netpoll]
+datacentre = basildon
+state_dir = $T/state-sw
+secrets_file = $T/secrets
+timeout = 2s
+[collector]
+url = $URL
+ca_file = $T/ca.crt
+token_file = $T/token
+retry_max = 1s
+[device "pas-app1"]
+address = 127.0.0.1
+port = $SIM_PORT
+credentials = sim-hrsw
+CONF
+printf '[community "sim-hrsw"]\ncommunity = hrsw1\n' >> "$T/secrets"
+run 0 "$NP" -c "$T/netpoll-sw.conf" --once
+a=$(sw_of pas-app1)
+[ "${a%%|*}" = 2 ] || fail "pas-app1 first poll: $a"
+[ "$(db "select installed from software s join hosts h on h.id = s.host_id
+    where h.agent_id = 'netpoll:basildon:pas-app1' and s.name like 'PAS%'")" = \
+    2026-11-01 ] || fail "hrSWInstalledDate"
+grep -q '^software 1 1 4200 ' "$T/state-sw/software/pas-app1" ||
+    fail "state: $(cat "$T/state-sw/software/pas-app1")"
+sleep 1
+run 0 "$NP" -c "$T/netpoll-sw.conf" --once
+[ "$(sw_of pas-app1)" = "$a" ] || fail "walked again with LastChange unmoved"
+sed -i 's/^community = hrsw1$/community = hrsw2/' "$T/secrets"
+run 0 "$NP" -c "$T/netpoll-sw.conf" --once
+b=$(sw_of pas-app1)
+[ "${b%%|*}" = 3 ] && [ "${b#*|}" -gt "${a#*|}" ] ||
+    fail "LastChange moved, list not replaced: $a then $b"
+grep -q '^software 1 1 96000 ' "$T/state-sw/software/pas-app1" ||
+    fail "state after the move: $(cat "$T/state-sw/software/pas-app1")"
+ok "software: walked at first, not while hrSWInstalledLastChange stays, again when it moves"
+
+# A state file that is not one: said, and the table walked again.
+echo garbage > "$T/state-sw/software/pas-app1"
+run 0 "$NP" -c "$T/netpoll-sw.conf" --once
+assert_contains "$OUT" "not a ward-netpoll software state file"
+grep -q '^software 1 1 96000 ' "$T/state-sw/software/pas-app1" ||
+    fail "state not rewritten"
+ok "software: a damaged state file is named and replaced"

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/xmalloc.h"
 #include "agents/agent.h"
@@ -209,6 +210,28 @@ test_counter_delta(void **state)
 	assert_int_equal(counter_delta(1, 1ULL << 40, 32, &d), -1);
 }
 
+static int
+near(double a, double b, double eps)
+{
+	return a - b < eps && b - a < eps;
+}
+
+static void
+test_sensor_value(void **state)
+{
+	(void)state;
+	/* units, one decimal place: 452 is 45.2 */
+	assert_true(near(netpoll_sensor_value(452, 9, 1), 45.2, 1e-9));
+	/* milli: 12050 mV is 12.05 V */
+	assert_true(near(netpoll_sensor_value(12050, 8, 0), 12.05, 1e-9));
+	/* kilo with a negative precision: 3 x 10 kW is 30000 W */
+	assert_true(near(netpoll_sensor_value(3, 10, -1), 30000, 1e-9));
+	/* micro, two places: 1500 is 0.000015 */
+	assert_true(near(netpoll_sensor_value(1500, 7, 2), 1.5e-5, 1e-15));
+	assert_true(netpoll_sensor_value(-40, 9, 0) == -40);
+	assert_true(netpoll_sensor_value(0, 17, 9) == 0);
+}
+
 /* Vars as a poll would have them. */
 static void
 add_int(struct snmp_vars *vs, const char *oid_text, int type, int64_t value)
@@ -256,6 +279,121 @@ add_oid(struct snmp_vars *vs, const char *oid_text, const char *value)
 {
 	add_str(vs, oid_text, value);
 	vs->v[vs->n - 1].type = SNMP_VAL_OID;
+}
+
+static void
+add_bytes(struct snmp_vars *vs, const char *oid_text, const char *b,
+    size_t len)
+{
+	struct snmp_val	 v;
+
+	memset(&v, 0, sizeof v);
+	assert_int_equal(snmp_oid_parse(oid_text, &v.oid), 0);
+	v.type = SNMP_VAL_STRING;
+	v.s = xmalloc(len + 1);
+	memcpy(v.s, b, len);
+	v.s[len] = '\0';
+	v.len = len;
+	snmp_vars_add(vs, &v);
+}
+
+/* DateAndTime: 11 octets with the offset, 8 without (the day only). */
+static void
+test_date_and_time(void **state)
+{
+	struct snmp_vars	 vs;
+	char			 buf[40];
+
+	(void)state;
+	snmp_vars_init(&vs);
+	add_bytes(&vs, "1.3.6.1.2.1.25.6.3.1.5.1",
+	    "\x07\xea\x0b\x1b\x15\x2e\x19\x00+\x01\x1e", 11);
+	add_bytes(&vs, "1.3.6.1.2.1.25.6.3.1.5.2",
+	    "\x07\xe5\x03\x0f\x0a\x1e\x00\x00", 8);
+	add_bytes(&vs, "1.3.6.1.2.1.25.6.3.1.5.3",
+	    "\x00\x00\x00\x00\x00\x00\x00\x00", 8);
+	add_bytes(&vs, "1.3.6.1.2.1.25.6.3.1.5.4",
+	    "\x07\xea\x0d\x01\x00\x00\x00\x00", 8);
+	add_bytes(&vs, "1.3.6.1.2.1.25.6.3.1.5.5", "\x07\xea\x0b", 3);
+	assert_string_equal(netpoll_date_and_time(&vs.v[0], buf, sizeof buf),
+	    "2026-11-27T21:46:25+01:30");
+	assert_string_equal(netpoll_date_and_time(&vs.v[1], buf, sizeof buf),
+	    "2021-03-15");
+	/* All zero, month 13, too short: not a date. */
+	assert_string_equal(netpoll_date_and_time(&vs.v[2], buf, sizeof buf),
+	    "");
+	assert_string_equal(netpoll_date_and_time(&vs.v[3], buf, sizeof buf),
+	    "");
+	assert_string_equal(netpoll_date_and_time(&vs.v[4], buf, sizeof buf),
+	    "");
+	assert_string_equal(netpoll_date_and_time(NULL, buf, sizeof buf), "");
+	snmp_vars_clear(&vs);
+}
+
+/* When hrSWInstalled is walked again, and the state that says so. */
+static void
+test_software_due(void **state)
+{
+	struct snmp_vars	 hr, hr2, nohr, nochange;
+	struct netpoll_software	 sw, back;
+	char			 path[512], err[256];
+	FILE			*fp;
+	int64_t			 now = 1800000000;
+
+	(void)state;
+	snmp_vars_init(&hr);
+	snmp_vars_init(&hr2);
+	snmp_vars_init(&nohr);
+	snmp_vars_init(&nochange);
+	add_int(&hr, "1.3.6.1.2.1.25.1.1.0", SNMP_VAL_UINT, 5000);
+	add_int(&hr, "1.3.6.1.2.1.25.6.1.0", SNMP_VAL_UINT, 4200);
+	add_int(&hr2, "1.3.6.1.2.1.25.1.1.0", SNMP_VAL_UINT, 9000);
+	add_int(&hr2, "1.3.6.1.2.1.25.6.1.0", SNMP_VAL_UINT, 96000);
+	add_int(&nochange, "1.3.6.1.2.1.25.1.1.0", SNMP_VAL_UINT, 9000);
+	add_int(&nohr, "1.3.6.1.2.1.1.3.0", SNMP_VAL_UINT, 9000);
+
+	/* A probe walks whenever the device has the MIB. */
+	assert_true(netpoll_software_due(NULL, &hr, now));
+	assert_false(netpoll_software_due(NULL, &nohr, now));
+
+	memset(&sw, 0, sizeof sw);
+	assert_false(netpoll_software_due(&sw, &nohr, now));
+	assert_true(netpoll_software_due(&sw, &hr, now));
+	/* Walked: what build_report records. */
+	sw.known = 1;
+	sw.has_change = sw.next_has_change;
+	sw.last_change = sw.next_change;
+	sw.walked_s = now;
+	assert_false(netpoll_software_due(&sw, &hr, now + 600));
+	assert_true(netpoll_software_due(&sw, &hr2, now + 600));
+	/* Without LastChange: once a day; a clock that went back, too. */
+	assert_false(netpoll_software_due(&sw, &nochange, now + 600));
+	assert_true(netpoll_software_due(&sw, &hr,
+	    now + NETPOLL_SOFTWARE_REFRESH_S));
+	assert_true(netpoll_software_due(&sw, &hr, now - 10));
+
+	/* The state file, and a bad one. */
+	snprintf(path, sizeof path, "%s/software-state", tu_tmpdir());
+	assert_int_equal(netpoll_software_save(path, &sw, err, sizeof err), 0);
+	assert_int_equal(netpoll_software_load(path, &back, err, sizeof err),
+	    0);
+	assert_true(back.known && back.has_change == 1 &&
+	    back.last_change == 4200 && back.walked_s == now);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs("software 1 1 4200\n", fp);
+	fclose(fp);
+	assert_int_equal(netpoll_software_load(path, &back, err, sizeof err),
+	    -1);
+	assert_non_null(strstr(err, "not a ward-netpoll software state"));
+	assert_false(back.known);
+	unlink(path);
+	assert_int_equal(netpoll_software_load(path, &back, err, sizeof err),
+	    0);
+	assert_false(back.known);
+	snmp_vars_clear(&hr);
+	snmp_vars_clear(&hr2);
+	snmp_vars_clear(&nohr);
+	snmp_vars_clear(&nochange);
 }
 
 /* A two-member stack: entity 1 is the stack (class 11), the chassis are
@@ -537,6 +675,9 @@ main(void)
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_profiles),
 		cmocka_unit_test(test_counter_delta),
+		cmocka_unit_test(test_sensor_value),
+		cmocka_unit_test(test_date_and_time),
+		cmocka_unit_test(test_software_due),
 		cmocka_unit_test(test_report_switch),
 		cmocka_unit_test(test_report_ups_and_unrecognised),
 		cmocka_unit_test(test_report_down),
