@@ -233,15 +233,35 @@ table_print(const struct table *t, FILE *fp, int header,
 	free(cell);
 }
 
+/*
+ * Whether a spreadsheet opening the file would take the cell for a
+ * formula and run it: names come from whatever reported them, so such a
+ * cell is written after a ' (a number like -139 is left as it is).
+ */
+static int
+table_csv_formula(const char *s)
+{
+	if (*s == '=' || *s == '+' || *s == '@' || *s == '\t')
+		return 1;
+	return *s == '-' && s[1] != '\0' && s[1] != '.' &&
+	    (s[1] < '0' || s[1] > '9');
+}
+
 /* A field quoted when it holds what CSV gives a meaning to. */
 static void
 table_csv_field(FILE *fp, const char *s)
 {
 	const char	*p;
+	char		*safe = NULL;
 
+	if (table_csv_formula(s)) {
+		xasprintf(&safe, "'%s", s);
+		s = safe;
+	}
 	if (strpbrk(s, ",\"\r\n") == NULL && *s != ' ' &&
 	    (*s == '\0' || s[strlen(s) - 1] != ' ')) {
 		fputs(s, fp);
+		free(safe);
 		return;
 	}
 	fputc('"', fp);
@@ -251,6 +271,7 @@ table_csv_field(FILE *fp, const char *s)
 		fputc(*p, fp);
 	}
 	fputc('"', fp);
+	free(safe);
 }
 
 void

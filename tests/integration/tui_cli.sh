@@ -245,6 +245,18 @@ assert all(len(r) == 7 for r in rows), [r for r in rows if len(r) != 7][:3]
 lonely = [r for r in rows if r[0] == "lonely"][0]
 assert lonely[2] == "" and lonely[4] == "", lonely
 ' || fail "hosts --csv does not parse as 7 columns: $(printf '%s\n' "$OUT" | head -5)"
+# A name a spreadsheet would run as a formula is written after a '.
+printf '[{"schema":1,"agent":{"id":"formula-1"},"seq":1,"ts":"%s","host":{"name":"=HYPERLINK(\\"http://x.test\\",\\"ok\\")","datacentre":"orsett"}}]' \
+    "$(iso "$now")" > "$T/formula.json"
+post "$T/formula.json"
+run 0 "$WARD_TUI" hosts --csv --datacentre orsett
+assert_contains "$OUT" "\"'=HYPERLINK(\"\"http://x.test\"\",\"\"ok\"\")\",UP,orsett"
+printf '%s\n' "$OUT" | python3 -c '
+import csv, sys
+rows = list(csv.reader(sys.stdin))
+assert all(len(r) == 7 for r in rows), rows
+assert not any(r[0].startswith("=") for r in rows), rows
+' || fail "a formula cell: $OUT"
 run 0 "$WARD_TUI" dc --csv
 printf '%s\n' "$OUT" | grep -q '^DATACENTRE,HOSTS,UP,.*,WORST,LAST REPORT,KINDS$' || fail "dc --csv: $OUT"
 printf '%s\n' "$OUT" | grep -q '^basildon,4,4,.*,"server 3, switch 1"$' ||
