@@ -87,8 +87,13 @@ ssh_report(const struct ssh_spec *spec, enum ssh_profile p,
 		 * WARNING, 2 CRITICAL, anything else UNKNOWN. */
 		st = c->exit_status >= 0 && c->exit_status <= 2 ?
 		    c->exit_status : CHECK_UNKNOWN;
-		/* Cut short by the cap, it could not say how it went. */
-		if (c->truncated && st < CHECK_WARNING)
+		/* Cut short by the cap, it could not say how it went; and
+		 * a SIGPIPE (141 from a shell) is the cut itself, arriving
+		 * or not as the channel closes. */
+		if (c->truncated && (c->exit_status == 141 ||
+		    strcmp(c->signal, "PIPE") == 0 || c->exit_status < 0))
+			st = CHECK_WARNING;
+		else if (c->truncated && st < CHECK_WARNING)
 			st = CHECK_WARNING;
 		if (st > status || (bad == NULL && st != CHECK_OK)) {
 			status = st > status ? st : status;
@@ -100,7 +105,9 @@ ssh_report(const struct ssh_spec *spec, enum ssh_profile p,
 		char	 first[256];
 
 		ssh_first_line(bad, first, sizeof first);
-		if (bad->truncated && bad->exit_status <= 0)
+		if (bad->truncated && (bad->exit_status <= 0 ||
+		    bad->exit_status == 141 || strcmp(bad->signal, "PIPE") ==
+		    0))
 			snprintf(text, sizeof text, "SSH command: \"%s\" "
 			    "wrote more than %zu bytes: cut there (%.3fs)",
 			    line, spec->output_max, res->time_s);

@@ -286,6 +286,32 @@ test_report(void **state)
 	assert_string_equal(out, "SSH OK: 2 commands in 0.500s; Cisco IOS");
 	report_free(r);
 
+	/* Output cut at the cap: a WARNING, however the command's end came
+	 * back as the channel closed (no status, SIGPIPE, or a shell's 141);
+	 * a real failure after the cut still counts. */
+	c[1].truncated = 1;
+	c[1].exit_status = 141;
+	r = report_new();
+	assert_int_equal(ssh_report(&spec, SSH_PROFILE_CISCO, &res, r, NULL,
+	    0), CHECK_WARNING);
+	out = check_output(r, "ssh.sw3", &st);
+	assert_contains(out, "wrote more than 65536 bytes: cut there");
+	report_free(r);
+	c[1].exit_status = -1;
+	snprintf(c[1].signal, sizeof c[1].signal, "PIPE");
+	r = report_new();
+	assert_int_equal(ssh_report(&spec, SSH_PROFILE_CISCO, &res, r, NULL,
+	    0), CHECK_WARNING);
+	report_free(r);
+	c[1].signal[0] = '\0';
+	c[1].exit_status = 2;
+	r = report_new();
+	assert_int_equal(ssh_report(&spec, SSH_PROFILE_CISCO, &res, r, NULL,
+	    0), CHECK_CRITICAL);
+	report_free(r);
+	c[1].truncated = 0;
+	c[1].exit_status = 0;
+
 	/* Inventory that made no sense: a WARNING. */
 	c[0].out = (char *)"% Invalid input detected at '^' marker.";
 	c[0].len = strlen(c[0].out);
