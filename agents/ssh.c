@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libssh2.h>
@@ -27,9 +28,10 @@
 #include "agents/agent.h"
 
 #define SSH_WAIT_MAX_MS	250
+#define SSH_RESOLVE_POLL_MS	20	/* how often a lookup is looked at */
 
 enum ssh_state {
-	SS_QUEUED, SS_CONNECT, SS_HANDSHAKE, SS_AUTH_KEY, SS_AUTH_PASS,
+	SS_QUEUED, SS_RESOLVE, SS_CONNECT, SS_HANDSHAKE, SS_AUTH_KEY, SS_AUTH_PASS,
 	SS_OPEN, SS_EXEC, SS_READ, SS_CLOSE, SS_FREE, SS_BYE, SS_DONE
 };
 
@@ -44,7 +46,59 @@ struct ssh_job {
 	int64_t			 start_ms;	/* monotonic */
 	int64_t			 deadline_ms;
 	int			 discarding;	/* past output_max */
+	struct ssh_lookup	*lookup;	/* SS_RESOLVE */
 };
+
+/* A host name being looked up by getaddrinfo_a(3), in glibc's threads:
+ * a resolver that does not answer holds up that host only. */
+struct ssh_lookup {
+	struct gaicb		 cb;
+	struct addrinfo		 hints;
+	char			 port[16];
+	char			*host;
+	struct ssh_lookup	*next;
+};
+
+/* Lookups given up on (their host timed out) that glibc could not
+ * cancel: they are freed once they end, never while glibc holds them. */
+static struct ssh_lookup	*ssh_orphans;
+
+static void
+ssh_lookup_free(struct ssh_lookup *l)
+{
+	if (l->cb.ar_result != NULL)
+		freeaddrinfo(l->cb.ar_result);
+	free(l->host);
+	free(l);
+}
+
+/* Drops a lookup: freed if glibc has let go of it, else orphaned. */
+static void
+ssh_lookup_drop(struct ssh_lookup *l)
+{
+	if (gai_error(&l->cb) == EAI_INPROGRESS &&
+	    gai_cancel(&l->cb) == EAI_NOTCANCELED) {
+		l->next = ssh_orphans;
+		ssh_orphans = l;
+		return;
+	}
+	ssh_lookup_free(l);
+}
+
+static void
+ssh_orphans_reap(void)
+{
+	struct ssh_lookup	**lp = &ssh_orphans, *l;
+
+	while ((l = *lp) != NULL) {
+		if (gai_error(&l->cb) == EAI_INPROGRESS) {
+			lp = &l->next;
+			continue;
+		}
+		*lp = l->next;
+		ssh_lookup_free(l);
+	}
+}
 
 const char *
 ssh_failure_name(enum ssh_failure f)
@@ -79,6 +133,10 @@ ssh_job_new(const struct ssh_spec *spec)
 static void
 ssh_job_close(struct ssh_job *j)
 {
+	if (j->lookup != NULL) {
+		ssh_lookup_drop(j->lookup);
+		j->lookup = NULL;
+	}
 	/* A session cut short (timeout, failure) would have libssh2 wait on
 	 * the peer to close its channel: the socket is shut first, so that
 	 * every wait ends at once in an error libssh2 lets go of. */
@@ -316,32 +374,20 @@ ssh_check_host_key(struct ssh_job *j)
 	return 0;
 }
 
+/* Connects, without waiting, to the first address of ai. */
 static int
-ssh_connect_start(struct ssh_job *j)
+ssh_connect_addr(struct ssh_job *j, const struct addrinfo *ai)
 {
-	struct addrinfo	 hints, *ai = NULL;
-	char		 port[16];
-	int		 rc, fd;
+	int	 rc, fd;
 
-	snprintf(port, sizeof port, "%u", j->spec.port);
-	memset(&hints, 0, sizeof hints);
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_family = AF_UNSPEC;
-	if ((rc = getaddrinfo(j->spec.host, port, &hints, &ai)) != 0) {
-		ssh_fail(j, SSH_FAIL_RESOLVE, "%s: %s", j->spec.host,
-		    gai_strerror(rc));
-		return -1;
-	}
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, ai->ai_protocol);
 	if (fd == -1) {
-		freeaddrinfo(ai);
 		ssh_fail(j, SSH_FAIL_CONNECT, "socket: %s", strerror(errno));
 		return -1;
 	}
 	j->fd = fd;
 	rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
-	freeaddrinfo(ai);
 	if (rc == -1 && errno != EINPROGRESS) {
 		ssh_fail(j, SSH_FAIL_CONNECT, "%s port %u: %s", j->spec.host,
 		    j->spec.port, strerror(errno));
@@ -349,6 +395,67 @@ ssh_connect_start(struct ssh_job *j)
 	}
 	j->state = SS_CONNECT;
 	return 0;
+}
+
+/* An address connects at once; a name is looked up in the background
+ * (SS_RESOLVE), so a slow resolver costs this host its own timeout. */
+static int
+ssh_connect_start(struct ssh_job *j)
+{
+	struct addrinfo		 hints, *ai = NULL;
+	struct gaicb		*list[1];
+	struct ssh_lookup	*l;
+	char			 port[16];
+	int			 rc;
+
+	snprintf(port, sizeof port, "%u", j->spec.port);
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if (getaddrinfo(j->spec.host, port, &hints, &ai) == 0) {
+		rc = ssh_connect_addr(j, ai);
+		freeaddrinfo(ai);
+		return rc;
+	}
+	l = xcalloc(1, sizeof *l);
+	l->host = xstrdup(j->spec.host);
+	str_copy(l->port, port, sizeof l->port);
+	l->hints.ai_socktype = SOCK_STREAM;
+	l->hints.ai_family = AF_UNSPEC;
+	l->hints.ai_flags = AI_NUMERICSERV;
+	l->cb.ar_name = l->host;
+	l->cb.ar_service = l->port;
+	l->cb.ar_request = &l->hints;
+	list[0] = &l->cb;
+	if ((rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL)) != 0) {
+		ssh_lookup_free(l);
+		ssh_fail(j, SSH_FAIL_RESOLVE, "%s: %s", j->spec.host,
+		    gai_strerror(rc));
+		return -1;
+	}
+	j->lookup = l;
+	j->state = SS_RESOLVE;
+	return 0;
+}
+
+/* SS_RESOLVE: has the lookup ended? */
+static void
+ssh_resolved(struct ssh_job *j)
+{
+	struct ssh_lookup	*l = j->lookup;
+	int			 rc;
+
+	if ((rc = gai_error(&l->cb)) == EAI_INPROGRESS)
+		return;
+	if (rc != 0 || l->cb.ar_result == NULL) {
+		ssh_fail(j, SSH_FAIL_RESOLVE, "%s: %s", j->spec.host,
+		    rc != 0 ? gai_strerror(rc) : "no address");
+		return;
+	}
+	(void)ssh_connect_addr(j, l->cb.ar_result);
+	j->lookup = NULL;
+	ssh_lookup_free(l);
 }
 
 static int
@@ -448,6 +555,11 @@ ssh_step(struct ssh_job *j)
 
 	for (;;) {
 		switch (j->state) {
+		case SS_RESOLVE:
+			ssh_resolved(j);
+			if (j->state == SS_RESOLVE)
+				return;
+			break;
 		case SS_CONNECT:
 			sl = sizeof soerr;
 			if (getsockopt(j->fd, SOL_SOCKET, SO_ERROR, &soerr,
@@ -650,6 +762,11 @@ ssh_timed_out(struct ssh_job *j)
 	const char	*what;
 
 	str_format_duration_ms(limit, sizeof limit, j->spec.timeout_ms);
+	if (j->state == SS_RESOLVE) {
+		ssh_fail(j, SSH_FAIL_RESOLVE, "%s: no answer from the resolver "
+		    "within %s", j->spec.host, limit);
+		return;
+	}
 	switch (j->state) {
 	case SS_CONNECT:
 		what = "no connection";
@@ -682,6 +799,7 @@ ssh_run(struct ssh_job **jobs, size_t n, size_t max_in_flight,
 	size_t		 next = 0, nact, i;
 	int64_t		 now, wait;
 
+	ssh_orphans_reap();
 	if (n == 0)
 		return;
 	if (max_in_flight == 0)
@@ -716,6 +834,10 @@ ssh_run(struct ssh_job **jobs, size_t n, size_t max_in_flight,
 			}
 			if (act[i]->deadline_ms - now < wait)
 				wait = act[i]->deadline_ms - now;
+			/* A lookup has no descriptor to wait on. */
+			if (act[i]->state == SS_RESOLVE &&
+			    wait > SSH_RESOLVE_POLL_MS)
+				wait = SSH_RESOLVE_POLL_MS;
 			pfd[i].fd = act[i]->fd;
 			pfd[i].events = ssh_events(act[i]);
 			pfd[i].revents = 0;
@@ -752,5 +874,17 @@ ssh_global_init(char *err, size_t errlen)
 void
 ssh_global_cleanup(void)
 {
+	const struct timespec	 limit = { 1, 0 };
+	const struct gaicb	*cb[1];
+
+	/* glibc's lookup threads still hold any orphan: give them a moment,
+	 * then let go of what has ended. */
+	while (ssh_orphans != NULL) {
+		cb[0] = &ssh_orphans->cb;
+		if (gai_error(&ssh_orphans->cb) == EAI_INPROGRESS &&
+		    gai_suspend(cb, 1, &limit) != 0)
+			break;
+		ssh_orphans_reap();
+	}
 	libssh2_exit();
 }

@@ -286,3 +286,66 @@ assert_contains "$(output_of "$OUT")" "[127.0.0.1]:$SSH_PORT: HOST KEY CHANGED"
 assert_contains "$(output_of "$OUT")" "$FP2"
 cmp -s "$KH" "$S/kh.before" || fail "a changed key touched known_hosts"
 ok "a changed host key is refused, even with trust_first_use"
+
+# ---------------------------------------------------------- a silent resolver
+# A host name whose DNS server never answers costs that host its own
+# timeout, named as such, while the others go on: netpoll runs in a mount
+# namespace of its own whose resolv.conf names a server that reads queries
+# and never replies.
+require_cmd unshare
+require_cmd python3
+[ "$(id -u)" = 0 ] || skip "a mount namespace for resolv.conf needs root"
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.44.0.1", 53))
+open(sys.argv[1], "w").write("ready\n")
+time.sleep(600)
+' "$T/dns.ready" &
+DNS_PID=$!
+at_exit 'kill $DNS_PID 2>/dev/null'
+i=0
+until [ -s "$T/dns.ready" ]; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || fail "the silent DNS server did not start"
+	sleep 0.1
+done
+printf 'nameserver 127.44.0.1\noptions timeout:5 attempts:1\n' > "$T/resolv.conf"
+cat > "$T/netpoll-dns.conf" <<CONF
+[netpoll]
+datacentre = harlow
+state_dir = $T/state-dns
+secrets_file = $T/no-secrets-needed
+[collector]
+url = $URL
+ca_file = $T/ca.crt
+token_file = $T/token
+retry_max = 1s
+[ssh "slowdns1"]
+address = slow-host.test
+port = $SSH_PORT
+user = $USER_NAME
+key_file = $S/id
+known_hosts = $KH
+profile = unix
+timeout = 1s
+[ssh "dead2"]
+address = 127.0.0.1
+port = $DEAD
+user = $USER_NAME
+key_file = $S/id
+known_hosts = $KH
+profile = unix
+CONF
+set +e
+unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"' \
+    sh "$T/resolv.conf" "$NP" -c "$T/netpoll-dns.conf" --once \
+    > "$T/dns.log" 2>&1
+rc=$?
+set -e
+[ $rc = 0 ] || fail "--once with a silent resolver exited $rc: $(cat "$T/dns.log")"
+expect_check netpoll:harlow:slowdns1 ssh.slowdns1 2 \
+    "SSH resolve: slow-host.test: no answer from the resolver within 1s"
+expect_check netpoll:harlow:slowdns1 alive 2 "no check reached the device"
+expect_check netpoll:harlow:dead2 ssh.dead2 2 "SSH connect: 127.0.0.1 port $DEAD"
+ok "a resolver that never answers costs its host its own timeout"
