@@ -105,6 +105,11 @@ struct notify_config {
 	int64_t		 give_up_ms;	/* a notification older is failed */
 };
 
+/* [identity] */
+struct identity_config {
+	char	*db;			/* ward-idsync's idsync.db; NULL: none */
+};
+
 struct collector_config {
 	struct cli_log_config	 log;
 	struct cli_daemon_config daemon;
@@ -116,6 +121,7 @@ struct collector_config {
 	struct cfg_items	 parents;	/* struct parent_config */
 	struct cfg_items	 notifies;	/* struct notify_config */
 	struct eol_config	 eol;
+	struct identity_config	 identity;
 };
 
 /* The running collector: owned by main, handed to every route. */
@@ -501,6 +507,27 @@ extern const struct route_entry route_hosts;
 extern const struct route_entry route_host;
 extern const struct route_entry route_host_metric;
 extern const struct route_entry route_host_software;
+extern const struct route_entry route_identity_summary;
+extern const struct route_entry route_persons;
+extern const struct route_entry route_person;
+extern const struct route_entry route_identity_conflicts;
+
+/* identity.c: ward-idsync's database, read-only, for the identity routes. */
+extern const struct cfg_option identity_options[];
+/* Opens [identity] db for one request; NULL after answering 503. */
+struct db	*identity_open(struct request *req, struct reply *rep);
+/* An account's columns, in this order, for identity_account_json. */
+#define IDENTITY_ACCOUNT_COLUMNS \
+	"a.domain, a.sam, a.upn, a.mail, a.display_name, a.employee_id," \
+	" a.kind, a.enabled, a.expires_ms, l.role, l.reason, l.score"
+json_t		*identity_account_json(sqlite3_stmt *st, int col);
+/* A person's accounts, primary first, appended to list (route_persons.c). */
+int		 identity_person_accounts(struct db *db, const char *id,
+		    json_t *list, char *err, size_t errlen);
+/* The last run's conflicts (all, or those touching person), newest
+ * first, at most limit, appended to list. */
+int		 identity_conflicts(struct db *db, const char *person,
+		    int64_t limit, json_t *list, char *err, size_t errlen);
 extern const struct route_entry route_search;
 extern const struct route_entry route_metrics;
 extern const struct route_entry route_alerts;

@@ -115,6 +115,9 @@ static const struct cfg_section collector_sections[] = {
 	  "which datacentres, kinds and severities." },
 	{ "eol", eol_options, 0, offsetof(struct collector_config, eol), 0,
 	  "End of life: the catalogue, its refresh, the mapping, alerts." },
+	{ "identity", identity_options, 0,
+	  offsetof(struct collector_config, identity), 0,
+	  "Identity: ward-idsync's database, served read-only." },
 	CFG_SECTIONS_END
 };
 

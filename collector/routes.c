@@ -26,5 +26,9 @@ const struct route_entry *const route_table[] = {
 	&route_eol_summary,
 	&route_eol_assets,
 	&route_eol_forecast,
+	&route_identity_summary,
+	&route_persons,
+	&route_person,
+	&route_identity_conflicts,
 	NULL
 };

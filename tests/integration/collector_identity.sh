@@ -1,0 +1,176 @@
+#!/bin/sh
+# collector_identity.sh: the identity routes through the real collector,
+# reading (read-only) the idsync.db that the real ward-idsync made from
+# three real slapd directories of generated staff. Every answer is checked
+# against that database itself: the summary's counts, a person found by
+# surname, username, employee number and mail with each domain's account,
+# unlinked accounts, conflicts; and the errors: not configured, no
+# database yet, a bad q, an unknown person, the wrong role.
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/idsync_fixture.sh"
+
+for c in slapd slapadd slappasswd curl jq sqlite3; do
+	require_cmd "$c"
+done
+make_test_ca
+
+"$top_builddir/tests/integration/idsync_gen" "$T" 120 ||
+    fail "idsync_gen failed"
+openssl rand -hex 16 | tr -d "\n" > "$T/svc.password"
+openssl rand -hex 16 | tr -d "\n" > "$T/root.password"
+chmod 600 "$T/svc.password" "$T/root.password"
+FX_DIR=$T
+FX_SVC_HASH=$(slappasswd -T "$T/svc.password") || fail "slappasswd failed"
+FX_ROOT_HASH=$(slappasswd -T "$T/root.password") || fail "slappasswd failed"
+{
+	printf '[idsync]\ndatabase = %s/idsync.db\n' "$T"
+	for d in btuh meht southend; do
+		fx_start_slapd $d
+		at_exit "fx_stop_slapd $d"
+		eval port=\$TLS_$d
+		cat <<CONF
+[domain "$d"]
+uri = ldaps://127.0.0.1:$port
+base = DC=$d,DC=test
+bind_dn = CN=svc-ward,OU=Service Accounts,DC=$d,DC=test
+bind_password_file = $T/svc.password
+ca_file = $T/ca.crt
+filter = (objectClass=user)
+page_size = 50
+CONF
+	done
+	sed -n '/^\[match\]/,$p' "$top_srcdir/etc/idsync.conf" |
+	    sed "/^\[match\]/a nicknames = $top_srcdir/data/nicknames.txt"
+} > "$T/idsync.conf"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+idb() { sqlite3 "$T/idsync.db" "$1"; }
+
+# The collector, first without [identity], then with it.
+collector_conf "$T/collector.conf" 1
+reader=$("$WARD_COLLECTOR" -c "$T/collector.conf" token add --role read --name helpdesk 2>/dev/null)
+agent=$("$WARD_COLLECTOR" -c "$T/collector.conf" token add --role agent --name agents 2>/dev/null)
+[ -n "$reader" ] && [ -n "$agent" ] || fail "token add failed"
+get() {		# get STATUS PATH [TOKEN]: body in $T/body
+	code=$(curl -sS --cacert "$T/ca.crt" -o "$T/body" -w '%{http_code}' \
+	    -H "Authorization: Bearer ${3:-$reader}" "$URL$2" 2>/dev/null ||
+	    echo 000)
+	[ "$code" = "$1" ] || fail "GET $2: $code, not $1: $(cat "$T/body")"
+}
+j() { jq -r "$1" "$T/body"; }
+
+start_collector
+get 503 /api/v1/identity/summary
+assert_contains "$(cat "$T/body")" "identity: not configured (set [identity] db"
+get 503 "/api/v1/persons?q=smith"
+assert_contains "$(cat "$T/body")" "identity: not configured"
+stop() { kill "$COLLECTOR_PID"; wait "$COLLECTOR_PID" 2>/dev/null || true; }
+stop
+start_collector "" "[identity]
+db = $T/not-yet.db"
+get 503 /api/v1/identity/summary
+assert_contains "$(cat "$T/body")" "identity: no ward-idsync database yet"
+ok "no [identity] db, or no database there: 503 saying which"
+
+stop
+start_collector "" "[identity]
+db = $T/idsync.db"
+run 0 "$WARD_COLLECTOR" -n -c "$T/collector.conf"
+
+get 200 /api/v1/identity/summary
+[ "$(j .persons)" = "$(idb "select count(*) from persons")" ] ||
+    fail "persons: $(j .persons)"
+[ "$(j .conflicts)" = "$(idb "select count(*) from conflicts")" ] ||
+    fail "conflicts: $(j .conflicts)"
+[ "$(j .last_run.outcome)" = ok ] && [ "$(j .last_run.command)" = run ] ||
+    fail "last_run: $(j -c .last_run)"
+[ "$(j '[.domains[].domain] | join(",")')" = btuh,meht,southend ] ||
+    fail "domains: $(j -c .domains)"
+for d in btuh meht southend; do
+	[ "$(j ".domains[] | select(.domain == \"$d\") |
+	    \"\(.accounts) \(.linked) \(.disabled)\"")" = \
+	    "$(idb "select count(*) from accounts where domain = '$d'") $(idb "select count(*) from links where domain = '$d'") $(idb "select count(*) from accounts where domain = '$d' and enabled = 0")" ] ||
+	    fail "$d counts: $(j -c ".domains[] | select(.domain == \"$d\")")"
+	[ "$(j ".domains[] | select(.domain == \"$d\") | .unmatched")" = \
+	    "$(idb "select count(*) from accounts a where domain = '$d' and kind = 'person' and not exists (select 1 from links l where l.domain = a.domain and l.guid = a.guid)")" ] ||
+	    fail "$d unmatched"
+	[ "$(j ".domains[] | select(.domain == \"$d\") | .error")" = null ] ||
+	    fail "$d error"
+done
+ok "summary: per-domain accounts, linked, unmatched and disabled, as idsync.db holds them"
+
+# A person with accounts in two or more domains, found four ways.
+pid=$(idb "select person_id from links group by person_id
+    having count(distinct domain) >= 2 order by person_id limit 1")
+[ -n "$pid" ] || fail "no person with accounts in two domains"
+sn=$(idb "select sn from persons where id = '$pid'")
+sam=$(idb "select a.sam from links l join accounts a using (domain, guid)
+    where l.person_id = '$pid' order by a.domain limit 1")
+want=$(idb "select a.domain || '\\' || a.sam from links l join accounts a
+    using (domain, guid) where l.person_id = '$pid' order by 1" | tr '\n' ' ')
+has_person() {	# the reply lists $pid with exactly its accounts
+	got=$(j ".persons[] | select(.id == \"$pid\") | [.accounts[] |
+	    \"\(.domain)\\\\\(.sam)\"] | sort | join(\" \")")
+	[ "$got " = "$want" ] || fail "$1: person $pid: \"$got\", want \"$want\""
+}
+get 200 "/api/v1/persons?q=$(printf %s "$sn" | jq -sRr @uri)"
+has_person "by surname $sn"
+get 200 "/api/v1/persons?q=$(printf %s "$sam" | tr a-z A-Z | jq -sRr @uri)"
+has_person "by username $sam in capitals"
+eid=$(idb "select employee_id from persons where id = '$pid'")
+if [ -n "$eid" ]; then
+	get 200 "/api/v1/persons?q=$eid"
+	has_person "by employee number $eid"
+fi
+[ "$(j '.persons[0].accounts[0].role')" = primary ] ||
+    fail "accounts not primary first"
+ok "a person by surname, username (any case) and employee number, with each domain's account"
+
+get 200 "/api/v1/persons/$pid"
+[ "$(j .id)" = "$pid" ] && [ "$(j '.accounts | length')" = \
+    "$(idb "select count(*) from links where person_id = '$pid'")" ] ||
+    fail "person detail: $(cat "$T/body")"
+[ "$(j '.accounts[] | select(.enabled == false) | .sam' | wc -l)" = \
+    "$(idb "select count(*) from links l join accounts a using (domain, guid)
+    where l.person_id = '$pid' and a.enabled = 0")" ] || fail "enabled flags"
+get 404 /api/v1/persons/no-such-person
+ok "one person: accounts and flags as idsync.db holds them; an unknown id is 404"
+
+# Accounts linked to nobody are found too, as unlinked.
+usam=$(idb "select a.sam from accounts a where not exists (select 1 from
+    links l where l.domain = a.domain and l.guid = a.guid) and a.sam <> ''
+    order by a.sam limit 1")
+if [ -n "$usam" ]; then
+	get 200 "/api/v1/persons?q=$(printf %s "$usam" | jq -sRr @uri)"
+	assert_contains "$(j '[.unlinked[].sam] | join(" ")')" "$usam"
+	[ "$(j ".unlinked[] | select(.sam == \"$usam\") | .role")" = null ] ||
+	    fail "an unlinked account has a role"
+fi
+get 200 /api/v1/identity/conflicts
+[ "$(j .count)" = "$(idb "select count(*) from conflicts")" ] ||
+    fail "conflicts: $(j .count)"
+if [ "$(j .count)" -gt 0 ]; then
+	cid=$(j '.conflicts[0].id')
+	[ "$(j '.conflicts[0].accounts | length')" = \
+	    "$(idb "select count(*) from conflict_accounts where conflict_id = $cid")" ] ||
+	    fail "conflict $cid accounts"
+fi
+ok "unlinked accounts ($usam) and conflicts ($(j .count)) as idsync.db holds them"
+
+get 400 "/api/v1/persons"
+assert_contains "$(cat "$T/body")" "q: required"
+get 400 "/api/v1/persons?q=x"
+get 400 "/api/v1/persons?q=smith&limit=0"
+get 200 "/api/v1/persons?q=%25%25"
+[ "$(j .count)" = 0 ] || fail "q=%% matched as a wildcard"
+get 200 "/api/v1/persons?q=x%27%20OR%201%3D1%20--"
+[ "$(j .count)" = 0 ] || fail "SQL in q"
+get 403 /api/v1/identity/summary "$agent"
+ok "bad q refused; % and SQL are text; an agent token may not read identity"
+
+# Read-only: the collector never writes idsync.db, and ward-idsync can
+# run while the collector serves it.
+before=$(idb "select count(*) from runs")
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+get 200 /api/v1/identity/summary
+[ "$(j .last_run.id)" = $((before + 1)) ] || fail "the new run is not served"
+ok "ward-idsync runs while the collector reads; the new run is served"
