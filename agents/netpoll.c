@@ -878,7 +878,10 @@ netpoll_build_report(const struct netpoll_device_info *d,
 	    sizeof object_id);
 	answered = descr[0] != '\0' || object_id[0] != '\0' || vs->n > 0;
 	if (!answered) {
-		report_host_set(r, "kind", d->kind != NULL ? d->kind : "other");
+		/* What it is stays the collector's to remember: only a
+		 * configured kind is said. */
+		if (d->kind != NULL)
+			report_host_set(r, "kind", d->kind);
 		snprintf(out, sizeof out, "SNMP %s: %s",
 		    snmp_failure_name(failure), error != NULL && *error !=
 		    '\0' ? error : "no answer");

@@ -60,13 +60,20 @@ step_done(struct db *db, sqlite3_stmt *st, const char *what, char *err,
 	"INSERT INTO hosts (agent_id, name, first_seen_ms, last_seen_ms," \
 	"  last_report_ms, last_seq) VALUES (?1, ?2, ?3, ?3, ?4, ?5)" \
 	" RETURNING id"
+/* What a host is (kind, hardware, OS, firmware, addresses) stays when a
+ * report leaves it out: a poller that cannot reach a device says nothing
+ * of its model, and the model is still the device's. "" clears it. */
+#define KEEP(col, n)	"  " col " = NULLIF(coalesce(?" #n ", " col "), '')"
 #define SQL_HOST_UPDATE \
 	"UPDATE hosts SET name = ?2, fqdn = ?3, datacentre = ?4," \
-	"  kind = ?5, machine_id = ?6, vendor = ?7, model = ?8," \
-	"  serial = ?9, bios_date = ?10, os_id = ?11, os_version_id = ?12," \
-	"  os_pretty_name = ?13, kernel = ?14, arch = ?15, fw_vendor = ?16," \
-	"  fw_product = ?17, fw_version = ?18, fw_family = ?19," \
-	"  addresses = ?20, uptime_s = ?21, interval_s = ?22," \
+	"  kind = coalesce(?5, kind)," KEEP("machine_id", 6) "," \
+	KEEP("vendor", 7) "," KEEP("model", 8) "," KEEP("serial", 9) "," \
+	KEEP("bios_date", 10) "," KEEP("os_id", 11) "," \
+	KEEP("os_version_id", 12) "," KEEP("os_pretty_name", 13) "," \
+	KEEP("kernel", 14) "," KEEP("arch", 15) "," KEEP("fw_vendor", 16) "," \
+	KEEP("fw_product", 17) "," KEEP("fw_version", 18) "," \
+	KEEP("fw_family", 19) "," KEEP("addresses", 20) "," \
+	"  uptime_s = ?21, interval_s = ?22," \
 	"  agent_version = ?23, last_report_ms = ?24" \
 	" WHERE id = ?1"
 #define SQL_HOST_SEEN \
@@ -151,8 +158,8 @@ store_host_identity(struct db *db, int64_t host_id, json_t *r, json_t *host,
 	bind_str(st, 2, host, "name");
 	bind_str(st, 3, host, "fqdn");
 	bind_str(st, 4, host, "datacentre");
-	sqlite3_bind_text(st, 5, kind != NULL ? kind : "server", -1,
-	    SQLITE_STATIC);
+	if (kind != NULL)
+		sqlite3_bind_text(st, 5, kind, -1, SQLITE_STATIC);
 	bind_str(st, 6, host, "machine_id");
 	bind_str(st, 7, host, "vendor");
 	bind_str(st, 8, host, "model");

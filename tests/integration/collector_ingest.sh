@@ -38,6 +38,28 @@ assert_contains "$(cat "$T/reply")" '"duplicates":1'
 [ "$(rows "SELECT count(*) FROM reports")" = 1 ] || fail "replay stored twice"
 ok "a report is stored once; its replay is acknowledged and not stored again"
 
+# What a host is stays when a report leaves it out (a poller that cannot
+# reach a device says nothing of its model); "" clears a field.
+printf '{"schema":1,"agent":{"id":"sw9"},"seq":1,"ts":"%s","host":{"name":"sw9","kind":"switch","vendor":"Cisco","model":"WS-C3750-48PS-S","serial":"CAT0952N20R","uptime_s":100,"firmware":{"family":"cisco-ios","version":"12.2(55)SE10"},"addresses":["10.1.1.9"]}}' \
+    "$(date -u -d "@$((base + 10))" +%Y-%m-%dT%H:%M:%SZ)" > "$T/id1.json"
+printf '{"schema":1,"agent":{"id":"sw9"},"seq":2,"ts":"%s","host":{"name":"sw9"},"checks":[{"name":"alive","status":2}]}' \
+    "$(date -u -d "@$((base + 20))" +%Y-%m-%dT%H:%M:%SZ)" > "$T/id2.json"
+printf '{"schema":1,"agent":{"id":"sw9"},"seq":3,"ts":"%s","host":{"name":"sw9","serial":""}}' \
+    "$(date -u -d "@$((base + 30))" +%Y-%m-%dT%H:%M:%SZ)" > "$T/id3.json"
+for f in id1 id2; do
+	[ "$(post "$agent" "$T/$f.json")" = 200 ] || fail "$f: $(cat "$T/reply")"
+done
+[ "$(rows "SELECT kind || '|' || vendor || '|' || model || '|' || serial ||
+    '|' || fw_version || '|' || addresses || '|' || ifnull(uptime_s, 'null')
+    FROM hosts WHERE agent_id = 'sw9'")" = \
+    'switch|Cisco|WS-C3750-48PS-S|CAT0952N20R|12.2(55)SE10|["10.1.1.9"]|null' ] ||
+    fail "identity after a bare report: $(rows "SELECT * FROM hosts WHERE agent_id = 'sw9'")"
+[ "$(post "$agent" "$T/id3.json")" = 200 ] || fail "id3: $(cat "$T/reply")"
+[ "$(rows "SELECT ifnull(serial, 'null') || '|' || model FROM hosts
+    WHERE agent_id = 'sw9'")" = 'null|WS-C3750-48PS-S' ] ||
+    fail "an empty serial did not clear it"
+ok "a report without the model keeps it; an empty string clears a field"
+
 # Bad input: the right status, a message naming the field, nothing stored.
 bad() {	# bad STATUS NEEDLE FILE
 	got=$(post "$agent" "$3")
@@ -68,7 +90,7 @@ ok "malformed JSON, wrong types, deep nesting, huge strings, future clocks: 400,
 # Hostile strings are data.
 printf '{"schema":1,"agent":{"id":"a3"},"seq":1,"ts":"%s","host":{"name":"x%s); DROP TABLE hosts; --\\u001b[2J"}}' "$now" "'" > "$T/h.json"
 [ "$(post "$agent" "$T/h.json")" = 200 ] || fail "hostile name refused: $(cat "$T/reply")"
-[ "$(rows "SELECT count(*) FROM hosts")" = 2 ] || fail "hosts table damaged"
+[ "$(rows "SELECT count(*) FROM hosts")" = 3 ] || fail "hosts table damaged"
 rows "SELECT hex(name) FROM hosts WHERE agent_id = 'a3'" | grep -q 1B5B324A ||
     fail "escape sequence not stored as given"
 ok "SQL and terminal escapes in a report are stored as data"
