@@ -162,7 +162,8 @@ export_accounts(struct store *st, const char *path, size_t *rows, char *err,
 }
 
 /*
- * person_id,display_name,employeeID,status, then one column per domain
+ * person_id,display_name,employeeID,status,lifecycle,username,upn,mail,
+ * then one column per domain
  * (the configured ones first, in order) with the person's own account
  * there, and "secondary" listing its admin accounts as DOMAIN\NAME.
  */
@@ -200,8 +201,9 @@ export_persons(struct store *st, const struct cfg_items *domains,
 	}
 	sqlite3_reset(stmt);
 	if ((stmt = db_stmt(store_db(st), "SELECT id, display_name, "
-	    "employee_id, status FROM persons ORDER BY id", err,
-	    errlen)) == NULL)
+	    "employee_id, status, lifecycle, username, upn, mail FROM persons "
+	    "ORDER BY id",
+	    err, errlen)) == NULL)
 		goto fail;
 	if ((acc = db_stmt(store_db(st), "SELECT l.domain, a.sam, l.role "
 	    "FROM links l JOIN accounts a ON a.domain = l.domain AND "
@@ -211,7 +213,8 @@ export_persons(struct store *st, const struct cfg_items *domains,
 	if (export_open(&o, path, err, errlen) == -1)
 		goto fail;
 	primary = xcalloc(n + 1, sizeof *primary);
-	fputs("person_id,display_name,employeeID,status", o.fp);
+	fputs("person_id,display_name,employeeID,status,lifecycle,username,"
+	    "upn,mail", o.fp);
 	for (i = 0; i < n; i++) {
 		fputc(',', o.fp);
 		export_csv_value(o.fp, names[i]);
@@ -222,6 +225,10 @@ export_persons(struct store *st, const struct cfg_items *domains,
 		export_csv_field(o.fp, col(stmt, 1), 0);
 		export_csv_field(o.fp, col(stmt, 2), 0);
 		export_csv_field(o.fp, col(stmt, 3), 0);
+		export_csv_field(o.fp, col(stmt, 4), 0);
+		export_csv_field(o.fp, col(stmt, 5), 0);
+		export_csv_field(o.fp, col(stmt, 6), 0);
+		export_csv_field(o.fp, col(stmt, 7), 0);
 		sqlite3_bind_text(acc, 1, col(stmt, 0), -1, SQLITE_TRANSIENT);
 		while (sqlite3_step(acc) == SQLITE_ROW) {
 			dom = col(acc, 0);

@@ -86,6 +86,38 @@ struct kind_config {
 	char		*shared_dn;
 };
 
+/* The consolidated attributes of a person, by enum person_attr. */
+enum person_attr {
+	PERSON_DISPLAY_NAME,
+	PERSON_GIVEN_NAME,
+	PERSON_SN,
+	PERSON_EMPLOYEE_ID,
+	PERSON_MAIL,
+	PERSON_ATTR_COUNT,
+};
+
+/* How one consolidated attribute is chosen among a person's accounts. */
+enum precedence_kind {
+	PRECEDENCE_LATEST,	/* the enabled account changed last */
+	PRECEDENCE_AGREE,	/* all must agree, else none and a conflict */
+	PRECEDENCE_DOMAINS,	/* the first domain of order that has one */
+	PRECEDENCE_MAIL_DOMAINS, /* the address whose domain comes first */
+};
+
+/* [precedence "ATTRIBUTE"]: the rule for one consolidated attribute. */
+struct precedence_rule {
+	struct cfg_item	 item;		/* label: the attribute */
+	int		 rule;		/* enum precedence_kind */
+	struct cfg_list	 order;		/* domains, or mail domains */
+};
+
+/* [username]: the consolidated identity's own account name. */
+struct username_config {
+	char		*pattern;	/* %g %i %s %t %e and literals */
+	int64_t		 max_length;
+	char		*upn_suffix;	/* NULL: no UPN */
+};
+
 /* [idsync] */
 enum idsync_mode { IDSYNC_PLAN, IDSYNC_APPLY };
 
@@ -249,6 +281,11 @@ struct state_person {
 	char		 id[DECODE_GUID_LEN];
 	int64_t		 created_run;
 	int64_t		 created_ms;
+	/* As the last run consolidated it; by enum person_attr. */
+	char		*attrs[PERSON_ATTR_COUNT];
+	char		*username;
+	char		*upn;
+	int		 leaver;
 };
 
 enum decision_kind {
@@ -495,12 +532,16 @@ struct match_person {
 	int64_t		 created_ms;
 	size_t		*members;	/* account indexes */
 	size_t		 nmembers;
-	/* Consolidated: from the enabled primary account changed last. */
+	/* Consolidated by consolidate_run, by the precedence rules. */
 	char		*display_name;
 	char		*given_name;
 	char		*sn;
-	char		*employee_id;	/* only when all primaries agree */
+	char		*employee_id;
+	char		*mail;
+	char		*username;
+	char		*upn;
 	int		 leaver;	/* every primary disabled or expired */
+	const char	*lifecycle;	/* static: "joiner", "mover", ... */
 };
 
 struct match_member {
@@ -556,6 +597,39 @@ int		 match_run(const struct match_input *in,
 void		 match_result_clear(struct match_result *res);
 /* A new random (version 4) UUID. */
 void		 match_uuid(char out[DECODE_GUID_LEN]);
+
+/* ------------------------------------------------------------ consolidate.c */
+
+/* By enum person_attr and enum precedence_kind; each ends with NULL. */
+extern const char *const consolidate_attr_names[];
+extern const char *const consolidate_rule_names[];
+
+struct consolidate_input {
+	struct account *const *accounts;	/* as matched */
+	size_t		 naccounts;
+	const struct state *prev;
+	struct precedence_rule *const *rules;	/* configured ones */
+	size_t		 nrules;
+	const struct username_config *username;
+	int64_t		 now_ms;
+};
+
+/* Which attribute name (enum person_attr) a label is, or -1. */
+int		 consolidate_attr(const char *name);
+/* -1 with err saying what is wrong with a [username] pattern. */
+int		 consolidate_check_pattern(const char *pattern, char *err,
+		    size_t errlen);
+/* The pattern applied to the names, lower-case ASCII letters and digits
+ * (and the pattern's own '.', '-', '_'), at most max bytes; malloc'd,
+ * "" when the names give nothing. */
+char		*consolidate_username_base(const char *pattern,
+		    const char *given, const char *sn, const char *eid,
+		    size_t max);
+/* Fills each person's consolidated attributes, username, UPN and
+ * lifecycle, and adds a conflict for each attribute that must agree and
+ * does not. */
+int		 consolidate_run(const struct consolidate_input *in,
+		    struct match_result *res, char *err, size_t errlen);
 
 /* ------------------------------------------------------------ plan.c */
 

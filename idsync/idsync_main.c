@@ -31,6 +31,8 @@ struct idsync_config {
 	struct kind_config	 kinds;
 	struct cfg_items	 domains;	/* struct domain_config */
 	struct cfg_items	 compare;	/* struct compare_rule */
+	struct cfg_items	 precedence;	/* struct precedence_rule */
+	struct username_config	 username;
 };
 
 static const char *const idsync_modes[] = { "plan", "apply", NULL };
@@ -247,6 +249,49 @@ static const struct cfg_option kind_options[] = {
 	CFG_OPTIONS_END
 };
 
+static const struct cfg_option precedence_options[] = {
+	{ "rule", CFG_ENUM, NULL, 0, 0, consolidate_rule_names, CFG_REQUIRED,
+	  offsetof(struct precedence_rule, rule),
+	  "latest: the value of the person's enabled account changed last "
+	  "(a disabled account's only when no enabled one has a value). "
+	  "agree: every account that has a value must have the same (but "
+	  "for case and blanks); when they differ the person has none and "
+	  "the run records a conflict of kind \"attribute\" naming the "
+	  "accounts and their values. domains: the value of the first domain "
+	  "in order that has one. mail-domains: the value (an address) "
+	  "whose domain, after the @, comes first in order. Enabled accounts "
+	  "always come before disabled ones; what is not in order comes "
+	  "after what is, and a tie goes to the account changed last." },
+	{ "order", CFG_LIST, NULL, 0, 0, NULL, 0,
+	  offsetof(struct precedence_rule, order),
+	  "For domains: [domain] names, most preferred first. For "
+	  "mail-domains: mail domains, e.g. \"nhs.test btuh.test\"." },
+	CFG_OPTIONS_END
+};
+
+static const struct cfg_option username_options[] = {
+	{ "pattern", CFG_STRING, "%i%s", 0, 0, NULL, 0,
+	  offsetof(struct username_config, pattern),
+	  "The username each new person gets: %g the given name, %i its "
+	  "first letter, %s the surname, %t its first letter, %e the "
+	  "employeeID, %% a %; other characters (lower-case letters, digits, "
+	  "'.', '-', '_') as they are. Names are the consolidated ones, "
+	  "lower-cased and in ASCII (accents dropped, letters such as \"ø\" "
+	  "and \"ß\" spelt out, blanks, hyphens and apostrophes dropped). "
+	  "When another person has it, the first number from 2 that makes it "
+	  "unique is added. A person keeps the username they got, whatever "
+	  "changes later (a new surname, another pattern)." },
+	{ "max_length", CFG_INT, "20", 3, 64, NULL, 0,
+	  offsetof(struct username_config, max_length),
+	  "Usernames are cut to this many characters, the number included "
+	  "(20 is sAMAccountName's limit)." },
+	{ "upn_suffix", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct username_config, upn_suffix),
+	  "The UPN is USERNAME@upn_suffix, e.g. \"group.test\"; unset: "
+	  "persons have no UPN." },
+	CFG_OPTIONS_END
+};
+
 static const struct cfg_section idsync_sections[] = {
 	{ "log", cli_log_options, 0, offsetof(struct idsync_config, log), 0,
 	  "Logging." },
@@ -272,6 +317,18 @@ static const struct cfg_section idsync_sections[] = {
 	{ "kinds", kind_options, 0, offsetof(struct idsync_config, kinds), 0,
 	  "Which accounts are admin, service or shared accounts; the rest "
 	  "are persons' own." },
+	{ "precedence", precedence_options, CFG_SECTION_MULTI,
+	  offsetof(struct idsync_config, precedence),
+	  sizeof(struct precedence_rule),
+	  "How one attribute of the consolidated identity is chosen among "
+	  "the person's own accounts (its admin accounts only when it has "
+	  "no other); [precedence \"ATTRIBUTE\"] names displayName, "
+	  "givenName, sn, employeeID or mail. Without a section: employeeID "
+	  "by agree, the others by latest. A displayName left empty is "
+	  "givenName and sn." },
+	{ "username", username_options, 0,
+	  offsetof(struct idsync_config, username), 0,
+	  "The consolidated identity's own unique username and UPN." },
 	CFG_SECTIONS_END
 };
 
@@ -409,6 +466,78 @@ idsync_validate_writeback(const struct idsync_config *cfg, char *err,
 	return rc;
 }
 
+/* The precedence rules and the username pattern. */
+static int
+idsync_validate_identity(const struct idsync_config *cfg, char *err,
+    size_t errlen)
+{
+	const struct precedence_rule	*r, *q;
+	const struct domain_config	*d;
+	char				 why[512];
+	size_t				 i, j, k;
+
+	for (i = 0; i < cfg->precedence.count; i++) {
+		r = cfg->precedence.items[i];
+		if (consolidate_attr(r->item.label) == -1) {
+			snprintf(err, errlen, "line %d: [precedence \"%s\"]: not "
+			    "displayName, givenName, sn, employeeID or mail",
+			    r->item.line, r->item.label);
+			return -1;
+		}
+		for (j = 0; j < i; j++) {
+			q = cfg->precedence.items[j];
+			if (strcasecmp(q->item.label, r->item.label) == 0) {
+				snprintf(err, errlen, "line %d: [precedence "
+				    "\"%s\"]: given twice (line %d)",
+				    r->item.line, r->item.label, q->item.line);
+				return -1;
+			}
+		}
+		if ((r->rule == PRECEDENCE_DOMAINS ||
+		    r->rule == PRECEDENCE_MAIL_DOMAINS) && r->order.count == 0) {
+			snprintf(err, errlen, "line %d: [precedence \"%s\"] rule "
+			    "= %s needs order", r->item.line, r->item.label,
+			    consolidate_rule_names[r->rule]);
+			return -1;
+		}
+		if (r->rule != PRECEDENCE_DOMAINS)
+			continue;
+		for (j = 0; j < r->order.count; j++) {
+			for (k = 0; k < cfg->domains.count; k++) {
+				d = cfg->domains.items[k];
+				if (strcmp(d->item.label,
+				    r->order.items[j]) == 0)
+					break;
+			}
+			if (k == cfg->domains.count) {
+				snprintf(err, errlen, "line %d: [precedence "
+				    "\"%s\"] order: \"%s\" is no [domain]",
+				    r->item.line, r->item.label,
+				    r->order.items[j]);
+				return -1;
+			}
+		}
+	}
+	if (consolidate_check_pattern(cfg->username.pattern, why,
+	    sizeof why) == -1) {
+		snprintf(err, errlen, "[username] pattern: %s", why);
+		return -1;
+	}
+	if (cfg->username.upn_suffix != NULL) {
+		for (i = 0; cfg->username.upn_suffix[i] != '\0'; i++)
+			if (!isalnum((unsigned char)cfg->username.upn_suffix[i])
+			    && strchr(".-", cfg->username.upn_suffix[i]) ==
+			    NULL)
+				break;
+		if (i == 0 || cfg->username.upn_suffix[i] != '\0') {
+			snprintf(err, errlen, "[username] upn_suffix: \"%s\" is "
+			    "not a domain name", cfg->username.upn_suffix);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 idsync_validate(void *p, char *err, size_t errlen)
 {
@@ -431,6 +560,8 @@ idsync_validate(void *p, char *err, size_t errlen)
 		return -1;
 	}
 	if (idsync_validate_writeback(cfg, err, errlen) == -1)
+		return -1;
+	if (idsync_validate_identity(cfg, err, errlen) == -1)
 		return -1;
 	for (i = 0; i < cfg->domains.count; i++) {
 		d = cfg->domains.items[i];
@@ -830,6 +961,7 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force)
 	struct account_set	 accounts;
 	struct state		 prev;
 	struct match_input	 in;
+	struct consolidate_input ci;
 	struct match_result	 res;
 	struct plan		 plan;
 	struct read_mark	*marks;
@@ -888,6 +1020,16 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force)
 	if (match_run(&in, &res, err, sizeof err) == -1)
 		goto failed;
 	have_res = 1;
+	memset(&ci, 0, sizeof ci);
+	ci.accounts = accounts.items;
+	ci.naccounts = accounts.count;
+	ci.prev = &prev;
+	ci.rules = (struct precedence_rule *const *)cfg->precedence.items;
+	ci.nrules = cfg->precedence.count;
+	ci.username = &cfg->username;
+	ci.now_ms = in.now_ms;
+	if (consolidate_run(&ci, &res, err, sizeof err) == -1)
+		goto failed;
 	log_info("matched %zu accounts in %lld ms: %zu pairs compared; "
 	    "linked %zu as before, %zu by decision, %zu by identifier, %zu by "
 	    "score; %zu new persons; %zu conflicts", accounts.count,

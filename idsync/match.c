@@ -1441,61 +1441,6 @@ match_admins(struct match_ctx *ctx)
 	}
 }
 
-/* The consolidated attributes: from the enabled primary account changed
- * last; employeeID only when every primary that has one agrees. */
-static void
-match_person_attrs(struct match_ctx *ctx, struct match_person *mp)
-{
-	const struct account	*a, *src = NULL;
-	const char		*eid, *given, *sn, *dn;
-	size_t			 k;
-	int			 conflict = 0, enabled, src_enabled = 0;
-	int			 any_primary = 0, active = 0;
-
-	for (k = 0; k < mp->nmembers; k++)
-		if (is_person(ctx, mp->members[k]))
-			any_primary = 1;
-	for (k = 0; k < mp->nmembers; k++) {
-		a = acct(ctx, mp->members[k]);
-		if (any_primary && a->kind != ACCOUNT_PERSON)
-			continue;
-		enabled = account_enabled(a, ctx->in->now_ms);
-		if (enabled)
-			active = 1;
-		if (src == NULL || (enabled && !src_enabled) ||
-		    (enabled == src_enabled && a->when_changed_ms >
-		    src->when_changed_ms)) {
-			src = a;
-			src_enabled = enabled;
-		}
-		eid = account_get(a, "employeeID");
-		if (eid != NULL && *eid != '\0') {
-			if (mp->employee_id == NULL)
-				mp->employee_id = xstrdup(eid);
-			else if (strcmp(mp->employee_id, eid) != 0)
-				conflict = 1;
-		}
-	}
-	if (conflict) {
-		free(mp->employee_id);
-		mp->employee_id = NULL;
-	}
-	mp->leaver = !active;
-	if (src == NULL)
-		return;
-	given = account_get(src, "givenName");
-	sn = account_get(src, "sn");
-	dn = account_get(src, "displayName");
-	mp->given_name = given != NULL ? xstrdup(given) : NULL;
-	mp->sn = sn != NULL ? xstrdup(sn) : NULL;
-	if (dn != NULL)
-		mp->display_name = xstrdup(dn);
-	else if (given != NULL || sn != NULL)
-		xasprintf(&mp->display_name, "%s%s%s", given != NULL ? given :
-		    "", given != NULL && sn != NULL ? " " : "",
-		    sn != NULL ? sn : "");
-}
-
 static int
 person_cmp(const void *x, const void *y)
 {
@@ -1529,7 +1474,6 @@ match_collect(struct match_ctx *ctx)
 		mp->members = c->members;
 		mp->nmembers = c->nmembers;
 		c->members = NULL;
-		match_person_attrs(ctx, mp);
 	}
 	qsort(out->persons, out->npersons, sizeof *out->persons, person_cmp);
 	for (i = 0; i < out->npersons; i++)
@@ -1682,6 +1626,9 @@ match_result_clear(struct match_result *res)
 		free(res->persons[i].given_name);
 		free(res->persons[i].sn);
 		free(res->persons[i].employee_id);
+		free(res->persons[i].mail);
+		free(res->persons[i].username);
+		free(res->persons[i].upn);
 	}
 	free(res->persons);
 	for (i = 0; i < res->nconflicts; i++) {

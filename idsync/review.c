@@ -87,9 +87,17 @@ review_print_person(struct store *st, sqlite3_stmt *p, sqlite3_stmt *acc,
 	fprintf(fp, "person %s  %s  (%s)", col(p, 0), col(p, 1), col(p, 3));
 	if (*col(p, 2) != '\0')
 		fprintf(fp, "  employeeID %s", col(p, 2));
-	fprintf(fp, "\n  since run %lld, %s\n",
-	    (long long)sqlite3_column_int64(p, 4), wtime_format_iso8601(when,
-	    sizeof when, sqlite3_column_int64(p, 5)));
+	fprintf(fp, "\n  since run %lld, %s", (long long)sqlite3_column_int64(p,
+	    4), wtime_format_iso8601(when, sizeof when,
+	    sqlite3_column_int64(p, 5)));
+	if (*col(p, 9) != '\0')
+		fprintf(fp, "; last run: %s", col(p, 9));
+	fputc('\n', fp);
+	if (*col(p, 6) != '\0')
+		fprintf(fp, "  username %s%s%s\n", col(p, 6),
+		    *col(p, 7) != '\0' ? "  UPN " : "", col(p, 7));
+	if (*col(p, 8) != '\0')
+		fprintf(fp, "  mail %s\n", col(p, 8));
 	(void)st;
 	sqlite3_bind_text(acc, 1, col(p, 0), -1, SQLITE_TRANSIENT);
 	while (sqlite3_step(acc) == SQLITE_ROW) {
@@ -130,12 +138,15 @@ review_person(struct store *st, const char *query, FILE *fp, size_t *count,
 	}
 	xasprintf(&like, "%%%s%%", query);
 	if ((p = db_stmt(store_db(st), "SELECT p.id, p.display_name, "
-	    "p.employee_id, p.status, p.created_run, p.created_ms FROM persons p "
+	    "p.employee_id, p.status, p.created_run, p.created_ms, p.username, "
+	    "p.upn, p.mail, p.lifecycle FROM persons p "
 	    "WHERE p.id = lower(?1) OR p.id IN (SELECT l.person_id FROM links l "
 	    "JOIN accounts a ON a.domain = l.domain AND a.guid = l.guid "
 	    "WHERE (?3 IS NULL OR a.domain = ?3) AND (a.guid = lower(?2) OR "
 	    "a.sam = ?2 COLLATE NOCASE OR a.upn = ?2 COLLATE NOCASE OR "
 	    "a.mail = ?2 COLLATE NOCASE)) OR (?3 IS NULL AND "
+	    "(p.username = ?2 COLLATE NOCASE OR p.upn = ?2 COLLATE NOCASE)) "
+	    "OR (?3 IS NULL AND "
 	    "p.display_name LIKE ?4) ORDER BY p.display_name, p.id LIMIT 50",
 	    err, errlen)) == NULL ||
 	    (acc = db_stmt(store_db(st), "SELECT a.domain, a.sam, a.guid, "

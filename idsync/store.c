@@ -137,6 +137,13 @@ static const struct db_migration store_migrations[] = {
 	  "    ('pending', 'done', 'failed', 'interrupted')),"
 	  "  error TEXT);"
 	  "CREATE INDEX audit_account ON audit(domain, guid);" },
+	{ 4, "the consolidated identity's mail, username, UPN and lifecycle",
+	  /* Added columns only: readers of the first ones are unchanged. */
+	  "ALTER TABLE persons ADD COLUMN mail TEXT;"
+	  "ALTER TABLE persons ADD COLUMN username TEXT;"
+	  "ALTER TABLE persons ADD COLUMN upn TEXT;"
+	  "ALTER TABLE persons ADD COLUMN lifecycle TEXT;"
+	  "CREATE UNIQUE INDEX persons_username ON persons(username);" },
 };
 
 struct store *
@@ -551,8 +558,9 @@ store_load_persons(struct store *st, struct state *state, char *err,
 	size_t			 alloc = 0;
 	int			 rc;
 
-	if ((stmt = store_stmt(st, "SELECT id, created_run, created_ms "
-	    "FROM persons ORDER BY id", err, errlen)) == NULL)
+	if ((stmt = store_stmt(st, "SELECT id, created_run, created_ms, "
+	    "display_name, given_name, sn, employee_id, mail, username, upn, "
+	    "status FROM persons ORDER BY id", err, errlen)) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (state->npersons == alloc) {
@@ -565,6 +573,14 @@ store_load_persons(struct store *st, struct state *state, char *err,
 		str_copy(p->id, col_text(stmt, 0), sizeof p->id);
 		p->created_run = sqlite3_column_int64(stmt, 1);
 		p->created_ms = sqlite3_column_int64(stmt, 2);
+		p->attrs[PERSON_DISPLAY_NAME] = col_dup(stmt, 3);
+		p->attrs[PERSON_GIVEN_NAME] = col_dup(stmt, 4);
+		p->attrs[PERSON_SN] = col_dup(stmt, 5);
+		p->attrs[PERSON_EMPLOYEE_ID] = col_dup(stmt, 6);
+		p->attrs[PERSON_MAIL] = col_dup(stmt, 7);
+		p->username = col_dup(stmt, 8);
+		p->upn = col_dup(stmt, 9);
+		p->leaver = strcmp(col_text(stmt, 10), "leaver") == 0;
 		index_add(state->person_index, p->id, state->npersons);
 		state->npersons++;
 	}
@@ -641,7 +657,7 @@ state_clear(struct state *state)
 {
 	struct state_account	*sa;
 	struct decision		*d;
-	size_t			 i;
+	size_t			 i, k;
 
 	for (i = 0; i < state->naccounts; i++) {
 		sa = &state->accounts[i];
@@ -663,6 +679,12 @@ state_clear(struct state *state)
 		free(d->person_id);
 	}
 	free(state->decisions);
+	for (i = 0; i < state->npersons; i++) {
+		for (k = 0; k < PERSON_ATTR_COUNT; k++)
+			free(state->persons[i].attrs[k]);
+		free(state->persons[i].username);
+		free(state->persons[i].upn);
+	}
 	free(state->persons);
 	index_free(state->account_index);
 	index_free(state->person_index);
@@ -694,8 +716,10 @@ store_save_persons(struct store_save *sv)
 	size_t				 i;
 
 	if ((stmt = store_stmt(sv->st, "INSERT INTO persons (id, created_run, "
-	    "created_ms, display_name, given_name, sn, employee_id, status) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", sv->err, sv->errlen)) == NULL)
+	    "created_ms, display_name, given_name, sn, employee_id, status, "
+	    "mail, username, upn, lifecycle) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", sv->err,
+	    sv->errlen)) == NULL)
 		return -1;
 	for (i = 0; i < sv->res->npersons; i++) {
 		p = &sv->res->persons[i];
@@ -708,6 +732,10 @@ store_save_persons(struct store_save *sv)
 		bind_text(stmt, 7, p->employee_id);
 		sqlite3_bind_text(stmt, 8, p->leaver ? "leaver" : "active", -1,
 		    SQLITE_STATIC);
+		bind_text(stmt, 9, p->mail);
+		bind_text(stmt, 10, p->username);
+		bind_text(stmt, 11, p->upn);
+		bind_text(stmt, 12, p->lifecycle);
 		if (store_step_done(sv->st, stmt, "insert person", sv->err,
 		    sv->errlen) == -1)
 			return -1;

@@ -232,7 +232,7 @@ assert_contains "$OUT" "no person or account matches"
 ok "person: accounts in each domain and why they are linked"
 
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --persons "$T/persons.csv"
-[ "$(head -1 "$T/persons.csv")" = "person_id,display_name,employeeID,status,btuh,meht,southend,secondary" ] ||
+[ "$(head -1 "$T/persons.csv")" = "person_id,display_name,employeeID,status,lifecycle,username,upn,mail,btuh,meht,southend,secondary" ] ||
     fail "export --persons header: $(head -1 "$T/persons.csv")"
 grep -q "^$(person_of H14 btuh),[^,]*,E7000114,leaver," "$T/persons.csv" ||
     fail "the Thackeray leaver: $(grep Thackeray "$T/persons.csv")"

@@ -1,0 +1,286 @@
+#!/bin/sh
+# idsync_identity.sh: the consolidated identity against three real slapd
+# directories: per-attribute precedence (names from the account changed
+# last, mail from a preferred mail domain, employeeID that must agree or is
+# a conflict), joiners, movers and leavers, and the unique username and UPN
+# with collisions, kept from run to run.
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/idsync_fixture.sh"
+
+for c in slapd slapadd slappasswd ldapsearch ldapmodify; do
+	require_cmd "$c"
+done
+make_test_ca
+
+"$top_builddir/tests/integration/idsync_gen" "$T" 40 ||
+    fail "idsync_gen failed"
+openssl rand -hex 16 | tr -d "\n" > "$T/svc.password"
+openssl rand -hex 16 | tr -d "\n" > "$T/root.password"
+chmod 600 "$T/svc.password" "$T/root.password"
+FX_DIR=$T
+FX_SVC_HASH=$(slappasswd -T "$T/svc.password") || fail "slappasswd failed"
+FX_ROOT_HASH=$(slappasswd -T "$T/root.password") || fail "slappasswd failed"
+for d in btuh meht southend; do
+	fx_start_slapd $d
+	at_exit "fx_stop_slapd $d"
+done
+
+# modify DOMAIN: applies the LDIF on standard input as the manager.
+modify() {
+	cat > "$T/change.ldif"
+	ldapmodify -x -H "ldap://127.0.0.1:$(eval echo \$PLAIN_$1)" \
+	    -D "CN=Manager,DC=$1,DC=test" -y "$T/root.password" \
+	    -f "$T/change.ldif" > "$T/ldapmodify.out" 2>&1 ||
+	    fail "ldapmodify $1: $(cat "$T/ldapmodify.out")"
+}
+
+# user DOMAIN CN SAM GUID-BYTE GIVEN SN MAIL EMPLOYEEID WHENCHANGED UAC
+user() {
+	cat <<LDIF
+dn: CN=$2,OU=Staff,DC=$1,DC=test
+changetype: add
+objectClass: user
+cn: $2
+sAMAccountName: $3
+objectGUID:: $(printf "\\$4\\$4\\$4\\$4\\$4\\$4\\$4\\$4\\$4\\$4\\$4\\$4\\$4\\$4\\$4\\$4" | base64)
+givenName: $5
+sn: $6
+displayName: $5 $6
+mail: $7
+employeeID: $8
+whenChanged: $9
+userAccountControl: ${10}
+department: Pharmacy
+
+LDIF
+}
+
+# Zoë Ørsted-Brown: one employee number in two domains; meht changed last
+# and has her married name; her btuh address is the preferred one.
+# Kim and Keith Lowe: two people whose usernames collide.
+# Ed Dunne: two accounts a person will link though their numbers differ.
+# Ivo Quist: every account disabled or expired, a leaver.
+{
+	user btuh "Zoe Orsted" zorsted 301 Zoe Orsted zoe.orsted@btuh.test \
+	    Z9100 20250102030405.0Z 512
+	user btuh "Kim Lowe" kimlowe 302 Kim Lowe kim.lowe@btuh.test \
+	    K9201 20260101000000.0Z 512
+	user btuh "Ed Dunne" edunne 303 Ed Dunne ed.dunne@btuh.test \
+	    D9301 20260101000000.0Z 512
+	user btuh "Ivo Quist" iquist 304 Ivo Quist ivo.quist@btuh.test \
+	    Q9401 20260101000000.0Z 514
+} | modify btuh
+{
+	user meht "Zoe Orsted-Brown" zoe.ob 311 "Zoë" "Ørsted-Brown" \
+	    z.orsted-brown@meht.test Z9100 20260301000000.0Z 512
+	user meht "Keith Lowe" keith.lowe 312 Keith Lowe \
+	    keith.lowe@meht.test K9202 20260101000000.0Z 512
+	user meht "Edward Dunne" edward.dunne 313 Edward Dunne \
+	    edward.dunne@meht.test D9302 20260101000000.0Z 512
+	user meht "Ivo Quist" ivo.quist 314 Ivo Quist ivo.quist@meht.test \
+	    Q9401 20260101000000.0Z 512
+} | modify meht
+# Ivo's meht account expired in 2022 (accountExpires is a FILETIME).
+modify meht <<LDIF
+dn: CN=Ivo Quist,OU=Staff,DC=meht,DC=test
+changetype: modify
+replace: accountExpires
+accountExpires: 133000000000000000
+LDIF
+
+idsync_conf() {
+	cat > "$1" <<CONF
+[idsync]
+database = $T/idsync.db
+CONF
+	for d in btuh meht southend; do
+		cat >> "$1" <<CONF
+[domain "$d"]
+uri = ldaps://127.0.0.1:$(eval echo \$TLS_$d)
+base = DC=$d,DC=test
+bind_dn = CN=svc-ward,OU=Service Accounts,DC=$d,DC=test
+bind_password_file = $T/svc.password
+ca_file = $T/ca.crt
+filter = (objectClass=user)
+page_size = 50
+CONF
+	done
+	cat >> "$1"
+	sed -n '/^\[match\]/,$p' "$top_srcdir/etc/idsync.conf" |
+	    sed "/^\[match\]/a nicknames = $top_srcdir/data/nicknames.txt" \
+	    >> "$1"
+}
+
+idsync_conf "$T/idsync.conf" <<CONF
+[precedence "mail"]
+rule = mail-domains
+order = btuh.test meht.test
+[username]
+upn_suffix = group.test
+CONF
+run 0 "$WARD_IDSYNC" -n -c "$T/idsync.conf"
+
+# Bad rules are refused with what and where.
+idsync_conf "$T/bad.conf" <<CONF
+[precedence "department"]
+rule = latest
+CONF
+run 1 "$WARD_IDSYNC" -n -c "$T/bad.conf"
+assert_contains "$OUT" "[precedence \"department\"]: not displayName, givenName, sn, employeeID or mail"
+idsync_conf "$T/bad.conf" <<CONF
+[precedence "sn"]
+rule = domains
+order = btuh nowhere
+CONF
+run 1 "$WARD_IDSYNC" -n -c "$T/bad.conf"
+assert_contains "$OUT" "order: \"nowhere\" is no [domain]"
+idsync_conf "$T/bad.conf" <<CONF
+[username]
+pattern = %i%X
+CONF
+run 1 "$WARD_IDSYNC" -n -c "$T/bad.conf"
+assert_contains "$OUT" "[username] pattern: \"%i%X\": %X is not"
+idsync_conf "$T/bad.conf" <<CONF
+[username]
+pattern = staff
+CONF
+run 1 "$WARD_IDSYNC" -n -c "$T/bad.conf"
+assert_contains "$OUT" "uses no name"
+ok "precedence and username settings are checked, errors name the line"
+
+# field PERSON N: column N of the person's row in persons.csv.
+persons() {
+	run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --persons "$T/persons.csv"
+	run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/accounts.csv"
+}
+person_of() {
+	awk -F, -v d="$1" -v s="$2" '$1 == d && $3 == s { print $4 }' \
+	    "$T/accounts.csv"
+}
+field() {
+	awk -F, -v p="$1" -v n="$2" '$1 == p { print $n }' "$T/persons.csv"
+}
+
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+persons
+head -1 "$T/persons.csv" | grep -q '^person_id,display_name,employeeID,status,lifecycle,username,upn,mail,' ||
+    fail "persons.csv header: $(head -1 "$T/persons.csv")"
+zoe=$(person_of btuh zorsted)
+[ -n "$zoe" ] && [ "$(person_of meht zoe.ob)" = "$zoe" ] ||
+    fail "Zoë's two accounts are not one person"
+[ "$(field "$zoe" 2)" = "Zoë Ørsted-Brown" ] ||
+    fail "displayName is not from the account changed last: $(field "$zoe" 2)"
+[ "$(field "$zoe" 8)" = "zoe.orsted@btuh.test" ] ||
+    fail "mail is not from the preferred domain: $(field "$zoe" 8)"
+[ "$(field "$zoe" 3)" = "Z9100" ] || fail "Zoë's employeeID: $(field "$zoe" 3)"
+ok "precedence: names from the account changed last, mail from the preferred domain"
+
+[ "$(field "$zoe" 6)" = "zorstedbrown" ] ||
+    fail "Zoë's username is not transliterated ASCII: $(field "$zoe" 6)"
+[ "$(field "$zoe" 7)" = "zorstedbrown@group.test" ] ||
+    fail "Zoë's UPN: $(field "$zoe" 7)"
+kim=$(person_of btuh kimlowe)
+keith=$(person_of meht keith.lowe)
+[ -n "$kim" ] && [ -n "$keith" ] && [ "$kim" != "$keith" ] ||
+    fail "Kim and Keith Lowe are not two persons"
+pair=$(printf "%s\n%s\n" "$(field "$kim" 6)" "$(field "$keith" 6)" | sort | tr '\n' ' ')
+[ "$pair" = "klowe klowe2 " ] || fail "Lowe usernames: $pair"
+dups=$(awk -F, 'NR > 1 { print $6 }' "$T/persons.csv" | sort | uniq -d)
+[ -z "$dups" ] || fail "usernames given twice: $dups"
+[ "$(awk -F, 'NR > 1 && $6 == "" ' "$T/persons.csv" | wc -l)" -eq 0 ] ||
+    fail "a person without a username"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" person "$(field "$kim" 6)"
+assert_contains "$OUT" "person $kim"
+assert_contains "$OUT" "username $(field "$kim" 6)  UPN $(field "$kim" 6)@group.test"
+ok "usernames: first initial and surname in ASCII, unique with a number, with UPNs, shown by person"
+
+ivo=$(person_of btuh iquist)
+[ -n "$ivo" ] && [ "$(person_of meht ivo.quist)" = "$ivo" ] ||
+    fail "Ivo's accounts are not one person"
+[ "$(field "$ivo" 4),$(field "$ivo" 5)" = "leaver,leaver" ] ||
+    fail "Ivo (disabled and expired) is not a leaver: $(grep "^$ivo" "$T/persons.csv")"
+[ "$(field "$zoe" 4),$(field "$zoe" 5)" = "active,joiner" ] ||
+    fail "Zoë on the first run: $(field "$zoe" 4),$(field "$zoe" 5)"
+cp "$T/persons.csv" "$T/persons1.csv"
+
+# A second run on the same data: the same usernames, nobody moved.
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+persons
+awk -F, 'NR > 1 { print $1, $6, $7 }' "$T/persons1.csv" > "$T/names1"
+awk -F, 'NR > 1 { print $1, $6, $7 }' "$T/persons.csv" > "$T/names2"
+cmp -s "$T/names1" "$T/names2" ||
+    fail "usernames changed on a run with no change: $(diff "$T/names1" "$T/names2")"
+[ "$(field "$zoe" 5)" = "unchanged" ] || fail "Zoë on run 2: $(field "$zoe" 5)"
+[ "$(field "$ivo" 5)" = "leaver" ] || fail "Ivo on run 2: $(field "$ivo" 5)"
+ok "joiners on the first run, leavers, unchanged on the second"
+
+# Kim marries: a mover, who keeps her username; Keith leaves; Ivo is
+# back (his btuh account enabled): a joiner again.
+kim_user=$(field "$kim" 6)
+modify btuh <<LDIF
+dn: CN=Kim Lowe,OU=Staff,DC=btuh,DC=test
+changetype: modify
+replace: sn
+sn: Abara
+-
+replace: displayName
+displayName: Kim Abara
+-
+replace: whenChanged
+whenChanged: 20260601000000.0Z
+
+dn: CN=Ivo Quist,OU=Staff,DC=btuh,DC=test
+changetype: modify
+replace: userAccountControl
+userAccountControl: 512
+LDIF
+modify meht <<LDIF
+dn: CN=Keith Lowe,OU=Staff,DC=meht,DC=test
+changetype: modify
+replace: userAccountControl
+userAccountControl: 514
+LDIF
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+persons
+[ "$(field "$kim" 2),$(field "$kim" 5),$(field "$kim" 6)" = "Kim Abara,mover,$kim_user" ] ||
+    fail "Kim after her name changed: $(grep "^$kim" "$T/persons.csv")"
+[ "$(field "$keith" 4),$(field "$keith" 5)" = "leaver,leaver" ] ||
+    fail "Keith disabled: $(grep "^$keith" "$T/persons.csv")"
+[ "$(field "$ivo" 4),$(field "$ivo" 5)" = "active,joiner" ] ||
+    fail "Ivo back: $(grep "^$ivo" "$T/persons.csv")"
+ok "a mover keeps the username, a leaver, a leaver back is a joiner"
+
+# Linking Ed's two accounts by decision: their employee numbers differ, so
+# the person has none and there is a conflict naming both.
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" link 'btuh\edunne' 'meht\edward.dunne'
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+persons
+ed=$(person_of btuh edunne)
+[ -n "$ed" ] && [ "$(person_of meht edward.dunne)" = "$ed" ] ||
+    fail "the link decision did not make Ed one person"
+[ -z "$(field "$ed" 3)" ] || fail "Ed's employeeID should be empty: $(field "$ed" 3)"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" conflicts
+assert_contains "$OUT" "(attribute): employeeID disagrees among the accounts of person $ed: btuh\\edunne D9301, meht\\edward.dunne D9302"
+assert_contains "$OUT" "employeeID D9302"
+ok "employeeID must agree: otherwise empty, and a conflict naming the accounts"
+
+# With employeeID by domain order instead, btuh's number wins.
+idsync_conf "$T/idsync.conf" <<CONF
+[precedence "employeeID"]
+rule = domains
+order = btuh
+[precedence "mail"]
+rule = mail-domains
+order = meht.test
+[username]
+upn_suffix = group.test
+CONF
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+persons
+[ "$(field "$ed" 3)" = "D9301" ] || fail "employeeID by domains: $(field "$ed" 3)"
+[ "$(field "$zoe" 8)" = "z.orsted-brown@meht.test" ] ||
+    fail "mail after the preference changed: $(field "$zoe" 8)"
+[ "$(field "$zoe" 5)" = "mover" ] || fail "Zoë's mail changed: $(field "$zoe" 5)"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" conflicts
+assert_not_contains "$OUT" "(attribute)"
+ok "precedence by domain order; a changed preference is a move"

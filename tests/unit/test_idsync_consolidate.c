@@ -1,0 +1,281 @@
+/* test_idsync_consolidate.c: the consolidated identity: precedence rules
+ * per attribute, the employeeID conflict, leavers, joiners and movers, and
+ * usernames (ASCII, patterns, collisions, kept from the last run). */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "common/xmalloc.h"
+#include "idsync/idsync.h"
+
+static struct account *
+acc(size_t d, const char *dom, int n, const char *given, const char *sn,
+    const char *mail, const char *eid, int64_t changed, int enabled)
+{
+	struct account	*a;
+	char		 guid[DECODE_GUID_LEN], dn[64], why[64];
+
+	snprintf(guid, sizeof guid, "00000000-0000-0000-0000-%012d", n);
+	snprintf(dn, sizeof dn, "CN=%d,DC=%s,DC=test", n, dom);
+	a = account_new(d, dom, guid, dn);
+	account_add_value(a, "sAMAccountName", dn + 3, strlen(dn + 3));
+	if (given != NULL)
+		account_add_value(a, "givenName", given, strlen(given));
+	if (sn != NULL)
+		account_add_value(a, "sn", sn, strlen(sn));
+	if (mail != NULL)
+		account_add_value(a, "mail", mail, strlen(mail));
+	if (eid != NULL)
+		account_add_value(a, "employeeID", eid, strlen(eid));
+	assert_int_equal(account_finish(a, why, sizeof why), 0);
+	a->kind = ACCOUNT_PERSON;
+	a->when_changed_ms = changed;
+	a->expires_ms = INT64_MAX;
+	if (!enabled)
+		a->uac |= DECODE_UAC_DISABLED;
+	return a;
+}
+
+/* Persons by groups: group[i] is account i's person. */
+static void
+result(struct match_result *res, const int *group, size_t n, size_t np)
+{
+	size_t	 i, p;
+
+	memset(res, 0, sizeof *res);
+	res->persons = xcalloc(np, sizeof *res->persons);
+	res->npersons = np;
+	for (p = 0; p < np; p++) {
+		snprintf(res->persons[p].id, sizeof res->persons[p].id,
+		    "00000000-0000-4000-8000-%012zu", p);
+		res->persons[p].members = xcalloc(n, sizeof(size_t));
+		for (i = 0; i < n; i++)
+			if ((size_t)group[i] == p)
+				res->persons[p].members[
+				    res->persons[p].nmembers++] = i;
+	}
+}
+
+static void
+empty_state(struct state *st)
+{
+	memset(st, 0, sizeof *st);
+	st->account_index = index_new();
+	st->person_index = index_new();
+}
+
+static void
+test_username_base(void **unused)
+{
+	char	*u;
+
+	(void)unused;
+	u = consolidate_username_base("%i%s", "Zoë", "Ørsted-Brown", NULL,
+	    20);
+	assert_string_equal(u, "zorstedbrown");
+	free(u);
+	u = consolidate_username_base("%g.%s", "Seán", "O'Brien", NULL, 20);
+	assert_string_equal(u, "sean.obrien");
+	free(u);
+	u = consolidate_username_base("%s%t-%e", "Ann", "Strauß", "E 12", 20);
+	assert_string_equal(u, "strausss-e12");
+	free(u);
+	u = consolidate_username_base("%g%s", "Maximiliana", "Featherstonehaugh",
+	    NULL, 12);
+	assert_string_equal(u, "maximilianaf");
+	free(u);
+	u = consolidate_username_base("%i.%s", NULL, NULL, NULL, 20);
+	assert_string_equal(u, "");
+	free(u);
+}
+
+static void
+test_pattern(void **unused)
+{
+	char	 err[256];
+
+	(void)unused;
+	assert_int_equal(consolidate_check_pattern("%i%s", err, sizeof err),
+	    0);
+	assert_int_equal(consolidate_check_pattern("%g.%s_%e", err,
+	    sizeof err), 0);
+	assert_int_equal(consolidate_check_pattern("%i%q", err, sizeof err),
+	    -1);
+	assert_non_null(strstr(err, "%q is not"));
+	assert_int_equal(consolidate_check_pattern("%i%", err, sizeof err),
+	    -1);
+	assert_int_equal(consolidate_check_pattern("A%s", err, sizeof err),
+	    -1);
+	assert_non_null(strstr(err, "'A' may not be"));
+	assert_int_equal(consolidate_check_pattern("staff%%", err,
+	    sizeof err), -1);
+	assert_non_null(strstr(err, "uses no name"));
+}
+
+static void
+test_precedence(void **unused)
+{
+	struct account		*a[6];
+	struct match_result	 res;
+	struct state		 prev;
+	struct consolidate_input in;
+	struct username_config	 uc;
+	struct precedence_rule	 mail, *rules[1];
+	char			 o1[] = "btuh.test", o2[] = "meht.test";
+	char			 pat[] = "%i%s", suffix[] = "group.test";
+	char			 label[] = "mail";
+	char			*order[2];
+	int			 group[] = { 0, 0, 1, 1, 2, 2 };
+	char			 err[256];
+	size_t			 i;
+
+	(void)unused;
+	/* Person 0: meht changed last but is disabled: btuh's names. */
+	a[0] = acc(0, "btuh", 1, "Ann", "Lee", "ann@meht.test", "E1", 100, 1);
+	a[1] = acc(1, "meht", 2, "Anne", "Lee-Hart", "al@btuh.test", "E1",
+	    200, 0);
+	/* Person 1: employee numbers disagree. */
+	a[2] = acc(0, "btuh", 3, "Bob", "Lee", NULL, "E2", 100, 1);
+	a[3] = acc(1, "meht", 4, "Robert", "Lee", NULL, " e3 ", 300, 1);
+	/* Person 2: every account disabled; case aside, one number. */
+	a[4] = acc(0, "btuh", 5, "Cy", "Lee", NULL, "x9", 100, 0);
+	a[5] = acc(1, "meht", 6, "Cy", "Lee", NULL, "X9 ", 100, 0);
+	result(&res, group, 6, 3);
+	empty_state(&prev);
+	memset(&mail, 0, sizeof mail);
+	order[0] = o1;
+	order[1] = o2;
+	uc.pattern = pat;
+	uc.max_length = 20;
+	uc.upn_suffix = suffix;
+	mail.item.label = label;
+	mail.rule = PRECEDENCE_MAIL_DOMAINS;
+	mail.order.items = order;
+	mail.order.count = 2;
+	rules[0] = &mail;
+	memset(&in, 0, sizeof in);
+	in.accounts = a;
+	in.naccounts = 6;
+	in.prev = &prev;
+	in.rules = rules;
+	in.nrules = 1;
+	in.username = &uc;
+	in.now_ms = 1000;
+	assert_int_equal(consolidate_run(&in, &res, err, sizeof err), 0);
+
+	assert_string_equal(res.persons[0].given_name, "Ann");
+	assert_string_equal(res.persons[0].sn, "Lee");
+	assert_string_equal(res.persons[0].display_name, "Ann Lee");
+	/* Enabled first, even before the preferred mail domain. */
+	assert_string_equal(res.persons[0].mail, "ann@meht.test");
+	assert_string_equal(res.persons[0].employee_id, "E1");
+	assert_false(res.persons[0].leaver);
+	assert_string_equal(res.persons[0].lifecycle, "joiner");
+
+	assert_string_equal(res.persons[1].given_name, "Robert");
+	assert_null(res.persons[1].employee_id);
+	assert_int_equal(res.nconflicts, 1);
+	assert_string_equal(res.conflicts[0].kind, "attribute");
+	assert_int_equal(res.conflicts[0].nmembers, 2);
+	assert_int_equal(res.conflicts[0].members[0].account, 2);
+	assert_int_equal(res.conflicts[0].members[1].account, 3);
+	assert_string_equal(res.conflicts[0].members[0].person_id,
+	    res.persons[1].id);
+	assert_non_null(strstr(res.conflicts[0].summary,
+	    "employeeID disagrees"));
+
+	assert_true(res.persons[2].leaver);
+	assert_string_equal(res.persons[2].lifecycle, "leaver");
+	assert_string_equal(res.persons[2].employee_id, "x9");
+
+	/* alee, rlee, clee: no collisions here. */
+	assert_string_equal(res.persons[0].username, "alee");
+	assert_string_equal(res.persons[0].upn, "alee@group.test");
+	assert_string_equal(res.persons[1].username, "rlee");
+	assert_string_equal(res.persons[2].username, "clee");
+
+	match_result_clear(&res);
+	state_clear(&prev);
+	for (i = 0; i < 6; i++)
+		account_free(a[i]);
+}
+
+/* Three persons named J Smith; the third had "jsmith" from the last run
+ * and keeps it; the others get the next numbers. */
+static void
+test_collisions_stable(void **unused)
+{
+	struct account		*a[3];
+	struct match_result	 res;
+	struct state		 prev;
+	struct consolidate_input in;
+	struct username_config	 uc;
+	char			 pat[] = "%i%s";
+	int			 group[] = { 0, 1, 2 };
+	char			 err[256];
+	size_t			 i;
+
+	(void)unused;
+	uc.pattern = pat;
+	uc.max_length = 7;
+	uc.upn_suffix = NULL;
+	a[0] = acc(0, "btuh", 1, "Jo", "Smithers", NULL, NULL, 1, 1);
+	a[1] = acc(0, "btuh", 2, "Jim", "Smithson", NULL, NULL, 1, 1);
+	a[2] = acc(0, "btuh", 3, "Jan", "Smith", NULL, NULL, 1, 1);
+	result(&res, group, 3, 3);
+	empty_state(&prev);
+	prev.persons = xcalloc(1, sizeof *prev.persons);
+	prev.npersons = 1;
+	memcpy(prev.persons[0].id, res.persons[2].id, DECODE_GUID_LEN);
+	prev.persons[0].username = xstrdup("jsmith");
+	prev.persons[0].attrs[PERSON_DISPLAY_NAME] = xstrdup("Jan Smith");
+	index_add(prev.person_index, prev.persons[0].id, 0);
+	memset(&in, 0, sizeof in);
+	in.accounts = a;
+	in.naccounts = 3;
+	in.prev = &prev;
+	in.username = &uc;
+	in.now_ms = 1000;
+	assert_int_equal(consolidate_run(&in, &res, err, sizeof err), 0);
+	/* Cut to 7: "jsmithe" and "jsmiths" do not collide; the cut is
+	 * before the number. */
+	assert_string_equal(res.persons[2].username, "jsmith");
+	assert_string_equal(res.persons[0].username, "jsmithe");
+	assert_string_equal(res.persons[1].username, "jsmiths");
+	assert_null(res.persons[0].upn);
+	/* Her names changed from what the last run had: a mover. */
+	assert_string_equal(res.persons[2].lifecycle, "mover");
+	match_result_clear(&res);
+
+	/* Same names, max 6: jsmith is taken, so jsmit2, jsmit3. */
+	uc.max_length = 6;
+	result(&res, group, 3, 3);
+	assert_int_equal(consolidate_run(&in, &res, err, sizeof err), 0);
+	assert_string_equal(res.persons[2].username, "jsmith");
+	assert_string_equal(res.persons[0].username, "jsmit2");
+	assert_string_equal(res.persons[1].username, "jsmit3");
+	match_result_clear(&res);
+	state_clear(&prev);
+	for (i = 0; i < 3; i++)
+		account_free(a[i]);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_username_base),
+		cmocka_unit_test(test_pattern),
+		cmocka_unit_test(test_precedence),
+		cmocka_unit_test(test_collisions_stable),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
