@@ -13,6 +13,7 @@
 
 #include <curl/curl.h>
 
+#include "common/http.h"
 #include "common/log.h"
 #include "common/str.h"
 #include "common/wtime.h"
@@ -161,10 +162,8 @@ http_check_setup(struct http_check *c, CURL *h)
 #endif
 	SET(CURLOPT_FOLLOWLOCATION, 0L);
 	SET(CURLOPT_HTTPGET, 1L);
-	SET(CURLOPT_SSL_VERIFYPEER, 1L);
-	SET(CURLOPT_SSL_VERIFYHOST, 2L);
-	if (c->spec.ca_file != NULL)
-		SET(CURLOPT_CAINFO, c->spec.ca_file);
+	if ((rc = (CURLcode)http_tls_setup(h, c->spec.ca_file)) != CURLE_OK)
+		return rc;
 	/* A monitor measures what a new visitor gets: its own connection
 	 * and a full handshake, so the certificate is there to read. */
 	SET(CURLOPT_CERTINFO, 1L);

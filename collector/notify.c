@@ -971,10 +971,8 @@ notify_send_mail(struct notify_route *r, const struct notify_item *items,
 #endif
 	/* smtp:// must upgrade with STARTTLS or fail: never plain text. */
 	SET(CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
-	SET(CURLOPT_SSL_VERIFYPEER, 1L);
-	SET(CURLOPT_SSL_VERIFYHOST, 2L);
-	if (nc->ca_file != NULL)
-		SET(CURLOPT_CAINFO, nc->ca_file);
+	if (rc == CURLE_OK)
+		rc = (CURLcode)http_tls_setup(c, nc->ca_file);
 	if (nc->smtp_user != NULL) {
 		SET(CURLOPT_USERNAME, nc->smtp_user);
 		SET(CURLOPT_PASSWORD, nc->secret);

@@ -394,6 +394,25 @@ fail:
 	return NULL;
 }
 
+int
+http_tls_setup(void *curl, const char *ca_file)
+{
+	CURL		*h = curl;
+	CURLcode	 rc;
+
+	if ((rc = curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L)) !=
+	    CURLE_OK ||
+	    (rc = curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L)) !=
+	    CURLE_OK ||
+	    (ca_file != NULL && (rc = curl_easy_setopt(h, CURLOPT_CAINFO,
+	    ca_file)) != CURLE_OK))
+		return (int)rc;
+	/* OpenSSL would otherwise take any certificate in ca_file as a
+	 * trust anchor, a server's own leaf included. */
+	return (int)curl_easy_setopt(h, CURLOPT_SSL_OPTIONS,
+	    (long)CURLSSLOPT_NO_PARTIALCHAIN);
+}
+
 static CURLcode
 http_setup(struct http_client *c, const struct http_request *req,
     struct curl_slist *headers, struct http_xfer *x)
@@ -422,10 +441,12 @@ http_setup(struct http_client *c, const struct http_request *req,
 	SET(CURLOPT_FOLLOWLOCATION, c->follow_redirects ? 1L : 0L);
 	SET(CURLOPT_MAXREDIRS, HTTP_MAX_REDIRECTS);
 
-	SET(CURLOPT_SSL_VERIFYPEER, c->insecure_skip_verify ? 0L : 1L);
-	SET(CURLOPT_SSL_VERIFYHOST, c->insecure_skip_verify ? 0L : 2L);
-	if (c->ca_file != NULL)
-		SET(CURLOPT_CAINFO, c->ca_file);
+	if (c->insecure_skip_verify) {
+		SET(CURLOPT_SSL_VERIFYPEER, 0L);
+		SET(CURLOPT_SSL_VERIFYHOST, 0L);
+	} else if ((rc = (CURLcode)http_tls_setup(h, c->ca_file)) !=
+	    CURLE_OK)
+		return rc;
 	if (c->client_cert != NULL) {
 		SET(CURLOPT_SSLCERT, c->client_cert);
 		SET(CURLOPT_SSLCERTTYPE, "PEM");

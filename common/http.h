@@ -73,6 +73,14 @@ int	 http_do(struct http_client *c, const struct http_request *req,
 void	 http_response_free(struct http_response *resp);
 
 /* Called once by each program before threads start. */
+/*
+ * TLS as every ward connection has it, on a curl easy handle: the peer's
+ * certificate chain verified up to a CA in ca_file (NULL: the system's),
+ * never to a leaf certificate given there as if it were one, and its name
+ * checked. Returns curl's code (0 is CURLE_OK).
+ */
+int	 http_tls_setup(void *curl, const char *ca_file);
+
 int	 http_global_init(char *err, size_t errlen);
 void	 http_global_cleanup(void);
 

@@ -168,6 +168,14 @@ assert_contains "$OUT" "certificate"
 [ "$(spooled "$T/a3")" = 1 ] || fail "the report was not kept"
 ok "a collector certificate that does not verify is an error, reports kept"
 
+# The collector's own certificate given as the CA: it is a leaf signed by
+# the test CA, not a trust anchor, and is refused as such.
+sed -i "s|^ca_file = .*|ca_file = $T/server.crt|" "$T/a3.conf"
+run 1 "$WARD_AGENT" -c "$T/a3.conf" --once
+assert_contains "$OUT" "certificate"
+[ "$(spooled "$T/a3")" = 2 ] || fail "the report was not kept"
+ok "the server's own leaf certificate as ca_file is not a CA: refused"
+
 agent_conf "$T/a4.conf" "$T/a4"
 sed -i "s|^url = .*|url = http://10.1.2.3:8443|" "$T/a4.conf"
 run 1 "$WARD_AGENT" -n -c "$T/a4.conf"

@@ -103,6 +103,12 @@ assert_contains "$out" "HTTP certificate: "
 [ "$(pcheck alive status)" = 0 ] || fail "untrusted CA: alive"
 ok "probe: an unknown CA is refused: $out"
 
+# The server's own certificate as --ca-file: a leaf, not a CA.
+probe --ca-file "$W/long.crt" probe "https://127.0.0.1:$LONG/ok"
+[ $PROBE_RC = 1 ] || fail "a leaf certificate was taken as a CA"
+assert_contains "$(pcheck http.probe output)" "HTTP certificate: "
+ok "probe: the server's leaf certificate as --ca-file is refused"
+
 probe --ca-file "$W/ca.crt" --body-regex 'status: (healthy|ok)$' probe \
     "https://127.0.0.1:$LONG/ok"
 [ $PROBE_RC = 0 ] || fail "regex on /ok: $(pcheck http.probe output)"
