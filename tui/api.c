@@ -19,6 +19,9 @@
 #define API_MAX_REPLY	(64 * 1024 * 1024)
 /* The collector's answer to a path no route matches (collector/httpd.c). */
 #define API_NO_ROUTE	"no such resource"
+/* How the identity routes begin a 503 when the collector has no
+ * ward-idsync database to read (docs/api.md, Identity). */
+#define API_IDENTITY_OFF	"identity: "
 
 struct api {
 	struct http_client	*http;
@@ -200,6 +203,11 @@ api_do(struct api *a, const char *method, const char *path,
 	case 409:
 		r->status = API_CONFLICT;
 		break;
+	case 503:
+		/* An answer about this route, not the collector failing. */
+		r->status = msg != NULL && str_has_prefix(msg,
+		    API_IDENTITY_OFF) ? API_UNCONFIGURED : API_ERROR;
+		break;
 	default:
 		r->status = API_ERROR;
 		break;
@@ -258,6 +266,7 @@ api_exit_code(enum api_status s)
 	case API_FORBIDDEN:
 		return TUI_EXIT_AUTH;
 	case API_NOT_AVAILABLE:
+	case API_UNCONFIGURED:
 		return WARD_EXIT_UNAVAILABLE;
 	default:
 		return WARD_EXIT_FAILURE;

@@ -223,6 +223,10 @@ cmd_fail(const struct cmd_ctx *c, const char *what,
 		fprintf(stderr, "ward: %s: not available on this collector "
 		    "(%s)\n", what, url);
 		break;
+	case API_UNCONFIGURED:
+		fprintf(stderr, "ward: %s: not served by the collector at %s: "
+		    "%s\n", what, url, why);
+		break;
 	default:
 		fprintf(stderr, "ward: %s: %s\n", what, why);
 		break;

@@ -147,6 +147,10 @@ dash_tone(const char *word)
 		{ "supported", TONE_GOOD }, { "unknown", TONE_ODD },
 		{ "ending", TONE_WARN }, { "extended", TONE_WARN },
 		{ "eol", TONE_BAD },
+		/* Accounts and people. */
+		{ "enabled", TONE_GOOD }, { "disabled", TONE_BAD },
+		{ "expired", TONE_BAD }, { "leaver", TONE_WARN },
+		{ "unlinked", TONE_DIM },
 	};
 	size_t	 i;
 
@@ -326,7 +330,8 @@ dash_merge(struct dash *d)
 			r->last.doc = NULL;
 			r->good_ms = items[i].at_ms;
 		} else if (r->last.status == API_NOT_FOUND ||
-		    r->last.status == API_NOT_AVAILABLE) {
+		    r->last.status == API_NOT_AVAILABLE ||
+		    r->last.status == API_UNCONFIGURED) {
 			/* An answer: what was there is gone. */
 			json_decref(r->good);
 			r->good = NULL;
@@ -409,6 +414,9 @@ dash_doc(struct dash *d, struct dash_page *p, const char *path,
 	else if (r->last.status == API_NOT_AVAILABLE)
 		dash_line(p, 0, TONE_WARN, "%s: not available on this "
 		    "collector", what);
+	else if (r->last.status == API_UNCONFIGURED)
+		dash_line(p, 0, TONE_WARN, "%s: not served by this collector: "
+		    "%s", what, r->last.error);
 	else if (r->last.status == API_UNREACHABLE)
 		dash_line(p, 0, TONE_BAD, "%s: no data: the collector is "
 		    "unreachable", what);
@@ -541,8 +549,11 @@ dash_table_lines(struct dash_page *p, int post, struct table *t,
 	free(line);
 	for (r = 0; r < t->nrows; r++) {
 		line = table_line(t, r);
-		/* The text is safe already; fmt_vis leaves it so. */
-		l = dash_line(p, post, TONE_NONE, "  %s", line);
+		/* The cells are safe already: made safe again, the
+		 * backslash of an escape would be escaped itself. */
+		l = dash_line(p, post, TONE_NONE, "%s", "");
+		free(l->text);
+		xasprintf(&l->text, "  %s", line);
 		free(line);
 		if (tone_col != SIZE_MAX &&
 		    (x = table_col_x(t, tone_col)) != SIZE_MAX) {
@@ -591,6 +602,14 @@ static struct view *
 dash_top(struct dash *d)
 {
 	return d->stack[d->depth - 1];
+}
+
+/* What / finds here: people on the Identity tab, else everything. */
+static const struct view_entry *
+dash_search_view(const struct dash *d)
+{
+	return d->stack[0]->e == &view_identity ? &view_persons :
+	    &view_search;
 }
 
 /* The list in the view's order, and its column heading marked. A
@@ -1024,7 +1043,8 @@ static const char *const dash_help_lines[] = {
 	"  Home End g G   first, last",
 	"  Enter l Right  open",
 	"  Esc Bksp h     back",
-	"  /              search (hosts by name, FQDN, serial, IP, ...)",
+	"  /              search hosts (name, FQDN, serial, IP, ...) and",
+	"                 people (name, username); on Identity, people",
 	"  \\              filter this list",
 	"  s F6           sort by the next column",
 	"  S              reverse the sort",
@@ -1108,8 +1128,9 @@ dash_draw_footer(struct dash *d)
 		return;
 	}
 	if (d->prompt != 0) {
-		x = dash_put(LINES - 1, 0, COLS, d->prompt == '/' ?
-		    "search: " : "filter: ", A_BOLD);
+		x = dash_put(LINES - 1, 0, COLS, d->prompt != '/' ?
+		    "filter: " : dash_search_view(d) == &view_persons ?
+		    "find person: " : "search: ", A_BOLD);
 		vis = fmt_vis(d->input);
 		x = dash_put(LINES - 1, x, COLS - 1, vis, A_NORMAL);
 		free(vis);
@@ -1123,8 +1144,9 @@ dash_draw_footer(struct dash *d)
 		return;
 	}
 	/* Only the keys that do something here. */
-	snprintf(hints, sizeof hints, " Enter open  Esc back  / search%s%s"
+	snprintf(hints, sizeof hints, " Enter open  Esc back  / %s%s%s"
 	    "  s sort  1-6 views  r refresh  ? help  q quit",
+	    dash_search_view(d) == &view_persons ? "find person" : "search",
 	    e->filter ? "  \\ filter" : "",
 	    e->ack && !d->o->readonly ? "  a ack" : "");
 	dash_put(LINES - 1, 0, COLS, hints, A_REVERSE);
@@ -1265,9 +1287,9 @@ dash_prompt_key(struct dash *d, int ch)
 			dash_ack_send(d);
 		} else if (d->prompt == '/') {
 			if (d->ninput > 0) {
-				if (v->e == &view_search)
+				if (v->e == dash_search_view(d))
 					dash_pop(d);
-				dash_push(d, &view_search, d->input);
+				dash_push(d, dash_search_view(d), d->input);
 			}
 		} else {
 			free(v->filter);

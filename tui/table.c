@@ -53,7 +53,12 @@ table_add(struct table *t, const char *const *cells)
 	size_t	  c, w;
 
 	for (c = 0; c < t->ncols; c++) {
-		row[c] = fmt_vis(cells[c] != NULL ? cells[c] : "-");
+		if (cells[c] == NULL)
+			row[c] = xstrdup("-");
+		else if (t->cols[c].flags & TABLE_SAFE)
+			row[c] = xstrdup(cells[c]);
+		else
+			row[c] = fmt_vis(cells[c]);
 		if ((w = fmt_width(row[c])) > t->natural[c])
 			t->natural[c] = t->width[c] = w;
 	}

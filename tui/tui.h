@@ -34,6 +34,8 @@ enum api_status {
 	API_FORBIDDEN,		/* 403: the token's role may not */
 	API_NOT_FOUND,		/* 404 from a route: no such thing */
 	API_NOT_AVAILABLE,	/* 404 "no such resource": no such route here */
+	API_UNCONFIGURED,	/* 503 "identity: ...": the route is there, but
+				   the collector is not set up to serve it */
 	API_CONFLICT,		/* 409: ambiguous name, already acknowledged */
 	API_UNREACHABLE,	/* no connection, or it timed out */
 	API_TLS,		/* the certificate did not verify, or no TLS */
@@ -138,6 +140,8 @@ int		 spark_series(const json_t *reply, const json_t *series,
 
 #define TABLE_RIGHT	0x01	/* right-aligned (numbers) */
 #define TABLE_FLEX	0x02	/* may be cut down to min to fit */
+#define TABLE_SAFE	0x04	/* cells come made safe already (pieces
+				   fmt_vis'd apart, joined by a backslash) */
 
 struct table_col {
 	const char	*header;
@@ -281,6 +285,22 @@ extern const struct cmd_entry cmd_ack_entry;
 extern const struct cmd_entry cmd_eol_entry;
 extern const struct cmd_entry cmd_person_entry;
 
+/* person.c: the identity API's persons and accounts in words. */
+
+/* "btuh\jsmith", its parts made safe apart (for a TABLE_SAFE column);
+ * the caller frees it. */
+char		*person_account_name(const json_t *account);
+/* "enabled", "disabled", or "expired" once its expiry has passed. */
+const char	*person_account_state(const json_t *account, int64_t now_ms);
+/* The day an account expires, or "never". */
+char		*person_expires(char *dst, size_t size, const json_t *account);
+/* What made a person of GET /api/v1/persons?q= match q: "name",
+ * "employee", "username", "upn" or "mail". */
+const char	*person_matched(const json_t *person, const char *q);
+/* "btuh\jsmith  meht\smithj (disabled)", safe as
+ * person_account_name's; the caller frees it. */
+char		*person_accounts_line(const json_t *accounts, int64_t now_ms);
+
 /* dash.c: the interactive dashboard. */
 
 struct dash_options {
@@ -416,6 +436,8 @@ extern const struct view_entry view_search;
 extern const struct view_entry view_network;
 extern const struct view_entry view_eol;
 extern const struct view_entry view_identity;
+extern const struct view_entry view_persons;
+extern const struct view_entry view_person;
 
 /* fetch.c: the dashboard's requests on a thread of their own. */
 struct fetch_item {

@@ -5,11 +5,15 @@
 # for a wrong token, a collector that is down, a certificate that does not
 # verify, a missing token; alerts and acknowledgement when the collector
 # keeps alerts, "not available on this collector" when it does not; status
-# and its exit code, asset by any name, end of life, CSV, and person
-# saying plainly that there is no identity API.
+# and its exit code, asset by any name, end of life, CSV, and person:
+# one line and exit 69 while the collector has no identity database, then
+# each person's account in every domain from the idsync.db the real
+# ward-idsync made from three slapd directories.
 . "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/idsync_db.sh"
 require_cmd curl
 require_cmd jq
+idsync_db_require
 make_test_ca
 
 # Alerts light up when this collector has the health engine.
@@ -270,12 +274,99 @@ run 2 "$WARD_TUI" hosts --csv --json
 assert_contains "$OUT" "choose one"
 ok "--csv: header and every column, quoted where needed, ISO times, escapes kept; refused for one thing and with --json"
 
-# --- person: no identity API on the collector, said plainly
-run 69 "$WARD_TUI" person alice
-assert_contains "$OUT" "the collector has no identity API yet"
+# --- person: a collector without ward-idsync's database says so
+run 69 "$WARD_TUI" person whitfield
+assert_contains "$OUT" "ward: person: not served by the collector at $URL: identity: not configured (set [identity] db"
 [ "$(printf '%s\n' "$OUT" | wc -l)" = 1 ] || fail "person: more than one line: $OUT"
 run 2 "$WARD_TUI" person
-ok "person: no identity API yet, one line, exit 69; nothing made up"
+assert_contains "$OUT" "say whom"
+run 2 "$WARD_TUI" person w
+assert_contains "$OUT" "2 to 255 bytes"
+run 2 "$WARD_TUI" person --id x whitfield
+kill "$COLLECTOR_PID"
+wait "$COLLECTOR_PID" 2>/dev/null || true
+collector_conf "$T/collector.conf" "$PORT" "" "$health
+[identity]
+db = $T/idsync.db"
+restart_collector
+run 69 "$WARD_TUI" person whitfield
+assert_contains "$OUT" "identity: no ward-idsync database yet"
+[ "$(printf '%s\n' "$OUT" | wc -l)" = 1 ] || fail "person: more than one line: $OUT"
+ok "person: no [identity] db, or no database yet: one line saying which, exit 69"
+
+# The real ward-idsync over three directories of generated staff.
+idsync_db_make "$T/idsync.db"
+# sam_of PERSON DOMAIN [KIND]: that account's username, from the truth.
+sam_of() {
+	awk -F, -v p="$1" -v d="$2" -v k="${3:-person}" \
+	    '$4 == p && $1 == d && $5 == k { print $3 }' "$T/truth.csv"
+}
+btuh_h01=$(sam_of H01 btuh)
+meht_h01=$(sam_of H01 meht)
+[ -n "$btuh_h01" ] && [ -n "$meht_h01" ] || fail "no H01 in the truth"
+COLUMNS=200 run 0 "$WARD_TUI" person Whitfield
+printf '%s\n' "$OUT" > "$T/whitfield.txt"
+assert_contains "$OUT" "Jonathon Whitfield  employee E7000101  active  id "
+for acct in "btuh[\\]$btuh_h01 .* enabled  *never  *primary  *person " \
+    "meht[\\]$meht_h01 .* enabled  *never  *primary  *person " \
+    "btuh[\\]adm-jwhitfield .* enabled  .*secondary  *admin "; do
+	grep -q "^  $acct" "$T/whitfield.txt" || fail "person Whitfield: no $acct: $OUT"
+done
+[ "$(grep -c '^  [a-z]*\\' "$T/whitfield.txt")" = 3 ] || fail "person Whitfield: not 3 accounts: $OUT"
+assert_not_contains "$OUT" "x5c"
+ok "person by surname: the person, each domain's account, primary and the admin account secondary"
+
+COLUMNS=200 run 0 "$WARD_TUI" person "$meht_h01"
+assert_contains "$OUT" "Jonathon Whitfield  employee E7000101  active"
+COLUMNS=200 run 0 "$WARD_TUI" person E7000101
+assert_contains "$OUT" "Jonathon Whitfield  employee E7000101  active"
+ok "person by another domain's username, and by employee number: the same person"
+
+COLUMNS=200 run 0 "$WARD_TUI" person thackeray
+assert_contains "$OUT" "Gillian Thackeray  employee E7000114  leaver"
+printf '%s\n' "$OUT" | grep -q "^  btuh[\\]$(sam_of H14 btuh)  .* disabled  " ||
+    fail "person thackeray: the btuh account not disabled: $OUT"
+assert_not_contains "$OUT" " enabled "
+ok "person: a leaver's disabled accounts shown as disabled"
+
+COLUMNS=200 run 0 "$WARD_TUI" person nurses
+assert_contains "$OUT" "Accounts linked to no person"
+printf '%s\n' "$OUT" | grep -q '^  btuh\\ward7.nurses  .*  shared ' || fail "unlinked btuh: $OUT"
+printf '%s\n' "$OUT" | grep -q '^  meht\\ward-7-nurses  .*  shared ' || fail "unlinked meht: $OUT"
+assert_not_contains "$OUT" "employee"
+ok "person: matching accounts linked to nobody, listed as such"
+
+run 0 "$WARD_TUI" person --json whitfield
+printf '%s\n' "$OUT" > "$T/person.json"
+jq -e '.persons[0].display_name == "Jonathon Whitfield" and
+    (.persons[0].accounts | length) == 3 and .q == "whitfield"' \
+    "$T/person.json" > /dev/null || fail "person --json: $OUT"
+pid=$(jq -r '.persons[0].id' "$T/person.json")
+run 0 "$WARD_TUI" person --csv whitfield
+[ "$(printf '%s\n' "$OUT" | head -1)" = "PERSON ID,PERSON,EMPLOYEE,STATUS,DOMAIN,USERNAME,UPN,MAIL,STATE,EXPIRES,ROLE,KIND,NAME,LINKED BY" ] ||
+    fail "person --csv header: $OUT"
+printf '%s\n' "$OUT" | grep -q "^$pid,Jonathon Whitfield,E7000101,active,meht,$meht_h01," ||
+    fail "person --csv row: $OUT"
+[ "$(printf '%s\n' "$OUT" | wc -l)" = 4 ] || fail "person --csv: not 3 rows: $OUT"
+ok "person --json: the API's JSON; --csv: a record an account with its person"
+
+COLUMNS=200 run 0 "$WARD_TUI" person --id "$pid"
+for want in "name:          Jonathon Whitfield" "employee:      E7000101" \
+    "status:        active" "id:            $pid" "accounts:" \
+    "conflicts:     none"; do
+	assert_contains "$OUT" "$want"
+done
+printf '%s\n' "$OUT" | grep -q "^  btuh[\\]adm-jwhitfield .* secondary " || fail "person --id: $OUT"
+# Kerridge's two accounts are a conflict for a person to decide.
+kid=$("$WARD_TUI" person --json kerridge | jq -r '.persons[0].id')
+COLUMNS=200 run 0 "$WARD_TUI" person --id "$kid"
+assert_contains "$OUT" "conflicts:"
+printf '%s\n' "$OUT" | grep -q "^  #[0-9]*  review  .*kerridge" || fail "person --id conflicts: $OUT"
+assert_contains "$OUT" "meht\\$(sam_of H13 meht)"
+run 3 "$WARD_TUI" person --id no-such-person
+run 3 "$WARD_TUI" person zzqqy
+assert_contains "$OUT" 'no person or account matches "zzqqy"'
+ok "person --id: one person with their conflicts; nobody found exits 3"
 
 # --- asset and eol, when the collector tracks end of life
 if [ -n "$eol" ]; then

@@ -6,10 +6,17 @@
 # and started again, NO_COLOR, and the terminal given back on q and SIGTERM;
 # then at 80x24 and 200x50 every tab (Network, EOL and Identity too),
 # sorting, acknowledging an alert with a comment, and --readonly; and a
-# host's sparklines over the last hours, in blocks and in ASCII.
+# host's sparklines over the last hours, in blocks and in ASCII. Identity
+# says plainly when the collector has no ward-idsync database; with the
+# one the real ward-idsync made from three slapd directories it shows each
+# domain, finds a person (/ in the tab, and the global search) and opens
+# them with their accounts.
 . "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/idsync_db.sh"
 require_cmd curl
 require_cmd tmux
+require_cmd jq
+idsync_db_require
 make_test_ca
 
 if "$WARD_COLLECTOR" --config-reference=markdown | grep -q max_attempts; then
@@ -331,6 +338,41 @@ code=$(curl -sS --cacert "$T/ca.crt" -o "$T/reply" -w '%{http_code}' \
     --data-binary @"$T/net.json" "$URL/api/v1/reports" 2>/dev/null || echo 000)
 [ "$code" = 200 ] || fail "reports refused ($code): $(cat "$T/reply")"
 
+# --- Identity without ward-idsync's database: said plainly, no alarm
+tm new-session -d -s idn -x 80 -y 24 "$T/run-ward idn"
+wait_for idn "updated "
+keys idn 6
+wait_for idn "Identity: not configured on this collector"
+S=$(screen idn)
+assert_contains "$S" "The collector says: identity: not configured (set [identity]"
+assert_contains "$S" "/ find person"
+assert_contains "$S" "updated "
+assert_not_contains "$S" "collector failing"
+assert_not_contains "$S" "stale: data from"
+keys idn /
+typing idn smith
+keys idn Enter
+wait_for idn "people: not served by this collector: identity: not configured"
+keys idn q
+wait_for idn "ward ended with EXIT=0"
+ok "Identity without [identity] db: the tab says so plainly, the header stays healthy"
+
+# Now with the database the real ward-idsync made.
+idsync_db_make "$T/idsync.db"
+kill "$COLLECTOR_PID"
+wait "$COLLECTOR_PID" 2>/dev/null || true
+collector_conf "$T/collector.conf" "$PORT" "" "$health
+[identity]
+db = $T/idsync.db"
+restart_collector
+curl -fsS --cacert "$T/ca.crt" -H "Authorization: Bearer $(cat "$T/read.token")" \
+    -o "$T/summary.json" "$URL/api/v1/identity/summary" || fail "identity summary"
+# sam_of PERSON DOMAIN: that person's account there, from the truth.
+sam_of() {
+	awk -F, -v p="$1" -v d="$2" '$4 == p && $1 == d && $5 == "person" { print $3 }' \
+	    "$T/truth.csv"
+}
+
 # row PANE HEADING N: the Nth row of the list under the column headings
 # that start with HEADING.
 row() { screen "$1" | sed -n "/^ *$2[^a-z]/,\$p" | sed -n "$(($3 + 1))p"; }
@@ -388,11 +430,62 @@ for size in 80x24 200x50; do
 		wait_for $P "End of life: not available on this collector"
 	fi
 
-	# Identity: there is no API for it, and it says so.
+	# Identity: each domain as the last run found it, then conflicts.
 	keys $P 6
 	wait_for $P "[6 Identity]"
-	wait_for $P "Identity: not available yet"
-	assert_contains "$(screen $P)" "The collector has no identity API yet"
+	wait_for $P "$(jq -r .persons "$T/summary.json") people  $(jq -r .leavers "$T/summary.json") leavers"
+	wait_for $P "Conflicts waiting for a decision"
+	S=$(screen $P)
+	assert_contains "$S" "last run #1 run ok, finished "
+	for dom in btuh meht southend; do
+		want=$(jq -r --arg d $dom '.domains[] | select(.domain == $d) |
+		    "\(.domain) +\(.accounts) +\(.linked) +\(.unmatched) +\(.disabled) "' \
+		    "$T/summary.json")
+		printf '%s\n' "$S" | grep -qE "^   $want" || fail "$size identity: no \"$want\": $S"
+	done
+	# / in the tab finds people: a leaver, each account disabled.
+	keys $P /
+	wait_for $P "find person:"
+	typing $P thackeray
+	keys $P Enter
+	wait_for $P '1 person found for "thackeray"'
+	printf '%s\n' "$(row $P NAME 1)" | grep -q "^ Gillian Thackeray  *leaver .*btuh[\\]$(sam_of H14 btuh) (disabled)" ||
+	    fail "$size person search: $(screen $P)"
+	keys $P Enter
+	wait_for $P "> Person: Gillian Thackeray"
+	wait_for $P "Accounts (2)"
+	S=$(screen $P)
+	assert_contains "$S" "employee       E7000114"
+	printf '%s\n' "$S" | grep -q "^   btuh[\\]$(sam_of H14 btuh)  *disabled  *never  *primary" ||
+	    fail "$size person: $S"
+	printf '%s\n' "$S" | grep -q "^   southend[\\]$(sam_of H14 southend)  *disabled " ||
+	    fail "$size person: $S"
+	assert_not_contains "$S" "x5c"
+	tm capture-pane -e -p -t $P | grep "$(sam_of H14 btuh)" |
+	    grep -q "$(printf '\033')\[[0-9;]*31m" || fail "$size: disabled is not red"
+	keys $P Escape Escape
+	wait_gone $P "> People"
+	# And the global search, from another tab: hosts first, then people.
+	keys $P 2
+	wait_for $P "srv-05"
+	keys $P /
+	wait_for $P "search:"
+	typing $P whitfield
+	keys $P Enter
+	wait_for $P '0 hosts and 1 person found for "whitfield"'
+	printf '%s\n' "$(row $P NAME 1)" | grep -q '^ Jonathon Whitfield  *active  *-  *person  *name ' ||
+	    fail "$size global search: $(screen $P)"
+	keys $P Enter
+	wait_for $P "> Person: Jonathon Whitfield"
+	wait_for $P "Accounts (3)"
+	printf '%s\n' "$(screen $P)" | grep -q "^   meht[\\]$(sam_of H01 meht)  *enabled  *never  *primary" ||
+	    fail "$size: Whitfield's meht account: $(screen $P)"
+	keys $P Escape Escape
+	keys $P /
+	typing $P srv-0
+	keys $P Enter
+	wait_for $P '7 found for "srv-0"'
+	keys $P Escape
 
 	# Sorting: s moves along the columns, S reverses; the heading says.
 	keys $P 2
@@ -412,7 +505,7 @@ for size in 80x24 200x50; do
 	keys $P q
 	wait_for $P "ward ended with EXIT=0"
 done
-ok "80x24 and 200x50: Network (down ports first, in red), EOL, Identity (no API: said so), sort by column and reversed"
+ok "80x24 and 200x50: Network (down ports first, in red), EOL, Identity (domains, a person found in the tab and by the global search, opened), sort by column and reversed"
 
 # --- acknowledging from the Alerts tab, and --readonly
 if [ -n "$health" ]; then
