@@ -118,6 +118,16 @@ struct username_config {
 	char		*upn_suffix;	/* NULL: no UPN */
 };
 
+/* [ldif]: the LDIF export for a target directory. */
+struct ldif_config {
+	char		*base;		/* where the entries go */
+	char		*rdn;		/* a target attribute of attributes */
+	struct cfg_list	 object_classes;
+	struct cfg_list	 attributes;	/* "TARGET=SOURCE" */
+	char		*leaver;	/* "ATTRIBUTE=VALUE" for leavers */
+	char		*active;	/* and for the others */
+};
+
 /* [idsync] */
 enum idsync_mode { IDSYNC_PLAN, IDSYNC_APPLY };
 
@@ -674,6 +684,24 @@ int		 export_persons(struct store *st,
 		    const struct cfg_items *domains, const char *path,
 		    size_t *rows, char *err, size_t errlen);
 void		 export_csv_value(FILE *fp, const char *s);
+/* The person columns an [ldif] mapping may take values from, NULL-ended;
+ * export_ldif_source gives a name's place or -1. */
+extern const char *const export_ldif_sources[];
+int		 export_ldif_source(const char *name);
+/* LDIF change records for a target directory from the last run: an add
+ * for each person that run made, a modify for each other that moved,
+ * left or came back; adds and modifies count what was written. */
+int		 export_ldif(struct store *st, const struct ldif_config *lc,
+		    const char *path, size_t *adds, size_t *modifies,
+		    char *err, size_t errlen);
+/* An LDIF value line "name: value", base64 ("name:: ...") when the value
+ * is not safe as it is (RFC 2849), folded at 76 columns. */
+void		 export_ldif_line(FILE *fp, const char *name,
+		    const char *value);
+/* The last run as JSON: counts, each domain's read, the conflicts,
+ * timings. */
+int		 export_report(struct store *st, const char *path, char *err,
+		    size_t errlen);
 
 /* ------------------------------------------------------------ review.c */
 

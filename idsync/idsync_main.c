@@ -33,6 +33,7 @@ struct idsync_config {
 	struct cfg_items	 compare;	/* struct compare_rule */
 	struct cfg_items	 precedence;	/* struct precedence_rule */
 	struct username_config	 username;
+	struct ldif_config	 ldif;
 };
 
 static const char *const idsync_modes[] = { "plan", "apply", NULL };
@@ -276,8 +277,9 @@ static const struct cfg_option username_options[] = {
 	  "first letter, %s the surname, %t its first letter, %e the "
 	  "employeeID, %% a %; other characters (lower-case letters, digits, "
 	  "'.', '-', '_') as they are. Names are the consolidated ones, "
-	  "lower-cased and in ASCII (accents dropped, letters such as \"ø\" "
-	  "and \"ß\" spelt out, blanks, hyphens and apostrophes dropped). "
+	  "lower-cased and in ASCII (accents dropped, letters that do "
+	  "not decompose, such as o-slash and sharp s, spelt out, blanks, "
+	  "hyphens and apostrophes dropped). "
 	  "When another person has it, the first number from 2 that makes it "
 	  "unique is added. A person keeps the username they got, whatever "
 	  "changes later (a new surname, another pattern)." },
@@ -289,6 +291,42 @@ static const struct cfg_option username_options[] = {
 	  offsetof(struct username_config, upn_suffix),
 	  "The UPN is USERNAME@upn_suffix, e.g. \"group.test\"; unset: "
 	  "persons have no UPN." },
+	CFG_OPTIONS_END
+};
+
+static const struct cfg_option ldif_options[] = {
+	{ "base", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct ldif_config, base),
+	  "Where the entries go in the target directory, e.g. "
+	  "\"OU=People,DC=group,DC=test\"; \"export --ldif\" needs it." },
+	{ "rdn", CFG_STRING, "uid", 0, 0, NULL, 0,
+	  offsetof(struct ldif_config, rdn),
+	  "The attribute that names each entry (its RDN): one of attributes' "
+	  "targets, taken from the person's id or username, which never "
+	  "change, so that an entry is never renamed." },
+	{ "object_classes", CFG_LIST,
+	  "top person organizationalPerson inetOrgPerson", 0, 0, NULL, 0,
+	  offsetof(struct ldif_config, object_classes),
+	  "The object classes of a new entry." },
+	{ "attributes", CFG_LIST, "uid=username cn=display_name "
+	  "displayName=display_name givenName=given_name sn=sn mail=mail "
+	  "employeeNumber=employee_id", 0, 0, NULL, 0,
+	  offsetof(struct ldif_config, attributes),
+	  "The mapping: TARGET=SOURCE, the target directory's attribute and "
+	  "the person's value it gets: id, username, upn, display_name, "
+	  "given_name, sn, employee_id, mail, status (active or leaver) or "
+	  "lifecycle. An empty value is left out of an add and removed by a "
+	  "modify." },
+	{ "leaver", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct ldif_config, leaver),
+	  "ATTRIBUTE=VALUE set on the entries of leavers, e.g. "
+	  "\"userAccountControl=514\" (an Active Directory account "
+	  "disabled); unset: no flag." },
+	{ "active", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct ldif_config, active),
+	  "ATTRIBUTE=VALUE set on the entries of everyone else, e.g. "
+	  "\"userAccountControl=512\", so that a leaver who comes back is "
+	  "enabled again; unset: no flag." },
 	CFG_OPTIONS_END
 };
 
@@ -329,6 +367,9 @@ static const struct cfg_section idsync_sections[] = {
 	{ "username", username_options, 0,
 	  offsetof(struct idsync_config, username), 0,
 	  "The consolidated identity's own unique username and UPN." },
+	{ "ldif", ldif_options, 0, offsetof(struct idsync_config, ldif), 0,
+	  "\"ward-idsync export --ldif\": LDIF change records that make a "
+	  "target directory hold one entry per person." },
 	CFG_SECTIONS_END
 };
 
@@ -538,6 +579,90 @@ idsync_validate_identity(const struct idsync_config *cfg, char *err,
 	return 0;
 }
 
+/* "ATTRIBUTE=VALUE", or for a mapping "ATTRIBUTE=SOURCE". */
+static int
+idsync_ldif_pair(const char *what, const char *s, int mapping, char *err,
+    size_t errlen)
+{
+	const char	*eq = strchr(s, '=');
+	char		*attr;
+	int		 ok;
+
+	if (eq == NULL) {
+		snprintf(err, errlen, "[ldif] %s: \"%s\" is not ATTRIBUTE=%s",
+		    what, s, mapping ? "SOURCE" : "VALUE");
+		return -1;
+	}
+	attr = xstrndup(s, (size_t)(eq - s));
+	ok = idsync_attr_ok(attr);
+	free(attr);
+	if (!ok) {
+		snprintf(err, errlen, "[ldif] %s: \"%s\": \"%.*s\" is not an "
+		    "attribute name", what, s, (int)(eq - s), s);
+		return -1;
+	}
+	if (mapping && export_ldif_source(eq + 1) == -1) {
+		snprintf(err, errlen, "[ldif] %s: \"%s\": \"%s\" is not id, "
+		    "username, upn, display_name, given_name, sn, employee_id, "
+		    "mail, status or lifecycle", what, s, eq + 1);
+		return -1;
+	}
+	if (!mapping && (eq[1] == '\0' || strpbrk(eq + 1, "\r\n") != NULL)) {
+		snprintf(err, errlen, "[ldif] %s: \"%s\": no value", what, s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+idsync_validate_ldif(const struct ldif_config *lc, char *err, size_t errlen)
+{
+	const char	*m;
+	size_t		 i, rl = strlen(lc->rdn);
+	int		 src = -1;
+
+	if (!idsync_attr_ok(lc->rdn)) {
+		snprintf(err, errlen, "[ldif] rdn: \"%s\" is not an attribute "
+		    "name", lc->rdn);
+		return -1;
+	}
+	for (i = 0; i < lc->attributes.count; i++) {
+		m = lc->attributes.items[i];
+		if (idsync_ldif_pair("attributes", m, 1, err, errlen) == -1)
+			return -1;
+		if (strncasecmp(m, lc->rdn, rl) == 0 && m[rl] == '=')
+			src = export_ldif_source(m + rl + 1);
+	}
+	if (src == -1) {
+		snprintf(err, errlen, "[ldif] rdn = %s: attributes maps no "
+		    "value to %s", lc->rdn, lc->rdn);
+		return -1;
+	}
+	if (strcmp(export_ldif_sources[src], "id") != 0 &&
+	    strcmp(export_ldif_sources[src], "username") != 0) {
+		snprintf(err, errlen, "[ldif] rdn = %s: it comes from %s, which "
+		    "can change; name entries by the id or the username",
+		    lc->rdn, export_ldif_sources[src]);
+		return -1;
+	}
+	if (lc->object_classes.count == 0) {
+		snprintf(err, errlen, "[ldif] object_classes: at least one");
+		return -1;
+	}
+	if ((lc->leaver != NULL && idsync_ldif_pair("leaver", lc->leaver, 0,
+	    err, errlen) == -1) || (lc->active != NULL &&
+	    idsync_ldif_pair("active", lc->active, 0, err, errlen) == -1))
+		return -1;
+	if (lc->base != NULL && (*lc->base == '\0' ||
+	    strpbrk(lc->base, "\r\n") != NULL || strchr(lc->base, '=') ==
+	    NULL)) {
+		snprintf(err, errlen, "[ldif] base: \"%s\" is not a DN",
+		    lc->base);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 idsync_validate(void *p, char *err, size_t errlen)
 {
@@ -561,7 +686,8 @@ idsync_validate(void *p, char *err, size_t errlen)
 	}
 	if (idsync_validate_writeback(cfg, err, errlen) == -1)
 		return -1;
-	if (idsync_validate_identity(cfg, err, errlen) == -1)
+	if (idsync_validate_identity(cfg, err, errlen) == -1 ||
+	    idsync_validate_ldif(&cfg->ldif, err, errlen) == -1)
 		return -1;
 	for (i = 0; i < cfg->domains.count; i++) {
 		d = cfg->domains.items[i];
@@ -677,6 +803,8 @@ static const struct cli_program idsync_program = {
 	    "  export --accounts FILE  one row per account (FILE - is "
 	    "standard output)\n"
 	    "  export --persons FILE   one row per person\n"
+	    "  export --ldif FILE      LDIF changes for a target directory\n"
+	    "  export --report FILE    the last run as JSON\n"
 	    "  conflicts               what waits for a person to decide\n"
 	    "  person QUERY            a person (by id, account, mail or "
 	    "name) and why\n"
@@ -1097,48 +1225,82 @@ out:
 	return rc;
 }
 
+/* export --accounts, --persons, --ldif, --report, each FILE or "-". */
 static int
 idsync_export(const struct idsync_config *cfg, int argc, char **argv)
 {
+	static const char *const flags[] = {
+		"--accounts", "--persons", "--ldif", "--report", NULL
+	};
 	struct store	*st;
-	const char	*accounts = NULL, *persons = NULL;
+	const char	*files[4] = { NULL, NULL, NULL, NULL };
 	char		 err[1024];
-	size_t		 rows;
-	int		 i, rc = WARD_EXIT_OK;
+	size_t		 rows, mods, len;
+	int		 i, k, rc = WARD_EXIT_OK, any = 0;
 
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--accounts") == 0 && i + 1 < argc)
-			accounts = argv[++i];
-		else if (strncmp(argv[i], "--accounts=", 11) == 0)
-			accounts = argv[i] + 11;
-		else if (strcmp(argv[i], "--persons") == 0 && i + 1 < argc)
-			persons = argv[++i];
-		else if (strncmp(argv[i], "--persons=", 10) == 0)
-			persons = argv[i] + 10;
-		else
+		for (k = 0; flags[k] != NULL; k++) {
+			len = strlen(flags[k]);
+			if (strcmp(argv[i], flags[k]) == 0 && i + 1 < argc) {
+				files[k] = argv[++i];
+				break;
+			}
+			if (strncmp(argv[i], flags[k], len) == 0 &&
+			    argv[i][len] == '=') {
+				files[k] = argv[i] + len + 1;
+				break;
+			}
+		}
+		if (flags[k] == NULL)
 			return idsync_usage("export: unexpected \"%s\" (export "
-			    "--accounts FILE and/or --persons FILE)", argv[i]);
+			    "--accounts, --persons, --ldif or --report, each "
+			    "with a FILE)", argv[i]);
+		any = 1;
 	}
-	if (accounts == NULL && persons == NULL)
-		return idsync_usage("export: say --accounts FILE or --persons "
-		    "FILE");
+	if (!any)
+		return idsync_usage("export: say --accounts FILE, --persons "
+		    "FILE, --ldif FILE or --report FILE");
+	if (files[2] != NULL && cfg->ldif.base == NULL) {
+		log_error("export --ldif: set [ldif] base, where the entries "
+		    "go in the target directory");
+		return WARD_EXIT_FAILURE;
+	}
 	if ((st = idsync_store(cfg, STORE_READONLY)) == NULL)
 		return WARD_EXIT_FAILURE;
-	if (accounts != NULL) {
-		if (export_accounts(st, accounts, &rows, err,
-		    sizeof err) == -1) {
-			log_error("export --accounts: %s", err);
+	for (k = 0; flags[k] != NULL && rc == WARD_EXIT_OK; k++) {
+		if (files[k] == NULL)
+			continue;
+		switch (k) {
+		case 0:
+			i = export_accounts(st, files[k], &rows, err,
+			    sizeof err);
+			break;
+		case 1:
+			i = export_persons(st, &cfg->domains, files[k], &rows,
+			    err, sizeof err);
+			break;
+		case 2:
+			i = export_ldif(st, &cfg->ldif, files[k], &rows, &mods,
+			    err, sizeof err);
+			break;
+		default:
+			i = export_report(st, files[k], err, sizeof err);
+			break;
+		}
+		if (i == -1) {
+			log_error("export %s: %s", flags[k], err);
 			rc = WARD_EXIT_FAILURE;
-		} else if (strcmp(accounts, "-") != 0)
-			log_info("%s: %zu accounts", accounts, rows);
-	}
-	if (persons != NULL && rc == WARD_EXIT_OK) {
-		if (export_persons(st, &cfg->domains, persons, &rows, err,
-		    sizeof err) == -1) {
-			log_error("export --persons: %s", err);
-			rc = WARD_EXIT_FAILURE;
-		} else if (strcmp(persons, "-") != 0)
-			log_info("%s: %zu persons", persons, rows);
+		} else if (strcmp(files[k], "-") == 0)
+			continue;
+		else if (k == 0)
+			log_info("%s: %zu accounts", files[k], rows);
+		else if (k == 1)
+			log_info("%s: %zu persons", files[k], rows);
+		else if (k == 2)
+			log_info("%s: %zu adds, %zu modifies", files[k], rows,
+			    mods);
+		else
+			log_info("%s: the last run", files[k]);
 	}
 	store_close(st);
 	return rc;

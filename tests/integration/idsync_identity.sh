@@ -3,11 +3,13 @@
 # directories: per-attribute precedence (names from the account changed
 # last, mail from a preferred mail domain, employeeID that must agree or is
 # a conflict), joiners, movers and leavers, and the unique username and UPN
-# with collisions, kept from run to run.
+# with collisions, kept from run to run. Then what is done with it: the
+# LDIF export loaded into a fresh target slapd (adds, then the modifies of
+# movers and leavers), and the JSON run report read with jq.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/idsync_fixture.sh"
 
-for c in slapd slapadd slappasswd ldapsearch ldapmodify; do
+for c in slapd slapadd slappasswd ldapsearch ldapmodify jq base64; do
 	require_cmd "$c"
 done
 make_test_ca
@@ -111,12 +113,65 @@ CONF
 	    >> "$1"
 }
 
+# The target directory: a fourth slapd with the same schema, empty but
+# for where the persons go (and the fixture's service account).
+cat > "$T/target.ldif" <<LDIF
+dn: DC=target,DC=test
+objectClass: dcObject
+objectClass: organization
+o: target
+dc: target
+
+dn: OU=People,DC=target,DC=test
+objectClass: organizationalUnit
+ou: People
+
+dn: OU=Service Accounts,DC=target,DC=test
+objectClass: organizationalUnit
+ou: Service Accounts
+LDIF
+fx_start_slapd target
+at_exit "fx_stop_slapd target"
+LDIF_CONF="[ldif]
+base = OU=People,DC=target,DC=test
+object_classes = top person organizationalPerson inetOrgPerson user
+attributes = uid=username cn=display_name displayName=display_name
+attributes = givenName=given_name sn=sn mail=mail employeeNumber=employee_id
+attributes = userPrincipalName=upn employeeID=id
+leaver = userAccountControl=514
+active = userAccountControl=512"
+
+# target_load FILE: applies an export to the target as its manager.
+target_load() {
+	ldapmodify -x -H "ldap://127.0.0.1:$PLAIN_target" \
+	    -D "CN=Manager,DC=target,DC=test" -y "$T/root.password" \
+	    -f "$1" > "$T/target.out" 2>&1 ||
+	    fail "the target refused $1: $(cat "$T/target.out")"
+}
+# target_get UID ATTR: the value (base64 decoded) of an entry's attribute.
+target_get() {
+	ldapsearch -x -LLL -o ldif-wrap=no -H "ldap://127.0.0.1:$PLAIN_target" \
+	    -D "CN=Manager,DC=target,DC=test" -y "$T/root.password" \
+	    -b "OU=People,DC=target,DC=test" "(uid=$1)" "$2" |
+	    awk -v a="$2" 'index($0, a ":: ") == 1 { print "b64 " substr($0, length(a) + 4) }
+	        index($0, a ": ") == 1 { print "txt " substr($0, length(a) + 3) }' |
+	    while read -r how v; do
+		if [ "$how" = b64 ]; then
+			printf "%s" "$v" | base64 -d
+			echo
+		else
+			printf "%s\n" "$v"
+		fi
+	    done
+}
+
 idsync_conf "$T/idsync.conf" <<CONF
 [precedence "mail"]
 rule = mail-domains
 order = btuh.test meht.test
 [username]
 upn_suffix = group.test
+$LDIF_CONF
 CONF
 run 0 "$WARD_IDSYNC" -n -c "$T/idsync.conf"
 
@@ -146,7 +201,25 @@ pattern = staff
 CONF
 run 1 "$WARD_IDSYNC" -n -c "$T/bad.conf"
 assert_contains "$OUT" "uses no name"
-ok "precedence and username settings are checked, errors name the line"
+idsync_conf "$T/bad.conf" <<CONF
+[ldif]
+rdn = cn
+CONF
+run 1 "$WARD_IDSYNC" -n -c "$T/bad.conf"
+assert_contains "$OUT" "[ldif] rdn = cn: it comes from display_name, which can change"
+idsync_conf "$T/bad.conf" <<CONF
+[ldif]
+attributes = uid=username title=department
+CONF
+run 1 "$WARD_IDSYNC" -n -c "$T/bad.conf"
+assert_contains "$OUT" "\"department\" is not id, username"
+idsync_conf "$T/bad.conf" <<CONF
+[ldif]
+leaver = disabled
+CONF
+run 1 "$WARD_IDSYNC" -n -c "$T/bad.conf"
+assert_contains "$OUT" "[ldif] leaver: \"disabled\" is not ATTRIBUTE=VALUE"
+ok "precedence, username and ldif settings are checked, errors say what"
 
 # field PERSON N: column N of the person's row in persons.csv.
 persons() {
@@ -202,6 +275,48 @@ ivo=$(person_of btuh iquist)
 [ "$(field "$zoe" 4),$(field "$zoe" 5)" = "active,joiner" ] ||
     fail "Zoë on the first run: $(field "$zoe" 4),$(field "$zoe" 5)"
 cp "$T/persons.csv" "$T/persons1.csv"
+npersons=$(($(wc -l < "$T/persons.csv") - 1))
+
+# The first run made every person: all adds, which a fresh directory
+# takes whole.
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --ldif "$T/run1.ldif"
+assert_contains "$OUT" "$npersons adds, 0 modifies"
+[ "$(grep -c '^changetype: add$' "$T/run1.ldif")" -eq "$npersons" ] ||
+    fail "run1.ldif: not one add per person"
+target_load "$T/run1.ldif"
+n=$(ldapsearch -x -LLL -H "ldap://127.0.0.1:$PLAIN_target" \
+    -D "CN=Manager,DC=target,DC=test" -y "$T/root.password" \
+    -b "OU=People,DC=target,DC=test" -s one "(objectClass=user)" dn |
+    grep -c '^dn:')
+[ "$n" -eq "$npersons" ] || fail "the target holds $n entries, not $npersons"
+[ "$(target_get zorstedbrown displayName)" = "Zoë Ørsted-Brown" ] ||
+    fail "Zoë's displayName in the target: $(target_get zorstedbrown displayName)"
+[ "$(target_get zorstedbrown mail)" = "zoe.orsted@btuh.test" ] ||
+    fail "Zoë's mail in the target"
+[ "$(target_get zorstedbrown employeeNumber)" = "Z9100" ] ||
+    fail "Zoë's employeeNumber in the target"
+[ "$(target_get zorstedbrown employeeID)" = "$zoe" ] ||
+    fail "Zoë's person id in the target"
+[ "$(target_get zorstedbrown userPrincipalName)" = "zorstedbrown@group.test" ] ||
+    fail "Zoë's UPN in the target"
+[ "$(target_get zorstedbrown userAccountControl)" = "512" ] ||
+    fail "Zoë is not enabled in the target"
+ivo_user=$(field "$ivo" 6)
+[ "$(target_get "$ivo_user" userAccountControl)" = "514" ] ||
+    fail "Ivo, a leaver, is not disabled in the target"
+ok "export --ldif: one add per person, loaded into a fresh directory, mapped, leavers disabled"
+
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --report "$T/report1.json"
+jq -e --argjson n "$npersons" '.run.command == "run" and .run.outcome == "ok"
+    and .run.duration_ms >= 0 and (.run.started | test("^2[0-9-]+T"))
+    and .counts.persons == $n and .counts.persons_created == $n
+    and (.domains | length) == 3
+    and ([.domains[] | select(.read == "full" and .accounts > 0 and .pages >= 1 and .error == null)] | length) == 3
+    and ([.domains[].domain] == ["btuh", "meht", "southend"])
+    and .state.persons_by_lifecycle.joiner + .state.persons_by_lifecycle.leaver == $n
+    and .state.persons_by_status.leaver >= 1' "$T/report1.json" > /dev/null ||
+    fail "report after the first run: $(cat "$T/report1.json")"
+ok "export --report: the last run's counts, each domain's read, timings, the state"
 
 # A second run on the same data: the same usernames, nobody moved.
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
@@ -250,6 +365,29 @@ persons
     fail "Ivo back: $(grep "^$ivo" "$T/persons.csv")"
 ok "a mover keeps the username, a leaver, a leaver back is a joiner"
 
+# Nobody new: modifies only, for the mover, the leaver and the one back.
+keith_user=$(field "$keith" 6)
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --ldif "$T/run3.ldif"
+assert_contains "$OUT" " 0 adds, "
+grep -q "^dn: uid=$kim_user,OU=People,DC=target,DC=test\$" "$T/run3.ldif" ||
+    fail "no record for Kim: $(cat "$T/run3.ldif")"
+grep -q "^dn: uid=zorstedbrown," "$T/run3.ldif" &&
+    fail "Zoë did not change, but has a record"
+target_load "$T/run3.ldif"
+[ "$(target_get "$kim_user" sn)" = "Abara" ] &&
+    [ "$(target_get "$kim_user" displayName)" = "Kim Abara" ] ||
+    fail "Kim's new name is not in the target"
+[ "$(target_get "$keith_user" userAccountControl)" = "514" ] ||
+    fail "Keith left, but is enabled in the target"
+[ "$(target_get "$ivo_user" userAccountControl)" = "512" ] ||
+    fail "Ivo is back, but disabled in the target"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --report -
+printf "%s\n" "$OUT" | sed -n '/^{/,/^}/p' > "$T/report3.json"
+jq -e '.counts.persons_created == 0 and .state.persons_by_lifecycle.mover >= 1
+    and .counts.accounts_modified >= 3' "$T/report3.json" > /dev/null ||
+    fail "report after the third run: $(cat "$T/report3.json")"
+ok "export --ldif: movers' new values, leavers disabled, a leaver back enabled"
+
 # Linking Ed's two accounts by decision: their employee numbers differ, so
 # the person has none and there is a conflict naming both.
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" link 'btuh\edunne' 'meht\edward.dunne'
@@ -262,6 +400,9 @@ ed=$(person_of btuh edunne)
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" conflicts
 assert_contains "$OUT" "(attribute): employeeID disagrees among the accounts of person $ed: btuh\\edunne D9301, meht\\edward.dunne D9302"
 assert_contains "$OUT" "employeeID D9302"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --report "$T/report4.json"
+jq -e '.state.conflicts_by_kind.attribute == 1' "$T/report4.json" > /dev/null ||
+    fail "report: the attribute conflict: $(cat "$T/report4.json")"
 ok "employeeID must agree: otherwise empty, and a conflict naming the accounts"
 
 # With employeeID by domain order instead, btuh's number wins.

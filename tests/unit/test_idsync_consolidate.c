@@ -1,6 +1,7 @@
 /* test_idsync_consolidate.c: the consolidated identity: precedence rules
  * per attribute, the employeeID conflict, leavers, joiners and movers, and
- * usernames (ASCII, patterns, collisions, kept from the last run). */
+ * usernames (ASCII, patterns, collisions, kept from the last run); and the
+ * LDIF value lines its export writes. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -267,6 +268,57 @@ test_collisions_stable(void **unused)
 		account_free(a[i]);
 }
 
+static char *
+ldif_line(const char *name, const char *value)
+{
+	char	*out = NULL;
+	size_t	 len = 0;
+	FILE	*fp;
+
+	assert_non_null(fp = open_memstream(&out, &len));
+	export_ldif_line(fp, name, value);
+	assert_int_equal(fclose(fp), 0);
+	return out;
+}
+
+static void
+test_ldif_line(void **unused)
+{
+	char	*l, long_value[200];
+
+	(void)unused;
+	l = ldif_line("sn", "Smith");
+	assert_string_equal(l, "sn: Smith\n");
+	free(l);
+	/* Not ASCII, a leading colon or space, a trailing space: base64. */
+	l = ldif_line("sn", "Ørsted");
+	assert_string_equal(l, "sn:: w5hyc3RlZA==\n");
+	free(l);
+	l = ldif_line("cn", ":x");
+	assert_string_equal(l, "cn:: Ong=\n");
+	free(l);
+	l = ldif_line("cn", "ab ");
+	assert_string_equal(l, "cn:: YWIg\n");
+	free(l);
+	l = ldif_line("cn", " a\nb");
+	assert_string_equal(l, "cn:: IGEKYg==\n");
+	free(l);
+	l = ldif_line("cn", "");
+	assert_string_equal(l, "cn: \n");
+	free(l);
+	/* Folded at 76 columns, continuation lines starting with a space. */
+	memset(long_value, 'x', 150);
+	long_value[150] = '\0';
+	l = ldif_line("description", long_value);
+	/* 163 characters: 76, then 75 and 12 after a space each. */
+	assert_int_equal(strlen(l), strlen("description: ") + 150 + 2 * 2 + 1);
+	assert_int_equal(l[76], '\n');
+	assert_int_equal(l[77], ' ');
+	assert_int_equal(l[77 + 76], '\n');
+	assert_int_equal(l[78 + 76], ' ');
+	free(l);
+}
+
 int
 main(void)
 {
@@ -275,6 +327,7 @@ main(void)
 		cmocka_unit_test(test_pattern),
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_collisions_stable),
+		cmocka_unit_test(test_ldif_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
