@@ -392,6 +392,11 @@ struct sender	*send_new_from_config(const struct send_collector_config *c,
 		    size_t errlen);
 
 /* 0 when url is https://, or http:// to a loopback address; -1 with err. */
+/* The [collector] section as sending needs it: with a url, a token and a
+ * url that keeps both off the network in the clear (without a url there
+ * is nothing to check: --print). */
+int		 send_config_check(const struct send_collector_config *c,
+		    char *err, size_t errlen);
 int		 send_url_check(const char *url, char *err, size_t errlen);
 struct sender;
 /* Checks the URL (https, or http to a loopback address) and makes the

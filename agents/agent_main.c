@@ -154,8 +154,7 @@ agent_validate(void *p, char *err, size_t errlen)
 		}
 		str_list_free(argv, argc);
 	}
-	if (cfg->collector.url != NULL && send_url_check(cfg->collector.url,
-	    err, errlen) == -1)
+	if (send_config_check(&cfg->collector, err, errlen) == -1)
 		return -1;
 	return 0;
 }

@@ -1010,8 +1010,7 @@ np_validate(void *p, char *err, size_t errlen)
 			}
 		}
 	}
-	if (cfg->collector.url != NULL && send_url_check(cfg->collector.url,
-	    err, errlen) == -1)
+	if (send_config_check(&cfg->collector, err, errlen) == -1)
 		return -1;
 	if (np_validate_http(cfg, err, errlen) == -1 ||
 	    np_validate_ssh(cfg, err, errlen) == -1)

@@ -102,6 +102,20 @@ send_new_from_config(const struct send_collector_config *c,
 	return send_new(&o, err, errlen);
 }
 
+int
+send_config_check(const struct send_collector_config *c, char *err,
+    size_t errlen)
+{
+	if (c->url == NULL)
+		return 0;
+	if (c->token == NULL || c->token[0] == '\0') {
+		snprintf(err, errlen, "[collector] url is set but token_file "
+		    "is not: the collector refuses reports without a token");
+		return -1;
+	}
+	return send_url_check(c->url, err, errlen);
+}
+
 /* https://, or http:// only to a loopback address: tokens and reports
  * never cross a network in the clear. */
 int
