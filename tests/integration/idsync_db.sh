@@ -13,12 +13,17 @@ idsync_db_require() {
 	done
 }
 
-# idsync_db_make DB [PERSONS]: generates PERSONS (default 120) people plus
-# the hard cases, starts the three directories (stopped at exit), and runs
+# idsync_db_make DB [PERSONS [LDIF]]: generates PERSONS (default 120)
+# people plus the hard cases, with the entries of the file LDIF added to
+# btuh, starts the three directories (stopped at exit), and runs
 # ward-idsync once into DB.
 idsync_db_make() {
 	"$top_builddir/tests/integration/idsync_gen" "$T" "${2:-120}" ||
 	    fail "idsync_gen failed"
+	if [ -n "${3:-}" ]; then
+		printf '\n' >> "$T/btuh.ldif"
+		cat "$3" >> "$T/btuh.ldif"
+	fi
 	openssl rand -hex 16 | tr -d "\n" > "$T/svc.password"
 	openssl rand -hex 16 | tr -d "\n" > "$T/root.password"
 	chmod 600 "$T/svc.password" "$T/root.password"
@@ -49,4 +54,26 @@ CONF
 	} > "$T/idsync.conf"
 	"$WARD_IDSYNC" -c "$T/idsync.conf" run > "$T/idsync-run.log" 2>&1 ||
 	    fail "ward-idsync run failed: $(tail -5 "$T/idsync-run.log")"
+}
+
+# idsync_db_hostile FILE: an LDIF entry for btuh whose names carry
+# terminal escapes (search for zzhostile; employee number E7999999).
+idsync_db_hostile() {
+	cat > "$1" <<LDIF
+dn: CN=Hostile Name,OU=Staff,DC=btuh,DC=test
+objectClass: top
+objectClass: person
+objectClass: organizationalPerson
+objectClass: inetOrgPerson
+objectClass: user
+cn: Hostile Name
+sn:: $(printf 'Zzhostile\033[2J' | base64 -w0)
+givenName: Eve
+displayName:: $(printf 'Eve Zzhostile\033[2J\033]0;owned\007' | base64 -w0)
+sAMAccountName:: $(printf 'zzhostile\033[31m' | base64 -w0)
+userPrincipalName: zzhostile@btuh.test
+employeeID: E7999999
+userAccountControl: 512
+objectGUID:: $(head -c 16 /dev/urandom | base64)
+LDIF
 }

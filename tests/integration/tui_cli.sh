@@ -294,8 +294,10 @@ assert_contains "$OUT" "identity: no ward-idsync database yet"
 [ "$(printf '%s\n' "$OUT" | wc -l)" = 1 ] || fail "person: more than one line: $OUT"
 ok "person: no [identity] db, or no database yet: one line saying which, exit 69"
 
-# The real ward-idsync over three directories of generated staff.
-idsync_db_make "$T/idsync.db"
+# The real ward-idsync over three directories of generated staff, and
+# one account whose names carry terminal escapes.
+idsync_db_hostile "$T/hostile.ldif"
+idsync_db_make "$T/idsync.db" 120 "$T/hostile.ldif"
 # sam_of PERSON DOMAIN [KIND]: that account's username, from the truth.
 sam_of() {
 	awk -F, -v p="$1" -v d="$2" -v k="${3:-person}" \
@@ -363,6 +365,12 @@ COLUMNS=200 run 0 "$WARD_TUI" person --id "$kid"
 assert_contains "$OUT" "conflicts:"
 printf '%s\n' "$OUT" | grep -q "^  #[0-9]*  review  .*kerridge" || fail "person --id conflicts: $OUT"
 assert_contains "$OUT" "meht\\$(sam_of H13 meht)"
+COLUMNS=200 run 0 "$WARD_TUI" person zzhostile
+assert_contains "$OUT" 'Eve Zzhostile\x1b[2J\x1b]0;owned\x07  employee E7999999'
+assert_contains "$OUT" 'btuh\zzhostile\x1b[31m '
+assert_not_contains "$OUT" "$ESC"
+assert_not_contains "$OUT" 'x5c'
+ok "person: names with terminal escapes shown escaped, the account's backslash kept"
 run 3 "$WARD_TUI" person --id no-such-person
 run 3 "$WARD_TUI" person zzqqy
 assert_contains "$OUT" 'no person or account matches "zzqqy"'

@@ -357,8 +357,10 @@ keys idn q
 wait_for idn "ward ended with EXIT=0"
 ok "Identity without [identity] db: the tab says so plainly, the header stays healthy"
 
-# Now with the database the real ward-idsync made.
-idsync_db_make "$T/idsync.db"
+# Now with the database the real ward-idsync made, one account's names
+# carrying terminal escapes.
+idsync_db_hostile "$T/hostile.ldif"
+idsync_db_make "$T/idsync.db" 120 "$T/hostile.ldif"
 kill "$COLLECTOR_PID"
 wait "$COLLECTOR_PID" 2>/dev/null || true
 collector_conf "$T/collector.conf" "$PORT" "" "$health
@@ -464,6 +466,19 @@ for size in 80x24 200x50; do
 	tm capture-pane -e -p -t $P | grep "$(sam_of H14 btuh)" |
 	    grep -q "$(printf '\033')\[[0-9;]*31m" || fail "$size: disabled is not red"
 	keys $P Escape Escape
+	wait_gone $P "> People"
+	# Names with terminal escapes: shown escaped, the screen untouched.
+	keys $P /
+	typing $P zzhostile
+	keys $P Enter
+	wait_for $P '1 person found for "zzhostile"'
+	S=$(screen $P)
+	assert_contains "$S" 'Eve Zzhostile\x1b[2J'
+	assert_contains "$S" 'btuh\zzhostile\x1b[31m'
+	assert_contains "$S" "[6 Identity]"
+	[ "$(tm display-message -p -t $P '#{pane_title}')" != owned ] ||
+	    fail "$size: the pane title was set by a person's name"
+	keys $P Escape
 	wait_gone $P "> People"
 	# And the global search, from another tab: hosts first, then people.
 	keys $P 2
