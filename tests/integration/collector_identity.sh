@@ -7,42 +7,13 @@
 # unlinked accounts, conflicts; and the errors: not configured, no
 # database yet, a bad q, an unknown person, the wrong role.
 . "$top_srcdir/tests/integration/lib.sh"
-. "$top_srcdir/tests/integration/idsync_fixture.sh"
-
-for c in slapd slapadd slappasswd curl jq sqlite3; do
-	require_cmd "$c"
-done
+. "$top_srcdir/tests/integration/idsync_db.sh"
+idsync_db_require
+require_cmd curl
+require_cmd jq
+require_cmd sqlite3
 make_test_ca
-
-"$top_builddir/tests/integration/idsync_gen" "$T" 120 ||
-    fail "idsync_gen failed"
-openssl rand -hex 16 | tr -d "\n" > "$T/svc.password"
-openssl rand -hex 16 | tr -d "\n" > "$T/root.password"
-chmod 600 "$T/svc.password" "$T/root.password"
-FX_DIR=$T
-FX_SVC_HASH=$(slappasswd -T "$T/svc.password") || fail "slappasswd failed"
-FX_ROOT_HASH=$(slappasswd -T "$T/root.password") || fail "slappasswd failed"
-{
-	printf '[idsync]\ndatabase = %s/idsync.db\n' "$T"
-	for d in btuh meht southend; do
-		fx_start_slapd $d
-		at_exit "fx_stop_slapd $d"
-		eval port=\$TLS_$d
-		cat <<CONF
-[domain "$d"]
-uri = ldaps://127.0.0.1:$port
-base = DC=$d,DC=test
-bind_dn = CN=svc-ward,OU=Service Accounts,DC=$d,DC=test
-bind_password_file = $T/svc.password
-ca_file = $T/ca.crt
-filter = (objectClass=user)
-page_size = 50
-CONF
-	done
-	sed -n '/^\[match\]/,$p' "$top_srcdir/etc/idsync.conf" |
-	    sed "/^\[match\]/a nicknames = $top_srcdir/data/nicknames.txt"
-} > "$T/idsync.conf"
-run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+idsync_db_make "$T/idsync.db"
 idb() { sqlite3 "$T/idsync.db" "$1"; }
 
 # The collector, first without [identity], then with it.
