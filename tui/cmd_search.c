@@ -23,6 +23,29 @@ search_colour(const struct table *t, size_t row, size_t col)
 	return col == 1 ? cmd_state_colour(t->rows[row][col]) : NULL;
 }
 
+/* People too, when the collector serves identity (any failure there
+ * leaves the hosts' answer as it is); NULL otherwise. */
+static json_t *
+search_persons(struct cmd_ctx *c, const char *text, int64_t limit)
+{
+	struct api_reply	 r;
+	json_t			*persons = NULL;
+	char			*path, *q;
+
+	if (strlen(text) < 2)
+		return NULL;
+	q = api_escape(text);
+	xasprintf(&path, "/api/v1/persons?q=%s&limit=%lld", q,
+	    (long long)(limit < 200 ? limit : 200));
+	free(q);
+	if (api_get(c->api, path, &r) == 0 &&
+	    json_is_array(json_object_get(r.doc, "persons")))
+		persons = json_incref(json_object_get(r.doc, "persons"));
+	api_reply_free(&r);
+	free(path);
+	return persons;
+}
+
 static int
 search_exec(struct cmd_ctx *c, const struct cmd_args *a)
 {
@@ -32,16 +55,18 @@ search_exec(struct cmd_ctx *c, const struct cmd_args *a)
 		{ "DATACENTRE", TABLE_FLEX, 6, 2 },
 		{ "KIND", 0, 0, 4 },
 		{ "MATCHED", 0, 0, 3 },
-		{ "FQDN", TABLE_FLEX, 10, 5 },
+		/* A host's FQDN, or a person's accounts ("btuh\\jsmith"):
+		 * made safe here, each in its own way. */
+		{ "FQDN", TABLE_FLEX | TABLE_SAFE, 10, 5 },
 		{ "TYPE", 0, 0, 6 },
 	};
 	struct api_reply	 r;
 	struct table		*t;
 	struct buf		 text;
-	json_t			*v;
+	json_t			*v, *persons = NULL;
 	size_t			 i;
 	int64_t			 limit = 50;
-	char			*path, *q, *vis, err[128];
+	char			*path, *q, *vis, *line, err[128];
 	const char		*cells[7];
 	int			 k, rc;
 
@@ -62,11 +87,15 @@ search_exec(struct cmd_ctx *c, const struct cmd_args *a)
 		rc = cmd_fail(c, "search", &r);
 		goto done;
 	}
+	persons = search_persons(c, buf_cstr(&text), limit);
 	if (c->json) {
+		if (persons != NULL)
+			json_object_set(r.doc, "persons", persons);
 		rc = cmd_print_json(c, r.doc);
 		goto done;
 	}
-	if (json_array_size(json_object_get(r.doc, "results")) == 0) {
+	if (json_array_size(json_object_get(r.doc, "results")) == 0 &&
+	    json_array_size(persons) == 0) {
 		vis = fmt_vis(buf_cstr(&text));
 		fprintf(stderr, "ward: nothing matches \"%s\"\n", vis);
 		free(vis);
@@ -80,9 +109,26 @@ search_exec(struct cmd_ctx *c, const struct cmd_args *a)
 		cells[2] = js(v, "datacentre");
 		cells[3] = js(v, "kind");
 		cells[4] = js(v, "matched");
-		cells[5] = js(v, "fqdn");
+		line = json_is_string(json_object_get(v, "fqdn")) ?
+		    fmt_vis(js(v, "fqdn")) : NULL;
+		cells[5] = line;
 		cells[6] = js(v, "type");
 		table_add(t, cells);
+		free(line);
+	}
+	/* People after hosts: name, status, what matched, their accounts. */
+	json_array_foreach(persons, i, v) {
+		line = person_accounts_line(json_object_get(v, "accounts"),
+		    c->now_ms);
+		cells[0] = js(v, "display_name");
+		cells[1] = js(v, "status");
+		cells[2] = "";
+		cells[3] = "person";
+		cells[4] = person_matched(v, buf_cstr(&text));
+		cells[5] = line;
+		cells[6] = "person";
+		table_add(t, cells);
+		free(line);
 	}
 	cmd_print_table(c, t, search_colour, NULL);
 	if (json_is_true(json_object_get(r.doc, "truncated")) && c->tty &&
@@ -92,6 +138,7 @@ search_exec(struct cmd_ctx *c, const struct cmd_args *a)
 	table_free(t);
 	rc = WARD_EXIT_OK;
 done:
+	json_decref(persons);
 	api_reply_free(&r);
 	buf_free(&text);
 	free(path);
@@ -100,6 +147,7 @@ done:
 
 const struct cmd_entry cmd_search_entry = {
 	"search", "TEXT",
-	"search hosts by name, FQDN, serial, model, OS or address",
+	"search hosts by name, FQDN, serial, model, OS or address, and "
+	"people by name or username",
 	search_opts, 1, -1, search_exec, 1,
 };

@@ -376,6 +376,18 @@ run 3 "$WARD_TUI" person zzqqy
 assert_contains "$OUT" 'no person or account matches "zzqqy"'
 ok "person --id: one person with their conflicts; nobody found exits 3"
 
+# search finds people too once the collector serves identity: after the
+# hosts, each with their accounts; --json carries them as "persons".
+COLUMNS=200 run 0 "$WARD_TUI" search Whitfield
+assert_contains "$OUT" "Jonathon Whitfield"
+assert_contains "$(printf '%s\n' "$OUT" | grep 'Jonathon Whitfield')" "person"
+assert_contains "$(printf '%s\n' "$OUT" | grep 'Jonathon Whitfield')" "btuh\\$btuh_h01"
+run 0 "$WARD_TUI" --json search Whitfield
+[ "$(printf '%s\n' "$OUT" | jq -r '.persons[0].display_name')" = \
+    "Jonathon Whitfield" ] || fail "search --json persons: $OUT"
+run 3 "$WARD_TUI" search zzqqy
+ok "search: people by name after the hosts, with their accounts"
+
 # --- asset and eol, when the collector tracks end of life
 if [ -n "$eol" ]; then
 	day() { date -u -d "$1" +%Y-%m-%d; }
