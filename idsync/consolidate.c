@@ -122,6 +122,7 @@ struct consolidate_ctx {
 	struct candidate		*cand;
 	size_t				 ncand;
 	struct index			*taken;		/* usernames */
+	struct index			*had;	/* person id -> last accounts */
 };
 
 /* Conflicts list their accounts by domain and name, run after run. */
@@ -400,8 +401,8 @@ consolidate_differs(const char *a, const char *b)
 }
 
 /* joiner: new, or back from being a leaver; leaver: no enabled account;
- * mover: its names, mail or employeeID changed, an account joined it, or
- * one of its accounts moved in its directory. */
+ * mover: its names, mail or employeeID changed, an account joined or left
+ * it, or one of its accounts moved in its directory. */
 static const char *
 consolidate_lifecycle(struct consolidate_ctx *ctx, struct match_person *mp)
 {
@@ -431,6 +432,10 @@ consolidate_lifecycle(struct consolidate_ctx *ctx, struct match_person *mp)
 	for (i = 0; i < PERSON_ATTR_COUNT; i++)
 		if (consolidate_differs(v[i], sp->attrs[i]))
 			return "mover";
+	/* As many accounts as before, each of them its before: the same. */
+	(void)index_get(ctx->had, mp->id, &n);
+	if (n != mp->nmembers)
+		return "mover";
 	for (k = 0; k < mp->nmembers; k++) {
 		a = ctx->in->accounts[mp->members[k]];
 		ix = index_get(prev->account_index, account_key(a->domain_name,
@@ -515,8 +520,13 @@ consolidate_run(const struct consolidate_input *in, struct match_result *res,
 	ctx.taken = index_new();
 	consolidate_usernames(&ctx);
 	index_free(ctx.taken);
+	ctx.had = index_new();
+	for (i = 0; i < in->prev->naccounts; i++)
+		if (in->prev->accounts[i].person_id != NULL)
+			index_add(ctx.had, in->prev->accounts[i].person_id, i);
 	for (i = 0; i < res->npersons; i++)
 		res->persons[i].lifecycle = consolidate_lifecycle(&ctx,
 		    &res->persons[i]);
+	index_free(ctx.had);
 	return 0;
 }

@@ -389,10 +389,17 @@ jq -e '.counts.persons_created == 0 and .state.persons_by_lifecycle.mover >= 1
 ok "export --ldif: movers' new values, leavers disabled, a leaver back enabled"
 
 # Linking Ed's two accounts by decision: their employee numbers differ, so
-# the person has none and there is a conflict naming both.
+# the person has none and there is a conflict naming both. And Ivo loses
+# his expired meht account, which changes none of his values: still a
+# mover.
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" link 'btuh\edunne' 'meht\edward.dunne'
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" unlink 'meht\ivo.quist'
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
 persons
+[ "$(person_of btuh iquist)" = "$ivo" ] && [ "$(person_of meht ivo.quist)" != "$ivo" ] ||
+    fail "unlink: meht\\ivo.quist is still Ivo's"
+[ "$(field "$ivo" 2),$(field "$ivo" 5)" = "Ivo Quist,mover" ] ||
+    fail "Ivo lost an account: $(grep "^$ivo" "$T/persons.csv")"
 ed=$(person_of btuh edunne)
 [ -n "$ed" ] && [ "$(person_of meht edward.dunne)" = "$ed" ] ||
     fail "the link decision did not make Ed one person"
