@@ -92,6 +92,12 @@ struct dash {
 	char			 msg[256];
 	int64_t			 now_ms;
 	size_t			 body_rows;
+	/* Where the last frame put things, for the mouse: the screen line
+	 * of the first table row shown and how many were shown; each tab's
+	 * columns on line 1. */
+	int			 rows_y;
+	size_t			 rows_shown;
+	int			 tab_x0[10], tab_x1[10];
 	int			 quit;
 };
 
@@ -885,7 +891,9 @@ dash_draw_tabs(struct dash *d)
 	short_tabs = want > (size_t)rx;
 	/* The current tab in brackets too, for a terminal without
 	 * attributes. */
-	for (e = dash_tabs; *e != NULL; e++) {
+	for (e = dash_tabs, i = 0; *e != NULL; e++, i++) {
+		if (i < sizeof d->tab_x0 / sizeof d->tab_x0[0])
+			d->tab_x0[i] = x;
 		if (short_tabs && *e != d->stack[0]->e)
 			snprintf(s, sizeof s, " %d ", (*e)->tab - '0');
 		else
@@ -894,6 +902,8 @@ dash_draw_tabs(struct dash *d)
 			    (*e)->name);
 		x = dash_put(1, x, rx, s, *e == d->stack[0]->e ?
 		    A_BOLD : A_REVERSE);
+		if (i < sizeof d->tab_x1 / sizeof d->tab_x1[0])
+			d->tab_x1[i] = x;
 	}
 	for (i = 1; i < d->depth; i++) {
 		v = d->stack[i];
@@ -954,6 +964,7 @@ dash_draw_body(struct dash *d, int y0, int y1)
 	char			*line, pos[64];
 
 	d->body_rows = (size_t)(y1 - y0);
+	d->rows_shown = 0;
 	if (t == NULL) {
 		/* A document: everything scrolls. */
 		n = p->npre + p->npost;
@@ -998,7 +1009,10 @@ dash_draw_body(struct dash *d, int y0, int y1)
 			v->top = t->nrows > rows ? t->nrows - rows : 0;
 		free(v->sel_key);
 		v->sel_key = xstrdup(p->keys[v->sel]);
+		d->rows_y = y;
+		d->rows_shown = 0;
 		for (i = v->top; i < t->nrows && i < v->top + rows; i++, y++) {
+			d->rows_shown++;
 			line = table_line(t, i);
 			memset(&l, 0, sizeof l);
 			l.text = line;
@@ -1350,6 +1364,54 @@ dash_move(struct dash *d, long delta, int absolute)
 	v->sel_key = xstrdup(p->keys[v->sel]);
 }
 
+/* --mouse: a click on a tab opens it, on a row selects it (a second
+ * click or a double click opens it); the wheel scrolls three lines. */
+static void
+dash_mouse(struct dash *d)
+{
+	struct view		*v = dash_top(d);
+	struct dash_page	*p = dash_page(d);
+	const struct view_entry	*const *e;
+	MEVENT			 ev;
+	size_t			 i, row;
+
+	if (getmouse(&ev) != OK)
+		return;
+	if (ev.bstate & BUTTON4_PRESSED) {
+		dash_move(d, -3, 0);
+		return;
+	}
+	if (ev.bstate & BUTTON5_PRESSED) {
+		dash_move(d, 3, 0);
+		return;
+	}
+	if (!(ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED |
+	    BUTTON1_DOUBLE_CLICKED)))
+		return;
+	if (ev.y == 1) {
+		for (e = dash_tabs, i = 0; *e != NULL && i < sizeof d->tab_x0 /
+		    sizeof d->tab_x0[0]; e++, i++)
+			if (ev.x >= d->tab_x0[i] && ev.x < d->tab_x1[i]) {
+				dash_tab(d, *e);
+				return;
+			}
+		return;
+	}
+	if (p->table == NULL || ev.y < d->rows_y ||
+	    ev.y >= d->rows_y + (int)d->rows_shown)
+		return;
+	row = v->top + (size_t)(ev.y - d->rows_y);
+	if (row >= p->table->nrows)
+		return;
+	if ((row == v->sel || (ev.bstate & BUTTON1_DOUBLE_CLICKED)) &&
+	    v->e->open != NULL) {
+		dash_move(d, (long)row - (long)v->sel, 0);
+		v->e->open(d, v, p->keys[v->sel]);
+		return;
+	}
+	dash_move(d, (long)row - (long)v->sel, 0);
+}
+
 static void
 dash_key(struct dash *d, int ch)
 {
@@ -1455,6 +1517,9 @@ dash_key(struct dash *d, int ch)
 	case 12:	/* ^L */
 		clearok(curscr, TRUE);
 		break;
+	case KEY_MOUSE:
+		dash_mouse(d);
+		break;
 	default:
 		break;
 	}
@@ -1478,6 +1543,14 @@ dash_curses_start(struct dash *d)
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
+	/* Off unless asked: the mouse takes the terminal's own selection
+	 * (copying a host name) away. */
+	if (d->o->mouse) {
+		mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED |
+		    BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED,
+		    NULL);
+		mouseinterval(200);
+	}
 	/* NO_COLOR (no-color.org) and monochrome terminals get attributes
 	 * only. */
 	if (getenv("NO_COLOR") == NULL && has_colors()) {

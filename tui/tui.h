@@ -307,6 +307,7 @@ struct dash_options {
 	const struct api_options *api;
 	int64_t		 refresh_ms;
 	int		 readonly;	/* --readonly: no actions offered */
+	int		 mouse;		/* --mouse: clicks and the wheel */
 	int		 left_running;	/* out: a request was still in flight */
 };
 /* Runs the dashboard until q; returns the exit code. */

@@ -104,6 +104,8 @@ static const struct cli_option tui_extra[] = {
 	{ "csv", 0, 0, NULL, "list commands: print CSV" },
 	{ "readonly", 0, 0, NULL,
 	  "no actions: none in the dashboard, ack refused" },
+	{ "mouse", 0, 0, NULL,
+	  "dashboard: click tabs and rows, double-click opens, wheel scrolls" },
 	CLI_OPTIONS_END
 };
 
@@ -267,6 +269,7 @@ tui_dashboard(const struct cli *cli, struct tui_config *cfg,
 	memset(&d, 0, sizeof d);
 	d.refresh_ms = cfg->dashboard.refresh;
 	d.readonly = cli_extra(&tui_program, cli, "readonly") != NULL;
+	d.mouse = cli_extra(&tui_program, cli, "mouse") != NULL;
 	if ((delay = cli_extra(&tui_program, cli, "delay")) != NULL) {
 		if (str_parse_int64(delay, 1, 3600, &secs, err,
 		    sizeof err) == -1) {

@@ -320,6 +320,40 @@ fi
 grep -q "$(printf '\033')\[[0-9;]*7m" "$T/mono" || fail "NO_COLOR: no reverse video either"
 ok "NO_COLOR: no colours, reverse and bold only; colours otherwise"
 keys mono q
+
+# --- --mouse: a click on a tab opens it, on a row selects it, a second
+# click opens it, the wheel scrolls; X10 mouse reports as a terminal
+# sends them (ESC [ M, then button, column and line, each plus 32).
+echo 'ARGS=--mouse' > "$T/mouse.env"
+tm new-session -d -s mouse -x 120 -y 40 "$T/run-ward mouse"
+wait_for mouse "updated "
+mouse_at() {	# mouse_at PANE BUTTON X Y (0-based): one report
+	tm send-keys -t "$1" -l "$(printf '\033[M%b%b%b' \
+	    "\\0$(printf %o $((32 + $2)))" \
+	    "\\0$(printf %o $((33 + $3)))" \
+	    "\\0$(printf %o $((33 + $4)))")"
+	sleep 0.2
+}
+click() { mouse_at "$1" 0 "$2" "$3"; mouse_at "$1" 3 "$2" "$3"; sleep 0.3; }
+tab=$(screen mouse | sed -n 2p)
+x=$(printf '%s\n' "$tab" | awk '{ print index($0, " 2 Hosts") }')
+[ "$x" -gt 0 ] || fail "no Hosts tab: $tab"
+click mouse "$x" 1
+wait_for mouse "[2 Hosts]"
+y=$(( $(screen mouse | grep -n ' srv-03 ' | head -1 | cut -d: -f1) - 1 ))
+[ "$y" -gt 2 ] || fail "no srv-03 row: $(screen mouse)"
+click mouse 10 "$y"
+tm capture-pane -e -p -t mouse | sed -n "$((y + 1))p" |
+    grep -q "$(printf '\033')\[[0-9;]*7m.*srv-03" ||
+    fail "a click did not select srv-03: $(tm capture-pane -e -p -t mouse | sed -n "$((y + 1))p" | cat -v)"
+click mouse 10 "$y"
+wait_for mouse "> Host: "
+assert_contains "$(screen mouse | sed -n 2p)" "srv-03"
+keys mouse Escape
+wait_for mouse "[2 Hosts]"
+ok "--mouse: a click opens a tab, selects a row, a second click opens it"
+keys mouse q
+wait_for mouse "ward ended with EXIT=0"
 keys colour q
 wait_for mono "ward ended with EXIT=0"
 wait_for colour "ward ended with EXIT=0"
