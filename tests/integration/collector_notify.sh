@@ -393,12 +393,17 @@ check_alerts() {
 	db "SELECT count(*) FROM alerts a JOIN hosts h ON h.id = a.host_id
 	    WHERE h.name LIKE 'db-%' AND a.kind = 'check'"
 }
+# Only the db hosts' messages: one of the earlier alerts (web-03's, say)
+# may still be on its way out on a busy machine.
+db_hook_lines() {
+	jq -r .body "$T/hook.log" 2>/dev/null | grep -c '"host":"db-' || true
+}
 wait_for "ten alerts from hard CRITICAL checks" '[ "$(check_alerts)" = 10 ]'
-wait_for "the grouped message" '[ "$(hook_lines)" -ge 1 ]'
+wait_for "the grouped message" '[ "$(db_hook_lines)" -ge 1 ]'
 sleep 3
-[ "$(hook_lines)" = 1 ] ||
-    fail "ten alerts went as $(hook_lines) webhook messages: $(cat "$T/hook.log")"
-jq -r .body "$T/hook.log" > "$T/e2e.body"
+[ "$(db_hook_lines)" = 1 ] ||
+    fail "ten alerts went as $(db_hook_lines) webhook messages: $(cat "$T/hook.log")"
+jq -r .body "$T/hook.log" | grep '"host":"db-' > "$T/e2e.body"
 jq -e '.count == 9 and ([.alerts[].host] | index("db-02")) == null and
     ([.alerts[].event] | unique) == ["opened"] and
     .alerts[0].kind == "check" and .alerts[0].runbook == "runbooks/check.md"' \
