@@ -13,16 +13,15 @@ idsync_db_require() {
 	done
 }
 
-# idsync_db_make DB [PERSONS [LDIF]]: generates PERSONS (default 120)
+# idsync_db_start [PERSONS [LDIF]]: generates PERSONS (default 120)
 # people plus the hard cases, with the entries of the file LDIF added to
-# btuh, starts the three directories (stopped at exit), and runs
-# ward-idsync once into DB.
-idsync_db_make() {
-	"$top_builddir/tests/integration/idsync_gen" "$T" "${2:-120}" ||
+# btuh, and starts the three directories (stopped at exit).
+idsync_db_start() {
+	"$top_builddir/tests/integration/idsync_gen" "$T" "${1:-120}" ||
 	    fail "idsync_gen failed"
-	if [ -n "${3:-}" ]; then
+	if [ -n "${2:-}" ]; then
 		printf '\n' >> "$T/btuh.ldif"
-		cat "$3" >> "$T/btuh.ldif"
+		cat "$2" >> "$T/btuh.ldif"
 	fi
 	openssl rand -hex 16 | tr -d "\n" > "$T/svc.password"
 	openssl rand -hex 16 | tr -d "\n" > "$T/root.password"
@@ -32,11 +31,19 @@ idsync_db_make() {
 	    fail "slappasswd failed"
 	FX_ROOT_HASH=$(slappasswd -T "$T/root.password") ||
 	    fail "slappasswd failed"
+	for _d in btuh meht southend; do
+		fx_start_slapd $_d
+		at_exit "fx_stop_slapd $_d"
+	done
+}
+
+# idsync_db_conf FILE DB: ward-idsync's configuration for the three
+# directories into DB, the sections on standard input added, and the
+# matching sections exactly as etc/idsync.conf ships them.
+idsync_db_conf() {
 	{
-		printf '[idsync]\ndatabase = %s\n' "$1"
+		printf '[idsync]\ndatabase = %s\n' "$2"
 		for _d in btuh meht southend; do
-			fx_start_slapd $_d
-			at_exit "fx_stop_slapd $_d"
 			eval _port=\$TLS_$_d
 			cat <<CONF
 [domain "$_d"]
@@ -49,9 +56,17 @@ filter = (objectClass=user)
 page_size = 50
 CONF
 		done
+		cat
 		sed -n '/^\[match\]/,$p' "$top_srcdir/etc/idsync.conf" |
 		    sed "/^\[match\]/a nicknames = $top_srcdir/data/nicknames.txt"
-	} > "$T/idsync.conf"
+	} > "$1"
+}
+
+# idsync_db_make DB [PERSONS [LDIF]]: the directories as idsync_db_start
+# makes them, and ward-idsync run once into DB ($T/idsync.conf).
+idsync_db_make() {
+	idsync_db_start "${2:-120}" "${3:-}"
+	idsync_db_conf "$T/idsync.conf" "$1" < /dev/null
 	"$WARD_IDSYNC" -c "$T/idsync.conf" run > "$T/idsync-run.log" 2>&1 ||
 	    fail "ward-idsync run failed: $(tail -5 "$T/idsync-run.log")"
 }

@@ -7,25 +7,14 @@
 # LDIF export loaded into a fresh target slapd (adds, then the modifies of
 # movers and leavers), and the JSON run report read with jq.
 . "$top_srcdir/tests/integration/lib.sh"
-. "$top_srcdir/tests/integration/idsync_fixture.sh"
+. "$top_srcdir/tests/integration/idsync_db.sh"
 
-for c in slapd slapadd slappasswd ldapsearch ldapmodify jq base64; do
+idsync_db_require
+for c in ldapmodify jq base64; do
 	require_cmd "$c"
 done
 make_test_ca
-
-"$top_builddir/tests/integration/idsync_gen" "$T" 40 ||
-    fail "idsync_gen failed"
-openssl rand -hex 16 | tr -d "\n" > "$T/svc.password"
-openssl rand -hex 16 | tr -d "\n" > "$T/root.password"
-chmod 600 "$T/svc.password" "$T/root.password"
-FX_DIR=$T
-FX_SVC_HASH=$(slappasswd -T "$T/svc.password") || fail "slappasswd failed"
-FX_ROOT_HASH=$(slappasswd -T "$T/root.password") || fail "slappasswd failed"
-for d in btuh meht southend; do
-	fx_start_slapd $d
-	at_exit "fx_stop_slapd $d"
-done
+idsync_db_start 40
 
 # modify DOMAIN: applies the LDIF on standard input as the manager.
 modify() {
@@ -90,28 +79,7 @@ replace: accountExpires
 accountExpires: 133000000000000000
 LDIF
 
-idsync_conf() {
-	cat > "$1" <<CONF
-[idsync]
-database = $T/idsync.db
-CONF
-	for d in btuh meht southend; do
-		cat >> "$1" <<CONF
-[domain "$d"]
-uri = ldaps://127.0.0.1:$(eval echo \$TLS_$d)
-base = DC=$d,DC=test
-bind_dn = CN=svc-ward,OU=Service Accounts,DC=$d,DC=test
-bind_password_file = $T/svc.password
-ca_file = $T/ca.crt
-filter = (objectClass=user)
-page_size = 50
-CONF
-	done
-	cat >> "$1"
-	sed -n '/^\[match\]/,$p' "$top_srcdir/etc/idsync.conf" |
-	    sed "/^\[match\]/a nicknames = $top_srcdir/data/nicknames.txt" \
-	    >> "$1"
-}
+idsync_conf() { idsync_db_conf "$1" "$T/idsync.db"; }
 
 # The target directory: a fourth slapd with the same schema, empty but
 # for where the persons go (and the fixture's service account).
