@@ -69,6 +69,13 @@ struct match_ctx {
 	struct cfg_list			*exact_values;	/* n * nexact */
 	struct pair			*pairs;
 	size_t				 npairs;
+	size_t				*order;		/* rules, widest first */
+	double				*rest_max;	/* by place in order */
+	enum compare_level		*levels;	/* by rule */
+	double				 keep_floor;
+	unsigned char			*kind;		/* per account */
+	size_t				*ids_start;	/* n * nexact + 1 */
+	uint32_t			*ids;		/* exact values, numbered */
 	size_t				*adj_start;	/* n + 1 */
 	size_t				*adj;		/* pair indexes */
 	double				*best;		/* n * nd */
@@ -450,27 +457,33 @@ match_blocking(struct match_ctx *ctx, struct index *ix, size_t i)
 /* Which pairs may be one person: two person accounts of different
  * domains, or an admin account and a person account of any domain. */
 static int
-match_eligible(const struct match_ctx *ctx, size_t a, size_t b)
+match_eligible(const unsigned char *kind, const size_t *dom, size_t a,
+    size_t b)
 {
-	if (is_person(ctx, a) && is_person(ctx, b))
-		return acct(ctx, a)->domain != acct(ctx, b)->domain;
-	return (is_person(ctx, a) && is_admin(ctx, b)) ||
-	    (is_admin(ctx, a) && is_person(ctx, b));
+	if (kind[a] == ACCOUNT_PERSON && kind[b] == ACCOUNT_PERSON)
+		return dom[a] != dom[b];
+	return (kind[a] == ACCOUNT_PERSON && kind[b] == ACCOUNT_ADMIN) ||
+	    (kind[a] == ACCOUNT_ADMIN && kind[b] == ACCOUNT_PERSON);
 }
 
+/* The blocks small enough to compare within, each a list of accounts in
+ * ascending order (the indexes' own lists). */
 struct block_walk {
 	struct match_ctx	*ctx;
-	struct pairset		*set;
 	int			 exact;		/* identifier lists */
 	size_t			 too_big;
 	size_t			 largest;
+	const size_t		**lists;
+	size_t			*sizes;
+	size_t			 nblocks;
+	size_t			 alloc;
 };
 
 static void
-match_block_pairs(const char *key, const size_t *v, size_t n, void *arg)
+match_block_collect(const char *key, const size_t *v, size_t n, void *arg)
 {
 	struct block_walk	*w = arg;
-	size_t			 max, i, j;
+	size_t			 max;
 
 	(void)key;
 	max = w->exact ? MATCH_IDENTIFIER_MAX :
@@ -481,10 +494,17 @@ match_block_pairs(const char *key, const size_t *v, size_t n, void *arg)
 			w->largest = n;
 		return;
 	}
-	for (i = 0; i < n; i++)
-		for (j = i + 1; j < n; j++)
-			if (match_eligible(w->ctx, v[i], v[j]))
-				pairset_add(w->set, v[i], v[j]);
+	if (n < 2)
+		return;
+	if (w->nblocks == w->alloc) {
+		w->alloc = w->alloc == 0 ? 1024 : w->alloc * 2;
+		w->lists = xreallocarray(w->lists, w->alloc,
+		    sizeof *w->lists);
+		w->sizes = xreallocarray(w->sizes, w->alloc,
+		    sizeof *w->sizes);
+	}
+	w->lists[w->nblocks] = v;
+	w->sizes[w->nblocks++] = n;
 }
 
 static int
@@ -514,19 +534,190 @@ match_record_best(struct match_ctx *ctx, size_t a, size_t b,
 		ctx->second[k] = p->score;
 }
 
-/* Candidate pairs from the identifier and blocking indexes, each compared
- * once; then per account and domain the best and second-best score. */
+/* match_share by number: each value of identifier k has one. */
+static int
+match_share_id(const struct match_ctx *ctx, size_t a, size_t b, size_t k)
+{
+	size_t	 ka = a * ctx->nexact + k, kb = b * ctx->nexact + k, i, j;
+
+	for (i = ctx->ids_start[ka]; i < ctx->ids_start[ka + 1]; i++)
+		for (j = ctx->ids_start[kb]; j < ctx->ids_start[kb + 1]; j++)
+			if (ctx->ids[i] == ctx->ids[j])
+				return 1;
+	return 0;
+}
+
+/* Numbers the identifier values for match_share_id. */
+static void
+match_number_ids(struct match_ctx *ctx)
+{
+	struct index		*ix = index_new();
+	const struct cfg_list	*l;
+	const size_t		*v;
+	size_t			 i, j, n, next = 0, total = 0;
+	char			*key;
+
+	for (i = 0; i < ctx->n * ctx->nexact; i++)
+		total += ctx->exact_values[i].count;
+	ctx->ids_start = xcalloc(ctx->n * ctx->nexact + 1,
+	    sizeof *ctx->ids_start);
+	ctx->ids = xcalloc(total + 1, sizeof *ctx->ids);
+	total = 0;
+	for (i = 0; i < ctx->n * ctx->nexact; i++) {
+		ctx->ids_start[i] = total;
+		l = &ctx->exact_values[i];
+		for (j = 0; j < l->count; j++) {
+			xasprintf(&key, "%zu\t%s", i % ctx->nexact,
+			    l->items[j]);
+			if ((v = index_get(ix, key, &n)) != NULL && n > 0)
+				ctx->ids[total++] = (uint32_t)v[0];
+			else {
+				index_add(ix, key, next);
+				ctx->ids[total++] = (uint32_t)next++;
+			}
+			free(key);
+		}
+	}
+	ctx->ids_start[ctx->n * ctx->nexact] = total;
+	index_free(ix);
+}
+
+/*
+ * The order the rules are tried in when a pair is weighed, widest range of
+ * weights first, and the most the rules after each can still add: a pair
+ * that can no longer reach keep_floor is dropped early.
+ */
+static void
+match_prune_prepare(struct match_ctx *ctx)
+{
+	const struct compare_rule	*r;
+	size_t				 nr = ctx->in->nrules, i, j, t;
+	double				*spread, hi, lo, w;
+	int				 level;
+
+	ctx->order = xcalloc(nr + 1, sizeof *ctx->order);
+	ctx->rest_max = xcalloc(nr + 1, sizeof *ctx->rest_max);
+	ctx->levels = xcalloc(nr + 1, sizeof *ctx->levels);
+	spread = xcalloc(nr + 1, sizeof *spread);
+	for (i = 0; i < nr; i++) {
+		r = ctx->in->rules[i];
+		hi = lo = rule_weight(r, COMPARE_MISSING);
+		for (level = COMPARE_AGREE; level <= COMPARE_DISAGREE;
+		    level++) {
+			w = rule_weight(r, (enum compare_level)level);
+			hi = w > hi ? w : hi;
+			lo = w < lo ? w : lo;
+		}
+		ctx->rest_max[i] = hi;
+		spread[i] = hi - lo;
+		ctx->order[i] = i;
+	}
+	/* Insertion sort: a handful of rules. */
+	for (i = 1; i < nr; i++)
+		for (j = i; j > 0 && spread[ctx->order[j]] >
+		    spread[ctx->order[j - 1]]; j--) {
+			t = ctx->order[j];
+			ctx->order[j] = ctx->order[j - 1];
+			ctx->order[j - 1] = t;
+		}
+	for (i = 0; i < nr; i++)
+		spread[i] = ctx->rest_max[ctx->order[i]];
+	ctx->rest_max[nr] = 0;
+	for (i = nr; i-- > 0;)
+		ctx->rest_max[i] = ctx->rest_max[i + 1] + spread[i];
+	free(spread);
+
+	/*
+	 * Below the review threshold, and below link - margin (how close a
+	 * runner-up must come to make a link ambiguous), a score decides
+	 * nothing; the small allowance covers rounding in the bound.
+	 */
+	ctx->keep_floor = ctx->cfg->review;
+	if (ctx->cfg->link < ctx->keep_floor)
+		ctx->keep_floor = ctx->cfg->link;
+	if (ctx->cfg->link - ctx->cfg->margin < ctx->keep_floor)
+		ctx->keep_floor = ctx->cfg->link - ctx->cfg->margin;
+	ctx->keep_floor -= 1e-6;
+}
+
+/*
+ * Weighs a and b into p, or returns 0 for a pair that can change nothing:
+ * two person accounts that share no identifier and that an attribute
+ * vetoes or whose score cannot reach keep_floor. Every use of the pairs
+ * ignores those: linking and the runner-up look at scores from link -
+ * margin up, review from review up, and none at vetoed pairs without an
+ * identifier. Pairs with an admin account are all kept (their own
+ * matching weighs every candidate). A kept pair's score is summed in rule
+ * order, as match_eval does, to the same bits.
+ */
+static int
+match_keep(struct match_ctx *ctx, size_t a, size_t b, struct pair *p)
+{
+	const struct compare_rule	*r;
+	enum compare_level		 level;
+	double				 w, bound = 0;
+	size_t				 i, k, nr = ctx->in->nrules;
+
+	if (ctx->kind[a] != ACCOUNT_PERSON || ctx->kind[b] != ACCOUNT_PERSON) {
+		match_eval(ctx, a, b, p, NULL);
+		return 1;
+	}
+	for (k = 0; k < ctx->nexact; k++)
+		if (match_share_id(ctx, a, b, k)) {
+			match_eval(ctx, a, b, p, NULL);
+			return 1;
+		}
+	for (i = 0; i < nr; i++) {
+		k = ctx->order[i];
+		r = ctx->in->rules[k];
+		level = compare_table[r->comparator].compare(
+		    &ctx->values[a * nr + k], &ctx->values[b * nr + k],
+		    ctx->in->nk);
+		ctx->levels[k] = level;
+		w = rule_weight(r, level);
+		if (w <= ctx->cfg->veto)
+			return 0;
+		bound += w;
+		if (bound + ctx->rest_max[i + 1] < ctx->keep_floor)
+			return 0;
+	}
+	p->a = a < b ? a : b;
+	p->b = a < b ? b : a;
+	p->exact = -1;
+	p->vetoed = 0;
+	p->score = 0;
+	for (k = 0; k < nr; k++)
+		p->score += rule_weight(ctx->in->rules[k], ctx->levels[k]);
+	return 1;
+}
+
+static int
+size_cmp(const void *x, const void *y)
+{
+	size_t	 a = *(const size_t *)x, b = *(const size_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * Candidate pairs from the identifier and blocking indexes, each compared
+ * once; then per account and domain the best and second-best score. Each
+ * account in turn gathers its partners from its blocks (later accounts
+ * only, each once), so the work grows with the blocks, not with a table of
+ * every pair, and the pairs come out in order.
+ */
 static void
 match_pairs(struct match_ctx *ctx)
 {
 	struct index		*ex, *bl;
-	struct pairset		 set;
 	struct block_walk	 w;
 	struct pair		*p;
-	size_t			 i, j, k, a, b, *fill;
+	unsigned char		*kind;
+	size_t			 i, j, k, a, b, m, *fill, *mstart, *mblock;
+	size_t			*stamp, *cand, ncand, alloc = 0, *dom;
+	const size_t		*v;
 	char			*key;
 
-	memset(&set, 0, sizeof set);
 	ex = index_new();
 	bl = index_new();
 	for (i = 0; i < ctx->n; i++) {
@@ -546,36 +737,91 @@ match_pairs(struct match_ctx *ctx)
 	}
 	memset(&w, 0, sizeof w);
 	w.ctx = ctx;
-	w.set = &set;
 	w.exact = 1;
-	index_foreach(ex, match_block_pairs, &w);
+	index_foreach(ex, match_block_collect, &w);
 	if (w.too_big > 0)
 		log_warnx("matching: %zu identifier values are carried by more "
 		    "than %d accounts each (up to %zu) and link nothing",
 		    w.too_big, MATCH_IDENTIFIER_MAX, w.largest);
 	w.exact = 0;
 	w.too_big = w.largest = 0;
-	index_foreach(bl, match_block_pairs, &w);
+	index_foreach(bl, match_block_collect, &w);
 	if (w.too_big > 0)
 		log_warnx("matching: %zu blocks hold more than max_block = %lld "
 		    "accounts (up to %zu) and were not compared; add a "
 		    "blocking key that splits them", w.too_big,
 		    (long long)ctx->cfg->max_block, w.largest);
 	ctx->out->stats.blocks_skipped = w.too_big;
+
+	/* Each account's blocks. */
+	mstart = xcalloc(ctx->n + 1, sizeof *mstart);
+	for (i = 0; i < w.nblocks; i++)
+		for (j = 0; j < w.sizes[i]; j++)
+			mstart[w.lists[i][j] + 1]++;
+	for (i = 0; i < ctx->n; i++)
+		mstart[i + 1] += mstart[i];
+	mblock = xcalloc(mstart[ctx->n] + 1, sizeof *mblock);
+	fill = xcalloc(ctx->n + 1, sizeof *fill);
+	for (i = 0; i < w.nblocks; i++)
+		for (j = 0; j < w.sizes[i]; j++) {
+			a = w.lists[i][j];
+			mblock[mstart[a] + fill[a]++] = i;
+		}
+	free(fill);
+
+	/* What match_eligible and match_keep read, close together. */
+	kind = ctx->kind = xcalloc(ctx->n + 1, sizeof *kind);
+	dom = xcalloc(ctx->n + 1, sizeof *dom);
+	for (i = 0; i < ctx->n; i++) {
+		kind[i] = (unsigned char)acct(ctx, i)->kind;
+		dom[i] = acct(ctx, i)->domain;
+	}
+
+	match_prune_prepare(ctx);
+	match_number_ids(ctx);
+	stamp = xcalloc(ctx->n + 1, sizeof *stamp);
+	for (i = 0; i < ctx->n; i++)
+		stamp[i] = MATCH_NONE;
+	cand = xcalloc(ctx->n + 1, sizeof *cand);
+	for (a = 0; a < ctx->n; a++) {
+		ncand = 0;
+		for (k = mstart[a]; k < mstart[a + 1]; k++) {
+			v = w.lists[mblock[k]];
+			/* Ascending: the later accounts are at the end. */
+			for (m = w.sizes[mblock[k]]; m-- > 0 && v[m] > a;) {
+				b = v[m];
+				if (stamp[b] == a)
+					continue;
+				stamp[b] = a;
+				if (match_eligible(kind, dom, a, b))
+					cand[ncand++] = b;
+			}
+		}
+		if (ncand > 1)
+			qsort(cand, ncand, sizeof *cand, size_cmp);
+		ctx->out->stats.pairs += ncand;
+		for (j = 0; j < ncand; j++) {
+			if (ctx->npairs == alloc) {
+				alloc = alloc == 0 ? 4096 : alloc * 2;
+				ctx->pairs = xreallocarray(ctx->pairs, alloc,
+				    sizeof *ctx->pairs);
+			}
+			if (match_keep(ctx, a, cand[j],
+			    &ctx->pairs[ctx->npairs]))
+				ctx->npairs++;
+		}
+	}
+	free(cand);
+	free(stamp);
+	free(dom);
+	free(mstart);
+	free(mblock);
+	free(w.lists);
+	free(w.sizes);
 	index_free(ex);
 	index_free(bl);
-
-	ctx->pairs = xcalloc(set.used + 1, sizeof *ctx->pairs);
-	for (i = 0; i < set.size; i++) {
-		if (set.slots[i] == 0)
-			continue;
-		a = (size_t)((set.slots[i] - 1) >> 32);
-		b = (size_t)((set.slots[i] - 1) & 0xffffffffU);
-		match_eval(ctx, a, b, &ctx->pairs[ctx->npairs++], NULL);
-	}
-	free(set.slots);
-	qsort(ctx->pairs, ctx->npairs, sizeof *ctx->pairs, pair_cmp_ab);
-	ctx->out->stats.pairs = ctx->npairs;
+	if (ctx->pairs == NULL)
+		ctx->pairs = xcalloc(1, sizeof *ctx->pairs);
 
 	ctx->adj_start = xcalloc(ctx->n + 1, sizeof *ctx->adj_start);
 	for (i = 0; i < ctx->npairs; i++) {
@@ -1504,6 +1750,12 @@ match_ctx_free(struct match_ctx *ctx)
 			    ctx->exact_values[i].count);
 	free(ctx->exact_values);
 	free(ctx->pairs);
+	free(ctx->order);
+	free(ctx->rest_max);
+	free(ctx->levels);
+	free(ctx->kind);
+	free(ctx->ids_start);
+	free(ctx->ids);
 	free(ctx->adj_start);
 	free(ctx->adj);
 	free(ctx->best);
