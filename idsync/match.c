@@ -22,6 +22,11 @@
 /* An identifier value carried by more accounts than this identifies no
  * one (a team mailbox alias, a placeholder employee number). */
 #define MATCH_IDENTIFIER_MAX	16
+/* An attribute with at most this many distinct values (names,
+ * departments) has each comparison of two values made once. */
+#define MATCH_MEMO_MAX		4096
+#define MATCH_LEVEL_UNKNOWN	0xff
+#define MATCH_NO_ID		UINT32_MAX
 
 const char *const match_block_names[] = {
 	[BLOCK_SURNAME] = "surname",
@@ -30,6 +35,22 @@ const char *const match_block_names[] = {
 	[BLOCK_PHONE] = "phone",
 	[BLOCK_MAIL_LOCAL] = "mail-local",
 	[BLOCK_KEY_COUNT] = NULL,
+};
+
+/*
+ * One rule's values numbered for match_keep. Every comparator is a
+ * function of the two raw values, so with few distinct values a table of
+ * levels by number gives what the comparator would; an exact comparison
+ * of many values compares numbers of the trimmed, ASCII lower-cased
+ * values, which is what compare_exact compares.
+ */
+struct rule_memo {
+	uint32_t	*id;		/* per account */
+	size_t		*first;		/* per number: an account with it */
+	size_t		 nvalues;
+	unsigned char	*levels;	/* nvalues * nvalues, or NULL */
+	uint32_t	*exact;		/* per account, or NULL; MATCH_NO_ID:
+					   missing */
 };
 
 struct pair {
@@ -76,6 +97,7 @@ struct match_ctx {
 	unsigned char			*kind;		/* per account */
 	size_t				*ids_start;	/* n * nexact + 1 */
 	uint32_t			*ids;		/* exact values, numbered */
+	struct rule_memo		*memo;		/* per rule */
 	size_t				*adj_start;	/* n + 1 */
 	size_t				*adj;		/* pair indexes */
 	double				*best;		/* n * nd */
@@ -582,6 +604,118 @@ match_number_ids(struct match_ctx *ctx)
 	index_free(ix);
 }
 
+/* s's number in ix, a new one (next) if it has none. */
+static uint32_t
+match_number(struct index *ix, const char *s, size_t *next)
+{
+	const size_t	*v;
+	size_t		 n;
+
+	if ((v = index_get(ix, s, &n)) != NULL && n > 0)
+		return (uint32_t)v[0];
+	index_add(ix, s, *next);
+	return (uint32_t)(*next)++;
+}
+
+static void
+match_memo_prepare(struct match_ctx *ctx)
+{
+	const struct compare_value	*cv;
+	struct rule_memo		*m;
+	struct index			*ix, *cx;
+	size_t				 nr = ctx->in->nrules, k, i, next, cnext;
+	size_t				 len;
+	char				*t, *e;
+	const char			*x;
+
+	ctx->memo = xcalloc(nr + 1, sizeof *ctx->memo);
+	for (k = 0; k < nr; k++) {
+		m = &ctx->memo[k];
+		m->id = xcalloc(ctx->n + 1, sizeof *m->id);
+		m->first = xcalloc(ctx->n + 2, sizeof *m->first);
+		ix = index_new();
+		/* Number 0: no value. */
+		next = 1;
+		for (i = 0; i < ctx->n; i++) {
+			cv = &ctx->values[i * nr + k];
+			if (cv->raw == NULL)
+				m->id[i] = 0;
+			else
+				m->id[i] = match_number(ix, cv->raw, &next);
+			if (m->id[i] == next - 1 || i == 0)
+				m->first[m->id[i]] = i;
+		}
+		index_free(ix);
+		m->nvalues = next;
+		/* Number 0's first account: any without a value. */
+		for (i = 0; i < ctx->n; i++)
+			if (m->id[i] == 0) {
+				m->first[0] = i;
+				break;
+			}
+		if (next <= MATCH_MEMO_MAX) {
+			m->levels = xcalloc(next * next, 1);
+			memset(m->levels, MATCH_LEVEL_UNKNOWN, next * next);
+			continue;
+		}
+		if (ctx->in->rules[k]->comparator != COMPARE_EXACT)
+			continue;
+		m->exact = xcalloc(ctx->n + 1, sizeof *m->exact);
+		cx = index_new();
+		cnext = 0;
+		for (i = 0; i < ctx->n; i++) {
+			m->exact[i] = MATCH_NO_ID;
+			if ((x = ctx->values[i * nr + k].raw) == NULL)
+				continue;
+			while (*x == ' ' || *x == '\t')
+				x++;
+			len = strlen(x);
+			while (len > 0 && (x[len - 1] == ' ' ||
+			    x[len - 1] == '\t'))
+				len--;
+			if (len == 0)
+				continue;
+			t = xstrndup(x, len);
+			for (e = t; *e != '\0'; e++)
+				if (*e >= 'A' && *e <= 'Z')
+					*e = (char)(*e - 'A' + 'a');
+			m->exact[i] = match_number(cx, t, &cnext);
+			free(t);
+		}
+		index_free(cx);
+	}
+}
+
+/* compare_table[rule k's comparator](a's value, b's value), remembered. */
+static enum compare_level
+match_level(struct match_ctx *ctx, size_t k, size_t a, size_t b)
+{
+	const struct rule_memo	*m = &ctx->memo[k];
+	size_t			 nr = ctx->in->nrules, cell;
+	unsigned char		 level;
+
+	if (m->levels != NULL) {
+		cell = (size_t)m->id[a] * m->nvalues + m->id[b];
+		if ((level = m->levels[cell]) == MATCH_LEVEL_UNKNOWN) {
+			level = (unsigned char)compare_table[
+			    ctx->in->rules[k]->comparator].compare(
+			    &ctx->values[m->first[m->id[a]] * nr + k],
+			    &ctx->values[m->first[m->id[b]] * nr + k],
+			    ctx->in->nk);
+			m->levels[cell] = level;
+		}
+		return (enum compare_level)level;
+	}
+	if (m->exact != NULL) {
+		if (m->exact[a] == MATCH_NO_ID || m->exact[b] == MATCH_NO_ID)
+			return COMPARE_MISSING;
+		return m->exact[a] == m->exact[b] ? COMPARE_AGREE :
+		    COMPARE_DISAGREE;
+	}
+	return compare_table[ctx->in->rules[k]->comparator].compare(
+	    &ctx->values[a * nr + k], &ctx->values[b * nr + k], ctx->in->nk);
+}
+
 /*
  * The order the rules are tried in when a pair is weighed, widest range of
  * weights first, and the most the rules after each can still add: a pair
@@ -670,9 +804,7 @@ match_keep(struct match_ctx *ctx, size_t a, size_t b, struct pair *p)
 	for (i = 0; i < nr; i++) {
 		k = ctx->order[i];
 		r = ctx->in->rules[k];
-		level = compare_table[r->comparator].compare(
-		    &ctx->values[a * nr + k], &ctx->values[b * nr + k],
-		    ctx->in->nk);
+		level = match_level(ctx, k, a, b);
 		ctx->levels[k] = level;
 		w = rule_weight(r, level);
 		if (w <= ctx->cfg->veto)
@@ -779,6 +911,7 @@ match_pairs(struct match_ctx *ctx)
 
 	match_prune_prepare(ctx);
 	match_number_ids(ctx);
+	match_memo_prepare(ctx);
 	stamp = xcalloc(ctx->n + 1, sizeof *stamp);
 	for (i = 0; i < ctx->n; i++)
 		stamp[i] = MATCH_NONE;
@@ -1756,6 +1889,13 @@ match_ctx_free(struct match_ctx *ctx)
 	free(ctx->kind);
 	free(ctx->ids_start);
 	free(ctx->ids);
+	for (i = 0; ctx->memo != NULL && i < ctx->in->nrules; i++) {
+		free(ctx->memo[i].id);
+		free(ctx->memo[i].first);
+		free(ctx->memo[i].levels);
+		free(ctx->memo[i].exact);
+	}
+	free(ctx->memo);
 	free(ctx->adj_start);
 	free(ctx->adj);
 	free(ctx->best);
