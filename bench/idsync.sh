@@ -3,10 +3,11 @@
 # directories whose ground truth is known: precision, recall and F1 over
 # pairs of accounts (precision first: a false merge gives someone another
 # person's access); then the run's time beside ldapsearch paging the same
-# entries and attributes out of the same slapd servers, and its peak RSS.
-# See bench/README.md.
+# entries and attributes out of the same slapd servers, and its peak RSS;
+# then a second run after 1 % of the accounts changed. See bench/README.md.
 #
-#   WARD_BENCH_PERSONS (20000 generated persons: about 33000 accounts)
+#   WARD_BENCH_PERSONS (20000 generated persons: about 33000 accounts;
+#   182000 gives the 3 x 100 000 accounts of the issue)
 . "${top_srcdir:?run through make bench}/bench/lib.sh"
 fail() {
 	die "$@"
@@ -18,7 +19,7 @@ IDSYNC=$top_builddir/idsync/ward-idsync
 GEN=$top_builddir/tests/integration/idsync_gen
 [ -x "$IDSYNC" ] && [ -x "$GEN" ] ||
     die "build ward-idsync and tests/integration/idsync_gen first (make bench)"
-for c in slapd slapadd slappasswd ldapsearch sqlite3 openssl; do
+for c in slapd slapadd slappasswd ldapsearch ldapmodify sqlite3 openssl; do
 	need "$c"
 done
 
@@ -61,19 +62,24 @@ now_ms() {
 	echo $(($(date +%s%N) / 1000000))
 }
 
-# The run, its peak RSS read from /proc while it works.
-t0=$(now_ms)
-"$IDSYNC" -c "$B/idsync.conf" run > "$B/run.log" 2>&1 &
-pid=$!
-hwm=0
-while kill -0 "$pid" 2>/dev/null; do
-	v=$(sed -n "s/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$pid/status" 2>/dev/null)
-	[ -n "$v" ] && hwm=$v
-	sleep 0.05
-done
-wait "$pid" || die "ward-idsync run failed: $(tail -3 "$B/run.log")"
-t1=$(now_ms)
-run_ms=$((t1 - t0))
+# timed_run LOG: one ward-idsync run; sets run_ms, and hwm (its peak RSS
+# in kB, read from /proc while it works).
+timed_run() {
+	t0=$(now_ms)
+	"$IDSYNC" -c "$B/idsync.conf" run > "$1" 2>&1 &
+	pid=$!
+	hwm=0
+	while kill -0 "$pid" 2>/dev/null; do
+		v=$(sed -n "s/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$pid/status" 2>/dev/null)
+		[ -n "$v" ] && hwm=$v
+		sleep 0.05
+	done
+	wait "$pid" || die "ward-idsync run failed: $(tail -3 "$1")"
+	t1=$(now_ms)
+	run_ms=$((t1 - t0))
+}
+
+timed_run "$B/run.log"
 read_ms=$(sqlite3 "$B/idsync.db" "SELECT sum(read_ms) FROM run_domains WHERE run_id = (SELECT max(id) FROM runs)")
 match_ms=$(sed -n 's/.*matched [0-9]* accounts in \([0-9]*\) ms.*/\1/p' "$B/run.log")
 pairs=$(sed -n 's/.*ms: \([0-9]*\) pairs compared.*/\1/p' "$B/run.log")
@@ -143,3 +149,34 @@ echo "ldapsearch paging the same entries and attributes: $ldap_ms ms"
 awk -v r="$run_ms" -v rd="$read_ms" -v l="$ldap_ms" 'BEGIN {
 	printf "ratio: the whole run %.2fx ldapsearch; its reading %.2fx\n",
 	    l ? r / l : 0, l ? rd / l : 0 }'
+
+# 1 % of the accounts changed: every hundredth account entry of each
+# directory gets a new title and telephone number, written as the
+# directory's manager; then ward-idsync runs again.
+changed=0
+for d in btuh meht southend; do
+	awk '/^dn::? / { dn = $0; n++ }
+	    /^sAMAccountName: / && n % 100 == 0 {
+		printf "%s\nchangetype: modify\nreplace: title\n", dn
+		printf "title: Acting Manager\n-\nreplace: telephoneNumber\n"
+		printf "telephoneNumber: +44 1632 96%04d\n\n", n % 10000
+	    }' "$B/$d.ldif" > "$B/change-$d.ldif"
+	changed=$((changed + $(grep -c '^changetype' "$B/change-$d.ldif")))
+	eval "port=\$PLAIN_$d"
+	ldapmodify -x -H "ldap://127.0.0.1:$port" \
+	    -D "CN=Manager,DC=$d,DC=test" -y "$B/root.password" \
+	    -f "$B/change-$d.ldif" > /dev/null ||
+	    die "ldapmodify $d failed"
+done
+full_ms=$run_ms
+full_hwm=$hwm
+timed_run "$B/run2.log"
+read2_ms=$(sqlite3 "$B/idsync.db" "SELECT sum(read_ms) FROM run_domains WHERE run_id = (SELECT max(id) FROM runs)")
+modified=$(sed -n 's/^accounts:.* \([0-9]*\) changed).*/\1/p' "$B/run2.log")
+how=incrementally
+grep -q 'a full read' "$B/run2.log" && how="in full (the directories keep no update sequence numbers)"
+echo
+echo "after $changed accounts changed ($(awk -v c="$changed" -v a="$accounts" 'BEGIN { printf "%.1f", a ? 100 * c / a : 0 }') %): ward-idsync run: $run_ms ms (read $how: $read2_ms ms; ${modified:-?} accounts modified in the plan), peak RSS $((hwm / 1024)) MiB"
+awk -v r="$run_ms" -v f="$full_ms" -v l="$ldap_ms" 'BEGIN {
+	printf "ratio: %.2fx ldapsearch; %.2fx the first run\n",
+	    l ? r / l : 0, f ? r / f : 0 }'
