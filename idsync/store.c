@@ -144,6 +144,12 @@ static const struct db_migration store_migrations[] = {
 	  "ALTER TABLE persons ADD COLUMN upn TEXT;"
 	  "ALTER TABLE persons ADD COLUMN lifecycle TEXT;"
 	  "CREATE UNIQUE INDEX persons_username ON persons(username);" },
+	{ 5, "conflicts found by account",
+	  /* export --accounts asks, for each account, whether a conflict
+	   * holds it: without this, a scan of conflict_accounts each time
+	   * (18 minutes over 300,000 accounts). */
+	  "CREATE INDEX conflict_accounts_account"
+	  "  ON conflict_accounts(domain, guid);" },
 };
 
 struct store *
