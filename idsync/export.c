@@ -370,8 +370,7 @@ export_ldif_line(FILE *fp, const char *name, const char *value)
 	buf_free(&b);
 }
 
-/* An RDN value as RFC 4514 writes it. */
-static char *
+char *
 export_rdn_value(const char *v)
 {
 	struct buf	 b;
@@ -437,7 +436,7 @@ export_last_run(struct store *st, int64_t *run, char *err, size_t errlen)
  * so never changes). The leaver and active flags say which it is.
  */
 int
-export_ldif(struct store *st, const struct ldif_config *lc, const char *path,
+export_ldif(struct store *st, const struct target_config *lc, const char *path,
     size_t *adds, size_t *modifies, char *err, size_t errlen)
 {
 	struct export_out	 o;
@@ -457,8 +456,20 @@ export_ldif(struct store *st, const struct ldif_config *lc, const char *path,
 			rdn_src = export_ldif_source(eq + 1);
 	}
 	if (rdn_src == -1) {
-		snprintf(err, errlen, "[ldif] rdn %s is not in attributes",
+		snprintf(err, errlen, "[target] rdn %s is not in attributes",
 		    lc->rdn);
+		return -1;
+	}
+	/* LDIF records name an entry by what it is called now: one whose
+	 * RDN value changed would need its old name, which only
+	 * provisioning (which reads the directory) knows. */
+	if (strcmp(export_ldif_sources[rdn_src], "id") != 0 &&
+	    strcmp(export_ldif_sources[rdn_src], "username") != 0) {
+		snprintf(err, errlen, "[target] rdn = %s comes from %s, which "
+		    "can change, and LDIF records cannot follow an entry's "
+		    "rename: name entries by the id or the username, or let "
+		    "apply provision the target (uri)", lc->rdn,
+		    export_ldif_sources[rdn_src]);
 		return -1;
 	}
 	if (export_last_run(st, &last, err, errlen) == -1)
@@ -480,7 +491,7 @@ export_ldif(struct store *st, const struct ldif_config *lc, const char *path,
 			continue;
 		if ((v = col(stmt, rdn_src)) == NULL || *v == '\0') {
 			snprintf(err, errlen, "person %s has no %s for the "
-			    "[ldif] rdn", col(stmt, 0),
+			    "[target] rdn", col(stmt, 0),
 			    export_ldif_sources[rdn_src]);
 			sqlite3_reset(stmt);
 			export_close(&o, 0, err, errlen);

@@ -28,6 +28,7 @@ struct domain_config {
 	int64_t		 timeout_ms;
 	int64_t		 max_accounts;
 	int		 incremental;
+	int		 incremental_method;	/* enum read_method */
 	int64_t		 full_read_interval_ms;
 	int		 writeback;	/* apply writes here */
 };
@@ -118,14 +119,19 @@ struct username_config {
 	char		*upn_suffix;	/* NULL: no UPN */
 };
 
-/* [ldif]: the LDIF export for a target directory. */
-struct ldif_config {
+/* [target]: the target directory that holds one entry per person, written
+ * by apply when uri is set and described by export --ldif either way. */
+struct target_config {
 	char		*base;		/* where the entries go */
 	char		*rdn;		/* a target attribute of attributes */
 	struct cfg_list	 object_classes;
 	struct cfg_list	 attributes;	/* "TARGET=SOURCE" */
 	char		*leaver;	/* "ATTRIBUTE=VALUE" for leavers */
 	char		*active;	/* and for the others */
+	char		*anchor;	/* holds the person id; NULL: from id */
+	/* The connection: uri, TLS, bind and timeouts; base and filter are
+	 * set from the above when it is used. */
+	struct domain_config conn;
 };
 
 /* [idsync] */
@@ -193,6 +199,20 @@ int	 decode_range(const char *desc, size_t len, struct decode_range *out,
 	    char *err, size_t errlen);
 int	 decode_generalized_time(const char *v, size_t len, int64_t *unix_ms,
 	    char *err, size_t errlen);
+
+/* Active Directory's cookies are some hundred bytes; more is not one. */
+#define DECODE_COOKIE_MAX	65536
+
+struct decode_dirsync {
+	int64_t		 flags;		/* non-zero: more to read */
+	int64_t		 max_bytes;
+	const unsigned char *cookie;	/* into the value */
+	size_t		 cookie_len;
+};
+
+/* The DirSync response control's value (BER). */
+int	 decode_dirsync(const unsigned char *v, size_t len,
+	    struct decode_dirsync *out, char *err, size_t errlen);
 
 /* ------------------------------------------------------------ account.c */
 
@@ -339,6 +359,13 @@ struct read_stats {
 	size_t		 gone;		/* incremental: accounts no longer there */
 	char		 why_full[512];	/* full: why not incremental */
 	int		 full_warn;	/* and it is a fault of the setup */
+	int		 dirsync;	/* incremental: by DirSync */
+};
+
+/* How a domain's changes are found (incremental_method). */
+enum read_method {
+	READ_METHOD_USN,	/* uSNChanged, tombstones by Show Deleted */
+	READ_METHOD_DIRSYNC,	/* the DirSync control and its cookie */
 };
 
 /*
@@ -356,6 +383,9 @@ struct read_mark {
 	int64_t		 usn;
 	char		*scope;
 	int64_t		 full_ms;	/* when the last full read began */
+	/* DirSync's cookie, from before the read began; NULL: none. */
+	unsigned char	*cookie;
+	size_t		 cookie_len;
 };
 
 struct plan;
@@ -516,6 +546,75 @@ int		 writeback_apply(struct store *st, struct writeback_plan *wp,
 void		 writeback_clear(struct writeback_plan *wp);
 /* Whether s has the form of a person id (a UUID, lower case). */
 int		 writeback_is_id(const char *s);
+/* The user this program runs as, for the audit. */
+void		 writeback_user(char *dst, size_t size);
+/* Whether an LDAP error leaves the connection of no more use. */
+int		 writeback_lost(int rc);
+/* A directory refusing this many writes in a row is given up: more would
+ * fail for the same reason (rights, a schema without the attribute). */
+#define WRITEBACK_FAILS_MAX	20
+
+/* ------------------------------------------------------------ provision.c */
+
+enum provision_op {
+	PROVISION_RENAME,	/* in this order when written */
+	PROVISION_MODIFY,
+	PROVISION_ADD,
+};
+
+/* One attribute of a change: after NULL removes it. */
+struct provision_value {
+	char		*attr;
+	char		*before;	/* the values read, "; " between */
+	char		*after;
+};
+
+struct provision_change {
+	int		 op;		/* enum provision_op */
+	char		 id[DECODE_GUID_LEN];	/* the person's */
+	char		*dn;		/* the entry's (an add: the new one) */
+	char		*new_rdn;	/* a rename */
+	char		*new_dn;
+	struct provision_value *values;
+	size_t		 nvalues;
+	int		 disable;	/* the leaver flag is set */
+	int		 enable;	/* and here taken away */
+};
+
+struct provision_plan {
+	struct provision_change *changes;
+	size_t		 nchanges;
+	size_t		 adds;
+	size_t		 modifies;	/* changed values, not disables */
+	size_t		 renames;
+	size_t		 disables;
+	size_t		 entries;	/* entries holding a person id */
+	size_t		 entries_ok;	/* of persons there are */
+	size_t		 orphans;	/* of persons no longer there */
+	size_t		 foreign;	/* the anchor not a person id */
+	size_t		 duplicates;	/* one id in several entries */
+	size_t		 leavers_absent;
+	size_t		 skipped;	/* nothing to name an entry by */
+	struct ldap	*ld;
+	char		 uri[512];
+	struct domain_config conn;	/* the target's, with base, filter */
+	char		*filter;
+};
+
+/* Reads the entries under [target] base holding a person id and works out
+ * what to write to make them what idsync.db says. */
+int		 provision_plan(struct store *st,
+		    const struct target_config *tc, struct provision_plan *pp,
+		    char *err, size_t errlen);
+/* Counts, and with_diff each change. */
+void		 provision_print(const struct provision_plan *pp,
+		    int with_diff, FILE *fp);
+/* Writes the plan, each write audited; -1 with err when a write failed
+ * (the others are made) or the target stopped answering. */
+int		 provision_apply(struct store *st, struct provision_plan *pp,
+		    const struct target_config *tc, int64_t run_id,
+		    size_t *written, size_t *failed, char *err, size_t errlen);
+void		 provision_clear(struct provision_plan *pp);
 
 /* ------------------------------------------------------------ match.c */
 
@@ -673,6 +772,11 @@ int		 plan_check(const struct plan *plan,
 int		 plan_check_writes(const struct writeback_plan *wp,
 		    const struct idsync_section *cfg, char *err,
 		    size_t errlen);
+/* And over a target directory: adds as creates, modifies and renames as
+ * modifies, disables as deletes, against the entries there are. */
+int		 plan_check_target(const struct provision_plan *pp,
+		    const struct idsync_section *cfg, char *err,
+		    size_t errlen);
 void		 plan_print(const struct plan *plan, int with_diff, FILE *fp);
 
 /* ------------------------------------------------------------ export.c */
@@ -691,9 +795,11 @@ int		 export_ldif_source(const char *name);
 /* LDIF change records for a target directory from the last run: an add
  * for each person that run made, a modify for each other that moved,
  * left or came back; adds and modifies count what was written. */
-int		 export_ldif(struct store *st, const struct ldif_config *lc,
+int		 export_ldif(struct store *st, const struct target_config *lc,
 		    const char *path, size_t *adds, size_t *modifies,
 		    char *err, size_t errlen);
+/* An RDN value as RFC 4514 writes it (malloc'd). */
+char		*export_rdn_value(const char *v);
 /* An LDIF value line "name: value", base64 ("name:: ...") when the value
  * is not safe as it is (RFC 2849), folded at 76 columns. */
 void		 export_ldif_line(FILE *fp, const char *name,

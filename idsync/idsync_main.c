@@ -33,7 +33,7 @@ struct idsync_config {
 	struct cfg_items	 compare;	/* struct compare_rule */
 	struct cfg_items	 precedence;	/* struct precedence_rule */
 	struct username_config	 username;
-	struct ldif_config	 ldif;
+	struct target_config	 target;
 };
 
 static const char *const idsync_modes[] = { "plan", "apply", NULL };
@@ -294,39 +294,81 @@ static const struct cfg_option username_options[] = {
 	CFG_OPTIONS_END
 };
 
-static const struct cfg_option ldif_options[] = {
+static const struct cfg_option target_options[] = {
 	{ "base", CFG_STRING, NULL, 0, 0, NULL, 0,
-	  offsetof(struct ldif_config, base),
+	  offsetof(struct target_config, base),
 	  "Where the entries go in the target directory, e.g. "
-	  "\"OU=People,DC=group,DC=test\"; \"export --ldif\" needs it." },
+	  "\"OU=People,DC=group,DC=test\"; \"export --ldif\" and uri need "
+	  "it." },
 	{ "rdn", CFG_STRING, "uid", 0, 0, NULL, 0,
-	  offsetof(struct ldif_config, rdn),
+	  offsetof(struct target_config, rdn),
 	  "The attribute that names each entry (its RDN): one of attributes' "
-	  "targets, taken from the person's id or username, which never "
-	  "change, so that an entry is never renamed." },
+	  "targets. From the id or the username it never changes; from "
+	  "another value (cn=display_name) apply renames the entry when the "
+	  "value changes, which export --ldif cannot do and refuses." },
 	{ "object_classes", CFG_LIST,
 	  "top person organizationalPerson inetOrgPerson", 0, 0, NULL, 0,
-	  offsetof(struct ldif_config, object_classes),
+	  offsetof(struct target_config, object_classes),
 	  "The object classes of a new entry." },
 	{ "attributes", CFG_LIST, "uid=username cn=display_name "
 	  "displayName=display_name givenName=given_name sn=sn mail=mail "
 	  "employeeNumber=employee_id", 0, 0, NULL, 0,
-	  offsetof(struct ldif_config, attributes),
+	  offsetof(struct target_config, attributes),
 	  "The mapping: TARGET=SOURCE, the target directory's attribute and "
 	  "the person's value it gets: id, username, upn, display_name, "
 	  "given_name, sn, employee_id, mail, status (active or leaver) or "
 	  "lifecycle. An empty value is left out of an add and removed by a "
 	  "modify." },
 	{ "leaver", CFG_STRING, NULL, 0, 0, NULL, 0,
-	  offsetof(struct ldif_config, leaver),
+	  offsetof(struct target_config, leaver),
 	  "ATTRIBUTE=VALUE set on the entries of leavers, e.g. "
 	  "\"userAccountControl=514\" (an Active Directory account "
 	  "disabled); unset: no flag." },
 	{ "active", CFG_STRING, NULL, 0, 0, NULL, 0,
-	  offsetof(struct ldif_config, active),
+	  offsetof(struct target_config, active),
 	  "ATTRIBUTE=VALUE set on the entries of everyone else, e.g. "
 	  "\"userAccountControl=512\", so that a leaver who comes back is "
 	  "enabled again; unset: no flag." },
+	{ "anchor", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct target_config, anchor),
+	  "The attribute of an entry that holds its person's id, by which "
+	  "apply finds the entry again however it was renamed; unset: the "
+	  "target attributes maps from id. Entries under base without it "
+	  "are someone else's and left alone." },
+	{ "uri", CFG_LIST, NULL, 0, 0, NULL, 0,
+	  offsetof(struct target_config, conn.uri),
+	  "The target directory's servers, tried in order: ldaps://HOST[:PORT]"
+	  ", or ldap://HOST[:PORT] with StartTLS. Set: apply provisions the "
+	  "target (adds joiners, modifies, renames, sets the leaver flag on "
+	  "leavers; never deletes). Unset: only export --ldif." },
+	{ "starttls", CFG_BOOL, "yes", 0, 0, NULL, 0,
+	  offsetof(struct target_config, conn.starttls),
+	  "Use StartTLS on ldap:// URIs; the certificate is always "
+	  "verified." },
+	{ "allow_plaintext", CFG_BOOL, "no", 0, 0, NULL, 0,
+	  offsetof(struct target_config, conn.allow_plaintext),
+	  "Allow ldap:// with starttls = no. Only for loopback (tests)." },
+	{ "bind_dn", CFG_STRING, NULL, 0, 0, NULL, 0,
+	  offsetof(struct target_config, conn.bind_dn),
+	  "The account that writes the entries: it needs to create, modify "
+	  "and rename entries under base. Give bind_password_file with it." },
+	{ "bind_password_file", CFG_SECRET, NULL, 0, 0, NULL, 0,
+	  offsetof(struct target_config, conn.bind_password),
+	  "A file holding bind_dn's password, readable by its owner only." },
+	{ "ca_file", CFG_PATH, NULL, 0, 0, NULL, 0,
+	  offsetof(struct target_config, conn.ca_file),
+	  "The CA certificate(s) (PEM) the target's certificate must chain "
+	  "to; unset: the system's trust store." },
+	{ "page_size", CFG_INT, "500", 1, 100000, NULL, 0,
+	  offsetof(struct target_config, conn.page_size),
+	  "Entries asked for per page when the entries are read." },
+	{ "connect_timeout", CFG_DURATION, "10s", 1000, 300000, NULL, 0,
+	  offsetof(struct target_config, conn.connect_timeout_ms),
+	  "Give up connecting to one server after this long and try the "
+	  "next." },
+	{ "timeout", CFG_DURATION, "2m", 1000, 3600000, NULL, 0,
+	  offsetof(struct target_config, conn.timeout_ms),
+	  "Give up on an answer after this long." },
 	CFG_OPTIONS_END
 };
 
@@ -367,9 +409,10 @@ static const struct cfg_section idsync_sections[] = {
 	{ "username", username_options, 0,
 	  offsetof(struct idsync_config, username), 0,
 	  "The consolidated identity's own unique username and UPN." },
-	{ "ldif", ldif_options, 0, offsetof(struct idsync_config, ldif), 0,
-	  "\"ward-idsync export --ldif\": LDIF change records that make a "
-	  "target directory hold one entry per person." },
+	{ "target", target_options, 0, offsetof(struct idsync_config, target),
+	  0, "The target directory that holds one entry per person: "
+	  "provisioned by apply when uri is set, and described by \"export "
+	  "--ldif\" as LDIF change records either way." },
 	CFG_SECTIONS_END
 };
 
@@ -419,11 +462,52 @@ idsync_loopback(const char *uri)
 }
 
 static int
-idsync_validate_domain(struct domain_config *d, char *err, size_t errlen)
+idsync_validate_conn(const struct domain_config *d, const char *what,
+    char *err, size_t errlen)
 {
-	const char	*s, *u;
+	const char	*u;
 	size_t		 i;
 	int		 kind;
+
+	if (d->uri.count == 0) {
+		snprintf(err, errlen, "%s uri: at least one URI is needed",
+		    what);
+		return -1;
+	}
+	for (i = 0; i < d->uri.count; i++) {
+		u = d->uri.items[i];
+		kind = ldap_read_uri_kind(u);
+		if (kind == -1) {
+			snprintf(err, errlen, "%s uri: \"%s\": not "
+			    "ldaps://HOST or ldap://HOST", what, u);
+			return -1;
+		}
+		if (kind == READ_URI_LDAP && !d->starttls &&
+		    !d->allow_plaintext) {
+			snprintf(err, errlen, "%s uri: %s with starttls = no "
+			    "would send the bind password in the clear: use "
+			    "ldaps://, or starttls = yes", what, u);
+			return -1;
+		}
+		if (d->allow_plaintext && !idsync_loopback(u)) {
+			snprintf(err, errlen, "%s allow_plaintext: only for "
+			    "loopback addresses, and %s is not one", what, u);
+			return -1;
+		}
+	}
+	if ((d->bind_dn != NULL) != (d->bind_password != NULL)) {
+		snprintf(err, errlen, "%s: bind_dn and bind_password_file go "
+		    "together", what);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+idsync_validate_domain(struct domain_config *d, char *err, size_t errlen)
+{
+	const char	*s;
+	char		 what[128];
 
 	for (s = d->item.label; *s != '\0'; s++)
 		if (!isalnum((unsigned char)*s) && strchr("-_.", *s) == NULL)
@@ -434,43 +518,9 @@ idsync_validate_domain(struct domain_config *d, char *err, size_t errlen)
 		    d->item.label);
 		return -1;
 	}
-	if (d->uri.count == 0) {
-		snprintf(err, errlen, "line %d: [domain \"%s\"] uri: at least "
-		    "one URI is needed", d->item.line, d->item.label);
-		return -1;
-	}
-	for (i = 0; i < d->uri.count; i++) {
-		u = d->uri.items[i];
-		kind = ldap_read_uri_kind(u);
-		if (kind == -1) {
-			snprintf(err, errlen, "line %d: [domain \"%s\"] uri: "
-			    "\"%s\": not ldaps://HOST or ldap://HOST",
-			    d->item.line, d->item.label, u);
-			return -1;
-		}
-		if (kind == READ_URI_LDAP && !d->starttls &&
-		    !d->allow_plaintext) {
-			snprintf(err, errlen, "line %d: [domain \"%s\"] uri: %s "
-			    "with starttls = no would send the bind password "
-			    "in the clear: use ldaps://, or starttls = yes",
-			    d->item.line, d->item.label, u);
-			return -1;
-		}
-		if (d->allow_plaintext && !idsync_loopback(u)) {
-			snprintf(err, errlen, "line %d: [domain \"%s\"] "
-			    "allow_plaintext: only for loopback addresses, "
-			    "and %s is not one", d->item.line, d->item.label,
-			    u);
-			return -1;
-		}
-	}
-	if ((d->bind_dn != NULL) != (d->bind_password != NULL)) {
-		snprintf(err, errlen, "line %d: [domain \"%s\"]: bind_dn and "
-		    "bind_password_file go together", d->item.line,
-		    d->item.label);
-		return -1;
-	}
-	return 0;
+	snprintf(what, sizeof what, "line %d: [domain \"%s\"]", d->item.line,
+	    d->item.label);
+	return idsync_validate_conn(d, what, err, errlen);
 }
 
 static char	**idsync_attrs(const struct idsync_config *);
@@ -581,7 +631,7 @@ idsync_validate_identity(const struct idsync_config *cfg, char *err,
 
 /* "ATTRIBUTE=VALUE", or for a mapping "ATTRIBUTE=SOURCE". */
 static int
-idsync_ldif_pair(const char *what, const char *s, int mapping, char *err,
+idsync_target_pair(const char *what, const char *s, int mapping, char *err,
     size_t errlen)
 {
 	const char	*eq = strchr(s, '=');
@@ -589,7 +639,7 @@ idsync_ldif_pair(const char *what, const char *s, int mapping, char *err,
 	int		 ok;
 
 	if (eq == NULL) {
-		snprintf(err, errlen, "[ldif] %s: \"%s\" is not ATTRIBUTE=%s",
+		snprintf(err, errlen, "[target] %s: \"%s\" is not ATTRIBUTE=%s",
 		    what, s, mapping ? "SOURCE" : "VALUE");
 		return -1;
 	}
@@ -597,70 +647,141 @@ idsync_ldif_pair(const char *what, const char *s, int mapping, char *err,
 	ok = idsync_attr_ok(attr);
 	free(attr);
 	if (!ok) {
-		snprintf(err, errlen, "[ldif] %s: \"%s\": \"%.*s\" is not an "
+		snprintf(err, errlen, "[target] %s: \"%s\": \"%.*s\" is not an "
 		    "attribute name", what, s, (int)(eq - s), s);
 		return -1;
 	}
 	if (mapping && export_ldif_source(eq + 1) == -1) {
-		snprintf(err, errlen, "[ldif] %s: \"%s\": \"%s\" is not id, "
+		snprintf(err, errlen, "[target] %s: \"%s\": \"%s\" is not id, "
 		    "username, upn, display_name, given_name, sn, employee_id, "
 		    "mail, status or lifecycle", what, s, eq + 1);
 		return -1;
 	}
 	if (!mapping && (eq[1] == '\0' || strpbrk(eq + 1, "\r\n") != NULL)) {
-		snprintf(err, errlen, "[ldif] %s: \"%s\": no value", what, s);
+		snprintf(err, errlen, "[target] %s: \"%s\": no value", what, s);
 		return -1;
 	}
 	return 0;
 }
 
+/* The target attribute a mapping gives from source, or NULL. */
+static char *
+idsync_target_from(const struct target_config *tc, const char *source)
+{
+	const char	*m, *eq;
+	size_t		 i;
+
+	for (i = 0; i < tc->attributes.count; i++) {
+		m = tc->attributes.items[i];
+		if ((eq = strchr(m, '=')) != NULL && strcmp(eq + 1, source) == 0)
+			return xstrndup(m, (size_t)(eq - m));
+	}
+	return NULL;
+}
+
+/* Whether the mapping gives attr a value, and from what (or -1). */
 static int
-idsync_validate_ldif(const struct ldif_config *lc, char *err, size_t errlen)
+idsync_target_source(const struct target_config *tc, const char *attr)
 {
 	const char	*m;
-	size_t		 i, rl = strlen(lc->rdn);
-	int		 src = -1;
+	size_t		 i, len = strlen(attr);
 
-	if (!idsync_attr_ok(lc->rdn)) {
-		snprintf(err, errlen, "[ldif] rdn: \"%s\" is not an attribute "
-		    "name", lc->rdn);
+	for (i = 0; i < tc->attributes.count; i++) {
+		m = tc->attributes.items[i];
+		if (strncasecmp(m, attr, len) == 0 && m[len] == '=')
+			return export_ldif_source(m + len + 1);
+	}
+	return -1;
+}
+
+static int
+idsync_validate_target(struct target_config *tc, char *err, size_t errlen)
+{
+	const char	*flags[2] = { tc->leaver, tc->active };
+	char		*from_id;
+	size_t		 i, j, len;
+	int		 src;
+
+	if (!idsync_attr_ok(tc->rdn)) {
+		snprintf(err, errlen, "[target] rdn: \"%s\" is not an attribute "
+		    "name", tc->rdn);
 		return -1;
 	}
-	for (i = 0; i < lc->attributes.count; i++) {
-		m = lc->attributes.items[i];
-		if (idsync_ldif_pair("attributes", m, 1, err, errlen) == -1)
+	for (i = 0; i < tc->attributes.count; i++) {
+		if (idsync_target_pair("attributes", tc->attributes.items[i], 1,
+		    err, errlen) == -1)
 			return -1;
-		if (strncasecmp(m, lc->rdn, rl) == 0 && m[rl] == '=')
-			src = export_ldif_source(m + rl + 1);
+		len = strcspn(tc->attributes.items[i], "=");
+		for (j = 0; j < i; j++)
+			if (strncasecmp(tc->attributes.items[j],
+			    tc->attributes.items[i], len) == 0 &&
+			    tc->attributes.items[j][len] == '=') {
+				snprintf(err, errlen, "[target] attributes: "
+				    "%.*s is mapped twice", (int)len,
+				    tc->attributes.items[i]);
+				return -1;
+			}
 	}
-	if (src == -1) {
-		snprintf(err, errlen, "[ldif] rdn = %s: attributes maps no "
-		    "value to %s", lc->rdn, lc->rdn);
+	if ((src = idsync_target_source(tc, tc->rdn)) == -1) {
+		snprintf(err, errlen, "[target] rdn = %s: attributes maps no "
+		    "value to %s", tc->rdn, tc->rdn);
 		return -1;
 	}
-	if (strcmp(export_ldif_sources[src], "id") != 0 &&
-	    strcmp(export_ldif_sources[src], "username") != 0) {
-		snprintf(err, errlen, "[ldif] rdn = %s: it comes from %s, which "
-		    "can change; name entries by the id or the username",
-		    lc->rdn, export_ldif_sources[src]);
+	if (tc->object_classes.count == 0) {
+		snprintf(err, errlen, "[target] object_classes: at least one");
 		return -1;
 	}
-	if (lc->object_classes.count == 0) {
-		snprintf(err, errlen, "[ldif] object_classes: at least one");
-		return -1;
+	for (i = 0; i < 2; i++) {
+		if (flags[i] == NULL)
+			continue;
+		if (idsync_target_pair(i == 0 ? "leaver" : "active", flags[i],
+		    0, err, errlen) == -1)
+			return -1;
+		len = strcspn(flags[i], "=");
+		for (j = 0; j < tc->attributes.count; j++)
+			if (strncasecmp(tc->attributes.items[j], flags[i],
+			    len + 1) == 0) {
+				snprintf(err, errlen, "[target] %s: %.*s is "
+				    "also in attributes", i == 0 ? "leaver" :
+				    "active", (int)len, flags[i]);
+				return -1;
+			}
 	}
-	if ((lc->leaver != NULL && idsync_ldif_pair("leaver", lc->leaver, 0,
-	    err, errlen) == -1) || (lc->active != NULL &&
-	    idsync_ldif_pair("active", lc->active, 0, err, errlen) == -1))
-		return -1;
-	if (lc->base != NULL && (*lc->base == '\0' ||
-	    strpbrk(lc->base, "\r\n") != NULL || strchr(lc->base, '=') ==
+	if (tc->base != NULL && (*tc->base == '\0' ||
+	    strpbrk(tc->base, "\r\n") != NULL || strchr(tc->base, '=') ==
 	    NULL)) {
-		snprintf(err, errlen, "[ldif] base: \"%s\" is not a DN",
-		    lc->base);
+		snprintf(err, errlen, "[target] base: \"%s\" is not a DN",
+		    tc->base);
 		return -1;
 	}
-	return 0;
+	from_id = idsync_target_from(tc, "id");
+	if (tc->anchor != NULL) {
+		if (!idsync_attr_ok(tc->anchor) ||
+		    idsync_target_source(tc, tc->anchor) !=
+		    export_ldif_source("id")) {
+			snprintf(err, errlen, "[target] anchor = %s: attributes "
+			    "must map it from id (%s=id)", tc->anchor,
+			    tc->anchor);
+			free(from_id);
+			return -1;
+		}
+		free(from_id);
+	} else
+		tc->anchor = from_id;
+	if (tc->conn.uri.count == 0)
+		return 0;
+	if (tc->base == NULL) {
+		snprintf(err, errlen, "[target] uri is set: base, where the "
+		    "entries go, is needed too");
+		return -1;
+	}
+	if (tc->anchor == NULL) {
+		snprintf(err, errlen, "[target] uri is set: attributes must map "
+		    "one attribute from id (e.g. employeeType=id), by which "
+		    "each person's entry is found again");
+		return -1;
+	}
+	return idsync_validate_conn(&tc->conn, "[target]", err, errlen);
 }
 
 static int
@@ -678,16 +799,16 @@ idsync_validate(void *p, char *err, size_t errlen)
 		return -1;
 	kind_free(kinds);
 	if (cfg->idsync.mode == IDSYNC_APPLY &&
-	    cfg->idsync.writeback_attribute == NULL) {
+	    cfg->idsync.writeback_attribute == NULL &&
+	    cfg->target.conn.uri.count == 0) {
 		snprintf(err, errlen, "[idsync] mode = apply: there is nothing "
-		    "to write: set writeback_attribute (provisioning a target "
-		    "directory is not built in this version)");
+		    "to write: set writeback_attribute, or [target] uri");
 		return -1;
 	}
 	if (idsync_validate_writeback(cfg, err, errlen) == -1)
 		return -1;
 	if (idsync_validate_identity(cfg, err, errlen) == -1 ||
-	    idsync_validate_ldif(&cfg->ldif, err, errlen) == -1)
+	    idsync_validate_target(&cfg->target, err, errlen) == -1)
 		return -1;
 	for (i = 0; i < cfg->domains.count; i++) {
 		d = cfg->domains.items[i];
@@ -798,8 +919,13 @@ static const struct cli_program idsync_program = {
 	    "                          --force passes the change thresholds\n"
 	    "  plan                    read and match; print what a run would "
 	    "change\n"
-	    "  apply [--force]         write each person's id to its accounts "
+	    "  apply [--force] [--dry-run]\n"
+	    "                          write each person's id to its accounts "
 	    "(write-back)\n"
+	    "                          and provision the target directory; "
+	    "--dry-run\n"
+	    "                          prints every change and writes "
+	    "nothing\n"
 	    "  export --accounts FILE  one row per account (FILE - is "
 	    "standard output)\n"
 	    "  export --persons FILE   one row per person\n"
@@ -967,23 +1093,58 @@ out:
 	return rc;
 }
 
+/* What write-back will do, printed. */
+static void
+idsync_print_writeback(const struct writeback_plan *wp, const char *attr,
+    int with_diff)
+{
+	const struct writeback_change	*c;
+	size_t				 i;
+
+	printf("write-back of %s: %zu to set, %zu to replace, %zu to clear; "
+	    "%zu already hold their person's id\n", attr, wp->sets,
+	    wp->replaces, wp->clears, wp->holding - wp->replaces - wp->clears);
+	if (wp->foreign > 0)
+		printf("  %zu account%s hold%s a value ward-idsync did not "
+		    "write: left alone\n", wp->foreign, wp->foreign == 1 ? "" :
+		    "s", wp->foreign == 1 ? "s" : "");
+	if (wp->missing > 0)
+		printf("  %zu account%s of the last run %s no longer in the "
+		    "directories\n", wp->missing, wp->missing == 1 ? "" : "s",
+		    wp->missing == 1 ? "is" : "are");
+	for (i = 0; with_diff && i < wp->nchanges; i++) {
+		c = &wp->changes[i];
+		printf("%s %s: %s -> %s\n", c->before == NULL ? "set" :
+		    c->after == NULL ? "clear" : "replace", c->name,
+		    c->before != NULL ? c->before : "(none)",
+		    c->after != NULL ? c->after : "(none)");
+	}
+}
+
 /*
- * Write-back: reads the values the accounts hold now, works out what to
- * write, checks the thresholds, and writes, each write audited. The
- * caller holds the lock. A run of its own in the history, "apply".
+ * apply: write-back (each person's id to an attribute of its accounts)
+ * and provisioning of the target directory. Both are worked out from what
+ * the directories hold now and checked against the thresholds before
+ * anything is written; each write is audited. dry_run prints every change
+ * and writes nothing. The caller holds the lock. A run of its own in the
+ * history, "apply".
  */
 static int
 idsync_apply_locked(const struct idsync_config *cfg, struct store *st,
-    int force)
+    int force, int dry_run)
 {
 	struct writeback_plan	 wp;
+	struct provision_plan	 pp;
 	const char		*attr = cfg->idsync.writeback_attribute;
 	char			 err[4096], serr[1024], msg[512];
 	size_t			 written = 0, failed = 0, interrupted;
+	size_t			 twritten = 0, tfailed = 0;
 	int64_t			 run_id = 0;
-	int			 rc = WARD_EXIT_FAILURE;
+	int			 rc = WARD_EXIT_FAILURE, target;
 
 	memset(&wp, 0, sizeof wp);
+	memset(&pp, 0, sizeof pp);
+	target = cfg->target.conn.uri.count > 0;
 	if (store_run_begin(st, "apply", wtime_now_ms(), force, &run_id, err,
 	    sizeof err) == -1) {
 		log_error("%s", err);
@@ -996,24 +1157,33 @@ idsync_apply_locked(const struct idsync_config *cfg, struct store *st,
 		    "known outcome; the values read now say what was written",
 		    interrupted, interrupted == 1 ? "" : "s",
 		    interrupted == 1 ? "has" : "have");
-	if (writeback_plan(st, &cfg->domains, attr, &wp, err,
-	    sizeof err) == -1)
-		goto failed;
-	printf("write-back of %s: %zu to set, %zu to replace, %zu to clear; "
-	    "%zu already hold their person's id\n", attr, wp.sets,
-	    wp.replaces, wp.clears, wp.holding - wp.replaces - wp.clears);
-	if (wp.foreign > 0)
-		printf("  %zu account%s hold%s a value ward-idsync did not "
-		    "write: left alone\n", wp.foreign, wp.foreign == 1 ? "" :
-		    "s", wp.foreign == 1 ? "s" : "");
-	if (wp.missing > 0)
-		printf("  %zu account%s of the last run %s no longer in the "
-		    "directories\n", wp.missing, wp.missing == 1 ? "" : "s",
-		    wp.missing == 1 ? "is" : "are");
+	if (attr != NULL) {
+		if (writeback_plan(st, &cfg->domains, attr, &wp, err,
+		    sizeof err) == -1)
+			goto failed;
+		idsync_print_writeback(&wp, attr, dry_run);
+	}
+	if (target) {
+		if (provision_plan(st, &cfg->target, &pp, err,
+		    sizeof err) == -1)
+			goto failed;
+		provision_print(&pp, dry_run, stdout);
+	}
 	fflush(stdout);
-	if (plan_check_writes(&wp, &cfg->idsync, err, sizeof err) == -1) {
+	if (dry_run) {
+		if (store_run_end(st, run_id, "ok", "dry run; nothing written",
+		    NULL, wtime_now_ms(), err, sizeof err) == -1) {
+			log_error("%s", err);
+			goto out;
+		}
+		rc = WARD_EXIT_OK;
+		goto out;
+	}
+	if ((attr != NULL && plan_check_writes(&wp, &cfg->idsync, err,
+	    sizeof err) == -1) || (target && plan_check_target(&pp,
+	    &cfg->idsync, err, sizeof err) == -1)) {
 		if (!force) {
-			log_error("write-back: %s; nothing was written. If the "
+			log_error("apply: %s; nothing was written. If the "
 			    "change is right, run again with --force", err);
 			if (store_run_end(st, run_id, "stopped", err, NULL,
 			    wtime_now_ms(), serr, sizeof serr) == -1)
@@ -1021,19 +1191,33 @@ idsync_apply_locked(const struct idsync_config *cfg, struct store *st,
 			rc = IDSYNC_EXIT_THRESHOLD;
 			goto out;
 		}
-		log_warnx("write-back: %s; going on as --force says", err);
+		log_warnx("apply: %s; going on as --force says", err);
 	}
-	if (writeback_apply(st, &wp, attr, run_id, &written, &failed, err,
-	    sizeof err) == -1) {
+	if (attr != NULL && writeback_apply(st, &wp, attr, run_id, &written,
+	    &failed, err, sizeof err) == -1) {
 		(void)store_run_writes(st, run_id, written, failed, serr,
 		    sizeof serr);
 		goto failed;
 	}
-	snprintf(msg, sizeof msg, "wrote %zu value%s of %s", written,
-	    written == 1 ? "" : "s", attr);
-	if (store_run_writes(st, run_id, written, failed, err,
-	    sizeof err) == -1 || store_run_end(st, run_id, "ok", msg, NULL,
-	    wtime_now_ms(), err, sizeof err) == -1) {
+	if (target && provision_apply(st, &pp, &cfg->target, run_id,
+	    &twritten, &tfailed, err, sizeof err) == -1) {
+		(void)store_run_writes(st, run_id, written + twritten,
+		    failed + tfailed, serr, sizeof serr);
+		goto failed;
+	}
+	if (attr != NULL && target)
+		snprintf(msg, sizeof msg, "wrote %zu value%s of %s and %zu "
+		    "change%s to the target", written, written == 1 ? "" : "s",
+		    attr, twritten, twritten == 1 ? "" : "s");
+	else if (attr != NULL)
+		snprintf(msg, sizeof msg, "wrote %zu value%s of %s", written,
+		    written == 1 ? "" : "s", attr);
+	else
+		snprintf(msg, sizeof msg, "wrote %zu change%s to the target",
+		    twritten, twritten == 1 ? "" : "s");
+	if (store_run_writes(st, run_id, written + twritten, failed + tfailed,
+	    err, sizeof err) == -1 || store_run_end(st, run_id, "ok", msg,
+	    NULL, wtime_now_ms(), err, sizeof err) == -1) {
 		log_error("%s", err);
 		goto out;
 	}
@@ -1048,20 +1232,21 @@ failed:
 		log_error("%s", serr);
 out:
 	writeback_clear(&wp);
+	provision_clear(&pp);
 	return rc;
 }
 
 static int
-idsync_apply(const struct idsync_config *cfg, int force)
+idsync_apply(const struct idsync_config *cfg, int force, int dry_run)
 {
 	struct store	*st;
 	char		 err[1024];
 	int		 rc;
 
-	if (cfg->idsync.writeback_attribute == NULL) {
-		log_error("apply: nothing to write: [idsync] "
-		    "writeback_attribute is not set (provisioning a target "
-		    "directory is not built in this version)");
+	if (cfg->idsync.writeback_attribute == NULL &&
+	    cfg->target.conn.uri.count == 0) {
+		log_error("apply: nothing to write: set [idsync] "
+		    "writeback_attribute, or [target] uri");
 		return WARD_EXIT_FAILURE;
 	}
 	if (store_lock(cfg->idsync.database, err, sizeof err) == -1) {
@@ -1072,7 +1257,7 @@ idsync_apply(const struct idsync_config *cfg, int force)
 		store_unlock();
 		return WARD_EXIT_FAILURE;
 	}
-	rc = idsync_apply_locked(cfg, st, force);
+	rc = idsync_apply_locked(cfg, st, force, dry_run);
 	store_close(st);
 	store_unlock();
 	return rc;
@@ -1199,7 +1384,7 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force)
 	    (long long)run_id, accounts.count, res.npersons, res.nconflicts);
 	rc = WARD_EXIT_OK;
 	if (cfg->idsync.mode == IDSYNC_APPLY)
-		rc = idsync_apply_locked(cfg, st, force);
+		rc = idsync_apply_locked(cfg, st, force, 0);
 	goto out;
 
 failed:
@@ -1260,8 +1445,8 @@ idsync_export(const struct idsync_config *cfg, int argc, char **argv)
 	if (!any)
 		return idsync_usage("export: say --accounts FILE, --persons "
 		    "FILE, --ldif FILE or --report FILE");
-	if (files[2] != NULL && cfg->ldif.base == NULL) {
-		log_error("export --ldif: set [ldif] base, where the entries "
+	if (files[2] != NULL && cfg->target.base == NULL) {
+		log_error("export --ldif: set [target] base, where the entries "
 		    "go in the target directory");
 		return WARD_EXIT_FAILURE;
 	}
@@ -1280,7 +1465,7 @@ idsync_export(const struct idsync_config *cfg, int argc, char **argv)
 			    err, sizeof err);
 			break;
 		case 2:
-			i = export_ldif(st, &cfg->ldif, files[k], &rows, &mods,
+			i = export_ldif(st, &cfg->target, files[k], &rows, &mods,
 			    err, sizeof err);
 			break;
 		default:
@@ -1382,7 +1567,7 @@ main(int argc, char **argv)
 	struct idsync_config	 cfg;
 	struct cli		 cli;
 	const char		*cmd;
-	int			 rc, i, force = 0;
+	int			 rc, i, force = 0, dry_run = 0;
 
 	memset(&cfg, 0, sizeof cfg);
 	if ((rc = cli_start(&idsync_program, argc, argv, &cli, &cfg)) != -1)
@@ -1413,13 +1598,15 @@ main(int argc, char **argv)
 		for (i = 1; i < cli.argc; i++) {
 			if (strcmp(cli.argv[i], "--force") == 0)
 				force = 1;
+			else if (strcmp(cli.argv[i], "--dry-run") == 0)
+				dry_run = 1;
 			else {
 				rc = idsync_usage("apply: unexpected \"%s\"",
 				    cli.argv[i]);
 				goto out;
 			}
 		}
-		rc = idsync_apply(&cfg, force);
+		rc = idsync_apply(&cfg, force, dry_run);
 	} else if (strcmp(cmd, "export") == 0)
 		rc = idsync_export(&cfg, cli.argc, cli.argv);
 	else if (strcmp(cmd, "conflicts") == 0 || strcmp(cmd, "person") == 0 ||

@@ -227,6 +227,23 @@ plan_check_writes(const struct writeback_plan *wp,
 	    cfg->max_deletes_percent, "values to clear", err, errlen);
 }
 
+int
+plan_check_target(const struct provision_plan *pp,
+    const struct idsync_section *cfg, char *err, size_t errlen)
+{
+	if (plan_over("creates", pp->adds, pp->entries, cfg->max_creates,
+	    cfg->max_creates_percent, "target entries to add", err,
+	    errlen) == -1)
+		return -1;
+	if (plan_over("modifies", pp->modifies + pp->renames, pp->entries,
+	    cfg->max_modifies, cfg->max_modifies_percent,
+	    "target entries to modify or rename", err, errlen) == -1)
+		return -1;
+	return plan_over("deletes", pp->disables, pp->entries,
+	    cfg->max_deletes, cfg->max_deletes_percent,
+	    "target entries to disable", err, errlen);
+}
+
 void
 plan_print(const struct plan *plan, int with_diff, FILE *fp)
 {

@@ -28,9 +28,6 @@
 /* Values of the attribute that are not ours are named in the log up to
  * this many times per domain. */
 #define WRITEBACK_FOREIGN_LOG	5
-/* A domain refusing this many writes in a row is given up: more would
- * fail for the same reason (rights, a schema without the attribute). */
-#define WRITEBACK_FAILS_MAX	20
 
 /* One account of idsync.db in a domain: the value it should hold. */
 struct writeback_want {
@@ -287,8 +284,7 @@ out:
 	return rc;
 }
 
-/* The user this program runs as, for the audit. */
-static void
+void
 writeback_user(char *dst, size_t size)
 {
 	struct passwd	 pw, *res = NULL;
@@ -301,8 +297,7 @@ writeback_user(char *dst, size_t size)
 		snprintf(dst, size, "uid %lu", (unsigned long)geteuid());
 }
 
-/* Errors after which the connection is no use. */
-static int
+int
 writeback_lost(int rc)
 {
 	return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR ||

@@ -73,7 +73,7 @@ for spec in agents/ward-agent:agent.conf:8 agents/ward-netpoll:netpoll.conf:8 \
 		run 2 "$bin" -c "$top_srcdir/etc/$conf"
 		assert_contains "$OUT" "no command"
 		run 1 "$bin" -c "$top_srcdir/etc/$conf" apply
-		assert_contains "$OUT" "writeback_attribute is not set" ;;
+		assert_contains "$OUT" "nothing to write: set [idsync] writeback_attribute, or [target] uri" ;;
 	*)
 		run 69 "$bin" -c "$top_srcdir/etc/$conf"
 		assert_contains "$OUT" "not built yet" ;;

@@ -92,3 +92,80 @@ userAccountControl: 512
 objectGUID:: $(head -c 16 /dev/urandom | base64)
 LDIF
 }
+
+# idsync_db_target: a fourth slapd with the same schema as the target
+# directory, empty but for OU=People, OU=Provisioned and the fixture's
+# service account; PLAIN_target and TLS_target its ports. Stopped at exit.
+idsync_db_target() {
+	cat > "$T/target.ldif" <<LDIF
+dn: DC=target,DC=test
+objectClass: dcObject
+objectClass: organization
+o: target
+dc: target
+
+dn: OU=People,DC=target,DC=test
+objectClass: organizationalUnit
+ou: People
+
+dn: OU=Provisioned,DC=target,DC=test
+objectClass: organizationalUnit
+ou: Provisioned
+
+dn: OU=Service Accounts,DC=target,DC=test
+objectClass: organizationalUnit
+ou: Service Accounts
+LDIF
+	fx_start_slapd target
+	at_exit "fx_stop_slapd target"
+}
+
+# idsync_db_provision: a [target] section provisioning OU=Provisioned of
+# the target as its manager, entries named by display name (so that a
+# new name is a rename) and found again by msDS-cloudExtensionAttribute10.
+idsync_db_provision() {
+	cat <<CONF
+[target]
+uri = ldaps://127.0.0.1:$TLS_target
+ca_file = $T/ca.crt
+bind_dn = CN=Manager,DC=target,DC=test
+bind_password_file = $T/root.password
+base = OU=Provisioned,DC=target,DC=test
+page_size = 20
+rdn = cn
+object_classes = top person organizationalPerson inetOrgPerson user
+attributes = cn=display_name displayName=display_name sn=sn
+attributes = givenName=given_name mail=mail sAMAccountName=username
+attributes = userPrincipalName=upn employeeID=employee_id
+attributes = msDS-cloudExtensionAttribute10=id
+leaver = userAccountControl=514
+active = userAccountControl=512
+CONF
+}
+
+# idsync_db_entries BASE FILTER ATTR...: the target's entries, as
+# ldapsearch prints them unwrapped.
+idsync_db_entries() {
+	_b=$1
+	_f=$2
+	shift 2
+	ldapsearch -x -LLL -o ldif-wrap=no \
+	    -H "ldap://127.0.0.1:$PLAIN_target" \
+	    -D "CN=Manager,DC=target,DC=test" -y "$T/root.password" \
+	    -b "$_b" "$_f" "$@"
+}
+
+# idsync_db_value ATTR: ATTR's values (base64 decoded) in the LDIF on
+# standard input.
+idsync_db_value() {
+	awk -v a="$1" 'index($0, a ":: ") == 1 { print "b64 " substr($0, length(a) + 4) }
+	    index($0, a ": ") == 1 { print "txt " substr($0, length(a) + 3) }' |
+	    while read -r _how _v; do
+		if [ "$_how" = b64 ]; then
+			printf "%s" "$_v" | base64 -d
+			echo
+		else
+			printf "%s\n" "$_v"
+		fi
+	    done
+}

@@ -5,12 +5,14 @@
 # a conflict), joiners, movers and leavers, and the unique username and UPN
 # with collisions, kept from run to run. Then what is done with it: the
 # LDIF export loaded into a fresh target slapd (adds, then the modifies of
-# movers and leavers), and the JSON run report read with jq.
+# movers and leavers), the same target provisioned by apply (adds,
+# renames, modifies, leavers disabled), and the JSON run report read with
+# jq.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/idsync_db.sh"
 
 idsync_db_require
-for c in ldapmodify jq base64; do
+for c in ldapmodify jq base64 sqlite3; do
 	require_cmd "$c"
 done
 make_test_ca
@@ -81,26 +83,10 @@ LDIF
 
 idsync_conf() { idsync_db_conf "$1" "$T/idsync.db"; }
 
-# The target directory: a fourth slapd with the same schema, empty but
-# for where the persons go (and the fixture's service account).
-cat > "$T/target.ldif" <<LDIF
-dn: DC=target,DC=test
-objectClass: dcObject
-objectClass: organization
-o: target
-dc: target
-
-dn: OU=People,DC=target,DC=test
-objectClass: organizationalUnit
-ou: People
-
-dn: OU=Service Accounts,DC=target,DC=test
-objectClass: organizationalUnit
-ou: Service Accounts
-LDIF
-fx_start_slapd target
-at_exit "fx_stop_slapd target"
-LDIF_CONF="[ldif]
+# The target directory: a fourth slapd; OU=People takes the LDIF exports,
+# OU=Provisioned is provisioned by apply.
+idsync_db_target
+LDIF_CONF="[target]
 base = OU=People,DC=target,DC=test
 object_classes = top person organizationalPerson inetOrgPerson user
 attributes = uid=username cn=display_name displayName=display_name
@@ -116,22 +102,22 @@ target_load() {
 	    -f "$1" > "$T/target.out" 2>&1 ||
 	    fail "the target refused $1: $(cat "$T/target.out")"
 }
-# target_get UID ATTR: the value (base64 decoded) of an entry's attribute.
+# target_get UID ATTR: an attribute of the entry the LDIF made.
 target_get() {
-	ldapsearch -x -LLL -o ldif-wrap=no -H "ldap://127.0.0.1:$PLAIN_target" \
-	    -D "CN=Manager,DC=target,DC=test" -y "$T/root.password" \
-	    -b "OU=People,DC=target,DC=test" "(uid=$1)" "$2" |
-	    awk -v a="$2" 'index($0, a ":: ") == 1 { print "b64 " substr($0, length(a) + 4) }
-	        index($0, a ": ") == 1 { print "txt " substr($0, length(a) + 3) }' |
-	    while read -r how v; do
-		if [ "$how" = b64 ]; then
-			printf "%s" "$v" | base64 -d
-			echo
-		else
-			printf "%s\n" "$v"
-		fi
-	    done
+	idsync_db_entries "OU=People,DC=target,DC=test" "(uid=$1)" "$2" |
+	    idsync_db_value "$2"
 }
+# prov_get ID ATTR: an attribute of the entry apply made for person ID.
+P="OU=Provisioned,DC=target,DC=test"
+prov_get() {
+	idsync_db_entries "$P" "(msDS-cloudExtensionAttribute10=$1)" "$2" |
+	    idsync_db_value "$2"
+}
+prov_count() {
+	idsync_db_entries "$P" "(msDS-cloudExtensionAttribute10=*)" dn |
+	    grep -c '^dn:'
+}
+TARGET_LINE="target ldaps://127.0.0.1:$TLS_target:"
 
 idsync_conf "$T/idsync.conf" <<CONF
 [precedence "mail"]
@@ -170,24 +156,24 @@ CONF
 run 1 "$WARD_IDSYNC" -n -c "$T/bad.conf"
 assert_contains "$OUT" "uses no name"
 idsync_conf "$T/bad.conf" <<CONF
-[ldif]
-rdn = cn
+[target]
+rdn = title
 CONF
 run 1 "$WARD_IDSYNC" -n -c "$T/bad.conf"
-assert_contains "$OUT" "[ldif] rdn = cn: it comes from display_name, which can change"
+assert_contains "$OUT" "[target] rdn = title: attributes maps no value to title"
 idsync_conf "$T/bad.conf" <<CONF
-[ldif]
+[target]
 attributes = uid=username title=department
 CONF
 run 1 "$WARD_IDSYNC" -n -c "$T/bad.conf"
 assert_contains "$OUT" "\"department\" is not id, username"
 idsync_conf "$T/bad.conf" <<CONF
-[ldif]
+[target]
 leaver = disabled
 CONF
 run 1 "$WARD_IDSYNC" -n -c "$T/bad.conf"
-assert_contains "$OUT" "[ldif] leaver: \"disabled\" is not ATTRIBUTE=VALUE"
-ok "precedence, username and ldif settings are checked, errors say what"
+assert_contains "$OUT" "[target] leaver: \"disabled\" is not ATTRIBUTE=VALUE"
+ok "precedence, username and target settings are checked, errors say what"
 
 # field PERSON N: column N of the person's row in persons.csv.
 persons() {
@@ -274,6 +260,35 @@ ivo_user=$(field "$ivo" 6)
     fail "Ivo, a leaver, is not disabled in the target"
 ok "export --ldif: one add per person, loaded into a fresh directory, mapped, leavers disabled"
 
+# Provisioning: apply writes OU=Provisioned itself, an entry per person
+# named by display name, but none for Ivo, a leaver.
+idsync_db_provision | idsync_conf "$T/provision.conf"
+run 0 "$WARD_IDSYNC" -n -c "$T/provision.conf"
+nleavers=$(awk -F, 'NR > 1 && $4 == "leaver"' "$T/persons.csv" | wc -l)
+nadd=$((npersons - nleavers))
+run 0 "$WARD_IDSYNC" -c "$T/provision.conf" apply --dry-run
+assert_contains "$OUT" "$TARGET_LINE $nadd to add, 0 to modify, 0 to rename, 0 to disable; 0 entries hold a person's id"
+assert_contains "$OUT" "$nleavers leaver"
+assert_contains "$OUT" "add cn=Zoë Ørsted-Brown,$P"
+assert_contains "$OUT" "  msDS-cloudExtensionAttribute10: $zoe"
+[ "$(prov_count)" = 0 ] || fail "apply --dry-run wrote to the target"
+run 0 "$WARD_IDSYNC" -c "$T/provision.conf" apply
+assert_contains "$OUT" "wrote $nadd changes to the target"
+[ "$(prov_count)" = "$nadd" ] ||
+    fail "the target holds $(prov_count) entries, not $nadd"
+[ "$(prov_get "$zoe" cn)" = "Zoë Ørsted-Brown" ] &&
+    [ "$(prov_get "$zoe" sAMAccountName)" = zorstedbrown ] &&
+    [ "$(prov_get "$zoe" mail)" = zoe.orsted@btuh.test ] &&
+    [ "$(prov_get "$zoe" userPrincipalName)" = zorstedbrown@group.test ] &&
+    [ "$(prov_get "$zoe" userAccountControl)" = 512 ] ||
+    fail "Zoë's entry: $(idsync_db_entries "$P" "(msDS-cloudExtensionAttribute10=$zoe)")"
+[ -z "$(prov_get "$ivo" cn)" ] || fail "Ivo, a leaver, was given an entry"
+[ "$(sqlite3 "$T/idsync.db" "SELECT count(DISTINCT guid) FROM audit WHERE domain = 'target' AND outcome = 'done'")" = "$nadd" ] ||
+    fail "the audit does not hold every entry added"
+run 0 "$WARD_IDSYNC" -c "$T/provision.conf" apply
+assert_contains "$OUT" "$TARGET_LINE 0 to add, 0 to modify, 0 to rename, 0 to disable; $nadd entries hold a person's id"
+ok "apply provisions the target: an entry per person, leavers none, audited; again, nothing to do"
+
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --report "$T/report1.json"
 jq -e --argjson n "$npersons" '.run.command == "run" and .run.outcome == "ok"
     and .run.duration_ms >= 0 and (.run.started | test("^2[0-9-]+T"))
@@ -355,6 +370,30 @@ jq -e '.counts.persons_created == 0 and .state.persons_by_lifecycle.mover >= 1
     and .counts.accounts_modified >= 3' "$T/report3.json" > /dev/null ||
     fail "report after the third run: $(cat "$T/report3.json")"
 ok "export --ldif: movers' new values, leavers disabled, a leaver back enabled"
+
+# The same changes provisioned: Kim's entry renamed and her surname
+# changed, Keith's disabled, Ivo, back, added.
+run 0 "$WARD_IDSYNC" -c "$T/provision.conf" apply --dry-run
+assert_contains "$OUT" "$TARGET_LINE 1 to add, 1 to modify, 1 to rename, 1 to disable; $nadd entries"
+# (slapd gives the DN's suffix as its own suffix is written.)
+printf '%s\n' "$OUT" | grep -qix "rename cn=Kim Lowe,$P -> cn=Kim Abara,$P" ||
+    fail "no rename of Kim's entry: $OUT"
+assert_contains "$OUT" "  sn: Lowe -> Abara"
+assert_contains "$OUT" "  userAccountControl: 512 -> 514"
+run 0 "$WARD_IDSYNC" -c "$T/provision.conf" apply
+idsync_db_entries "$P" "(msDS-cloudExtensionAttribute10=$kim)" dn |
+    grep -qix "dn: cn=Kim Abara,$P" &&
+    [ "$(prov_get "$kim" sn)" = Abara ] &&
+    [ "$(prov_get "$kim" sAMAccountName)" = "$kim_user" ] ||
+    fail "Kim's entry: $(idsync_db_entries "$P" "(msDS-cloudExtensionAttribute10=$kim)")"
+[ "$(prov_get "$keith" userAccountControl)" = 514 ] ||
+    fail "Keith left, but his entry is enabled"
+[ "$(prov_get "$ivo" userAccountControl)" = 512 ] ||
+    fail "Ivo is back, but has no enabled entry"
+[ "$(prov_count)" = $((nadd + 1)) ] || fail "the target holds $(prov_count) entries"
+run 0 "$WARD_IDSYNC" -c "$T/provision.conf" apply
+assert_contains "$OUT" "$TARGET_LINE 0 to add, 0 to modify, 0 to rename, 0 to disable"
+ok "apply: a mover's entry renamed and modified, a leaver's disabled, one back added"
 
 # Linking Ed's two accounts by decision: their employee numbers differ, so
 # the person has none and there is a conflict naming both. And Ivo loses

@@ -406,10 +406,10 @@ ok "a run past max_deletes stops (exit 2) until --force"
 
 # ------------------------------------------------------------ config
 run 1 "$WARD_IDSYNC" -c "$T/idsync.conf" apply
-assert_contains "$OUT" "apply: nothing to write: [idsync] writeback_attribute is not set"
+assert_contains "$OUT" "apply: nothing to write: set [idsync] writeback_attribute, or [target] uri"
 idsync_conf "$T/apply.conf" "mode = apply"
 run 1 "$WARD_IDSYNC" -n -c "$T/apply.conf"
-assert_contains "$OUT" "mode = apply: there is nothing to write: set writeback_attribute"
+assert_contains "$OUT" "mode = apply: there is nothing to write: set writeback_attribute, or [target] uri"
 idsync_conf "$T/apply.conf" "writeback_attribute = employeeID"
 run 1 "$WARD_IDSYNC" -n -c "$T/apply.conf"
 assert_contains "$OUT" "writeback_attribute = employeeID: ward-idsync reads that attribute"
