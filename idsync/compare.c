@@ -314,34 +314,42 @@ compare_prefix(const struct compare_value *a, const struct compare_value *b,
 	return COMPARE_DISAGREE;
 }
 
+/* The last DIGITS_KEEP ASCII digits of s (fewer if it has fewer), in
+ * order, at the end of buf; returns how many. */
+static size_t
+compare_last_digits(const char *s, char buf[DIGITS_KEEP])
+{
+	const char	*e = s + strlen(s);
+	size_t		 n = 0;
+
+	while (e > s && n < DIGITS_KEEP) {
+		e--;
+		if (*e >= '0' && *e <= '9')
+			buf[DIGITS_KEEP - ++n] = *e;
+	}
+	return n;
+}
+
 /* Telephone numbers: the last nine digits, so "+44 1268 524900" and
- * "01268 524900" agree; fewer than seven digits cannot be compared. */
+ * "01268 524900" agree; fewer than seven digits cannot be compared. Made
+ * for every pair of a block, so without allocating. */
 static enum compare_level
 compare_digits(const struct compare_value *a, const struct compare_value *b,
     const struct nicknames *nk)
 {
-	char			*da, *db;
-	size_t			 la, lb, n;
-	enum compare_level	 level;
+	char	 da[DIGITS_KEEP], db[DIGITS_KEEP];
+	size_t	 la, lb, n;
 
 	(void)nk;
 	if (a->raw == NULL || b->raw == NULL)
 		return COMPARE_MISSING;
-	da = normalise_digits(a->raw);
-	db = normalise_digits(b->raw);
-	la = strlen(da);
-	lb = strlen(db);
+	la = compare_last_digits(a->raw, da);
+	lb = compare_last_digits(b->raw, db);
 	n = la < lb ? la : lb;
-	if (n > DIGITS_KEEP)
-		n = DIGITS_KEEP;
 	if (n < DIGITS_MIN)
-		level = COMPARE_MISSING;
-	else
-		level = strcmp(da + la - n, db + lb - n) == 0 ?
-		    COMPARE_AGREE : COMPARE_DISAGREE;
-	free(da);
-	free(db);
-	return level;
+		return COMPARE_MISSING;
+	return memcmp(da + DIGITS_KEEP - n, db + DIGITS_KEEP - n, n) == 0 ?
+	    COMPARE_AGREE : COMPARE_DISAGREE;
 }
 
 const char *const compare_names[] = {

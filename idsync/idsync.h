@@ -50,6 +50,7 @@ struct compare_rule {
 /* Blocking keys: which pairs of accounts are compared at all. */
 enum block_key {
 	BLOCK_SURNAME,		/* each token of sn */
+	BLOCK_SURNAME_GIVEN,	/* sn's tokens + given's initial, end, forms */
 	BLOCK_GIVEN_INITIAL,	/* given name's forms + sn's initial */
 	BLOCK_MOBILE,		/* last nine digits of mobile */
 	BLOCK_PHONE,		/* last nine digits of telephoneNumber */

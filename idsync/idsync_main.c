@@ -179,14 +179,17 @@ static const struct cfg_option match_options[] = {
 	  "Identifier attributes, in order: two accounts sharing a value of "
 	  "one are linked unless something vetoes it. proxyAddresses "
 	  "compares its smtp: addresses. Values are compared ignoring case." },
-	{ "blocking", CFG_LIST, "surname, given-initial, mobile", 0, 0, NULL,
-	  0, offsetof(struct match_config, blocking),
+	{ "blocking", CFG_LIST, "surname-given, given-initial, mobile", 0, 0,
+	  NULL, 0, offsetof(struct match_config, blocking),
 	  "Which accounts are scored against each other: those sharing a "
-	  "key of one of these kinds: surname (each word of sn), "
-	  "given-initial (the given name, or a formal name it is short for, "
-	  "with sn's initial), mobile, phone (the last nine digits), "
-	  "mail-local (the part before @). Several kinds, so that one typo "
-	  "does not hide a match." },
+	  "key of one of these kinds: surname-given (each word of sn with "
+	  "the given name's initial, with its last two letters, and with "
+	  "each formal name it is short for), surname (each word of sn "
+	  "alone: every pair of a common surname, slow on large "
+	  "directories), given-initial (the given name, or a formal name it "
+	  "is short for, with sn's initial), mobile, phone (the last nine "
+	  "digits), mail-local (the part before @). Several kinds, so that "
+	  "one typo does not hide a match." },
 	{ "nicknames", CFG_PATH, NULL, 0, 0, NULL, 0,
 	  offsetof(struct match_config, nicknames),
 	  "The nickname table; unset: the one installed with ward "
@@ -854,8 +857,8 @@ idsync_validate(void *p, char *err, size_t errlen)
 				break;
 		if (k == BLOCK_KEY_COUNT) {
 			snprintf(err, errlen, "[match] blocking: \"%s\" is not "
-			    "surname, given-initial, mobile, phone or "
-			    "mail-local", m->blocking.items[i]);
+			    "surname-given, surname, given-initial, mobile, "
+			    "phone or mail-local", m->blocking.items[i]);
 			return -1;
 		}
 		m->blocks |= 1U << k;

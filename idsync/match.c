@@ -13,6 +13,8 @@
 #include <strings.h>
 #include <sys/random.h>
 
+#include <unistr.h>
+
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/str.h"
@@ -30,6 +32,7 @@
 
 const char *const match_block_names[] = {
 	[BLOCK_SURNAME] = "surname",
+	[BLOCK_SURNAME_GIVEN] = "surname-given",
 	[BLOCK_GIVEN_INITIAL] = "given-initial",
 	[BLOCK_MOBILE] = "mobile",
 	[BLOCK_PHONE] = "phone",
@@ -46,7 +49,6 @@ const char *const match_block_names[] = {
  */
 struct rule_memo {
 	uint32_t	*id;		/* per account */
-	size_t		*first;		/* per number: an account with it */
 	size_t		 nvalues;
 	unsigned char	*levels;	/* nvalues * nvalues, or NULL */
 	uint32_t	*exact;		/* per account, or NULL; MATCH_NO_ID:
@@ -86,7 +88,12 @@ struct match_ctx {
 	size_t				 n;
 	size_t				 nd;
 	size_t				 nexact;
-	struct compare_value		*values;	/* n * nrules */
+	/* Each rule's distinct values, prepared once: directories repeat
+	 * names, departments and titles thousands of times. */
+	uint32_t			*vid;		/* n * nrules; 0: none */
+	struct compare_value		**distinct;	/* per rule */
+	size_t				*ndistinct;
+	struct compare_value		 none;
 	struct cfg_list			*exact_values;	/* n * nexact */
 	struct pair			*pairs;
 	size_t				 npairs;
@@ -209,6 +216,15 @@ acct(const struct match_ctx *ctx, size_t i)
 	return ctx->in->accounts[i];
 }
 
+/* Account i's value of rule k, prepared. */
+static const struct compare_value *
+match_value(const struct match_ctx *ctx, size_t i, size_t k)
+{
+	uint32_t	 id = ctx->vid[i * ctx->in->nrules + k];
+
+	return id == 0 ? &ctx->none : &ctx->distinct[k][id - 1];
+}
+
 static const char *
 acct_name(const struct match_ctx *ctx, size_t i, char *buf, size_t size)
 {
@@ -294,8 +310,8 @@ match_eval(struct match_ctx *ctx, size_t a, size_t b, struct pair *p,
 	}
 	for (k = 0; k < nr; k++) {
 		r = ctx->in->rules[k];
-		va = &ctx->values[a * nr + k];
-		vb = &ctx->values[b * nr + k];
+		va = match_value(ctx, a, k);
+		vb = match_value(ctx, b, k);
 		level = compare_table[r->comparator].compare(va, vb,
 		    ctx->in->nk);
 		w = rule_weight(r, level);
@@ -325,6 +341,50 @@ match_detail(struct match_ctx *ctx, size_t a, size_t b)
 }
 
 /* ------------------------------------------------------------ preparing */
+
+/* Numbers each rule's values (0: none; only person and admin accounts
+ * are compared) and prepares each distinct one once. */
+static void
+match_prepare_values(struct match_ctx *ctx)
+{
+	const struct account	*a;
+	struct index		*ix;
+	const size_t		*v;
+	const char		*raw;
+	size_t			 nr = ctx->in->nrules, i, k, n, alloc;
+
+	ctx->vid = xcalloc(ctx->n * nr + 1, sizeof *ctx->vid);
+	ctx->distinct = xcalloc(nr + 1, sizeof *ctx->distinct);
+	ctx->ndistinct = xcalloc(nr + 1, sizeof *ctx->ndistinct);
+	for (k = 0; k < nr; k++) {
+		ix = index_new();
+		alloc = 0;
+		for (i = 0; i < ctx->n; i++) {
+			a = acct(ctx, i);
+			if (a->kind != ACCOUNT_PERSON &&
+			    a->kind != ACCOUNT_ADMIN)
+				continue;
+			raw = account_get(a, ctx->in->rules[k]->item.label);
+			if (raw == NULL)
+				continue;
+			if ((v = index_get(ix, raw, &n)) != NULL && n > 0) {
+				ctx->vid[i * nr + k] = (uint32_t)v[0];
+				continue;
+			}
+			if (ctx->ndistinct[k] == alloc) {
+				alloc = alloc == 0 ? 256 : alloc * 2;
+				ctx->distinct[k] = xreallocarray(
+				    ctx->distinct[k], alloc,
+				    sizeof *ctx->distinct[k]);
+			}
+			compare_value_init(&ctx->distinct[k][
+			    ctx->ndistinct[k]++], raw);
+			index_add(ix, raw, ctx->ndistinct[k]);
+			ctx->vid[i * nr + k] = (uint32_t)ctx->ndistinct[k];
+		}
+		index_free(ix);
+	}
+}
 
 static void
 match_add_exact(struct cfg_list *l, const char *v, size_t len)
@@ -421,29 +481,107 @@ match_block_mail(struct index *ix, const char *addr, size_t len, size_t i)
 	free(norm);
 }
 
+/* Where the last two characters of the UTF-8 string s begin. */
+static const char *
+match_last_two(const char *s)
+{
+	const char	*e = s + strlen(s);
+	int		 n;
+
+	for (n = 0; n < 2 && e > s; n++)
+		while (--e > s && (*e & 0xc0) == 0x80)
+			;
+	return e;
+}
+
+/*
+ * Each word of the surname with the given name's initial, with its last
+ * two letters, and with each formal name it is a form of. A common
+ * surname makes a block of thousands of accounts; these split it by the
+ * given name, and one slip in the given name leaves one of them whole
+ * (its first letter or its end). Every word of a given name counts, so
+ * "Mary" meets "Anne Mary" and an initial meets the name it stands for.
+ */
+static void
+match_block_surname_given(struct match_ctx *ctx, struct index *ix,
+    char *const *gt, size_t ng, char *const *st, size_t ns, size_t i)
+{
+	const size_t	*groups;
+	char		 key[600];
+	size_t		 k, j, n;
+	int		 len;
+
+	groups = ng > 0 ? nickname_groups(ctx->in->nk, gt[0], &n) : NULL;
+	if (groups == NULL)
+		n = 0;
+	for (k = 0; k < ns; k++) {
+		if (strlen(st[k]) < 2 || strlen(st[k]) > 255)
+			continue;
+		for (j = 0; j < ng; j++) {
+			if ((len = u8_mblen((const uint8_t *)gt[j],
+			    strlen(gt[j]))) <= 0)
+				continue;
+			snprintf(key, sizeof key, "%s\t^%.*s", st[k], len,
+			    gt[j]);
+			match_block_key(ix, "n:", key, i);
+			snprintf(key, sizeof key, "%s\t$%.255s", st[k],
+			    match_last_two(gt[j]));
+			match_block_key(ix, "n:", key, i);
+		}
+		for (j = 0; j < n; j++) {
+			snprintf(key, sizeof key, "%s\t#%zu", st[k], groups[j]);
+			match_block_key(ix, "n:", key, i);
+		}
+	}
+}
+
+/* The name tokens of account i's attr: a rule's prepared value when one
+ * compares attr, else made here (*owned: free them). */
+static size_t
+match_name_tokens(const struct match_ctx *ctx, size_t i, const char *attr,
+    char ***tokens, int *owned)
+{
+	const struct compare_value	*cv;
+	const char			*raw;
+	char				*norm;
+	size_t				 k, n;
+
+	for (k = 0; k < ctx->in->nrules; k++)
+		if (strcasecmp(ctx->in->rules[k]->item.label, attr) == 0) {
+			cv = match_value(ctx, i, k);
+			*tokens = cv->tokens;
+			*owned = 0;
+			return cv->ntokens;
+		}
+	raw = account_get(acct(ctx, i), attr);
+	norm = normalise_text(raw != NULL ? raw : "", raw != NULL ?
+	    strlen(raw) : 0);
+	n = normalise_tokens(norm, tokens);
+	free(norm);
+	*owned = 1;
+	return n;
+}
+
 static void
 match_blocking(struct match_ctx *ctx, struct index *ix, size_t i)
 {
 	const struct account	*a = acct(ctx, i);
 	struct decode_proxy	 px;
-	char			*given, *sn, **gt, **st, key[256], why[128];
+	char			**gt, **st, key[256], why[128];
 	const size_t		*groups;
 	char *const		*v;
 	size_t			 ng, ns, k, n;
 	unsigned		 blocks = ctx->cfg->blocks;
+	int			 own_g, own_s;
 
-	given = normalise_text(account_get(a, "givenName") != NULL ?
-	    account_get(a, "givenName") : "", account_get(a, "givenName") !=
-	    NULL ? strlen(account_get(a, "givenName")) : 0);
-	sn = normalise_text(account_get(a, "sn") != NULL ?
-	    account_get(a, "sn") : "", account_get(a, "sn") != NULL ?
-	    strlen(account_get(a, "sn")) : 0);
-	ng = normalise_tokens(given, &gt);
-	ns = normalise_tokens(sn, &st);
+	ng = match_name_tokens(ctx, i, "givenName", &gt, &own_g);
+	ns = match_name_tokens(ctx, i, "sn", &st, &own_s);
 	if (blocks & (1U << BLOCK_SURNAME))
 		for (k = 0; k < ns; k++)
 			if (strlen(st[k]) > 1)
 				match_block_key(ix, "s:", st[k], i);
+	if (blocks & (1U << BLOCK_SURNAME_GIVEN))
+		match_block_surname_given(ctx, ix, gt, ng, st, ns, i);
 	if ((blocks & (1U << BLOCK_GIVEN_INITIAL)) && ng > 0 && ns > 0) {
 		snprintf(key, sizeof key, "%s:%c", gt[0], st[0][0]);
 		match_block_key(ix, "g:", key, i);
@@ -470,10 +608,10 @@ match_blocking(struct match_ctx *ctx, struct index *ix, size_t i)
 				match_block_mail(ix, px.address,
 				    px.address_len, i);
 	}
-	str_list_free(gt, ng);
-	str_list_free(st, ns);
-	free(given);
-	free(sn);
+	if (own_g)
+		str_list_free(gt, ng);
+	if (own_s)
+		str_list_free(st, ns);
 }
 
 /* Which pairs may be one person: two person accounts of different
@@ -620,9 +758,8 @@ match_number(struct index *ix, const char *s, size_t *next)
 static void
 match_memo_prepare(struct match_ctx *ctx)
 {
-	const struct compare_value	*cv;
 	struct rule_memo		*m;
-	struct index			*ix, *cx;
+	struct index			*cx;
 	size_t				 nr = ctx->in->nrules, k, i, next, cnext;
 	size_t				 len;
 	char				*t, *e;
@@ -632,27 +769,12 @@ match_memo_prepare(struct match_ctx *ctx)
 	for (k = 0; k < nr; k++) {
 		m = &ctx->memo[k];
 		m->id = xcalloc(ctx->n + 1, sizeof *m->id);
-		m->first = xcalloc(ctx->n + 2, sizeof *m->first);
-		ix = index_new();
-		/* Number 0: no value. */
-		next = 1;
-		for (i = 0; i < ctx->n; i++) {
-			cv = &ctx->values[i * nr + k];
-			if (cv->raw == NULL)
-				m->id[i] = 0;
-			else
-				m->id[i] = match_number(ix, cv->raw, &next);
-			if (m->id[i] == next - 1 || i == 0)
-				m->first[m->id[i]] = i;
-		}
-		index_free(ix);
-		m->nvalues = next;
-		/* Number 0's first account: any without a value. */
+		/* Number 0: no value; the others as match_prepare_values
+		 * numbered them. */
+		next = ctx->ndistinct[k] + 1;
 		for (i = 0; i < ctx->n; i++)
-			if (m->id[i] == 0) {
-				m->first[0] = i;
-				break;
-			}
+			m->id[i] = ctx->vid[i * nr + k];
+		m->nvalues = next;
 		if (next <= MATCH_MEMO_MAX) {
 			m->levels = xcalloc(next * next, 1);
 			memset(m->levels, MATCH_LEVEL_UNKNOWN, next * next);
@@ -665,7 +787,7 @@ match_memo_prepare(struct match_ctx *ctx)
 		cnext = 0;
 		for (i = 0; i < ctx->n; i++) {
 			m->exact[i] = MATCH_NO_ID;
-			if ((x = ctx->values[i * nr + k].raw) == NULL)
+			if ((x = match_value(ctx, i, k)->raw) == NULL)
 				continue;
 			while (*x == ' ' || *x == '\t')
 				x++;
@@ -691,7 +813,7 @@ static enum compare_level
 match_level(struct match_ctx *ctx, size_t k, size_t a, size_t b)
 {
 	const struct rule_memo	*m = &ctx->memo[k];
-	size_t			 nr = ctx->in->nrules, cell;
+	size_t			 cell;
 	unsigned char		 level;
 
 	if (m->levels != NULL) {
@@ -699,8 +821,7 @@ match_level(struct match_ctx *ctx, size_t k, size_t a, size_t b)
 		if ((level = m->levels[cell]) == MATCH_LEVEL_UNKNOWN) {
 			level = (unsigned char)compare_table[
 			    ctx->in->rules[k]->comparator].compare(
-			    &ctx->values[m->first[m->id[a]] * nr + k],
-			    &ctx->values[m->first[m->id[b]] * nr + k],
+			    match_value(ctx, a, k), match_value(ctx, b, k),
 			    ctx->in->nk);
 			m->levels[cell] = level;
 		}
@@ -713,7 +834,7 @@ match_level(struct match_ctx *ctx, size_t k, size_t a, size_t b)
 		    COMPARE_DISAGREE;
 	}
 	return compare_table[ctx->in->rules[k]->comparator].compare(
-	    &ctx->values[a * nr + k], &ctx->values[b * nr + k], ctx->in->nk);
+	    match_value(ctx, a, k), match_value(ctx, b, k), ctx->in->nk);
 }
 
 /*
@@ -1871,12 +1992,16 @@ match_collect(struct match_ctx *ctx)
 static void
 match_ctx_free(struct match_ctx *ctx)
 {
-	size_t	 i, nr = ctx->in->nrules;
+	size_t	 i, j, nr = ctx->in->nrules;
 
-	if (ctx->values != NULL)
-		for (i = 0; i < ctx->n * nr; i++)
-			compare_value_clear(&ctx->values[i]);
-	free(ctx->values);
+	for (i = 0; ctx->distinct != NULL && i < nr; i++) {
+		for (j = 0; j < ctx->ndistinct[i]; j++)
+			compare_value_clear(&ctx->distinct[i][j]);
+		free(ctx->distinct[i]);
+	}
+	free(ctx->distinct);
+	free(ctx->ndistinct);
+	free(ctx->vid);
 	if (ctx->exact_values != NULL)
 		for (i = 0; i < ctx->n * ctx->nexact; i++)
 			str_list_free(ctx->exact_values[i].items,
@@ -1891,7 +2016,6 @@ match_ctx_free(struct match_ctx *ctx)
 	free(ctx->ids);
 	for (i = 0; ctx->memo != NULL && i < ctx->in->nrules; i++) {
 		free(ctx->memo[i].id);
-		free(ctx->memo[i].first);
 		free(ctx->memo[i].levels);
 		free(ctx->memo[i].exact);
 	}
@@ -1922,7 +2046,7 @@ match_run(const struct match_input *in, struct match_result *out, char *err,
 	const struct decision	*d;
 	const struct account	*a;
 	char			 key[ACCOUNT_KEY_LEN], *k;
-	size_t			 i, j, nr = in->nrules, x, y;
+	size_t			 i, x, y;
 
 	memset(out, 0, sizeof *out);
 	if (in->naccounts >= UINT32_MAX) {
@@ -1956,7 +2080,7 @@ match_run(const struct match_input *in, struct match_result *out, char *err,
 	ctx.accounts = index_new();
 	ctx.unlinked = index_new();
 	ctx.conflict_keys = index_new();
-	ctx.values = xcalloc(ctx.n * nr + 1, sizeof *ctx.values);
+	match_prepare_values(&ctx);
 	ctx.exact_values = xcalloc(ctx.n * ctx.nexact + 1,
 	    sizeof *ctx.exact_values);
 	for (i = 0; i < ctx.n; i++) {
@@ -1965,9 +2089,6 @@ match_run(const struct match_input *in, struct match_result *out, char *err,
 		    key, sizeof key), i);
 		if (a->kind != ACCOUNT_PERSON && a->kind != ACCOUNT_ADMIN)
 			continue;
-		for (j = 0; j < nr; j++)
-			compare_value_init(&ctx.values[i * nr + j],
-			    account_get(a, in->rules[j]->item.label));
 		match_prepare_exact(&ctx, i);
 	}
 	for (i = 0; i < in->prev->ndecisions; i++) {

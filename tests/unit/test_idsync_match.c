@@ -360,6 +360,69 @@ test_review_and_veto(void **state)
 	world_free(&w);
 }
 
+/* Surname with the given name's initial, its end, or its formal forms:
+ * a common surname split by given name, and one slip in the given name
+ * still leaves a key the two accounts share. */
+static void
+test_blocking_surname_given(void **state)
+{
+	struct world	 w;
+	struct account	*a, *b, *c, *d, *e, *f, *g, *h;
+	unsigned	 saved = mcfg.blocks;
+
+	(void)state;
+	mcfg.blocks = 1U << BLOCK_SURNAME_GIVEN;
+	world_init(&w);
+	/* A slip in the first letter: the end still meets. */
+	world_add(&w, a = acc(0, 1, ACCOUNT_PERSON, "givenName", "Katherine",
+	    "sn", "Whitfield", "department", "Radiology", NULL));
+	world_add(&w, b = acc(1, 2, ACCOUNT_PERSON, "givenName", "Catherine",
+	    "sn", "Whitfield", "department", "Radiology", NULL));
+	/* A slip at the end: the initial still meets. */
+	world_add(&w, c = acc(0, 3, ACCOUNT_PERSON, "givenName", "Jonathon",
+	    "sn", "Pemberton", "mobile", "07700 900101", NULL));
+	world_add(&w, d = acc(2, 4, ACCOUNT_PERSON, "givenName", "Jonathan",
+	    "sn", "Pemberton", "mobile", "07700 900101", NULL));
+	/* Liz for Elizabeth, and a double-barrelled name: the formal form
+	 * with a word of the surname. */
+	world_add(&w, e = acc(0, 5, ACCOUNT_PERSON, "givenName", "Elizabeth",
+	    "sn", "Moore", "mobile", "07700 900104", NULL));
+	world_add(&w, f = acc(1, 6, ACCOUNT_PERSON, "givenName", "Liz",
+	    "sn", "Hartley-Moore", "mobile", "07700 900104", NULL));
+	/* An initial for the name. */
+	world_add(&w, g = acc(1, 7, ACCOUNT_PERSON, "givenName", "J",
+	    "sn", "Achterberg", "department", "Estates", NULL));
+	world_add(&w, h = acc(2, 8, ACCOUNT_PERSON, "givenName", "John",
+	    "sn", "Achterberg", "department", "Estates", NULL));
+	world_match(&w);
+	assert_non_null(conflict_with(&w, "review", a));
+	assert_same(&w, c, d);
+	assert_same(&w, e, f);
+	assert_non_null(conflict_with(&w, "review", g));
+	world_free(&w);
+
+	/* One surname, given names with nothing in common: not compared;
+	 * surname alone compares them. */
+	world_init(&w);
+	world_add(&w, acc(0, 1, ACCOUNT_PERSON, "givenName", "Ada", "sn",
+	    "Smith", NULL));
+	world_add(&w, acc(1, 2, ACCOUNT_PERSON, "givenName", "Mary", "sn",
+	    "Smith", NULL));
+	world_match(&w);
+	assert_int_equal(w.res.stats.pairs, 0);
+	world_free(&w);
+	mcfg.blocks = 1U << BLOCK_SURNAME;
+	world_init(&w);
+	world_add(&w, acc(0, 1, ACCOUNT_PERSON, "givenName", "Ada", "sn",
+	    "Smith", NULL));
+	world_add(&w, acc(1, 2, ACCOUNT_PERSON, "givenName", "Mary", "sn",
+	    "Smith", NULL));
+	world_match(&w);
+	assert_int_equal(w.res.stats.pairs, 1);
+	world_free(&w);
+	mcfg.blocks = saved;
+}
+
 static void
 test_two_primaries_and_ambiguity(void **state)
 {
@@ -555,6 +618,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_and_score),
 		cmocka_unit_test(test_review_and_veto),
+		cmocka_unit_test(test_blocking_surname_given),
 		cmocka_unit_test(test_two_primaries_and_ambiguity),
 		cmocka_unit_test(test_kinds),
 		cmocka_unit_test(test_existing_links_persist),

@@ -254,6 +254,15 @@ test_compare_others(void **state)
 	    COMPARE_MISSING);
 	assert_int_equal(cmp(COMPARE_DIGITS, NULL, "01268 524021", NULL),
 	    COMPARE_MISSING);
+	/* The shorter number's digits, at most nine, from the end. */
+	assert_int_equal(cmp(COMPARE_DIGITS, "68 524 900", "+44 1268 524900",
+	    NULL), COMPARE_AGREE);
+	assert_int_equal(cmp(COMPARE_DIGITS, "68 524 901", "+44 1268 524900",
+	    NULL), COMPARE_DISAGREE);
+	assert_int_equal(cmp(COMPARE_DIGITS, "9 1268 524900", "8 1268 524900",
+	    NULL), COMPARE_AGREE);
+	assert_int_equal(cmp(COMPARE_DIGITS, "524900", "1268 524900", NULL),
+	    COMPARE_MISSING);
 
 	assert_string_equal(compare_level_name(COMPARE_PARTIAL), "partial");
 	assert_string_equal(compare_names[COMPARE_DIGITS], "digits");
