@@ -1,6 +1,7 @@
 /* decode.c: Active Directory attribute values as they come off the wire:
  * objectGUID, objectSid, integers and FILETIMEs, generalized time,
- * userAccountControl, proxyAddresses and ranged attribute names. */
+ * userAccountControl, proxyAddresses and ranged attribute names; and the
+ * DirSync response control. */
 #include "config.h"
 
 #include <ctype.h>
@@ -470,4 +471,119 @@ bad:
 	snprintf(err, errlen, "\"%s\": not a generalized time "
 	    "(YYYYMMDDHHMMSS[.f]Z)", str_vis(vis, sizeof vis, shown));
 	return -1;
+}
+
+/*
+ * One BER element at *pp: its tag must be tag, its length definite and
+ * within end. *val and *len get its contents, *pp the byte after it.
+ */
+static int
+decode_ber(const unsigned char **pp, const unsigned char *end,
+    unsigned char tag, const char *what, const unsigned char **val,
+    size_t *len, char *err, size_t errlen)
+{
+	const unsigned char	*p = *pp;
+	size_t			 n, i, bytes;
+
+	if (end - p < 2) {
+		snprintf(err, errlen, "%s: cut short", what);
+		return -1;
+	}
+	if (*p != tag) {
+		snprintf(err, errlen, "%s: tag 0x%02x, not 0x%02x", what, *p,
+		    tag);
+		return -1;
+	}
+	p++;
+	if (*p < 0x80)
+		n = *p++;
+	else {
+		bytes = *p++ & 0x7f;
+		/* 0x80 is the indefinite form, which DER and LDAP forbid. */
+		if (bytes == 0 || bytes > 4) {
+			snprintf(err, errlen, "%s: a length of %s", what,
+			    bytes == 0 ? "indefinite form" : "over 4 bytes");
+			return -1;
+		}
+		if ((size_t)(end - p) < bytes) {
+			snprintf(err, errlen, "%s: cut short", what);
+			return -1;
+		}
+		for (n = 0, i = 0; i < bytes; i++)
+			n = n << 8 | *p++;
+	}
+	if ((size_t)(end - p) < n) {
+		snprintf(err, errlen, "%s: %zu bytes long, but %zu are left",
+		    what, n, (size_t)(end - p));
+		return -1;
+	}
+	*val = p;
+	*len = n;
+	*pp = p + n;
+	return 0;
+}
+
+static int
+decode_ber_int(const unsigned char **pp, const unsigned char *end,
+    const char *what, int64_t *out, char *err, size_t errlen)
+{
+	const unsigned char	*v;
+	uint64_t		 u;
+	size_t			 len, i;
+
+	if (decode_ber(pp, end, 0x02, what, &v, &len, err, errlen) == -1)
+		return -1;
+	if (len == 0 || len > 8) {
+		snprintf(err, errlen, "%s: an integer of %zu bytes", what,
+		    len);
+		return -1;
+	}
+	/* Two's complement, the sign from the first byte. */
+	u = (v[0] & 0x80) ? UINT64_MAX : 0;
+	for (i = 0; i < len; i++)
+		u = u << 8 | v[i];
+	*out = (int64_t)u;
+	return 0;
+}
+
+/*
+ * The value of the DirSync response control ([MS-ADTS] 3.1.1.3.4.1.3):
+ * SEQUENCE { flag INTEGER, maxReturnLength INTEGER, cookie OCTET STRING },
+ * flag non-zero when there is more to read with the new cookie.
+ */
+int
+decode_dirsync(const unsigned char *v, size_t len,
+    struct decode_dirsync *out, char *err, size_t errlen)
+{
+	const unsigned char	*p = v, *end = v + len, *seq, *send;
+	size_t			 slen;
+
+	memset(out, 0, sizeof *out);
+	if (decode_ber(&p, end, 0x30, "the DirSync response", &seq, &slen,
+	    err, errlen) == -1)
+		return -1;
+	if (p != end) {
+		snprintf(err, errlen, "the DirSync response: %zu bytes after "
+		    "it", (size_t)(end - p));
+		return -1;
+	}
+	send = seq + slen;
+	if (decode_ber_int(&seq, send, "its flag", &out->flags, err,
+	    errlen) == -1 ||
+	    decode_ber_int(&seq, send, "its maxReturnLength",
+	    &out->max_bytes, err, errlen) == -1 ||
+	    decode_ber(&seq, send, 0x04, "its cookie", &out->cookie,
+	    &out->cookie_len, err, errlen) == -1)
+		return -1;
+	if (seq != send) {
+		snprintf(err, errlen, "the DirSync response: %zu bytes after "
+		    "its cookie", (size_t)(send - seq));
+		return -1;
+	}
+	if (out->cookie_len > DECODE_COOKIE_MAX) {
+		snprintf(err, errlen, "the DirSync response: a cookie of %zu "
+		    "bytes, over %d", out->cookie_len, DECODE_COOKIE_MAX);
+		return -1;
+	}
+	return 0;
 }

@@ -37,6 +37,8 @@ struct idsync_config {
 };
 
 static const char *const idsync_modes[] = { "plan", "apply", NULL };
+/* By enum read_method. */
+static const char *const idsync_read_methods[] = { "usn", "dirsync", NULL };
 
 static const struct cfg_option idsync_options[] = {
 	{ "database", CFG_PATH, WARD_LOCALSTATEDIR "/idsync.db", 0, 0, NULL,
@@ -144,6 +146,18 @@ static const struct cfg_option domain_options[] = {
 	  "needs List Contents and Read Property on CN=Deleted Objects). "
 	  "Other servers are read in full, and the log says why. no: every "
 	  "run reads in full." },
+	{ "incremental_method", CFG_ENUM, "usn", 0, 0, idsync_read_methods, 0,
+	  offsetof(struct domain_config, incremental_method),
+	  "How incremental reads find what changed. usn: by uSNChanged and "
+	  "tombstones, as above. dirsync: by the DirSync control, whose "
+	  "cookie, saved with the state, says where the last read ended; "
+	  "each object it names is read again whole by objectGUID, and "
+	  "deletions come as tombstones. bind_dn then needs the Replicating "
+	  "Directory Changes right (DS-Replication-Get-Changes) on the "
+	  "domain's naming context, not CN=Deleted Objects; without it, or "
+	  "when the domain controller refuses the saved cookie, the domain "
+	  "is read in full, and the log says why (a warning for the "
+	  "right)." },
 	{ "full_read_interval", CFG_DURATION, "1d", 60000, 31536000000LL,
 	  NULL, 0, offsetof(struct domain_config, full_read_interval_ms),
 	  "Read in full again when the last full read is older than this: "
@@ -194,6 +208,12 @@ static const struct cfg_option match_options[] = {
 	  offsetof(struct match_config, nicknames),
 	  "The nickname table; unset: the one installed with ward "
 	  "(nicknames.txt in ward's data directory)." },
+	{ "weights_file", CFG_PATH, NULL, 0, 0, NULL, 0,
+	  offsetof(struct match_config, weights_file),
+	  "Weights estimated from the data (\"ward-idsync estimate --write "
+	  "FILE\"): its [compare] sections' weights take the place of the "
+	  "configured ones, but a weight at or below veto, which stays; "
+	  "unset: the configured weights." },
 	{ "max_block", CFG_INT, "10000", 2, 1000000, NULL, 0,
 	  offsetof(struct match_config, max_block),
 	  "A blocking key shared by more accounts than this is not used (it "
@@ -899,6 +919,10 @@ idsync_validate(void *p, char *err, size_t errlen)
 		    errlen) == -1)
 			return -1;
 	}
+	if (m->weights_file != NULL && estimate_load(m->weights_file,
+	    (struct compare_rule *const *)cfg->compare.items,
+	    cfg->compare.count, m->veto, err, errlen) == -1)
+		return -1;
 	return 0;
 }
 
@@ -938,6 +962,8 @@ static const struct cli_program idsync_program = {
 	    "  person QUERY            a person (by id, account, mail or "
 	    "name) and why\n"
 	    "  history [N]             the last N runs (default 20)\n"
+	    "  estimate [--write FILE] weights estimated from the last run's "
+	    "accounts\n"
 	    "  audit [N]               the last N values written (default 50)\n"
 	    "  link ACCOUNT ACCOUNT    decide two accounts are one person\n"
 	    "  never-link ACCOUNT ACCOUNT\n"
@@ -1064,7 +1090,13 @@ idsync_read(const struct idsync_config *cfg, const struct kinds *kinds,
 			accounts->items[j]->kind = kind_classify(kinds,
 			    accounts->items[j]);
 		str_format_duration_ms(took, sizeof took, rs.read_ms);
-		if (rs.incremental)
+		if (rs.incremental && rs.dirsync)
+			log_info("domain %s: %zu accounts, read incrementally "
+			    "from %s by DirSync: %zu changed, %zu gone (%zu "
+			    "page%s, %s)", d->item.label, rs.accounts, rs.uri,
+			    rs.changed, rs.gone, rs.pages, rs.pages == 1 ? "" :
+			    "s", took);
+		else if (rs.incremental)
 			log_info("domain %s: %zu accounts, read incrementally "
 			    "from %s: %zu changed, %zu gone, since USN %lld "
 			    "(%zu page%s, %s)", d->item.label, rs.accounts,
@@ -1413,6 +1445,72 @@ out:
 	return rc;
 }
 
+/* estimate [--write FILE]: the weights the last run's accounts give,
+ * printed or written. */
+static int
+idsync_estimate(const struct idsync_config *cfg, int argc, char **argv)
+{
+	struct estimate_result	 res;
+	struct state		 state;
+	struct store		*st;
+	struct nicknames	*nk = NULL;
+	struct account		**accts = NULL;
+	const char		*out = NULL, *nkpath;
+	char			 err[1024];
+	size_t			 i;
+	int			 rc = WARD_EXIT_FAILURE;
+
+	for (i = 1; i < (size_t)argc; i++) {
+		if (strcmp(argv[i], "--write") == 0 && i + 1 < (size_t)argc)
+			out = argv[++i];
+		else
+			return idsync_usage("estimate: unexpected \"%s\"",
+			    argv[i]);
+	}
+	if ((st = idsync_store(cfg, STORE_READONLY)) == NULL)
+		return WARD_EXIT_FAILURE;
+	if (store_load_state(st, &cfg->domains, &state, err,
+	    sizeof err) == -1) {
+		log_error("%s", err);
+		store_close(st);
+		return WARD_EXIT_FAILURE;
+	}
+	nkpath = cfg->match.nicknames != NULL ? cfg->match.nicknames :
+	    WARD_DATADIR "/nicknames.txt";
+	if ((nk = nickname_load(nkpath, err, sizeof err)) == NULL) {
+		log_error("%s", err);
+		goto out;
+	}
+	accts = xcalloc(state.naccounts + 1, sizeof *accts);
+	for (i = 0; i < state.naccounts; i++)
+		accts[i] = state.accounts[i].account;
+	if (estimate_run(accts, state.naccounts,
+	    (struct compare_rule *const *)cfg->compare.items,
+	    cfg->compare.count, nk, cfg->match.veto, &res, err,
+	    sizeof err) == -1) {
+		log_error("estimate: %s", err);
+		goto out;
+	}
+	if (out == NULL) {
+		estimate_print(&res, stdout);
+		rc = WARD_EXIT_OK;
+	} else if (estimate_write(&res, out, err, sizeof err) == -1)
+		log_error("estimate: %s", err);
+	else {
+		log_info("estimate: wrote the weights of %zu rules to %s; "
+		    "[match] weights_file = %s makes runs use them",
+		    res.nrules, out, out);
+		rc = WARD_EXIT_OK;
+	}
+	estimate_clear(&res);
+out:
+	free(accts);
+	nickname_free(nk);
+	state_clear(&state);
+	store_close(st);
+	return rc;
+}
+
 /* export --accounts, --persons, --ldif, --report, each FILE or "-". */
 static int
 idsync_export(const struct idsync_config *cfg, int argc, char **argv)
@@ -1582,7 +1680,7 @@ main(int argc, char **argv)
 		cfg_free(&idsync_schema, &cfg);
 		return idsync_usage("no command (run, plan, apply, export, "
 		    "conflicts, person, history, audit, link, unlink, "
-		    "never-link)");
+		    "never-link, estimate)");
 	}
 	cmd = cli.argv[0];
 	if (strcmp(cmd, "run") == 0 || strcmp(cmd, "plan") == 0) {
@@ -1612,6 +1710,8 @@ main(int argc, char **argv)
 		rc = idsync_apply(&cfg, force, dry_run);
 	} else if (strcmp(cmd, "export") == 0)
 		rc = idsync_export(&cfg, cli.argc, cli.argv);
+	else if (strcmp(cmd, "estimate") == 0)
+		rc = idsync_estimate(&cfg, cli.argc, cli.argv);
 	else if (strcmp(cmd, "conflicts") == 0 || strcmp(cmd, "person") == 0 ||
 	    strcmp(cmd, "history") == 0 || strcmp(cmd, "audit") == 0 ||
 	    strcmp(cmd, "link") == 0 ||

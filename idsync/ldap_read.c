@@ -41,6 +41,18 @@
 	"ca_file (another CA, expired, or not naming the host)"
 /* Entries skipped for a bad objectGUID are each logged up to this many. */
 #define READ_SKIP_LOG		10
+/* LDAP_SERVER_DIRSYNC_OID, and the size of answer asked for: Active
+ * Directory's own cap. */
+#define READ_DIRSYNC_OID	"1.2.840.113556.1.4.841"
+#define READ_DIRSYNC_BYTES	1048576
+/* A server that says "more" for ever is broken. */
+#define READ_DIRSYNC_ROUNDS	100000
+/* Changed objects one incremental read takes; more is a full read's work. */
+#define READ_DIRSYNC_OBJECTS	10000000
+/* Objects read again by objectGUID per search. */
+#define READ_GUID_BATCH		100
+/* The extended right DirSync needs (DS-Replication-Get-Changes). */
+#define READ_GET_CHANGES	"1131f6aa-9c07-11d1-f79f-00c04fc2dcd2"
 
 struct ldap_read {
 	LDAP				*ld;
@@ -73,6 +85,7 @@ struct read_root {
 	char	*naming_context;	/* defaultNamingContext */
 	int64_t	 usn;		/* highestCommittedUSN; 0: none */
 	int	 show_deleted;	/* the control is supported */
+	int	 dirsync;	/* and this one */
 };
 
 static void
@@ -453,6 +466,91 @@ read_entry(LDAP *ld, LDAPMessage *e, void *arg, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The answers to search msgid, up to its result: each entry to q->entry.
+ * -1 with err when the connection fails, no answer comes in time or
+ * q->entry fails; else 0 with *code the search's result code (or why its
+ * result does not parse), *diag the server's words about it and *ctrls the
+ * result's controls, for the caller to free.
+ */
+static int
+read_answers(LDAP *ld, const struct domain_config *d, const char *uri,
+    const struct read_query *q, int msgid, size_t page, size_t *references,
+    int *code, char **diag, LDAPControl ***ctrls, char *err, size_t errlen)
+{
+	struct timeval	 tv;
+	LDAPMessage	*res = NULL;
+	char		 why[512], entry_err[1024];
+	int		 rc, lerr;
+
+	*code = LDAP_SUCCESS;
+	*diag = NULL;
+	*ctrls = NULL;
+	for (;;) {
+		read_tv(d->timeout_ms, &tv);
+		rc = ldap_result(ld, msgid, LDAP_MSG_ONE, &tv, &res);
+		if (rc == 0) {
+			(void)ldap_abandon_ext(ld, msgid, NULL, NULL);
+			str_format_duration_ms(why, sizeof why, d->timeout_ms);
+			snprintf(err, errlen, "%s: no answer within %s (page "
+			    "%zu of the search under %s)", uri, why, page,
+			    q->base);
+			return -1;
+		}
+		if (rc == -1) {
+			(void)ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &lerr);
+			ldap_read_error(ld, lerr, why, sizeof why);
+			snprintf(err, errlen, "%s: the connection failed during "
+			    "page %zu of the search under %s: %s", uri, page,
+			    q->base, why);
+			return -1;
+		}
+		switch (rc) {
+		case LDAP_RES_SEARCH_ENTRY:
+			rc = q->entry(ld, res, q->arg, entry_err,
+			    sizeof entry_err);
+			ldap_msgfree(res);
+			res = NULL;
+			if (rc == -1) {
+				(void)ldap_abandon_ext(ld, msgid, NULL, NULL);
+				snprintf(err, errlen, "%s: %s", uri, entry_err);
+				return -1;
+			}
+			break;
+		case LDAP_RES_SEARCH_REFERENCE:
+			/* Referral chasing is off: other domains are read
+			 * through their own [domain]. */
+			if (references != NULL)
+				(*references)++;
+			ldap_msgfree(res);
+			res = NULL;
+			break;
+		case LDAP_RES_SEARCH_RESULT:
+			rc = ldap_parse_result(ld, res, code, NULL, diag, NULL,
+			    ctrls, 1);
+			if (rc != LDAP_SUCCESS)
+				*code = rc;
+			return 0;
+		default:
+			ldap_msgfree(res);
+			res = NULL;
+			break;
+		}
+	}
+}
+
+/* "search under BASE failed: Busy (51): the server's words" */
+static void
+read_failed(const char *uri, const char *base, int code, const char *diag,
+    char *err, size_t errlen)
+{
+	char	 vis[256];
+
+	snprintf(err, errlen, "%s: search under %s failed: %s (%d)%s%s", uri,
+	    base, ldap_err2string(code), code, diag != NULL && *diag != '\0' ?
+	    ": " : "", diag != NULL ? str_vis(vis, sizeof vis, diag) : "");
+}
+
 /* One page request after another until the server's cookie is empty. */
 static int
 read_paged(LDAP *ld, const struct domain_config *d, const char *uri,
@@ -460,13 +558,11 @@ read_paged(LDAP *ld, const struct domain_config *d, const char *uri,
     size_t errlen)
 {
 	struct berval	 cookie = { 0, NULL };
-	struct timeval	 tv;
 	LDAPControl	*page = NULL, *ctrls[3], **sctrls = NULL, *resp;
 	LDAPControl	 deleted;
-	LDAPMessage	*res = NULL;
 	ber_int_t	 estimate;
-	char		*diag = NULL, why[512], vis[256], entry_err[1024];
-	int		 msgid, rc, code, done = 0;
+	char		*diag = NULL, why[512];
+	int		 msgid, rc, code;
 
 	memset(&deleted, 0, sizeof deleted);
 	deleted.ldctl_oid = (char *)(uintptr_t)LDAP_CONTROL_X_SHOW_DELETED;
@@ -496,89 +592,28 @@ read_paged(LDAP *ld, const struct domain_config *d, const char *uri,
 			return -1;
 		}
 		(*pages)++;
-		for (done = 0; !done;) {
-			read_tv(d->timeout_ms, &tv);
-			rc = ldap_result(ld, msgid, LDAP_MSG_ONE, &tv, &res);
-			if (rc == 0) {
-				(void)ldap_abandon_ext(ld, msgid, NULL, NULL);
-				str_format_duration_ms(why, sizeof why,
-				    d->timeout_ms);
-				snprintf(err, errlen, "%s: no answer within %s "
-				    "(page %zu of the search under %s)", uri,
-				    why, *pages, q->base);
-				return -1;
-			}
-			if (rc == -1) {
-				(void)ldap_get_option(ld, LDAP_OPT_RESULT_CODE,
-				    &code);
-				ldap_read_error(ld, code, why, sizeof why);
-				snprintf(err, errlen, "%s: the connection "
-				    "failed during page %zu of the search under "
-				    "%s: %s", uri, *pages, q->base, why);
-				return -1;
-			}
-			switch (rc) {
-			case LDAP_RES_SEARCH_ENTRY:
-				rc = q->entry(ld, res, q->arg, entry_err,
-				    sizeof entry_err);
-				ldap_msgfree(res);
-				res = NULL;
-				if (rc == -1) {
-					(void)ldap_abandon_ext(ld, msgid, NULL,
-					    NULL);
-					snprintf(err, errlen, "%s: %s", uri,
-					    entry_err);
-					return -1;
-				}
-				break;
-			case LDAP_RES_SEARCH_REFERENCE:
-				/* Referral chasing is off: other domains are
-				 * read through their own [domain]. */
-				if (references != NULL)
-					(*references)++;
-				ldap_msgfree(res);
-				res = NULL;
-				break;
-			case LDAP_RES_SEARCH_RESULT:
-				rc = ldap_parse_result(ld, res, &code, NULL,
-				    &diag, NULL, &sctrls, 1);
-				res = NULL;
-				done = 1;
-				if (rc != LDAP_SUCCESS || code != LDAP_SUCCESS) {
-					snprintf(err, errlen, "%s: search under "
-					    "%s failed: %s (%d)%s%s", uri,
-					    q->base, ldap_err2string(rc !=
-					    LDAP_SUCCESS ? rc : code), rc !=
-					    LDAP_SUCCESS ? rc : code,
-					    diag != NULL && *diag != '\0' ?
-					    ": " : "", diag != NULL ?
-					    str_vis(vis, sizeof vis, diag) : "");
-					ldap_memfree(diag);
-					ldap_controls_free(sctrls);
-					return -1;
-				}
-				ldap_memfree(diag);
-				diag = NULL;
-				resp = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS,
-				    sctrls, NULL);
-				if (resp != NULL && ldap_parse_pageresponse_control(
-				    ld, resp, &estimate, &cookie) !=
-				    LDAP_SUCCESS) {
-					ldap_controls_free(sctrls);
-					snprintf(err, errlen, "%s: the server's "
-					    "paged results reply does not "
-					    "parse", uri);
-					return -1;
-				}
-				ldap_controls_free(sctrls);
-				sctrls = NULL;
-				break;
-			default:
-				ldap_msgfree(res);
-				res = NULL;
-				break;
-			}
+		if (read_answers(ld, d, uri, q, msgid, *pages, references,
+		    &code, &diag, &sctrls, err, errlen) == -1)
+			return -1;
+		if (code != LDAP_SUCCESS) {
+			read_failed(uri, q->base, code, diag, err, errlen);
+			ldap_memfree(diag);
+			ldap_controls_free(sctrls);
+			return -1;
 		}
+		ldap_memfree(diag);
+		diag = NULL;
+		resp = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, sctrls,
+		    NULL);
+		if (resp != NULL && ldap_parse_pageresponse_control(ld, resp,
+		    &estimate, &cookie) != LDAP_SUCCESS) {
+			ldap_controls_free(sctrls);
+			snprintf(err, errlen, "%s: the server's paged results "
+			    "reply does not parse", uri);
+			return -1;
+		}
+		ldap_controls_free(sctrls);
+		sctrls = NULL;
 	} while (cookie.bv_len > 0);
 	ldap_memfree(cookie.bv_val);
 	return 0;
@@ -712,12 +747,17 @@ read_rootdse(struct ldap_read *r, struct read_root *root, char *err,
 			root->usn = 0;
 		free(usn);
 		vals = ldap_get_values_len(r->ld, e, "supportedControl");
-		for (i = 0; vals != NULL && vals[i] != NULL; i++)
+		for (i = 0; vals != NULL && vals[i] != NULL; i++) {
 			if (vals[i]->bv_len == strlen(
 			    LDAP_CONTROL_X_SHOW_DELETED) && memcmp(
 			    vals[i]->bv_val, LDAP_CONTROL_X_SHOW_DELETED,
 			    vals[i]->bv_len) == 0)
 				root->show_deleted = 1;
+			if (vals[i]->bv_len == strlen(READ_DIRSYNC_OID) &&
+			    memcmp(vals[i]->bv_val, READ_DIRSYNC_OID,
+			    vals[i]->bv_len) == 0)
+				root->dirsync = 1;
+		}
 		ldap_value_free_len(vals);
 	}
 	ldap_msgfree(res);
@@ -895,13 +935,81 @@ read_changed_guid(LDAP *ld, LDAPMessage *e, void *arg, char *err,
 }
 
 /*
+ * The domain's accounts after changes: prev's, but those of changed (their
+ * objectGUIDs), and the accounts read again (fresh, emptied into r->out).
+ * An account of the last state that changed but was not read again
+ * (deleted, moved out of base, no longer matching the filter) is gone.
+ */
+static int
+read_merge(struct ldap_read *r, const struct state *prev,
+    const struct index *changed, struct account_set *fresh, size_t before,
+    char *err, size_t errlen)
+{
+	struct account_set	*out = r->out;
+	struct index		*fresh_ix;
+	const struct account	*pa;
+	struct account		*c;
+	char			 key[ACCOUNT_KEY_LEN];
+	size_t			 i, n;
+	int			 rc = -1;
+
+	fresh_ix = index_new();
+	for (i = 0; i < fresh->count; i++)
+		index_add(fresh_ix, fresh->items[i]->guid, i);
+	for (i = 0; prev != NULL && i < prev->naccounts; i++) {
+		pa = prev->accounts[i].account;
+		if (strcmp(pa->domain_name, r->d->item.label) != 0)
+			continue;
+		(void)index_get(fresh_ix, pa->guid, &n);
+		if (n > 0)
+			continue;
+		(void)index_get(changed, pa->guid, &n);
+		if (n > 0) {
+			r->rs->gone++;
+			log_debug("domain %s: %s is gone", r->d->item.label,
+			    account_name(pa, key, sizeof key));
+			continue;
+		}
+		if (out->count - before >= (size_t)r->d->max_accounts)
+			goto too_many;
+		c = account_copy(pa);
+		c->domain = r->domain;
+		account_set_add(out, c);
+	}
+	r->rs->changed = fresh->count;
+	for (i = 0; i < fresh->count; i++) {
+		if (out->count - before >= (size_t)r->d->max_accounts)
+			goto too_many;
+		account_set_add(out, fresh->items[i]);
+		fresh->items[i] = NULL;
+	}
+	rc = 0;
+	goto out;
+too_many:
+	snprintf(err, errlen, "more than max_accounts = %lld accounts under %s",
+	    (long long)r->d->max_accounts, r->d->base);
+out:
+	index_free(fresh_ix);
+	return rc;
+}
+
+static void
+read_fresh_free(struct account_set *fresh)
+{
+	size_t	 i;
+
+	for (i = 0; i < fresh->count; i++)
+		account_free(fresh->items[i]);
+	free(fresh->items);
+	memset(fresh, 0, sizeof *fresh);
+}
+
+/*
  * Only what changed since last->usn. First every object of the naming
  * context changed since, tombstones too (the Show Deleted control); then
- * the accounts changed since, under base and matching the filter. An
- * account of the last state that changed but is no longer an account
- * (deleted, moved out of base, no longer matching) is gone. In this order
- * an account that changes between the two searches is still found by the
- * second; one deleted between them is seen by the next run.
+ * the accounts changed since, under base and matching the filter. In this
+ * order an account that changes between the two searches is still found
+ * by the second; one deleted between them is seen by the next run.
  */
 static int
 read_changes(struct ldap_read *r, const struct read_root *root,
@@ -911,16 +1019,13 @@ read_changes(struct ldap_read *r, const struct read_root *root,
 	static const char *const guid_attrs[] = { "objectGUID", NULL };
 	struct read_query	 q;
 	struct account_set	 fresh, *out = r->out;
-	struct index		*changed, *fresh_ix;
-	const struct account	*pa;
-	struct account		*c;
-	char			*filter, *all, key[ACCOUNT_KEY_LEN];
-	size_t			 i, n, before = out->count;
+	struct index		*changed;
+	char			*filter, *all;
+	size_t			 before = out->count;
 	int			 rc = -1;
 
 	memset(&fresh, 0, sizeof fresh);
 	changed = index_new();
-	fresh_ix = index_new();
 	xasprintf(&all, "(uSNChanged>=%lld)", (long long)last->usn + 1);
 	xasprintf(&filter, "(&%s%s%s%s)", r->d->filter[0] == '(' ? "" : "(",
 	    r->d->filter, r->d->filter[0] == '(' ? "" : ")", all);
@@ -946,54 +1051,266 @@ read_changes(struct ldap_read *r, const struct read_root *root,
 	if (read_paged(r->ld, r->d, r->uri, &q, &r->pages,
 	    &r->rs->references, err, errlen) == -1)
 		goto out;
-	for (i = 0; i < fresh.count; i++)
-		index_add(fresh_ix, fresh.items[i]->guid, i);
-
-	for (i = 0; prev != NULL && i < prev->naccounts; i++) {
-		pa = prev->accounts[i].account;
-		if (strcmp(pa->domain_name, r->d->item.label) != 0)
-			continue;
-		(void)index_get(fresh_ix, pa->guid, &n);
-		if (n > 0)
-			continue;
-		(void)index_get(changed, pa->guid, &n);
-		if (n > 0) {
-			r->rs->gone++;
-			log_debug("domain %s: %s is gone", r->d->item.label,
-			    account_name(pa, key, sizeof key));
-			continue;
-		}
-		if (out->count - before >= (size_t)r->d->max_accounts) {
-			snprintf(err, errlen, "more than max_accounts = %lld "
-			    "accounts under %s", (long long)r->d->max_accounts,
-			    r->d->base);
-			goto out;
-		}
-		c = account_copy(pa);
-		c->domain = r->domain;
-		account_set_add(out, c);
-	}
-	r->rs->changed = fresh.count;
-	for (i = 0; i < fresh.count; i++) {
-		if (out->count - before >= (size_t)r->d->max_accounts) {
-			snprintf(err, errlen, "more than max_accounts = %lld "
-			    "accounts under %s", (long long)r->d->max_accounts,
-			    r->d->base);
-			goto out;
-		}
-		account_set_add(out, fresh.items[i]);
-		fresh.items[i] = NULL;
-	}
-	rc = 0;
+	r->out = out;
+	rc = read_merge(r, prev, changed, &fresh, before, err, errlen);
 out:
 	r->out = out;
-	for (i = 0; i < fresh.count; i++)
-		account_free(fresh.items[i]);
-	free(fresh.items);
+	read_fresh_free(&fresh);
 	index_free(changed);
-	index_free(fresh_ix);
 	free(filter);
 	free(all);
+	return rc;
+}
+
+/* ------------------------------------------------------------ DirSync */
+
+/* What a DirSync search saw change. */
+struct read_seen {
+	struct index	*changed;	/* objectGUIDs as text, tombstones too */
+	struct buf	 live;		/* objectGUIDs (16 bytes each) of the rest */
+	size_t		 nlive;
+	size_t		 deleted;
+};
+
+/* Notes each object DirSync sends once; with no seen (the search that
+ * only fetches a cookie), nothing. */
+static int
+read_seen_entry(LDAP *ld, LDAPMessage *e, void *arg, char *err,
+    size_t errlen)
+{
+	struct read_seen	*seen = arg;
+	struct berval		**vals;
+	char			 guid[DECODE_GUID_LEN], *del, why[128];
+	size_t			 n;
+	int			 rc = 0;
+
+	if (seen == NULL)
+		return 0;
+	vals = ldap_get_values_len(ld, e, "objectGUID");
+	if (vals != NULL && vals[0] != NULL && decode_guid(
+	    (const unsigned char *)vals[0]->bv_val, vals[0]->bv_len, guid,
+	    sizeof guid, why, sizeof why) == 0) {
+		(void)index_get(seen->changed, guid, &n);
+		if (n == 0) {
+			index_add(seen->changed, guid, 0);
+			del = read_value(ld, e, "isDeleted");
+			if (del != NULL && strcasecmp(del, "TRUE") == 0)
+				seen->deleted++;
+			else if (buf_append(&seen->live, vals[0]->bv_val,
+			    16) == -1) {
+				snprintf(err, errlen, "DirSync: more than %d "
+				    "changed objects", READ_DIRSYNC_OBJECTS);
+				rc = -1;
+			} else
+				seen->nlive++;
+			free(del);
+		}
+	}
+	ldap_value_free_len(vals);
+	return rc;
+}
+
+/*
+ * One DirSync search of the naming context ([MS-ADTS] 3.1.1.3.4.1.3): the
+ * objects changed since *cookie (every object, without one) to seen, asked
+ * for again with each new cookie while the server says there is more;
+ * *cookie gets the last. On failure *refused is the result code of a
+ * search the server answered with an error (or -1: an answer without a
+ * usable DirSync control), 0 when the connection failed.
+ */
+static int
+read_dirsync(struct ldap_read *r, const char *nc, char *const *attrs,
+    struct read_seen *seen, unsigned char **cookie, size_t *cookie_len,
+    int *refused, char *err, size_t errlen)
+{
+	struct read_query	 q;
+	struct decode_dirsync	 ds;
+	struct berval		 value, ck;
+	BerElement		*ber;
+	LDAPControl		*ctrl, *ctrls[2], **sctrls = NULL, *resp;
+	char			*diag = NULL, why[512], vis[256];
+	size_t			 rounds = 0;
+	int			 msgid, rc, code, more = 1;
+
+	*refused = 0;
+	memset(&ds, 0, sizeof ds);
+	memset(&q, 0, sizeof q);
+	q.base = nc;
+	/* Every object: a tombstone keeps too little to match most filters,
+	 * and an account that stops matching one must be seen too. */
+	q.filter = "(objectClass=*)";
+	q.attrs = attrs;
+	q.entry = read_seen_entry;
+	q.arg = seen;
+	while (more) {
+		if (++rounds > READ_DIRSYNC_ROUNDS) {
+			snprintf(err, errlen, "%s: DirSync still had more to "
+			    "send after %d answers", r->uri,
+			    READ_DIRSYNC_ROUNDS);
+			*refused = -1;
+			return -1;
+		}
+		if ((ber = ber_alloc_t(LBER_USE_DER)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		ck.bv_val = *cookie != NULL ? (char *)*cookie :
+		    (char *)(uintptr_t)"";
+		ck.bv_len = *cookie != NULL ? *cookie_len : 0;
+		if (ber_printf(ber, "{iiO}", (ber_int_t)0,
+		    (ber_int_t)READ_DIRSYNC_BYTES, &ck) == -1 ||
+		    ber_flatten2(ber, &value, 0) == -1) {
+			ber_free(ber, 1);
+			snprintf(err, errlen, "%s: cannot encode the DirSync "
+			    "control", r->uri);
+			return -1;
+		}
+		rc = ldap_control_create(READ_DIRSYNC_OID, 1, &value, 1,
+		    &ctrl);
+		ber_free(ber, 1);
+		if (rc != LDAP_SUCCESS) {
+			snprintf(err, errlen, "%s: DirSync control: %s", r->uri,
+			    ldap_err2string(rc));
+			return -1;
+		}
+		ctrls[0] = ctrl;
+		ctrls[1] = NULL;
+		rc = ldap_search_ext(r->ld, nc, LDAP_SCOPE_SUBTREE, q.filter,
+		    (char **)(uintptr_t)attrs, 0, ctrls, NULL, NULL, 0, &msgid);
+		ldap_control_free(ctrl);
+		if (rc != LDAP_SUCCESS) {
+			ldap_read_error(r->ld, rc, why, sizeof why);
+			snprintf(err, errlen, "%s: DirSync search of %s: %s",
+			    r->uri, nc, why);
+			return -1;
+		}
+		if (read_answers(r->ld, r->d, r->uri, &q, msgid, rounds, NULL,
+		    &code, &diag, &sctrls, err, errlen) == -1)
+			return -1;
+		if (code != LDAP_SUCCESS) {
+			*refused = code;
+			snprintf(err, errlen, "%s (%d)%s%s", ldap_err2string(
+			    code), code, diag != NULL && *diag != '\0' ? ": " :
+			    "", diag != NULL ? str_vis(vis, sizeof vis, diag) :
+			    "");
+			ldap_memfree(diag);
+			ldap_controls_free(sctrls);
+			return -1;
+		}
+		ldap_memfree(diag);
+		diag = NULL;
+		resp = ldap_control_find(READ_DIRSYNC_OID, sctrls, NULL);
+		if (resp == NULL || decode_dirsync((const unsigned char *)
+		    resp->ldctl_value.bv_val, resp->ldctl_value.bv_len, &ds,
+		    why, sizeof why) == -1 || ds.cookie_len == 0) {
+			snprintf(err, errlen, "%s", resp == NULL ? "the answer "
+			    "has no DirSync control" : ds.cookie_len == 0 &&
+			    ds.cookie != NULL ? "the answer's DirSync cookie "
+			    "is empty" : why);
+			ldap_controls_free(sctrls);
+			*refused = -1;
+			return -1;
+		}
+		free(*cookie);
+		*cookie = xmalloc(ds.cookie_len);
+		memcpy(*cookie, ds.cookie, ds.cookie_len);
+		*cookie_len = ds.cookie_len;
+		more = ds.flags != 0;
+		ldap_controls_free(sctrls);
+		sctrls = NULL;
+	}
+	return 0;
+}
+
+/* Why DirSync was refused, for the log: most often the missing right. */
+static void
+read_dirsync_why(struct ldap_read *r, const char *nc, int refused,
+    const char *said, char *why, size_t whylen)
+{
+	if (refused == LDAP_INSUFFICIENT_ACCESS)
+		snprintf(why, whylen, "%.100s lacks the Replicating Directory "
+		    "Changes right (DS-Replication-Get-Changes, "
+		    READ_GET_CHANGES ") on %.80s, which DirSync needs (the "
+		    "server said: %.120s)", r->d->bind_dn != NULL ?
+		    r->d->bind_dn : "an anonymous bind", nc, said);
+	else
+		snprintf(why, whylen, "the server refused DirSync: %.300s",
+		    said);
+}
+
+/*
+ * Only what changed since last's DirSync cookie: the objects DirSync
+ * names (the attributes read, isDeleted and name, whose change a rename or
+ * a move makes), then those not deleted read again by objectGUID, whole,
+ * under base and matching the filter: DirSync sends only the attributes
+ * that changed. mark->cookie gets the new cookie.
+ */
+static int
+read_dirsync_changes(struct ldap_read *r, const struct read_root *root,
+    const struct read_mark *last, const struct state *prev,
+    struct read_mark *mark, int *refused, char *err, size_t errlen)
+{
+	struct read_seen	 seen;
+	struct read_query	 q;
+	struct account_set	 fresh, *out = r->out;
+	struct buf		 filter;
+	const unsigned char	*g;
+	char			**attrs;
+	size_t			 i, j, k, n, before = out->count;
+	int			 rc = -1;
+
+	memset(&seen, 0, sizeof seen);
+	memset(&fresh, 0, sizeof fresh);
+	seen.changed = index_new();
+	buf_init(&seen.live, (size_t)16 * READ_DIRSYNC_OBJECTS);
+	buf_init(&filter, 0);
+	for (n = 0; r->attrs[n] != NULL; n++)
+		;
+	attrs = xcalloc(n + 3, sizeof *attrs);
+	memcpy(attrs, r->attrs, n * sizeof *attrs);
+	attrs[n++] = (char *)(uintptr_t)"isDeleted";
+	attrs[n++] = (char *)(uintptr_t)"name";
+
+	mark->cookie = xmalloc(last->cookie_len);
+	memcpy(mark->cookie, last->cookie, last->cookie_len);
+	mark->cookie_len = last->cookie_len;
+	if (read_dirsync(r, root->naming_context, attrs, &seen, &mark->cookie,
+	    &mark->cookie_len, refused, err, errlen) == -1)
+		goto out;
+
+	r->out = &fresh;
+	for (i = 0; i < seen.nlive; i += READ_GUID_BATCH) {
+		buf_reset(&filter);
+		(void)buf_printf(&filter, "(&%s%s%s(|",
+		    r->d->filter[0] == '(' ? "" : "(", r->d->filter,
+		    r->d->filter[0] == '(' ? "" : ")");
+		for (j = i; j < seen.nlive && j < i + READ_GUID_BATCH; j++) {
+			g = (const unsigned char *)seen.live.data + j * 16;
+			(void)buf_append_str(&filter, "(objectGUID=");
+			for (k = 0; k < 16; k++)
+				(void)buf_printf(&filter, "\\%02x", g[k]);
+			(void)buf_append_char(&filter, ')');
+		}
+		(void)buf_append_str(&filter, "))");
+		memset(&q, 0, sizeof q);
+		q.base = r->d->base;
+		q.filter = buf_cstr(&filter);
+		q.attrs = r->attrs;
+		q.entry = read_entry;
+		q.arg = r;
+		if (read_paged(r->ld, r->d, r->uri, &q, &r->pages,
+		    &r->rs->references, err, errlen) == -1)
+			goto out;
+	}
+	r->out = out;
+	rc = read_merge(r, prev, seen.changed, &fresh, before, err, errlen);
+out:
+	r->out = out;
+	read_fresh_free(&fresh);
+	index_free(seen.changed);
+	buf_free(&seen.live);
+	buf_free(&filter);
+	free(attrs);
 	return rc;
 }
 
@@ -1010,13 +1327,16 @@ ldap_read_domain(const struct domain_config *d, size_t domain,
     const struct read_mark *last, int64_t now_ms, struct account_set *out,
     struct read_stats *rs, struct read_mark *mark, char *err, size_t errlen)
 {
+	static const char *const guid_attrs[] = { "objectGUID", NULL };
 	struct ldap_read	 r;
 	struct read_query	 q;
 	struct read_root	 root;
 	size_t			 i, before = out->count;
 	int64_t			 start = wtime_mono_ms();
 	char			 why[1024];
-	int			 rc = -1, able = 0;
+	int			 rc = -1, able = 0, refused;
+	int			 dirsync = d->incremental_method ==
+				    READ_METHOD_DIRSYNC;
 
 	memset(rs, 0, sizeof *rs);
 	memset(mark, 0, sizeof *mark);
@@ -1042,17 +1362,22 @@ ldap_read_domain(const struct domain_config *d, size_t domain,
 		snprintf(rs->why_full, sizeof rs->why_full, "the server keeps "
 		    "no update sequence numbers (no highestCommittedUSN and "
 		    "dsServiceName in its root DSE: not Active Directory)");
-	else if (!root.show_deleted || root.naming_context == NULL)
+	else if (!dirsync && (!root.show_deleted ||
+	    root.naming_context == NULL))
 		snprintf(rs->why_full, sizeof rs->why_full, "the server does "
 		    "not show deleted objects (no Show Deleted control, or "
 		    "no defaultNamingContext)");
+	else if (dirsync && (!root.dirsync || root.naming_context == NULL))
+		snprintf(rs->why_full, sizeof rs->why_full, "the server does "
+		    "not offer DirSync (no " READ_DIRSYNC_OID " among its "
+		    "supportedControl, or no defaultNamingContext)");
 	else if (read_invocation(&r, root.server, mark->invocation, why,
 	    sizeof why) == -1) {
 		snprintf(rs->why_full, sizeof rs->why_full, "cannot read the "
 		    "domain controller's invocationId: %.300s", why);
 		rs->full_warn = 1;
-	} else if (!read_sees_deleted(&r, root.naming_context, why,
-	    sizeof why)) {
+	} else if (!dirsync && !read_sees_deleted(&r, root.naming_context,
+	    why, sizeof why)) {
 		snprintf(rs->why_full, sizeof rs->why_full, "%.100s sees no "
 		    "deleted objects in CN=Deleted Objects (%.200s): it needs "
 		    "List Contents and Read Property there, or else deletions "
@@ -1066,14 +1391,62 @@ ldap_read_domain(const struct domain_config *d, size_t domain,
 		mark->scope = read_scope(d, attrs);
 		rs->incremental = read_can_continue(d, last, mark, now_ms,
 		    rs->why_full, sizeof rs->why_full);
+		if (rs->incremental && dirsync && last->cookie == NULL) {
+			rs->incremental = 0;
+			snprintf(rs->why_full, sizeof rs->why_full, "the last "
+			    "read left no DirSync cookie (it was by "
+			    "uSNChanged)");
+		}
 	}
 
-	if (rs->incremental) {
+	if (rs->incremental && !dirsync) {
 		mark->full_ms = last->full_ms;
 		if (read_changes(&r, &root, last, prev, err, errlen) == -1)
 			goto out;
-	} else {
+	} else if (rs->incremental) {
+		mark->full_ms = last->full_ms;
+		rs->dirsync = 1;
+		if (read_dirsync_changes(&r, &root, last, prev, mark,
+		    &refused, why, sizeof why) == -1) {
+			if (!refused) {
+				snprintf(err, errlen, "%s", why);
+				goto out;
+			}
+			/* Refused before anything was read: read in full. */
+			free(mark->cookie);
+			mark->cookie = NULL;
+			mark->cookie_len = 0;
+			rs->incremental = rs->dirsync = 0;
+			rs->changed = rs->gone = 0;
+			if (refused == LDAP_INSUFFICIENT_ACCESS) {
+				read_dirsync_why(&r, root.naming_context,
+				    refused, why, rs->why_full,
+				    sizeof rs->why_full);
+				rs->full_warn = 1;
+			} else
+				snprintf(rs->why_full, sizeof rs->why_full,
+				    "the domain controller refused the "
+				    "DirSync cookie of the last read (%.400s)",
+				    why);
+		}
+	}
+	if (!rs->incremental) {
 		mark->full_ms = now_ms;
+		/* The cookie first: what changes during the full read is
+		 * the next read's (and may be read twice, which is no
+		 * harm). */
+		if (able && dirsync && read_dirsync(&r, root.naming_context,
+		    (char *const *)(uintptr_t)guid_attrs, NULL, &mark->cookie,
+		    &mark->cookie_len, &refused, why, sizeof why) == -1) {
+			if (!refused) {
+				snprintf(err, errlen, "%s", why);
+				goto out;
+			}
+			able = 0;
+			read_dirsync_why(&r, root.naming_context, refused, why,
+			    rs->why_full, sizeof rs->why_full);
+			rs->full_warn = 1;
+		}
 		memset(&q, 0, sizeof q);
 		q.base = d->base;
 		q.filter = d->filter;
@@ -1116,6 +1489,7 @@ read_mark_clear(struct read_mark *mark)
 
 	memcpy(domain, mark->domain, sizeof domain);
 	free(mark->scope);
+	free(mark->cookie);
 	memset(mark, 0, sizeof *mark);
 	memcpy(mark->domain, domain, sizeof domain);
 }

@@ -150,6 +150,10 @@ static const struct db_migration store_migrations[] = {
 	   * (18 minutes over 300,000 accounts). */
 	  "CREATE INDEX conflict_accounts_account"
 	  "  ON conflict_accounts(domain, guid);" },
+	{ 6, "incremental reads by DirSync",
+	  /* The cookie is the mark of incremental_method = dirsync; NULL
+	   * for uSNChanged's marks. */
+	  "ALTER TABLE domain_marks ADD COLUMN dirsync_cookie BLOB;" },
 };
 
 struct store *
@@ -307,12 +311,14 @@ store_load_mark(struct store *st, const char *domain, struct read_mark *mark,
     char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
-	int		 rc;
+	const void	*cookie;
+	int		 rc, cookie_len;
 
 	memset(mark, 0, sizeof *mark);
 	str_copy(mark->domain, domain, sizeof mark->domain);
+
 	if ((stmt = store_stmt(st, "SELECT server, invocation_id, usn, scope, "
-	    "full_ms FROM domain_marks WHERE domain = ?", err,
+	    "full_ms, dirsync_cookie FROM domain_marks WHERE domain = ?", err,
 	    errlen)) == NULL)
 		return -1;
 	sqlite3_bind_text(stmt, 1, domain, -1, SQLITE_TRANSIENT);
@@ -325,6 +331,13 @@ store_load_mark(struct store *st, const char *domain, struct read_mark *mark,
 		mark->scope = xstrdup((const char *)sqlite3_column_text(stmt,
 		    3));
 		mark->full_ms = sqlite3_column_int64(stmt, 4);
+		cookie = sqlite3_column_blob(stmt, 5);
+		cookie_len = sqlite3_column_bytes(stmt, 5);
+		if (cookie != NULL && cookie_len > 0) {
+			mark->cookie = xmalloc((size_t)cookie_len);
+			memcpy(mark->cookie, cookie, (size_t)cookie_len);
+			mark->cookie_len = (size_t)cookie_len;
+		}
 	} else if (rc != SQLITE_DONE) {
 		db_error(st->db, "load domain mark", err, errlen);
 		sqlite3_reset(stmt);
@@ -911,8 +924,9 @@ store_save_marks(struct store_save *sv)
 	    sv->errlen) == -1)
 		return -1;
 	if ((stmt = store_stmt(sv->st, "INSERT INTO domain_marks (domain, "
-	    "server, invocation_id, usn, scope, full_ms, run_id) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?)", sv->err, sv->errlen)) == NULL)
+	    "server, invocation_id, usn, scope, full_ms, run_id, "
+	    "dirsync_cookie) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", sv->err,
+	    sv->errlen)) == NULL)
 		return -1;
 	for (i = 0; i < sv->nmarks; i++) {
 		m = &sv->marks[i];
@@ -925,6 +939,11 @@ store_save_marks(struct store_save *sv)
 		sqlite3_bind_text(stmt, 5, m->scope, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(stmt, 6, m->full_ms);
 		sqlite3_bind_int64(stmt, 7, sv->run_id);
+		if (m->cookie != NULL)
+			sqlite3_bind_blob(stmt, 8, m->cookie,
+			    (int)m->cookie_len, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(stmt, 8);
 		if (store_step_done(sv->st, stmt, "insert domain mark",
 		    sv->err, sv->errlen) == -1)
 			return -1;

@@ -1,8 +1,9 @@
 /* fuzz_idsync_decode.c: libFuzzer target for what ward-idsync does with
  * the values it reads from a directory: the decoders (objectGUID,
  * objectSid, integers and FILETIMEs, generalized time, proxyAddresses,
- * ranged attribute names), each seeing the same bytes without a
- * terminating NUL; then name normalisation and every comparator. */
+ * ranged attribute names, the DirSync response control), each seeing the
+ * same bytes without a terminating NUL; then name normalisation and every
+ * comparator. */
 #include "config.h"
 
 #include <stddef.h>
@@ -21,6 +22,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct decode_proxy	 proxy;
 	struct decode_range	 range;
+	struct decode_dirsync	 ds;
 	struct compare_value	 va, vb;
 	char			*v, s[DECODE_SID_LEN], err[256];
 	char			*t, *half, *norm, **tokens;
@@ -49,6 +51,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    memchr(range.name, '\0', sizeof range.name) == NULL)
 		abort();
 	(void)decode_generalized_time(v, size, &n, err, sizeof err);
+	if (decode_dirsync((unsigned char *)v, size, &ds, err,
+	    sizeof err) == 0 && (ds.cookie < (unsigned char *)v ||
+	    ds.cookie + ds.cookie_len > (unsigned char *)v + size ||
+	    ds.cookie_len > DECODE_COOKIE_MAX))
+		abort();
 	free(v);
 
 	/* Text as a directory sends it, compared with its two halves. */

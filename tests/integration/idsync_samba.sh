@@ -12,7 +12,10 @@
 # anything is written, a DC killed mid-apply leaves the state whole and the
 # next run finishes the job, a second apply writes nothing, values are
 # replaced and cleared as persons change, someone else's value is left
-# alone, and every write is in the audit.
+# alone, and every write is in the audit. Last, incremental reads by
+# DirSync: the same changes picked up, the same result as a full read; a
+# cookie the DC refuses, or an account without the right DirSync needs,
+# mean a full read, as the log says.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/samba_lib.sh"
 . "$top_srcdir/tests/integration/idsync_fixture.sh"
@@ -460,3 +463,112 @@ done
 [ "$(audited "before = '$old_a' AND after = '$old_c' AND outcome = 'done'")" = 1 ] ||
     fail "the value set to another person's id is not put back in the audit"
 ok "values replaced and cleared as persons change; a tampered value is put back"
+
+# ------------------------------------------------------------ DirSync
+# The same domains read with incremental_method = dirsync, into a database
+# of their own: a full read that keeps a DirSync cookie, then only what
+# DirSync says changed.
+DB=$T/dirsync.db
+samba_conf "$T/dirsync.conf" "" "incremental_method = dirsync"
+DB=
+run 0 ids -c "$T/dirsync.conf" run
+assert_contains "$OUT" "a full read: no earlier read to continue from"
+[ "$(sqlite3 "$T/dirsync.db" "SELECT count(*) FROM domain_marks WHERE length(dirsync_cookie) > 0")" = 3 ] ||
+    fail "the full reads kept no DirSync cookies: $(sqlite3 "$T/dirsync.db" "SELECT domain, length(dirsync_cookie) FROM domain_marks")"
+run 0 ids -c "$T/dirsync.conf" export --accounts "$T/ds1.csv"
+count_of() {
+	sqlite3 "$T/dirsync.db" "SELECT count(*) FROM accounts WHERE domain = '$1'"
+}
+run 0 ids -c "$T/dirsync.conf" run
+for d in $SAMBA_DOMAINS; do
+	assert_contains "$OUT" "domain $d: $(count_of "$d") accounts, read incrementally from ldaps://$(samba_ip "$d") by DirSync: 0 changed, 0 gone"
+done
+assert_contains "$OUT" "links:     0 made, 0 broken"
+ok "incremental_method = dirsync: a full read keeps a cookie; the next run reads by DirSync (nothing changed)"
+
+# An add (meht), a modify (btuh), a rename (southend) and a delete (btuh).
+pick() {
+	awk -F, -v d="$1" 'NR > 1 && $1 == d && $5 == "person" && $4 ~ /^R/ { print $3 }' \
+	    "$T/truth.csv" | LC_ALL=C sort | while read -r s; do
+		grep -q "^$1,[^,]*,$s," "$T/ds1.csv" && [ "$s" != "$2" ] &&
+		    { echo "$s"; break; }
+	done
+}
+ds_del=$(pick btuh "")
+ds_ren=$(pick southend "")
+[ -n "$ds_del" ] && [ -n "$ds_ren" ] || fail "no accounts to change for DirSync"
+nb=$(count_of btuh)
+nm=$(count_of meht)
+ns=$(count_of southend)
+ldbadd -H "$(samba_ldb meht)" > /dev/null <<LDIF || fail "ldbadd quillfeathera"
+dn: CN=Ada Quillfeather,OU=Staff,DC=meht,DC=test
+objectClass: user
+sn: Quillfeather
+givenName: Ada
+sAMAccountName: quillfeathera
+department: Audiology
+title: Audiologist
+userAccountControl: 512
+LDIF
+ldbmodify -H "$(samba_ldb btuh)" > /dev/null <<LDIF || fail "ldbmodify $ashworth"
+dn: $(dn_of btuh "$ashworth")
+changetype: modify
+replace: title
+title: Director of Pharmacy
+LDIF
+ldbrename -H "$(samba_ldb southend)" "$(dn_of southend "$ds_ren")" \
+    "CN=Renamed By DirSync,OU=Staff,DC=southend,DC=test" > /dev/null ||
+    fail "ldbrename $ds_ren"
+ldbdel -H "$(samba_ldb btuh)" "$(dn_of btuh "$ds_del")" > /dev/null ||
+    fail "ldbdel $ds_del"
+run 0 ids -c "$T/dirsync.conf" run
+printf '%s\n' "$OUT" > "$T/ds-run.log"
+assert_contains "$OUT" "domain btuh: $((nb - 1)) accounts, read incrementally from ldaps://127.0.0.2 by DirSync: 1 changed, 1 gone"
+assert_contains "$OUT" "domain meht: $((nm + 1)) accounts, read incrementally from ldaps://127.0.0.3 by DirSync: 1 changed, 0 gone"
+assert_contains "$OUT" "domain southend: $ns accounts, read incrementally from ldaps://127.0.0.4 by DirSync: 1 changed, 0 gone"
+assert_contains "$OUT" "accounts:  $((nb + nm + ns)) (1 new, 1 gone, 1 changed)"
+run 0 ids -c "$T/dirsync.conf" export --accounts "$T/ds2.csv"
+grep -q "^meht,[^,]*,quillfeathera," "$T/ds2.csv" || fail "the added account is not there"
+grep -q "^btuh,[^,]*,$ds_del," "$T/ds2.csv" && fail "the deleted account is still there"
+sqlite3 "$T/dirsync.db" "SELECT attrs FROM accounts WHERE domain = 'btuh' AND sam = '$ashworth'" |
+    grep -q '"title":\["Director of Pharmacy"\]' || fail "the modified title is not in the state"
+# Read again whole: what DirSync did not send (the name) is there.
+sqlite3 "$T/dirsync.db" "SELECT attrs FROM accounts WHERE domain = 'btuh' AND sam = '$ashworth'" |
+    grep -q '"sn":\[' || fail "the modified account lost its other attributes"
+[ "$(sqlite3 "$T/dirsync.db" "SELECT dn FROM accounts WHERE domain = 'southend' AND sam = '$ds_ren'")" = \
+    "CN=Renamed By DirSync,OU=Staff,DC=southend,DC=test" ] ||
+    fail "the renamed account's DN is not the new one"
+awk -F, 'NR == FNR { p[$1 "," $2] = $4; next }
+    ($1 "," $2) in p && p[$1 "," $2] != $4 { print $1 "\\" $3 ": " p[$1 "," $2] " -> " $4 }' \
+    "$T/ds1.csv" "$T/ds2.csv" > "$T/ds-moved"
+[ ! -s "$T/ds-moved" ] || fail "person ids changed: $(cat "$T/ds-moved")"
+DB=$T/dirsync.db
+samba_conf "$T/dirsync-full.conf" "" "incremental = no"
+DB=
+run 0 ids -c "$T/dirsync-full.conf" plan
+assert_contains "$OUT" "a full read: incremental = no"
+assert_contains "$OUT" "(0 new, 0 gone, 0 changed)"
+assert_contains "$OUT" "links:     0 made, 0 broken"
+ok "an add, a modify, a rename and a delete read by DirSync; person ids stay; the state is what a full read gives"
+
+# A cookie the DC refuses: a full read, and why; the next run is by
+# DirSync again.
+sqlite3 "$T/dirsync.db" "UPDATE domain_marks SET dirsync_cookie = X'0102030405' WHERE domain = 'meht'"
+run 0 ids -c "$T/dirsync.conf" run
+assert_contains "$OUT" "domain meht: $((nm + 1)) accounts in"
+assert_contains "$OUT" "a full read: the domain controller refused the DirSync cookie of the last read ("
+assert_contains "$OUT" "domain btuh: $((nb - 1)) accounts, read incrementally from ldaps://127.0.0.2 by DirSync: 0 changed, 0 gone"
+assert_contains "$OUT" "links:     0 made, 0 broken"
+run 0 ids -c "$T/dirsync.conf" run
+assert_contains "$OUT" "domain meht: $((nm + 1)) accounts, read incrementally from ldaps://127.0.0.3 by DirSync: 0 changed, 0 gone"
+ok "a DirSync cookie the DC refuses means a full read, and the log says why"
+
+# Without Replicating Directory Changes: full reads, with a warning naming
+# the right.
+sed 's/CN=svc-ward,OU=Service Accounts,DC=southend/CN=svc-plain,OU=Service Accounts,DC=southend/' \
+    "$T/dirsync.conf" > "$T/dirsync-plain.conf"
+run 0 ids -c "$T/dirsync-plain.conf" plan
+assert_contains "$OUT" "warning: domain southend: $ns accounts in"
+assert_contains "$OUT" "a full read: CN=svc-plain,OU=Service Accounts,DC=southend,DC=test lacks the Replicating Directory Changes right (DS-Replication-Get-Changes, 1131f6aa-9c07-11d1-f79f-00c04fc2dcd2) on DC=southend,DC=test, which DirSync needs"
+assert_contains "$OUT" "links:     0 made, 0 broken"
+ok "an account without Replicating Directory Changes: full reads, and a warning naming the right"

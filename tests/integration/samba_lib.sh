@@ -14,8 +14,9 @@
 # Accounts, OU=Service Accounts and OU=Shared, one deleted account, and
 # CN=svc-ward in OU=Service Accounts: the account ward-idsync reads as,
 # with the rights its man page asks for and no more: reading CN=Deleted
-# Objects (for incremental reads) and writing SAMBA_WRITE_ATTR on user
-# objects.
+# Objects (for incremental reads by uSNChanged), Replicating Directory
+# Changes on the domain (for incremental reads by DirSync) and writing
+# SAMBA_WRITE_ATTR on user objects.
 #
 # After samba_setup: SAMBA_DIR_NAME (its copy), $T/samba-ca.crt (the CA the
 # DCs' certificate chains to), $T/svc.password (svc-ward's password, mode
@@ -27,12 +28,14 @@ export PATH
 SAMBA_NETNS=wardad
 SAMBA_DOMAINS="btuh meht southend"
 # Bumped whenever what the cache holds changes, so old caches are not used.
-SAMBA_RECIPE=2
+SAMBA_RECIPE=3
 # An attribute of the Windows Server 2012 schema that provisioning makes:
 # single-valued text, for write-back.
 SAMBA_WRITE_ATTR=msDS-cloudExtensionAttribute10
 SAMBA_WRITE_ATTR_GUID=670afcb3-13bd-47fc-90b3-0a527ed81ab7
 SAMBA_USER_CLASS_GUID=bf967aba-0de6-11d0-a285-00aa003049e2
+# DS-Replication-Get-Changes, the extended right DirSync needs.
+SAMBA_GET_CHANGES_GUID=1131f6aa-9c07-11d1-f79f-00c04fc2dcd2
 SAMBA_LOCK=${SAMBA_LOCK:-/run/lock/ward-samba-fixture.lock}
 
 samba_ip() {
@@ -127,6 +130,8 @@ _samba_provision() {
 	# Write the one attribute on user objects, inherited from the top.
 	_samba_grant "$_ldb" "$_base" \
 	    "(OA;CIIO;WP;$SAMBA_WRITE_ATTR_GUID;$SAMBA_USER_CLASS_GUID;$_sid)"
+	# Replicating Directory Changes, on the domain itself.
+	_samba_grant "$_ldb" "$_base" "(OA;;CR;$SAMBA_GET_CHANGES_GUID;;$_sid)"
 	# A tombstone, as any domain in use has.
 	printf 'dn: CN=ward-gone,OU=Staff,%s\nobjectClass: user\nsAMAccountName: ward-gone\n' \
 	    "$_base" | ldbadd -H "$_ldb" > /dev/null &&

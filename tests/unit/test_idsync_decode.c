@@ -8,8 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+
+#include "common/xmalloc.h"
 
 #include "idsync/idsync.h"
 #include "tests/unit/testutil.h"
@@ -337,6 +340,92 @@ test_generalized_time(void **state)
 	    sizeof err), -1);
 }
 
+/* The DirSync response control: SEQUENCE { flag, maxReturnLength,
+ * cookie }, as Active Directory and Samba encode it. */
+static void
+test_dirsync(void **state)
+{
+	static const unsigned char ok[] = {
+		0x30, 0x0e, 0x02, 0x01, 0x00, 0x02, 0x03, 0x10, 0x00, 0x00,
+		0x04, 0x04, 'c', 0x00, 'k', 0xff,
+	};
+	/* "More", as a negative four-byte integer, and long-form lengths. */
+	static const unsigned char more[] = {
+		0x30, 0x81, 0x13, 0x02, 0x04, 0x80, 0x00, 0x00, 0x00, 0x02,
+		0x01, 0x00, 0x04, 0x82, 0x00, 0x06, 'c', 'o', 'o', 'k', 'i',
+		'e',
+	};
+	struct decode_dirsync	 ds;
+	unsigned char		 bad[sizeof ok], *big;
+	char			 err[128];
+	size_t			 n;
+
+	(void)state;
+	assert_int_equal(decode_dirsync(ok, sizeof ok, &ds, err, sizeof err),
+	    0);
+	assert_int_equal(ds.flags, 0);
+	assert_int_equal(ds.max_bytes, 0x100000);
+	assert_int_equal(ds.cookie_len, 4);
+	assert_memory_equal(ds.cookie, "c\0k\xff", 4);
+	assert_ptr_equal(ds.cookie, ok + 12);
+	assert_int_equal(decode_dirsync(more, sizeof more, &ds, err,
+	    sizeof err), 0);
+	assert_int_equal(ds.flags, INT32_MIN);
+	assert_int_equal(ds.cookie_len, 6);
+
+	/* Cut anywhere: refused, never read past the end. */
+	for (n = 0; n < sizeof ok; n++)
+		assert_int_equal(decode_dirsync(ok, n, &ds, err, sizeof err),
+		    -1);
+	assert_int_equal(decode_dirsync(ok, 0, &ds, err, sizeof err), -1);
+	assert_contains(err, "cut short");
+	memcpy(bad, ok, sizeof ok);
+	bad[0] = 0x31;
+	assert_int_equal(decode_dirsync(bad, sizeof bad, &ds, err,
+	    sizeof err), -1);
+	assert_contains(err, "tag 0x31, not 0x30");
+	memcpy(bad, ok, sizeof ok);
+	bad[1] = 0x80;
+	assert_int_equal(decode_dirsync(bad, sizeof bad, &ds, err,
+	    sizeof err), -1);
+	assert_contains(err, "indefinite");
+	/* The cookie as an integer. */
+	memcpy(bad, ok, sizeof ok);
+	bad[10] = 0x02;
+	assert_int_equal(decode_dirsync(bad, sizeof bad, &ds, err,
+	    sizeof err), -1);
+	assert_contains(err, "its cookie");
+	/* A zero-length integer. */
+	memcpy(bad, ok, sizeof ok);
+	bad[3] = 0x00;
+	assert_int_equal(decode_dirsync(bad, sizeof bad, &ds, err,
+	    sizeof err), -1);
+	/* The sequence shorter than what it holds: bytes after the cookie. */
+	memcpy(bad, ok, sizeof ok);
+	bad[11] = 0x02;
+	assert_int_equal(decode_dirsync(bad, sizeof bad, &ds, err,
+	    sizeof err), -1);
+	assert_contains(err, "after its cookie");
+	/* Bytes after the sequence. */
+	big = xmalloc(sizeof ok + 1);
+	memcpy(big, ok, sizeof ok);
+	big[sizeof ok] = 0;
+	assert_int_equal(decode_dirsync(big, sizeof ok + 1, &ds, err,
+	    sizeof err), -1);
+	assert_contains(err, "1 bytes after it");
+	free(big);
+
+	/* A cookie over the cap. */
+	n = DECODE_COOKIE_MAX + 1;
+	big = xcalloc(1, n + 16);
+	memcpy(big, "\x30\x84\x00\x01\x00\x0c\x02\x01\x00\x02\x01\x00"
+	    "\x04\x83\x01\x00\x01", 17);
+	assert_int_equal(decode_dirsync(big, 17 + n, &ds, err, sizeof err),
+	    -1);
+	assert_contains(err, "a cookie of 65537 bytes");
+	free(big);
+}
+
 int
 main(void)
 {
@@ -349,6 +438,7 @@ main(void)
 		cmocka_unit_test(test_proxy),
 		cmocka_unit_test(test_range),
 		cmocka_unit_test(test_generalized_time),
+		cmocka_unit_test(test_dirsync),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

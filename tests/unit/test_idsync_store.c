@@ -123,6 +123,10 @@ test_save_load_and_atomic(void **state)
 	/* meht has no mark: a server without update sequence numbers. */
 	mark(&marks[0], "btuh", 4100);
 	mark(&marks[1], "meht", 0);
+	/* btuh's read was by DirSync: its cookie is binary, NULs and all. */
+	marks[0].cookie = xmalloc(5);
+	memcpy(marks[0].cookie, "\x01\x00\xff" "ck", 5);
+	marks[0].cookie_len = 5;
 	if (store_save(st, run, set.items, set.count, &prev, &res, &plan,
 	    marks, 2, 2000, err, sizeof err) != 0)
 		fail_msg("save: %s", err);
@@ -151,7 +155,10 @@ test_save_load_and_atomic(void **state)
 	assert_string_equal(got.scope,
 	    "DC=btuh,DC=test\n(objectClass=user)\nsn");
 	assert_int_equal(got.full_ms, 1500);
+	assert_int_equal(got.cookie_len, 5);
+	assert_memory_equal(got.cookie, "\x01\x00\xff" "ck", 5);
 	read_mark_clear(&got);
+	assert_null(got.cookie);
 	assert_int_equal(store_load_mark(st, "meht", &got, err, sizeof err),
 	    0);
 	assert_int_equal(got.usn, 0);
@@ -176,6 +183,7 @@ test_save_load_and_atomic(void **state)
 	assert_int_equal(store_load_mark(st, "btuh", &got, err, sizeof err),
 	    0);
 	assert_int_equal(got.usn, 4100);
+	assert_int_equal(got.cookie_len, 5);
 	read_mark_clear(&got);
 	plan_clear(&plan);
 	match_result_clear(&res);
