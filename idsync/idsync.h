@@ -76,6 +76,7 @@ struct match_config {
 	unsigned	 blocks;	/* bit per enum block_key */
 	char		*nicknames;	/* the nickname table; NULL: shipped */
 	int64_t		 max_block;	/* larger blocks are skipped */
+	char		*weights_file;	/* estimated weights; NULL: none */
 };
 
 /* [kinds]: name patterns (fnmatch) and DN regular expressions, any case. */
@@ -707,6 +708,53 @@ int		 match_run(const struct match_input *in,
 void		 match_result_clear(struct match_result *res);
 /* A new random (version 4) UUID. */
 void		 match_uuid(char out[DECODE_GUID_LEN]);
+
+/* ------------------------------------------------------------ estimate.c */
+
+/* One level of one rule: its probabilities among one person's pairs (m)
+ * and among two persons' (u), what they were counted from, the weight. */
+struct estimate_level {
+	double		 m;
+	double		 u;
+	size_t		 candidate;	/* blocked pairs at this level */
+	size_t		 random;	/* random pairs at this level */
+	double		 weight;	/* log2(m/u), or as configured */
+	const char	*how;		/* static: "estimated", ... */
+};
+
+struct estimate_rule {
+	const struct compare_rule *rule;
+	struct estimate_level level[4];	/* by enum compare_level */
+};
+
+struct estimate_result {
+	struct estimate_rule *rules;
+	size_t		 nrules;
+	size_t		 accounts;	/* person accounts looked at */
+	size_t		 random_pairs;
+	size_t		 pairs;		/* candidate pairs */
+	size_t		 blocks_skipped;
+	double		 lambda;	/* share of candidates one person's */
+	int		 iterations;
+	int		 converged;
+};
+
+/* Estimates the rules' weights from the accounts (a run's). Weights at or
+ * below veto are kept as configured, and none is estimated down to it. */
+int		 estimate_run(struct account *const *accounts,
+		    size_t naccounts, struct compare_rule *const *rules,
+		    size_t nrules, const struct nicknames *nk, double veto,
+		    struct estimate_result *res, char *err, size_t errlen);
+void		 estimate_clear(struct estimate_result *res);
+/* As [compare] sections, with the numbers in comments. */
+void		 estimate_print(const struct estimate_result *res, FILE *fp);
+int		 estimate_write(const struct estimate_result *res,
+		    const char *path, char *err, size_t errlen);
+/* Takes the weights of a file estimate wrote (or one like it) in place
+ * of the rules' configured ones; a veto is never changed. */
+int		 estimate_load(const char *path,
+		    struct compare_rule *const *rules, size_t nrules,
+		    double veto, char *err, size_t errlen);
 
 /* ------------------------------------------------------------ consolidate.c */
 
