@@ -6,6 +6,7 @@
  * take in place of the hand-set weights ([match] weights_file). */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -27,11 +28,46 @@
 #define ESTIMATE_PAIRS_MAX	2000000
 #define ESTIMATE_RANDOM_PAIRS	200000
 #define ESTIMATE_ITERATIONS	200
+/* A rule estimated from fewer pairs than this keeps its weights. */
+#define ESTIMATE_PAIRS_MIN	50
+/* Nor a level seen in fewer candidate pairs than this. */
+#define ESTIMATE_LEVEL_MIN	5
 #define ESTIMATE_EPSILON	1e-6
 /* No probability is taken as less than this: a level never seen among
  * one side's pairs would otherwise weigh infinitely. */
 #define ESTIMATE_FLOOR		1e-4
 #define ESTIMATE_LEVELS		4	/* by enum compare_level */
+
+/*
+ * The blocking keys: each brings together the accounts sharing a value. A
+ * rule's m is estimated only from pairs some key not on the rule's own
+ * attribute found, so that no rule is judged by the pairs it chose: sn's
+ * from pairs sharing a given name, an employee number or a mobile, where
+ * married names show.
+ */
+enum estimate_key {
+	ESTIMATE_KEY_SURNAME,	/* sn's first word, given name's initial */
+	ESTIMATE_KEY_GIVEN,	/* given name's first word, sn's initial */
+	ESTIMATE_KEY_MOBILE,	/* mobile's last nine digits */
+	ESTIMATE_KEY_EMPLOYEE,	/* employeeID */
+	ESTIMATE_KEY_MAIL,	/* mail's local part */
+	ESTIMATE_KEY_COUNT,
+};
+
+/* The attributes each key is made of. */
+static const char *const estimate_key_attrs[ESTIMATE_KEY_COUNT][2] = {
+	{ "sn", "givenName" },
+	{ "givenName", "sn" },
+	{ "mobile", NULL },
+	{ "employeeID", NULL },
+	{ "mail", NULL },
+};
+
+struct estimate_pair {
+	size_t		 a;		/* into people */
+	size_t		 b;
+	unsigned	 keys;		/* bit per enum estimate_key */
+};
 
 struct estimate_ctx {
 	struct account *const	*accounts;
@@ -41,9 +77,10 @@ struct estimate_ctx {
 	size_t			 nrules;
 	const struct nicknames	*nk;
 	struct compare_value	*values;	/* npeople x nrules */
-	unsigned char		*gamma;		/* npairs x nrules */
+	struct estimate_pair	*pairs;		/* candidates */
 	size_t			 npairs;
 	size_t			 alloc;
+	unsigned char		*gamma;		/* npairs x nrules */
 	uint64_t		 rand;
 };
 
@@ -71,18 +108,6 @@ estimate_compare(struct estimate_ctx *ctx, size_t a, size_t b,
 		    ctx->nk);
 }
 
-static void
-estimate_add_pair(struct estimate_ctx *ctx, size_t a, size_t b)
-{
-	if (ctx->npairs == ctx->alloc) {
-		ctx->alloc = ctx->alloc == 0 ? 4096 : ctx->alloc * 2;
-		ctx->gamma = xreallocarray(ctx->gamma, ctx->alloc,
-		    ctx->nrules);
-	}
-	estimate_compare(ctx, a, b, &ctx->gamma[ctx->npairs * ctx->nrules]);
-	ctx->npairs++;
-}
-
 /* Two accounts of different domains: two of one domain are never one
  * person's primary accounts. */
 static int
@@ -92,30 +117,62 @@ estimate_cross(const struct estimate_ctx *ctx, size_t a, size_t b)
 	    ctx->accounts[ctx->people[b]]->domain;
 }
 
-/* The blocking key of an account: the surname's first word and the given
- * name's initial, normalised; NULL without both. */
+/* An account's value of key type t, malloc'd, or NULL. */
 static char *
-estimate_key(const struct account *a)
+estimate_key(const struct account *a, enum estimate_key t)
 {
 	const char	*sn = account_get(a, "sn");
 	const char	*gn = account_get(a, "givenName");
+	const char	*v;
 	char		*nsn, *ngn, *key = NULL;
 	size_t		 len;
 
-	if (sn == NULL || gn == NULL)
-		return NULL;
-	nsn = normalise_text(sn, strlen(sn));
-	ngn = normalise_text(gn, strlen(gn));
-	len = strcspn(nsn, " ");
-	if (len > 0 && ngn[0] != '\0')
-		xasprintf(&key, "%.*s|%c", (int)len, nsn, ngn[0]);
-	free(nsn);
-	free(ngn);
-	return key;
+	switch (t) {
+	case ESTIMATE_KEY_SURNAME:
+	case ESTIMATE_KEY_GIVEN:
+		if (sn == NULL || gn == NULL)
+			return NULL;
+		nsn = normalise_text(sn, strlen(sn));
+		ngn = normalise_text(gn, strlen(gn));
+		if (t == ESTIMATE_KEY_SURNAME && (len = strcspn(nsn, " ")) > 0 &&
+		    ngn[0] != '\0')
+			xasprintf(&key, "s:%.*s|%c", (int)len, nsn, ngn[0]);
+		else if (t == ESTIMATE_KEY_GIVEN &&
+		    (len = strcspn(ngn, " ")) > 0 && nsn[0] != '\0')
+			xasprintf(&key, "g:%.*s|%c", (int)len, ngn, nsn[0]);
+		free(nsn);
+		free(ngn);
+		return key;
+	case ESTIMATE_KEY_MOBILE:
+		if ((v = account_get(a, "mobile")) == NULL)
+			return NULL;
+		nsn = normalise_digits(v);
+		if ((len = strlen(nsn)) >= 9)
+			xasprintf(&key, "m:%s", nsn + len - 9);
+		free(nsn);
+		return key;
+	case ESTIMATE_KEY_EMPLOYEE:
+		if ((v = account_get(a, "employeeID")) == NULL || *v == '\0')
+			return NULL;
+		xasprintf(&key, "e:%s", v);
+		return key;
+	case ESTIMATE_KEY_MAIL:
+		if ((v = account_get(a, "mail")) == NULL ||
+		    (len = strcspn(v, "@")) == 0)
+			return NULL;
+		xasprintf(&key, "@:%.*s", (int)len, v);
+		for (len = 0; key[len] != '\0'; len++)
+			key[len] = (char)tolower((unsigned char)key[len]);
+		return key;
+	case ESTIMATE_KEY_COUNT:
+		break;
+	}
+	return NULL;
 }
 
 struct estimate_blocks {
 	struct estimate_ctx	*ctx;
+	struct index		*types;	/* key -> its enum estimate_key */
 	size_t			 skipped;
 };
 
@@ -124,18 +181,108 @@ estimate_block(const char *key, const size_t *v, size_t n, void *arg)
 {
 	struct estimate_blocks	*eb = arg;
 	struct estimate_ctx	*ctx = eb->ctx;
-	size_t			 i, j;
+	struct estimate_pair	*p;
+	unsigned		 bit;
+	size_t			 i, j, x, y;
 
-	(void)key;
 	if (n > ESTIMATE_BLOCK_MAX) {
 		eb->skipped++;
 		return;
 	}
+	switch (key[0]) {
+	case 's': bit = 1U << ESTIMATE_KEY_SURNAME; break;
+	case 'g': bit = 1U << ESTIMATE_KEY_GIVEN; break;
+	case 'm': bit = 1U << ESTIMATE_KEY_MOBILE; break;
+	case 'e': bit = 1U << ESTIMATE_KEY_EMPLOYEE; break;
+	default: bit = 1U << ESTIMATE_KEY_MAIL; break;
+	}
 	for (i = 0; i < n; i++)
-		for (j = i + 1; j < n; j++)
-			if (ctx->npairs < ESTIMATE_PAIRS_MAX &&
-			    estimate_cross(ctx, v[i], v[j]))
-				estimate_add_pair(ctx, v[i], v[j]);
+		for (j = i + 1; j < n; j++) {
+			if (ctx->npairs >= ESTIMATE_PAIRS_MAX ||
+			    !estimate_cross(ctx, v[i], v[j]))
+				continue;
+			x = v[i] < v[j] ? v[i] : v[j];
+			y = v[i] < v[j] ? v[j] : v[i];
+			if (ctx->npairs == ctx->alloc) {
+				ctx->alloc = ctx->alloc == 0 ? 4096 :
+				    ctx->alloc * 2;
+				ctx->pairs = xreallocarray(ctx->pairs,
+				    ctx->alloc, sizeof *ctx->pairs);
+			}
+			p = &ctx->pairs[ctx->npairs++];
+			p->a = x;
+			p->b = y;
+			p->keys = bit;
+		}
+}
+
+static int
+estimate_pair_cmp(const void *x, const void *y)
+{
+	const struct estimate_pair	*p = x, *q = y;
+
+	if (p->a != q->a)
+		return p->a < q->a ? -1 : 1;
+	if (p->b != q->b)
+		return p->b < q->b ? -1 : 1;
+	return 0;
+}
+
+/* The candidate pairs, each once with every key that found it, and their
+ * comparisons. */
+static void
+estimate_candidates(struct estimate_ctx *ctx, struct estimate_result *res)
+{
+	struct estimate_blocks	 eb;
+	struct index		*ix;
+	char			*key;
+	size_t			 i, n;
+	int			 t;
+
+	ix = index_new();
+	for (i = 0; i < ctx->npeople; i++)
+		for (t = 0; t < ESTIMATE_KEY_COUNT; t++)
+			if ((key = estimate_key(ctx->accounts[ctx->people[i]],
+			    (enum estimate_key)t)) != NULL) {
+				index_add(ix, key, i);
+				free(key);
+			}
+	memset(&eb, 0, sizeof eb);
+	eb.ctx = ctx;
+	index_foreach(ix, estimate_block, &eb);
+	index_free(ix);
+	res->blocks_skipped = eb.skipped;
+	if (ctx->npairs > 1)
+		qsort(ctx->pairs, ctx->npairs, sizeof *ctx->pairs,
+		    estimate_pair_cmp);
+	for (i = 0, n = 0; i < ctx->npairs; i++) {
+		if (n > 0 && ctx->pairs[n - 1].a == ctx->pairs[i].a &&
+		    ctx->pairs[n - 1].b == ctx->pairs[i].b)
+			ctx->pairs[n - 1].keys |= ctx->pairs[i].keys;
+		else
+			ctx->pairs[n++] = ctx->pairs[i];
+	}
+	ctx->npairs = n;
+	ctx->gamma = xcalloc(n * ctx->nrules + 1, 1);
+	for (i = 0; i < n; i++)
+		estimate_compare(ctx, ctx->pairs[i].a, ctx->pairs[i].b,
+		    &ctx->gamma[i * ctx->nrules]);
+}
+
+/* The keys made of a rule's attribute. */
+static unsigned
+estimate_rule_keys(const struct compare_rule *r)
+{
+	unsigned	 keys = 0;
+	int		 t, j;
+
+	for (t = 0; t < ESTIMATE_KEY_COUNT; t++)
+		for (j = 0; j < 2; j++)
+			if (estimate_key_attrs[t][j] != NULL &&
+			    strcasecmp(estimate_key_attrs[t][j],
+			    r->item.label) == 0)
+				keys |= 1U << t;
+	return keys;
 }
 
 /* The share of each level among the non-missing ones, floored. */
@@ -160,42 +307,47 @@ estimate_shares(const double count[ESTIMATE_LEVELS], int seen_partial,
 }
 
 /*
- * Expectation-maximisation over the candidate pairs with u fixed: the
- * E step weighs each pair by how likely it is one person's (from lambda,
- * m and u, levels missing counting for nothing), the M step sets m to the
- * levels' weighted shares and lambda to the mean weight.
+ * Expectation-maximisation over some of the candidate pairs with u fixed:
+ * the E step weighs each pair by how likely it is one person's (from
+ * lambda, m and u, levels missing counting for nothing), the M step sets
+ * m to the levels' weighted shares and lambda to the mean weight. m gets
+ * nrules x 4 probabilities.
  */
-static void
-estimate_em(struct estimate_ctx *ctx, struct estimate_result *res)
-{
-	double	*m, *u, *cnt, lambda = 0.3, p, lr, sum, delta;
-	size_t	 i, k, nr = ctx->nrules;
-	int	 l, it;
-	const unsigned char *g;
+struct estimate_em_out {
+	double		 lambda;
+	int		 iterations;
+	int		 converged;
+};
 
-	m = xcalloc(nr * ESTIMATE_LEVELS, sizeof *m);
-	u = xcalloc(nr * ESTIMATE_LEVELS, sizeof *u);
+static void
+estimate_em(const struct estimate_ctx *ctx, const size_t *subset, size_t n,
+    const struct estimate_result *res, double *m, struct estimate_em_out *eo)
+{
+	double			*cnt, lambda = 0.3, p, lr, sum, delta;
+	double			 share[ESTIMATE_LEVELS], u;
+	size_t			 i, k, nr = ctx->nrules;
+	int			 l, it;
+	const unsigned char	*g;
+
 	cnt = xcalloc(nr * ESTIMATE_LEVELS, sizeof *cnt);
 	for (k = 0; k < nr; k++)
-		for (l = 0; l < ESTIMATE_LEVELS; l++) {
-			u[k * ESTIMATE_LEVELS + l] = res->rules[k].level[l].u;
+		for (l = 0; l < ESTIMATE_LEVELS; l++)
 			m[k * ESTIMATE_LEVELS + l] = l == COMPARE_AGREE ? 0.9 :
 			    l == COMPARE_MISSING ? 0 :
 			    (res->rules[k].level[l].u > 0 ? 0.05 : 0);
-		}
+	memset(eo, 0, sizeof *eo);
 	for (it = 0; it < ESTIMATE_ITERATIONS; it++) {
 		memset(cnt, 0, nr * ESTIMATE_LEVELS * sizeof *cnt);
 		sum = 0;
-		for (i = 0; i < ctx->npairs; i++) {
-			g = &ctx->gamma[i * nr];
+		for (i = 0; i < n; i++) {
+			g = &ctx->gamma[subset[i] * nr];
 			lr = log(lambda) - log(1 - lambda);
 			for (k = 0; k < nr; k++) {
-				if (g[k] == COMPARE_MISSING ||
-				    u[k * ESTIMATE_LEVELS + g[k]] <= 0)
+				u = res->rules[k].level[g[k]].u;
+				if (g[k] == COMPARE_MISSING || u <= 0)
 					continue;
 				lr += log(fmax(m[k * ESTIMATE_LEVELS + g[k]],
-				    ESTIMATE_FLOOR)) -
-				    log(u[k * ESTIMATE_LEVELS + g[k]]);
+				    ESTIMATE_FLOOR)) - log(u);
 			}
 			p = lr > 40 ? 1 : lr < -40 ? 0 : 1 / (1 + exp(-lr));
 			sum += p;
@@ -204,8 +356,6 @@ estimate_em(struct estimate_ctx *ctx, struct estimate_result *res)
 		}
 		delta = 0;
 		for (k = 0; k < nr; k++) {
-			double	 share[ESTIMATE_LEVELS];
-
 			estimate_shares(&cnt[k * ESTIMATE_LEVELS],
 			    res->rules[k].level[COMPARE_PARTIAL].u > 0, share);
 			for (l = COMPARE_AGREE; l < ESTIMATE_LEVELS; l++) {
@@ -214,21 +364,16 @@ estimate_em(struct estimate_ctx *ctx, struct estimate_result *res)
 				m[k * ESTIMATE_LEVELS + l] = share[l];
 			}
 		}
-		p = ctx->npairs > 0 ? sum / (double)ctx->npairs : 0;
+		p = n > 0 ? sum / (double)n : 0;
 		lambda = fmin(fmax(p, 1e-6), 1 - 1e-6);
 		if (delta < ESTIMATE_EPSILON) {
-			res->converged = 1;
+			eo->converged = 1;
 			it++;
 			break;
 		}
 	}
-	res->iterations = it;
-	res->lambda = lambda;
-	for (k = 0; k < nr; k++)
-		for (l = 0; l < ESTIMATE_LEVELS; l++)
-			res->rules[k].level[l].m = m[k * ESTIMATE_LEVELS + l];
-	free(m);
-	free(u);
+	eo->iterations = it;
+	eo->lambda = lambda;
 	free(cnt);
 }
 
@@ -239,12 +384,11 @@ estimate_run(struct account *const *accounts, size_t naccounts,
     char *err, size_t errlen)
 {
 	struct estimate_ctx	 ctx;
-	struct estimate_blocks	 eb;
-	struct index		*ix;
-	double			 count[ESTIMATE_LEVELS];
+	struct estimate_em_out	 eo;
+	double			 count[ESTIMATE_LEVELS], *m;
 	unsigned char		*g;
-	char			*key;
-	size_t			 i, k, a, b, tries;
+	size_t			 i, k, a, b, n, tries, *subset;
+	unsigned		 keys;
 	int			 l;
 	const struct compare_rule *r;
 
@@ -324,28 +468,39 @@ estimate_run(struct account *const *accounts, size_t naccounts,
 		goto fail;
 	}
 
-	/* m: the pairs blocking brings together, by EM. */
-	ix = index_new();
-	for (i = 0; i < ctx.npeople; i++)
-		if ((key = estimate_key(accounts[ctx.people[i]])) != NULL) {
-			index_add(ix, key, i);
-			free(key);
-		}
-	memset(&eb, 0, sizeof eb);
-	eb.ctx = &ctx;
-	index_foreach(ix, estimate_block, &eb);
-	index_free(ix);
+	/* m: by EM over the pairs blocking brings together, for each rule
+	 * those some key not on its attribute found. */
+	estimate_candidates(&ctx, res);
 	res->pairs = ctx.npairs;
-	res->blocks_skipped = eb.skipped;
 	if (ctx.npairs == 0) {
 		snprintf(err, errlen, "blocking found no candidate pairs among "
 		    "%zu person accounts", ctx.npeople);
 		goto fail;
 	}
+	subset = xcalloc(ctx.npairs, sizeof *subset);
+	m = xcalloc(nrules * ESTIMATE_LEVELS, sizeof *m);
 	for (i = 0; i < ctx.npairs; i++)
-		for (k = 0; k < nrules; k++)
-			res->rules[k].level[ctx.gamma[i * nrules + k]].candidate++;
-	estimate_em(&ctx, res);
+		subset[i] = i;
+	estimate_em(&ctx, subset, ctx.npairs, res, m, &eo);
+	res->lambda = eo.lambda;
+	res->iterations = eo.iterations;
+	res->converged = eo.converged;
+	for (k = 0; k < nrules; k++) {
+		keys = estimate_rule_keys(rules[k]);
+		for (i = 0, n = 0; i < ctx.npairs; i++)
+			if ((ctx.pairs[i].keys & ~keys) != 0)
+				subset[n++] = i;
+		res->rules[k].pairs = n;
+		for (i = 0; i < n; i++)
+			res->rules[k].level[ctx.gamma[subset[i] * nrules +
+			    k]].candidate++;
+		estimate_em(&ctx, subset, n, res, m, &eo);
+		for (l = 0; l < ESTIMATE_LEVELS; l++)
+			res->rules[k].level[l].m = n > 0 ?
+			    m[k * ESTIMATE_LEVELS + l] : 0;
+	}
+	free(m);
+	free(subset);
 
 	for (k = 0; k < nrules; k++) {
 		r = rules[k];
@@ -357,7 +512,13 @@ estimate_run(struct account *const *accounts, size_t naccounts,
 			lv->weight = conf;
 			if (lv->u <= 0 || lv->m <= 0 || (lv->candidate == 0 &&
 			    lv->random == 0)) {
-				lv->how = "not seen";
+				lv->how = "not seen, kept";
+				continue;
+			}
+			/* Too few pairs say nothing. */
+			if (res->rules[k].pairs < ESTIMATE_PAIRS_MIN ||
+			    lv->candidate < ESTIMATE_LEVEL_MIN) {
+				lv->how = "too few pairs, kept";
 				continue;
 			}
 			/* A veto is a decision, not a statistic. */
@@ -380,6 +541,7 @@ estimate_run(struct account *const *accounts, size_t naccounts,
 	free(ctx.values);
 	free(ctx.people);
 	free(ctx.gamma);
+	free(ctx.pairs);
 	return 0;
 
 fail:
@@ -388,6 +550,7 @@ fail:
 	free(ctx.values);
 	free(ctx.people);
 	free(ctx.gamma);
+	free(ctx.pairs);
 	estimate_clear(res);
 	return -1;
 }
@@ -425,6 +588,8 @@ estimate_print(const struct estimate_result *res, FILE *fp)
 		fprintf(fp, "\n[compare \"%s\"]\n", er->rule->item.label);
 		fprintf(fp, "comparator = %s\n",
 		    compare_names[er->rule->comparator]);
+		fprintf(fp, "# m from %zu candidate pairs that blocking not on "
+		    "%s found\n", er->pairs, er->rule->item.label);
 		for (l = COMPARE_AGREE; l < ESTIMATE_LEVELS; l++) {
 			lv = &er->level[l];
 			if (lv->u <= 0)

@@ -724,6 +724,7 @@ struct estimate_level {
 
 struct estimate_rule {
 	const struct compare_rule *rule;
+	size_t		 pairs;		/* m was estimated from */
 	struct estimate_level level[4];	/* by enum compare_level */
 };
 
