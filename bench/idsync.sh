@@ -79,10 +79,17 @@ timed_run() {
 	run_ms=$((t1 - t0))
 }
 
+# The run's own account of its phases: the domains are read at once, so
+# reading is the wall time of the slowest, not the sum of their times.
+phases() {
+	read_ms=$(sed -n 's/.*read [0-9]* accounts from [0-9]* domains in \([0-9]*\) ms.*/\1/p' "$1")
+	match_ms=$(sed -n 's/.*matched [0-9]* accounts in \([0-9]*\) ms.*/\1/p' "$1")
+	pairs=$(sed -n 's/.*ms: \([0-9]*\) pairs compared.*/\1/p' "$1")
+	save_ms=$(sed -n 's/.*planned and saved in \([0-9]*\) ms.*/\1/p' "$1")
+}
+
 timed_run "$B/run.log"
-read_ms=$(sqlite3 "$B/idsync.db" "SELECT sum(read_ms) FROM run_domains WHERE run_id = (SELECT max(id) FROM runs)")
-match_ms=$(sed -n 's/.*matched [0-9]* accounts in \([0-9]*\) ms.*/\1/p' "$B/run.log")
-pairs=$(sed -n 's/.*ms: \([0-9]*\) pairs compared.*/\1/p' "$B/run.log")
+phases "$B/run.log"
 
 # The same entries and attributes paged out by ldapsearch, domain after
 # domain as ward-idsync reads them.
@@ -144,7 +151,7 @@ quality all
 quality hard
 echo "conflicts: $conflicts for a person to decide; $waiting accounts wait on them without a person"
 echo
-echo "ward-idsync run: $run_ms ms (reading $read_ms ms, matching $match_ms ms, $pairs pairs compared), peak RSS $((hwm / 1024)) MiB"
+echo "ward-idsync run: $run_ms ms (reading $read_ms ms, matching $match_ms ms with $pairs pairs compared, planning and saving $save_ms ms, the rest starting and loading the last state), peak RSS $((hwm / 1024)) MiB"
 echo "ldapsearch paging the same entries and attributes: $ldap_ms ms"
 awk -v r="$run_ms" -v rd="$read_ms" -v l="$ldap_ms" 'BEGIN {
 	printf "ratio: the whole run %.2fx ldapsearch; its reading %.2fx\n",
@@ -171,12 +178,12 @@ done
 full_ms=$run_ms
 full_hwm=$hwm
 timed_run "$B/run2.log"
-read2_ms=$(sqlite3 "$B/idsync.db" "SELECT sum(read_ms) FROM run_domains WHERE run_id = (SELECT max(id) FROM runs)")
+phases "$B/run2.log"
 modified=$(sed -n 's/^accounts:.* \([0-9]*\) changed).*/\1/p' "$B/run2.log")
 how=incrementally
 grep -q 'a full read' "$B/run2.log" && how="in full (the directories keep no update sequence numbers)"
 echo
-echo "after $changed accounts changed ($(awk -v c="$changed" -v a="$accounts" 'BEGIN { printf "%.1f", a ? 100 * c / a : 0 }') %): ward-idsync run: $run_ms ms (read $how: $read2_ms ms; ${modified:-?} accounts modified in the plan), peak RSS $((hwm / 1024)) MiB"
+echo "after $changed accounts changed ($(awk -v c="$changed" -v a="$accounts" 'BEGIN { printf "%.1f", a ? 100 * c / a : 0 }') %): ward-idsync run: $run_ms ms (read $how: $read_ms ms; matching $match_ms ms; planning and saving $save_ms ms; ${modified:-?} accounts modified in the plan), peak RSS $((hwm / 1024)) MiB"
 awk -v r="$run_ms" -v f="$full_ms" -v l="$ldap_ms" 'BEGIN {
 	printf "ratio: %.2fx ldapsearch; %.2fx the first run\n",
 	    l ? r / l : 0, f ? r / f : 0 }'

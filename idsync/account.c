@@ -79,13 +79,22 @@ account_copy(const struct account *a)
 	return c;
 }
 
+/* Looked up for every value read and every attribute compared: the first
+ * letters are compared before the names (ASCII, as attribute names are),
+ * and the last attribute first, which is the one values are being added
+ * to while an entry is read. */
 static struct account_attr *
 account_attr(const struct account *a, const char *name)
 {
 	size_t	 i;
+	int	 c = name[0] | 0x20;
 
+	if (a->nattrs > 0 && (a->attrs[a->nattrs - 1].name[0] | 0x20) == c &&
+	    strcasecmp(a->attrs[a->nattrs - 1].name, name) == 0)
+		return &a->attrs[a->nattrs - 1];
 	for (i = 0; i < a->nattrs; i++)
-		if (strcasecmp(a->attrs[i].name, name) == 0)
+		if ((a->attrs[i].name[0] | 0x20) == c &&
+		    strcasecmp(a->attrs[i].name, name) == 0)
 			return &a->attrs[i];
 	return NULL;
 }

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1053,6 +1054,39 @@ idsync_store(const struct idsync_config *cfg, unsigned flags)
 	return st;
 }
 
+/* One domain's read, on a thread of its own: the domains are read at
+ * once, each over its own connection, and the waits on their servers
+ * overlap. */
+struct idsync_reader {
+	const struct domain_config	*d;
+	size_t				 domain;
+	char *const			*attrs;
+	const struct state		*prev;
+	const struct kinds		*kinds;
+	struct read_mark		 last;
+	struct read_mark		*mark;
+	struct account_set		 got;
+	struct read_stats		 rs;
+	char				 why[2048];
+	int				 rc;
+	int				 started;
+	pthread_t			 thread;
+};
+
+static void *
+idsync_read_one(void *arg)
+{
+	struct idsync_reader	*r = arg;
+	size_t			 j;
+
+	r->rc = ldap_read_domain(r->d, r->domain, r->attrs, r->prev, &r->last,
+	    wtime_now_ms(), &r->got, &r->rs, r->mark, r->why, sizeof r->why);
+	for (j = 0; r->rc == 0 && j < r->got.count; j++)
+		r->got.items[j]->kind = kind_classify(r->kinds,
+		    r->got.items[j]);
+	return NULL;
+}
+
 /* Reads every domain, each in full or only its changes since the marks
  * the last run left; the first that fails fails the run. marks gets one
  * per domain. */
@@ -1063,32 +1097,58 @@ idsync_read(const struct idsync_config *cfg, const struct kinds *kinds,
     size_t errlen)
 {
 	const struct domain_config	*d;
+	struct idsync_reader		*readers, *r;
 	struct read_stats		 rs;
 	struct read_mark		 last;
 	char				**attrs = idsync_attrs(cfg);
-	char				 why[2048], serr[512], took[32];
-	size_t				 i, j;
+	char				 serr[512], took[32];
+	size_t				 i, j, n = cfg->domains.count;
 	int				 rc = -1;
 
 	memset(&last, 0, sizeof last);
-	for (i = 0; i < cfg->domains.count; i++) {
-		d = cfg->domains.items[i];
-		if (store_load_mark(st, d->item.label, &last, err,
+	readers = xcalloc(n + 1, sizeof *readers);
+	for (i = 0; i < n; i++) {
+		r = &readers[i];
+		r->d = cfg->domains.items[i];
+		r->domain = i;
+		r->attrs = attrs;
+		r->prev = prev;
+		r->kinds = kinds;
+		r->mark = &marks[i];
+		if (store_load_mark(st, r->d->item.label, &r->last, err,
 		    errlen) == -1)
 			goto out;
-		if (ldap_read_domain(d, i, attrs, prev, &last, wtime_now_ms(),
-		    accounts, &rs, &marks[i], why, sizeof why) == -1) {
+	}
+	for (i = 0; i < n; i++) {
+		r = &readers[i];
+		if (pthread_create(&r->thread, NULL, idsync_read_one, r) == 0)
+			r->started = 1;
+		else
+			idsync_read_one(r);
+	}
+	for (i = 0; i < n; i++)
+		if (readers[i].started) {
+			pthread_join(readers[i].thread, NULL);
+			readers[i].started = 0;
+		}
+	for (i = 0; i < n; i++) {
+		r = &readers[i];
+		d = r->d;
+		rs = r->rs;
+		last = r->last;
+		memset(&r->last, 0, sizeof r->last);
+		if (r->rc == -1) {
 			snprintf(err, errlen, "domain %s: %s", d->item.label,
-			    why);
+			    r->why);
 			if (store_run_domain(st, run_id, d->item.label, &rs,
-			    why, serr, sizeof serr) == -1)
+			    r->why, serr, sizeof serr) == -1)
 				log_warnx("%s", serr);
 			goto out;
 		}
-		for (j = accounts->count - rs.accounts; j < accounts->count;
-		    j++)
-			accounts->items[j]->kind = kind_classify(kinds,
-			    accounts->items[j]);
+		for (j = 0; j < r->got.count; j++)
+			account_set_add(accounts, r->got.items[j]);
+		free(r->got.items);
+		memset(&r->got, 0, sizeof r->got);
 		str_format_duration_ms(took, sizeof took, rs.read_ms);
 		if (rs.incremental && rs.dirsync)
 			log_info("domain %s: %zu accounts, read incrementally "
@@ -1124,6 +1184,11 @@ idsync_read(const struct idsync_config *cfg, const struct kinds *kinds,
 	rc = 0;
 out:
 	read_mark_clear(&last);
+	for (i = 0; i < n; i++) {
+		read_mark_clear(&readers[i].last);
+		account_set_clear(&readers[i].got);
+	}
+	free(readers);
 	idsync_attrs_free(attrs);
 	return rc;
 }
@@ -1321,6 +1386,8 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force)
 	int64_t			 run_id = 0, t0;
 	size_t			 i;
 	int			 rc = WARD_EXIT_FAILURE, have_state = 0;
+	/* How long reading, matching and saving took, for the log. */
+	int64_t			 t_read, t_match;
 	int			 have_res = 0, have_plan = 0;
 
 	memset(&accounts, 0, sizeof accounts);
@@ -1352,6 +1419,9 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force)
 	if (idsync_read(cfg, kinds, st, run_id, &prev, &accounts, marks, err,
 	    sizeof err) == -1)
 		goto failed;
+	t_read = wtime_mono_ms() - t0;
+	log_info("read %zu accounts from %zu domains in %lld ms",
+	    accounts.count, cfg->domains.count, (long long)t_read);
 	account_set_sort(&accounts);
 
 	memset(&in, 0, sizeof in);
@@ -1378,10 +1448,11 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force)
 	ci.now_ms = in.now_ms;
 	if (consolidate_run(&ci, &res, err, sizeof err) == -1)
 		goto failed;
+	t_match = wtime_mono_ms() - t0 - t_read;
 	log_info("matched %zu accounts in %lld ms: %zu pairs compared; "
 	    "linked %zu as before, %zu by decision, %zu by identifier, %zu by "
 	    "score; %zu new persons; %zu conflicts", accounts.count,
-	    (long long)(wtime_mono_ms() - t0), res.stats.pairs,
+	    (long long)t_match, res.stats.pairs,
 	    res.stats.linked_existing, res.stats.linked_manual,
 	    res.stats.linked_exact, res.stats.linked_score,
 	    res.stats.new_persons, res.nconflicts);
@@ -1415,8 +1486,10 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force)
 	    &res, &plan, marks, cfg->domains.count, wtime_now_ms(), err,
 	    sizeof err) == -1)
 		goto failed;
-	log_info("run %lld: saved %zu accounts, %zu persons, %zu conflicts",
-	    (long long)run_id, accounts.count, res.npersons, res.nconflicts);
+	log_info("run %lld: saved %zu accounts, %zu persons, %zu conflicts "
+	    "(planned and saved in %lld ms)", (long long)run_id,
+	    accounts.count, res.npersons, res.nconflicts,
+	    (long long)(wtime_mono_ms() - t0 - t_read - t_match));
 	rc = WARD_EXIT_OK;
 	if (cfg->idsync.mode == IDSYNC_APPLY)
 		rc = idsync_apply_locked(cfg, st, force, 0);

@@ -278,22 +278,27 @@ read_attr_name(const struct ldap_read *r, const char *name)
 }
 
 static void
+read_add_value(struct ldap_read *r, struct account *a, const char *name,
+    const struct berval *v)
+{
+	if (v->bv_len > READ_VALUE_MAX ||
+	    account_value_count(a, name) >= READ_VALUES_MAX ||
+	    u8_check((const uint8_t *)v->bv_val, v->bv_len) != NULL ||
+	    memchr(v->bv_val, '\0', v->bv_len) != NULL) {
+		r->values_dropped++;
+		return;
+	}
+	account_add_value(a, name, v->bv_val, v->bv_len);
+}
+
+static void
 read_add_values(struct ldap_read *r, struct account *a, const char *name,
     struct berval **vals)
 {
 	size_t	 i;
 
-	for (i = 0; vals != NULL && vals[i] != NULL; i++) {
-		if (vals[i]->bv_len > READ_VALUE_MAX ||
-		    account_value_count(a, name) >= READ_VALUES_MAX ||
-		    u8_check((const uint8_t *)vals[i]->bv_val,
-		    vals[i]->bv_len) != NULL ||
-		    memchr(vals[i]->bv_val, '\0', vals[i]->bv_len) != NULL) {
-			r->values_dropped++;
-			continue;
-		}
-		account_add_value(a, name, vals[i]->bv_val, vals[i]->bv_len);
-	}
+	for (i = 0; vals != NULL && vals[i] != NULL; i++)
+		read_add_value(r, a, name, vals[i]);
 }
 
 /*
@@ -393,12 +398,13 @@ read_entry(LDAP *ld, LDAPMessage *e, void *arg, char *err, size_t errlen)
 {
 	struct ldap_read	*r = arg;
 	struct decode_range	 range;
-	struct berval		**vals;
+	struct berval		 dnbv, name, *vals = NULL;
 	struct account		*a;
 	BerElement		*ber = NULL;
-	char			*dn, *name, guid[DECODE_GUID_LEN];
+	char			*dn, guid[DECODE_GUID_LEN];
 	char			 sid[DECODE_SID_LEN], why[256], vis[256];
 	const char		*canon;
+	size_t			 i;
 	int			 rc = 0;
 
 	if ((dn = ldap_get_dn(ld, e)) == NULL) {
@@ -411,41 +417,48 @@ read_entry(LDAP *ld, LDAPMessage *e, void *arg, char *err, size_t errlen)
 	}
 	a = account_new(r->domain, r->d->item.label, guid, dn);
 
-	for (name = ldap_first_attribute(ld, e, &ber); name != NULL;
-	    name = ldap_next_attribute(ld, e, ber)) {
-		if (decode_range(name, strlen(name), &range, why,
+	/* The attributes in one pass over the entry, their values where they
+	 * lie in it (ldap_get_values_len would search it for each). */
+	if (ldap_get_dn_ber(ld, e, &ber, &dnbv) != LDAP_SUCCESS)
+		ber = NULL;
+	while (ber != NULL && ldap_get_attribute_ber(ld, e, ber, &name,
+	    &vals) == LDAP_SUCCESS && name.bv_val != NULL) {
+		if (decode_range(name.bv_val, name.bv_len, &range, why,
 		    sizeof why) == -1) {
 			log_warnx("domain %s: %s: attribute %s", r->d->item.label,
 			    str_vis(vis, sizeof vis, dn), why);
-			ldap_memfree(name);
+			ber_memfree(vals);
+			vals = NULL;
 			continue;
 		}
 		canon = read_attr_name(r, range.name);
-		vals = ldap_get_values_len(ld, e, name);
 		if (strcasecmp(range.name, "objectGUID") == 0) {
 			/* Decoded above. */
 		} else if (strcasecmp(range.name, "objectSid") == 0) {
-			if (vals != NULL && vals[0] != NULL && decode_sid(
-			    (const unsigned char *)vals[0]->bv_val,
-			    vals[0]->bv_len, sid, sizeof sid, why,
+			if (vals != NULL && vals[0].bv_val != NULL && decode_sid(
+			    (const unsigned char *)vals[0].bv_val,
+			    vals[0].bv_len, sid, sizeof sid, why,
 			    sizeof why) == 0)
 				account_add_value(a, canon, sid, strlen(sid));
 			else
 				log_warnx("domain %s: %s: %s",
 				    r->d->item.label, str_vis(vis, sizeof vis,
-				    dn), vals != NULL && vals[0] != NULL ? why :
-				    "objectSid without a value");
+				    dn), vals != NULL && vals[0].bv_val != NULL ?
+				    why : "objectSid without a value");
 		} else
-			read_add_values(r, a, canon, vals);
-		ldap_value_free_len(vals);
+			for (i = 0; vals != NULL && vals[i].bv_val != NULL;
+			    i++)
+				read_add_value(r, a, canon, &vals[i]);
+		ber_memfree(vals);
+		vals = NULL;
 		if (range.ranged && range.high >= 0 && read_ranges(r, a, dn,
-		    range.name, range.high + 1, err, errlen) == -1)
+		    range.name, range.high + 1, err, errlen) == -1) {
 			rc = -1;
-		ldap_memfree(name);
-		if (rc == -1)
 			break;
+		}
 	}
-	ber_free(ber, 0);
+	if (ber != NULL)
+		ber_free(ber, 0);
 	if (rc == -1) {
 		account_free(a);
 		ldap_memfree(dn);
