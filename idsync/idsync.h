@@ -507,6 +507,14 @@ int		 ldap_read_each(struct ldap *ld, const struct domain_config *d,
 void		 ldap_read_error(struct ldap *ld, int rc, char *dst,
 		    size_t size);
 
+/* ------------------------------------------------------------ tlsdiag.c */
+
+/* Why uri's certificate is not accepted ("the server's certificate expired
+ * on ..."), from a second, unverified look at it: 0 with why set, -1 when
+ * nothing wrong is found or it cannot be looked at. */
+int		 tlsdiag_explain(const struct domain_config *d,
+		    const char *uri, char *why, size_t size);
+
 /* ------------------------------------------------------------ writeback.c */
 
 /* One value to write: set (before NULL), replace, or clear (after

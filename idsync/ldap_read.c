@@ -183,7 +183,7 @@ read_connect(const struct domain_config *d, const char *uri, int *fatal,
 	struct berval	 cred;
 	struct timeval	 tv;
 	LDAP		*ld = NULL;
-	char		 why[512];
+	char		 why[512], diag[256];
 	int		 rc, v, kind = ldap_read_uri_kind(uri);
 
 	*fatal = 0;
@@ -220,9 +220,16 @@ read_connect(const struct domain_config *d, const char *uri, int *fatal,
 		rc = ldap_start_tls_s(ld, NULL, NULL);
 		if (rc != LDAP_SUCCESS) {
 			ldap_read_error(ld, rc, why, sizeof why);
-			snprintf(err, errlen, "%s: StartTLS failed: %s%s", uri,
-			    why, rc == LDAP_CONNECT_ERROR ? " (the TLS "
-			    "handshake failed: " READ_TLS_HINT ")" : "");
+			if (rc == LDAP_CONNECT_ERROR && tlsdiag_explain(d, uri,
+			    diag, sizeof diag) == 0)
+				snprintf(err, errlen, "%s: StartTLS failed: %s "
+				    "(the TLS handshake failed: %s)", uri, why,
+				    diag);
+			else
+				snprintf(err, errlen, "%s: StartTLS failed: "
+				    "%s%s", uri, why, rc == LDAP_CONNECT_ERROR ?
+				    " (the TLS handshake failed: "
+				    READ_TLS_HINT ")" : "");
 			goto fail;
 		}
 	}
@@ -247,7 +254,8 @@ read_connect(const struct domain_config *d, const char *uri, int *fatal,
 		if (rc == LDAP_SERVER_DOWN && kind == READ_URI_LDAPS &&
 		    read_tcp_answers(uri, d->connect_timeout_ms))
 			snprintf(err, errlen, "%s: the TLS handshake failed: "
-			    READ_TLS_HINT, uri);
+			    "%s", uri, tlsdiag_explain(d, uri, diag,
+			    sizeof diag) == 0 ? diag : READ_TLS_HINT);
 		else if (rc == LDAP_SERVER_DOWN)
 			snprintf(err, errlen, "%s: cannot connect: nothing "
 			    "answers there, or it is unreachable", uri);
@@ -627,6 +635,8 @@ read_paged(LDAP *ld, const struct domain_config *d, const char *uri,
 		}
 		ldap_controls_free(sctrls);
 		sctrls = NULL;
+		log_debug("%s: page %zu of the search under %s read", uri,
+		    *pages, q->base);
 	} while (cookie.bv_len > 0);
 	ldap_memfree(cookie.bv_val);
 	return 0;

@@ -10,7 +10,7 @@
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/idsync_fixture.sh"
 
-for c in slapd slapadd slappasswd ldapsearch ldapmodify; do
+for c in slapd slapadd slappasswd ldapsearch ldapmodify faketime; do
 	require_cmd "$c"
 done
 make_test_ca
@@ -383,6 +383,67 @@ sed "s|^ca_file = $T/ca.crt|ca_file = $T/other.crt|" "$T/idsync.conf" > "$T/ca.c
 run 1 "$WARD_IDSYNC" -c "$T/ca.conf" run
 assert_contains "$OUT" "domain btuh: ldaps://127.0.0.1:$TLS_btuh: the TLS handshake failed: the server's certificate does not verify"
 ok "an unknown CA: the certificate is not accepted"
+
+# An expired certificate, over LDAPS and over StartTLS: the run fails
+# saying when it expired.
+faketime '2020-01-01 00:00:00' openssl x509 -req -in "$T/server.csr" \
+    -CA "$T/ca.crt" -CAkey "$T/ca.key" -CAcreateserial -out "$T/expired.crt" \
+    -days 30 -extfile "$T/san.ext" 2>/dev/null ||
+    fail "openssl: cannot make an expired certificate"
+# with_cert DOMAIN FILE: restarts the domain's slapd showing FILE.
+with_cert() {
+	sed -i "s|^TLSCertificateFile .*|TLSCertificateFile $2|" \
+	    "$T/slapd-$1/slapd.conf"
+	fx_stop_slapd "$1"
+	fx_restart_slapd "$1"
+}
+with_cert btuh "$T/expired.crt"
+run 1 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+assert_contains "$OUT" "domain btuh: ldaps://127.0.0.1:$TLS_btuh: the TLS handshake failed: the server's certificate expired on 2020-01-31 00:00 UTC"
+with_cert btuh "$T/server.crt"
+with_cert meht "$T/expired.crt"
+run 1 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+assert_contains "$OUT" "domain meht: ldap://127.0.0.1:$PLAIN_meht: StartTLS failed: "
+assert_contains "$OUT" "(the TLS handshake failed: the server's certificate expired on 2020-01-31 00:00 UTC)"
+with_cert meht "$T/server.crt"
+ok "an expired certificate, over LDAPS or StartTLS: the run fails saying when it expired"
+
+# A DC killed in the middle of a read: meht read a page of one entry at a
+# time, its slapd stopped after the third page and killed. (Should the
+# read end before the stop lands, it is tried again.)
+sed -e 's/^level = info/level = debug/' \
+    -e '/^\[domain "meht"\]/,/^\[/ s/^page_size = 50/page_size = 1/' \
+    "$T/idsync.conf" > "$T/slow.conf"
+mid=
+for try in 1 2 3; do
+	"$WARD_IDSYNC" -c "$T/slow.conf" run > "$T/slow.log" 2>&1 &
+	slow=$!
+	i=0
+	until grep -q "127.0.0.1:$PLAIN_meht: page 3 of the search" "$T/slow.log"; do
+		i=$((i + 1))
+		[ $i -lt 4000 ] && kill -0 "$slow" 2>/dev/null ||
+		    fail "meht's read did not reach its third page: $(tail -5 "$T/slow.log")"
+		sleep 0.005
+	done
+	kill -STOP "$(fx_pid meht)"
+	kill -KILL "$(fx_pid meht)"
+	set +e
+	wait "$slow"
+	got=$?
+	set -e
+	rm -f "$T/slapd-meht/slapd.pid"
+	fx_restart_slapd meht
+	OUT=$(cat "$T/slow.log")
+	if [ "$got" = 1 ]; then
+		mid=$try
+		break
+	fi
+	[ "$got" = 0 ] || fail "a run exited $got: $OUT"
+done
+[ -n "$mid" ] || fail "meht's slapd was never killed mid-read"
+assert_contains "$OUT" "domain meht: ldap://127.0.0.1:$PLAIN_meht: the connection failed during page "
+assert_contains "$OUT" "nothing was changed"
+ok "a DC killed mid-read: the run fails naming the page, and changes nothing"
 
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/after.csv"
 cmp -s "$T/before.csv" "$T/after.csv" || fail "a failed run changed the state"
