@@ -10,7 +10,9 @@
 #include <strings.h>
 
 #include <jansson.h>
+#include <unistr.h>
 
+#include "common/buf.h"
 #include "common/log.h"
 #include "common/str.h"
 #include "common/xmalloc.h"
@@ -224,14 +226,93 @@ account_key(const char *domain, const char *guid, char *dst, size_t size)
 	return dst;
 }
 
-static json_t *
-account_attrs_object(const struct account *a, int content_only)
+/* A JSON string as jansson's json_dumps writes it with
+ * JSON_ENSURE_ASCII: the stored form must not change with the writer. */
+static void
+account_json_string(struct buf *b, const char *s)
 {
-	const char *const	*vol;
-	json_t			*o, *arr;
-	size_t			 i, j;
+	const uint8_t	*p = (const uint8_t *)s, *e = p + strlen(s), *q;
+	ucs4_t		 uc;
+	unsigned	 hi, lo;
+	int		 n;
 
-	o = json_object();
+	buf_append_char(b, '"');
+	while (p < e) {
+		for (q = p; q < e && *q >= 0x20 && *q < 0x80 && *q != '"' &&
+		    *q != '\\'; q++)
+			;
+		if (q > p) {
+			buf_append(b, p, (size_t)(q - p));
+			p = q;
+			continue;
+		}
+		n = u8_mbtouc(&uc, p, (size_t)(e - p));
+		p += n;
+		switch (uc) {
+		case '"':
+			buf_append_str(b, "\\\"");
+			break;
+		case '\\':
+			buf_append_str(b, "\\\\");
+			break;
+		case '\b':
+			buf_append_str(b, "\\b");
+			break;
+		case '\f':
+			buf_append_str(b, "\\f");
+			break;
+		case '\n':
+			buf_append_str(b, "\\n");
+			break;
+		case '\r':
+			buf_append_str(b, "\\r");
+			break;
+		case '\t':
+			buf_append_str(b, "\\t");
+			break;
+		default:
+			if (uc < 0x10000) {
+				buf_printf(b, "\\u%04X", (unsigned)uc);
+				break;
+			}
+			uc -= 0x10000;
+			hi = 0xD800 | ((uc & 0xffc00) >> 10);
+			lo = 0xDC00 | (uc & 0x3ff);
+			buf_printf(b, "\\u%04X\\u%04X", hi, lo);
+			break;
+		}
+	}
+	buf_append_char(b, '"');
+}
+
+static int
+account_attr_name_cmp(const void *x, const void *y)
+{
+	const struct account_attr *a = *(const struct account_attr *const *)x;
+	const struct account_attr *b = *(const struct account_attr *const *)y;
+
+	return strcmp(a->name, b->name);
+}
+
+/*
+ * The attributes as canonical JSON, {"name":["value",...],...} with sorted
+ * keys and only ASCII (escapes for the rest), byte for byte what jansson
+ * writes with JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII, and what
+ * was stored before (written directly: it is made for every account of
+ * every run); content_only leaves out those that change without the
+ * identity changing, so two reads can be compared. Names or values that
+ * are not UTF-8 are left out, as jansson leaves them. Malloc'd.
+ */
+char *
+account_attrs_json(const struct account *a, int content_only)
+{
+	const char *const	 *vol;
+	const struct account_attr **sorted;
+	struct buf		  b;
+	size_t			  i, j, n = 0;
+	int			  first_value;
+
+	sorted = xcalloc(a->nattrs + 1, sizeof *sorted);
 	for (i = 0; i < a->nattrs; i++) {
 		if (content_only) {
 			for (vol = account_volatile; *vol != NULL; vol++)
@@ -240,32 +321,34 @@ account_attrs_object(const struct account *a, int content_only)
 			if (*vol != NULL)
 				continue;
 		}
-		arr = json_array();
-		for (j = 0; j < a->attrs[i].count; j++)
-			json_array_append_new(arr,
-			    json_string(a->attrs[i].values[j]));
-		json_object_set_new(o, a->attrs[i].name, arr);
+		if (u8_check((const uint8_t *)a->attrs[i].name,
+		    strlen(a->attrs[i].name)) != NULL)
+			continue;
+		sorted[n++] = &a->attrs[i];
 	}
-	return o;
-}
-
-/*
- * The attributes as canonical JSON, {"name":["value",...],...} with sorted
- * keys; content_only leaves out those that change without the identity
- * changing, so two reads can be compared. Malloc'd.
- */
-char *
-account_attrs_json(const struct account *a, int content_only)
-{
-	json_t	*o = account_attrs_object(a, content_only);
-	char	*s;
-
-	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-	json_decref(o);
-	if (s == NULL)
-		fatalx("account: cannot encode the attributes of %s",
-		    a->guid);
-	return s;
+	qsort(sorted, n, sizeof *sorted, account_attr_name_cmp);
+	buf_init(&b, 0);
+	buf_append_char(&b, '{');
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_append_char(&b, ',');
+		account_json_string(&b, sorted[i]->name);
+		buf_append_str(&b, ":[");
+		first_value = 1;
+		for (j = 0; j < sorted[i]->count; j++) {
+			if (u8_check((const uint8_t *)sorted[i]->values[j],
+			    strlen(sorted[i]->values[j])) != NULL)
+				continue;
+			if (!first_value)
+				buf_append_char(&b, ',');
+			first_value = 0;
+			account_json_string(&b, sorted[i]->values[j]);
+		}
+		buf_append_char(&b, ']');
+	}
+	buf_append_char(&b, '}');
+	free(sorted);
+	return buf_detach(&b, NULL);
 }
 
 /* An account as the store keeps it; NULL with err if attrs is not what

@@ -29,6 +29,9 @@
 #define MATCH_MEMO_MAX		4096
 #define MATCH_LEVEL_UNKNOWN	0xff
 #define MATCH_NO_ID		UINT32_MAX
+/* compare_digits's: the last nine digits, at least seven. */
+#define MATCH_DIGITS_KEEP	9
+#define MATCH_DIGITS_MIN	7
 
 const char *const match_block_names[] = {
 	[BLOCK_SURNAME] = "surname",
@@ -48,11 +51,14 @@ const char *const match_block_names[] = {
  * values, which is what compare_exact compares.
  */
 struct rule_memo {
-	uint32_t	*id;		/* per account */
 	size_t		 nvalues;
 	unsigned char	*levels;	/* nvalues * nvalues, or NULL */
 	uint32_t	*exact;		/* per account, or NULL; MATCH_NO_ID:
 					   missing */
+	/* A digits rule with many values: per value number, its last
+	 * digits as a number and how many there are (compare_digits). */
+	uint32_t	*digits;
+	unsigned char	*ndigits;
 };
 
 struct pair {
@@ -116,6 +122,10 @@ struct match_ctx {
 	int				*subject;	/* per account */
 	struct index			*accounts;	/* key -> index */
 	struct pairset			 never;
+	/* Pairs sharing a value of an identifier carried by few accounts;
+	 * big: the account carries one carried by many. */
+	struct pairset			 shared;
+	unsigned char			*big;
 	struct index			*unlinked;	/* "i\tperson" */
 	struct index			*conflict_keys;
 	size_t				 conflicts_alloc;
@@ -707,6 +717,37 @@ match_share_id(const struct match_ctx *ctx, size_t a, size_t b, size_t k)
 	return 0;
 }
 
+static int
+match_shares_big(const struct match_ctx *ctx, size_t a, size_t b)
+{
+	size_t	 k;
+
+	for (k = 0; k < ctx->nexact; k++)
+		if (match_share_id(ctx, a, b, k))
+			return 1;
+	return 0;
+}
+
+/* The pairs of accounts sharing an identifier value carried by few
+ * accounts, to be looked up rather than compared value by value; the
+ * accounts carrying one carried by more are marked and compared so. */
+static void
+match_shared_collect(const char *key, const size_t *v, size_t n, void *arg)
+{
+	struct match_ctx	*ctx = arg;
+	size_t			 i, j;
+
+	(void)key;
+	if (n > MATCH_IDENTIFIER_MAX) {
+		for (i = 0; i < n; i++)
+			ctx->big[v[i]] = 1;
+		return;
+	}
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			pairset_add(&ctx->shared, v[i], v[j]);
+}
+
 /* Numbers the identifier values for match_share_id. */
 static void
 match_number_ids(struct match_ctx *ctx)
@@ -742,6 +783,27 @@ match_number_ids(struct match_ctx *ctx)
 	index_free(ix);
 }
 
+/* The last MATCH_DIGITS_KEEP ASCII digits of s as a number, and how many
+ * there are: what compare_digits compares. */
+static unsigned
+match_last_digits(const char *s, uint32_t *value)
+{
+	const char	*e = s + strlen(s);
+	uint32_t	 v = 0, place = 1;
+	unsigned	 n = 0;
+
+	while (e > s && n < MATCH_DIGITS_KEEP) {
+		e--;
+		if (*e >= '0' && *e <= '9') {
+			v += (uint32_t)(*e - '0') * place;
+			place *= 10;
+			n++;
+		}
+	}
+	*value = v;
+	return n;
+}
+
 /* s's number in ix, a new one (next) if it has none. */
 static uint32_t
 match_number(struct index *ix, const char *s, size_t *next)
@@ -768,16 +830,23 @@ match_memo_prepare(struct match_ctx *ctx)
 	ctx->memo = xcalloc(nr + 1, sizeof *ctx->memo);
 	for (k = 0; k < nr; k++) {
 		m = &ctx->memo[k];
-		m->id = xcalloc(ctx->n + 1, sizeof *m->id);
 		/* Number 0: no value; the others as match_prepare_values
 		 * numbered them. */
 		next = ctx->ndistinct[k] + 1;
-		for (i = 0; i < ctx->n; i++)
-			m->id[i] = ctx->vid[i * nr + k];
 		m->nvalues = next;
 		if (next <= MATCH_MEMO_MAX) {
 			m->levels = xcalloc(next * next, 1);
 			memset(m->levels, MATCH_LEVEL_UNKNOWN, next * next);
+			continue;
+		}
+		if (ctx->in->rules[k]->comparator == COMPARE_DIGITS) {
+			m->digits = xcalloc(next, sizeof *m->digits);
+			m->ndigits = xcalloc(next, sizeof *m->ndigits);
+			for (i = 1; i < next; i++)
+				m->ndigits[i] = (unsigned char)
+				    match_last_digits(
+				    ctx->distinct[k][i - 1].raw,
+				    &m->digits[i]);
 			continue;
 		}
 		if (ctx->in->rules[k]->comparator != COMPARE_EXACT)
@@ -812,12 +881,17 @@ match_memo_prepare(struct match_ctx *ctx)
 static enum compare_level
 match_level(struct match_ctx *ctx, size_t k, size_t a, size_t b)
 {
+	static const uint32_t	 tens[] = { 1, 10, 100, 1000, 10000,
+	    100000, 1000000, 10000000, 100000000, 1000000000 };
 	const struct rule_memo	*m = &ctx->memo[k];
-	size_t			 cell;
+	size_t			 cell, nr = ctx->in->nrules;
+	uint32_t		 ia = ctx->vid[a * nr + k];
+	uint32_t		 ib = ctx->vid[b * nr + k];
+	unsigned		 n;
 	unsigned char		 level;
 
 	if (m->levels != NULL) {
-		cell = (size_t)m->id[a] * m->nvalues + m->id[b];
+		cell = (size_t)ia * m->nvalues + ib;
 		if ((level = m->levels[cell]) == MATCH_LEVEL_UNKNOWN) {
 			level = (unsigned char)compare_table[
 			    ctx->in->rules[k]->comparator].compare(
@@ -832,6 +906,16 @@ match_level(struct match_ctx *ctx, size_t k, size_t a, size_t b)
 			return COMPARE_MISSING;
 		return m->exact[a] == m->exact[b] ? COMPARE_AGREE :
 		    COMPARE_DISAGREE;
+	}
+	if (m->digits != NULL) {
+		if (ia == 0 || ib == 0)
+			return COMPARE_MISSING;
+		n = m->ndigits[ia] < m->ndigits[ib] ? m->ndigits[ia] :
+		    m->ndigits[ib];
+		if (n < MATCH_DIGITS_MIN)
+			return COMPARE_MISSING;
+		return m->digits[ia] % tens[n] == m->digits[ib] % tens[n] ?
+		    COMPARE_AGREE : COMPARE_DISAGREE;
 	}
 	return compare_table[ctx->in->rules[k]->comparator].compare(
 	    match_value(ctx, a, k), match_value(ctx, b, k), ctx->in->nk);
@@ -917,11 +1001,11 @@ match_keep(struct match_ctx *ctx, size_t a, size_t b, struct pair *p)
 		match_eval(ctx, a, b, p, NULL);
 		return 1;
 	}
-	for (k = 0; k < ctx->nexact; k++)
-		if (match_share_id(ctx, a, b, k)) {
-			match_eval(ctx, a, b, p, NULL);
-			return 1;
-		}
+	if (pairset_has(&ctx->shared, a, b) || (ctx->big[a] && ctx->big[b] &&
+	    match_shares_big(ctx, a, b))) {
+		match_eval(ctx, a, b, p, NULL);
+		return 1;
+	}
 	for (i = 0; i < nr; i++) {
 		k = ctx->order[i];
 		r = ctx->in->rules[k];
@@ -1033,6 +1117,8 @@ match_pairs(struct match_ctx *ctx)
 	match_prune_prepare(ctx);
 	match_number_ids(ctx);
 	match_memo_prepare(ctx);
+	ctx->big = xcalloc(ctx->n + 1, sizeof *ctx->big);
+	index_foreach(ex, match_shared_collect, ctx);
 	stamp = xcalloc(ctx->n + 1, sizeof *stamp);
 	for (i = 0; i < ctx->n; i++)
 		stamp[i] = MATCH_NONE;
@@ -2015,7 +2101,8 @@ match_ctx_free(struct match_ctx *ctx)
 	free(ctx->ids_start);
 	free(ctx->ids);
 	for (i = 0; ctx->memo != NULL && i < ctx->in->nrules; i++) {
-		free(ctx->memo[i].id);
+		free(ctx->memo[i].digits);
+		free(ctx->memo[i].ndigits);
 		free(ctx->memo[i].levels);
 		free(ctx->memo[i].exact);
 	}
@@ -2033,6 +2120,8 @@ match_ctx_free(struct match_ctx *ctx)
 	free(ctx->cl);
 	free(ctx->subject);
 	free(ctx->never.slots);
+	free(ctx->shared.slots);
+	free(ctx->big);
 	index_free(ctx->accounts);
 	index_free(ctx->unlinked);
 	index_free(ctx->conflict_keys);

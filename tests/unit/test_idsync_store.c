@@ -16,7 +16,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
+#include <unistr.h>
 
 #include "common/db.h"
 #include "common/xmalloc.h"
@@ -316,6 +318,102 @@ test_lock(void **state)
 	free(path);
 }
 
+/* jansson's form of a's attributes, as account_attrs_json wrote them with
+ * it: the reference the stored form must keep to. */
+static char *
+reference_json(const struct account *a)
+{
+	json_t	*o = json_object(), *arr;
+	char	*s;
+	size_t	 i, j;
+
+	for (i = 0; i < a->nattrs; i++) {
+		arr = json_array();
+		for (j = 0; j < a->attrs[i].count; j++)
+			json_array_append_new(arr,
+			    json_string(a->attrs[i].values[j]));
+		json_object_set_new(o, a->attrs[i].name, arr);
+	}
+	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	json_decref(o);
+	return s;
+}
+
+static void
+assert_json_as_jansson(const struct account *a)
+{
+	char	*mine, *ref;
+
+	mine = account_attrs_json(a, 0);
+	ref = reference_json(a);
+	assert_non_null(ref);
+	assert_string_equal(mine, ref);
+	free(mine);
+	free(ref);
+}
+
+/* The stored attributes are written without jansson, byte for byte as
+ * jansson wrote them: escapes, non-ASCII (one and two UTF-16 units),
+ * sorting, values that are not UTF-8 left out; and random values. */
+static void
+test_attrs_json(void **state)
+{
+	static const char *const values[] = {
+		"plain", "", "quote \" and \\ backslash", "slash /",
+		"\b\f\n\r\t\x01\x1f\x7f", "Zo\xc3\xab Lef\xc3\xa8vre",
+		"\xe2\x80\x99 \xe4\xb8\xad", "\xf0\x9f\x98\x80 astral",
+		"bad \xc3\x28 utf-8", "\xed\xa0\x80 surrogate",
+	};
+	static const char *const names[] = { "mail", "title", "displayName" };
+	struct account	*a;
+	uint8_t		 v[64];
+	size_t		 i, j, k, n;
+	unsigned	 seed = 20261128;
+	ucs4_t		 uc;
+	int		 m;
+
+	(void)state;
+	a = account_new(0, "btuh", "00000000-0000-0000-0000-000000000001",
+	    "CN=x,DC=btuh,DC=test");
+	for (i = 0; i < sizeof values / sizeof values[0]; i++)
+		account_add_value(a, i % 2 ? "sn" : "Description", values[i],
+		    strlen(values[i]));
+	account_add_value(a, "zeta", "z", 1);
+	account_add_value(a, "Alpha", "a", 1);
+	account_add_value(a, "\xc3\x28" "bad", "x", 1);
+	assert_json_as_jansson(a);
+	account_free(a);
+
+	/* Random bytes (mostly not UTF-8), and random code points. */
+	for (k = 0; k < 300; k++) {
+		a = account_new(0, "btuh",
+		    "00000000-0000-0000-0000-000000000001",
+		    "CN=x,DC=btuh,DC=test");
+		for (i = 0; i < 6; i++) {
+			n = 0;
+			for (j = 1 + (size_t)rand_r(&seed) % 12; j > 0; j--) {
+				if (k % 2 == 0) {
+					v[n++] = (uint8_t)(1 + rand_r(&seed) %
+					    255);
+					continue;
+				}
+				do
+					uc = (ucs4_t)(1 + rand_r(&seed) %
+					    (rand_r(&seed) % 2 ? 0x80 :
+					    0x10ffff));
+				while (uc >= 0xd800 && uc < 0xe000);
+				if ((m = u8_uctomb(v + n, uc,
+				    (int)(sizeof v - n - 1))) > 0)
+					n += (size_t)m;
+			}
+			v[n] = '\0';
+			account_add_value(a, names[i % 3], (const char *)v, n);
+		}
+		assert_json_as_jansson(a);
+		account_free(a);
+	}
+}
+
 int
 main(void)
 {
@@ -323,6 +421,7 @@ main(void)
 		cmocka_unit_test(test_save_load_and_atomic),
 		cmocka_unit_test(test_audit),
 		cmocka_unit_test(test_lock),
+		cmocka_unit_test(test_attrs_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
