@@ -148,6 +148,8 @@ struct idsync_section {
 	int64_t		 max_modifies_percent;
 	int64_t		 max_deletes;
 	int64_t		 max_deletes_percent;
+	int64_t		 max_disables;
+	int64_t		 max_disables_percent;
 	char		*writeback_attribute;	/* NULL: no write-back */
 };
 
@@ -810,6 +812,7 @@ struct plan {
 	size_t		 persons;
 	size_t		 persons_created;
 	size_t		 persons_removed;
+	size_t		 persons_disabled;	/* became leavers */
 	size_t		 links_added;
 	size_t		 links_removed;
 	size_t		 conflicts;
@@ -831,7 +834,7 @@ int		 plan_check_writes(const struct writeback_plan *wp,
 		    const struct idsync_section *cfg, char *err,
 		    size_t errlen);
 /* And over a target directory: adds as creates, modifies and renames as
- * modifies, disables as deletes, against the entries there are. */
+ * modifies, disables as disables, against the entries there are. */
 int		 plan_check_target(const struct provision_plan *pp,
 		    const struct idsync_section *cfg, char *err,
 		    size_t errlen);

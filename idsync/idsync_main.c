@@ -84,6 +84,16 @@ static const struct cfg_option idsync_options[] = {
 	  "Stop a run in which more accounts are gone from the directories "
 	  "and persons left with no account, together, than this: a wrong "
 	  "filter or base must not unlink everyone. 0: no limit." },
+	{ "max_disables", CFG_INT, "500", 0, 100000000, NULL, 0,
+	  offsetof(struct idsync_section, max_disables),
+	  "Stop a run in which more persons than this become leavers (every "
+	  "account disabled or expired), and an apply that would disable more "
+	  "target entries: a misread flag must not disable everyone. 0: no "
+	  "limit." },
+	{ "max_disables_percent", CFG_INT, "10", 0, 100, NULL, 0,
+	  offsetof(struct idsync_section, max_disables_percent),
+	  "The same as a percentage of the persons, or of the target's "
+	  "entries." },
 	{ "max_deletes_percent", CFG_INT, "10", 0, 100, NULL, 0,
 	  offsetof(struct idsync_section, max_deletes_percent),
 	  "The same as a percentage of the accounts and persons there "

@@ -132,6 +132,14 @@ plan_compute(const struct state *prev, struct account *const *accounts,
 	for (i = 0; i < res->npersons; i++) {
 		mp = &res->persons[i];
 		index_add(persons, mp->id, i);
+		v = index_get(prev->person_index, mp->id, &n);
+		if (mp->existing && n > 0 && mp->leaver &&
+		    !prev->persons[v[0]].leaver) {
+			plan->persons_disabled++;
+			buf_printf(&diff, "~ person %s \"%s\" becomes a leaver\n",
+			    mp->id, mp->display_name != NULL ?
+			    mp->display_name : "");
+		}
 		if (mp->existing)
 			continue;
 		plan->persons_created++;
@@ -199,6 +207,11 @@ plan_check(const struct plan *plan, const struct idsync_section *cfg,
 	    plan->accounts_before, cfg->max_modifies,
 	    cfg->max_modifies_percent, detail, err, errlen) == -1)
 		return -1;
+	if (plan_over("disables", plan->persons_disabled,
+	    plan->persons_before, cfg->max_disables,
+	    cfg->max_disables_percent, "persons who became leavers", err,
+	    errlen) == -1)
+		return -1;
 	snprintf(detail, sizeof detail, "%zu accounts gone, %zu persons gone",
 	    plan->accounts_removed, plan->persons_removed);
 	return plan_over("deletes", plan->accounts_removed +
@@ -239,8 +252,8 @@ plan_check_target(const struct provision_plan *pp,
 	    cfg->max_modifies, cfg->max_modifies_percent,
 	    "target entries to modify or rename", err, errlen) == -1)
 		return -1;
-	return plan_over("deletes", pp->disables, pp->entries,
-	    cfg->max_deletes, cfg->max_deletes_percent,
+	return plan_over("disables", pp->disables, pp->entries,
+	    cfg->max_disables, cfg->max_disables_percent,
 	    "target entries to disable", err, errlen);
 }
 
@@ -250,8 +263,9 @@ plan_print(const struct plan *plan, int with_diff, FILE *fp)
 	fprintf(fp, "accounts:  %zu (%zu new, %zu gone, %zu changed)\n",
 	    plan->accounts, plan->accounts_added, plan->accounts_removed,
 	    plan->accounts_modified);
-	fprintf(fp, "persons:   %zu (%zu new, %zu gone)\n", plan->persons,
-	    plan->persons_created, plan->persons_removed);
+	fprintf(fp, "persons:   %zu (%zu new, %zu gone, %zu became "
+	    "leavers)\n", plan->persons, plan->persons_created,
+	    plan->persons_removed, plan->persons_disabled);
 	fprintf(fp, "links:     %zu made, %zu broken\n", plan->links_added,
 	    plan->links_removed);
 	fprintf(fp, "conflicts: %zu\n", plan->conflicts);

@@ -236,7 +236,7 @@ assert_contains "$OUT" "domain btuh: $(grep -c '^btuh,' "$T/accounts1.csv") acco
 assert_contains "$OUT" "domain meht: $(grep -c '^meht,' "$T/accounts1.csv") accounts, read incrementally from ldaps://127.0.0.3: 1 changed, 0 gone"
 assert_contains "$OUT" "domain southend: $(($(grep -c '^southend,' "$T/accounts1.csv") - 1)) accounts, read incrementally from ldaps://127.0.0.4: 1 changed, 2 gone"
 assert_contains "$OUT" "accounts:  $((n1 - 1)) (1 new, 2 gone, 1 changed)"
-assert_contains "$OUT" "persons:   $((p1 - 1)) (0 new, 1 gone)"
+assert_contains "$OUT" "persons:   $((p1 - 1)) (0 new, 1 gone, 0 became leavers)"
 run 0 ids -c "$T/idsync.conf" export --accounts "$T/accounts3.csv"
 [ "$(person_of southend whitfieldj "$T/accounts3.csv")" = "$whitfield" ] ||
     fail "the new southend account did not join Whitfield's person: $(grep whitfieldj "$T/accounts3.csv")"
@@ -268,7 +268,7 @@ samba_conf "$T/full.conf" "" "incremental = no"
 run 0 ids -c "$T/full.conf" plan
 assert_contains "$OUT" "a full read: incremental = no"
 assert_contains "$OUT" "accounts:  $((n1 - 1)) (0 new, 0 gone, 0 changed)"
-assert_contains "$OUT" "persons:   $((p1 - 1)) (0 new, 0 gone)"
+assert_contains "$OUT" "persons:   $((p1 - 1)) (0 new, 0 gone, 0 became leavers)"
 assert_contains "$OUT" "links:     0 made, 0 broken"
 ok "the state after incremental reads is the one a full read gives"
 

@@ -8,7 +8,8 @@
 # ward-idsync killed mid-apply, leave an audit that says what happened
 # and the next apply finishes the job; a wrong password; a person gone
 # from every domain has the entry disabled, not deleted; export --ldif
-# refuses an RDN that can change.
+# refuses an RDN that can change; more leavers than max_disables stop the
+# run and the apply.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/idsync_db.sh"
 
@@ -267,3 +268,40 @@ assert_contains "$OUT" "1 entry of persons no longer known: given the leaver fla
 [ "$(get "$gone_id" userAccountControl)" = 514 ] ||
     fail "the entry of a person gone is not disabled: $(idsync_db_entries "$P" "($A=$gone_id)")"
 ok "a person gone from every domain: the entry disabled, not deleted"
+
+# Two persons leave at once against max_disables = 1: the run stops (exit
+# 2) until --force, and so does the apply that would disable their
+# entries.
+run 0 "$WARD_IDSYNC" -c "$T/t.conf" export --accounts "$T/accounts.csv"
+awk -F, 'NR > 1 && $4 != "" { n[$4]++; d[$4] = $1; s[$4] = $3 }
+    END { for (p in n) if (n[p] == 1) print d[p], s[p], p }' \
+    "$T/accounts.csv" | sort | while read -r d sam id; do
+	[ "$id" != "$gone_id" ] && [ "$(get "$id" userAccountControl)" = 512 ] &&
+	    echo "$d $sam $id"
+    done | head -2 > "$T/leaving"
+[ "$(wc -l < "$T/leaving")" = 2 ] || fail "no two persons of one account to disable"
+while read -r d sam id; do
+	eval "port=\$PLAIN_$d"
+	dn=$(ldapsearch -x -LLL -o ldif-wrap=no -H "ldap://127.0.0.1:$port" \
+	    -D "CN=Manager,DC=$d,DC=test" -y "$T/root.password" \
+	    -b "DC=$d,DC=test" "(sAMAccountName=$sam)" dn | sed -n 's/^dn: //p')
+	printf 'dn: %s\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: 514\n' "$dn" |
+	    ldapmodify -x -H "ldap://127.0.0.1:$port" -D "CN=Manager,DC=$d,DC=test" \
+	    -y "$T/root.password" > /dev/null || fail "ldapmodify $d $sam"
+done < "$T/leaving"
+conf "$T/dis.conf" "[idsync]
+max_disables = 1"
+run 2 "$WARD_IDSYNC" -c "$T/dis.conf" run
+assert_contains "$OUT" "the plan disables 2 (persons who became leavers), more than max_disables = 1"
+run 0 "$WARD_IDSYNC" -c "$T/dis.conf" run --force
+assert_contains "$OUT" "2 became leavers"
+run 2 "$WARD_IDSYNC" -c "$T/dis.conf" apply
+assert_contains "$OUT" "the plan disables 2 (target entries to disable), more than max_disables = 1; nothing was written"
+while read -r d sam id; do
+	[ "$(get "$id" userAccountControl)" = 512 ] || fail "a stopped apply disabled $sam"
+done < "$T/leaving"
+run 0 "$WARD_IDSYNC" -c "$T/dis.conf" apply --force
+while read -r d sam id; do
+	[ "$(get "$id" userAccountControl)" = 514 ] || fail "$sam's entry is not disabled"
+done < "$T/leaving"
+ok "two leavers against max_disables = 1: run and apply stop (exit 2) until --force"
