@@ -131,6 +131,7 @@ struct target_config {
 	char		*leaver;	/* "ATTRIBUTE=VALUE" for leavers */
 	char		*active;	/* and for the others */
 	char		*anchor;	/* holds the person id; NULL: from id */
+	struct cfg_list	 unique;	/* attributes no other entry may hold */
 	/* The connection: uri, TLS, bind and timeouts; base and filter are
 	 * set from the above when it is used. */
 	struct domain_config conn;
@@ -591,6 +592,7 @@ struct provision_change {
 	size_t		 nvalues;
 	int		 disable;	/* the leaver flag is set */
 	int		 enable;	/* and here taken away */
+	int		 skip;		/* an add not to be made */
 };
 
 struct provision_plan {
@@ -607,6 +609,7 @@ struct provision_plan {
 	size_t		 duplicates;	/* one id in several entries */
 	size_t		 leavers_absent;
 	size_t		 skipped;	/* nothing to name an entry by */
+	size_t		 taken;		/* a unique value another's */
 	struct ldap	*ld;
 	char		 uri[512];
 	struct domain_config conn;	/* the target's, with base, filter */

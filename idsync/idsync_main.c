@@ -369,6 +369,13 @@ static const struct cfg_option target_options[] = {
 	  "apply finds the entry again however it was renamed; unset: the "
 	  "target attributes maps from id. Entries under base without it "
 	  "are someone else's and left alone." },
+	{ "unique", CFG_LIST, NULL, 0, 0, NULL, 0,
+	  offsetof(struct target_config, unique),
+	  "Target attributes whose values must be unique in the target's "
+	  "naming context, e.g. \"sAMAccountName userPrincipalName\": before "
+	  "adding a person, apply looks for an entry holding the value, and "
+	  "a person whose value is taken is not added (the output and the "
+	  "log say by whom). Each must be one of attributes' targets." },
 	{ "uri", CFG_LIST, NULL, 0, 0, NULL, 0,
 	  offsetof(struct target_config, conn.uri),
 	  "The target directory's servers, tried in order: ldaps://HOST[:PORT]"
@@ -788,6 +795,13 @@ idsync_validate_target(struct target_config *tc, char *err, size_t errlen)
 		    tc->base);
 		return -1;
 	}
+	for (i = 0; i < tc->unique.count; i++)
+		if (!idsync_attr_ok(tc->unique.items[i]) ||
+		    idsync_target_source(tc, tc->unique.items[i]) == -1) {
+			snprintf(err, errlen, "[target] unique: %s is not one of "
+			    "attributes' targets", tc->unique.items[i]);
+			return -1;
+		}
 	from_id = idsync_target_from(tc, "id");
 	if (tc->anchor != NULL) {
 		if (!idsync_attr_ok(tc->anchor) ||

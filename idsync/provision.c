@@ -215,6 +215,41 @@ provision_change_free(struct provision_change *c)
 	free(c->new_dn);
 }
 
+/* The value an add gives attr, or NULL. */
+static const char *
+provision_add_value(const struct provision_change *c, const char *attr)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->nvalues; i++)
+		if (strcasecmp(c->values[i].attr, attr) == 0)
+			return c->values[i].after;
+	return NULL;
+}
+
+/* Adds from..to giving attr the value v another entry (dn) holds are
+ * not made. */
+static void
+provision_taken(struct provision_plan *pp, size_t from, size_t to,
+    const char *attr, const char *v, const char *dn)
+{
+	struct provision_change	*c;
+	const char		*want;
+	size_t			 i;
+
+	for (i = from; i < to; i++) {
+		c = &pp->changes[i];
+		if (c->op != PROVISION_ADD || c->skip ||
+		    (want = provision_add_value(c, attr)) == NULL ||
+		    strcasecmp(want, v) != 0)
+			continue;
+		c->skip = 1;
+		pp->taken++;
+		log_warnx("target: person %s is not added: %s %s is taken by "
+		    "%s", c->id, attr, want, dn);
+	}
+}
+
 static struct provision_change *
 provision_change(struct provision_plan *pp, enum provision_op op,
     const char *id, const char *dn)
@@ -493,6 +528,135 @@ provision_orphan(struct provision_read *pr, struct provision_entry *pe)
 	pr->pp->disables++;
 }
 
+/* The naming context base is in (rootDSE namingContexts), where values
+ * such as sAMAccountName must be unique; base itself if none is known. */
+static char *
+provision_context(LDAP *ld, const char *base)
+{
+	static const char *const attrs[] = { "namingContexts", NULL };
+	LDAPMessage	*res = NULL, *e;
+	struct berval	**vals;
+	char		*out = NULL, *v;
+	size_t		 i, blen = strlen(base), vlen, best = 0;
+
+	if (ldap_search_ext_s(ld, "", LDAP_SCOPE_BASE, "(objectClass=*)",
+	    (char **)(uintptr_t)attrs, 0, NULL, NULL, NULL, 0, &res) ==
+	    LDAP_SUCCESS && (e = ldap_first_entry(ld, res)) != NULL &&
+	    (vals = ldap_get_values_len(ld, e, "namingContexts")) != NULL) {
+		for (i = 0; vals[i] != NULL; i++) {
+			v = xstrndup(vals[i]->bv_val, vals[i]->bv_len);
+			vlen = strlen(v);
+			if (vlen > best && vlen <= blen &&
+			    strcasecmp(base + blen - vlen, v) == 0 &&
+			    (vlen == blen || base[blen - vlen - 1] == ',')) {
+				free(out);
+				out = v;
+				best = vlen;
+			} else
+				free(v);
+		}
+		ldap_value_free_len(vals);
+	}
+	ldap_msgfree(res);
+	return out != NULL ? out : xstrdup(base);
+}
+
+/*
+ * Values that must be unique (sAMAccountName, userPrincipalName: [target]
+ * unique) are looked for in the whole naming context before an add: a
+ * person whose value another entry holds is not added, and the output
+ * and the log say who holds it, rather than the add failing.
+ */
+static int
+provision_unique(struct provision_plan *pp, const struct target_config *tc,
+    char *err, size_t errlen)
+{
+	LDAPMessage	*res, *e;
+	struct berval	 bv, esc, **vals;
+	struct buf	 filter;
+	char		*context, *dn, *v, vis[256];
+	char		*attrs[2];
+	const char	*want;
+	size_t		 u, i, j, k, n, batch;
+	int		 rc;
+
+	context = provision_context(pp->ld, tc->base);
+	for (u = 0; u < tc->unique.count; u++) {
+		attrs[0] = tc->unique.items[u];
+		attrs[1] = NULL;
+		for (i = 0; i < pp->nchanges; i = j) {
+			buf_init(&filter, 0);
+			buf_append(&filter, "(|", 2);
+			for (j = i, batch = 0; j < pp->nchanges && batch < 50;
+			    j++) {
+				if (pp->changes[j].op != PROVISION_ADD ||
+				    pp->changes[j].skip || (want =
+				    provision_add_value(&pp->changes[j],
+				    attrs[0])) == NULL)
+					continue;
+				bv.bv_val = (char *)(uintptr_t)want;
+				bv.bv_len = strlen(want);
+				if (ldap_bv2escaped_filter_value(&bv, &esc) != 0)
+					continue;
+				buf_printf(&filter, "(%s=%s)", attrs[0],
+				    esc.bv_val);
+				ber_memfree(esc.bv_val);
+				batch++;
+			}
+			buf_append_char(&filter, ')');
+			if (batch == 0) {
+				buf_free(&filter);
+				continue;
+			}
+			res = NULL;
+			rc = ldap_search_ext_s(pp->ld, context,
+			    LDAP_SCOPE_SUBTREE, buf_cstr(&filter), attrs, 0,
+			    NULL, NULL, NULL, 0, &res);
+			buf_free(&filter);
+			if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
+				char why[512];
+
+				ldap_read_error(pp->ld, rc, why, sizeof why);
+				snprintf(err, errlen, "target: %s: looking for "
+				    "%s values under %s: %s", pp->uri, attrs[0],
+				    context, why);
+				ldap_msgfree(res);
+				free(context);
+				return -1;
+			}
+			for (e = ldap_first_entry(pp->ld, res); e != NULL;
+			    e = ldap_next_entry(pp->ld, e)) {
+				vals = ldap_get_values_len(pp->ld, e, attrs[0]);
+				n = ldap_count_values_len(vals);
+				dn = ldap_get_dn(pp->ld, e);
+				for (k = 0; k < n; k++) {
+					v = xstrndup(vals[k]->bv_val,
+					    vals[k]->bv_len);
+					provision_taken(pp, i, j, attrs[0], v,
+					    dn != NULL ? str_vis(vis, sizeof vis,
+					    dn) : "(no DN)");
+					free(v);
+				}
+				ldap_memfree(dn);
+				ldap_value_free_len(vals);
+			}
+			ldap_msgfree(res);
+		}
+	}
+	free(context);
+	/* What is not added is no longer in the plan. */
+	for (i = 0, n = 0; i < pp->nchanges; i++) {
+		if (pp->changes[i].skip) {
+			provision_change_free(&pp->changes[i]);
+			pp->adds--;
+			continue;
+		}
+		pp->changes[n++] = pp->changes[i];
+	}
+	pp->nchanges = n;
+	return 0;
+}
+
 static int
 provision_order(const void *a, const void *b)
 {
@@ -583,6 +747,9 @@ provision_plan(struct store *st, const struct target_config *tc,
 			provision_orphan(&pr, &pr.entries[i]);
 		else if (pr.entries[i].duplicate)
 			pp->duplicates++;
+	if (tc->unique.count > 0 && provision_unique(pp, tc, err,
+	    errlen) == -1)
+		goto out;
 	if (pp->nchanges > 1)
 		qsort(pp->changes, pp->nchanges, sizeof *pp->changes,
 		    provision_order);
@@ -632,6 +799,10 @@ provision_print(const struct provision_plan *pp, int with_diff, FILE *fp)
 	if (pp->skipped > 0)
 		fprintf(fp, "  %zu person%s without a value to name an entry "
 		    "by: left out\n", pp->skipped, pp->skipped == 1 ? "" : "s");
+	if (pp->taken > 0)
+		fprintf(fp, "  %zu person%s not added: a value that must be "
+		    "unique is another entry's (the log says whose)\n",
+		    pp->taken, pp->taken == 1 ? "" : "s");
 	if (!with_diff)
 		return;
 	for (i = 0; i < pp->nchanges; i++) {

@@ -2,9 +2,10 @@
 # idsync_target.sh: provisioning a target directory (a fourth slapd) when
 # things are not simple: the [target] settings checked, saying what is
 # wrong; a threshold stops apply before anything is written; entries that
-# are someone else's are left alone, and a name one of them holds is an
-# error naming it while the other entries are written; persons who share
-# a display name get names of their own; the target killed mid-apply, and
+# are someone else's are left alone, a name one of them holds is an error
+# naming it, and a person whose username one of them holds is not added,
+# saying so, while the other entries are written; persons who share a
+# display name get names of their own; the target killed mid-apply, and
 # ward-idsync killed mid-apply, leave an audit that says what happened
 # and the next apply finishes the job; a wrong password; a person gone
 # from every domain has the entry disabled, not deleted; export --ldif
@@ -23,10 +24,14 @@ idsync_db_target
 P="OU=Provisioned,DC=target,DC=test"
 A=msDS-cloudExtensionAttribute10
 
-# conf FILE [EXTRA]: the three directories, the target provisioned, and
-# EXTRA (sections or settings) after it.
+# conf FILE [EXTRA]: the three directories, the target provisioned with
+# usernames and UPNs unique in it, and EXTRA (sections or settings) after
+# it.
 conf() {
-	{ idsync_db_provision; printf '%s\n' "${2:-}"; } |
+	{
+		idsync_db_provision
+		printf 'unique = sAMAccountName userPrincipalName\n%s\n' "${2:-}"
+	} |
 	    idsync_db_conf "$1" "$T/idsync.db"
 }
 # bad EXTRA MESSAGE: a configuration -n refuses, saying MESSAGE.
@@ -89,6 +94,8 @@ run 1 "$WARD_IDSYNC" -n -c "$T/bad.conf"
 assert_contains "$OUT" "[target] leaver: sn is also in attributes"
 bad "[target]
 attributes = mail=employee_id" "[target] attributes: mail is mapped twice"
+bad "[target]
+unique = telephoneNumber" "[target] unique: telephoneNumber is not one of attributes' targets"
 printf '[target]\nuri = ldaps://127.0.0.1:1\n' |
     idsync_db_conf "$T/bad.conf" "$T/idsync.db"
 run 1 "$WARD_IDSYNC" -n -c "$T/bad.conf"
@@ -110,6 +117,19 @@ grep -q '^shared,' "$T/names.csv" || fail "no two persons share a display name"
 taken=$(grep '^own,' "$T/names.csv" | head -1)
 taken_id=$(echo "$taken" | cut -d, -f2)
 taken_name=$(echo "$taken" | cut -d, -f3)
+# And one elsewhere in the target holding another person's username.
+sam=$(grep '^own,' "$T/names.csv" | sed -n 2p)
+sam_id=$(echo "$sam" | cut -d, -f2)
+sam_user=$(echo "$sam" | cut -d, -f4)
+target <<LDIF
+dn: cn=Holder,OU=People,DC=target,DC=test
+changetype: add
+objectClass: inetOrgPerson
+objectClass: user
+cn: Holder
+sn: Holder
+sAMAccountName: $sam_user
+LDIF
 target <<LDIF
 dn: cn=$taken_name,$P
 changetype: add
@@ -129,23 +149,26 @@ LDIF
 conf "$T/limit.conf" "[idsync]
 max_creates = 10"
 run 2 "$WARD_IDSYNC" -c "$T/limit.conf" apply
-assert_contains "$OUT" "the plan creates $nadd (target entries to add), more than max_creates = 10; nothing was written"
+assert_contains "$OUT" "the plan creates $((nadd - 1)) (target entries to add), more than max_creates = 10; nothing was written"
 [ "$(ours)" = 0 ] || fail "apply past a threshold wrote $(ours) entries"
 [ "$(audited 1)" = 0 ] || fail "apply past a threshold has audit rows"
 ok "apply past max_creates stops (exit 2) before writing anything"
 
 run 1 "$WARD_IDSYNC" -c "$T/t.conf" apply
-assert_contains "$OUT" "$nadd to add, 0 to modify"
+assert_contains "$OUT" "$((nadd - 1)) to add, 0 to modify"
 assert_contains "$OUT" "1 entry whose anchor is not a person id: left alone"
+assert_contains "$OUT" "1 person not added: a value that must be unique is another entry's"
+assert_contains "$OUT" "target: person $sam_id is not added: sAMAccountName $sam_user is taken by cn=Holder,"
 assert_contains "$OUT" "add cn=$taken_name,$P failed: Already exists (68): an entry of that name is there without $A"
 assert_contains "$OUT" "target: 1 write failed"
-[ "$(ours)" = $((nadd - 1)) ] || fail "the target holds $(ours) entries, not $((nadd - 1))"
+[ "$(ours)" = $((nadd - 2)) ] || fail "the target holds $(ours) entries, not $((nadd - 2))"
+[ -z "$(get "$sam_id" cn)" ] || fail "a person whose username is taken was added"
 [ "$(idsync_db_entries "$P" "(cn=$taken_name)" sn | idsync_db_value sn)" = "Someone Else" ] ||
     fail "someone else's entry was changed"
 [ "$(get legacy-0042 sn)" = Entry ] || fail "the legacy entry was changed"
 [ "$(audited "outcome = 'failed' AND guid = '$taken_id'")" -ge 1 ] ||
     fail "the failed add is not in the audit"
-ok "someone else's entries left alone; a name one holds fails that add, naming it, and the rest are written"
+ok "someone else's entries left alone; a name one holds fails that add, a username one holds stops it, each named; the rest written"
 
 # Persons who share a display name: each named with the username.
 grep '^shared,' "$T/names.csv" | while IFS=, read -r _ id name user; do
@@ -154,15 +177,18 @@ grep '^shared,' "$T/names.csv" | while IFS=, read -r _ id name user; do
 done
 ok "persons sharing a display name get names of their own: $(grep -c '^shared,' "$T/names.csv") of them"
 
-# Someone else's entry renamed out of the way: the next apply adds.
+# Someone else's entries out of the way: the next apply adds both.
 target <<LDIF
 dn: cn=$taken_name,$P
 changetype: modrdn
 newrdn: cn=$taken_name (old)
 deleteoldrdn: 1
+
+dn: cn=Holder,OU=People,DC=target,DC=test
+changetype: delete
 LDIF
 run 0 "$WARD_IDSYNC" -c "$T/t.conf" apply
-assert_contains "$OUT" "1 to add, 0 to modify, 0 to rename, 0 to disable"
+assert_contains "$OUT" "2 to add, 0 to modify, 0 to rename, 0 to disable"
 [ "$(ours)" = "$nadd" ] || fail "the target holds $(ours) entries, not $nadd"
 
 # ------------------------------------------------------------ faults

@@ -50,6 +50,7 @@ attributes = givenName=given_name mail=mail sAMAccountName=username
 attributes = employeeID=employee_id $A=id
 leaver = userAccountControl=546
 active = userAccountControl=544
+unique = sAMAccountName
 CONF
 } | idsync_db_conf "$T/target.conf" "$T/idsync.db"
 # The slapd directories have svc.password; the DC's svc-ward its own.
