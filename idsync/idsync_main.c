@@ -1223,6 +1223,7 @@ idsync_print_writeback(const struct writeback_plan *wp, const char *attr,
     int with_diff)
 {
 	const struct writeback_change	*c;
+	char				 vis[512];
 	size_t				 i;
 
 	printf("write-back of %s: %zu to set, %zu to replace, %zu to clear; "
@@ -1238,8 +1239,10 @@ idsync_print_writeback(const struct writeback_plan *wp, const char *attr,
 		    wp->missing == 1 ? "is" : "are");
 	for (i = 0; with_diff && i < wp->nchanges; i++) {
 		c = &wp->changes[i];
+		/* Account names come from the directories: made visible. */
 		printf("%s %s: %s -> %s\n", c->before == NULL ? "set" :
-		    c->after == NULL ? "clear" : "replace", c->name,
+		    c->after == NULL ? "clear" : "replace",
+		    str_vis(vis, sizeof vis, c->name),
 		    c->before != NULL ? c->before : "(none)",
 		    c->after != NULL ? c->after : "(none)");
 	}

@@ -777,6 +777,7 @@ provision_print(const struct provision_plan *pp, int with_diff, FILE *fp)
 {
 	const struct provision_change	*c;
 	const struct provision_value	*v;
+	char				 x[1024], y[1024];
 	size_t				 i, j;
 
 	fprintf(fp, "target %s: %zu to add, %zu to modify, %zu to rename, "
@@ -805,22 +806,28 @@ provision_print(const struct provision_plan *pp, int with_diff, FILE *fp)
 		    pp->taken, pp->taken == 1 ? "" : "s");
 	if (!with_diff)
 		return;
+	/* Names and values come from directories: shown, not obeyed, by a
+	 * terminal. */
 	for (i = 0; i < pp->nchanges; i++) {
 		c = &pp->changes[i];
 		if (c->op == PROVISION_RENAME) {
-			fprintf(fp, "rename %s -> %s\n", c->dn, c->new_dn);
+			fprintf(fp, "rename %s -> %s\n", str_vis(x, sizeof x,
+			    c->dn), str_vis(y, sizeof y, c->new_dn));
 			continue;
 		}
-		fprintf(fp, "%s %s%s\n", provision_op_names[c->op], c->dn,
-		    c->disable ? " (disable)" : c->enable ? " (enable)" : "");
+		fprintf(fp, "%s %s%s\n", provision_op_names[c->op],
+		    str_vis(x, sizeof x, c->dn), c->disable ? " (disable)" :
+		    c->enable ? " (enable)" : "");
 		for (j = 0; j < c->nvalues; j++) {
 			v = &c->values[j];
 			if (c->op == PROVISION_ADD)
-				fprintf(fp, "  %s: %s\n", v->attr, v->after);
+				fprintf(fp, "  %s: %s\n", v->attr,
+				    str_vis(y, sizeof y, v->after));
 			else
 				fprintf(fp, "  %s: %s -> %s\n", v->attr,
-				    v->before != NULL ? v->before : "(none)",
-				    v->after != NULL ? v->after : "(none)");
+				    v->before != NULL ? str_vis(x, sizeof x,
+				    v->before) : "(none)", v->after != NULL ?
+				    str_vis(y, sizeof y, v->after) : "(none)");
 		}
 	}
 }

@@ -19,7 +19,9 @@ for c in ldapmodify ldapdelete sqlite3; do
 	require_cmd "$c"
 done
 make_test_ca
-idsync_db_make "$T/idsync.db" 120
+# Among the staff, one whose names carry terminal escapes.
+idsync_db_hostile "$T/hostile.ldif"
+idsync_db_make "$T/idsync.db" 120 "$T/hostile.ldif"
 idsync_db_target
 P="OU=Provisioned,DC=target,DC=test"
 A=msDS-cloudExtensionAttribute10
@@ -114,11 +116,11 @@ nadd=$(wc -l < "$T/names.csv")
 grep -q '^shared,' "$T/names.csv" || fail "no two persons share a display name"
 # Someone else's entries: one without the anchor that holds the name the
 # first person will want, one whose anchor is not a person id.
-taken=$(grep '^own,' "$T/names.csv" | head -1)
+taken=$(grep '^own,[^,]*,[A-Za-z ]*,' "$T/names.csv" | head -1)
 taken_id=$(echo "$taken" | cut -d, -f2)
 taken_name=$(echo "$taken" | cut -d, -f3)
 # And one elsewhere in the target holding another person's username.
-sam=$(grep '^own,' "$T/names.csv" | sed -n 2p)
+sam=$(grep '^own,[^,]*,[A-Za-z ]*,' "$T/names.csv" | sed -n 2p)
 sam_id=$(echo "$sam" | cut -d, -f2)
 sam_user=$(echo "$sam" | cut -d, -f4)
 target <<LDIF
@@ -145,6 +147,14 @@ cn: Legacy Entry
 sn: Entry
 $A: legacy-0042
 LDIF
+
+# apply --dry-run shows every change, a hostile name's escapes as text.
+run 0 "$WARD_IDSYNC" -c "$T/t.conf" apply --dry-run
+assert_contains "$OUT" "  displayName: Eve Zzhostile\\x1b[2J\\x1b]0;owned\\x07"
+printf '%s' "$OUT" | grep -q "$(printf '\033')" &&
+    fail "apply --dry-run printed a raw escape"
+[ "$(ours)" = 0 ] || fail "apply --dry-run wrote to the target"
+ok "apply --dry-run writes nothing, and shows a hostile name's escapes as text"
 
 conf "$T/limit.conf" "[idsync]
 max_creates = 10"
