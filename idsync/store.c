@@ -954,6 +954,33 @@ store_save_marks(struct store_save *sv)
 	return 0;
 }
 
+/* The foreign keys, checked once over the state just written (store_save
+ * turns their checks row by row off). */
+static int
+store_fk_check(struct store_save *sv)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(db_handle(sv->st->db), "PRAGMA "
+	    "foreign_key_check", -1, &stmt, NULL) != SQLITE_OK) {
+		snprintf(sv->err, sv->errlen, "checking foreign keys: %s",
+		    sqlite3_errmsg(db_handle(sv->st->db)));
+		return -1;
+	}
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		snprintf(sv->err, sv->errlen, "saving the state: a row of %s "
+		    "refers to no row of %s", (const char *)
+		    sqlite3_column_text(stmt, 0), (const char *)
+		    sqlite3_column_text(stmt, 2));
+	else if (rc != SQLITE_DONE)
+		snprintf(sv->err, sv->errlen, "checking foreign keys: %s",
+		    sqlite3_errmsg(db_handle(sv->st->db)));
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 static int
 store_save_tx(struct db *db, void *arg)
 {
@@ -966,6 +993,8 @@ store_save_tx(struct db *db, void *arg)
 	if (store_save_persons(sv) == -1 || store_save_accounts(sv) == -1 ||
 	    store_save_links(sv) == -1 || store_save_conflicts(sv) == -1 ||
 	    store_save_marks(sv) == -1)
+		return -1;
+	if (store_fk_check(sv) == -1)
 		return -1;
 	return store_run_update(sv->st, sv->run_id, "ok", NULL, sv->plan,
 	    sv->now_ms, sv->err, sv->errlen);
@@ -984,6 +1013,8 @@ store_save(struct store *st, int64_t run_id, struct account *const *accounts,
     size_t errlen)
 {
 	struct store_save	 sv;
+	char			 why[256];
+	int			 rc;
 
 	memset(&sv, 0, sizeof sv);
 	sv.st = st;
@@ -1004,8 +1035,18 @@ store_save(struct store *st, int64_t run_id, struct account *const *accounts,
 	if (db_exec(st->db, "PRAGMA cache_size = -" STORE_SAVE_CACHE_KIB,
 	    err, errlen) == -1)
 		return -1;
-	return db_transaction(st->db, store_save_tx, &sv, err, errlen) < 0 ?
+	/* With foreign keys checked row by row SQLite deletes the old state
+	 * one row at a time instead of dropping its pages, and looks up a
+	 * parent for each row written: they are checked once at the end,
+	 * in the transaction, instead. */
+	if (db_exec(st->db, "PRAGMA foreign_keys = OFF", err, errlen) == -1)
+		return -1;
+	rc = db_transaction(st->db, store_save_tx, &sv, err, errlen) < 0 ?
 	    -1 : 0;
+	if (db_exec(st->db, "PRAGMA foreign_keys = ON", rc == 0 ? err : why,
+	    rc == 0 ? errlen : sizeof why) == -1)
+		rc = -1;
+	return rc;
 }
 
 /* ------------------------------------------------------------ decisions */

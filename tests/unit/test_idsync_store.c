@@ -132,6 +132,9 @@ test_save_load_and_atomic(void **state)
 	if (store_save(st, run, set.items, set.count, &prev, &res, &plan,
 	    marks, 2, 2000, err, sizeof err) != 0)
 		fail_msg("save: %s", err);
+	/* The save checks the foreign keys once itself; then they are on
+	 * again. */
+	assert_int_equal(count(st, "PRAGMA foreign_keys"), 1);
 	read_mark_clear(&marks[0]);
 	read_mark_clear(&marks[1]);
 	plan_clear(&plan);
