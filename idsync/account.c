@@ -351,6 +351,164 @@ account_attrs_json(const struct account *a, int content_only)
 	return buf_detach(&b, NULL);
 }
 
+/* The value of one hexadecimal digit, or -1. */
+static int
+account_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Four hexadecimal digits at s, or -1. */
+static long
+account_hex4(const char *s)
+{
+	long	 v = 0;
+	int	 i, d;
+
+	for (i = 0; i < 4; i++) {
+		if ((d = account_hex(s[i])) == -1)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/* A JSON string as account_attrs_json writes it, at *sp (its quote) into
+ * b; *sp is moved past it. -1 for anything it does not write (raw
+ * non-ASCII, a NUL, a lone surrogate): the caller lets jansson read it. */
+static int
+account_json_unstring(const char **sp, struct buf *b)
+{
+	const char	*s = *sp;
+	const char	*run;
+	long		 cp, lo;
+	uint8_t		 enc[6];
+	int		 n;
+
+	buf_reset(b);
+	if (*s++ != '"')
+		return -1;
+	for (;;) {
+		for (run = s; *s != '"' && *s != '\\' && *s != '\0' &&
+		    (unsigned char)*s >= 0x20 && (unsigned char)*s < 0x80; s++)
+			;
+		if (s > run)
+			buf_append(b, run, (size_t)(s - run));
+		if (*s == '"')
+			break;
+		if (*s != '\\')
+			return -1;
+		s++;
+		switch (*s) {
+		case '"':
+		case '\\':
+		case '/':
+			buf_append_char(b, *s);
+			break;
+		case 'b':
+			buf_append_char(b, '\b');
+			break;
+		case 'f':
+			buf_append_char(b, '\f');
+			break;
+		case 'n':
+			buf_append_char(b, '\n');
+			break;
+		case 'r':
+			buf_append_char(b, '\r');
+			break;
+		case 't':
+			buf_append_char(b, '\t');
+			break;
+		case 'u':
+			if ((cp = account_hex4(s + 1)) <= 0)
+				return -1;
+			s += 4;
+			if (cp >= 0xdc00 && cp <= 0xdfff)
+				return -1;
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (s[1] != '\\' || s[2] != 'u' ||
+				    (lo = account_hex4(s + 3)) < 0xdc00 ||
+				    lo > 0xdfff)
+					return -1;
+				s += 6;
+				cp = 0x10000 + ((cp - 0xd800) << 10) +
+				    (lo - 0xdc00);
+			}
+			if ((n = u8_uctomb(enc, (ucs4_t)cp, sizeof enc)) <= 0)
+				return -1;
+			buf_append(b, enc, (size_t)n);
+			break;
+		default:
+			return -1;
+		}
+		s++;
+	}
+	*sp = s + 1;
+	return 0;
+}
+
+/*
+ * account_from_json's reading of what account_attrs_json writes, without
+ * building a jansson object per account (a run loads every account of
+ * the last state); NULL for anything else, which jansson then reads.
+ */
+static struct account *
+account_from_own_json(size_t domain, const char *domain_name,
+    const char *guid, const char *dn, const char *s)
+{
+	struct account	*a;
+	struct buf	 name, value;
+	char		**seen = NULL, why[256];
+	size_t		 nseen = 0, i, nvalues;
+	int		 ok = 0;
+
+	if (*s++ != '{')
+		return NULL;
+	a = account_new(domain, domain_name, guid, dn);
+	buf_init(&name, 0);
+	buf_init(&value, 0);
+	while (*s != '}') {
+		if (nseen > 0 && *s++ != ',')
+			goto out;
+		if (account_json_unstring(&s, &name) == -1 || *s++ != ':' ||
+		    *s++ != '[')
+			goto out;
+		/* A name twice: jansson keeps the last; let it. */
+		for (i = 0; i < nseen; i++)
+			if (strcmp(seen[i], buf_cstr(&name)) == 0)
+				goto out;
+		seen = xreallocarray(seen, nseen + 1, sizeof *seen);
+		seen[nseen++] = xstrdup(buf_cstr(&name));
+		for (nvalues = 0; *s != ']'; nvalues++) {
+			if (nvalues > 0 && *s++ != ',')
+				goto out;
+			if (account_json_unstring(&s, &value) == -1)
+				goto out;
+			account_add_value(a, buf_cstr(&name), buf_cstr(&value),
+			    value.len);
+		}
+		s++;
+	}
+	ok = s[1] == '\0';
+out:
+	str_list_free(seen, nseen);
+	buf_free(&name);
+	buf_free(&value);
+	if (!ok) {
+		account_free(a);
+		return NULL;
+	}
+	(void)account_finish(a, why, sizeof why);
+	return a;
+}
+
 /* An account as the store keeps it; NULL with err if attrs is not what
  * account_attrs_json writes. */
 struct account *
@@ -364,6 +522,9 @@ account_from_json(size_t domain, const char *domain_name, const char *guid,
 	size_t		 i;
 	char		 why[256];
 
+	if ((a = account_from_own_json(domain, domain_name, guid, dn,
+	    attrs)) != NULL)
+		return a;
 	if ((o = json_loads(attrs, 0, &jerr)) == NULL ||
 	    !json_is_object(o)) {
 		snprintf(err, errlen, "account %s: stored attributes are not a "

@@ -342,17 +342,92 @@ reference_json(const struct account *a)
 	return s;
 }
 
+/* The account jansson read from json, as account_from_json read it with
+ * jansson. */
+static struct account *
+reference_account(const struct account *a, const char *json)
+{
+	struct account	*r;
+	json_t		*o, *arr, *v;
+	const char	*name;
+	size_t		 i;
+	char		 why[256];
+
+	o = json_loads(json, 0, NULL);
+	assert_non_null(o);
+	r = account_new(0, "btuh", a->guid, a->dn);
+	json_object_foreach(o, name, arr)
+		json_array_foreach(arr, i, v)
+			account_add_value(r, name, json_string_value(v),
+			    json_string_length(v));
+	json_decref(o);
+	(void)account_finish(r, why, sizeof why);
+	return r;
+}
+
+/* account_attrs_json writes what jansson wrote, and account_from_json
+ * reads it back as jansson read it. */
 static void
 assert_json_as_jansson(const struct account *a)
 {
-	char	*mine, *ref;
+	struct account	*back, *ref_back;
+	char		*mine, *ref, *again, *ref_again, err[256];
 
 	mine = account_attrs_json(a, 0);
 	ref = reference_json(a);
 	assert_non_null(ref);
 	assert_string_equal(mine, ref);
+	back = account_from_json(0, "btuh", a->guid, a->dn, mine, err,
+	    sizeof err);
+	assert_non_null(back);
+	ref_back = reference_account(a, mine);
+	again = account_attrs_json(back, 0);
+	ref_again = account_attrs_json(ref_back, 0);
+	assert_string_equal(again, ref_again);
+	free(again);
+	free(ref_again);
+	account_free(back);
+	account_free(ref_back);
 	free(mine);
 	free(ref);
+}
+
+/* What account_attrs_json does not write is read as jansson reads it. */
+static void
+test_attrs_json_read(void **state)
+{
+	static const struct {
+		const char	*json;
+		const char	*sn;		/* NULL: an error */
+	} cases[] = {
+		{ "{\"sn\":[\"Lef\\u00e8vre\"]}", "Lef\xc3\xa8vre" },
+		{ "{\"sn\":[\"\\uD83D\\uDE00\\/\\\"\"]}", "\xf0\x9f\x98\x80/\"" },
+		{ "{ \"sn\" : [ \"x\" ] }", "x" },
+		{ "{\"sn\":[\"Zo\xc3\xab\"]}", "Zo\xc3\xab" },
+		{ "{\"sn\":[\"a\"],\"sn\":[\"b\"]}", "b" },
+		{ "{\"sn\":[\"\\udc00\"]}", NULL },
+		{ "{\"sn\":[\"x\"]", NULL },
+		{ "{\"sn\":\"x\"}", NULL },
+		{ "{\"sn\":[\"x\"]} ", "x" },
+	};
+	struct account	*a;
+	char		 err[256];
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		a = account_from_json(0, "btuh",
+		    "00000000-0000-0000-0000-000000000001",
+		    "CN=x,DC=btuh,DC=test", cases[i].json, err, sizeof err);
+		if (cases[i].sn == NULL) {
+			assert_null(a);
+			continue;
+		}
+		assert_non_null(a);
+		assert_string_equal(account_get(a, "sn"), cases[i].sn);
+		assert_int_equal(account_value_count(a, "sn"), 1);
+		account_free(a);
+	}
 }
 
 /* The stored attributes are written without jansson, byte for byte as
@@ -425,6 +500,7 @@ main(void)
 		cmocka_unit_test(test_audit),
 		cmocka_unit_test(test_lock),
 		cmocka_unit_test(test_attrs_json),
+		cmocka_unit_test(test_attrs_json_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
