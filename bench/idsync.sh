@@ -2,8 +2,10 @@
 # idsync.sh: ward-idsync's match quality on generated staff of three
 # directories whose ground truth is known: precision, recall and F1 over
 # pairs of accounts (precision first: a false merge gives someone another
-# person's access); then the run's time beside ldapsearch paging the same
-# entries and attributes out of the same slapd servers, and its peak RSS;
+# person's access), with the hand-set weights and with the weights
+# ward-idsync estimate gives; then the run's time beside ldapsearch paging
+# the same entries and attributes out of the same slapd servers, and its
+# peak RSS;
 # then a second run after 1 % of the accounts changed. See bench/README.md.
 #
 #   WARD_BENCH_PERSONS (20000 generated persons: about 33000 accounts;
@@ -111,16 +113,20 @@ done
 t1=$(now_ms)
 ldap_ms=$((t1 - t0))
 
-"$IDSYNC" -c "$B/idsync.conf" export --accounts "$B/accounts.csv" \
-    2>> "$B/run.log" ||
-    die "export failed"
+# joined CONF OUT: the accounts of CONF's database joined with the truth:
 # domain,guid,sam,person_id,kind,reason,truth_person,truth_kind,case
-awk -F, 'NR == FNR { if (FNR > 1) t[$1 "," $2] = $4 "," $5 "," $6; next }
-    FNR > 1 && ($1 "," $2) in t { print $0 "," t[$1 "," $2] }' \
-    "$B/truth.csv" "$B/accounts.csv" > "$B/joined.csv"
+joined() {
+	"$IDSYNC" -c "$1" export --accounts "$B/accounts.csv" \
+	    2>> "$B/run.log" ||
+	    die "export failed"
+	awk -F, 'NR == FNR { if (FNR > 1) t[$1 "," $2] = $4 "," $5 "," $6; next }
+	    FNR > 1 && ($1 "," $2) in t { print $0 "," t[$1 "," $2] }' \
+	    "$B/truth.csv" "$B/accounts.csv" > "$2"
+}
+joined "$B/idsync.conf" "$B/joined.csv"
 
-# Pairs counted by groups, not one by one: sum of k(k-1)/2 over persons
-# found, persons true, and their intersections.
+# quality all|hard [JOINED]: pairs counted by groups, not one by one: sum
+# of k(k-1)/2 over persons found, persons true, and their intersections.
 quality() {
 	awk -F, -v sel="$1" '
 	    sel == "hard" && ($9 == "random" || $9 == "") { next }
@@ -139,7 +145,7 @@ quality() {
 		f1 = pr + rc ? 2 * pr * rc / (pr + rc) : 0
 		printf "%-12s %8d %8d %8d %9.4f %7.4f %7.4f\n", sel, truth,
 		    found, right, pr, rc, f1
-	    }' "$B/joined.csv"
+	    }' "${2:-$B/joined.csv}"
 }
 
 accounts=$(($(wc -l < "$B/accounts.csv") - 1))
@@ -150,6 +156,25 @@ printf '%-12s %8s %8s %8s %9s %7s %7s\n' pairs true linked right precision recal
 quality all
 quality hard
 echo "conflicts: $conflicts for a person to decide; $waiting accounts wait on them without a person"
+
+# The same staff matched again, into a fresh database, with the weights
+# ward-idsync estimate gives from the first run's accounts (EM).
+t0=$(now_ms)
+"$IDSYNC" -c "$B/idsync.conf" estimate --write "$B/weights.conf" \
+    2>> "$B/run.log" || die "estimate failed"
+est_ms=$(($(now_ms) - t0))
+sed -e "/^\[match\]/a weights_file = $B/weights.conf" \
+    -e "s|^database = .*|database = $B/estimated.db|" "$B/idsync.conf" \
+    > "$B/estimated.conf"
+"$IDSYNC" -c "$B/estimated.conf" run > "$B/estimated.log" 2>&1 ||
+    die "the run with estimated weights failed: $(tail -3 "$B/estimated.log")"
+joined "$B/estimated.conf" "$B/joined-estimated.csv"
+echo
+echo "with weights estimated by EM (ward-idsync estimate: $est_ms ms; the weights in $B/weights.conf):"
+printf '%-12s %8s %8s %8s %9s %7s %7s\n' pairs true linked right precision recall F1
+quality all "$B/joined-estimated.csv"
+quality hard "$B/joined-estimated.csv"
+echo "conflicts: $(sqlite3 "$B/estimated.db" 'SELECT count(*) FROM conflicts')"
 echo
 echo "ward-idsync run: $run_ms ms (reading $read_ms ms, matching $match_ms ms with $pairs pairs compared, planning and saving $save_ms ms, the rest starting and loading the last state), peak RSS $((hwm / 1024)) MiB"
 echo "ldapsearch paging the same entries and attributes: $ldap_ms ms"

@@ -310,8 +310,8 @@ estimate_shares(const double count[ESTIMATE_LEVELS], int seen_partial,
  * Expectation-maximisation over some of the candidate pairs with u fixed:
  * the E step weighs each pair by how likely it is one person's (from
  * lambda, m and u, levels missing counting for nothing), the M step sets
- * m to the levels' weighted shares and lambda to the mean weight. m gets
- * nrules x 4 probabilities.
+ * m to the levels' weighted shares and lambda to the mean weight. Rules
+ * in skip count for nothing and keep their m; m gets nrules x 4.
  */
 struct estimate_em_out {
 	double		 lambda;
@@ -321,7 +321,8 @@ struct estimate_em_out {
 
 static void
 estimate_em(const struct estimate_ctx *ctx, const size_t *subset, size_t n,
-    const struct estimate_result *res, double *m, struct estimate_em_out *eo)
+    const unsigned char *skip, const struct estimate_result *res, double *m,
+    struct estimate_em_out *eo)
 {
 	double			*cnt, lambda = 0.3, p, lr, sum, delta;
 	double			 share[ESTIMATE_LEVELS], u;
@@ -344,7 +345,7 @@ estimate_em(const struct estimate_ctx *ctx, const size_t *subset, size_t n,
 			lr = log(lambda) - log(1 - lambda);
 			for (k = 0; k < nr; k++) {
 				u = res->rules[k].level[g[k]].u;
-				if (g[k] == COMPARE_MISSING || u <= 0)
+				if (skip[k] || g[k] == COMPARE_MISSING || u <= 0)
 					continue;
 				lr += log(fmax(m[k * ESTIMATE_LEVELS + g[k]],
 				    ESTIMATE_FLOOR)) - log(u);
@@ -356,6 +357,8 @@ estimate_em(const struct estimate_ctx *ctx, const size_t *subset, size_t n,
 		}
 		delta = 0;
 		for (k = 0; k < nr; k++) {
+			if (skip[k])
+				continue;
 			estimate_shares(&cnt[k * ESTIMATE_LEVELS],
 			    res->rules[k].level[COMPARE_PARTIAL].u > 0, share);
 			for (l = COMPARE_AGREE; l < ESTIMATE_LEVELS; l++) {
@@ -377,18 +380,73 @@ estimate_em(const struct estimate_ctx *ctx, const size_t *subset, size_t n,
 	free(cnt);
 }
 
+/* An identifier: one of [match] exact, or compared as one (exact, digits). */
+static int
+estimate_identifier(const struct compare_rule *r,
+    const struct match_config *mc)
+{
+	size_t	 i;
+
+	if (r->comparator == COMPARE_EXACT || r->comparator == COMPARE_DIGITS)
+		return 1;
+	for (i = 0; i < mc->exact.count; i++)
+		if (strcasecmp(mc->exact.items[i], r->item.label) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Names and a job are what two people of one name in one department
+ * share: agreeing on every attribute that is not an identifier must stay
+ * below [match] link, so that such pairs are a conflict for a person to
+ * look at, never a link. The model takes the attributes as independent,
+ * which namesakes are not, and may estimate their sum above link; the
+ * estimated agree and partial weights of those attributes are then scaled
+ * down together until the sum is link - 1.
+ */
+static void
+estimate_guard(struct estimate_result *res, const struct match_config *mc)
+{
+	struct estimate_level	*lv;
+	double			 sum = 0, f;
+	size_t			 k;
+	int			 l;
+
+	for (k = 0; k < res->nrules; k++)
+		if (!estimate_identifier(res->rules[k].rule, mc) &&
+		    res->rules[k].level[COMPARE_AGREE].weight > 0)
+			sum += res->rules[k].level[COMPARE_AGREE].weight;
+	if (sum < mc->link || mc->link <= 1)
+		return;
+	f = (mc->link - 1) / sum;
+	res->scale = f;
+	for (k = 0; k < res->nrules; k++) {
+		if (estimate_identifier(res->rules[k].rule, mc))
+			continue;
+		for (l = COMPARE_AGREE; l <= COMPARE_PARTIAL; l++) {
+			lv = &res->rules[k].level[l];
+			if (lv->weight <= 0 || strcmp(lv->how, "estimated") != 0)
+				continue;
+			lv->weight = floor(10 * lv->weight * f) / 10;
+			lv->how = "estimated, scaled";
+		}
+	}
+}
+
 int
 estimate_run(struct account *const *accounts, size_t naccounts,
     struct compare_rule *const *rules, size_t nrules,
-    const struct nicknames *nk, double veto, struct estimate_result *res,
+    const struct nicknames *nk, const struct match_config *mc,
+    struct estimate_result *res,
     char *err, size_t errlen)
 {
 	struct estimate_ctx	 ctx;
 	struct estimate_em_out	 eo;
-	double			 count[ESTIMATE_LEVELS], *m;
-	unsigned char		*g;
+	double			 count[ESTIMATE_LEVELS], *m, *acc, *wsum;
+	double			 lsum = 0;
+	unsigned char		*g, *skip;
 	size_t			 i, k, a, b, n, tries, *subset;
-	unsigned		 keys;
+	int			 t;
 	int			 l;
 	const struct compare_rule *r;
 
@@ -477,28 +535,54 @@ estimate_run(struct account *const *accounts, size_t naccounts,
 		    "%zu person accounts", ctx.npeople);
 		goto fail;
 	}
+	/*
+	 * One EM pass per blocking key over the pairs it found, the rules on
+	 * its own attributes left out (pairs sharing a surname agree on it
+	 * whoever they are: it says nothing there). A rule's m is the
+	 * passes' estimates weighed by the matches each pass found.
+	 */
 	subset = xcalloc(ctx.npairs, sizeof *subset);
 	m = xcalloc(nrules * ESTIMATE_LEVELS, sizeof *m);
-	for (i = 0; i < ctx.npairs; i++)
-		subset[i] = i;
-	estimate_em(&ctx, subset, ctx.npairs, res, m, &eo);
-	res->lambda = eo.lambda;
-	res->iterations = eo.iterations;
-	res->converged = eo.converged;
-	for (k = 0; k < nrules; k++) {
-		keys = estimate_rule_keys(rules[k]);
+	acc = xcalloc(nrules * ESTIMATE_LEVELS, sizeof *acc);
+	wsum = xcalloc(nrules, sizeof *wsum);
+	skip = xcalloc(nrules, 1);
+	res->converged = 1;
+	for (t = 0; t < ESTIMATE_KEY_COUNT; t++) {
 		for (i = 0, n = 0; i < ctx.npairs; i++)
-			if ((ctx.pairs[i].keys & ~keys) != 0)
+			if (ctx.pairs[i].keys & (1U << t))
 				subset[n++] = i;
-		res->rules[k].pairs = n;
-		for (i = 0; i < n; i++)
-			res->rules[k].level[ctx.gamma[subset[i] * nrules +
-			    k]].candidate++;
-		estimate_em(&ctx, subset, n, res, m, &eo);
-		for (l = 0; l < ESTIMATE_LEVELS; l++)
-			res->rules[k].level[l].m = n > 0 ?
-			    m[k * ESTIMATE_LEVELS + l] : 0;
+		if (n == 0)
+			continue;
+		for (k = 0; k < nrules; k++)
+			skip[k] = (estimate_rule_keys(rules[k]) &
+			    (1U << t)) != 0;
+		estimate_em(&ctx, subset, n, skip, res, m, &eo);
+		lsum += eo.lambda * (double)n;
+		res->iterations = eo.iterations > res->iterations ?
+		    eo.iterations : res->iterations;
+		if (!eo.converged)
+			res->converged = 0;
+		for (k = 0; k < nrules; k++) {
+			if (skip[k])
+				continue;
+			res->rules[k].pairs += n;
+			for (i = 0; i < n; i++)
+				res->rules[k].level[ctx.gamma[subset[i] *
+				    nrules + k]].candidate++;
+			wsum[k] += eo.lambda * (double)n;
+			for (l = 0; l < ESTIMATE_LEVELS; l++)
+				acc[k * ESTIMATE_LEVELS + l] += eo.lambda *
+				    (double)n * m[k * ESTIMATE_LEVELS + l];
+		}
 	}
+	res->lambda = lsum / (double)ctx.npairs;
+	for (k = 0; k < nrules; k++)
+		for (l = 0; l < ESTIMATE_LEVELS; l++)
+			res->rules[k].level[l].m = wsum[k] > 0 ?
+			    acc[k * ESTIMATE_LEVELS + l] / wsum[k] : 0;
+	free(acc);
+	free(wsum);
+	free(skip);
 	free(m);
 	free(subset);
 
@@ -522,20 +606,21 @@ estimate_run(struct account *const *accounts, size_t naccounts,
 				continue;
 			}
 			/* A veto is a decision, not a statistic. */
-			if (conf <= veto) {
+			if (conf <= mc->veto) {
 				lv->how = "veto, kept";
 				continue;
 			}
 			lv->weight = round(10 * log2(lv->m / lv->u)) / 10;
 			/* Nor may an estimate make one: that would be a rule
 			 * nobody wrote. */
-			if (lv->weight <= veto)
-				lv->weight = veto + 1;
+			if (lv->weight <= mc->veto)
+				lv->weight = mc->veto + 1;
 			lv->how = "estimated";
 		}
 		res->rules[k].level[COMPARE_MISSING].weight = r->missing;
 		res->rules[k].level[COMPARE_MISSING].how = "as set";
 	}
+	estimate_guard(res, mc);
 	for (i = 0; i < ctx.npeople * nrules; i++)
 		compare_value_clear(&ctx.values[i]);
 	free(ctx.values);
@@ -574,22 +659,29 @@ estimate_print(const struct estimate_result *res, FILE *fp)
 	size_t				 k;
 	int				 l;
 
-	fprintf(fp, "# Weights estimated from %zu person accounts: u from %zu "
-	    "random pairs of two domains, m by expectation-maximisation over "
-	    "%zu pairs blocking found (%d iterations%s; %.1f %% of them one "
-	    "person's)%s.\n", res->accounts, res->random_pairs, res->pairs,
-	    res->iterations, res->converged ? "" : ", not converged",
-	    100 * res->lambda, res->blocks_skipped > 0 ?
-	    "; blocks too large were left out" : "");
+	/* Lines stay short: INI readers cut long ones. */
+	fprintf(fp, "# Weights estimated from %zu person accounts.\n",
+	    res->accounts);
+	fprintf(fp, "# u: from %zu random pairs of accounts of two domains.\n",
+	    res->random_pairs);
+	fprintf(fp, "# m: by expectation-maximisation over %zu pairs that "
+	    "blocking found\n# (at most %d iterations%s; about %.1f %% of "
+	    "them one person's%s).\n", res->pairs, res->iterations,
+	    res->converged ? "" : ", not converged", 100 * res->lambda,
+	    res->blocks_skipped > 0 ? "; blocks too large left out" : "");
 	fprintf(fp, "# weight = log2(m/u); a weight at or below [match] veto "
 	    "is kept as set.\n");
+	if (res->scale > 0)
+		fprintf(fp, "# Agreeing on everything but identifiers came to "
+		    "[match] link or more:\n# those weights are scaled by "
+		    "%.2f, so that such pairs are conflicts.\n", res->scale);
 	for (k = 0; k < res->nrules; k++) {
 		er = &res->rules[k];
 		fprintf(fp, "\n[compare \"%s\"]\n", er->rule->item.label);
 		fprintf(fp, "comparator = %s\n",
 		    compare_names[er->rule->comparator]);
-		fprintf(fp, "# m from %zu candidate pairs that blocking not on "
-		    "%s found\n", er->pairs, er->rule->item.label);
+		fprintf(fp, "# m from %zu candidate pairs found by keys not "
+		    "made of %s\n", er->pairs, er->rule->item.label);
 		for (l = COMPARE_AGREE; l < ESTIMATE_LEVELS; l++) {
 			lv = &er->level[l];
 			if (lv->u <= 0)

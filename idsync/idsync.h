@@ -751,13 +751,16 @@ struct estimate_result {
 	double		 lambda;	/* share of candidates one person's */
 	int		 iterations;
 	int		 converged;
+	double		 scale;		/* descriptive weights scaled; 0: not */
 };
 
 /* Estimates the rules' weights from the accounts (a run's). Weights at or
- * below veto are kept as configured, and none is estimated down to it. */
+ * below mc's veto are kept as configured, none is estimated down to it,
+ * and agreeing on all but identifiers stays below link. */
 int		 estimate_run(struct account *const *accounts,
 		    size_t naccounts, struct compare_rule *const *rules,
-		    size_t nrules, const struct nicknames *nk, double veto,
+		    size_t nrules, const struct nicknames *nk,
+		    const struct match_config *mc,
 		    struct estimate_result *res, char *err, size_t errlen);
 void		 estimate_clear(struct estimate_result *res);
 /* As [compare] sections, with the numbers in comments. */

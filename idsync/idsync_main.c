@@ -1586,7 +1586,7 @@ idsync_estimate(const struct idsync_config *cfg, int argc, char **argv)
 		accts[i] = state.accounts[i].account;
 	if (estimate_run(accts, state.naccounts,
 	    (struct compare_rule *const *)cfg->compare.items,
-	    cfg->compare.count, nk, cfg->match.veto, &res, err,
+	    cfg->compare.count, nk, &cfg->match, &res, err,
 	    sizeof err) == -1) {
 		log_error("estimate: %s", err);
 		goto out;

@@ -16,7 +16,7 @@ idsync_db_make "$T/idsync.db" 300
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" estimate
 printf '%s\n' "$OUT" > "$T/estimate.out"
 assert_contains "$OUT" "# Weights estimated from "
-assert_contains "$OUT" "random pairs of two domains, m by expectation-maximisation"
+assert_contains "$OUT" "# m: by expectation-maximisation over "
 for r in employeeID givenName sn department title mobile; do
 	assert_contains "$OUT" "[compare \"$r\"]"
 done
@@ -31,10 +31,15 @@ for r in givenName sn; do
 	awk -v a="$a" -v d="$d" 'BEGIN { exit !(a > 3 && d < 0) }' ||
 	    fail "$r: agree $a, disagree $d"
 done
+# Names and job alone stay below link (16): namesakes are conflicts.
+sum=$(for r in givenName sn department title; do weight "$r" agree; done |
+    awk '{ s += $1 } END { print s }')
+awk -v s="$sum" 'BEGIN { exit !(s < 16) }' ||
+    fail "names and job agreeing weigh $sum, not below link"
 [ "$(weight employeeID disagree)" = -30 ] ||
     fail "the veto changed: $(weight employeeID disagree)"
 assert_contains "$OUT" "was -30: veto, kept"
-ok "estimate: m, u and a weight of the right sign for each rule; the veto kept as set"
+ok "estimate: m, u and a weight of the right sign for each rule; names and job below link ($sum); the veto kept as set"
 
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" estimate --write "$T/weights.conf"
 assert_contains "$OUT" "[match] weights_file = $T/weights.conf makes runs use them"
