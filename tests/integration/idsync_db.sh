@@ -169,3 +169,25 @@ idsync_db_value() {
 		fi
 	    done
 }
+
+# idsync_db_dn DOMAIN SAM: the "dn:" line (or "dn::", base64, for a name
+# that is not plain ASCII) of the account, as an LDIF change record takes
+# it.
+idsync_db_dn() {
+	eval "_port=\$PLAIN_$1"
+	_dn=$(ldapsearch -x -LLL -o ldif-wrap=no -H "ldap://127.0.0.1:$_port" \
+	    -D "CN=Manager,DC=$1,DC=test" -y "$T/root.password" \
+	    -b "DC=$1,DC=test" "(sAMAccountName=$2)" dn | grep '^dn::\? ')
+	[ -n "$_dn" ] || fail "no account $2 in $1"
+	printf '%s\n' "$_dn"
+}
+
+# idsync_db_modify DOMAIN: applies the LDIF on standard input to the
+# domain as its manager.
+idsync_db_modify() {
+	eval "_port=\$PLAIN_$1"
+	ldapmodify -x -H "ldap://127.0.0.1:$_port" \
+	    -D "CN=Manager,DC=$1,DC=test" -y "$T/root.password" \
+	    > "$T/ldapmodify.out" 2>&1 ||
+	    fail "ldapmodify $1: $(cat "$T/ldapmodify.out")"
+}

@@ -18,15 +18,6 @@ done
 make_test_ca
 idsync_db_start 40
 
-# modify DOMAIN: applies the LDIF on standard input as the manager.
-modify() {
-	cat > "$T/change.ldif"
-	ldapmodify -x -H "ldap://127.0.0.1:$(eval echo \$PLAIN_$1)" \
-	    -D "CN=Manager,DC=$1,DC=test" -y "$T/root.password" \
-	    -f "$T/change.ldif" > "$T/ldapmodify.out" 2>&1 ||
-	    fail "ldapmodify $1: $(cat "$T/ldapmodify.out")"
-}
-
 # user DOMAIN CN SAM GUID-BYTE GIVEN SN MAIL EMPLOYEEID WHENCHANGED UAC
 user() {
 	cat <<LDIF
@@ -62,7 +53,7 @@ LDIF
 	    D9301 20260101000000.0Z 512
 	user btuh "Ivo Quist" iquist 304 Ivo Quist ivo.quist@btuh.test \
 	    Q9401 20260101000000.0Z 514
-} | modify btuh
+} | idsync_db_modify btuh
 {
 	user meht "Zoe Orsted-Brown" zoe.ob 311 "Zoë" "Ørsted-Brown" \
 	    z.orsted-brown@meht.test Z9100 20260301000000.0Z 512
@@ -72,9 +63,9 @@ LDIF
 	    edward.dunne@meht.test D9302 20260101000000.0Z 512
 	user meht "Ivo Quist" ivo.quist 314 Ivo Quist ivo.quist@meht.test \
 	    Q9401 20260101000000.0Z 512
-} | modify meht
+} | idsync_db_modify meht
 # Ivo's meht account expired in 2022 (accountExpires is a FILETIME).
-modify meht <<LDIF
+idsync_db_modify meht <<LDIF
 dn: CN=Ivo Quist,OU=Staff,DC=meht,DC=test
 changetype: modify
 replace: accountExpires
@@ -315,7 +306,7 @@ ok "joiners on the first run, leavers, unchanged on the second"
 # Kim marries: a mover, who keeps her username; Keith leaves; Ivo is
 # back (his btuh account enabled): a joiner again.
 kim_user=$(field "$kim" 6)
-modify btuh <<LDIF
+idsync_db_modify btuh <<LDIF
 dn: CN=Kim Lowe,OU=Staff,DC=btuh,DC=test
 changetype: modify
 replace: sn
@@ -332,7 +323,7 @@ changetype: modify
 replace: userAccountControl
 userAccountControl: 512
 LDIF
-modify meht <<LDIF
+idsync_db_modify meht <<LDIF
 dn: CN=Keith Lowe,OU=Staff,DC=meht,DC=test
 changetype: modify
 replace: userAccountControl

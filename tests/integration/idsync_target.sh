@@ -15,7 +15,7 @@
 . "$top_srcdir/tests/integration/idsync_db.sh"
 
 idsync_db_require
-for c in ldapmodify ldapdelete sqlite3; do
+for c in ldapmodify sqlite3; do
 	require_cmd "$c"
 done
 make_test_ca
@@ -292,11 +292,8 @@ gone=$(awk -F, 'NR > 1 && $4 != "" { n[$4]++; d[$4] = $1; s[$4] = $3 }
     done)
 gone_sam=${gone% *}
 gone_id=${gone#* }
-gone_dn=$(ldapsearch -x -LLL -o ldif-wrap=no -H "ldap://127.0.0.1:$PLAIN_btuh" \
-    -D "CN=Manager,DC=btuh,DC=test" -y "$T/root.password" \
-    -b "DC=btuh,DC=test" "(sAMAccountName=$gone_sam)" dn | sed -n 's/^dn: //p')
-ldapdelete -x -H "ldap://127.0.0.1:$PLAIN_btuh" -D "CN=Manager,DC=btuh,DC=test" \
-    -y "$T/root.password" "$gone_dn" || fail "ldapdelete $gone_dn"
+printf '%s\nchangetype: delete\n' "$(idsync_db_dn btuh "$gone_sam")" |
+    idsync_db_modify btuh
 run 0 "$WARD_IDSYNC" -c "$T/t.conf" run
 run 0 "$WARD_IDSYNC" -c "$T/t.conf" apply
 assert_contains "$OUT" " 1 to disable;"
@@ -317,13 +314,8 @@ awk -F, 'NR > 1 && $4 != "" { n[$4]++; d[$4] = $1; s[$4] = $3 }
     done | head -2 > "$T/leaving"
 [ "$(wc -l < "$T/leaving")" = 2 ] || fail "no two persons of one account to disable"
 while read -r d sam id; do
-	eval "port=\$PLAIN_$d"
-	dn=$(ldapsearch -x -LLL -o ldif-wrap=no -H "ldap://127.0.0.1:$port" \
-	    -D "CN=Manager,DC=$d,DC=test" -y "$T/root.password" \
-	    -b "DC=$d,DC=test" "(sAMAccountName=$sam)" dn | sed -n 's/^dn: //p')
-	printf 'dn: %s\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: 514\n' "$dn" |
-	    ldapmodify -x -H "ldap://127.0.0.1:$port" -D "CN=Manager,DC=$d,DC=test" \
-	    -y "$T/root.password" > /dev/null || fail "ldapmodify $d $sam"
+	printf '%s\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: 514\n' \
+	    "$(idsync_db_dn "$d" "$sam")" | idsync_db_modify "$d"
 done < "$T/leaving"
 conf "$T/dis.conf" "[idsync]
 max_disables = 1"

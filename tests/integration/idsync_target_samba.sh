@@ -99,20 +99,9 @@ acct() {
 	awk -F, -v p="$1" '$4 == p { print $1, $3 }' "$T/accounts.csv"
 }
 run 0 "$WARD_IDSYNC" -c "$T/target.conf" export --accounts "$T/accounts.csv"
-dn_of() {
-	ldapsearch -x -LLL -o ldif-wrap=no -H "ldap://127.0.0.1:$(eval echo \$PLAIN_$1)" \
-	    -D "CN=Manager,DC=$1,DC=test" -y "$T/root.password" \
-	    -b "DC=$1,DC=test" "(sAMAccountName=$2)" dn | sed -n 's/^dn: //p'
-}
-slapd_modify() {
-	ldapmodify -x -H "ldap://127.0.0.1:$(eval echo \$PLAIN_$1)" \
-	    -D "CN=Manager,DC=$1,DC=test" -y "$T/root.password" \
-	    > "$T/ldapmodify.out" 2>&1 ||
-	    fail "ldapmodify $1: $(cat "$T/ldapmodify.out")"
-}
 acct "$one_id" | while read -r d sam; do
-	slapd_modify "$d" <<LDIF
-dn: $(dn_of "$d" "$sam")
+	idsync_db_modify "$d" <<LDIF
+$(idsync_db_dn "$d" "$sam")
 changetype: modify
 replace: sn
 sn: Zzmarried
@@ -126,8 +115,8 @@ LDIF
 done
 two=$(awk -F, -v o="$one_id" 'NR > 1 && $4 == "active" && $1 != o { print $1 }' "$T/persons.csv" | head -1)
 acct "$two" | while read -r d sam; do
-	slapd_modify "$d" <<LDIF
-dn: $(dn_of "$d" "$sam")
+	idsync_db_modify "$d" <<LDIF
+$(idsync_db_dn "$d" "$sam")
 changetype: modify
 replace: userAccountControl
 userAccountControl: 514
@@ -146,8 +135,8 @@ assert_contains "$OUT" " 1 to modify, 1 to rename, 1 to disable;"
 
 # The leaver comes back.
 acct "$two" | while read -r d sam; do
-	slapd_modify "$d" <<LDIF
-dn: $(dn_of "$d" "$sam")
+	idsync_db_modify "$d" <<LDIF
+$(idsync_db_dn "$d" "$sam")
 changetype: modify
 replace: userAccountControl
 userAccountControl: 512
