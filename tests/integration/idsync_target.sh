@@ -65,10 +65,13 @@ audited() {
 # apply_bg CONF: apply in the background, its pid in apply_pid, its output
 # in $T/apply.log; returns once it has printed the target's plan.
 apply_bg() {
+	# Gone first: the background shell may truncate it only after the
+	# first look below, which would then read the last apply's plan.
+	rm -f "$T/apply.log"
 	"$WARD_IDSYNC" -c "$1" apply > "$T/apply.log" 2>&1 &
 	apply_pid=$!
 	_i=0
-	until grep -q '^target ldaps' "$T/apply.log"; do
+	until grep -q '^target ldaps' "$T/apply.log" 2>/dev/null; do
 		_i=$((_i + 1))
 		[ $_i -lt 4000 ] && kill -0 "$apply_pid" 2>/dev/null ||
 		    fail "apply made no plan: $(cat "$T/apply.log")"
