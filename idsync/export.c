@@ -289,6 +289,20 @@ const char *const export_ldif_sources[] = {
 };
 
 int
+export_target_source(const struct target_config *tc, const char *attr)
+{
+	const char	*m;
+	size_t		 i, len = strlen(attr);
+
+	for (i = 0; i < tc->attributes.count; i++) {
+		m = tc->attributes.items[i];
+		if (strncasecmp(m, attr, len) == 0 && m[len] == '=')
+			return export_ldif_source(m + len + 1);
+	}
+	return -1;
+}
+
+int
 export_ldif_source(const char *name)
 {
 	int	 i;
@@ -445,17 +459,10 @@ export_ldif(struct store *st, const struct target_config *lc, const char *path,
 	char			*dn, *rdnv, target[128];
 	int64_t			 last;
 	size_t			 i;
-	int			 rc, src, rdn_src = -1, leaver, add;
+	int			 rc, src, rdn_src, leaver, add;
 
 	*adds = *modifies = 0;
-	for (i = 0; i < lc->attributes.count; i++) {
-		m = lc->attributes.items[i];
-		eq = strchr(m, '=');
-		if ((size_t)(eq - m) == strlen(lc->rdn) &&
-		    strncasecmp(m, lc->rdn, strlen(lc->rdn)) == 0)
-			rdn_src = export_ldif_source(eq + 1);
-	}
-	if (rdn_src == -1) {
+	if ((rdn_src = export_target_source(lc, lc->rdn)) == -1) {
 		snprintf(err, errlen, "[target] rdn %s is not in attributes",
 		    lc->rdn);
 		return -1;

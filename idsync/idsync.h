@@ -859,6 +859,10 @@ void		 export_csv_value(FILE *fp, const char *s);
  * export_ldif_source gives a name's place or -1. */
 extern const char *const export_ldif_sources[];
 int		 export_ldif_source(const char *name);
+/* The source (export_ldif_source's place) a [target] mapping gives the
+ * target attribute attr, or -1 when it maps nothing to it. */
+int		 export_target_source(const struct target_config *tc,
+		    const char *attr);
 /* LDIF change records for a target directory from the last run: an add
  * for each person that run made, a modify for each other that moved,
  * left or came back; adds and modifies count what was written. */

@@ -720,20 +720,6 @@ idsync_target_from(const struct target_config *tc, const char *source)
 	return NULL;
 }
 
-/* Whether the mapping gives attr a value, and from what (or -1). */
-static int
-idsync_target_source(const struct target_config *tc, const char *attr)
-{
-	const char	*m;
-	size_t		 i, len = strlen(attr);
-
-	for (i = 0; i < tc->attributes.count; i++) {
-		m = tc->attributes.items[i];
-		if (strncasecmp(m, attr, len) == 0 && m[len] == '=')
-			return export_ldif_source(m + len + 1);
-	}
-	return -1;
-}
 
 static int
 idsync_validate_target(struct target_config *tc, char *err, size_t errlen)
@@ -763,7 +749,7 @@ idsync_validate_target(struct target_config *tc, char *err, size_t errlen)
 				return -1;
 			}
 	}
-	if ((src = idsync_target_source(tc, tc->rdn)) == -1) {
+	if ((src = export_target_source(tc, tc->rdn)) == -1) {
 		snprintf(err, errlen, "[target] rdn = %s: attributes maps no "
 		    "value to %s", tc->rdn, tc->rdn);
 		return -1;
@@ -797,7 +783,7 @@ idsync_validate_target(struct target_config *tc, char *err, size_t errlen)
 	}
 	for (i = 0; i < tc->unique.count; i++)
 		if (!idsync_attr_ok(tc->unique.items[i]) ||
-		    idsync_target_source(tc, tc->unique.items[i]) == -1) {
+		    export_target_source(tc, tc->unique.items[i]) == -1) {
 			snprintf(err, errlen, "[target] unique: %s is not one of "
 			    "attributes' targets", tc->unique.items[i]);
 			return -1;
@@ -805,7 +791,7 @@ idsync_validate_target(struct target_config *tc, char *err, size_t errlen)
 	from_id = idsync_target_from(tc, "id");
 	if (tc->anchor != NULL) {
 		if (!idsync_attr_ok(tc->anchor) ||
-		    idsync_target_source(tc, tc->anchor) !=
+		    export_target_source(tc, tc->anchor) !=
 		    export_ldif_source("id")) {
 			snprintf(err, errlen, "[target] anchor = %s: attributes "
 			    "must map it from id (%s=id)", tc->anchor,

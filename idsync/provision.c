@@ -685,15 +685,12 @@ provision_plan(struct store *st, const struct target_config *tc,
 	pr.tc = tc;
 	pr.by_id = index_new();
 	pr.names = index_new();
-	pr.rdn_src = -1;
+	pr.rdn_src = export_target_source(tc, tc->rdn);
 	provision_want_attr(&pr, tc->anchor, strlen(tc->anchor));
 	for (i = 0; i < tc->attributes.count; i++) {
 		m = tc->attributes.items[i];
 		eq = strchr(m, '=');
 		provision_want_attr(&pr, m, (size_t)(eq - m));
-		if ((size_t)(eq - m) == strlen(tc->rdn) &&
-		    strncasecmp(m, tc->rdn, strlen(tc->rdn)) == 0)
-			pr.rdn_src = export_ldif_source(eq + 1);
 	}
 	if (tc->leaver != NULL)
 		provision_want_attr(&pr, tc->leaver, strcspn(tc->leaver, "="));
