@@ -296,9 +296,15 @@ enum account_kind kind_classify(const struct kinds *k,
 /* ------------------------------------------------------------ store.c */
 
 /* One account as the last run left it, with its link if it had one. */
+#define STATE_SUM_LEN	32		/* SHA-256 */
+
 struct state_account {
 	struct account	*account;
 	char		*content;	/* attributes less the volatile ones */
+	/* What its row holds besides: a save rewrites only rows that
+	 * differ. */
+	unsigned char	 attrs_sum[STATE_SUM_LEN];	/* of attrs as saved */
+	int		 enabled;
 	int64_t		 first_seen_run;
 	int64_t		 changed_run;
 	char		*person_id;	/* NULL: not linked */
@@ -321,6 +327,7 @@ struct state_person {
 	char		*username;
 	char		*upn;
 	int		 leaver;
+	char		*lifecycle;
 };
 
 enum decision_kind {
@@ -348,6 +355,11 @@ struct state {
 	struct index	*person_index;	/* id -> index */
 	struct decision	*decisions;
 	size_t		 ndecisions;
+	/* The conflicts as saved: each one's id by the sum of what it
+	 * says, so that one found again keeps its row and its id. */
+	int64_t		*conflict_ids;
+	size_t		 nconflicts;
+	struct index	*conflict_index;	/* sum, hex -> index */
 };
 
 /* What one domain's read did, for the run history. */

@@ -1425,9 +1425,12 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force)
 	if ((kinds = kind_compile(&cfg->kinds, err, sizeof err)) == NULL)
 		goto failed;
 	/* The last state first: incremental reads build on it. */
+	t0 = wtime_mono_ms();
 	if (store_load_state(st, &cfg->domains, &prev, err, sizeof err) == -1)
 		goto failed;
 	have_state = 1;
+	log_debug("loaded the last state (%zu accounts) in %lld ms",
+	    prev.naccounts, (long long)(wtime_mono_ms() - t0));
 	t0 = wtime_mono_ms();
 	if (idsync_read(cfg, kinds, st, run_id, &prev, &accounts, marks, err,
 	    sizeof err) == -1)

@@ -18,6 +18,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/str.h"
+#include "common/wtime.h"
 #include "common/xmalloc.h"
 #include "idsync/idsync.h"
 
@@ -2127,6 +2128,16 @@ match_ctx_free(struct match_ctx *ctx)
 	index_free(ctx->conflict_keys);
 }
 
+/* Logs (debug) how long the phase that ends now took; *t: when it began. */
+static void
+match_phase(const char *what, int64_t *t)
+{
+	int64_t	 now = wtime_mono_ms();
+
+	log_debug("matching: %s took %lld ms", what, (long long)(now - *t));
+	*t = now;
+}
+
 int
 match_run(const struct match_input *in, struct match_result *out, char *err,
     size_t errlen)
@@ -2136,7 +2147,9 @@ match_run(const struct match_input *in, struct match_result *out, char *err,
 	const struct account	*a;
 	char			 key[ACCOUNT_KEY_LEN], *k;
 	size_t			 i, x, y;
+	int64_t			 t;
 
+	t = wtime_mono_ms();
 	memset(out, 0, sizeof *out);
 	if (in->naccounts >= UINT32_MAX) {
 		snprintf(err, errlen, "%zu accounts are more than matching "
@@ -2196,15 +2209,19 @@ match_run(const struct match_input *in, struct match_result *out, char *err,
 		}
 	}
 
+	match_phase("preparing", &t);
 	match_pairs(&ctx);
+	match_phase("weighing pairs", &t);
 	match_seed(&ctx);
 	match_decisions(&ctx);
 	match_auto(&ctx);
 	match_review(&ctx);
 	match_new_persons(&ctx);
 	match_admins(&ctx);
+	match_phase("clustering", &t);
 	match_collect(&ctx);
 	match_ctx_free(&ctx);
+	match_phase("collecting", &t);
 	return 0;
 }
 

@@ -12,11 +12,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include "common/buf.h"
 #include "common/daemon.h"
 #include "common/db.h"
 #include "common/log.h"
+#include "common/wtime.h"
 #include "common/str.h"
 #include "common/xmalloc.h"
 #include "idsync/idsync.h"
@@ -481,6 +484,24 @@ col_text(sqlite3_stmt *stmt, int i)
 	return s != NULL ? (const char *)s : "";
 }
 
+/* SHA-256 of len bytes at data: what tells a row to keep from one to
+ * write again without keeping its text. */
+static void
+store_sum(const void *data, size_t len, unsigned char out[STATE_SUM_LEN])
+{
+	if (EVP_Digest(data, len, out, NULL, EVP_sha256(), NULL) != 1)
+		fatalx("SHA-256 failed in libcrypto");
+}
+
+/* NULL-safe: do a and b hold the same text? */
+static int
+same_text(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
 static size_t
 store_domain_index(const struct cfg_items *domains, const char *name)
 {
@@ -521,7 +542,7 @@ store_load_accounts(struct store *st, const struct cfg_items *domains,
 	if ((stmt = store_stmt(st, "SELECT a.domain, a.guid, a.dn, a.kind, "
 	    "a.attrs, a.first_seen_run, a.changed_run, l.person_id, l.role, "
 	    "l.reason, l.score, l.via_domain, l.via_guid, l.detail, "
-	    "l.linked_run FROM accounts a LEFT JOIN links l "
+	    "l.linked_run, a.enabled FROM accounts a LEFT JOIN links l "
 	    "ON l.domain = a.domain AND l.guid = a.guid "
 	    "ORDER BY a.domain, a.guid", err, errlen)) == NULL)
 		return -1;
@@ -543,6 +564,9 @@ store_load_accounts(struct store *st, const struct cfg_items *domains,
 		memset(sa, 0, sizeof *sa);
 		sa->account = a;
 		sa->content = account_attrs_json(a, 1);
+		store_sum(col_text(stmt, 4), (size_t)sqlite3_column_bytes(stmt,
+		    4), sa->attrs_sum);
+		sa->enabled = sqlite3_column_int(stmt, 15);
 		sa->first_seen_run = sqlite3_column_int64(stmt, 5);
 		sa->changed_run = sqlite3_column_int64(stmt, 6);
 		if (sqlite3_column_type(stmt, 7) != SQLITE_NULL) {
@@ -582,7 +606,8 @@ store_load_persons(struct store *st, struct state *state, char *err,
 
 	if ((stmt = store_stmt(st, "SELECT id, created_run, created_ms, "
 	    "display_name, given_name, sn, employee_id, mail, username, upn, "
-	    "status FROM persons ORDER BY id", err, errlen)) == NULL)
+	    "status, lifecycle FROM persons ORDER BY id", err, errlen)) ==
+	    NULL)
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (state->npersons == alloc) {
@@ -603,6 +628,7 @@ store_load_persons(struct store *st, struct state *state, char *err,
 		p->username = col_dup(stmt, 8);
 		p->upn = col_dup(stmt, 9);
 		p->leaver = strcmp(col_text(stmt, 10), "leaver") == 0;
+		p->lifecycle = col_dup(stmt, 11);
 		index_add(state->person_index, p->id, state->npersons);
 		state->npersons++;
 	}
@@ -656,6 +682,125 @@ store_load_decisions(struct store *st, struct state *state, char *err,
 	return 0;
 }
 
+/*
+ * What a conflict says, summed: its kind, summary, and each account in it
+ * with its person, score and detail, in order. Two conflicts with one sum
+ * are one conflict found again.
+ */
+struct conflict_sum {
+	struct buf	 text;
+};
+
+/* Each field with its length first, so that no text can pass for two. */
+static void
+conflict_sum_field(struct conflict_sum *cs, const char *s)
+{
+	if (s == NULL)
+		buf_append_str(&cs->text, "-;");
+	else
+		buf_printf(&cs->text, "%zu:%s;", strlen(s), s);
+}
+
+static void
+conflict_sum_begin(struct conflict_sum *cs, const char *kind,
+    const char *summary)
+{
+	buf_reset(&cs->text);
+	conflict_sum_field(cs, kind);
+	conflict_sum_field(cs, summary);
+}
+
+static void
+conflict_sum_member(struct conflict_sum *cs, const char *domain,
+    const char *guid, const char *person_id, const double *score,
+    const char *detail)
+{
+	char	 num[64];
+
+	buf_append_char(&cs->text, '|');
+	conflict_sum_field(cs, domain);
+	conflict_sum_field(cs, guid);
+	conflict_sum_field(cs, person_id);
+	/* %a: the double exactly, as SQLite's REAL keeps it. */
+	if (score != NULL)
+		snprintf(num, sizeof num, "%a", *score);
+	conflict_sum_field(cs, score != NULL ? num : NULL);
+	conflict_sum_field(cs, detail);
+}
+
+/* The sum as the hex key of an index. */
+static void
+conflict_sum_end(struct conflict_sum *cs, char hex[2 * STATE_SUM_LEN + 1])
+{
+	unsigned char	 sum[STATE_SUM_LEN];
+	size_t		 i;
+
+	store_sum(buf_cstr(&cs->text), cs->text.len, sum);
+	for (i = 0; i < STATE_SUM_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", sum[i]);
+}
+
+static void
+store_conflict_loaded(struct state *state, int64_t id,
+    struct conflict_sum *cs)
+{
+	char	 hex[2 * STATE_SUM_LEN + 1];
+
+	conflict_sum_end(cs, hex);
+	state->conflict_ids = xreallocarray(state->conflict_ids,
+	    state->nconflicts + 1, sizeof *state->conflict_ids);
+	state->conflict_ids[state->nconflicts] = id;
+	index_add(state->conflict_index, hex, state->nconflicts);
+	state->nconflicts++;
+}
+
+static int
+store_load_conflicts(struct store *st, struct state *state, char *err,
+    size_t errlen)
+{
+	struct conflict_sum	 cs;
+	sqlite3_stmt		*stmt;
+	int64_t			 id, cur = 0;
+	double			 score;
+	int			 rc, have = 0;
+
+	if ((stmt = store_stmt(st, "SELECT c.id, c.kind, c.summary, "
+	    "m.domain, m.guid, m.person_id, m.score, m.detail "
+	    "FROM conflicts c LEFT JOIN conflict_accounts m "
+	    "ON m.conflict_id = c.id ORDER BY c.id, m.rowid", err,
+	    errlen)) == NULL)
+		return -1;
+	buf_init(&cs.text, 0);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(stmt, 0);
+		if (!have || id != cur) {
+			if (have)
+				store_conflict_loaded(state, cur, &cs);
+			conflict_sum_begin(&cs, col_text(stmt, 1),
+			    col_text(stmt, 2));
+			cur = id;
+			have = 1;
+		}
+		if (sqlite3_column_type(stmt, 3) == SQLITE_NULL)
+			continue;
+		score = sqlite3_column_double(stmt, 6);
+		conflict_sum_member(&cs, col_text(stmt, 3), col_text(stmt, 4),
+		    (const char *)sqlite3_column_text(stmt, 5),
+		    sqlite3_column_type(stmt, 6) != SQLITE_NULL ? &score :
+		    NULL, (const char *)sqlite3_column_text(stmt, 7));
+	}
+	if (have && rc == SQLITE_DONE)
+		store_conflict_loaded(state, cur, &cs);
+	buf_free(&cs.text);
+	if (rc != SQLITE_DONE) {
+		db_error(st->db, "load conflicts", err, errlen);
+		sqlite3_reset(stmt);
+		return -1;
+	}
+	sqlite3_reset(stmt);
+	return 0;
+}
+
 /* The state the last successful run left, to match against and to
  * compute the plan from. */
 int
@@ -665,8 +810,10 @@ store_load_state(struct store *st, const struct cfg_items *domains,
 	memset(state, 0, sizeof *state);
 	state->account_index = index_new();
 	state->person_index = index_new();
+	state->conflict_index = index_new();
 	if (store_load_accounts(st, domains, state, err, errlen) == -1 ||
 	    store_load_persons(st, state, err, errlen) == -1 ||
+	    store_load_conflicts(st, state, err, errlen) == -1 ||
 	    store_load_decisions(st, state, err, errlen) == -1) {
 		state_clear(state);
 		return -1;
@@ -706,8 +853,11 @@ state_clear(struct state *state)
 			free(state->persons[i].attrs[k]);
 		free(state->persons[i].username);
 		free(state->persons[i].upn);
+		free(state->persons[i].lifecycle);
 	}
 	free(state->persons);
+	free(state->conflict_ids);
+	index_free(state->conflict_index);
 	index_free(state->account_index);
 	index_free(state->person_index);
 	memset(state, 0, sizeof *state);
@@ -726,25 +876,86 @@ struct store_save {
 	const struct match_result	*res;
 	const struct plan		*plan;
 	int64_t				 now_ms;
+	size_t				 written;	/* rows written or
+							   deleted */
 	char				*err;
 	size_t				 errlen;
 };
 
+/* One statement run for the key (domain, guid): a row's delete. */
+static int
+store_delete_account_row(struct store_save *sv, sqlite3_stmt *stmt,
+    const struct account *a, const char *what)
+{
+	sqlite3_bind_text(stmt, 1, a->domain_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, a->guid, -1, SQLITE_STATIC);
+	return store_step_done(sv->st, stmt, what, sv->err, sv->errlen);
+}
+
+static int
+person_same(const struct match_person *p, const struct state_person *o)
+{
+	return p->created_run == o->created_run &&
+	    p->created_ms == o->created_ms && p->leaver == o->leaver &&
+	    same_text(p->display_name, o->attrs[PERSON_DISPLAY_NAME]) &&
+	    same_text(p->given_name, o->attrs[PERSON_GIVEN_NAME]) &&
+	    same_text(p->sn, o->attrs[PERSON_SN]) &&
+	    same_text(p->employee_id, o->attrs[PERSON_EMPLOYEE_ID]) &&
+	    same_text(p->mail, o->attrs[PERSON_MAIL]) &&
+	    same_text(p->username, o->username) &&
+	    same_text(p->upn, o->upn) &&
+	    same_text(p->lifecycle, o->lifecycle);
+}
+
+/*
+ * Rows are written only where they differ from the last state, and those
+ * of things gone are deleted. Rows that unique indexes cover (persons by
+ * username, primary links by person and domain) are all deleted before
+ * any is inserted, so that a username passed from one person to another
+ * is no clash, and a true clash in the new state still fails the save.
+ */
 static int
 store_save_persons(struct store_save *sv)
 {
 	const struct match_person	*p;
-	sqlite3_stmt			*stmt;
-	size_t				 i;
+	const size_t			*ix;
+	unsigned char			*keep, *write;
+	sqlite3_stmt			*stmt, *del;
+	size_t				 i, n;
+	int				 rc = -1;
 
-	if ((stmt = store_stmt(sv->st, "INSERT INTO persons (id, created_run, "
-	    "created_ms, display_name, given_name, sn, employee_id, status, "
-	    "mail, username, upn, lifecycle) "
+	if ((stmt = store_stmt(sv->st, "INSERT INTO persons (id, "
+	    "created_run, created_ms, display_name, given_name, sn, "
+	    "employee_id, status, mail, username, upn, lifecycle) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", sv->err,
-	    sv->errlen)) == NULL)
+	    sv->errlen)) == NULL || (del = store_stmt(sv->st, "DELETE FROM "
+	    "persons WHERE id = ?", sv->err, sv->errlen)) == NULL)
 		return -1;
+	keep = xcalloc(sv->prev->npersons + 1, 1);
+	write = xcalloc(sv->res->npersons + 1, 1);
 	for (i = 0; i < sv->res->npersons; i++) {
 		p = &sv->res->persons[i];
+		ix = index_get(sv->prev->person_index, p->id, &n);
+		if (n > 0 && person_same(p, &sv->prev->persons[ix[0]]))
+			keep[ix[0]] = 1;
+		else
+			write[i] = 1;
+	}
+	for (i = 0; i < sv->prev->npersons; i++) {
+		if (keep[i])
+			continue;
+		sv->written++;
+		sqlite3_bind_text(del, 1, sv->prev->persons[i].id, -1,
+		    SQLITE_STATIC);
+		if (store_step_done(sv->st, del, "delete person", sv->err,
+		    sv->errlen) == -1)
+			goto out;
+	}
+	for (i = 0; i < sv->res->npersons; i++) {
+		if (!write[i])
+			continue;
+		p = &sv->res->persons[i];
+		sv->written++;
 		sqlite3_bind_text(stmt, 1, p->id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(stmt, 2, p->created_run);
 		sqlite3_bind_int64(stmt, 3, p->created_ms);
@@ -760,137 +971,252 @@ store_save_persons(struct store_save *sv)
 		bind_text(stmt, 12, p->lifecycle);
 		if (store_step_done(sv->st, stmt, "insert person", sv->err,
 		    sv->errlen) == -1)
-			return -1;
+			goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	free(keep);
+	free(write);
+	return rc;
 }
 
+/* Account a's row: inserted (o, its last state, NULL), updated, or left
+ * as it is when nothing in it would change. */
+static int
+store_account_row(struct store_save *sv, const struct account *a,
+    const struct state_account *o, sqlite3_stmt *ins, sqlite3_stmt *upd)
+{
+	unsigned char	 sum[STATE_SUM_LEN];
+	sqlite3_stmt	*stmt = o != NULL ? upd : ins;
+	char		*attrs, *content;
+	int64_t		 first_seen = sv->run_id, changed = sv->run_id;
+	int		 enabled = account_enabled(a, sv->now_ms), rc;
+	size_t		 len;
+
+	attrs = account_attrs_json(a, 0);
+	len = strlen(attrs);
+	if (o != NULL) {
+		store_sum(attrs, len, sum);
+		first_seen = o->first_seen_run;
+		if (memcmp(sum, o->attrs_sum, sizeof sum) == 0) {
+			/* The same attributes: the same content, and the
+			 * same columns taken from them. */
+			if (strcmp(a->dn, o->account->dn) == 0 &&
+			    a->kind == o->account->kind &&
+			    enabled == o->enabled) {
+				free(attrs);
+				return 0;
+			}
+			changed = o->changed_run;
+		} else {
+			content = account_attrs_json(a, 1);
+			if (strcmp(content, o->content) == 0)
+				changed = o->changed_run;
+			free(content);
+		}
+	}
+	sv->written++;
+	/* Numbered alike in both statements. */
+	sqlite3_bind_text(stmt, 1, a->domain_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, a->guid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, a->dn, -1, SQLITE_STATIC);
+	bind_text(stmt, 4, account_get(a, "sAMAccountName"));
+	bind_text(stmt, 5, account_get(a, "userPrincipalName"));
+	bind_text(stmt, 6, account_get(a, "mail"));
+	bind_text(stmt, 7, account_get(a, "displayName"));
+	bind_text(stmt, 8, account_get(a, "employeeID"));
+	bind_text(stmt, 9, account_get(a, "objectSid"));
+	sqlite3_bind_text(stmt, 10, account_kind_name(a->kind), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 11, enabled);
+	if (a->expires_ms != INT64_MAX)
+		sqlite3_bind_int64(stmt, 12, a->expires_ms);
+	else
+		sqlite3_bind_null(stmt, 12);
+	sqlite3_bind_text(stmt, 13, attrs, (int)len, free);
+	sqlite3_bind_int64(stmt, 14, first_seen);
+	sqlite3_bind_int64(stmt, 15, changed);
+	rc = store_step_done(sv->st, stmt, o != NULL ? "update account" :
+	    "insert account", sv->err, sv->errlen);
+	/* attrs is SQLite's to free: unbound now rather than kept. */
+	sqlite3_clear_bindings(stmt);
+	return rc;
+}
+
+static int
+link_same(const struct store_save *sv, const struct match_link *l,
+    const struct state_account *o)
+{
+	return o->person_id != NULL &&
+	    strcmp(sv->res->persons[l->person].id, o->person_id) == 0 &&
+	    l->secondary == o->secondary &&
+	    same_text(l->reason != NULL ? l->reason : "new", o->reason) &&
+	    l->has_score == o->has_score &&
+	    (!l->has_score || l->score == o->score) &&
+	    same_text(l->via_domain, o->via_domain) &&
+	    same_text(l->via_guid, o->via_guid) &&
+	    same_text(l->detail, o->detail) &&
+	    l->linked_run == o->linked_run;
+}
+
+static int
+store_link_row(struct store_save *sv, const struct account *a,
+    const struct match_link *l, sqlite3_stmt *stmt)
+{
+	sv->written++;
+	sqlite3_bind_text(stmt, 1, a->domain_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, a->guid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, sv->res->persons[l->person].id, -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, l->secondary ? "secondary" : "primary", -1,
+	    SQLITE_STATIC);
+	bind_text(stmt, 5, l->reason != NULL ? l->reason : "new");
+	if (l->has_score)
+		sqlite3_bind_double(stmt, 6, l->score);
+	else
+		sqlite3_bind_null(stmt, 6);
+	bind_text(stmt, 7, l->via_domain);
+	bind_text(stmt, 8, l->via_guid);
+	bind_text(stmt, 9, l->detail);
+	sqlite3_bind_int64(stmt, 10, l->linked_run);
+	return store_step_done(sv->st, stmt, "insert link", sv->err,
+	    sv->errlen);
+}
+
+/* Accounts and their links, as store_save_persons writes persons. */
 static int
 store_save_accounts(struct store_save *sv)
 {
-	const struct account	*a;
-	const struct state_account *old;
-	const size_t		*ix;
-	sqlite3_stmt		*stmt;
-	char			 key[ACCOUNT_KEY_LEN], *attrs, *content;
-	size_t			 i, n;
-	int64_t			 first_seen, changed;
-	int			 rc;
+	const struct account		*a;
+	const struct state_account	*o;
+	const struct match_link		*l;
+	const size_t			*ix;
+	unsigned char			*seen, *write;
+	sqlite3_stmt			*ins, *upd, *lnk, *adel, *ldel;
+	char				 key[ACCOUNT_KEY_LEN];
+	size_t				 i, n;
+	int				 rc = -1;
 
-	if ((stmt = store_stmt(sv->st, "INSERT INTO accounts (domain, guid, "
+	if ((ins = store_stmt(sv->st, "INSERT INTO accounts (domain, guid, "
 	    "dn, sam, upn, mail, display_name, employee_id, sid, kind, "
 	    "enabled, expires_ms, attrs, first_seen_run, changed_run) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", sv->err,
-	    sv->errlen)) == NULL)
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	    "?14, ?15)", sv->err, sv->errlen)) == NULL ||
+	    (upd = store_stmt(sv->st, "UPDATE accounts SET dn = ?3, sam = ?4, "
+	    "upn = ?5, mail = ?6, display_name = ?7, employee_id = ?8, "
+	    "sid = ?9, kind = ?10, enabled = ?11, expires_ms = ?12, "
+	    "attrs = ?13, first_seen_run = ?14, changed_run = ?15 "
+	    "WHERE domain = ?1 AND guid = ?2", sv->err, sv->errlen)) ==
+	    NULL ||
+	    (lnk = store_stmt(sv->st, "INSERT INTO links (domain, guid, "
+	    "person_id, role, reason, score, via_domain, via_guid, detail, "
+	    "linked_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", sv->err,
+	    sv->errlen)) == NULL ||
+	    (adel = store_stmt(sv->st, "DELETE FROM accounts WHERE domain = ? "
+	    "AND guid = ?", sv->err, sv->errlen)) == NULL ||
+	    (ldel = store_stmt(sv->st, "DELETE FROM links WHERE domain = ? "
+	    "AND guid = ?", sv->err, sv->errlen)) == NULL)
 		return -1;
+	seen = xcalloc(sv->prev->naccounts + 1, 1);
+	write = xcalloc(sv->naccounts + 1, 1);
 	for (i = 0; i < sv->naccounts; i++) {
 		a = sv->accounts[i];
-		first_seen = changed = sv->run_id;
-		content = NULL;
+		l = &sv->res->links[i];
+		o = NULL;
 		ix = index_get(sv->prev->account_index, account_key(
 		    a->domain_name, a->guid, key, sizeof key), &n);
 		if (n > 0) {
-			old = &sv->prev->accounts[ix[0]];
-			first_seen = old->first_seen_run;
-			content = account_attrs_json(a, 1);
-			if (strcmp(content, old->content) == 0)
-				changed = old->changed_run;
-			free(content);
+			seen[ix[0]] = 1;
+			o = &sv->prev->accounts[ix[0]];
 		}
-		attrs = account_attrs_json(a, 0);
-		sqlite3_bind_text(stmt, 1, a->domain_name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 2, a->guid, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 3, a->dn, -1, SQLITE_STATIC);
-		bind_text(stmt, 4, account_get(a, "sAMAccountName"));
-		bind_text(stmt, 5, account_get(a, "userPrincipalName"));
-		bind_text(stmt, 6, account_get(a, "mail"));
-		bind_text(stmt, 7, account_get(a, "displayName"));
-		bind_text(stmt, 8, account_get(a, "employeeID"));
-		bind_text(stmt, 9, account_get(a, "objectSid"));
-		sqlite3_bind_text(stmt, 10, account_kind_name(a->kind), -1,
-		    SQLITE_STATIC);
-		sqlite3_bind_int(stmt, 11, account_enabled(a, sv->now_ms));
-		if (a->expires_ms != INT64_MAX)
-			sqlite3_bind_int64(stmt, 12, a->expires_ms);
-		else
-			sqlite3_bind_null(stmt, 12);
-		sqlite3_bind_text(stmt, 13, attrs, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(stmt, 14, first_seen);
-		sqlite3_bind_int64(stmt, 15, changed);
-		rc = store_step_done(sv->st, stmt, "insert account", sv->err,
-		    sv->errlen);
-		free(attrs);
-		if (rc == -1)
-			return -1;
-	}
-	return 0;
-}
-
-static int
-store_save_links(struct store_save *sv)
-{
-	const struct account	*a;
-	const struct match_link	*l;
-	sqlite3_stmt		*stmt;
-	size_t			 i;
-
-	if ((stmt = store_stmt(sv->st, "INSERT INTO links (domain, guid, "
-	    "person_id, role, reason, score, via_domain, via_guid, detail, "
-	    "linked_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", sv->err,
-	    sv->errlen)) == NULL)
-		return -1;
-	for (i = 0; i < sv->naccounts; i++) {
-		l = &sv->res->links[i];
-		if (l->person == MATCH_NONE)
+		if (store_account_row(sv, a, o, ins, upd) == -1)
+			goto out;
+		if (l->person != MATCH_NONE && o != NULL && link_same(sv, l, o))
 			continue;
-		a = sv->accounts[i];
-		sqlite3_bind_text(stmt, 1, a->domain_name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 2, a->guid, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 3, sv->res->persons[l->person].id, -1,
-		    SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 4, l->secondary ? "secondary" :
-		    "primary", -1, SQLITE_STATIC);
-		bind_text(stmt, 5, l->reason != NULL ? l->reason : "new");
-		if (l->has_score)
-			sqlite3_bind_double(stmt, 6, l->score);
-		else
-			sqlite3_bind_null(stmt, 6);
-		bind_text(stmt, 7, l->via_domain);
-		bind_text(stmt, 8, l->via_guid);
-		bind_text(stmt, 9, l->detail);
-		sqlite3_bind_int64(stmt, 10, l->linked_run);
-		if (store_step_done(sv->st, stmt, "insert link", sv->err,
-		    sv->errlen) == -1)
-			return -1;
+		write[i] = l->person != MATCH_NONE;
+		if (o != NULL && o->person_id != NULL) {
+			sv->written++;
+			if (store_delete_account_row(sv, ldel, a,
+			    "delete link") == -1)
+				goto out;
+		}
 	}
-	return 0;
+	for (i = 0; i < sv->prev->naccounts; i++) {
+		if (seen[i])
+			continue;
+		o = &sv->prev->accounts[i];
+		sv->written++;
+		if ((o->person_id != NULL && store_delete_account_row(sv, ldel,
+		    o->account, "delete link") == -1) ||
+		    store_delete_account_row(sv, adel, o->account,
+		    "delete account") == -1)
+			goto out;
+	}
+	for (i = 0; i < sv->naccounts; i++)
+		if (write[i] && store_link_row(sv, sv->accounts[i],
+		    &sv->res->links[i], lnk) == -1)
+			goto out;
+	rc = 0;
+out:
+	free(seen);
+	free(write);
+	return rc;
 }
 
+/* Conflicts found again keep their rows and ids; the others are
+ * written, and those no longer found deleted. */
 static int
 store_save_conflicts(struct store_save *sv)
 {
 	const struct match_conflict	*c;
 	const struct match_member	*m;
 	const struct account		*a;
-	sqlite3_stmt			*cs, *ms;
+	struct conflict_sum		 sum;
+	sqlite3_stmt			*cs, *ms, *cdel, *mdel;
+	const size_t			*ix;
+	unsigned char			*kept;
+	char				 hex[2 * STATE_SUM_LEN + 1];
 	int64_t				 id;
-	size_t				 i, j;
+	size_t				 i, j, n;
+	int				 rc = -1;
 
 	if ((cs = store_stmt(sv->st, "INSERT INTO conflicts (run_id, kind, "
-	    "summary) VALUES (?, ?, ?)", sv->err, sv->errlen)) == NULL)
-		return -1;
-	if ((ms = store_stmt(sv->st, "INSERT INTO conflict_accounts "
+	    "summary) VALUES (?, ?, ?)", sv->err, sv->errlen)) == NULL ||
+	    (ms = store_stmt(sv->st, "INSERT INTO conflict_accounts "
 	    "(conflict_id, domain, guid, person_id, score, detail) "
-	    "VALUES (?, ?, ?, ?, ?, ?)", sv->err, sv->errlen)) == NULL)
+	    "VALUES (?, ?, ?, ?, ?, ?)", sv->err, sv->errlen)) == NULL ||
+	    (cdel = store_stmt(sv->st, "DELETE FROM conflicts WHERE id = ?",
+	    sv->err, sv->errlen)) == NULL ||
+	    (mdel = store_stmt(sv->st, "DELETE FROM conflict_accounts WHERE "
+	    "conflict_id = ?", sv->err, sv->errlen)) == NULL)
 		return -1;
+	kept = xcalloc(sv->prev->nconflicts + 1, 1);
+	buf_init(&sum.text, 0);
 	for (i = 0; i < sv->res->nconflicts; i++) {
 		c = &sv->res->conflicts[i];
+		conflict_sum_begin(&sum, c->kind, c->summary);
+		for (j = 0; j < c->nmembers; j++) {
+			m = &c->members[j];
+			a = sv->accounts[m->account];
+			conflict_sum_member(&sum, a->domain_name, a->guid,
+			    m->person_id[0] != '\0' ? m->person_id : NULL,
+			    m->has_score ? &m->score : NULL, m->detail);
+		}
+		conflict_sum_end(&sum, hex);
+		ix = index_get(sv->prev->conflict_index, hex, &n);
+		for (j = 0; j < n && kept[ix[j]]; j++)
+			;
+		if (j < n) {
+			kept[ix[j]] = 1;
+			continue;
+		}
+		sv->written++;
 		sqlite3_bind_int64(cs, 1, sv->run_id);
 		sqlite3_bind_text(cs, 2, c->kind, -1, SQLITE_STATIC);
 		sqlite3_bind_text(cs, 3, c->summary, -1, SQLITE_STATIC);
 		if (store_step_done(sv->st, cs, "insert conflict", sv->err,
 		    sv->errlen) == -1)
-			return -1;
+			goto out;
 		id = sqlite3_last_insert_rowid(db_handle(sv->st->db));
 		for (j = 0; j < c->nmembers; j++) {
 			m = &c->members[j];
@@ -908,10 +1234,25 @@ store_save_conflicts(struct store_save *sv)
 			bind_text(ms, 6, m->detail);
 			if (store_step_done(sv->st, ms, "insert conflict "
 			    "account", sv->err, sv->errlen) == -1)
-				return -1;
+				goto out;
 		}
 	}
-	return 0;
+	for (i = 0; i < sv->prev->nconflicts; i++) {
+		if (kept[i])
+			continue;
+		sv->written++;
+		sqlite3_bind_int64(mdel, 1, sv->prev->conflict_ids[i]);
+		sqlite3_bind_int64(cdel, 1, sv->prev->conflict_ids[i]);
+		if (store_step_done(sv->st, mdel, "delete conflict account",
+		    sv->err, sv->errlen) == -1 || store_step_done(sv->st, cdel,
+		    "delete conflict", sv->err, sv->errlen) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	buf_free(&sum.text);
+	free(kept);
+	return rc;
 }
 
 /* Where each domain's next read starts: in the transaction that saves
@@ -986,13 +1327,9 @@ store_save_tx(struct db *db, void *arg)
 {
 	struct store_save	*sv = arg;
 
-	if (db_exec(db, "DELETE FROM conflict_accounts; DELETE FROM conflicts;"
-	    "DELETE FROM links; DELETE FROM accounts; DELETE FROM persons",
-	    sv->err, sv->errlen) == -1)
-		return -1;
+	(void)db;
 	if (store_save_persons(sv) == -1 || store_save_accounts(sv) == -1 ||
-	    store_save_links(sv) == -1 || store_save_conflicts(sv) == -1 ||
-	    store_save_marks(sv) == -1)
+	    store_save_conflicts(sv) == -1 || store_save_marks(sv) == -1)
 		return -1;
 	if (store_fk_check(sv) == -1)
 		return -1;
@@ -1001,9 +1338,11 @@ store_save_tx(struct db *db, void *arg)
 }
 
 /*
- * The new state replaces the old whole, with the run's "ok", in one
- * transaction: whatever stops the program before the commit leaves the
- * previous state as it was.
+ * The new state replaces the old (prev, as store_load_state read it under
+ * the run's lock), with the run's "ok", in one transaction: whatever stops
+ * the program before the commit leaves the previous state as it was. Only
+ * rows that differ are written: a run that finds little changed writes
+ * little.
  */
 int
 store_save(struct store *st, int64_t run_id, struct account *const *accounts,
@@ -1029,20 +1368,24 @@ store_save(struct store *st, int64_t run_id, struct account *const *accounts,
 	sv.now_ms = now_ms;
 	sv.err = err;
 	sv.errlen = errlen;
-	/* The state is written whole in one transaction: in SQLite's default
-	 * page cache of a few megabytes the pages of its indexes would be
-	 * spilled and read back many times over before the commit. */
+	/* A first run writes the state whole in one transaction: in
+	 * SQLite's default page cache of a few megabytes the pages of its
+	 * indexes would be spilled and read back many times over before the
+	 * commit. */
 	if (db_exec(st->db, "PRAGMA cache_size = -" STORE_SAVE_CACHE_KIB,
 	    err, errlen) == -1)
 		return -1;
-	/* With foreign keys checked row by row SQLite deletes the old state
-	 * one row at a time instead of dropping its pages, and looks up a
-	 * parent for each row written: they are checked once at the end,
-	 * in the transaction, instead. */
+	/* With foreign keys checked row by row SQLite looks up a parent for
+	 * each row written, and rows are written in an order that only the
+	 * end keeps: they are checked once at the end, in the transaction,
+	 * instead. */
 	if (db_exec(st->db, "PRAGMA foreign_keys = OFF", err, errlen) == -1)
 		return -1;
 	rc = db_transaction(st->db, store_save_tx, &sv, err, errlen) < 0 ?
 	    -1 : 0;
+	if (rc == 0)
+		log_debug("run %lld: %zu rows written or deleted",
+		    (long long)run_id, sv.written);
 	if (db_exec(st->db, "PRAGMA foreign_keys = ON", rc == 0 ? err : why,
 	    rc == 0 ? errlen : sizeof why) == -1)
 		rc = -1;

@@ -1,8 +1,8 @@
 /* test_idsync_store.c: idsync.db: a run's state saved and loaded again,
  * with where each domain's next read starts; a save that fails half-way
  * (here: two primary accounts of one domain on one person, which the
- * database itself refuses) leaves the previous state and marks whole; the
- * run lock; run history rows; the audit; finding accounts by name. */
+ * database itself refuses) leaves the previous state and marks whole; a
+ * save writes only what changed; the run lock; run history rows; the audit; finding accounts by name. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -232,6 +232,152 @@ test_save_load_and_atomic(void **state)
 	assert_null(store_open("/nonexistent/idsync.db", STORE_READONLY, err,
 	    sizeof err));
 	assert_contains(err, "no database yet");
+	free(path);
+}
+
+/*
+ * The estate of test_save_writes_changes: accounts k of 0..n alternate
+ * btuh and meht, two of them (2j and 2j + 1) to person j, whose username
+ * is names[j]; one conflict about account 0 says summary.
+ */
+static void
+estate(struct account_set *set, struct match_result *res, size_t n,
+    const char *const *names, const char *summary)
+{
+	struct match_person	*p;
+	size_t			 k;
+
+	memset(set, 0, sizeof *set);
+	for (k = 0; k < n; k++)
+		account_set_add(set, acc(k % 2, k % 2 ? "meht" : "btuh",
+		    (int)k + 1, names[k / 2]));
+	memset(res, 0, sizeof *res);
+	res->links = xcalloc(n, sizeof *res->links);
+	res->nlinks = n;
+	res->npersons = (n + 1) / 2;
+	res->persons = xcalloc(res->npersons, sizeof *res->persons);
+	for (k = 0; k < res->npersons; k++) {
+		p = &res->persons[k];
+		snprintf(p->id, sizeof p->id,
+		    "11111111-1111-4111-8111-%012d", (int)k);
+		p->display_name = xstrdup(names[k]);
+		p->username = xstrdup(names[k]);
+		p->lifecycle = "active";
+		p->created_run = 1;
+	}
+	for (k = 0; k < n; k++) {
+		res->links[k].person = k / 2;
+		res->links[k].reason = xstrdup("exact:employeeID");
+		res->links[k].linked_run = 1;
+	}
+	res->conflicts = xcalloc(1, sizeof *res->conflicts);
+	res->nconflicts = 1;
+	res->conflicts[0].kind = "ambiguous";
+	res->conflicts[0].summary = xstrdup(summary);
+	res->conflicts[0].members = xcalloc(1,
+	    sizeof *res->conflicts[0].members);
+	res->conflicts[0].nmembers = 1;
+	res->conflicts[0].members[0].account = 0;
+	res->conflicts[0].members[0].has_score = 1;
+	res->conflicts[0].members[0].score = 9.5;
+	res->conflicts[0].members[0].detail = xstrdup("sn agree +6.0");
+}
+
+/* Saves set and res over the state st holds; returns the rows that
+ * changed. */
+static int
+save_over(struct store *st, struct account_set *set, struct match_result *res)
+{
+	struct state	 prev;
+	struct plan	 plan;
+	char		 err[512];
+	int64_t		 run;
+	int		 before;
+
+	assert_int_equal(store_load_state(st, NULL, &prev, err, sizeof err), 0);
+	plan_compute(&prev, set->items, set->count, res, &plan);
+	assert_int_equal(store_run_begin(st, "run", 1000, 0, &run, err,
+	    sizeof err), 0);
+	before = sqlite3_total_changes(db_handle(store_db(st)));
+	if (store_save(st, run, set->items, set->count, &prev, res, &plan,
+	    NULL, 0, 2000, err, sizeof err) != 0)
+		fail_msg("save: %s", err);
+	plan_clear(&plan);
+	state_clear(&prev);
+	match_result_clear(res);
+	account_set_clear(set);
+	return sqlite3_total_changes(db_handle(store_db(st))) - before;
+}
+
+/* A save writes only the rows that differ from the last state: the same
+ * state again writes nothing but the run's row; a conflict found again
+ * keeps its id; a username or a primary link passed between two persons
+ * is no clash. */
+static void
+test_save_writes_changes(void **state)
+{
+	static const char *const names[] = { "ann", "bob", "cat", "dan",
+	    "eve", "fay", "gus", "hal", "ivy", "jo" };
+	static const char *const swapped[] = { "bob", "ann", "cat", "dan",
+	    "eve", "fay", "gus", "hal", "ivy", "jo" };
+	struct store		*st;
+	struct account_set	 set;
+	struct match_result	 res;
+	char			*path, err[512];
+	size_t			 conflict, t;
+
+	(void)state;
+	path = tu_path(tu_tmpdir(), "changes.db");
+	st = store_open(path, 0, err, sizeof err);
+	assert_non_null(st);
+	estate(&set, &res, 20, names, "about ann");
+	/* Everything is new: 20 accounts, 20 links, 10 persons, a conflict
+	 * of one account, and the run. */
+	assert_int_equal(save_over(st, &set, &res), 20 + 20 + 10 + 2 + 1);
+	conflict = count(st, "SELECT id FROM conflicts");
+
+	estate(&set, &res, 20, names, "about ann");
+	assert_int_equal(save_over(st, &set, &res), 1);
+	assert_int_equal(count(st, "SELECT id FROM conflicts"), conflict);
+	assert_int_equal(count(st, "SELECT count(*) FROM accounts WHERE "
+	    "changed_run = 1"), 20);
+
+	/* Account 5 has a title now, account 19 is gone (its person keeps
+	 * account 18), and the conflict says something else: the account's
+	 * row; account 19's link and row; the conflict and its account out
+	 * and in again; the run. */
+	estate(&set, &res, 20, names, "about ann, again");
+	account_add_value(set.items[5], "title", "Nurse", 5);
+	account_free(set.items[19]);
+	set.count = 19;
+	res.nlinks = 19;
+	free(res.links[19].reason);
+	assert_int_equal(save_over(st, &set, &res), 1 + 2 + 4 + 1);
+	assert_int_equal(count(st, "SELECT changed_run FROM accounts WHERE "
+	    "guid LIKE '%000000000006'"), 3);
+	assert_int_equal(count(st, "SELECT changed_run FROM accounts WHERE "
+	    "guid LIKE '%000000000005'"), 1);
+	assert_int_equal(count(st, "SELECT count(*) FROM accounts"), 19);
+	assert_int_equal(count(st, "SELECT count(*) FROM links"), 19);
+	assert_true(count(st, "SELECT id FROM conflicts") != conflict);
+
+	/* ann and bob swap usernames, and their btuh accounts (0 and 2)
+	 * swap persons: primary links of one domain passed between two
+	 * persons. Each side's rows are written again. */
+	estate(&set, &res, 19, swapped, "about ann, again");
+	account_add_value(set.items[5], "title", "Nurse", 5);
+	res.links[0].person = 1;
+	res.links[2].person = 0;
+	t = (size_t)save_over(st, &set, &res);
+	/* Two persons out and in, two links out and in, the four accounts
+	 * named after them (their sAMAccountNames follow), the run. */
+	assert_int_equal(t, 4 + 4 + 4 + 1);
+	assert_int_equal(count(st, "SELECT count(*) FROM persons WHERE "
+	    "id LIKE '%000000000000' AND username = 'bob'"), 1);
+	assert_int_equal(count(st, "SELECT count(*) FROM links WHERE "
+	    "guid LIKE '%000000000001' AND person_id LIKE '%000000000001'"),
+	    1);
+	store_close(st);
 	free(path);
 }
 
@@ -497,6 +643,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_save_load_and_atomic),
+		cmocka_unit_test(test_save_writes_changes),
 		cmocka_unit_test(test_audit),
 		cmocka_unit_test(test_lock),
 		cmocka_unit_test(test_attrs_json),
