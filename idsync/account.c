@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <unistr.h>
 
 #include "common/buf.h"
@@ -24,6 +25,45 @@ static const char *const account_volatile[] = {
 	"lastLogonTimestamp", "uSNChanged", "whenChanged", "pwdLastSet", NULL
 };
 
+/* The first chunk holds a typical account whole; later ones double. */
+#define ACCOUNT_CHUNK_FIRST	2048
+#define ACCOUNT_CHUNK_MAX	65536
+
+/* n bytes from a's chunks, aligned for pointers. */
+static void *
+account_alloc(struct account *a, size_t n)
+{
+	struct account_chunk	*c = a->chunks;
+	size_t			 at, size;
+
+	at = c != NULL ? (c->used + sizeof(void *) - 1) &
+	    ~(sizeof(void *) - 1) : 0;
+	if (c == NULL || n > c->size - at) {
+		size = c == NULL ? ACCOUNT_CHUNK_FIRST : c->size * 2;
+		if (size > ACCOUNT_CHUNK_MAX)
+			size = ACCOUNT_CHUNK_MAX;
+		if (size < n)
+			size = n;
+		c = xmalloc(sizeof *c + size);
+		c->next = a->chunks;
+		c->size = size;
+		a->chunks = c;
+		at = 0;
+	}
+	c->used = at + n;
+	return c->data + at;
+}
+
+static char *
+account_strndup(struct account *a, const char *s, size_t len)
+{
+	char	*d = account_alloc(a, len + 1);
+
+	memcpy(d, s, len);
+	d[len] = '\0';
+	return d;
+}
+
 struct account *
 account_new(size_t domain, const char *domain_name, const char *guid,
     const char *dn)
@@ -32,9 +72,9 @@ account_new(size_t domain, const char *domain_name, const char *guid,
 
 	a = xcalloc(1, sizeof *a);
 	a->domain = domain;
-	a->domain_name = xstrdup(domain_name);
+	a->domain_name = account_strndup(a, domain_name, strlen(domain_name));
 	str_copy(a->guid, guid, sizeof a->guid);
-	a->dn = xstrdup(dn);
+	a->dn = account_strndup(a, dn, strlen(dn));
 	a->expires_ms = INT64_MAX;
 	return a;
 }
@@ -42,17 +82,15 @@ account_new(size_t domain, const char *domain_name, const char *guid,
 void
 account_free(struct account *a)
 {
-	size_t	 i;
+	struct account_chunk	*c, *next;
 
 	if (a == NULL)
 		return;
-	for (i = 0; i < a->nattrs; i++) {
-		free(a->attrs[i].name);
-		str_list_free(a->attrs[i].values, a->attrs[i].count);
+	for (c = a->chunks; c != NULL; c = next) {
+		next = c->next;
+		free(c);
 	}
 	free(a->attrs);
-	free(a->domain_name);
-	free(a->dn);
 	free(a);
 }
 
@@ -63,21 +101,18 @@ account_copy(const struct account *a)
 	size_t		 i, j;
 
 	c = account_new(a->domain, a->domain_name, a->guid, a->dn);
-	c->attrs = xcalloc(a->nattrs > 0 ? a->nattrs : 1, sizeof *c->attrs);
-	c->nattrs = a->nattrs;
-	for (i = 0; i < a->nattrs; i++) {
-		c->attrs[i].name = xstrdup(a->attrs[i].name);
-		c->attrs[i].count = a->attrs[i].count;
-		c->attrs[i].values = xcalloc(a->attrs[i].count > 0 ?
-		    a->attrs[i].count : 1, sizeof *c->attrs[i].values);
+	for (i = 0; i < a->nattrs; i++)
 		for (j = 0; j < a->attrs[i].count; j++)
-			c->attrs[i].values[j] = xstrdup(a->attrs[i].values[j]);
-	}
+			account_add_value(c, a->attrs[i].name,
+			    a->attrs[i].values[j],
+			    strlen(a->attrs[i].values[j]));
 	c->uac = a->uac;
 	c->expires_ms = a->expires_ms;
 	c->when_changed_ms = a->when_changed_ms;
 	c->pwd_must_change = a->pwd_must_change;
 	c->kind = a->kind;
+	memcpy(c->sums, a->sums, sizeof c->sums);
+	c->summed = a->summed;
 	return c;
 }
 
@@ -107,16 +142,25 @@ account_add_value(struct account *a, const char *name, const char *value,
 {
 	struct account_attr	*at;
 
+	char			**values;
+
 	if ((at = account_attr(a, name)) == NULL) {
 		a->attrs = xreallocarray(a->attrs, a->nattrs + 1,
 		    sizeof *a->attrs);
 		at = &a->attrs[a->nattrs++];
 		memset(at, 0, sizeof *at);
-		at->name = xstrdup(name);
+		at->name = account_strndup(a, name, strlen(name));
 	}
-	at->values = xreallocarray(at->values, at->count + 1,
-	    sizeof *at->values);
-	at->values[at->count++] = xstrndup(value, len);
+	if (at->count == at->alloc) {
+		/* The old list stays in the chunk until the account goes. */
+		at->alloc = at->alloc == 0 ? 1 : at->alloc * 2;
+		values = account_alloc(a, at->alloc * sizeof *values);
+		if (at->count > 0)
+			memcpy(values, at->values, at->count * sizeof *values);
+		at->values = values;
+	}
+	at->values[at->count++] = account_strndup(a, value, len);
+	a->summed = 0;
 }
 
 size_t
@@ -349,6 +393,47 @@ account_attrs_json(const struct account *a, int content_only)
 	buf_append_char(&b, '}');
 	free(sorted);
 	return buf_detach(&b, NULL);
+}
+
+void
+idsync_sha256(const void *data, size_t len, unsigned char out[ACCOUNT_SUM_LEN])
+{
+	if (EVP_Digest(data, len, out, NULL, EVP_sha256(), NULL) != 1)
+		fatalx("SHA-256 failed in libcrypto");
+}
+
+static void
+account_sum_of(const struct account *a, int content_only,
+    unsigned char out[ACCOUNT_SUM_LEN])
+{
+	char	*json = account_attrs_json(a, content_only);
+
+	idsync_sha256(json, strlen(json), out);
+	free(json);
+}
+
+/*
+ * What tells an account changed without keeping its text: the sums of its
+ * attributes as saved, and of its content. Worked out where it is read
+ * (in the reading threads), and remembered until a value is added.
+ */
+void
+account_summarise(struct account *a)
+{
+	account_sum_of(a, 0, a->sums[0]);
+	account_sum_of(a, 1, a->sums[1]);
+	a->summed = 1;
+}
+
+/* The remembered sum, or one worked out into tmp. */
+const unsigned char *
+account_sum(const struct account *a, int content_only,
+    unsigned char tmp[ACCOUNT_SUM_LEN])
+{
+	if (a->summed)
+		return a->sums[content_only != 0];
+	account_sum_of(a, content_only, tmp);
+	return tmp;
 }
 
 /* The value of one hexadecimal digit, or -1. */

@@ -232,7 +232,18 @@ struct account_attr {
 	char		*name;		/* as configured, e.g. "givenName" */
 	char		**values;
 	size_t		 count;
+	size_t		 alloc;
 };
+
+/* Where an account's strings live: freed with it, all at once. */
+struct account_chunk {
+	struct account_chunk *next;
+	size_t		 used;
+	size_t		 size;
+	char		 data[];
+};
+
+#define ACCOUNT_SUM_LEN	32		/* SHA-256 */
 
 struct account {
 	size_t		 domain;	/* index of its [domain] section */
@@ -241,12 +252,17 @@ struct account {
 	char		*dn;
 	struct account_attr *attrs;	/* by name, case-insensitively */
 	size_t		 nattrs;
+	struct account_chunk *chunks;	/* names, values, their lists */
 	/* Decoded by account_finish. */
 	uint32_t	 uac;
 	int64_t		 expires_ms;	/* INT64_MAX: never */
 	int64_t		 when_changed_ms;
 	int		 pwd_must_change;
 	enum account_kind kind;
+	/* account_summarise's: SHA-256 of account_attrs_json(a, 0) and of
+	 * (a, 1); summed is cleared when a value is added. */
+	unsigned char	 sums[2][ACCOUNT_SUM_LEN];
+	int		 summed;
 };
 
 struct account_set {
@@ -275,6 +291,11 @@ char		*account_name(const struct account *a, char *dst, size_t size);
 char		*account_key(const char *domain, const char *guid, char *dst,
 		    size_t size);
 char		*account_attrs_json(const struct account *a, int content_only);
+void		 account_summarise(struct account *a);
+const unsigned char *account_sum(const struct account *a, int content_only,
+		    unsigned char tmp[ACCOUNT_SUM_LEN]);
+void		 idsync_sha256(const void *data, size_t len,
+		    unsigned char out[ACCOUNT_SUM_LEN]);
 struct account	*account_from_json(size_t domain, const char *domain_name,
 		    const char *guid, const char *dn, const char *attrs,
 		    char *err, size_t errlen);
@@ -296,15 +317,14 @@ enum account_kind kind_classify(const struct kinds *k,
 /* ------------------------------------------------------------ store.c */
 
 /* One account as the last run left it, with its link if it had one. */
-#define STATE_SUM_LEN	32		/* SHA-256 */
+#define STATE_SUM_LEN	ACCOUNT_SUM_LEN
 
 struct state_account {
-	struct account	*account;
-	char		*content;	/* attributes less the volatile ones */
+	struct account	*account;	/* summed, as saved */
 	/* What its row holds besides: a save rewrites only rows that
-	 * differ. */
-	unsigned char	 attrs_sum[STATE_SUM_LEN];	/* of attrs as saved */
+	 * differ, and those saved without sums. */
 	int		 enabled;
+	int		 sums_saved;
 	int64_t		 first_seen_run;
 	int64_t		 changed_run;
 	char		*person_id;	/* NULL: not linked */

@@ -475,6 +475,7 @@ read_entry(LDAP *ld, LDAPMessage *e, void *arg, char *err, size_t errlen)
 	if (account_finish(a, why, sizeof why) == -1)
 		log_warnx("domain %s: %s: %s", r->d->item.label,
 		    str_vis(vis, sizeof vis, dn), why);
+	account_summarise(a);
 	ldap_memfree(dn);
 	if (r->entries >= (size_t)r->d->max_accounts) {
 		account_free(a);

@@ -61,7 +61,7 @@ plan_compute(const struct state *prev, struct account *const *accounts,
 	const size_t			*v;
 	const char			*pid;
 	char				 key[ACCOUNT_KEY_LEN], name[300];
-	char				*content;
+	unsigned char			 sum[ACCOUNT_SUM_LEN];
 	size_t				 i, n;
 
 	memset(plan, 0, sizeof *plan);
@@ -88,14 +88,13 @@ plan_compute(const struct state *prev, struct account *const *accounts,
 			buf_printf(&diff, "+ account %s (%s, %s)\n", name,
 			    account_kind_name(a->kind), a->guid);
 		} else {
-			content = account_attrs_json(a, 1);
-			if (strcmp(content, sa->content) != 0) {
+			if (memcmp(account_sum(a, 1, sum),
+			    sa->account->sums[1], sizeof sum) != 0) {
 				plan->accounts_modified++;
 				buf_printf(&diff, "~ account %s: ", name);
 				plan_changed_attrs(sa->account, a, &diff);
 				buf_append_char(&diff, '\n');
 			}
-			free(content);
 		}
 		if (sa != NULL && sa->person_id != NULL &&
 		    (pid == NULL || strcmp(pid, sa->person_id) != 0)) {

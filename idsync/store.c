@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include "common/buf.h"
@@ -157,6 +156,12 @@ static const struct db_migration store_migrations[] = {
 	  /* The cookie is the mark of incremental_method = dirsync; NULL
 	   * for uSNChanged's marks. */
 	  "ALTER TABLE domain_marks ADD COLUMN dirsync_cookie BLOB;" },
+	{ 7, "sums that tell a changed row from the last state's",
+	  /* SHA-256, as account_sum gives them and of what a conflict says;
+	   * NULL in rows saved before: those are written again once. */
+	  "ALTER TABLE accounts ADD COLUMN attrs_sum BLOB;"
+	  "ALTER TABLE accounts ADD COLUMN content_sum BLOB;"
+	  "ALTER TABLE conflicts ADD COLUMN sum BLOB;" },
 };
 
 /* SQLite's page cache while a run's state is saved, in KiB. */
@@ -484,15 +489,6 @@ col_text(sqlite3_stmt *stmt, int i)
 	return s != NULL ? (const char *)s : "";
 }
 
-/* SHA-256 of len bytes at data: what tells a row to keep from one to
- * write again without keeping its text. */
-static void
-store_sum(const void *data, size_t len, unsigned char out[STATE_SUM_LEN])
-{
-	if (EVP_Digest(data, len, out, NULL, EVP_sha256(), NULL) != 1)
-		fatalx("SHA-256 failed in libcrypto");
-}
-
 /* NULL-safe: do a and b hold the same text? */
 static int
 same_text(const char *a, const char *b)
@@ -542,7 +538,8 @@ store_load_accounts(struct store *st, const struct cfg_items *domains,
 	if ((stmt = store_stmt(st, "SELECT a.domain, a.guid, a.dn, a.kind, "
 	    "a.attrs, a.first_seen_run, a.changed_run, l.person_id, l.role, "
 	    "l.reason, l.score, l.via_domain, l.via_guid, l.detail, "
-	    "l.linked_run, a.enabled FROM accounts a LEFT JOIN links l "
+	    "l.linked_run, a.enabled, a.attrs_sum, a.content_sum "
+	    "FROM accounts a LEFT JOIN links l "
 	    "ON l.domain = a.domain AND l.guid = a.guid "
 	    "ORDER BY a.domain, a.guid", err, errlen)) == NULL)
 		return -1;
@@ -563,9 +560,19 @@ store_load_accounts(struct store *st, const struct cfg_items *domains,
 		sa = &state->accounts[state->naccounts];
 		memset(sa, 0, sizeof *sa);
 		sa->account = a;
-		sa->content = account_attrs_json(a, 1);
-		store_sum(col_text(stmt, 4), (size_t)sqlite3_column_bytes(stmt,
-		    4), sa->attrs_sum);
+		/* Saved before there were sums: worked out, and the row
+		 * written again once. */
+		sa->sums_saved = sqlite3_column_bytes(stmt, 16) ==
+		    ACCOUNT_SUM_LEN && sqlite3_column_bytes(stmt, 17) ==
+		    ACCOUNT_SUM_LEN;
+		if (sa->sums_saved) {
+			memcpy(a->sums[0], sqlite3_column_blob(stmt, 16),
+			    ACCOUNT_SUM_LEN);
+			memcpy(a->sums[1], sqlite3_column_blob(stmt, 17),
+			    ACCOUNT_SUM_LEN);
+			a->summed = 1;
+		} else
+			account_summarise(a);
 		sa->enabled = sqlite3_column_int(stmt, 15);
 		sa->first_seen_run = sqlite3_column_int64(stmt, 5);
 		sa->changed_run = sqlite3_column_int64(stmt, 6);
@@ -684,14 +691,14 @@ store_load_decisions(struct store *st, struct state *state, char *err,
 
 /*
  * What a conflict says, summed: its kind, summary, and each account in it
- * with its person, score and detail, in order. Two conflicts with one sum
- * are one conflict found again.
+ * with its person, score and detail, in order, each field with its length
+ * first so that no text can pass for two. Two conflicts with one sum are
+ * one conflict found again.
  */
 struct conflict_sum {
 	struct buf	 text;
 };
 
-/* Each field with its length first, so that no text can pass for two. */
 static void
 conflict_sum_field(struct conflict_sum *cs, const char *s)
 {
@@ -728,70 +735,51 @@ conflict_sum_member(struct conflict_sum *cs, const char *domain,
 	conflict_sum_field(cs, detail);
 }
 
-/* The sum as the hex key of an index. */
+/* A sum as the key of an index. */
 static void
-conflict_sum_end(struct conflict_sum *cs, char hex[2 * STATE_SUM_LEN + 1])
+sum_hex(const unsigned char sum[STATE_SUM_LEN],
+    char hex[2 * STATE_SUM_LEN + 1])
 {
-	unsigned char	 sum[STATE_SUM_LEN];
-	size_t		 i;
+	static const char	 digits[] = "0123456789abcdef";
+	size_t			 i;
 
-	store_sum(buf_cstr(&cs->text), cs->text.len, sum);
-	for (i = 0; i < STATE_SUM_LEN; i++)
-		snprintf(hex + 2 * i, 3, "%02x", sum[i]);
-}
-
-static void
-store_conflict_loaded(struct state *state, int64_t id,
-    struct conflict_sum *cs)
-{
-	char	 hex[2 * STATE_SUM_LEN + 1];
-
-	conflict_sum_end(cs, hex);
-	state->conflict_ids = xreallocarray(state->conflict_ids,
-	    state->nconflicts + 1, sizeof *state->conflict_ids);
-	state->conflict_ids[state->nconflicts] = id;
-	index_add(state->conflict_index, hex, state->nconflicts);
-	state->nconflicts++;
+	for (i = 0; i < STATE_SUM_LEN; i++) {
+		hex[2 * i] = digits[sum[i] >> 4];
+		hex[2 * i + 1] = digits[sum[i] & 0xf];
+	}
+	hex[2 * STATE_SUM_LEN] = '\0';
 }
 
 static int
 store_load_conflicts(struct store *st, struct state *state, char *err,
     size_t errlen)
 {
-	struct conflict_sum	 cs;
-	sqlite3_stmt		*stmt;
-	int64_t			 id, cur = 0;
-	double			 score;
-	int			 rc, have = 0;
+	sqlite3_stmt	*stmt;
+	char		 hex[2 * STATE_SUM_LEN + 1];
+	size_t		 alloc = 0;
+	int		 rc;
 
-	if ((stmt = store_stmt(st, "SELECT c.id, c.kind, c.summary, "
-	    "m.domain, m.guid, m.person_id, m.score, m.detail "
-	    "FROM conflicts c LEFT JOIN conflict_accounts m "
-	    "ON m.conflict_id = c.id ORDER BY c.id, m.rowid", err,
+	if ((stmt = store_stmt(st, "SELECT id, sum FROM conflicts", err,
 	    errlen)) == NULL)
 		return -1;
-	buf_init(&cs.text, 0);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		id = sqlite3_column_int64(stmt, 0);
-		if (!have || id != cur) {
-			if (have)
-				store_conflict_loaded(state, cur, &cs);
-			conflict_sum_begin(&cs, col_text(stmt, 1),
-			    col_text(stmt, 2));
-			cur = id;
-			have = 1;
+		if (state->nconflicts == alloc) {
+			alloc = alloc == 0 ? 256 : alloc * 2;
+			state->conflict_ids = xreallocarray(
+			    state->conflict_ids, alloc,
+			    sizeof *state->conflict_ids);
 		}
-		if (sqlite3_column_type(stmt, 3) == SQLITE_NULL)
-			continue;
-		score = sqlite3_column_double(stmt, 6);
-		conflict_sum_member(&cs, col_text(stmt, 3), col_text(stmt, 4),
-		    (const char *)sqlite3_column_text(stmt, 5),
-		    sqlite3_column_type(stmt, 6) != SQLITE_NULL ? &score :
-		    NULL, (const char *)sqlite3_column_text(stmt, 7));
+		state->conflict_ids[state->nconflicts] =
+		    sqlite3_column_int64(stmt, 0);
+		/* Without a sum (saved before there were sums) it is
+		 * found again by nothing, and written again. */
+		if (sqlite3_column_bytes(stmt, 1) == STATE_SUM_LEN) {
+			sum_hex(sqlite3_column_blob(stmt, 1), hex);
+			index_add(state->conflict_index, hex,
+			    state->nconflicts);
+		}
+		state->nconflicts++;
 	}
-	if (have && rc == SQLITE_DONE)
-		store_conflict_loaded(state, cur, &cs);
-	buf_free(&cs.text);
 	if (rc != SQLITE_DONE) {
 		db_error(st->db, "load conflicts", err, errlen);
 		sqlite3_reset(stmt);
@@ -831,7 +819,6 @@ state_clear(struct state *state)
 	for (i = 0; i < state->naccounts; i++) {
 		sa = &state->accounts[i];
 		account_free(sa->account);
-		free(sa->content);
 		free(sa->person_id);
 		free(sa->reason);
 		free(sa->via_domain);
@@ -986,35 +973,26 @@ static int
 store_account_row(struct store_save *sv, const struct account *a,
     const struct state_account *o, sqlite3_stmt *ins, sqlite3_stmt *upd)
 {
-	unsigned char	 sum[STATE_SUM_LEN];
+	unsigned char	 tmp[2][STATE_SUM_LEN];
+	const unsigned char *sum = account_sum(a, 0, tmp[0]);
+	const unsigned char *content = account_sum(a, 1, tmp[1]);
 	sqlite3_stmt	*stmt = o != NULL ? upd : ins;
-	char		*attrs, *content;
 	int64_t		 first_seen = sv->run_id, changed = sv->run_id;
 	int		 enabled = account_enabled(a, sv->now_ms), rc;
-	size_t		 len;
+	char		*attrs;
 
-	attrs = account_attrs_json(a, 0);
-	len = strlen(attrs);
 	if (o != NULL) {
-		store_sum(attrs, len, sum);
 		first_seen = o->first_seen_run;
-		if (memcmp(sum, o->attrs_sum, sizeof sum) == 0) {
-			/* The same attributes: the same content, and the
-			 * same columns taken from them. */
-			if (strcmp(a->dn, o->account->dn) == 0 &&
-			    a->kind == o->account->kind &&
-			    enabled == o->enabled) {
-				free(attrs);
-				return 0;
-			}
+		if (memcmp(content, o->account->sums[1], STATE_SUM_LEN) == 0)
 			changed = o->changed_run;
-		} else {
-			content = account_attrs_json(a, 1);
-			if (strcmp(content, o->content) == 0)
-				changed = o->changed_run;
-			free(content);
-		}
+		/* The same attributes: the same columns taken from them. */
+		if (memcmp(sum, o->account->sums[0], STATE_SUM_LEN) == 0 &&
+		    strcmp(a->dn, o->account->dn) == 0 &&
+		    a->kind == o->account->kind && enabled == o->enabled &&
+		    o->sums_saved)
+			return 0;
 	}
+	attrs = account_attrs_json(a, 0);
 	sv->written++;
 	/* Numbered alike in both statements. */
 	sqlite3_bind_text(stmt, 1, a->domain_name, -1, SQLITE_STATIC);
@@ -1033,9 +1011,11 @@ store_account_row(struct store_save *sv, const struct account *a,
 		sqlite3_bind_int64(stmt, 12, a->expires_ms);
 	else
 		sqlite3_bind_null(stmt, 12);
-	sqlite3_bind_text(stmt, 13, attrs, (int)len, free);
+	sqlite3_bind_text(stmt, 13, attrs, -1, free);
 	sqlite3_bind_int64(stmt, 14, first_seen);
 	sqlite3_bind_int64(stmt, 15, changed);
+	sqlite3_bind_blob(stmt, 16, sum, STATE_SUM_LEN, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(stmt, 17, content, STATE_SUM_LEN, SQLITE_TRANSIENT);
 	rc = store_step_done(sv->st, stmt, o != NULL ? "update account" :
 	    "insert account", sv->err, sv->errlen);
 	/* attrs is SQLite's to free: unbound now rather than kept. */
@@ -1099,13 +1079,15 @@ store_save_accounts(struct store_save *sv)
 
 	if ((ins = store_stmt(sv->st, "INSERT INTO accounts (domain, guid, "
 	    "dn, sam, upn, mail, display_name, employee_id, sid, kind, "
-	    "enabled, expires_ms, attrs, first_seen_run, changed_run) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-	    "?14, ?15)", sv->err, sv->errlen)) == NULL ||
+	    "enabled, expires_ms, attrs, first_seen_run, changed_run, "
+	    "attrs_sum, content_sum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	    "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)", sv->err,
+	    sv->errlen)) == NULL ||
 	    (upd = store_stmt(sv->st, "UPDATE accounts SET dn = ?3, sam = ?4, "
 	    "upn = ?5, mail = ?6, display_name = ?7, employee_id = ?8, "
 	    "sid = ?9, kind = ?10, enabled = ?11, expires_ms = ?12, "
-	    "attrs = ?13, first_seen_run = ?14, changed_run = ?15 "
+	    "attrs = ?13, first_seen_run = ?14, changed_run = ?15, "
+	    "attrs_sum = ?16, content_sum = ?17 "
 	    "WHERE domain = ?1 AND guid = ?2", sv->err, sv->errlen)) ==
 	    NULL ||
 	    (lnk = store_stmt(sv->st, "INSERT INTO links (domain, guid, "
@@ -1175,13 +1157,15 @@ store_save_conflicts(struct store_save *sv)
 	sqlite3_stmt			*cs, *ms, *cdel, *mdel;
 	const size_t			*ix;
 	unsigned char			*kept;
+	unsigned char			 digest[STATE_SUM_LEN];
 	char				 hex[2 * STATE_SUM_LEN + 1];
 	int64_t				 id;
 	size_t				 i, j, n;
 	int				 rc = -1;
 
 	if ((cs = store_stmt(sv->st, "INSERT INTO conflicts (run_id, kind, "
-	    "summary) VALUES (?, ?, ?)", sv->err, sv->errlen)) == NULL ||
+	    "summary, sum) VALUES (?, ?, ?, ?)", sv->err, sv->errlen)) ==
+	    NULL ||
 	    (ms = store_stmt(sv->st, "INSERT INTO conflict_accounts "
 	    "(conflict_id, domain, guid, person_id, score, detail) "
 	    "VALUES (?, ?, ?, ?, ?, ?)", sv->err, sv->errlen)) == NULL ||
@@ -1202,7 +1186,8 @@ store_save_conflicts(struct store_save *sv)
 			    m->person_id[0] != '\0' ? m->person_id : NULL,
 			    m->has_score ? &m->score : NULL, m->detail);
 		}
-		conflict_sum_end(&sum, hex);
+		idsync_sha256(buf_cstr(&sum.text), sum.text.len, digest);
+		sum_hex(digest, hex);
 		ix = index_get(sv->prev->conflict_index, hex, &n);
 		for (j = 0; j < n && kept[ix[j]]; j++)
 			;
@@ -1214,6 +1199,7 @@ store_save_conflicts(struct store_save *sv)
 		sqlite3_bind_int64(cs, 1, sv->run_id);
 		sqlite3_bind_text(cs, 2, c->kind, -1, SQLITE_STATIC);
 		sqlite3_bind_text(cs, 3, c->summary, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(cs, 4, digest, STATE_SUM_LEN, SQLITE_STATIC);
 		if (store_step_done(sv->st, cs, "insert conflict", sv->err,
 		    sv->errlen) == -1)
 			goto out;

@@ -135,7 +135,7 @@ world_linked(struct world *w, const struct account *a, const char *person,
 	memset(sa, 0, sizeof *sa);
 	sa->account = account_from_json(a->domain, a->domain_name, a->guid,
 	    a->dn, "{}", err, sizeof err);
-	sa->content = xstrdup("{}");
+	account_summarise(sa->account);
 	sa->person_id = xstrdup(person);
 	sa->reason = xstrdup("exact:employeeID");
 	sa->linked_run = 1;

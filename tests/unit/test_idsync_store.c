@@ -339,6 +339,18 @@ test_save_writes_changes(void **state)
 	estate(&set, &res, 20, names, "about ann");
 	assert_int_equal(save_over(st, &set, &res), 1);
 	assert_int_equal(count(st, "SELECT id FROM conflicts"), conflict);
+
+	/* Rows saved before there were sums are written again once: the
+	 * accounts and the conflict (out and in), not the links. */
+	assert_int_equal(db_exec(store_db(st), "UPDATE accounts SET "
+	    "attrs_sum = NULL, content_sum = NULL; UPDATE conflicts SET "
+	    "sum = NULL", err, sizeof err), 0);
+	estate(&set, &res, 20, names, "about ann");
+	assert_int_equal(save_over(st, &set, &res), 20 + 4 + 1);
+	conflict = count(st, "SELECT id FROM conflicts");
+	estate(&set, &res, 20, names, "about ann");
+	assert_int_equal(save_over(st, &set, &res), 1);
+	assert_int_equal(count(st, "SELECT id FROM conflicts"), conflict);
 	assert_int_equal(count(st, "SELECT count(*) FROM accounts WHERE "
 	    "changed_run = 1"), 20);
 
@@ -354,7 +366,7 @@ test_save_writes_changes(void **state)
 	free(res.links[19].reason);
 	assert_int_equal(save_over(st, &set, &res), 1 + 2 + 4 + 1);
 	assert_int_equal(count(st, "SELECT changed_run FROM accounts WHERE "
-	    "guid LIKE '%000000000006'"), 3);
+	    "guid LIKE '%000000000006'"), 5);
 	assert_int_equal(count(st, "SELECT changed_run FROM accounts WHERE "
 	    "guid LIKE '%000000000005'"), 1);
 	assert_int_equal(count(st, "SELECT count(*) FROM accounts"), 19);
