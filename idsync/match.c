@@ -6,12 +6,14 @@
 #include "config.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <unistr.h>
 
@@ -106,7 +108,6 @@ struct match_ctx {
 	size_t				 npairs;
 	size_t				*order;		/* rules, widest first */
 	double				*rest_max;	/* by place in order */
-	enum compare_level		*levels;	/* by rule */
 	double				 keep_floor;
 	unsigned char			*kind;		/* per account */
 	size_t				*ids_start;	/* n * nexact + 1 */
@@ -222,7 +223,7 @@ match_uuid(char out[DECODE_GUID_LEN])
 }
 
 static struct account *
-acct(const struct match_ctx *ctx, size_t i)
+ctx_account(const struct match_ctx *ctx, size_t i)
 {
 	return ctx->in->accounts[i];
 }
@@ -239,19 +240,19 @@ match_value(const struct match_ctx *ctx, size_t i, size_t k)
 static const char *
 acct_name(const struct match_ctx *ctx, size_t i, char *buf, size_t size)
 {
-	return account_name(acct(ctx, i), buf, size);
+	return account_name(ctx_account(ctx, i), buf, size);
 }
 
 static int
 is_person(const struct match_ctx *ctx, size_t i)
 {
-	return acct(ctx, i)->kind == ACCOUNT_PERSON;
+	return ctx_account(ctx, i)->kind == ACCOUNT_PERSON;
 }
 
 static int
 is_admin(const struct match_ctx *ctx, size_t i)
 {
-	return acct(ctx, i)->kind == ACCOUNT_ADMIN;
+	return ctx_account(ctx, i)->kind == ACCOUNT_ADMIN;
 }
 
 static double
@@ -289,6 +290,41 @@ match_share(const struct match_ctx *ctx, size_t a, size_t b, size_t k,
 	return 0;
 }
 
+static enum compare_level match_level(struct match_ctx *, size_t, size_t,
+    size_t);
+
+/*
+ * w as printf's "%+.1f" (sign: always signed) or "%.1f" writes it, which
+ * details hold for millions of pairs: weights are tenths, whose tens are
+ * whole numbers, written here digit by digit; anything else by printf.
+ */
+static void
+match_weight_text(struct buf *b, double w, int sign)
+{
+	char		 digits[24];
+	double		 t = w * 10;
+	long long	 n;
+	size_t		 i = sizeof digits;
+
+	if (!(t == nearbyint(t) && fabs(t) < 1e15) || (t == 0 && signbit(t))) {
+		buf_printf(b, sign ? "%+.1f" : "%.1f", w);
+		return;
+	}
+	n = llabs((long long)t);
+	digits[--i] = (char)('0' + n % 10);
+	digits[--i] = '.';
+	n /= 10;
+	do {
+		digits[--i] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	if (t < 0)
+		digits[--i] = '-';
+	else if (sign)
+		digits[--i] = '+';
+	buf_append(b, digits + i, sizeof digits - i);
+}
+
 /*
  * Compares two accounts: the first exact identifier they share, the score
  * and whether one attribute vetoes them; with detail, what agreed and what
@@ -299,7 +335,6 @@ match_eval(struct match_ctx *ctx, size_t a, size_t b, struct pair *p,
     struct buf *detail)
 {
 	const struct compare_rule	*r;
-	const struct compare_value	*va, *vb;
 	enum compare_level		 level;
 	const char			*shared;
 	double				 w;
@@ -321,20 +356,24 @@ match_eval(struct match_ctx *ctx, size_t a, size_t b, struct pair *p,
 	}
 	for (k = 0; k < nr; k++) {
 		r = ctx->in->rules[k];
-		va = match_value(ctx, a, k);
-		vb = match_value(ctx, b, k);
-		level = compare_table[r->comparator].compare(va, vb,
-		    ctx->in->nk);
+		level = match_level(ctx, k, a, b);
 		w = rule_weight(r, level);
 		if (w <= ctx->cfg->veto)
 			p->vetoed = 1;
 		p->score += w;
-		if (detail != NULL)
-			buf_printf(detail, "%s%s %s %+.1f", k > 0 ? ", " : "",
-			    r->item.label, compare_level_name(level), w);
+		if (detail != NULL) {
+			if (k > 0)
+				buf_append_str(detail, ", ");
+			buf_append_str(detail, r->item.label);
+			buf_append_char(detail, ' ');
+			buf_append_str(detail, compare_level_name(level));
+			buf_append_char(detail, ' ');
+			match_weight_text(detail, w, 1);
+		}
 	}
 	if (detail != NULL) {
-		buf_printf(detail, "; score %.1f", p->score);
+		buf_append_str(detail, "; score ");
+		match_weight_text(detail, p->score, 0);
 		if (p->vetoed)
 			buf_append_str(detail, " (vetoed)");
 	}
@@ -371,7 +410,7 @@ match_prepare_values(struct match_ctx *ctx)
 		ix = index_new();
 		alloc = 0;
 		for (i = 0; i < ctx->n; i++) {
-			a = acct(ctx, i);
+			a = ctx_account(ctx, i);
 			if (a->kind != ACCOUNT_PERSON &&
 			    a->kind != ACCOUNT_ADMIN)
 				continue;
@@ -438,7 +477,7 @@ match_prepare_exact(struct match_ctx *ctx, size_t i)
 	for (k = 0; k < ctx->nexact; k++) {
 		attr = ctx->cfg->exact.items[k];
 		l = &ctx->exact_values[i * ctx->nexact + k];
-		v = account_values(acct(ctx, i), attr, &n);
+		v = account_values(ctx_account(ctx, i), attr, &n);
 		for (j = 0; j < n; j++) {
 			if (strcasecmp(attr, "proxyAddresses") != 0) {
 				match_add_exact(l, v[j], strlen(v[j]));
@@ -564,7 +603,7 @@ match_name_tokens(const struct match_ctx *ctx, size_t i, const char *attr,
 			*owned = 0;
 			return cv->ntokens;
 		}
-	raw = account_get(acct(ctx, i), attr);
+	raw = account_get(ctx_account(ctx, i), attr);
 	norm = normalise_text(raw != NULL ? raw : "", raw != NULL ?
 	    strlen(raw) : 0);
 	n = normalise_tokens(norm, tokens);
@@ -576,7 +615,7 @@ match_name_tokens(const struct match_ctx *ctx, size_t i, const char *attr,
 static void
 match_blocking(struct match_ctx *ctx, struct index *ix, size_t i)
 {
-	const struct account	*a = acct(ctx, i);
+	const struct account	*a = ctx_account(ctx, i);
 	struct decode_proxy	 px;
 	char			**gt, **st, key[256], why[128];
 	const size_t		*groups;
@@ -694,7 +733,7 @@ static void
 match_record_best(struct match_ctx *ctx, size_t a, size_t b,
     const struct pair *p)
 {
-	size_t	 k = a * ctx->nd + acct(ctx, b)->domain;
+	size_t	 k = a * ctx->nd + ctx_account(ctx, b)->domain;
 
 	if (p->exact >= 0)
 		ctx->exact_n[k]++;
@@ -893,12 +932,16 @@ match_level(struct match_ctx *ctx, size_t k, size_t a, size_t b)
 
 	if (m->levels != NULL) {
 		cell = (size_t)ia * m->nvalues + ib;
-		if ((level = m->levels[cell]) == MATCH_LEVEL_UNKNOWN) {
+		/* Weighing threads share the table: a cell two of them
+		 * fill at once gets the same level from both. */
+		level = __atomic_load_n(&m->levels[cell], __ATOMIC_RELAXED);
+		if (level == MATCH_LEVEL_UNKNOWN) {
 			level = (unsigned char)compare_table[
 			    ctx->in->rules[k]->comparator].compare(
 			    match_value(ctx, a, k), match_value(ctx, b, k),
 			    ctx->in->nk);
-			m->levels[cell] = level;
+			__atomic_store_n(&m->levels[cell], level,
+			    __ATOMIC_RELAXED);
 		}
 		return (enum compare_level)level;
 	}
@@ -937,7 +980,6 @@ match_prune_prepare(struct match_ctx *ctx)
 
 	ctx->order = xcalloc(nr + 1, sizeof *ctx->order);
 	ctx->rest_max = xcalloc(nr + 1, sizeof *ctx->rest_max);
-	ctx->levels = xcalloc(nr + 1, sizeof *ctx->levels);
 	spread = xcalloc(nr + 1, sizeof *spread);
 	for (i = 0; i < nr; i++) {
 		r = ctx->in->rules[i];
@@ -991,7 +1033,8 @@ match_prune_prepare(struct match_ctx *ctx)
  * order, as match_eval does, to the same bits.
  */
 static int
-match_keep(struct match_ctx *ctx, size_t a, size_t b, struct pair *p)
+match_keep(struct match_ctx *ctx, size_t a, size_t b, struct pair *p,
+    enum compare_level *levels)
 {
 	const struct compare_rule	*r;
 	enum compare_level		 level;
@@ -1011,7 +1054,7 @@ match_keep(struct match_ctx *ctx, size_t a, size_t b, struct pair *p)
 		k = ctx->order[i];
 		r = ctx->in->rules[k];
 		level = match_level(ctx, k, a, b);
-		ctx->levels[k] = level;
+		levels[k] = level;
 		w = rule_weight(r, level);
 		if (w <= ctx->cfg->veto)
 			return 0;
@@ -1025,8 +1068,87 @@ match_keep(struct match_ctx *ctx, size_t a, size_t b, struct pair *p)
 	p->vetoed = 0;
 	p->score = 0;
 	for (k = 0; k < nr; k++)
-		p->score += rule_weight(ctx->in->rules[k], ctx->levels[k]);
+		p->score += rule_weight(ctx->in->rules[k], levels[k]);
 	return 1;
+}
+
+/*
+ * One thread's share of the weighing: accounts from..to, their pairs with
+ * later accounts in order. The threads read the context and fill the
+ * memo tables (same levels whoever fills a cell); each writes only its
+ * own job.
+ */
+struct weigh_job {
+	struct match_ctx	*ctx;
+	const struct block_walk	*w;
+	const size_t		*mstart, *mblock, *dom;
+	const unsigned char	*kind;
+	size_t			 from, to;
+	struct pair		*pairs;
+	size_t			 npairs, alloc, compared;
+	pthread_t		 thread;
+	int			 started;
+};
+
+static int size_cmp(const void *, const void *);
+
+static void *
+match_weigh(void *arg)
+{
+	struct weigh_job	*job = arg;
+	struct match_ctx	*ctx = job->ctx;
+	enum compare_level	*levels;
+	const size_t		*v;
+	size_t			*stamp, *cand, ncand, a, b, j, k, m;
+
+	levels = xcalloc(ctx->in->nrules + 1, sizeof *levels);
+	stamp = xcalloc(ctx->n + 1, sizeof *stamp);
+	for (a = 0; a < ctx->n; a++)
+		stamp[a] = MATCH_NONE;
+	cand = xcalloc(ctx->n + 1, sizeof *cand);
+	for (a = job->from; a < job->to; a++) {
+		ncand = 0;
+		for (k = job->mstart[a]; k < job->mstart[a + 1]; k++) {
+			v = job->w->lists[job->mblock[k]];
+			/* Ascending: the later accounts are at the end. */
+			for (m = job->w->sizes[job->mblock[k]]; m-- > 0 &&
+			    v[m] > a;) {
+				b = v[m];
+				if (stamp[b] == a)
+					continue;
+				stamp[b] = a;
+				if (match_eligible(job->kind, job->dom, a, b))
+					cand[ncand++] = b;
+			}
+		}
+		if (ncand > 1)
+			qsort(cand, ncand, sizeof *cand, size_cmp);
+		job->compared += ncand;
+		for (j = 0; j < ncand; j++) {
+			if (job->npairs == job->alloc) {
+				job->alloc = job->alloc == 0 ? 4096 :
+				    job->alloc * 2;
+				job->pairs = xreallocarray(job->pairs,
+				    job->alloc, sizeof *job->pairs);
+			}
+			if (match_keep(ctx, a, cand[j],
+			    &job->pairs[job->npairs], levels))
+				job->npairs++;
+		}
+	}
+	free(cand);
+	free(stamp);
+	free(levels);
+	return NULL;
+}
+
+/* How many threads weigh pairs: the processors there are, up to 4. */
+static size_t
+match_threads(void)
+{
+	long	 n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 4 ? 4 : (size_t)n;
 }
 
 static int
@@ -1050,10 +1172,10 @@ match_pairs(struct match_ctx *ctx)
 	struct index		*ex, *bl;
 	struct block_walk	 w;
 	struct pair		*p;
+	struct weigh_job	*jobs;
 	unsigned char		*kind;
-	size_t			 i, j, k, a, b, m, *fill, *mstart, *mblock;
-	size_t			*stamp, *cand, ncand, alloc = 0, *dom;
-	const size_t		*v;
+	size_t			 i, j, k, a, t, nt, *fill, *mstart, *mblock;
+	size_t			*dom, total, done;
 	char			*key;
 
 	ex = index_new();
@@ -1111,8 +1233,8 @@ match_pairs(struct match_ctx *ctx)
 	kind = ctx->kind = xcalloc(ctx->n + 1, sizeof *kind);
 	dom = xcalloc(ctx->n + 1, sizeof *dom);
 	for (i = 0; i < ctx->n; i++) {
-		kind[i] = (unsigned char)acct(ctx, i)->kind;
-		dom[i] = acct(ctx, i)->domain;
+		kind[i] = (unsigned char)ctx_account(ctx, i)->kind;
+		dom[i] = ctx_account(ctx, i)->domain;
 	}
 
 	match_prune_prepare(ctx);
@@ -1120,40 +1242,50 @@ match_pairs(struct match_ctx *ctx)
 	match_memo_prepare(ctx);
 	ctx->big = xcalloc(ctx->n + 1, sizeof *ctx->big);
 	index_foreach(ex, match_shared_collect, ctx);
-	stamp = xcalloc(ctx->n + 1, sizeof *stamp);
-	for (i = 0; i < ctx->n; i++)
-		stamp[i] = MATCH_NONE;
-	cand = xcalloc(ctx->n + 1, sizeof *cand);
-	for (a = 0; a < ctx->n; a++) {
-		ncand = 0;
-		for (k = mstart[a]; k < mstart[a + 1]; k++) {
-			v = w.lists[mblock[k]];
-			/* Ascending: the later accounts are at the end. */
-			for (m = w.sizes[mblock[k]]; m-- > 0 && v[m] > a;) {
-				b = v[m];
-				if (stamp[b] == a)
-					continue;
-				stamp[b] = a;
-				if (match_eligible(kind, dom, a, b))
-					cand[ncand++] = b;
-			}
-		}
-		if (ncand > 1)
-			qsort(cand, ncand, sizeof *cand, size_cmp);
-		ctx->out->stats.pairs += ncand;
-		for (j = 0; j < ncand; j++) {
-			if (ctx->npairs == alloc) {
-				alloc = alloc == 0 ? 4096 : alloc * 2;
-				ctx->pairs = xreallocarray(ctx->pairs, alloc,
-				    sizeof *ctx->pairs);
-			}
-			if (match_keep(ctx, a, cand[j],
-			    &ctx->pairs[ctx->npairs]))
-				ctx->npairs++;
-		}
+	/* The accounts split where the blocks they are in (a measure of
+	 * their pairs) are shared out evenly. */
+	nt = match_threads();
+	jobs = xcalloc(nt, sizeof *jobs);
+	for (i = 0, total = 0; i < ctx->n; i++)
+		for (k = mstart[i]; k < mstart[i + 1]; k++)
+			total += w.sizes[mblock[k]];
+	for (t = 0, a = 0, done = 0; t < nt; t++) {
+		jobs[t].ctx = ctx;
+		jobs[t].w = &w;
+		jobs[t].mstart = mstart;
+		jobs[t].mblock = mblock;
+		jobs[t].dom = dom;
+		jobs[t].kind = kind;
+		jobs[t].from = a;
+		for (; a < ctx->n && (t == nt - 1 || done * nt < total *
+		    (t + 1)); a++)
+			for (k = mstart[a]; k < mstart[a + 1]; k++)
+				done += w.sizes[mblock[k]];
+		jobs[t].to = a;
 	}
-	free(cand);
-	free(stamp);
+	/* A thread that cannot start has its share done here. */
+	for (t = 1; t < nt; t++)
+		jobs[t].started = pthread_create(&jobs[t].thread, NULL,
+		    match_weigh, &jobs[t]) == 0;
+	match_weigh(&jobs[0]);
+	for (t = 1; t < nt; t++) {
+		if (jobs[t].started)
+			pthread_join(jobs[t].thread, NULL);
+		else
+			match_weigh(&jobs[t]);
+	}
+	for (t = 0; t < nt; t++)
+		ctx->npairs += jobs[t].npairs;
+	ctx->pairs = xcalloc(ctx->npairs + 1, sizeof *ctx->pairs);
+	for (t = 0, i = 0; t < nt; t++) {
+		if (jobs[t].npairs > 0)
+			memcpy(&ctx->pairs[i], jobs[t].pairs,
+			    jobs[t].npairs * sizeof *ctx->pairs);
+		i += jobs[t].npairs;
+		ctx->out->stats.pairs += jobs[t].compared;
+		free(jobs[t].pairs);
+	}
+	free(jobs);
 	free(dom);
 	free(mstart);
 	free(mblock);
@@ -1161,8 +1293,6 @@ match_pairs(struct match_ctx *ctx)
 	free(w.sizes);
 	index_free(ex);
 	index_free(bl);
-	if (ctx->pairs == NULL)
-		ctx->pairs = xcalloc(1, sizeof *ctx->pairs);
 
 	ctx->adj_start = xcalloc(ctx->n + 1, sizeof *ctx->adj_start);
 	for (i = 0; i < ctx->npairs; i++) {
@@ -1231,7 +1361,7 @@ cluster_add(struct match_ctx *ctx, size_t c, size_t i)
 	}
 	cl->members[cl->nmembers++] = i;
 	if (is_person(ctx, i))
-		cl->primary[acct(ctx, i)->domain] = i;
+		cl->primary[ctx_account(ctx, i)->domain] = i;
 	ctx->cl[i] = c;
 	ctx->out->links[i].secondary = !is_person(ctx, i);
 }
@@ -1251,7 +1381,7 @@ cluster_remove(struct match_ctx *ctx, size_t c, size_t i)
 	    (cl->nmembers - k - 1) * sizeof *cl->members);
 	cl->nmembers--;
 	if (is_person(ctx, i))
-		cl->primary[acct(ctx, i)->domain] = MATCH_NONE;
+		cl->primary[ctx_account(ctx, i)->domain] = MATCH_NONE;
 	ctx->cl[i] = MATCH_NONE;
 }
 
@@ -1374,6 +1504,7 @@ conflict_member(struct match_ctx *ctx, struct match_conflict *c, size_t i,
 {
 	struct match_member	*m;
 	struct pair		 p;
+	struct buf		 detail;
 
 	c->members = xreallocarray(c->members, c->nmembers + 1,
 	    sizeof *c->members);
@@ -1381,10 +1512,11 @@ conflict_member(struct match_ctx *ctx, struct match_conflict *c, size_t i,
 	memset(m, 0, sizeof *m);
 	m->account = i;
 	if (other != MATCH_NONE) {
-		match_eval(ctx, i, other, &p, NULL);
+		buf_init(&detail, 0);
+		match_eval(ctx, i, other, &p, &detail);
 		m->score = p.score;
 		m->has_score = 1;
-		m->detail = match_detail(ctx, i, other);
+		m->detail = buf_detach(&detail, NULL);
 	}
 	if (subject)
 		ctx->subject[i] = 1;
@@ -1415,8 +1547,8 @@ link_set(struct match_ctx *ctx, size_t i, const char *reason, size_t via,
 	l->score = score;
 	l->linked_run = ctx->in->run_id;
 	if (via != MATCH_NONE) {
-		l->via_domain = xstrdup(acct(ctx, via)->domain_name);
-		l->via_guid = xstrdup(acct(ctx, via)->guid);
+		l->via_domain = xstrdup(ctx_account(ctx, via)->domain_name);
+		l->via_guid = xstrdup(ctx_account(ctx, via)->guid);
 		l->detail = match_detail(ctx, i, via);
 	}
 }
@@ -1436,7 +1568,7 @@ match_seed(struct match_ctx *ctx)
 	struct account		*a;
 
 	for (i = 0; i < ctx->n; i++) {
-		a = acct(ctx, i);
+		a = ctx_account(ctx, i);
 		if (a->kind != ACCOUNT_PERSON && a->kind != ACCOUNT_ADMIN)
 			continue;
 		v = index_get(prev->account_index, account_key(a->domain_name,
@@ -1606,7 +1738,7 @@ match_decisions(struct match_ctx *ctx)
 		case MERGE_TWO_PRIMARIES:
 			snprintf(why, sizeof why, "the person would have two "
 			    "accounts in %s (%s and %s); unlink one first",
-			    acct(ctx, wa)->domain_name, acct_name(ctx, wa, na,
+			    ctx_account(ctx, wa)->domain_name, acct_name(ctx, wa, na,
 			    sizeof na), acct_name(ctx, wb, nb, sizeof nb));
 			match_decision_conflict(ctx, d, a, b, why);
 			continue;
@@ -1718,13 +1850,13 @@ match_ambiguous(struct match_ctx *ctx, size_t a, size_t d, int exact)
 	for (k = ctx->adj_start[a]; k < ctx->adj_start[a + 1]; k++) {
 		p = &ctx->pairs[ctx->adj[k]];
 		o = p->a == a ? p->b : p->a;
-		if (acct(ctx, o)->domain != d || p->vetoed ||
+		if (ctx_account(ctx, o)->domain != d || p->vetoed ||
 		    !is_person(ctx, o) || (exact ? p->exact < 0 :
 		    p->score < floor_score))
 			continue;
 		buf_printf(&names, "%s%s (%.1f)", n++ > 0 ? ", " : "",
 		    acct_name(ctx, o, na, sizeof na), p->score);
-		domain_name = acct(ctx, o)->domain_name;
+		domain_name = ctx_account(ctx, o)->domain_name;
 	}
 	if (exact)
 		xasprintf(&summary, "%s shares an identifier with %zu accounts "
@@ -1744,7 +1876,7 @@ match_ambiguous(struct match_ctx *ctx, size_t a, size_t d, int exact)
 	for (k = ctx->adj_start[a]; k < ctx->adj_start[a + 1]; k++) {
 		p = &ctx->pairs[ctx->adj[k]];
 		o = p->a == a ? p->b : p->a;
-		if (acct(ctx, o)->domain != d || p->vetoed ||
+		if (ctx_account(ctx, o)->domain != d || p->vetoed ||
 		    !is_person(ctx, o) || (exact ? p->exact < 0 :
 		    p->score < floor_score))
 			continue;
@@ -1814,7 +1946,7 @@ match_auto(struct match_ctx *ctx)
 			xasprintf(&summary, "%s and %s share %s, but the "
 			    "person would have two accounts in %s: %s and %s",
 			    na, nb, ctx->cfg->exact.items[p->exact],
-			    acct(ctx, wa)->domain_name, acct_name(ctx, wa, nw,
+			    ctx_account(ctx, wa)->domain_name, acct_name(ctx, wa, nw,
 			    sizeof nw), acct_name(ctx, wb, nv, sizeof nv));
 			match_pair_conflict(ctx, "two-primaries", a, b,
 			    summary);
@@ -1831,8 +1963,8 @@ match_auto(struct match_ctx *ctx)
 			    summary);
 			continue;
 		}
-		da = acct(ctx, a)->domain;
-		db = acct(ctx, b)->domain;
+		da = ctx_account(ctx, a)->domain;
+		db = ctx_account(ctx, b)->domain;
 		if (exact && (ctx->exact_n[a * ctx->nd + db] > 1 ||
 		    ctx->exact_n[b * ctx->nd + da] > 1)) {
 			if (ctx->exact_n[a * ctx->nd + db] > 1)
@@ -2097,7 +2229,6 @@ match_ctx_free(struct match_ctx *ctx)
 	free(ctx->pairs);
 	free(ctx->order);
 	free(ctx->rest_max);
-	free(ctx->levels);
 	free(ctx->kind);
 	free(ctx->ids_start);
 	free(ctx->ids);
@@ -2170,10 +2301,10 @@ match_run(const struct match_input *in, struct match_result *out, char *err,
 	for (i = 0; i < ctx.n; i++) {
 		out->links[i].person = MATCH_NONE;
 		ctx.cl[i] = MATCH_NONE;
-		if (acct(&ctx, i)->domain >= ctx.nd) {
+		if (ctx_account(&ctx, i)->domain >= ctx.nd) {
 			snprintf(err, errlen, "account %s: domain index %zu "
-			    "out of range", acct(&ctx, i)->guid,
-			    acct(&ctx, i)->domain);
+			    "out of range", ctx_account(&ctx, i)->guid,
+			    ctx_account(&ctx, i)->domain);
 			match_ctx_free(&ctx);
 			match_result_clear(out);
 			return -1;
@@ -2186,7 +2317,7 @@ match_run(const struct match_input *in, struct match_result *out, char *err,
 	ctx.exact_values = xcalloc(ctx.n * ctx.nexact + 1,
 	    sizeof *ctx.exact_values);
 	for (i = 0; i < ctx.n; i++) {
-		a = acct(&ctx, i);
+		a = ctx_account(&ctx, i);
 		index_add(ctx.accounts, account_key(a->domain_name, a->guid,
 		    key, sizeof key), i);
 		if (a->kind != ACCOUNT_PERSON && a->kind != ACCOUNT_ADMIN)
