@@ -4,6 +4,7 @@
 #ifndef WARD_IDSYNC_H
 #define WARD_IDSYNC_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -382,6 +383,15 @@ struct state {
 	struct index	*conflict_index;	/* sum, hex -> index */
 };
 
+/* The last state, loaded while the domains are read: a reader that needs
+ * it (to merge what changed into it) waits until it is there. */
+struct state_gate {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	int		 open;
+	const struct state *state;	/* NULL: it could not be loaded */
+};
+
 /* What one domain's read did, for the run history. */
 struct read_stats {
 	char		 uri[512];	/* the URI that answered */
@@ -457,8 +467,23 @@ int		 store_load_state(struct store *st,
 		    const struct cfg_items *domains, struct state *state,
 		    char *err, size_t errlen);
 void		 state_clear(struct state *state);
+void		 state_gate_init(struct state_gate *g);
+void		 state_gate_open(struct state_gate *g, const struct state *s);
+const struct state *state_gate_wait(struct state_gate *g);
+void		 state_gate_destroy(struct state_gate *g);
 /* Swaps the new state in, with the domains' marks, and ends the run "ok",
- * in one transaction. */
+ * in one transaction: store_save, or store_save_start before matching and
+ * store_save_finish (or store_save_abort) after. */
+struct store_save;
+struct store_save *store_save_start(struct store *st, int64_t run_id,
+		    struct account *const *accounts, size_t naccounts,
+		    const struct state *prev, int64_t now_ms, char *err,
+		    size_t errlen);
+int		 store_save_finish(struct store_save *sv,
+		    const struct match_result *res, const struct plan *plan,
+		    const struct read_mark *marks, size_t nmarks,
+		    int64_t now_ms, char *err, size_t errlen);
+void		 store_save_abort(struct store_save *sv);
 int		 store_save(struct store *st, int64_t run_id,
 		    struct account *const *accounts, size_t naccounts,
 		    const struct state *prev, const struct match_result *res,
@@ -517,12 +542,13 @@ int		 ldap_read_uri_kind(const char *uri);
  * Reads one domain's accounts into out (appending). With last (the mark
  * the last saved run left, or NULL) from the same domain controller and
  * scope, and the server able to, only what changed since is read, and out
- * gets prev's accounts of the domain with the changes made; otherwise all.
+ * gets prev's accounts of the domain with the changes made (waiting for
+ * prev to be loaded); otherwise all.
  * mark is set for the next read. On failure out keeps nothing of the
  * domain.
  */
 int		 ldap_read_domain(const struct domain_config *d, size_t domain,
-		    char *const *attrs, const struct state *prev,
+		    char *const *attrs, struct state_gate *prev,
 		    const struct read_mark *last, int64_t now_ms,
 		    struct account_set *out, struct read_stats *rs,
 		    struct read_mark *mark, char *err, size_t errlen);

@@ -1071,7 +1071,7 @@ struct idsync_reader {
 	const struct domain_config	*d;
 	size_t				 domain;
 	char *const			*attrs;
-	const struct state		*prev;
+	struct state_gate		*prev;
 	const struct kinds		*kinds;
 	struct read_mark		 last;
 	struct read_mark		*mark;
@@ -1097,12 +1097,15 @@ idsync_read_one(void *arg)
 	return NULL;
 }
 
-/* Reads every domain, each in full or only its changes since the marks
+/*
+ * Reads every domain, each in full or only its changes since the marks
  * the last run left; the first that fails fails the run. marks gets one
- * per domain. */
+ * per domain. While the domains are read, the last state is loaded into
+ * prev (*have_prev then set): a reader merging changes waits for it.
+ */
 static int
 idsync_read(const struct idsync_config *cfg, const struct kinds *kinds,
-    struct store *st, int64_t run_id, const struct state *prev,
+    struct store *st, int64_t run_id, struct state *prev, int *have_prev,
     struct account_set *accounts, struct read_mark *marks, char *err,
     size_t errlen)
 {
@@ -1110,19 +1113,22 @@ idsync_read(const struct idsync_config *cfg, const struct kinds *kinds,
 	struct idsync_reader		*readers, *r;
 	struct read_stats		 rs;
 	struct read_mark		 last;
+	struct state_gate		 gate;
 	char				**attrs = idsync_attrs(cfg);
-	char				 serr[512], took[32];
+	char				 serr[512], took[32], lerr[1024];
 	size_t				 i, j, n = cfg->domains.count;
-	int				 rc = -1;
+	int64_t				 t0;
+	int				 rc = -1, loaded;
 
 	memset(&last, 0, sizeof last);
+	state_gate_init(&gate);
 	readers = xcalloc(n + 1, sizeof *readers);
 	for (i = 0; i < n; i++) {
 		r = &readers[i];
 		r->d = cfg->domains.items[i];
 		r->domain = i;
 		r->attrs = attrs;
-		r->prev = prev;
+		r->prev = &gate;
 		r->kinds = kinds;
 		r->mark = &marks[i];
 		if (store_load_mark(st, r->d->item.label, &r->last, err,
@@ -1133,14 +1139,27 @@ idsync_read(const struct idsync_config *cfg, const struct kinds *kinds,
 		r = &readers[i];
 		if (pthread_create(&r->thread, NULL, idsync_read_one, r) == 0)
 			r->started = 1;
-		else
-			idsync_read_one(r);
 	}
-	for (i = 0; i < n; i++)
+	/* The store is this thread's alone while the readers read. */
+	t0 = wtime_mono_ms();
+	loaded = store_load_state(st, &cfg->domains, prev, lerr,
+	    sizeof lerr) == 0;
+	if (loaded)
+		log_debug("loaded the last state (%zu accounts) in %lld ms",
+		    prev->naccounts, (long long)(wtime_mono_ms() - t0));
+	state_gate_open(&gate, loaded ? prev : NULL);
+	for (i = 0; i < n; i++) {
 		if (readers[i].started) {
 			pthread_join(readers[i].thread, NULL);
 			readers[i].started = 0;
-		}
+		} else
+			idsync_read_one(&readers[i]);
+	}
+	if (!loaded) {
+		snprintf(err, errlen, "%s", lerr);
+		goto out;
+	}
+	*have_prev = 1;
 	for (i = 0; i < n; i++) {
 		r = &readers[i];
 		d = r->d;
@@ -1200,6 +1219,7 @@ out:
 	}
 	free(readers);
 	idsync_attrs_free(attrs);
+	state_gate_destroy(&gate);
 	return rc;
 }
 
@@ -1394,6 +1414,7 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force)
 	struct nicknames	*nk = NULL;
 	struct kinds		*kinds = NULL;
 	struct store		*st = NULL;
+	struct store_save	*sv = NULL;
 	char			 err[4096], serr[1024];
 	const char		*nkpath;
 	int64_t			 run_id = 0, t0;
@@ -1424,21 +1445,18 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force)
 
 	if ((kinds = kind_compile(&cfg->kinds, err, sizeof err)) == NULL)
 		goto failed;
-	/* The last state first: incremental reads build on it. */
 	t0 = wtime_mono_ms();
-	if (store_load_state(st, &cfg->domains, &prev, err, sizeof err) == -1)
-		goto failed;
-	have_state = 1;
-	log_debug("loaded the last state (%zu accounts) in %lld ms",
-	    prev.naccounts, (long long)(wtime_mono_ms() - t0));
-	t0 = wtime_mono_ms();
-	if (idsync_read(cfg, kinds, st, run_id, &prev, &accounts, marks, err,
-	    sizeof err) == -1)
+	if (idsync_read(cfg, kinds, st, run_id, &prev, &have_state, &accounts,
+	    marks, err, sizeof err) == -1)
 		goto failed;
 	t_read = wtime_mono_ms() - t0;
 	log_info("read %zu accounts from %zu domains in %lld ms",
 	    accounts.count, cfg->domains.count, (long long)t_read);
 	account_set_sort(&accounts);
+	/* The accounts' rows are written while they are matched. */
+	if (!plan_only && (sv = store_save_start(st, run_id, accounts.items,
+	    accounts.count, &prev, wtime_now_ms(), err, sizeof err)) == NULL)
+		goto failed;
 
 	memset(&in, 0, sizeof in);
 	in.accounts = accounts.items;
@@ -1487,6 +1505,8 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force)
 	}
 	if (plan_check(&plan, &cfg->idsync, err, sizeof err) == -1) {
 		if (!force) {
+			store_save_abort(sv);
+			sv = NULL;
 			log_error("%s; nothing was changed. Look at "
 			    "\"ward-idsync plan\", and if the change is right "
 			    "run again with --force", err);
@@ -1498,10 +1518,13 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force)
 		}
 		log_warnx("%s; going on as --force says", err);
 	}
-	if (store_save(st, run_id, accounts.items, accounts.count, &prev,
-	    &res, &plan, marks, cfg->domains.count, wtime_now_ms(), err,
-	    sizeof err) == -1)
+	rc = store_save_finish(sv, &res, &plan, marks, cfg->domains.count,
+	    wtime_now_ms(), err, sizeof err);
+	sv = NULL;
+	if (rc == -1) {
+		rc = WARD_EXIT_FAILURE;
 		goto failed;
+	}
 	log_info("run %lld: saved %zu accounts, %zu persons, %zu conflicts "
 	    "(planned and saved in %lld ms)", (long long)run_id,
 	    accounts.count, res.npersons, res.nconflicts,
@@ -1512,6 +1535,8 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force)
 	goto out;
 
 failed:
+	store_save_abort(sv);
+	sv = NULL;
 	log_error("%s; nothing was changed", err);
 	if (st != NULL && run_id > 0 && store_run_end(st, run_id, "failed",
 	    err, NULL, wtime_now_ms(), serr, sizeof serr) == -1)

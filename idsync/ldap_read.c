@@ -965,10 +965,11 @@ read_changed_guid(LDAP *ld, LDAPMessage *e, void *arg, char *err,
  * (deleted, moved out of base, no longer matching the filter) is gone.
  */
 static int
-read_merge(struct ldap_read *r, const struct state *prev,
+read_merge(struct ldap_read *r, struct state_gate *gate,
     const struct index *changed, struct account_set *fresh, size_t before,
     char *err, size_t errlen)
 {
+	const struct state	*prev = state_gate_wait(gate);
 	struct account_set	*out = r->out;
 	struct index		*fresh_ix;
 	const struct account	*pa;
@@ -977,10 +978,15 @@ read_merge(struct ldap_read *r, const struct state *prev,
 	size_t			 i, n;
 	int			 rc = -1;
 
+	if (prev == NULL) {
+		snprintf(err, errlen, "the last state, which the changes "
+		    "read are merged into, could not be loaded");
+		return -1;
+	}
 	fresh_ix = index_new();
 	for (i = 0; i < fresh->count; i++)
 		index_add(fresh_ix, fresh->items[i]->guid, i);
-	for (i = 0; prev != NULL && i < prev->naccounts; i++) {
+	for (i = 0; i < prev->naccounts; i++) {
 		pa = prev->accounts[i].account;
 		if (strcmp(pa->domain_name, r->d->item.label) != 0)
 			continue;
@@ -1037,7 +1043,7 @@ read_fresh_free(struct account_set *fresh)
  */
 static int
 read_changes(struct ldap_read *r, const struct read_root *root,
-    const struct read_mark *last, const struct state *prev, char *err,
+    const struct read_mark *last, struct state_gate *gate, char *err,
     size_t errlen)
 {
 	static const char *const guid_attrs[] = { "objectGUID", NULL };
@@ -1076,7 +1082,7 @@ read_changes(struct ldap_read *r, const struct read_root *root,
 	    &r->rs->references, err, errlen) == -1)
 		goto out;
 	r->out = out;
-	rc = read_merge(r, prev, changed, &fresh, before, err, errlen);
+	rc = read_merge(r, gate, changed, &fresh, before, err, errlen);
 out:
 	r->out = out;
 	read_fresh_free(&fresh);
@@ -1271,7 +1277,7 @@ read_dirsync_why(struct ldap_read *r, const char *nc, int refused,
  */
 static int
 read_dirsync_changes(struct ldap_read *r, const struct read_root *root,
-    const struct read_mark *last, const struct state *prev,
+    const struct read_mark *last, struct state_gate *gate,
     struct read_mark *mark, int *refused, char *err, size_t errlen)
 {
 	struct read_seen	 seen;
@@ -1327,7 +1333,7 @@ read_dirsync_changes(struct ldap_read *r, const struct read_root *root,
 			goto out;
 	}
 	r->out = out;
-	rc = read_merge(r, prev, seen.changed, &fresh, before, err, errlen);
+	rc = read_merge(r, gate, seen.changed, &fresh, before, err, errlen);
 out:
 	r->out = out;
 	read_fresh_free(&fresh);
@@ -1347,7 +1353,7 @@ out:
  */
 int
 ldap_read_domain(const struct domain_config *d, size_t domain,
-    char *const *attrs, const struct state *prev,
+    char *const *attrs, struct state_gate *prev,
     const struct read_mark *last, int64_t now_ms, struct account_set *out,
     struct read_stats *rs, struct read_mark *mark, char *err, size_t errlen)
 {

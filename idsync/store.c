@@ -810,6 +810,46 @@ store_load_state(struct store *st, const struct cfg_items *domains,
 }
 
 void
+state_gate_init(struct state_gate *g)
+{
+	memset(g, 0, sizeof *g);
+	if (pthread_mutex_init(&g->mu, NULL) != 0 ||
+	    pthread_cond_init(&g->cv, NULL) != 0)
+		fatalx("cannot make a mutex for the last state");
+}
+
+/* s is there (NULL: it will not be); every waiter goes on. */
+void
+state_gate_open(struct state_gate *g, const struct state *s)
+{
+	pthread_mutex_lock(&g->mu);
+	g->state = s;
+	g->open = 1;
+	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+}
+
+const struct state *
+state_gate_wait(struct state_gate *g)
+{
+	const struct state	*s;
+
+	pthread_mutex_lock(&g->mu);
+	while (!g->open)
+		pthread_cond_wait(&g->cv, &g->mu);
+	s = g->state;
+	pthread_mutex_unlock(&g->mu);
+	return s;
+}
+
+void
+state_gate_destroy(struct state_gate *g)
+{
+	pthread_cond_destroy(&g->cv);
+	pthread_mutex_destroy(&g->mu);
+}
+
+void
 state_clear(struct state *state)
 {
 	struct state_account	*sa;
@@ -865,6 +905,14 @@ struct store_save {
 	int64_t				 now_ms;
 	size_t				 written;	/* rows written or
 							   deleted */
+	/* Per account: its last state, or NULL for a new one. */
+	const struct state_account	**olds;
+	/* The accounts' rows, written by a thread of their own while the
+	 * accounts are matched. */
+	pthread_t			 thread;
+	int				 started;
+	int				 rows_rc;
+	char				 rows_err[1024];
 	char				*err;
 	size_t				 errlen;
 };
@@ -1063,16 +1111,16 @@ store_link_row(struct store_save *sv, const struct account *a,
 	    sv->errlen);
 }
 
-/* Accounts and their links, as store_save_persons writes persons. */
+/* The accounts' rows, as store_save_persons writes persons, and the
+ * links of accounts gone: nothing in them waits on the matching. */
 static int
 store_save_accounts(struct store_save *sv)
 {
 	const struct account		*a;
 	const struct state_account	*o;
-	const struct match_link		*l;
 	const size_t			*ix;
-	unsigned char			*seen, *write;
-	sqlite3_stmt			*ins, *upd, *lnk, *adel, *ldel;
+	unsigned char			*seen;
+	sqlite3_stmt			*ins, *upd, *adel, *ldel;
 	char				 key[ACCOUNT_KEY_LEN];
 	size_t				 i, n;
 	int				 rc = -1;
@@ -1090,20 +1138,14 @@ store_save_accounts(struct store_save *sv)
 	    "attrs_sum = ?16, content_sum = ?17 "
 	    "WHERE domain = ?1 AND guid = ?2", sv->err, sv->errlen)) ==
 	    NULL ||
-	    (lnk = store_stmt(sv->st, "INSERT INTO links (domain, guid, "
-	    "person_id, role, reason, score, via_domain, via_guid, detail, "
-	    "linked_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", sv->err,
-	    sv->errlen)) == NULL ||
 	    (adel = store_stmt(sv->st, "DELETE FROM accounts WHERE domain = ? "
 	    "AND guid = ?", sv->err, sv->errlen)) == NULL ||
 	    (ldel = store_stmt(sv->st, "DELETE FROM links WHERE domain = ? "
 	    "AND guid = ?", sv->err, sv->errlen)) == NULL)
 		return -1;
 	seen = xcalloc(sv->prev->naccounts + 1, 1);
-	write = xcalloc(sv->naccounts + 1, 1);
 	for (i = 0; i < sv->naccounts; i++) {
 		a = sv->accounts[i];
-		l = &sv->res->links[i];
 		o = NULL;
 		ix = index_get(sv->prev->account_index, account_key(
 		    a->domain_name, a->guid, key, sizeof key), &n);
@@ -1111,17 +1153,9 @@ store_save_accounts(struct store_save *sv)
 			seen[ix[0]] = 1;
 			o = &sv->prev->accounts[ix[0]];
 		}
+		sv->olds[i] = o;
 		if (store_account_row(sv, a, o, ins, upd) == -1)
 			goto out;
-		if (l->person != MATCH_NONE && o != NULL && link_same(sv, l, o))
-			continue;
-		write[i] = l->person != MATCH_NONE;
-		if (o != NULL && o->person_id != NULL) {
-			sv->written++;
-			if (store_delete_account_row(sv, ldel, a,
-			    "delete link") == -1)
-				goto out;
-		}
 	}
 	for (i = 0; i < sv->prev->naccounts; i++) {
 		if (seen[i])
@@ -1134,13 +1168,59 @@ store_save_accounts(struct store_save *sv)
 		    "delete account") == -1)
 			goto out;
 	}
+	rc = 0;
+out:
+	free(seen);
+	return rc;
+}
+
+static void *
+store_save_rows(void *arg)
+{
+	struct store_save	*sv = arg;
+
+	sv->rows_rc = store_save_accounts(sv);
+	return NULL;
+}
+
+/* The links of accounts still there, as the matching left them. */
+static int
+store_save_links(struct store_save *sv)
+{
+	const struct state_account	*o;
+	const struct match_link		*l;
+	unsigned char			*write;
+	sqlite3_stmt			*lnk, *ldel;
+	size_t				 i;
+	int				 rc = -1;
+
+	if ((lnk = store_stmt(sv->st, "INSERT INTO links (domain, guid, "
+	    "person_id, role, reason, score, via_domain, via_guid, detail, "
+	    "linked_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", sv->err,
+	    sv->errlen)) == NULL ||
+	    (ldel = store_stmt(sv->st, "DELETE FROM links WHERE domain = ? "
+	    "AND guid = ?", sv->err, sv->errlen)) == NULL)
+		return -1;
+	write = xcalloc(sv->naccounts + 1, 1);
+	for (i = 0; i < sv->naccounts; i++) {
+		l = &sv->res->links[i];
+		o = sv->olds[i];
+		if (l->person != MATCH_NONE && o != NULL && link_same(sv, l, o))
+			continue;
+		write[i] = l->person != MATCH_NONE;
+		if (o != NULL && o->person_id != NULL) {
+			sv->written++;
+			if (store_delete_account_row(sv, ldel, sv->accounts[i],
+			    "delete link") == -1)
+				goto out;
+		}
+	}
 	for (i = 0; i < sv->naccounts; i++)
 		if (write[i] && store_link_row(sv, sv->accounts[i],
 		    &sv->res->links[i], lnk) == -1)
 			goto out;
 	rc = 0;
 out:
-	free(seen);
 	free(write);
 	return rc;
 }
@@ -1308,28 +1388,140 @@ store_fk_check(struct store_save *sv)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int
-store_save_tx(struct db *db, void *arg)
-{
-	struct store_save	*sv = arg;
-
-	(void)db;
-	if (store_save_persons(sv) == -1 || store_save_accounts(sv) == -1 ||
-	    store_save_conflicts(sv) == -1 || store_save_marks(sv) == -1)
-		return -1;
-	if (store_fk_check(sv) == -1)
-		return -1;
-	return store_run_update(sv->st, sv->run_id, "ok", NULL, sv->plan,
-	    sv->now_ms, sv->err, sv->errlen);
-}
-
 /*
  * The new state replaces the old (prev, as store_load_state read it under
  * the run's lock), with the run's "ok", in one transaction: whatever stops
  * the program before the commit leaves the previous state as it was. Only
  * rows that differ are written: a run that finds little changed writes
  * little.
+ *
+ * store_save_start opens the transaction and has a thread write the
+ * accounts' rows while the caller matches them; the caller must leave the
+ * store alone until store_save_finish (the rest, and the commit) or
+ * store_save_abort (nothing is kept).
  */
+struct store_save *
+store_save_start(struct store *st, int64_t run_id,
+    struct account *const *accounts, size_t naccounts,
+    const struct state *prev, int64_t now_ms, char *err, size_t errlen)
+{
+	struct store_save	*sv;
+	char			 why[256];
+
+	/* A first run writes the state whole in one transaction: in
+	 * SQLite's default page cache of a few megabytes the pages of its
+	 * indexes would be spilled and read back many times over before the
+	 * commit. */
+	if (db_exec(st->db, "PRAGMA cache_size = -" STORE_SAVE_CACHE_KIB,
+	    err, errlen) == -1)
+		return NULL;
+	/* With foreign keys checked row by row SQLite looks up a parent for
+	 * each row written, and rows are written in an order that only the
+	 * end keeps: they are checked once at the end, in the transaction,
+	 * instead. (The pragma is ignored inside a transaction.) */
+	if (db_exec(st->db, "PRAGMA foreign_keys = OFF", err, errlen) == -1)
+		return NULL;
+	if (db_begin(st->db, err, errlen) == -1) {
+		(void)db_exec(st->db, "PRAGMA foreign_keys = ON", why,
+		    sizeof why);
+		return NULL;
+	}
+	sv = xcalloc(1, sizeof *sv);
+	sv->st = st;
+	sv->run_id = run_id;
+	sv->accounts = accounts;
+	sv->naccounts = naccounts;
+	sv->prev = prev;
+	sv->now_ms = now_ms;
+	sv->olds = xcalloc(naccounts + 1, sizeof *sv->olds);
+	sv->err = sv->rows_err;
+	sv->errlen = sizeof sv->rows_err;
+	sv->started = pthread_create(&sv->thread, NULL, store_save_rows,
+	    sv) == 0;
+	if (!sv->started)
+		store_save_rows(sv);
+	return sv;
+}
+
+static void
+store_save_end(struct store_save *sv)
+{
+	char	 why[256];
+
+	if (db_exec(sv->st->db, "PRAGMA foreign_keys = ON", why,
+	    sizeof why) == -1)
+		log_warnx("%s", why);
+	free(sv->olds);
+	free(sv);
+}
+
+/* The accounts' rows written, or not: the thread is done. */
+static int
+store_save_join(struct store_save *sv, char *err, size_t errlen)
+{
+	if (sv->started) {
+		pthread_join(sv->thread, NULL);
+		sv->started = 0;
+	}
+	if (sv->rows_rc == -1) {
+		str_copy(err, sv->rows_err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_save_abort(struct store_save *sv)
+{
+	char	 why[256];
+
+	if (sv == NULL)
+		return;
+	(void)store_save_join(sv, why, sizeof why);
+	db_rollback(sv->st->db);
+	store_save_end(sv);
+}
+
+int
+store_save_finish(struct store_save *sv, const struct match_result *res,
+    const struct plan *plan, const struct read_mark *marks, size_t nmarks,
+    int64_t now_ms, char *err, size_t errlen)
+{
+	int	 rc = -1;
+
+	if (store_save_join(sv, err, errlen) == -1)
+		goto out;
+	sv->res = res;
+	sv->plan = plan;
+	sv->marks = marks;
+	sv->nmarks = nmarks;
+	sv->err = err;
+	sv->errlen = errlen;
+	/* The run ends at now_ms, whenever the accounts' rows were
+	 * written. */
+	sv->now_ms = now_ms;
+	if (store_save_persons(sv) == -1 || store_save_links(sv) == -1 ||
+	    store_save_conflicts(sv) == -1 || store_save_marks(sv) == -1 ||
+	    store_fk_check(sv) == -1 || store_run_update(sv->st, sv->run_id,
+	    "ok", NULL, sv->plan, sv->now_ms, err, errlen) == -1)
+		goto out;
+	if (sqlite3_get_autocommit(db_handle(sv->st->db))) {
+		snprintf(err, errlen, "saving the state: SQLite ended the "
+		    "transaction itself");
+		goto out;
+	}
+	if (db_commit(sv->st->db, err, errlen) == -1)
+		goto out;
+	log_debug("run %lld: %zu rows written or deleted",
+	    (long long)sv->run_id, sv->written);
+	rc = 0;
+out:
+	if (rc == -1 && !sqlite3_get_autocommit(db_handle(sv->st->db)))
+		db_rollback(sv->st->db);
+	store_save_end(sv);
+	return rc;
+}
+
 int
 store_save(struct store *st, int64_t run_id, struct account *const *accounts,
     size_t naccounts, const struct state *prev,
@@ -1337,45 +1529,13 @@ store_save(struct store *st, int64_t run_id, struct account *const *accounts,
     const struct read_mark *marks, size_t nmarks, int64_t now_ms, char *err,
     size_t errlen)
 {
-	struct store_save	 sv;
-	char			 why[256];
-	int			 rc;
+	struct store_save	*sv;
 
-	memset(&sv, 0, sizeof sv);
-	sv.st = st;
-	sv.marks = marks;
-	sv.nmarks = nmarks;
-	sv.run_id = run_id;
-	sv.accounts = accounts;
-	sv.naccounts = naccounts;
-	sv.prev = prev;
-	sv.res = res;
-	sv.plan = plan;
-	sv.now_ms = now_ms;
-	sv.err = err;
-	sv.errlen = errlen;
-	/* A first run writes the state whole in one transaction: in
-	 * SQLite's default page cache of a few megabytes the pages of its
-	 * indexes would be spilled and read back many times over before the
-	 * commit. */
-	if (db_exec(st->db, "PRAGMA cache_size = -" STORE_SAVE_CACHE_KIB,
-	    err, errlen) == -1)
+	if ((sv = store_save_start(st, run_id, accounts, naccounts, prev,
+	    now_ms, err, errlen)) == NULL)
 		return -1;
-	/* With foreign keys checked row by row SQLite looks up a parent for
-	 * each row written, and rows are written in an order that only the
-	 * end keeps: they are checked once at the end, in the transaction,
-	 * instead. */
-	if (db_exec(st->db, "PRAGMA foreign_keys = OFF", err, errlen) == -1)
-		return -1;
-	rc = db_transaction(st->db, store_save_tx, &sv, err, errlen) < 0 ?
-	    -1 : 0;
-	if (rc == 0)
-		log_debug("run %lld: %zu rows written or deleted",
-		    (long long)run_id, sv.written);
-	if (db_exec(st->db, "PRAGMA foreign_keys = ON", rc == 0 ? err : why,
-	    rc == 0 ? errlen : sizeof why) == -1)
-		rc = -1;
-	return rc;
+	return store_save_finish(sv, res, plan, marks, nmarks, now_ms, err,
+	    errlen);
 }
 
 /* ------------------------------------------------------------ decisions */
