@@ -136,21 +136,26 @@ account_attr(const struct account *a, const char *name)
 	return NULL;
 }
 
-void
-account_add_value(struct account *a, const char *name, const char *value,
-    size_t len)
+/* A new attribute, with no values yet: the caller knows a has none of
+ * that name. */
+static struct account_attr *
+account_push_attr(struct account *a, const char *name, size_t len)
 {
 	struct account_attr	*at;
 
-	char			**values;
+	a->attrs = xreallocarray(a->attrs, a->nattrs + 1, sizeof *a->attrs);
+	at = &a->attrs[a->nattrs++];
+	memset(at, 0, sizeof *at);
+	at->name = account_strndup(a, name, len);
+	return at;
+}
 
-	if ((at = account_attr(a, name)) == NULL) {
-		a->attrs = xreallocarray(a->attrs, a->nattrs + 1,
-		    sizeof *a->attrs);
-		at = &a->attrs[a->nattrs++];
-		memset(at, 0, sizeof *at);
-		at->name = account_strndup(a, name, strlen(name));
-	}
+static void
+account_push_value(struct account *a, struct account_attr *at,
+    const char *value, size_t len)
+{
+	char	**values;
+
 	if (at->count == at->alloc) {
 		/* The old list stays in the chunk until the account goes. */
 		at->alloc = at->alloc == 0 ? 1 : at->alloc * 2;
@@ -161,6 +166,17 @@ account_add_value(struct account *a, const char *name, const char *value,
 	}
 	at->values[at->count++] = account_strndup(a, value, len);
 	a->summed = 0;
+}
+
+void
+account_add_value(struct account *a, const char *name, const char *value,
+    size_t len)
+{
+	struct account_attr	*at;
+
+	if ((at = account_attr(a, name)) == NULL)
+		at = account_push_attr(a, name, strlen(name));
+	account_push_value(a, at, value, len);
 }
 
 size_t
@@ -208,9 +224,14 @@ account_finish(struct account *a, char *err, size_t errlen)
 {
 	const char	*v;
 	char		 why[256];
+	size_t		 i;
 	int		 rc = 0;
 
-	if (a->nattrs > 1)
+	/* Read back from the store they mostly are sorted already. */
+	for (i = 1; i < a->nattrs; i++)
+		if (account_attr_cmp(&a->attrs[i - 1], &a->attrs[i]) > 0)
+			break;
+	if (i < a->nattrs)
 		qsort(a->attrs, a->nattrs, sizeof *a->attrs,
 		    account_attr_cmp);
 	if ((v = account_get(a, "userAccountControl")) != NULL &&
@@ -548,49 +569,62 @@ static struct account *
 account_from_own_json(size_t domain, const char *domain_name,
     const char *guid, const char *dn, const char *s)
 {
-	struct account	*a;
-	struct buf	 name, value;
-	char		**seen = NULL, why[256];
-	size_t		 nseen = 0, i, nvalues;
-	int		 ok = 0;
+	struct account		*a;
+	struct account_attr	*at;
+	struct buf		 name, value, last;
+	char			 why[256];
+	size_t			 i, nvalues;
+	int			 ok = 0, first = 1;
 
 	if (*s++ != '{')
 		return NULL;
 	a = account_new(domain, domain_name, guid, dn);
 	buf_init(&name, 0);
 	buf_init(&value, 0);
+	buf_init(&last, 0);
 	while (*s != '}') {
-		if (nseen > 0 && *s++ != ',')
+		if (!first && *s++ != ',')
 			goto out;
 		if (account_json_unstring(&s, &name) == -1 || *s++ != ':' ||
 		    *s++ != '[')
 			goto out;
-		/* A name twice: jansson keeps the last; let it. */
-		for (i = 0; i < nseen; i++)
-			if (strcmp(seen[i], buf_cstr(&name)) == 0)
-				goto out;
-		seen = xreallocarray(seen, nseen + 1, sizeof *seen);
-		seen[nseen++] = xstrdup(buf_cstr(&name));
+		/* Names as account_attrs_json writes them, in strcmp order,
+		 * each once; anything else is jansson's to read. */
+		if (!first && strcmp(buf_cstr(&last), buf_cstr(&name)) >= 0)
+			goto out;
+		first = 0;
+		buf_reset(&last);
+		buf_append(&last, buf_cstr(&name), name.len);
+		/* An attribute with no values is none, as
+		 * account_add_value makes it. */
+		at = NULL;
 		for (nvalues = 0; *s != ']'; nvalues++) {
 			if (nvalues > 0 && *s++ != ',')
 				goto out;
 			if (account_json_unstring(&s, &value) == -1)
 				goto out;
-			account_add_value(a, buf_cstr(&name), buf_cstr(&value),
-			    value.len);
+			if (at == NULL)
+				at = account_push_attr(a, buf_cstr(&name),
+				    name.len);
+			account_push_value(a, at, buf_cstr(&value), value.len);
 		}
 		s++;
 	}
 	ok = s[1] == '\0';
+	(void)account_finish(a, why, sizeof why);
+	/* Sorted without regard to case now: a name twice in two cases
+	 * (which account_add_value would have made one) is jansson's too. */
+	for (i = 1; ok && i < a->nattrs; i++)
+		if (strcasecmp(a->attrs[i - 1].name, a->attrs[i].name) == 0)
+			ok = 0;
 out:
-	str_list_free(seen, nseen);
 	buf_free(&name);
 	buf_free(&value);
+	buf_free(&last);
 	if (!ok) {
 		account_free(a);
 		return NULL;
 	}
-	(void)account_finish(a, why, sizeof why);
 	return a;
 }
 

@@ -567,6 +567,9 @@ test_attrs_json_read(void **state)
 		{ "{\"sn\":[\"x\"]", NULL },
 		{ "{\"sn\":\"x\"}", NULL },
 		{ "{\"sn\":[\"x\"]} ", "x" },
+		/* Not in the order account_attrs_json writes. */
+		{ "{\"title\":[\"t\"],\"sn\":[\"x\"]}", "x" },
+		{ "{\"mail\":[],\"sn\":[\"x\"]}", "x" },
 	};
 	struct account	*a;
 	char		 err[256];
@@ -586,6 +589,15 @@ test_attrs_json_read(void **state)
 		assert_int_equal(account_value_count(a, "sn"), 1);
 		account_free(a);
 	}
+	/* One name in two cases is one attribute, as account_add_value
+	 * makes it; a name without values is none. */
+	a = account_from_json(0, "btuh", "00000000-0000-0000-0000-000000000001",
+	    "CN=x,DC=btuh,DC=test", "{\"SN\":[\"a\"],\"mail\":[],"
+	    "\"sn\":[\"b\"]}", err, sizeof err);
+	assert_non_null(a);
+	assert_int_equal(account_value_count(a, "sn"), 2);
+	assert_int_equal(a->nattrs, 1);
+	account_free(a);
 }
 
 /* The stored attributes are written without jansson, byte for byte as
