@@ -82,7 +82,8 @@ timed_run() {
 }
 
 # The run's own account of its phases: the domains are read at once, so
-# reading is the wall time of the slowest, not the sum of their times.
+# reading is the wall time of the slowest, not the sum of their times (or
+# of loading the last state, which goes on meanwhile, if that is longer).
 phases() {
 	read_ms=$(sed -n 's/.*read [0-9]* accounts from [0-9]* domains in \([0-9]*\) ms.*/\1/p' "$1")
 	match_ms=$(sed -n 's/.*matched [0-9]* accounts in \([0-9]*\) ms.*/\1/p' "$1")
@@ -176,7 +177,7 @@ quality all "$B/joined-estimated.csv"
 quality hard "$B/joined-estimated.csv"
 echo "conflicts: $(sqlite3 "$B/estimated.db" 'SELECT count(*) FROM conflicts')"
 echo
-echo "ward-idsync run: $run_ms ms (reading $read_ms ms, matching $match_ms ms with $pairs pairs compared, planning and saving $save_ms ms, the rest starting and loading the last state), peak RSS $((hwm / 1024)) MiB"
+echo "ward-idsync run: $run_ms ms (reading $read_ms ms, the last state loaded alongside; matching $match_ms ms with $pairs pairs compared, the accounts' rows written alongside; planning and saving what is left $save_ms ms; the remainder starting and ending), peak RSS $((hwm / 1024)) MiB"
 echo "ldapsearch paging the same entries and attributes: $ldap_ms ms"
 awk -v r="$run_ms" -v rd="$read_ms" -v l="$ldap_ms" 'BEGIN {
 	printf "ratio: the whole run %.2fx ldapsearch; its reading %.2fx\n",

@@ -94,8 +94,9 @@ index_grow(struct index *ix)
 	free(old);
 }
 
-void
-index_add(struct index *ix, const char *key, size_t value)
+/* key's slot, made if it is new. */
+static struct index_slot *
+index_slot(struct index *ix, const char *key)
 {
 	struct index_slot	*s;
 	uint64_t		 h = index_hash(key);
@@ -108,6 +109,12 @@ index_add(struct index *ix, const char *key, size_t value)
 		s->hash = h;
 		ix->used++;
 	}
+	return s;
+}
+
+static void
+index_slot_add(struct index_slot *s, size_t value)
+{
 	if (s->count == s->alloc) {
 		s->alloc = s->alloc == 0 ? 2 : s->alloc * 2;
 		s->values = xreallocarray(s->values, s->alloc,
@@ -116,18 +123,21 @@ index_add(struct index *ix, const char *key, size_t value)
 	s->values[s->count++] = value;
 }
 
+void
+index_add(struct index *ix, const char *key, size_t value)
+{
+	index_slot_add(index_slot(ix, key), value);
+}
+
 /* Adds value unless the key already lists it last (keys are added in
  * value order, so that is enough to keep lists free of repeats). */
 void
 index_add_once(struct index *ix, const char *key, size_t value)
 {
-	const size_t	*v;
-	size_t		 n;
+	struct index_slot	*s = index_slot(ix, key);
 
-	v = index_get(ix, key, &n);
-	if (n > 0 && v[n - 1] == value)
-		return;
-	index_add(ix, key, value);
+	if (s->count == 0 || s->values[s->count - 1] != value)
+		index_slot_add(s, value);
 }
 
 const size_t *

@@ -392,48 +392,110 @@ match_detail(struct match_ctx *ctx, size_t a, size_t b)
 
 /* ------------------------------------------------------------ preparing */
 
-/* Numbers each rule's values (0: none; only person and admin accounts
- * are compared) and prepares each distinct one once. */
+/* Logs (debug) how long the phase that ends now took; *t: when it began. */
 static void
-match_prepare_values(struct match_ctx *ctx)
+match_phase(const char *what, int64_t *t)
+{
+	int64_t	 now = wtime_mono_ms();
+
+	log_debug("matching: %s took %lld ms", what, (long long)(now - *t));
+	*t = now;
+}
+
+/*
+ * Jobs 0..n-1 run by a few threads (match_threads), each taking the next
+ * job not yet taken. fn must touch nothing another job touches.
+ */
+struct match_pool {
+	size_t	 next;
+	size_t	 n;
+	void	(*fn)(struct match_ctx *, size_t);
+	struct match_ctx *ctx;
+};
+
+static size_t match_threads(void);
+
+static void *
+match_pool_work(void *arg)
+{
+	struct match_pool	*p = arg;
+	size_t			 i;
+
+	while ((i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->n)
+		p->fn(p->ctx, i);
+	return NULL;
+}
+
+static void
+match_pool_run(struct match_ctx *ctx, size_t n,
+    void (*fn)(struct match_ctx *, size_t))
+{
+	struct match_pool	 p;
+	pthread_t		 t[8];
+	size_t			 nt = match_threads(), i, started = 0;
+
+	p.next = 0;
+	p.n = n;
+	p.fn = fn;
+	p.ctx = ctx;
+	if (nt > n)
+		nt = n;
+	for (i = 1; i < nt && i < sizeof t / sizeof t[0]; i++)
+		if (pthread_create(&t[started], NULL, match_pool_work, &p) == 0)
+			started++;
+	match_pool_work(&p);
+	for (i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+}
+
+/* Rule k's values, numbered (0: none; only person and admin accounts
+ * count) and prepared once each. */
+static void
+match_prepare_rule(struct match_ctx *ctx, size_t k)
 {
 	const struct account	*a;
 	struct index		*ix;
 	const size_t		*v;
 	const char		*raw;
-	size_t			 nr = ctx->in->nrules, i, k, n, alloc;
+	size_t			 nr = ctx->in->nrules, i, n, alloc = 0;
+
+	ix = index_new();
+	for (i = 0; i < ctx->n; i++) {
+		a = ctx_account(ctx, i);
+		if (a->kind != ACCOUNT_PERSON && a->kind != ACCOUNT_ADMIN)
+			continue;
+		raw = account_get(a, ctx->in->rules[k]->item.label);
+		if (raw == NULL)
+			continue;
+		if ((v = index_get(ix, raw, &n)) != NULL && n > 0) {
+			ctx->vid[i * nr + k] = (uint32_t)v[0];
+			continue;
+		}
+		if (ctx->ndistinct[k] == alloc) {
+			alloc = alloc == 0 ? 256 : alloc * 2;
+			ctx->distinct[k] = xreallocarray(ctx->distinct[k],
+			    alloc, sizeof *ctx->distinct[k]);
+		}
+		compare_value_init(&ctx->distinct[k][ctx->ndistinct[k]++],
+		    raw);
+		index_add(ix, raw, ctx->ndistinct[k]);
+		ctx->vid[i * nr + k] = (uint32_t)ctx->ndistinct[k];
+	}
+	index_free(ix);
+}
+
+/* Numbers each rule's values (0: none; only person and admin accounts
+ * are compared) and prepares each distinct one once. */
+static void
+match_prepare_values(struct match_ctx *ctx)
+{
+	size_t	 nr = ctx->in->nrules;
 
 	ctx->vid = xcalloc(ctx->n * nr + 1, sizeof *ctx->vid);
 	ctx->distinct = xcalloc(nr + 1, sizeof *ctx->distinct);
 	ctx->ndistinct = xcalloc(nr + 1, sizeof *ctx->ndistinct);
-	for (k = 0; k < nr; k++) {
-		ix = index_new();
-		alloc = 0;
-		for (i = 0; i < ctx->n; i++) {
-			a = ctx_account(ctx, i);
-			if (a->kind != ACCOUNT_PERSON &&
-			    a->kind != ACCOUNT_ADMIN)
-				continue;
-			raw = account_get(a, ctx->in->rules[k]->item.label);
-			if (raw == NULL)
-				continue;
-			if ((v = index_get(ix, raw, &n)) != NULL && n > 0) {
-				ctx->vid[i * nr + k] = (uint32_t)v[0];
-				continue;
-			}
-			if (ctx->ndistinct[k] == alloc) {
-				alloc = alloc == 0 ? 256 : alloc * 2;
-				ctx->distinct[k] = xreallocarray(
-				    ctx->distinct[k], alloc,
-				    sizeof *ctx->distinct[k]);
-			}
-			compare_value_init(&ctx->distinct[k][
-			    ctx->ndistinct[k]++], raw);
-			index_add(ix, raw, ctx->ndistinct[k]);
-			ctx->vid[i * nr + k] = (uint32_t)ctx->ndistinct[k];
-		}
-		index_free(ix);
-	}
+	/* The rules one to a thread: each has its own values. */
+	match_pool_run(ctx, nr, match_prepare_rule);
 }
 
 static void
@@ -494,11 +556,16 @@ static void
 match_block_key(struct index *ix, const char *prefix, const char *value,
     size_t i)
 {
-	char	*key;
+	char	 buf[256], *key = buf;
+	size_t	 pl = strlen(prefix), vl = strlen(value);
 
-	xasprintf(&key, "%s%s", prefix, value);
+	if (pl + vl >= sizeof buf)
+		key = xmalloc(pl + vl + 1);
+	memcpy(key, prefix, pl);
+	memcpy(key + pl, value, vl + 1);
 	index_add_once(ix, key, i);
-	free(key);
+	if (key != buf)
+		free(key);
 }
 
 static void
@@ -1173,11 +1240,13 @@ match_pairs(struct match_ctx *ctx)
 	struct block_walk	 w;
 	struct pair		*p;
 	struct weigh_job	*jobs;
+	int64_t			 t0;
 	unsigned char		*kind;
 	size_t			 i, j, k, a, t, nt, *fill, *mstart, *mblock;
 	size_t			*dom, total, done;
 	char			*key;
 
+	t0 = wtime_mono_ms();
 	ex = index_new();
 	bl = index_new();
 	for (i = 0; i < ctx->n; i++) {
@@ -1195,6 +1264,7 @@ match_pairs(struct match_ctx *ctx)
 		}
 		match_blocking(ctx, bl, i);
 	}
+	match_phase("  blocking keys", &t0);
 	memset(&w, 0, sizeof w);
 	w.ctx = ctx;
 	w.exact = 1;
@@ -1242,6 +1312,7 @@ match_pairs(struct match_ctx *ctx)
 	match_memo_prepare(ctx);
 	ctx->big = xcalloc(ctx->n + 1, sizeof *ctx->big);
 	index_foreach(ex, match_shared_collect, ctx);
+	match_phase("  blocks and comparison tables", &t0);
 	/* The accounts split where the blocks they are in (a measure of
 	 * their pairs) are shared out evenly. */
 	nt = match_threads();
@@ -1294,6 +1365,7 @@ match_pairs(struct match_ctx *ctx)
 	index_free(ex);
 	index_free(bl);
 
+	match_phase("  weighing", &t0);
 	ctx->adj_start = xcalloc(ctx->n + 1, sizeof *ctx->adj_start);
 	for (i = 0; i < ctx->npairs; i++) {
 		ctx->adj_start[ctx->pairs[i].a + 1]++;
@@ -2259,15 +2331,6 @@ match_ctx_free(struct match_ctx *ctx)
 	index_free(ctx->conflict_keys);
 }
 
-/* Logs (debug) how long the phase that ends now took; *t: when it began. */
-static void
-match_phase(const char *what, int64_t *t)
-{
-	int64_t	 now = wtime_mono_ms();
-
-	log_debug("matching: %s took %lld ms", what, (long long)(now - *t));
-	*t = now;
-}
 
 int
 match_run(const struct match_input *in, struct match_result *out, char *err,
