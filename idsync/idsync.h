@@ -472,8 +472,9 @@ void		 state_gate_open(struct state_gate *g, const struct state *s);
 const struct state *state_gate_wait(struct state_gate *g);
 void		 state_gate_destroy(struct state_gate *g);
 /* Swaps the new state in, with the domains' marks, and ends the run "ok",
- * in one transaction: store_save, or store_save_start before matching and
- * store_save_finish (or store_save_abort) after. */
+ * in one transaction: store_save, or store_save_start before matching,
+ * store_save_matched after it, and store_save_finish (or
+ * store_save_abort) once planned. */
 struct store_save;
 struct store_save *store_save_start(struct store *st, int64_t run_id,
 		    struct account *const *accounts, size_t naccounts,
@@ -483,6 +484,9 @@ int		 store_save_finish(struct store_save *sv,
 		    const struct match_result *res, const struct plan *plan,
 		    const struct read_mark *marks, size_t nmarks,
 		    int64_t now_ms, char *err, size_t errlen);
+int		 store_save_matched(struct store_save *sv,
+		    const struct match_result *res, char *err,
+		    size_t errlen);
 void		 store_save_abort(struct store_save *sv);
 int		 store_save(struct store *st, int64_t run_id,
 		    struct account *const *accounts, size_t naccounts,

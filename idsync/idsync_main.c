@@ -1472,6 +1472,8 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force)
 	if (match_run(&in, &res, err, sizeof err) == -1)
 		goto failed;
 	have_res = 1;
+	if (sv != NULL && store_save_matched(sv, &res, err, sizeof err) == -1)
+		goto failed;
 	memset(&ci, 0, sizeof ci);
 	ci.accounts = accounts.items;
 	ci.naccounts = accounts.count;

@@ -911,6 +911,7 @@ struct store_save {
 	 * accounts are matched. */
 	pthread_t			 thread;
 	int				 started;
+	int				 matched;	/* links too */
 	int				 rows_rc;
 	char				 rows_err[1024];
 	char				*err;
@@ -1183,6 +1184,17 @@ store_save_rows(void *arg)
 	return NULL;
 }
 
+static int store_save_links(struct store_save *);
+
+static void *
+store_save_matched_rows(void *arg)
+{
+	struct store_save	*sv = arg;
+
+	sv->rows_rc = store_save_links(sv);
+	return NULL;
+}
+
 /* The links of accounts still there, as the matching left them. */
 static int
 store_save_links(struct store_save *sv)
@@ -1396,8 +1408,9 @@ store_fk_check(struct store_save *sv)
  * little.
  *
  * store_save_start opens the transaction and has a thread write the
- * accounts' rows while the caller matches them; the caller must leave the
- * store alone until store_save_finish (the rest, and the commit) or
+ * accounts' rows while the caller matches them, store_save_matched the
+ * links while it consolidates; the caller must leave the store alone
+ * until store_save_finish (persons, conflicts, and the commit) or
  * store_save_abort (nothing is kept).
  */
 struct store_save *
@@ -1470,6 +1483,27 @@ store_save_join(struct store_save *sv, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The matching is done: a thread writes the links' rows (res's links and
+ * persons' ids, which consolidating leaves as they are) while the caller
+ * consolidates and plans. The caller must change neither until
+ * store_save_finish.
+ */
+int
+store_save_matched(struct store_save *sv, const struct match_result *res,
+    char *err, size_t errlen)
+{
+	if (store_save_join(sv, err, errlen) == -1)
+		return -1;
+	sv->res = res;
+	sv->matched = 1;
+	sv->started = pthread_create(&sv->thread, NULL,
+	    store_save_matched_rows, sv) == 0;
+	if (!sv->started)
+		store_save_matched_rows(sv);
+	return 0;
+}
+
 void
 store_save_abort(struct store_save *sv)
 {
@@ -1489,6 +1523,8 @@ store_save_finish(struct store_save *sv, const struct match_result *res,
 {
 	int	 rc = -1;
 
+	if (!sv->matched && store_save_matched(sv, res, err, errlen) == -1)
+		goto out;
 	if (store_save_join(sv, err, errlen) == -1)
 		goto out;
 	sv->res = res;
@@ -1500,8 +1536,8 @@ store_save_finish(struct store_save *sv, const struct match_result *res,
 	/* The run ends at now_ms, whenever the accounts' rows were
 	 * written. */
 	sv->now_ms = now_ms;
-	if (store_save_persons(sv) == -1 || store_save_links(sv) == -1 ||
-	    store_save_conflicts(sv) == -1 || store_save_marks(sv) == -1 ||
+	if (store_save_persons(sv) == -1 || store_save_conflicts(sv) == -1 ||
+	    store_save_marks(sv) == -1 ||
 	    store_fk_check(sv) == -1 || store_run_update(sv->st, sv->run_id,
 	    "ok", NULL, sv->plan, sv->now_ms, err, errlen) == -1)
 		goto out;
