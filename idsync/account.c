@@ -94,28 +94,6 @@ account_free(struct account *a)
 	free(a);
 }
 
-struct account *
-account_copy(const struct account *a)
-{
-	struct account	*c;
-	size_t		 i, j;
-
-	c = account_new(a->domain, a->domain_name, a->guid, a->dn);
-	for (i = 0; i < a->nattrs; i++)
-		for (j = 0; j < a->attrs[i].count; j++)
-			account_add_value(c, a->attrs[i].name,
-			    a->attrs[i].values[j],
-			    strlen(a->attrs[i].values[j]));
-	c->uac = a->uac;
-	c->expires_ms = a->expires_ms;
-	c->when_changed_ms = a->when_changed_ms;
-	c->pwd_must_change = a->pwd_must_change;
-	c->kind = a->kind;
-	memcpy(c->sums, a->sums, sizeof c->sums);
-	c->summed = a->summed;
-	return c;
-}
-
 /* Looked up for every value read and every attribute compared: the first
  * letters are compared before the names (ASCII, as attribute names are),
  * and the last attribute first, which is the one values are being added
@@ -177,6 +155,32 @@ account_add_value(struct account *a, const char *name, const char *value,
 	if ((at = account_attr(a, name)) == NULL)
 		at = account_push_attr(a, name, strlen(name));
 	account_push_value(a, at, value, len);
+}
+
+struct account *
+account_copy(const struct account *a)
+{
+	struct account		*c;
+	struct account_attr	*at;
+	size_t			 i, j;
+
+	c = account_new(a->domain, a->domain_name, a->guid, a->dn);
+	/* a's names are one each already: no lookups. */
+	for (i = 0; i < a->nattrs; i++) {
+		at = account_push_attr(c, a->attrs[i].name,
+		    strlen(a->attrs[i].name));
+		for (j = 0; j < a->attrs[i].count; j++)
+			account_push_value(c, at, a->attrs[i].values[j],
+			    strlen(a->attrs[i].values[j]));
+	}
+	c->uac = a->uac;
+	c->expires_ms = a->expires_ms;
+	c->when_changed_ms = a->when_changed_ms;
+	c->pwd_must_change = a->pwd_must_change;
+	c->kind = a->kind;
+	memcpy(c->sums, a->sums, sizeof c->sums);
+	c->summed = a->summed;
+	return c;
 }
 
 size_t

@@ -1115,7 +1115,7 @@ idsync_read(const struct idsync_config *cfg, const struct kinds *kinds,
 	struct read_mark		 last;
 	struct state_gate		 gate;
 	char				**attrs = idsync_attrs(cfg);
-	char				 serr[512], took[32], lerr[1024];
+	char				 serr[512], took[32];
 	size_t				 i, j, n = cfg->domains.count;
 	int64_t				 t0;
 	int				 rc = -1, loaded;
@@ -1142,8 +1142,7 @@ idsync_read(const struct idsync_config *cfg, const struct kinds *kinds,
 	}
 	/* The store is this thread's alone while the readers read. */
 	t0 = wtime_mono_ms();
-	loaded = store_load_state(st, &cfg->domains, prev, lerr,
-	    sizeof lerr) == 0;
+	loaded = store_load_state(st, &cfg->domains, prev, err, errlen) == 0;
 	if (loaded)
 		log_debug("loaded the last state (%zu accounts) in %lld ms",
 		    prev->naccounts, (long long)(wtime_mono_ms() - t0));
@@ -1155,10 +1154,9 @@ idsync_read(const struct idsync_config *cfg, const struct kinds *kinds,
 		} else
 			idsync_read_one(&readers[i]);
 	}
-	if (!loaded) {
-		snprintf(err, errlen, "%s", lerr);
+	/* The readers write only their own why: err says why it failed. */
+	if (!loaded)
 		goto out;
-	}
 	*have_prev = 1;
 	for (i = 0; i < n; i++) {
 		r = &readers[i];

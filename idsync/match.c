@@ -90,6 +90,8 @@ struct pairset {
 	size_t		 used;
 };
 
+struct weigh_job;
+
 struct match_ctx {
 	const struct match_input	*in;
 	const struct match_config	*cfg;
@@ -106,6 +108,7 @@ struct match_ctx {
 	struct cfg_list			*exact_values;	/* n * nexact */
 	struct pair			*pairs;
 	size_t				 npairs;
+	struct weigh_job		*jobs;		/* while weighing */
 	size_t				*order;		/* rules, widest first */
 	double				*rest_max;	/* by place in order */
 	double				 keep_floor;
@@ -379,14 +382,18 @@ match_eval(struct match_ctx *ctx, size_t a, size_t b, struct pair *p,
 	}
 }
 
+/* What agreed and what did not, as text; *score (if not NULL) gets the
+ * pair's score. */
 static char *
-match_detail(struct match_ctx *ctx, size_t a, size_t b)
+match_detail(struct match_ctx *ctx, size_t a, size_t b, double *score)
 {
 	struct pair	 p;
 	struct buf	 b_;
 
 	buf_init(&b_, 0);
 	match_eval(ctx, a, b, &p, &b_);
+	if (score != NULL)
+		*score = p.score;
 	return buf_detach(&b_, NULL);
 }
 
@@ -404,7 +411,9 @@ match_phase(const char *what, int64_t *t)
 
 /*
  * Jobs 0..n-1 run by a few threads (match_threads), each taking the next
- * job not yet taken. fn must touch nothing another job touches.
+ * job not yet taken; a thread that cannot start leaves its jobs to the
+ * others. fn must write nothing another job reads or writes, but through
+ * atomics.
  */
 struct match_pool {
 	size_t	 next;
@@ -1140,30 +1149,26 @@ match_keep(struct match_ctx *ctx, size_t a, size_t b, struct pair *p,
 }
 
 /*
- * One thread's share of the weighing: accounts from..to, their pairs with
- * later accounts in order. The threads read the context and fill the
- * memo tables (same levels whoever fills a cell); each writes only its
- * own job.
+ * One share of the weighing (match_pool_run's job t): accounts from..to,
+ * their pairs with later accounts in order. The jobs read the context and
+ * fill the memo tables (same levels whoever fills a cell); each writes
+ * only its own job.
  */
 struct weigh_job {
-	struct match_ctx	*ctx;
 	const struct block_walk	*w;
 	const size_t		*mstart, *mblock, *dom;
 	const unsigned char	*kind;
 	size_t			 from, to;
 	struct pair		*pairs;
 	size_t			 npairs, alloc, compared;
-	pthread_t		 thread;
-	int			 started;
 };
 
 static int size_cmp(const void *, const void *);
 
-static void *
-match_weigh(void *arg)
+static void
+match_weigh(struct match_ctx *ctx, size_t t)
 {
-	struct weigh_job	*job = arg;
-	struct match_ctx	*ctx = job->ctx;
+	struct weigh_job	*job = &ctx->jobs[t];
 	enum compare_level	*levels;
 	const size_t		*v;
 	size_t			*stamp, *cand, ncand, a, b, j, k, m;
@@ -1206,7 +1211,6 @@ match_weigh(void *arg)
 	free(cand);
 	free(stamp);
 	free(levels);
-	return NULL;
 }
 
 /* How many threads weigh pairs: the processors there are, up to 4. */
@@ -1321,7 +1325,6 @@ match_pairs(struct match_ctx *ctx)
 		for (k = mstart[i]; k < mstart[i + 1]; k++)
 			total += w.sizes[mblock[k]];
 	for (t = 0, a = 0, done = 0; t < nt; t++) {
-		jobs[t].ctx = ctx;
 		jobs[t].w = &w;
 		jobs[t].mstart = mstart;
 		jobs[t].mblock = mblock;
@@ -1334,17 +1337,9 @@ match_pairs(struct match_ctx *ctx)
 				done += w.sizes[mblock[k]];
 		jobs[t].to = a;
 	}
-	/* A thread that cannot start has its share done here. */
-	for (t = 1; t < nt; t++)
-		jobs[t].started = pthread_create(&jobs[t].thread, NULL,
-		    match_weigh, &jobs[t]) == 0;
-	match_weigh(&jobs[0]);
-	for (t = 1; t < nt; t++) {
-		if (jobs[t].started)
-			pthread_join(jobs[t].thread, NULL);
-		else
-			match_weigh(&jobs[t]);
-	}
+	ctx->jobs = jobs;
+	match_pool_run(ctx, nt, match_weigh);
+	ctx->jobs = NULL;
 	for (t = 0; t < nt; t++)
 		ctx->npairs += jobs[t].npairs;
 	ctx->pairs = xcalloc(ctx->npairs + 1, sizeof *ctx->pairs);
@@ -1575,8 +1570,6 @@ conflict_member(struct match_ctx *ctx, struct match_conflict *c, size_t i,
     size_t other, int subject)
 {
 	struct match_member	*m;
-	struct pair		 p;
-	struct buf		 detail;
 
 	c->members = xreallocarray(c->members, c->nmembers + 1,
 	    sizeof *c->members);
@@ -1584,11 +1577,8 @@ conflict_member(struct match_ctx *ctx, struct match_conflict *c, size_t i,
 	memset(m, 0, sizeof *m);
 	m->account = i;
 	if (other != MATCH_NONE) {
-		buf_init(&detail, 0);
-		match_eval(ctx, i, other, &p, &detail);
-		m->score = p.score;
+		m->detail = match_detail(ctx, i, other, &m->score);
 		m->has_score = 1;
-		m->detail = buf_detach(&detail, NULL);
 	}
 	if (subject)
 		ctx->subject[i] = 1;
@@ -1621,7 +1611,7 @@ link_set(struct match_ctx *ctx, size_t i, const char *reason, size_t via,
 	if (via != MATCH_NONE) {
 		l->via_domain = xstrdup(ctx_account(ctx, via)->domain_name);
 		l->via_guid = xstrdup(ctx_account(ctx, via)->guid);
-		l->detail = match_detail(ctx, i, via);
+		l->detail = match_detail(ctx, i, via, NULL);
 	}
 }
 
@@ -1810,8 +1800,9 @@ match_decisions(struct match_ctx *ctx)
 		case MERGE_TWO_PRIMARIES:
 			snprintf(why, sizeof why, "the person would have two "
 			    "accounts in %s (%s and %s); unlink one first",
-			    ctx_account(ctx, wa)->domain_name, acct_name(ctx, wa, na,
-			    sizeof na), acct_name(ctx, wb, nb, sizeof nb));
+			    ctx_account(ctx, wa)->domain_name, acct_name(ctx,
+			    wa, na, sizeof na), acct_name(ctx, wb, nb,
+			    sizeof nb));
 			match_decision_conflict(ctx, d, a, b, why);
 			continue;
 		default:

@@ -489,6 +489,18 @@ col_text(sqlite3_stmt *stmt, int i)
 	return s != NULL ? (const char *)s : "";
 }
 
+/* A statement stepped through its rows (rc: the last step's) is reset;
+ * -1 with err saying what failed unless the rows all came. */
+static int
+store_rows_done(struct store *st, sqlite3_stmt *stmt, int rc,
+    const char *what, char *err, size_t errlen)
+{
+	if (rc != SQLITE_DONE)
+		db_error(st->db, what, err, errlen);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* NULL-safe: do a and b hold the same text? */
 static int
 same_text(const char *a, const char *b)
@@ -593,13 +605,7 @@ store_load_accounts(struct store *st, const struct cfg_items *domains,
 		    a->guid, key, sizeof key), state->naccounts);
 		state->naccounts++;
 	}
-	if (rc != SQLITE_DONE) {
-		db_error(st->db, "load accounts", err, errlen);
-		sqlite3_reset(stmt);
-		return -1;
-	}
-	sqlite3_reset(stmt);
-	return 0;
+	return store_rows_done(st, stmt, rc, "load accounts", err, errlen);
 }
 
 static int
@@ -639,13 +645,7 @@ store_load_persons(struct store *st, struct state *state, char *err,
 		index_add(state->person_index, p->id, state->npersons);
 		state->npersons++;
 	}
-	if (rc != SQLITE_DONE) {
-		db_error(st->db, "load persons", err, errlen);
-		sqlite3_reset(stmt);
-		return -1;
-	}
-	sqlite3_reset(stmt);
-	return 0;
+	return store_rows_done(st, stmt, rc, "load persons", err, errlen);
 }
 
 static int
@@ -680,13 +680,7 @@ store_load_decisions(struct store *st, struct state *state, char *err,
 		d->b_guid = col_dup(stmt, 5);
 		d->person_id = col_dup(stmt, 6);
 	}
-	if (rc != SQLITE_DONE) {
-		db_error(st->db, "load decisions", err, errlen);
-		sqlite3_reset(stmt);
-		return -1;
-	}
-	sqlite3_reset(stmt);
-	return 0;
+	return store_rows_done(st, stmt, rc, "load decisions", err, errlen);
 }
 
 /*
@@ -695,44 +689,38 @@ store_load_decisions(struct store *st, struct state *state, char *err,
  * first so that no text can pass for two. Two conflicts with one sum are
  * one conflict found again.
  */
-struct conflict_sum {
-	struct buf	 text;
-};
-
 static void
-conflict_sum_field(struct conflict_sum *cs, const char *s)
+conflict_sum_field(struct buf *b, const char *s)
 {
 	if (s == NULL)
-		buf_append_str(&cs->text, "-;");
+		buf_append_str(b, "-;");
 	else
-		buf_printf(&cs->text, "%zu:%s;", strlen(s), s);
+		buf_printf(b, "%zu:%s;", strlen(s), s);
 }
 
 static void
-conflict_sum_begin(struct conflict_sum *cs, const char *kind,
-    const char *summary)
+conflict_sum_begin(struct buf *b, const char *kind, const char *summary)
 {
-	buf_reset(&cs->text);
-	conflict_sum_field(cs, kind);
-	conflict_sum_field(cs, summary);
+	buf_reset(b);
+	conflict_sum_field(b, kind);
+	conflict_sum_field(b, summary);
 }
 
 static void
-conflict_sum_member(struct conflict_sum *cs, const char *domain,
-    const char *guid, const char *person_id, const double *score,
-    const char *detail)
+conflict_sum_member(struct buf *b, const char *domain, const char *guid,
+    const char *person_id, const double *score, const char *detail)
 {
 	char	 num[64];
 
-	buf_append_char(&cs->text, '|');
-	conflict_sum_field(cs, domain);
-	conflict_sum_field(cs, guid);
-	conflict_sum_field(cs, person_id);
+	buf_append_char(b, '|');
+	conflict_sum_field(b, domain);
+	conflict_sum_field(b, guid);
+	conflict_sum_field(b, person_id);
 	/* %a: the double exactly, as SQLite's REAL keeps it. */
 	if (score != NULL)
 		snprintf(num, sizeof num, "%a", *score);
-	conflict_sum_field(cs, score != NULL ? num : NULL);
-	conflict_sum_field(cs, detail);
+	conflict_sum_field(b, score != NULL ? num : NULL);
+	conflict_sum_field(b, detail);
 }
 
 /* A sum as the key of an index. */
@@ -780,13 +768,7 @@ store_load_conflicts(struct store *st, struct state *state, char *err,
 		}
 		state->nconflicts++;
 	}
-	if (rc != SQLITE_DONE) {
-		db_error(st->db, "load conflicts", err, errlen);
-		sqlite3_reset(stmt);
-		return -1;
-	}
-	sqlite3_reset(stmt);
-	return 0;
+	return store_rows_done(st, stmt, rc, "load conflicts", err, errlen);
 }
 
 /* The state the last successful run left, to match against and to
@@ -910,6 +892,7 @@ struct store_save {
 	/* The accounts' rows, written by a thread of their own while the
 	 * accounts are matched. */
 	pthread_t			 thread;
+	int				 (*stage)(struct store_save *);
 	int				 started;
 	int				 matched;	/* links too */
 	int				 rows_rc;
@@ -1175,26 +1158,6 @@ out:
 	return rc;
 }
 
-static void *
-store_save_rows(void *arg)
-{
-	struct store_save	*sv = arg;
-
-	sv->rows_rc = store_save_accounts(sv);
-	return NULL;
-}
-
-static int store_save_links(struct store_save *);
-
-static void *
-store_save_matched_rows(void *arg)
-{
-	struct store_save	*sv = arg;
-
-	sv->rows_rc = store_save_links(sv);
-	return NULL;
-}
-
 /* The links of accounts still there, as the matching left them. */
 static int
 store_save_links(struct store_save *sv)
@@ -1237,6 +1200,26 @@ out:
 	return rc;
 }
 
+static void *
+store_save_stage_run(void *arg)
+{
+	struct store_save	*sv = arg;
+
+	sv->rows_rc = sv->stage(sv);
+	return NULL;
+}
+
+/* A stage of rows on a thread of its own; here, if none starts. */
+static void
+store_save_spawn(struct store_save *sv, int (*stage)(struct store_save *))
+{
+	sv->stage = stage;
+	sv->started = pthread_create(&sv->thread, NULL, store_save_stage_run,
+	    sv) == 0;
+	if (!sv->started)
+		store_save_stage_run(sv);
+}
+
 /* Conflicts found again keep their rows and ids; the others are
  * written, and those no longer found deleted. */
 static int
@@ -1245,7 +1228,7 @@ store_save_conflicts(struct store_save *sv)
 	const struct match_conflict	*c;
 	const struct match_member	*m;
 	const struct account		*a;
-	struct conflict_sum		 sum;
+	struct buf			 sum;
 	sqlite3_stmt			*cs, *ms, *cdel, *mdel;
 	const size_t			*ix;
 	unsigned char			*kept;
@@ -1267,7 +1250,7 @@ store_save_conflicts(struct store_save *sv)
 	    "conflict_id = ?", sv->err, sv->errlen)) == NULL)
 		return -1;
 	kept = xcalloc(sv->prev->nconflicts + 1, 1);
-	buf_init(&sum.text, 0);
+	buf_init(&sum, 0);
 	for (i = 0; i < sv->res->nconflicts; i++) {
 		c = &sv->res->conflicts[i];
 		conflict_sum_begin(&sum, c->kind, c->summary);
@@ -1278,7 +1261,7 @@ store_save_conflicts(struct store_save *sv)
 			    m->person_id[0] != '\0' ? m->person_id : NULL,
 			    m->has_score ? &m->score : NULL, m->detail);
 		}
-		idsync_sha256(buf_cstr(&sum.text), sum.text.len, digest);
+		idsync_sha256(buf_cstr(&sum), sum.len, digest);
 		sum_hex(digest, hex);
 		ix = index_get(sv->prev->conflict_index, hex, &n);
 		for (j = 0; j < n && kept[ix[j]]; j++)
@@ -1328,7 +1311,7 @@ store_save_conflicts(struct store_save *sv)
 	}
 	rc = 0;
 out:
-	buf_free(&sum.text);
+	buf_free(&sum);
 	free(kept);
 	return rc;
 }
@@ -1449,10 +1432,7 @@ store_save_start(struct store *st, int64_t run_id,
 	sv->olds = xcalloc(naccounts + 1, sizeof *sv->olds);
 	sv->err = sv->rows_err;
 	sv->errlen = sizeof sv->rows_err;
-	sv->started = pthread_create(&sv->thread, NULL, store_save_rows,
-	    sv) == 0;
-	if (!sv->started)
-		store_save_rows(sv);
+	store_save_spawn(sv, store_save_accounts);
 	return sv;
 }
 
@@ -1497,10 +1477,7 @@ store_save_matched(struct store_save *sv, const struct match_result *res,
 		return -1;
 	sv->res = res;
 	sv->matched = 1;
-	sv->started = pthread_create(&sv->thread, NULL,
-	    store_save_matched_rows, sv) == 0;
-	if (!sv->started)
-		store_save_matched_rows(sv);
+	store_save_spawn(sv, store_save_links);
 	return 0;
 }
 
@@ -1541,11 +1518,7 @@ store_save_finish(struct store_save *sv, const struct match_result *res,
 	    store_fk_check(sv) == -1 || store_run_update(sv->st, sv->run_id,
 	    "ok", NULL, sv->plan, sv->now_ms, err, errlen) == -1)
 		goto out;
-	if (sqlite3_get_autocommit(db_handle(sv->st->db))) {
-		snprintf(err, errlen, "saving the state: SQLite ended the "
-		    "transaction itself");
-		goto out;
-	}
+	/* It says so if SQLite ended the transaction itself. */
 	if (db_commit(sv->st->db, err, errlen) == -1)
 		goto out;
 	log_debug("run %lld: %zu rows written or deleted",
