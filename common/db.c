@@ -16,6 +16,7 @@
 #include "common/db.h"
 #include "common/log.h"
 #include "common/str.h"
+#include "common/wtime.h"
 #include "common/xmalloc.h"
 
 #define DB_BUSY_TIMEOUT_MS	5000
@@ -39,6 +40,10 @@ struct db {
 	sqlite3			*handle;
 	char			*path;
 	int			 readonly;
+	/* A wait for a lock that says so (db_options.busy_notice). */
+	char			*busy_notice;
+	int64_t			 busy_timeout_ms;
+	int64_t			 busy_since_ms;
 	struct db_cached_stmt	*stmts;
 	size_t			 nstmts;
 	size_t			 stmts_alloc;
@@ -152,6 +157,28 @@ db_create_file(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* SQLite's busy handler when the wait is to be told: waits with a
+ * growing sleep, up to the timeout, and says why once after a second. */
+static int
+db_busy(void *arg, int count)
+{
+	struct db	*db = arg;
+	int64_t		 now = wtime_mono_ms(), step;
+
+	if (count == 0)
+		db->busy_since_ms = now;
+	if (now - db->busy_since_ms >= db->busy_timeout_ms)
+		return 0;
+	if (db->busy_notice != NULL && now - db->busy_since_ms >= 1000) {
+		log_info("%s", db->busy_notice);
+		free(db->busy_notice);
+		db->busy_notice = NULL;
+	}
+	step = count < 10 ? 1 + count * 5 : 50;
+	(void)usleep((useconds_t)step * 1000);
+	return 1;
+}
+
 struct db *
 db_open(const char *path, const struct db_options *opts, char *err,
     size_t errlen)
@@ -169,6 +196,8 @@ db_open(const char *path, const struct db_options *opts, char *err,
 		/* Zero (an unset field) means the default, too. */
 		if (opts->busy_timeout_ms > 0)
 			timeout_ms = opts->busy_timeout_ms;
+		if (opts->busy_notice != NULL)
+			db->busy_notice = xstrdup(opts->busy_notice);
 	}
 	if (timeout_ms > INT_MAX)
 		timeout_ms = INT_MAX;
@@ -192,7 +221,11 @@ db_open(const char *path, const struct db_options *opts, char *err,
 		db_error(db, NULL, err, errlen);
 		goto fail;
 	}
-	sqlite3_busy_timeout(db->handle, (int)timeout_ms);
+	db->busy_timeout_ms = timeout_ms;
+	if (db->busy_notice != NULL)
+		sqlite3_busy_handler(db->handle, db_busy, db);
+	else
+		sqlite3_busy_timeout(db->handle, (int)timeout_ms);
 
 	/*
 	 * Reading user_version reads the header: a file that is not a
@@ -254,6 +287,7 @@ db_close(struct db *db)
 		sqlite3_close_v2(db->handle);
 	}
 	free(db->path);
+	free(db->busy_notice);
 	free(db);
 }
 

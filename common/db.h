@@ -22,6 +22,9 @@ struct db_options {
 	unsigned	 flags;
 	int64_t		 busy_timeout_ms;	/* <= 0: default 5000 */
 	int		 synchronous_full;	/* 1: PRAGMA synchronous=FULL */
+	/* Logged (info) once when a statement has waited a second for a
+	 * lock another connection holds; NULL: wait silently. */
+	const char	*busy_notice;
 };
 
 /*

@@ -440,6 +440,9 @@ struct match_result;
 struct store;
 
 #define STORE_READONLY	0x01
+/* Waits (up to STORE_WAIT_MS) for a run that is saving, saying so. */
+#define STORE_WAIT	0x02
+#define STORE_WAIT_MS	(10 * 60 * 1000)
 
 struct store	*store_open(const char *path, unsigned flags, char *err,
 		    size_t errlen);

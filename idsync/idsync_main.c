@@ -1747,7 +1747,9 @@ idsync_review(const struct idsync_config *cfg, int argc, char **argv)
 				return idsync_usage("%s ACCOUNT ACCOUNT", cmd);
 		}
 	}
-	if ((st = idsync_store(cfg, readonly ? STORE_READONLY : 0)) == NULL)
+	/* A decision waits for a run that is saving. */
+	if ((st = idsync_store(cfg, readonly ? STORE_READONLY :
+	    STORE_WAIT)) == NULL)
 		return WARD_EXIT_FAILURE;
 	if (strcmp(cmd, "conflicts") == 0) {
 		rc = review_conflicts(st, stdout, &count, err, sizeof err);

@@ -5,6 +5,8 @@
  * changes nothing. */
 #include "config.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,11 +169,33 @@ static const struct db_migration store_migrations[] = {
 /* SQLite's page cache while a run's state is saved, in KiB. */
 #define STORE_SAVE_CACHE_KIB	"32768"
 
+/* What a command waiting for the database says: a run that is saving
+ * holds it, most likely. Malloc'd. */
+static char *
+store_wait_notice(const char *path)
+{
+	char	*lock, *s;
+	pid_t	 pid;
+
+	xasprintf(&lock, "%s.lock", path);
+	pid = daemon_pidfile_read(lock);
+	free(lock);
+	if (pid > 0 && (kill(pid, 0) == 0 || errno == EPERM))
+		xasprintf(&s, "%s: waiting for ward-idsync run (pid %ld) to "
+		    "finish saving its state (up to %d minutes)", path,
+		    (long)pid, STORE_WAIT_MS / 60000);
+	else
+		xasprintf(&s, "%s: waiting for another writer to finish (up "
+		    "to %d minutes)", path, STORE_WAIT_MS / 60000);
+	return s;
+}
+
 struct store *
 store_open(const char *path, unsigned flags, char *err, size_t errlen)
 {
 	struct store		*st;
 	struct db_options	 o;
+	char			*notice = NULL;
 
 	memset(&o, 0, sizeof o);
 	if (flags & STORE_READONLY) {
@@ -182,8 +206,14 @@ store_open(const char *path, unsigned flags, char *err, size_t errlen)
 		}
 		o.flags = DB_READONLY;
 	}
+	if (flags & STORE_WAIT) {
+		o.busy_timeout_ms = STORE_WAIT_MS;
+		o.busy_notice = notice = store_wait_notice(path);
+	}
 	st = xcalloc(1, sizeof *st);
-	if ((st->db = db_open(path, &o, err, errlen)) == NULL)
+	st->db = db_open(path, &o, err, errlen);
+	free(notice);
+	if (st->db == NULL)
 		goto fail;
 	if (db_migrate(st->db, store_migrations, sizeof store_migrations /
 	    sizeof store_migrations[0], err, errlen) == -1)

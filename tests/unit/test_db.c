@@ -758,6 +758,48 @@ test_busy_timeout(void **state)
 	free(path);
 }
 
+/* A wait that says why: once, after a second, and only then. */
+static void
+test_busy_notice(void **state)
+{
+	struct db_options	 opts = { 0, 1300, 0, "waiting for the run" };
+	struct db		*db, *other;
+	char			*path, err[512] = "";
+	const char		*log, *at;
+
+	(void)state;
+	path = fresh_path("notice");
+	db = open_ok(path, &opts);
+	assert_int_equal(db_migrate(db, migrations, 3, err, sizeof err), 3);
+	other = open_ok(path, NULL);
+	assert_int_equal(db_begin(other, err, sizeof err), 0);
+
+	tu_log_capture_start();
+	assert_int_equal(db_begin(db, err, sizeof err), -1);
+	assert_contains(err, "begin: database is locked (5)");
+	log = tu_log_captured();
+	at = strstr(log, "waiting for the run");
+	assert_non_null(at);
+	assert_null(strstr(at + 1, "waiting for the run"));
+	tu_log_capture_stop();
+	db_close(db);
+
+	/* Shorter than a second: silent. */
+	opts.busy_timeout_ms = 200;
+	db = open_ok(path, &opts);
+	tu_log_capture_start();
+	assert_int_equal(db_begin(db, err, sizeof err), -1);
+	assert_string_equal(tu_log_captured(), "");
+	tu_log_capture_stop();
+
+	db_rollback(other);
+	assert_int_equal(db_begin(db, err, sizeof err), 0);
+	db_rollback(db);
+	db_close(other);
+	db_close(db);
+	free(path);
+}
+
 static void
 test_close_with_caller_statement(void **state)
 {
@@ -826,6 +868,7 @@ main(void)
 		cmocka_unit_test(test_stmt_error_excerpt),
 		cmocka_unit_test(test_transaction),
 		cmocka_unit_test(test_busy_timeout),
+		cmocka_unit_test(test_busy_notice),
 		cmocka_unit_test(test_close_with_caller_statement),
 		cmocka_unit_test(test_db_error),
 	};
