@@ -25,9 +25,23 @@ static const char *const account_volatile[] = {
 	"lastLogonTimestamp", "uSNChanged", "whenChanged", "pwdLastSet", NULL
 };
 
-/* The first chunk holds a typical account whole; later ones double. */
-#define ACCOUNT_CHUNK_FIRST	2048
+/* The first chunk holds a typical account whole (about 900 bytes of
+ * names, values and lists); later ones double. */
+#define ACCOUNT_CHUNK_FIRST	1024
 #define ACCOUNT_CHUNK_MAX	65536
+
+static struct account_chunk *
+account_chunk_add(struct account *a, size_t size)
+{
+	struct account_chunk	*c;
+
+	c = xmalloc(sizeof *c + size);
+	c->next = a->chunks;
+	c->size = size;
+	c->used = 0;
+	a->chunks = c;
+	return c;
+}
 
 /* n bytes from a's chunks, aligned for pointers. */
 static void *
@@ -42,12 +56,7 @@ account_alloc(struct account *a, size_t n)
 		size = c == NULL ? ACCOUNT_CHUNK_FIRST : c->size * 2;
 		if (size > ACCOUNT_CHUNK_MAX)
 			size = ACCOUNT_CHUNK_MAX;
-		if (size < n)
-			size = n;
-		c = xmalloc(sizeof *c + size);
-		c->next = a->chunks;
-		c->size = size;
-		a->chunks = c;
+		c = account_chunk_add(a, size < n ? n : size);
 		at = 0;
 	}
 	c->used = at + n;
@@ -68,9 +77,21 @@ struct account *
 account_new(size_t domain, const char *domain_name, const char *guid,
     const char *dn)
 {
+	return account_new_sized(domain, domain_name, guid, dn, 0);
+}
+
+/* With a first chunk of size bytes besides the names: an account known to
+ * hold little need not take a typical account's room. */
+struct account *
+account_new_sized(size_t domain, const char *domain_name, const char *guid,
+    const char *dn, size_t size)
+{
 	struct account	*a;
 
 	a = xcalloc(1, sizeof *a);
+	if (size > 0)
+		(void)account_chunk_add(a, strlen(domain_name) + strlen(dn) +
+		    2 + 2 * sizeof(void *) + size);
 	a->domain = domain;
 	a->domain_name = account_strndup(a, domain_name, strlen(domain_name));
 	str_copy(a->guid, guid, sizeof a->guid);
@@ -121,7 +142,11 @@ account_push_attr(struct account *a, const char *name, size_t len)
 {
 	struct account_attr	*at;
 
-	a->attrs = xreallocarray(a->attrs, a->nattrs + 1, sizeof *a->attrs);
+	if (a->nattrs == a->attrs_alloc) {
+		a->attrs_alloc = a->attrs_alloc == 0 ? 16 : a->attrs_alloc * 2;
+		a->attrs = xreallocarray(a->attrs, a->attrs_alloc,
+		    sizeof *a->attrs);
+	}
 	at = &a->attrs[a->nattrs++];
 	memset(at, 0, sizeof *at);
 	at->name = account_strndup(a, name, len);
@@ -231,6 +256,12 @@ account_finish(struct account *a, char *err, size_t errlen)
 	size_t		 i;
 	int		 rc = 0;
 
+	/* Kept for as long as the run: no room to spare. */
+	if (a->attrs_alloc > a->nattrs && a->nattrs > 0) {
+		a->attrs = xreallocarray(a->attrs, a->nattrs,
+		    sizeof *a->attrs);
+		a->attrs_alloc = a->nattrs;
+	}
 	/* Read back from the store they mostly are sorted already. */
 	for (i = 1; i < a->nattrs; i++)
 		if (account_attr_cmp(&a->attrs[i - 1], &a->attrs[i]) > 0)

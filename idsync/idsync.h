@@ -253,6 +253,7 @@ struct account {
 	char		*dn;
 	struct account_attr *attrs;	/* by name, case-insensitively */
 	size_t		 nattrs;
+	size_t		 attrs_alloc;
 	struct account_chunk *chunks;	/* names, values, their lists */
 	/* Decoded by account_finish. */
 	uint32_t	 uac;
@@ -276,6 +277,8 @@ struct account_set {
 
 struct account	*account_new(size_t domain, const char *domain_name,
 		    const char *guid, const char *dn);
+struct account	*account_new_sized(size_t domain, const char *domain_name,
+		    const char *guid, const char *dn, size_t size);
 void		 account_free(struct account *a);
 /* A copy of a, domain index and all. */
 struct account	*account_copy(const struct account *a);
@@ -321,7 +324,10 @@ enum account_kind kind_classify(const struct kinds *k,
 #define STATE_SUM_LEN	ACCOUNT_SUM_LEN
 
 struct state_account {
-	struct account	*account;	/* summed, as saved */
+	/* Summed, as saved; partial: of its attributes only
+	 * sAMAccountName (store_load_attrs loads the rest). */
+	struct account	*account;
+	int		 partial;
 	/* What its row holds besides: a save rewrites only rows that
 	 * differ, and those saved without sums. */
 	int		 enabled;
@@ -466,9 +472,16 @@ int		 store_run_end(struct store *st, int64_t run_id,
 		    const char *outcome, const char *message,
 		    const struct plan *plan, int64_t now_ms, char *err,
 		    size_t errlen);
+/* STATE_ATTRS: every account's attributes too, as merging an
+ * incremental read into the state needs; without, only those of
+ * accounts whose sums were never saved. */
+#define STATE_ATTRS	0x01
 int		 store_load_state(struct store *st,
-		    const struct cfg_items *domains, struct state *state,
-		    char *err, size_t errlen);
+		    const struct cfg_items *domains, unsigned flags,
+		    struct state *state, char *err, size_t errlen);
+int		 store_load_attrs(struct store *st, struct state *state,
+		    struct account *const *accounts, size_t naccounts,
+		    size_t *loaded, char *err, size_t errlen);
 void		 state_clear(struct state *state);
 void		 state_gate_init(struct state_gate *g);
 void		 state_gate_open(struct state_gate *g, const struct state *s);

@@ -1119,6 +1119,7 @@ idsync_read(const struct idsync_config *cfg, const struct kinds *kinds,
 	size_t				 i, j, n = cfg->domains.count;
 	int64_t				 t0;
 	int				 rc = -1, loaded;
+	unsigned			 flags = 0;
 
 	memset(&last, 0, sizeof last);
 	state_gate_init(&gate);
@@ -1140,9 +1141,16 @@ idsync_read(const struct idsync_config *cfg, const struct kinds *kinds,
 		if (pthread_create(&r->thread, NULL, idsync_read_one, r) == 0)
 			r->started = 1;
 	}
-	/* The store is this thread's alone while the readers read. */
+	/* The store is this thread's alone while the readers read. Only a
+	 * read that may merge changes into the last state needs all of its
+	 * accounts' attributes. */
+	for (i = 0; i < n; i++)
+		if (readers[i].d->incremental && (readers[i].last.usn > 0 ||
+		    readers[i].last.cookie != NULL))
+			flags = STATE_ATTRS;
 	t0 = wtime_mono_ms();
-	loaded = store_load_state(st, &cfg->domains, prev, err, errlen) == 0;
+	loaded = store_load_state(st, &cfg->domains, flags, prev, err,
+	    errlen) == 0;
 	if (loaded)
 		log_debug("loaded the last state (%zu accounts) in %lld ms",
 		    prev->naccounts, (long long)(wtime_mono_ms() - t0));
@@ -1451,6 +1459,12 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force)
 	log_info("read %zu accounts from %zu domains in %lld ms",
 	    accounts.count, cfg->domains.count, (long long)t_read);
 	account_set_sort(&accounts);
+	/* What changed was before, for the plan; from the rows as they are
+	 * until the save begins. */
+	if (store_load_attrs(st, &prev, accounts.items, accounts.count, &i,
+	    err, sizeof err) == -1)
+		goto failed;
+	log_debug("loaded the attributes of %zu changed accounts", i);
 	/* The accounts' rows are written while they are matched. */
 	if (!plan_only && (sv = store_save_start(st, run_id, accounts.items,
 	    accounts.count, &prev, wtime_now_ms(), err, sizeof err)) == NULL)
@@ -1583,7 +1597,7 @@ idsync_estimate(const struct idsync_config *cfg, int argc, char **argv)
 	}
 	if ((st = idsync_store(cfg, STORE_READONLY)) == NULL)
 		return WARD_EXIT_FAILURE;
-	if (store_load_state(st, &cfg->domains, &state, err,
+	if (store_load_state(st, &cfg->domains, STATE_ATTRS, &state, err,
 	    sizeof err) == -1) {
 		log_error("%s", err);
 		store_close(st);

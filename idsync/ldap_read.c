@@ -1002,6 +1002,12 @@ read_merge(struct ldap_read *r, struct state_gate *gate,
 		}
 		if (out->count - before >= (size_t)r->d->max_accounts)
 			goto too_many;
+		if (prev->accounts[i].partial) {
+			snprintf(err, errlen, "%s: the last state was loaded "
+			    "without its attributes", account_name(pa, key,
+			    sizeof key));
+			goto out;
+		}
 		c = account_copy(pa);
 		c->domain = r->domain;
 		account_set_add(out, c);

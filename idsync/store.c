@@ -568,28 +568,43 @@ store_kind(const char *s)
 
 static int
 store_load_accounts(struct store *st, const struct cfg_items *domains,
-    struct state *state, char *err, size_t errlen)
+    unsigned flags, struct state *state, char *err, size_t errlen)
 {
 	sqlite3_stmt		*stmt;
 	struct state_account	*sa;
 	struct account		*a;
 	size_t			 alloc = 0;
 	char			 key[ACCOUNT_KEY_LEN];
-	int			 rc;
+	int			 rc, partial;
 
+	/* Without STATE_ATTRS a row's attributes are read only when its
+	 * sums are not saved (they are worked out from them). */
 	if ((stmt = store_stmt(st, "SELECT a.domain, a.guid, a.dn, a.kind, "
-	    "a.attrs, a.first_seen_run, a.changed_run, l.person_id, l.role, "
-	    "l.reason, l.score, l.via_domain, l.via_guid, l.detail, "
-	    "l.linked_run, a.enabled, a.attrs_sum, a.content_sum "
+	    "CASE WHEN ?1 OR a.attrs_sum IS NULL OR a.content_sum IS NULL "
+	    "THEN a.attrs END, a.first_seen_run, a.changed_run, l.person_id, "
+	    "l.role, l.reason, l.score, l.via_domain, l.via_guid, l.detail, "
+	    "l.linked_run, a.enabled, a.attrs_sum, a.content_sum, a.sam "
 	    "FROM accounts a LEFT JOIN links l "
 	    "ON l.domain = a.domain AND l.guid = a.guid "
 	    "ORDER BY a.domain, a.guid", err, errlen)) == NULL)
 		return -1;
+	sqlite3_bind_int(stmt, 1, (flags & STATE_ATTRS) != 0);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		a = account_from_json(store_domain_index(domains,
+		partial = sqlite3_column_type(stmt, 4) == SQLITE_NULL;
+		if (partial) {
+			a = account_new_sized(store_domain_index(domains,
+			    col_text(stmt, 0)), col_text(stmt, 0),
+			    col_text(stmt, 1), col_text(stmt, 2), 64 +
+			    (size_t)sqlite3_column_bytes(stmt, 18));
+			if (sqlite3_column_type(stmt, 18) != SQLITE_NULL)
+				account_add_value(a, "sAMAccountName",
+				    col_text(stmt, 18), (size_t)
+				    sqlite3_column_bytes(stmt, 18));
+			(void)account_finish(a, err, errlen);
+		} else if ((a = account_from_json(store_domain_index(domains,
 		    col_text(stmt, 0)), col_text(stmt, 0), col_text(stmt, 1),
-		    col_text(stmt, 2), col_text(stmt, 4), err, errlen);
-		if (a == NULL) {
+		    col_text(stmt, 2), col_text(stmt, 4), err, errlen)) ==
+		    NULL) {
 			sqlite3_reset(stmt);
 			return -1;
 		}
@@ -602,6 +617,7 @@ store_load_accounts(struct store *st, const struct cfg_items *domains,
 		sa = &state->accounts[state->naccounts];
 		memset(sa, 0, sizeof *sa);
 		sa->account = a;
+		sa->partial = partial;
 		/* Saved before there were sums: worked out, and the row
 		 * written again once. */
 		sa->sums_saved = sqlite3_column_bytes(stmt, 16) ==
@@ -805,18 +821,81 @@ store_load_conflicts(struct store *st, struct state *state, char *err,
  * compute the plan from. */
 int
 store_load_state(struct store *st, const struct cfg_items *domains,
-    struct state *state, char *err, size_t errlen)
+    unsigned flags, struct state *state, char *err, size_t errlen)
 {
 	memset(state, 0, sizeof *state);
 	state->account_index = index_new();
 	state->person_index = index_new();
 	state->conflict_index = index_new();
-	if (store_load_accounts(st, domains, state, err, errlen) == -1 ||
+	if (store_load_accounts(st, domains, flags, state, err,
+	    errlen) == -1 ||
 	    store_load_persons(st, state, err, errlen) == -1 ||
 	    store_load_conflicts(st, state, err, errlen) == -1 ||
 	    store_load_decisions(st, state, err, errlen) == -1) {
 		state_clear(state);
 		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The attributes of the accounts loaded without them whose content
+ * differs from what was read (the plan shows what changed). Call it
+ * before store_save_start: a save changes the rows.
+ */
+int
+store_load_attrs(struct store *st, struct state *state,
+    struct account *const *accounts, size_t naccounts, size_t *loaded,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt		*stmt;
+	struct state_account	*sa;
+	struct account		*a, *o;
+	const size_t		*v;
+	unsigned char		 tmp[ACCOUNT_SUM_LEN];
+	char			 key[ACCOUNT_KEY_LEN];
+	size_t			 i, n;
+	int			 rc;
+
+	*loaded = 0;
+	if ((stmt = store_stmt(st, "SELECT attrs FROM accounts "
+	    "WHERE domain = ? AND guid = ?", err, errlen)) == NULL)
+		return -1;
+	for (i = 0; i < naccounts; i++) {
+		v = index_get(state->account_index, account_key(
+		    accounts[i]->domain_name, accounts[i]->guid, key,
+		    sizeof key), &n);
+		if (n == 0)
+			continue;
+		sa = &state->accounts[v[0]];
+		o = sa->account;
+		if (!sa->partial || memcmp(account_sum(accounts[i], 1, tmp),
+		    o->sums[1], ACCOUNT_SUM_LEN) == 0)
+			continue;
+		bind_text(stmt, 1, o->domain_name);
+		bind_text(stmt, 2, o->guid);
+		if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
+			if (rc == SQLITE_DONE)
+				snprintf(err, errlen, "account %s: its row is "
+				    "gone", key);
+			else
+				db_error(st->db, "load account attributes",
+				    err, errlen);
+			sqlite3_reset(stmt);
+			return -1;
+		}
+		a = account_from_json(o->domain, o->domain_name, o->guid,
+		    o->dn, col_text(stmt, 0), err, errlen);
+		sqlite3_reset(stmt);
+		if (a == NULL)
+			return -1;
+		a->kind = o->kind;
+		memcpy(a->sums, o->sums, sizeof a->sums);
+		a->summed = 1;
+		account_free(o);
+		sa->account = a;
+		sa->partial = 0;
+		(*loaded)++;
 	}
 	return 0;
 }

@@ -104,12 +104,13 @@ test_save_load_and_atomic(void **state)
 	struct read_mark	 marks[2], got;
 	char			*path, err[512], dom[64], guid[DECODE_GUID_LEN];
 	int64_t			 run;
+	size_t			 n;
 
 	(void)state;
 	path = tu_path(tu_tmpdir(), "save.db");
 	st = store_open(path, 0, err, sizeof err);
 	assert_non_null(st);
-	assert_int_equal(store_load_state(st, NULL, &prev, err, sizeof err), 0);
+	assert_int_equal(store_load_state(st, NULL, 0, &prev, err, sizeof err), 0);
 	assert_int_equal(prev.naccounts, 0);
 
 	memset(&set, 0, sizeof set);
@@ -142,12 +143,49 @@ test_save_load_and_atomic(void **state)
 	state_clear(&prev);
 	account_set_clear(&set);
 
-	assert_int_equal(store_load_state(st, NULL, &prev, err, sizeof err), 0);
+	assert_int_equal(store_load_state(st, NULL, 0, &prev, err, sizeof err), 0);
 	assert_int_equal(prev.naccounts, 2);
 	assert_int_equal(prev.npersons, 1);
 	assert_string_equal(prev.accounts[1].person_id,
 	    "11111111-1111-4111-8111-111111111111");
 	assert_string_equal(prev.accounts[1].reason, "exact:employeeID");
+	/* Loaded without their attributes but the name; those of a changed
+	 * account are loaded for the plan. */
+	assert_int_equal(prev.accounts[0].partial, 1);
+	assert_string_equal(account_get(prev.accounts[0].account,
+	    "sAMAccountName"), "ann");
+	assert_null(account_get(prev.accounts[0].account, "givenName"));
+	memset(&set, 0, sizeof set);
+	account_set_add(&set, acc(0, "btuh", 1, "ann"));
+	account_set_add(&set, acc(1, "meht", 2, "ann.a"));
+	account_add_value(set.items[0], "sn", "Smith", 5);
+	(void)account_finish(set.items[0], err, sizeof err);
+	account_summarise(set.items[0]);
+	account_summarise(set.items[1]);
+	assert_int_equal(store_load_attrs(st, &prev, set.items, set.count, &n,
+	    err, sizeof err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(prev.accounts[0].partial, 0);
+	assert_int_equal(prev.accounts[1].partial, 1);
+	assert_string_equal(account_get(prev.accounts[0].account,
+	    "givenName"), "Ann");
+	one_person(&res, 2, "11111111-1111-4111-8111-111111111111");
+	plan_compute(&prev, set.items, set.count, &res, &plan);
+	assert_int_equal(plan.accounts_modified, 1);
+	assert_contains(plan.diff, "~ account btuh\\ann: sn\n");
+	plan_clear(&plan);
+	match_result_clear(&res);
+	account_set_clear(&set);
+	/* Already loaded: not again. */
+	assert_int_equal(store_load_attrs(st, &prev, NULL, 0, &n, err,
+	    sizeof err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_load_state(st, NULL, STATE_ATTRS, &again, err,
+	    sizeof err), 0);
+	assert_int_equal(again.accounts[1].partial, 0);
+	assert_string_equal(account_get(again.accounts[1].account,
+	    "givenName"), "Ann");
+	state_clear(&again);
 	assert_int_equal(count(st, "SELECT count(*) FROM runs WHERE "
 	    "outcome = 'ok' AND accounts = 2"), 1);
 	assert_int_equal(store_load_mark(st, "btuh", &got, err, sizeof err),
@@ -194,7 +232,7 @@ test_save_load_and_atomic(void **state)
 	match_result_clear(&res);
 	account_set_clear(&set);
 	state_clear(&prev);
-	assert_int_equal(store_load_state(st, NULL, &again, err, sizeof err),
+	assert_int_equal(store_load_state(st, NULL, 0, &again, err, sizeof err),
 	    0);
 	assert_int_equal(again.naccounts, 2);
 	assert_int_equal(again.npersons, 1);
@@ -294,7 +332,7 @@ save_over(struct store *st, struct account_set *set, struct match_result *res)
 	int64_t		 run;
 	int		 before;
 
-	assert_int_equal(store_load_state(st, NULL, &prev, err, sizeof err), 0);
+	assert_int_equal(store_load_state(st, NULL, 0, &prev, err, sizeof err), 0);
 	plan_compute(&prev, set->items, set->count, res, &plan);
 	assert_int_equal(store_run_begin(st, "run", 1000, 0, &run, err,
 	    sizeof err), 0);
