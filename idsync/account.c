@@ -25,6 +25,17 @@ static const char *const account_volatile[] = {
 	"lastLogonTimestamp", "uSNChanged", "whenChanged", "pwdLastSet", NULL
 };
 
+int
+account_attr_volatile(const char *name)
+{
+	const char *const	*vol;
+
+	for (vol = account_volatile; *vol != NULL; vol++)
+		if (strcasecmp(*vol, name) == 0)
+			return 1;
+	return 0;
+}
+
 /* The first chunk holds a typical account whole (about 900 bytes of
  * names, values and lists); later ones double. */
 #define ACCOUNT_CHUNK_FIRST	1024
@@ -406,7 +417,6 @@ account_attr_name_cmp(const void *x, const void *y)
 char *
 account_attrs_json(const struct account *a, int content_only)
 {
-	const char *const	 *vol;
 	const struct account_attr **sorted;
 	struct buf		  b;
 	size_t			  i, j, n = 0;
@@ -414,13 +424,8 @@ account_attrs_json(const struct account *a, int content_only)
 
 	sorted = xcalloc(a->nattrs + 1, sizeof *sorted);
 	for (i = 0; i < a->nattrs; i++) {
-		if (content_only) {
-			for (vol = account_volatile; *vol != NULL; vol++)
-				if (strcasecmp(*vol, a->attrs[i].name) == 0)
-					break;
-			if (*vol != NULL)
-				continue;
-		}
+		if (content_only && account_attr_volatile(a->attrs[i].name))
+			continue;
 		if (u8_check((const uint8_t *)a->attrs[i].name,
 		    strlen(a->attrs[i].name)) != NULL)
 			continue;

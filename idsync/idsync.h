@@ -294,6 +294,9 @@ int		 account_enabled(const struct account *a, int64_t now_ms);
 char		*account_name(const struct account *a, char *dst, size_t size);
 char		*account_key(const char *domain, const char *guid, char *dst,
 		    size_t size);
+/* Does the attribute change without the identity changing (a logon, a
+ * write)? Such are left out of content sums and of what a plan shows. */
+int		 account_attr_volatile(const char *name);
 char		*account_attrs_json(const struct account *a, int content_only);
 void		 account_summarise(struct account *a);
 const unsigned char *account_sum(const struct account *a, int content_only,

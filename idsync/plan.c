@@ -30,10 +30,7 @@ plan_changed_attrs(const struct account *old, const struct account *cur,
 		same = x != NULL && x->count == y->count;
 		for (k = 0; same && k < y->count; k++)
 			same = strcmp(x->values[k], y->values[k]) == 0;
-		if (same || strcasecmp(y->name, "lastLogonTimestamp") == 0 ||
-		    strcasecmp(y->name, "uSNChanged") == 0 ||
-		    strcasecmp(y->name, "whenChanged") == 0 ||
-		    strcasecmp(y->name, "pwdLastSet") == 0)
+		if (same || account_attr_volatile(y->name))
 			continue;
 		buf_printf(out, "%s%s", n++ > 0 ? ", " : "", y->name);
 	}
@@ -42,7 +39,8 @@ plan_changed_attrs(const struct account *old, const struct account *cur,
 			if (strcasecmp(old->attrs[j].name,
 			    cur->attrs[i].name) == 0)
 				break;
-		if (i == cur->nattrs)
+		if (i == cur->nattrs && !account_attr_volatile(
+		    old->attrs[j].name))
 			buf_printf(out, "%s%s (removed)", n++ > 0 ? ", " : "",
 			    old->attrs[j].name);
 	}

@@ -41,13 +41,7 @@ fresh() {
 start_run() {
 	"$WARD_IDSYNC" -c "$T/kill.conf" run --force > "$T/kill.log" 2>&1 &
 	victim=$!
-	_i=0
-	until grep -q "$1" "$T/kill.log" 2>/dev/null; do
-		_i=$((_i + 1))
-		[ $_i -lt 6000 ] && kill -0 "$victim" 2>/dev/null ||
-		    fail "the run never logged '$1': $(tail -5 "$T/kill.log")"
-		sleep 0.005
-	done
+	wait_for_line "$T/kill.log" "$1" "$victim"
 }
 
 # ms_of LINE-PATTERN: the millisecond of the day of the first log line

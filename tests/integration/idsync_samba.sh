@@ -363,15 +363,10 @@ run 0 ids -c "$T/apply.conf" export --accounts "$T/before-apply.csv"
 nbtuh=$(wanted btuh | wc -l)
 # The plan is printed when it is made, and btuh is written first: the DC
 # dies as its writes begin.
+rm -f "$T/apply1.log"
 samba_exec "$WARD_IDSYNC" -c "$T/apply.conf" apply > "$T/apply1.log" 2>&1 &
 apply_pid=$!
-i=0
-until grep -q '^write-back of' "$T/apply1.log"; do
-	i=$((i + 1))
-	[ $i -lt 3000 ] && kill -0 "$apply_pid" 2>/dev/null ||
-	    fail "the apply made no plan: $(cat "$T/apply1.log")"
-	sleep 0.005
-done
+wait_for_line "$T/apply1.log" '^write-back of' "$apply_pid"
 samba_kill btuh
 set +e
 wait "$apply_pid"

@@ -420,14 +420,8 @@ for try in 1 2 3; do
 	rm -f "$T/slow.log"
 	"$WARD_IDSYNC" -c "$T/slow.conf" run > "$T/slow.log" 2>&1 &
 	slow=$!
-	i=0
-	until grep -q "127.0.0.1:$PLAIN_meht: page 3 of the search" \
-	    "$T/slow.log" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 4000 ] && kill -0 "$slow" 2>/dev/null ||
-		    fail "meht's read did not reach its third page: $(tail -5 "$T/slow.log")"
-		sleep 0.005
-	done
+	wait_for_line "$T/slow.log" \
+	    "127.0.0.1:$PLAIN_meht: page 3 of the search" "$slow"
 	kill -STOP "$(fx_pid meht)"
 	kill -KILL "$(fx_pid meht)"
 	set +e

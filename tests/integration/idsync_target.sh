@@ -70,13 +70,7 @@ apply_bg() {
 	rm -f "$T/apply.log"
 	"$WARD_IDSYNC" -c "$1" apply > "$T/apply.log" 2>&1 &
 	apply_pid=$!
-	_i=0
-	until grep -q '^target ldaps' "$T/apply.log" 2>/dev/null; do
-		_i=$((_i + 1))
-		[ $_i -lt 4000 ] && kill -0 "$apply_pid" 2>/dev/null ||
-		    fail "apply made no plan: $(cat "$T/apply.log")"
-		sleep 0.005
-	done
+	wait_for_line "$T/apply.log" '^target ldaps' "$apply_pid"
 }
 
 # ------------------------------------------------------------ settings

@@ -86,6 +86,19 @@ $1" ;;
 	esac
 }
 
+# wait_for_line FILE PATTERN PID: waits (up to about 30 s) until FILE has a
+# line matching PATTERN (grep's), failing if PID ends first. FILE should
+# not exist before PID starts writing it: a shell may truncate it late.
+wait_for_line() {
+	_w=0
+	until grep -q "$2" "$1" 2>/dev/null; do
+		_w=$((_w + 1))
+		[ $_w -lt 6000 ] && kill -0 "$3" 2>/dev/null ||
+		    fail "no line '$2' in $1: $(tail -5 "$1" 2>/dev/null)"
+		sleep 0.005
+	done
+}
+
 # make_test_ca: a throwaway CA ($T/ca.crt) and a server certificate for
 # 127.0.0.1 ($T/server.crt, key $T/server.key mode 0600).
 make_test_ca() {
