@@ -80,7 +80,6 @@ struct cluster {
 	size_t		*members;
 	size_t		 nmembers;
 	size_t		 alloc;
-	size_t		*primary;	/* per domain: account or MATCH_NONE */
 };
 
 /* A set of pairs (i < j) packed in 64 bits. */
@@ -123,6 +122,10 @@ struct match_ctx {
 	unsigned			*exact_n;
 	struct cluster			*clusters;
 	size_t				 nclusters;
+	size_t				 clusters_alloc;
+	/* Per cluster and domain (cluster_primary): its primary account
+	 * there, or MATCH_NONE. */
+	size_t				*primaries;
 	size_t				*cl;		/* per account */
 	int				*subject;	/* per account */
 	struct index			*accounts;	/* key -> index */
@@ -1394,19 +1397,31 @@ match_pairs(struct match_ctx *ctx)
 
 /* ------------------------------------------------------------ clusters */
 
+/* Cluster c's primary account in each domain. */
+static size_t *
+cluster_primary(const struct match_ctx *ctx, size_t c)
+{
+	return &ctx->primaries[c * ctx->nd];
+}
+
 static size_t
 cluster_new(struct match_ctx *ctx, const char *id)
 {
 	struct cluster	*c;
 	size_t		 i;
 
-	ctx->clusters = xreallocarray(ctx->clusters, ctx->nclusters + 1,
-	    sizeof *ctx->clusters);
+	if (ctx->nclusters == ctx->clusters_alloc) {
+		ctx->clusters_alloc = ctx->clusters_alloc == 0 ? 1024 :
+		    ctx->clusters_alloc * 2;
+		ctx->clusters = xreallocarray(ctx->clusters,
+		    ctx->clusters_alloc, sizeof *ctx->clusters);
+		ctx->primaries = xreallocarray(ctx->primaries,
+		    ctx->clusters_alloc, ctx->nd * sizeof *ctx->primaries);
+	}
 	c = &ctx->clusters[ctx->nclusters];
 	memset(c, 0, sizeof *c);
-	c->primary = xcalloc(ctx->nd, sizeof *c->primary);
 	for (i = 0; i < ctx->nd; i++)
-		c->primary[i] = MATCH_NONE;
+		cluster_primary(ctx, ctx->nclusters)[i] = MATCH_NONE;
 	c->created_run = ctx->in->run_id;
 	c->created_ms = ctx->in->now_ms;
 	if (id != NULL) {
@@ -1428,7 +1443,7 @@ cluster_add(struct match_ctx *ctx, size_t c, size_t i)
 	}
 	cl->members[cl->nmembers++] = i;
 	if (is_person(ctx, i))
-		cl->primary[ctx_account(ctx, i)->domain] = i;
+		cluster_primary(ctx, c)[ctx_account(ctx, i)->domain] = i;
 	ctx->cl[i] = c;
 	ctx->out->links[i].secondary = !is_person(ctx, i);
 }
@@ -1448,7 +1463,8 @@ cluster_remove(struct match_ctx *ctx, size_t c, size_t i)
 	    (cl->nmembers - k - 1) * sizeof *cl->members);
 	cl->nmembers--;
 	if (is_person(ctx, i))
-		cl->primary[ctx_account(ctx, i)->domain] = MATCH_NONE;
+		cluster_primary(ctx, c)[ctx_account(ctx, i)->domain] =
+		    MATCH_NONE;
 	ctx->cl[i] = MATCH_NONE;
 }
 
@@ -1471,7 +1487,7 @@ cluster_unlinked_from(const struct match_ctx *ctx, size_t i,
 	char		*key;
 	size_t		 n;
 
-	if (!c->existing)
+	if (!c->existing || index_keys(ctx->unlinked) == 0)
 		return 0;
 	xasprintf(&key, "%zu\t%s", i, c->id);
 	(void)index_get(ctx->unlinked, key, &n);
@@ -1501,10 +1517,10 @@ match_can_merge(struct match_ctx *ctx, size_t x, size_t y, int check_veto,
 	size_t			 d, i, j, a, b;
 
 	for (d = 0; d < ctx->nd; d++)
-		if (cx->primary[d] != MATCH_NONE &&
-		    cy->primary[d] != MATCH_NONE) {
-			*why_a = cx->primary[d];
-			*why_b = cy->primary[d];
+		if (cluster_primary(ctx, x)[d] != MATCH_NONE &&
+		    cluster_primary(ctx, y)[d] != MATCH_NONE) {
+			*why_a = cluster_primary(ctx, x)[d];
+			*why_b = cluster_primary(ctx, y)[d];
 			return MERGE_TWO_PRIMARIES;
 		}
 	for (i = 0; i < cx->nmembers; i++) {
@@ -1661,7 +1677,7 @@ match_seed(struct match_ctx *ctx)
 		/* An admin account now classed as a person's own: the
 		 * person may already have one in its domain. */
 		if (a->kind == ACCOUNT_PERSON &&
-		    ctx->clusters[c].primary[a->domain] != MATCH_NONE) {
+		    cluster_primary(ctx, c)[a->domain] != MATCH_NONE) {
 			log_warnx("%s: was a secondary account of person %s, "
 			    "which has a primary account in %s already; "
 			    "matched again", account_name(a, name,
@@ -2307,11 +2323,10 @@ match_ctx_free(struct match_ctx *ctx)
 	free(ctx->best);
 	free(ctx->second);
 	free(ctx->exact_n);
-	for (i = 0; i < ctx->nclusters; i++) {
+	for (i = 0; i < ctx->nclusters; i++)
 		free(ctx->clusters[i].members);
-		free(ctx->clusters[i].primary);
-	}
 	free(ctx->clusters);
+	free(ctx->primaries);
 	free(ctx->cl);
 	free(ctx->subject);
 	free(ctx->never.slots);
