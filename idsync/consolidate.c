@@ -153,11 +153,7 @@ consolidate_conflict(struct consolidate_ctx *ctx, struct match_person *mp,
 	char			 name[300];
 	size_t			 i;
 
-	res->conflicts = xreallocarray(res->conflicts, res->nconflicts + 1,
-	    sizeof *res->conflicts);
-	c = &res->conflicts[res->nconflicts++];
-	memset(c, 0, sizeof *c);
-	c->kind = "attribute";
+	c = match_result_conflict(res, "attribute");
 	c->members = xcalloc(ctx->ncand, sizeof *c->members);
 	qsort(ctx->cand, ctx->ncand, sizeof *ctx->cand, candidate_cmp);
 	buf_init(&b, 0);

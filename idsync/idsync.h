@@ -617,6 +617,7 @@ struct writeback_domain;
 struct writeback_plan {
 	struct writeback_change *changes;
 	size_t		 nchanges;
+	size_t		 changes_alloc;
 	size_t		 sets;
 	size_t		 replaces;
 	size_t		 clears;
@@ -679,6 +680,7 @@ struct provision_change {
 struct provision_plan {
 	struct provision_change *changes;
 	size_t		 nchanges;
+	size_t		 changes_alloc;
 	size_t		 adds;
 	size_t		 modifies;	/* changed values, not disables */
 	size_t		 renames;
@@ -781,6 +783,7 @@ struct match_result {
 	size_t		 npersons;
 	struct match_conflict *conflicts;
 	size_t		 nconflicts;
+	size_t		 conflicts_alloc;
 	struct match_stats stats;
 };
 
@@ -800,6 +803,10 @@ struct match_input {
 int		 match_run(const struct match_input *in,
 		    struct match_result *out, char *err, size_t errlen);
 void		 match_result_clear(struct match_result *res);
+/* A new conflict of kind (a static string) at the end of res's, zeroed
+ * but for its kind. */
+struct match_conflict *match_result_conflict(struct match_result *res,
+		    const char *kind);
 /* A new random (version 4) UUID. */
 void		 match_uuid(char out[DECODE_GUID_LEN]);
 

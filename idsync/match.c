@@ -136,7 +136,6 @@ struct match_ctx {
 	unsigned char			*big;
 	struct index			*unlinked;	/* "i\tperson" */
 	struct index			*conflict_keys;
-	size_t				 conflicts_alloc;
 };
 
 /* ------------------------------------------------------------ pair sets */
@@ -1567,15 +1566,7 @@ conflict_new(struct match_ctx *ctx, const char *kind, const char *signature,
 		return NULL;
 	}
 	index_add(ctx->conflict_keys, signature, out->nconflicts);
-	if (out->nconflicts == ctx->conflicts_alloc) {
-		ctx->conflicts_alloc = ctx->conflicts_alloc == 0 ? 16 :
-		    ctx->conflicts_alloc * 2;
-		out->conflicts = xreallocarray(out->conflicts,
-		    ctx->conflicts_alloc, sizeof *out->conflicts);
-	}
-	c = &out->conflicts[out->nconflicts++];
-	memset(c, 0, sizeof *c);
-	c->kind = kind;
+	c = match_result_conflict(out, kind);
 	c->summary = summary;
 	return c;
 }
@@ -2423,6 +2414,25 @@ match_run(const struct match_input *in, struct match_result *out, char *err,
 	match_ctx_free(&ctx);
 	match_phase("collecting", &t);
 	return 0;
+}
+
+struct match_conflict *
+match_result_conflict(struct match_result *res, const char *kind)
+{
+	struct match_conflict	*c;
+
+	/* (A result put together by hand may have no room counted.) */
+	if (res->nconflicts >= res->conflicts_alloc) {
+		while (res->conflicts_alloc <= res->nconflicts)
+			res->conflicts_alloc = res->conflicts_alloc == 0 ?
+			    16 : res->conflicts_alloc * 2;
+		res->conflicts = xreallocarray(res->conflicts,
+		    res->conflicts_alloc, sizeof *res->conflicts);
+	}
+	c = &res->conflicts[res->nconflicts++];
+	memset(c, 0, sizeof *c);
+	c->kind = kind;
+	return c;
 }
 
 void

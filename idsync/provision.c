@@ -256,8 +256,12 @@ provision_change(struct provision_plan *pp, enum provision_op op,
 {
 	struct provision_change	*c;
 
-	pp->changes = xreallocarray(pp->changes, pp->nchanges + 1,
-	    sizeof *pp->changes);
+	if (pp->nchanges == pp->changes_alloc) {
+		pp->changes_alloc = pp->changes_alloc == 0 ? 64 :
+		    pp->changes_alloc * 2;
+		pp->changes = xreallocarray(pp->changes, pp->changes_alloc,
+		    sizeof *pp->changes);
+	}
 	c = &pp->changes[pp->nchanges++];
 	memset(c, 0, sizeof *c);
 	c->op = op;

@@ -144,8 +144,12 @@ writeback_add(struct writeback_plan *wp, const struct writeback_domain *wd,
 {
 	struct writeback_change	*c;
 
-	wp->changes = xreallocarray(wp->changes, wp->nchanges + 1,
-	    sizeof *wp->changes);
+	if (wp->nchanges == wp->changes_alloc) {
+		wp->changes_alloc = wp->changes_alloc == 0 ? 64 :
+		    wp->changes_alloc * 2;
+		wp->changes = xreallocarray(wp->changes, wp->changes_alloc,
+		    sizeof *wp->changes);
+	}
 	c = &wp->changes[wp->nchanges++];
 	memset(c, 0, sizeof *c);
 	c->domain = wd->index;
