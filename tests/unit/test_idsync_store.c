@@ -175,6 +175,14 @@ test_save_load_and_atomic(void **state)
 	assert_contains(plan.diff, "~ account btuh\\ann: sn\n");
 	plan_clear(&plan);
 	match_result_clear(&res);
+	/* One gone: named by the sAMAccountName kept. */
+	one_person(&res, 1, "11111111-1111-4111-8111-111111111111");
+	plan_compute(&prev, set.items, 1, &res, &plan);
+	assert_int_equal(plan.accounts_removed, 1);
+	assert_contains(plan.diff, "- account meht\\ann.a "
+	    "(00000000-0000-0000-0000-000000000002)\n");
+	plan_clear(&plan);
+	match_result_clear(&res);
 	account_set_clear(&set);
 	/* Already loaded: not again. */
 	assert_int_equal(store_load_attrs(st, &prev, NULL, 0, &n, err,
