@@ -340,6 +340,8 @@ x=$(printf '%s\n' "$tab" | awk '{ print index($0, " 2 Hosts") }')
 [ "$x" -gt 0 ] || fail "no Hosts tab: $tab"
 click mouse "$x" 1
 wait_for mouse "[2 Hosts]"
+# The tab line can be on the screen before the rows under it.
+wait_for mouse " srv-03 "
 y=$(( $(screen mouse | grep -n ' srv-03 ' | head -1 | cut -d: -f1) - 1 ))
 [ "$y" -gt 2 ] || fail "no srv-03 row: $(screen mouse)"
 click mouse 10 "$y"
