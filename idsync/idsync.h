@@ -575,6 +575,10 @@ int		 ldap_read_domain(const struct domain_config *d, size_t domain,
 		    const struct read_mark *last, int64_t now_ms,
 		    struct account_set *out, struct read_stats *rs,
 		    struct read_mark *mark, char *err, size_t errlen);
+/* May a read of d after last be incremental (so that it merges changes
+ * into the last state)? 0: it is surely full. */
+int		 ldap_read_may_continue(const struct domain_config *d,
+		    const struct read_mark *last);
 /* Connects to the first of the domain's servers that answers, secured and
  * bound; uri gets the one that did. */
 struct ldap	*ldap_read_open(const struct domain_config *d, char *uri,

@@ -1145,8 +1145,7 @@ idsync_read(const struct idsync_config *cfg, const struct kinds *kinds,
 	 * read that may merge changes into the last state needs all of its
 	 * accounts' attributes. */
 	for (i = 0; i < n; i++)
-		if (readers[i].d->incremental && (readers[i].last.usn > 0 ||
-		    readers[i].last.cookie != NULL))
+		if (ldap_read_may_continue(readers[i].d, &readers[i].last))
 			flags = STATE_ATTRS;
 	t0 = wtime_mono_ms();
 	loaded = store_load_state(st, &cfg->domains, flags, prev, err,

@@ -894,13 +894,20 @@ read_rounded(int64_t ms)
  * is restored from a backup), of the same scope, and recent enough; why
  * not in why.
  */
+int
+ldap_read_may_continue(const struct domain_config *d,
+    const struct read_mark *last)
+{
+	return d->incremental && last != NULL && last->usn > 0;
+}
+
 static int
 read_can_continue(const struct domain_config *d, const struct read_mark *last,
     const struct read_mark *now, int64_t now_ms, char *why, size_t whylen)
 {
 	char	 ago[32], every[32];
 
-	if (last == NULL || last->usn <= 0) {
+	if (!ldap_read_may_continue(d, last)) {
 		snprintf(why, whylen, "no earlier read to continue from");
 		return 0;
 	}
