@@ -490,10 +490,45 @@ void		 state_gate_init(struct state_gate *g);
 void		 state_gate_open(struct state_gate *g, const struct state *s);
 const struct state *state_gate_wait(struct state_gate *g);
 void		 state_gate_destroy(struct state_gate *g);
+/*
+ * What a run's state follows from besides the accounts read: the program
+ * and its configuration, nickname table included (a sum), and the
+ * decisions people made, up to the newest.
+ */
+struct run_basis {
+	char		 config[2 * ACCOUNT_SUM_LEN + 1];
+	int64_t		 decision_max;	/* the newest decision's id; 0: none */
+};
+
+/*
+ * The last run that saved the state, *run_id 0 if none: its basis, and
+ * whether it settled (saved without a row to write: the accounts it read
+ * were the state's, and matching them gave the state it had).
+ */
+int		 store_last_saved(struct store *st, int64_t *run_id,
+		    struct run_basis *basis, int *settled, char *err,
+		    size_t errlen);
+/* Whether account a's row in the state (o) says what a's would, at
+ * now_ms: the same attributes, DN, kind, and enabled then. */
+int		 state_account_same(const struct state_account *o,
+		    const struct account *a, int64_t now_ms);
+/* Whether the accounts read (sorted) are the state's, each as
+ * state_account_same says; if not, why not in why. */
+int		 state_same_accounts(const struct state *prev,
+		    struct account *const *accounts, size_t naccounts,
+		    int64_t now_ms, char *why, size_t whylen);
+/* Ends a run that found the state as it was (store_last_saved settled,
+ * on the same basis, every account read the same): the domains' marks
+ * saved, and the run "ok" and settled, in one transaction. */
+int		 store_save_unchanged(struct store *st, int64_t run_id,
+		    const struct plan *plan, const struct read_mark *marks,
+		    size_t nmarks, const struct run_basis *basis,
+		    int64_t now_ms, char *err, size_t errlen);
 /* Swaps the new state in, with the domains' marks, and ends the run "ok",
  * in one transaction: store_save, or store_save_start before matching,
  * store_save_matched after it, and store_save_finish (or
- * store_save_abort) once planned. */
+ * store_save_abort) once planned. basis may be NULL (the next run then
+ * matches every account). */
 struct store_save;
 struct store_save *store_save_start(struct store *st, int64_t run_id,
 		    struct account *const *accounts, size_t naccounts,
@@ -502,7 +537,8 @@ struct store_save *store_save_start(struct store *st, int64_t run_id,
 int		 store_save_finish(struct store_save *sv,
 		    const struct match_result *res, const struct plan *plan,
 		    const struct read_mark *marks, size_t nmarks,
-		    int64_t now_ms, char *err, size_t errlen);
+		    const struct run_basis *basis, int64_t now_ms, char *err,
+		    size_t errlen);
 int		 store_save_matched(struct store_save *sv,
 		    const struct match_result *res, char *err,
 		    size_t errlen);
@@ -511,7 +547,8 @@ int		 store_save(struct store *st, int64_t run_id,
 		    struct account *const *accounts, size_t naccounts,
 		    const struct state *prev, const struct match_result *res,
 		    const struct plan *plan, const struct read_mark *marks,
-		    size_t nmarks, int64_t now_ms, char *err, size_t errlen);
+		    size_t nmarks, const struct run_basis *basis,
+		    int64_t now_ms, char *err, size_t errlen);
 int		 store_add_decision(struct store *st, enum decision_kind kind,
 		    const char *a_domain, const char *a_guid,
 		    const char *b_domain, const char *b_guid,
@@ -1019,6 +1056,8 @@ struct nicknames;
 
 struct nicknames *nickname_load(const char *path, char *err, size_t errlen);
 void		 nickname_free(struct nicknames *nk);
+/* The SHA-256 of the table's file as it was read. */
+const unsigned char *nickname_sum(const struct nicknames *nk);
 size_t		 nickname_count(const struct nicknames *nk);
 /* Names are normalised single tokens; nk may be NULL (no table). */
 const size_t	*nickname_groups(const struct nicknames *nk, const char *name,

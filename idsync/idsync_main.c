@@ -952,10 +952,12 @@ static const struct cli_program idsync_program = {
 	.config_optional = 0,
 	.commands_help =
 	    "Commands:\n"
-	    "  run [--force]           read the domains, match, and save the "
+	    "  run [--force] [--full]  read the domains, match, and save the "
 	    "result;\n"
-	    "                          --force passes the change thresholds\n"
-	    "  plan                    read and match; print what a run would "
+	    "                          --force passes the change thresholds,\n"
+	    "                          --full matches even if nothing "
+	    "changed\n"
+	    "  plan [--full]           read and match; print what a run would "
 	    "change\n"
 	    "  apply [--force] [--dry-run]\n"
 	    "                          write each person's id to its accounts "
@@ -1401,13 +1403,118 @@ idsync_apply(const struct idsync_config *cfg, int force, int dry_run)
 	return rc;
 }
 
+/* The run's basis: this program, its configuration as loaded (every
+ * setting, defaults too, and nothing of comments or layout), the
+ * nickname table, and the newest decision in prev. */
+static void
+idsync_basis(const struct idsync_config *cfg, const struct nicknames *nk,
+    const struct state *prev, struct run_basis *basis)
+{
+	unsigned char	 sum[ACCOUNT_SUM_LEN];
+	char		*text = NULL;
+	size_t		 len = 0, i;
+	FILE		*fp;
+
+	if ((fp = open_memstream(&text, &len)) == NULL)
+		fatal("open_memstream");
+	fprintf(fp, "%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+	cfg_dump(&idsync_schema, cfg, fp);
+	fwrite(nickname_sum(nk), 1, ACCOUNT_SUM_LEN, fp);
+	if (fclose(fp) != 0)
+		fatal("open_memstream");
+	idsync_sha256(text, len, sum);
+	free(text);
+	for (i = 0; i < ACCOUNT_SUM_LEN; i++)
+		snprintf(&basis->config[2 * i], 3, "%02x", sum[i]);
+	basis->decision_max = 0;
+	for (i = 0; i < prev->ndecisions; i++)
+		if (prev->decisions[i].id > basis->decision_max)
+			basis->decision_max = prev->decisions[i].id;
+}
+
+/* A run that found the state as the last saved run left it: nothing to
+ * match or save but the domains' marks; then apply as a run would. */
+static int
+idsync_unchanged(const struct idsync_config *cfg, struct store *st,
+    int64_t run_id, int64_t last, const struct state *prev,
+    const struct run_basis *basis, const struct read_mark *marks,
+    int plan_only, int force)
+{
+	struct plan	 plan;
+	char		 err[1024], serr[1024];
+	int		 rc;
+
+	log_info("nothing changed since run %lld: the same %zu accounts, "
+	    "decisions and configuration; matching skipped (--full matches "
+	    "every account)", (long long)last, prev->naccounts);
+	memset(&plan, 0, sizeof plan);
+	plan.accounts_before = plan.accounts = prev->naccounts;
+	plan.persons_before = plan.persons = prev->npersons;
+	plan.conflicts = prev->nconflicts;
+	plan_print(&plan, plan_only, stdout);
+	fflush(stdout);
+	if (plan_only)
+		rc = store_run_end(st, run_id, "ok", "plan only; nothing "
+		    "changed", &plan, wtime_now_ms(), err, sizeof err);
+	else
+		rc = store_save_unchanged(st, run_id, &plan, marks,
+		    cfg->domains.count, basis, wtime_now_ms(), err,
+		    sizeof err);
+	if (rc == -1) {
+		log_error("%s; nothing was changed", err);
+		if (store_run_end(st, run_id, "failed", err, NULL,
+		    wtime_now_ms(), serr, sizeof serr) == -1)
+			log_error("%s", serr);
+		return WARD_EXIT_FAILURE;
+	}
+	if (plan_only || cfg->idsync.mode != IDSYNC_APPLY)
+		return WARD_EXIT_OK;
+	return idsync_apply_locked(cfg, st, force, 0);
+}
+
+/*
+ * Whether this run would only find the state again: the last saved run
+ * settled, on this basis, and every account read is as it saved it. A
+ * settled run's matching gave back the state it started from, so the
+ * same accounts, decisions and configuration give it again; matching is
+ * skipped. Else why not, in why.
+ */
+static int
+idsync_settled(struct store *st, const struct state *prev,
+    const struct account_set *accounts, const struct run_basis *basis,
+    int64_t now_ms, int64_t *last, char *why, size_t whylen)
+{
+	struct run_basis	 was;
+	int			 settled;
+
+	if (store_last_saved(st, last, &was, &settled, why, whylen) == -1)
+		return 0;
+	if (*last == 0)
+		snprintf(why, whylen, "no run has saved the state yet");
+	else if (!settled)
+		snprintf(why, whylen, "run %lld changed the state",
+		    (long long)*last);
+	else if (strcmp(was.config, basis->config) != 0)
+		snprintf(why, whylen, "the configuration, nickname table or "
+		    "program changed since run %lld", (long long)*last);
+	else if (was.decision_max != basis->decision_max)
+		snprintf(why, whylen, "decisions were made since run %lld",
+		    (long long)*last);
+	else
+		return state_same_accounts(prev, accounts->items,
+		    accounts->count, now_ms, why, whylen);
+	return 0;
+}
+
 /*
  * run and plan: read, match, compute the plan; run then checks the
  * thresholds and swaps the new state in, and with mode = apply writes
- * back.
+ * back. Matching is skipped when nothing changed since a run that
+ * settled the state (idsync_settled), unless full.
  */
 static int
-idsync_run(const struct idsync_config *cfg, int plan_only, int force)
+idsync_run(const struct idsync_config *cfg, int plan_only, int force,
+    int full)
 {
 	struct account_set	 accounts;
 	struct state		 prev;
@@ -1416,13 +1523,14 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force)
 	struct match_result	 res;
 	struct plan		 plan;
 	struct read_mark	*marks;
+	struct run_basis	 basis;
 	struct nicknames	*nk = NULL;
 	struct kinds		*kinds = NULL;
 	struct store		*st = NULL;
 	struct store_save	*sv = NULL;
 	char			 err[4096], serr[1024];
 	const char		*nkpath;
-	int64_t			 run_id = 0, t0;
+	int64_t			 run_id = 0, t0, last, now;
 	size_t			 i;
 	int			 rc = WARD_EXIT_FAILURE, have_state = 0;
 	/* How long reading, matching and saving took, for the log. */
@@ -1464,6 +1572,17 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force)
 	    err, sizeof err) == -1)
 		goto failed;
 	log_debug("loaded the attributes of %zu changed accounts", i);
+	now = wtime_now_ms();
+	idsync_basis(cfg, nk, &prev, &basis);
+	if (full)
+		log_info("matching every account, as --full says");
+	else if (idsync_settled(st, &prev, &accounts, &basis, now, &last, err,
+	    sizeof err)) {
+		rc = idsync_unchanged(cfg, st, run_id, last, &prev, &basis,
+		    marks, plan_only, force);
+		goto out;
+	} else
+		log_info("matching every account: %s", err);
 	/* The accounts' rows are written while they are matched. */
 	if (!plan_only && (sv = store_save_start(st, run_id, accounts.items,
 	    accounts.count, &prev, wtime_now_ms(), err, sizeof err)) == NULL)
@@ -1479,7 +1598,7 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force)
 	in.nrules = cfg->compare.count;
 	in.nk = nk;
 	in.run_id = run_id;
-	in.now_ms = wtime_now_ms();
+	in.now_ms = now;
 	if (match_run(&in, &res, err, sizeof err) == -1)
 		goto failed;
 	have_res = 1;
@@ -1532,7 +1651,7 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force)
 		log_warnx("%s; going on as --force says", err);
 	}
 	rc = store_save_finish(sv, &res, &plan, marks, cfg->domains.count,
-	    wtime_now_ms(), err, sizeof err);
+	    &basis, wtime_now_ms(), err, sizeof err);
 	sv = NULL;
 	if (rc == -1) {
 		rc = WARD_EXIT_FAILURE;
@@ -1797,7 +1916,7 @@ main(int argc, char **argv)
 	struct idsync_config	 cfg;
 	struct cli		 cli;
 	const char		*cmd;
-	int			 rc, i, force = 0, dry_run = 0;
+	int			 rc, i, force = 0, dry_run = 0, full = 0;
 
 	memset(&cfg, 0, sizeof cfg);
 	if ((rc = cli_start(&idsync_program, argc, argv, &cli, &cfg)) != -1)
@@ -1817,13 +1936,15 @@ main(int argc, char **argv)
 			if (strcmp(cmd, "run") == 0 &&
 			    strcmp(cli.argv[i], "--force") == 0)
 				force = 1;
+			else if (strcmp(cli.argv[i], "--full") == 0)
+				full = 1;
 			else {
 				rc = idsync_usage("%s: unexpected \"%s\"", cmd,
 				    cli.argv[i]);
 				goto out;
 			}
 		}
-		rc = idsync_run(&cfg, strcmp(cmd, "plan") == 0, force);
+		rc = idsync_run(&cfg, strcmp(cmd, "plan") == 0, force, full);
 	} else if (strcmp(cmd, "apply") == 0) {
 		for (i = 1; i < cli.argc; i++) {
 			if (strcmp(cli.argv[i], "--force") == 0)

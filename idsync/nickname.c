@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/str.h"
 #include "common/xmalloc.h"
 #include "idsync/idsync.h"
@@ -17,6 +18,7 @@
 struct nicknames {
 	struct index	*groups;	/* normalised name -> line numbers */
 	size_t		 lines;
+	unsigned char	 sum[ACCOUNT_SUM_LEN];	/* of the file */
 };
 
 static int
@@ -65,6 +67,7 @@ struct nicknames *
 nickname_load(const char *path, char *err, size_t errlen)
 {
 	struct nicknames	*nk;
+	struct buf		 all;
 	FILE			*fp;
 	char			*line = NULL, *s;
 	size_t			 cap = 0, total = 0;
@@ -78,6 +81,7 @@ nickname_load(const char *path, char *err, size_t errlen)
 	}
 	nk = xcalloc(1, sizeof *nk);
 	nk->groups = index_new();
+	buf_init(&all, 0);
 	while ((len = getline(&line, &cap, fp)) != -1) {
 		lineno++;
 		total += (size_t)len;
@@ -90,6 +94,7 @@ nickname_load(const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "%s:%d: NUL byte", path, lineno);
 			goto fail;
 		}
+		buf_append(&all, line, (size_t)len);
 		s = str_trim(line);
 		if (*s == '\0' || *s == '#')
 			continue;
@@ -106,11 +111,14 @@ nickname_load(const char *path, char *err, size_t errlen)
 		    path);
 		goto fail;
 	}
+	idsync_sha256(buf_cstr(&all), all.len, nk->sum);
+	buf_free(&all);
 	free(line);
 	fclose(fp);
 	return nk;
 
 fail:
+	buf_free(&all);
 	free(line);
 	fclose(fp);
 	nickname_free(nk);
@@ -124,6 +132,12 @@ nickname_free(struct nicknames *nk)
 		return;
 	index_free(nk->groups);
 	free(nk);
+}
+
+const unsigned char *
+nickname_sum(const struct nicknames *nk)
+{
+	return nk->sum;
 }
 
 size_t

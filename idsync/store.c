@@ -164,6 +164,13 @@ static const struct db_migration store_migrations[] = {
 	  "ALTER TABLE accounts ADD COLUMN attrs_sum BLOB;"
 	  "ALTER TABLE accounts ADD COLUMN content_sum BLOB;"
 	  "ALTER TABLE conflicts ADD COLUMN sum BLOB;" },
+	{ 8, "what a run's state follows from",
+	  /* basis: the sum of the program and its configuration; settled:
+	   * the run saved without a row to write. NULL in runs before: the
+	   * next run matches every account. */
+	  "ALTER TABLE runs ADD COLUMN basis TEXT;"
+	  "ALTER TABLE runs ADD COLUMN decision_max INTEGER;"
+	  "ALTER TABLE runs ADD COLUMN settled INTEGER;" },
 };
 
 /* SQLite's page cache while a run's state is saved, in KiB. */
@@ -461,9 +468,12 @@ store_audit_interrupted(struct store *st, size_t *count, char *err,
 	return 0;
 }
 
+/* Run run_id ends: outcome, the plan's counts, and for a run that saved
+ * the state its basis and whether it settled. */
 static int
 store_run_update(struct store *st, int64_t run_id, const char *outcome,
-    const char *message, const struct plan *plan, int64_t now_ms, char *err,
+    const char *message, const struct plan *plan,
+    const struct run_basis *basis, int settled, int64_t now_ms, char *err,
     size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -472,9 +482,12 @@ store_run_update(struct store *st, int64_t run_id, const char *outcome,
 	    "outcome = ?, message = ?, accounts = ?, persons = ?, "
 	    "conflicts = ?, accounts_added = ?, accounts_removed = ?, "
 	    "accounts_modified = ?, persons_created = ?, persons_removed = ?, "
-	    "links_added = ?, links_removed = ? WHERE id = ?", err,
-	    errlen)) == NULL)
+	    "links_added = ?, links_removed = ?, basis = ?, decision_max = ?, "
+	    "settled = ? WHERE id = ?", err, errlen)) == NULL)
 		return -1;
+	/* The statement is kept: what is not bound now is NULL, not what a
+	 * run before had. */
+	sqlite3_clear_bindings(stmt);
 	sqlite3_bind_int64(stmt, 1, now_ms);
 	sqlite3_bind_text(stmt, 2, outcome, -1, SQLITE_STATIC);
 	bind_text(stmt, 3, message);
@@ -490,7 +503,12 @@ store_run_update(struct store *st, int64_t run_id, const char *outcome,
 		sqlite3_bind_int64(stmt, 12, (int64_t)plan->links_added);
 		sqlite3_bind_int64(stmt, 13, (int64_t)plan->links_removed);
 	}
-	sqlite3_bind_int64(stmt, 14, run_id);
+	if (basis != NULL) {
+		bind_text(stmt, 14, basis->config);
+		sqlite3_bind_int64(stmt, 15, basis->decision_max);
+	}
+	sqlite3_bind_int(stmt, 16, basis != NULL && settled);
+	sqlite3_bind_int64(stmt, 17, run_id);
 	return store_step_done(st, stmt, "update run", err, errlen);
 }
 
@@ -499,7 +517,8 @@ store_run_end(struct store *st, int64_t run_id, const char *outcome,
     const char *message, const struct plan *plan, int64_t now_ms, char *err,
     size_t errlen)
 {
-	return store_run_update(st, run_id, outcome, message, plan, now_ms,
+	return store_run_update(st, run_id, outcome, message, plan, NULL, 0,
+	    now_ms,
 	    err, errlen);
 }
 
@@ -1108,6 +1127,58 @@ out:
 	return rc;
 }
 
+int
+state_account_same(const struct state_account *o, const struct account *a,
+    int64_t now_ms)
+{
+	unsigned char	 tmp[STATE_SUM_LEN];
+
+	/* The same attributes: the same columns taken from them. */
+	return o->sums_saved && memcmp(account_sum(a, 0, tmp),
+	    o->account->sums[0], STATE_SUM_LEN) == 0 &&
+	    strcmp(a->dn, o->account->dn) == 0 &&
+	    a->kind == o->account->kind &&
+	    account_enabled(a, now_ms) == o->enabled;
+}
+
+int
+state_same_accounts(const struct state *prev, struct account *const *accounts,
+    size_t naccounts, int64_t now_ms, char *why, size_t whylen)
+{
+	const struct state_account	*o;
+	const size_t			*ix;
+	char				 key[ACCOUNT_KEY_LEN];
+	size_t				 i, n, added = 0, changed = 0, enabled = 0;
+
+	for (i = 0; i < naccounts; i++) {
+		ix = index_get(prev->account_index, account_key(
+		    accounts[i]->domain_name, accounts[i]->guid, key,
+		    sizeof key), &n);
+		if (n == 0) {
+			added++;
+			continue;
+		}
+		o = &prev->accounts[ix[0]];
+		if (state_account_same(o, accounts[i], now_ms))
+			continue;
+		/* Enabled or disabled by the clock alone: expired. */
+		if (account_enabled(accounts[i], now_ms) != o->enabled &&
+		    state_account_same(o, accounts[i], o->enabled ?
+		    INT64_MIN : INT64_MAX))
+			enabled++;
+		else
+			changed++;
+	}
+	/* Each account read is at most one of the state's. */
+	if (added == 0 && changed == 0 && enabled == 0 &&
+	    naccounts == prev->naccounts)
+		return 1;
+	snprintf(why, whylen, "%zu accounts new, %zu changed, %zu expired, "
+	    "%zu gone", added, changed, enabled,
+	    prev->naccounts - (naccounts - added));
+	return 0;
+}
+
 /* Account a's row: inserted (o, its last state, NULL), updated, or left
  * as it is when nothing in it would change. */
 static int
@@ -1126,11 +1197,7 @@ store_account_row(struct store_save *sv, const struct account *a,
 		first_seen = o->first_seen_run;
 		if (memcmp(content, o->account->sums[1], STATE_SUM_LEN) == 0)
 			changed = o->changed_run;
-		/* The same attributes: the same columns taken from them. */
-		if (memcmp(sum, o->account->sums[0], STATE_SUM_LEN) == 0 &&
-		    strcmp(a->dn, o->account->dn) == 0 &&
-		    a->kind == o->account->kind && enabled == o->enabled &&
-		    o->sums_saved)
+		if (state_account_same(o, a, sv->now_ms))
 			return 0;
 	}
 	attrs = account_attrs_json(a, 0);
@@ -1603,9 +1670,63 @@ store_save_abort(struct store_save *sv)
 }
 
 int
+store_last_saved(struct store *st, int64_t *run_id, struct run_basis *basis,
+    int *settled, char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	*run_id = 0;
+	*settled = 0;
+	memset(basis, 0, sizeof *basis);
+	/* Only runs save the state, and only those that end "ok". */
+	if ((stmt = store_stmt(st, "SELECT id, basis, decision_max, settled "
+	    "FROM runs WHERE command = 'run' AND outcome = 'ok' "
+	    "ORDER BY id DESC LIMIT 1", err, errlen)) == NULL)
+		return -1;
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*run_id = sqlite3_column_int64(stmt, 0);
+		str_copy(basis->config, col_text(stmt, 1),
+		    sizeof basis->config);
+		basis->decision_max = sqlite3_column_int64(stmt, 2);
+		*settled = sqlite3_column_int(stmt, 3) == 1 &&
+		    sqlite3_column_type(stmt, 1) != SQLITE_NULL;
+		rc = sqlite3_step(stmt);
+	}
+	return store_rows_done(st, stmt, rc, "find the last saved run", err,
+	    errlen);
+}
+
+int
+store_save_unchanged(struct store *st, int64_t run_id,
+    const struct plan *plan, const struct read_mark *marks, size_t nmarks,
+    const struct run_basis *basis, int64_t now_ms, char *err, size_t errlen)
+{
+	struct store_save	 sv;
+
+	if (db_begin(st->db, err, errlen) == -1)
+		return -1;
+	memset(&sv, 0, sizeof sv);
+	sv.st = st;
+	sv.run_id = run_id;
+	sv.marks = marks;
+	sv.nmarks = nmarks;
+	sv.err = err;
+	sv.errlen = errlen;
+	if (store_save_marks(&sv) == -1 || store_run_update(st, run_id, "ok",
+	    NULL, plan, basis, 1, now_ms, err, errlen) == -1 ||
+	    db_commit(st->db, err, errlen) == -1) {
+		if (!sqlite3_get_autocommit(db_handle(st->db)))
+			db_rollback(st->db);
+		return -1;
+	}
+	return 0;
+}
+
+int
 store_save_finish(struct store_save *sv, const struct match_result *res,
     const struct plan *plan, const struct read_mark *marks, size_t nmarks,
-    int64_t now_ms, char *err, size_t errlen)
+    const struct run_basis *basis, int64_t now_ms, char *err, size_t errlen)
 {
 	int	 rc = -1;
 
@@ -1625,7 +1746,8 @@ store_save_finish(struct store_save *sv, const struct match_result *res,
 	if (store_save_persons(sv) == -1 || store_save_conflicts(sv) == -1 ||
 	    store_save_marks(sv) == -1 ||
 	    store_fk_check(sv) == -1 || store_run_update(sv->st, sv->run_id,
-	    "ok", NULL, sv->plan, sv->now_ms, err, errlen) == -1)
+	    "ok", NULL, sv->plan, basis, sv->written == 0, sv->now_ms, err,
+	    errlen) == -1)
 		goto out;
 	/* It says so if SQLite ended the transaction itself. */
 	if (db_commit(sv->st->db, err, errlen) == -1)
@@ -1644,16 +1766,16 @@ int
 store_save(struct store *st, int64_t run_id, struct account *const *accounts,
     size_t naccounts, const struct state *prev,
     const struct match_result *res, const struct plan *plan,
-    const struct read_mark *marks, size_t nmarks, int64_t now_ms, char *err,
-    size_t errlen)
+    const struct read_mark *marks, size_t nmarks,
+    const struct run_basis *basis, int64_t now_ms, char *err, size_t errlen)
 {
 	struct store_save	*sv;
 
 	if ((sv = store_save_start(st, run_id, accounts, naccounts, prev,
 	    now_ms, err, errlen)) == NULL)
 		return -1;
-	return store_save_finish(sv, res, plan, marks, nmarks, now_ms, err,
-	    errlen);
+	return store_save_finish(sv, res, plan, marks, nmarks, basis, now_ms,
+	    err, errlen);
 }
 
 /* ------------------------------------------------------------ decisions */

@@ -257,6 +257,43 @@ cmp -s "$T/accounts1.csv" "$T/accounts2.csv" ||
     fail "a second run changed links: $(diff "$T/accounts1.csv" "$T/accounts2.csv" | head)"
 ok "a second run on the same directories changes nothing; person ids stay"
 
+# ------------------------------------------------------------ settled runs
+# A run that found nothing to write settled the state: the next one on
+# the same directories skips matching, and leaves what matching would.
+settle() {
+	for _i in 1 2 3; do
+		run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+		case $OUT in *"nothing changed since run"*) return 0 ;; esac
+	done
+	fail "three runs on unchanged directories never settled: $OUT"
+}
+settle
+assert_contains "$OUT" "matching skipped"
+assert_contains "$OUT" "links:     0 made, 0 broken"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/settled.csv"
+cmp -s "$T/accounts1.csv" "$T/settled.csv" ||
+    fail "a settled run changed links: $(diff "$T/accounts1.csv" "$T/settled.csv" | head)"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --persons "$T/settled-persons.csv"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" plan
+assert_contains "$OUT" "nothing changed since run"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run --full
+assert_contains "$OUT" "matching every account, as --full says"
+assert_contains "$OUT" "links:     0 made, 0 broken"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/full.csv"
+cmp -s "$T/accounts1.csv" "$T/full.csv" ||
+    fail "a full run after a settled one changed links: $(diff "$T/accounts1.csv" "$T/full.csv" | head)"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --persons "$T/full-persons.csv"
+cmp -s "$T/settled-persons.csv" "$T/full-persons.csv" ||
+    fail "a full run consolidated otherwise: $(diff "$T/settled-persons.csv" "$T/full-persons.csv" | head)"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" history 1
+assert_contains "$OUT" " ok"
+# Another configuration (a page size), or a decision: matched again.
+sed 's/^page_size = 50$/page_size = 49/' "$T/idsync.conf" > "$T/paged.conf"
+run 0 "$WARD_IDSYNC" -c "$T/paged.conf" run
+assert_contains "$OUT" "matching every account: the configuration, nickname table or program changed since run"
+settle
+ok "a settled state: the next run skips matching and leaves what a full one would; --full, a new configuration match again"
+
 # A new account joins the person that exists: Whitfield starts in
 # southend, as Jon, with his own mobile.
 cat > "$T/new.ldif" <<LDIF
@@ -311,6 +348,18 @@ jw=$(awk -F, '$3 == "whitfieldj" { print $4 }' "$T/accounts5.csv")
 [ -n "$jw" ] && [ "$jw" != "$(person_of H01 btuh)" ] ||
     fail "unlink: southend\\whitfieldj is still Whitfield's ($jw)"
 ok "link, never-link and unlink decisions; a new account joins its person"
+
+# A decision alone, on a settled state, is matched in the next run.
+settle
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" unlink 'meht\bob.pennington'
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+assert_contains "$OUT" "matching every account: decisions were made since run"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/accounts6.csv"
+p1=$(awk -F, '$1 == "btuh" && $3 == "rpennington" { print $4 }' "$T/accounts6.csv")
+p2=$(awk -F, '$1 == "meht" && $3 == "bob.pennington" { print $4 }' "$T/accounts6.csv")
+[ -n "$p1" ] && [ "$p1" != "$p2" ] ||
+    fail "unlink on a settled state not applied: both $p1"
+ok "a decision on a settled state is applied by the next run"
 
 # ------------------------------------------------------------ failures
 cp "$T/idsync.db" "$T/before.db"

@@ -131,7 +131,7 @@ test_save_load_and_atomic(void **state)
 	memcpy(marks[0].cookie, "\x01\x00\xff" "ck", 5);
 	marks[0].cookie_len = 5;
 	if (store_save(st, run, set.items, set.count, &prev, &res, &plan,
-	    marks, 2, 2000, err, sizeof err) != 0)
+	    marks, 2, NULL, 2000, err, sizeof err) != 0)
 		fail_msg("save: %s", err);
 	/* The save checks the foreign keys once itself; then they are on
 	 * again. */
@@ -227,7 +227,7 @@ test_save_load_and_atomic(void **state)
 	    sizeof err), 0);
 	mark(&marks[0], "btuh", 5000);
 	assert_int_equal(store_save(st, run, set.items, set.count, &prev, &res,
-	    &plan, marks, 1, 4000, err, sizeof err), -1);
+	    &plan, marks, 1, NULL, 4000, err, sizeof err), -1);
 	assert_contains(err, "UNIQUE");
 	read_mark_clear(&marks[0]);
 	/* The mark did not move without the data it belongs to. */
@@ -346,7 +346,7 @@ save_over(struct store *st, struct account_set *set, struct match_result *res)
 	    sizeof err), 0);
 	before = sqlite3_total_changes(db_handle(store_db(st)));
 	if (store_save(st, run, set->items, set->count, &prev, res, &plan,
-	    NULL, 0, 2000, err, sizeof err) != 0)
+	    NULL, 0, NULL, 2000, err, sizeof err) != 0)
 		fail_msg("save: %s", err);
 	plan_clear(&plan);
 	state_clear(&prev);
@@ -435,6 +435,165 @@ test_save_writes_changes(void **state)
 	assert_int_equal(count(st, "SELECT count(*) FROM links WHERE "
 	    "guid LIKE '%000000000001' AND person_id LIKE '%000000000001'"),
 	    1);
+	store_close(st);
+	free(path);
+}
+
+/* save_over, with a basis, at now_ms; returns the run's id. */
+static int64_t
+save_basis(struct store *st, struct account_set *set, struct match_result *res,
+    const struct run_basis *basis, int64_t now_ms)
+{
+	struct state	 prev;
+	struct plan	 plan;
+	char		 err[512];
+	int64_t		 run;
+
+	assert_int_equal(store_load_state(st, NULL, 0, &prev, err, sizeof err), 0);
+	plan_compute(&prev, set->items, set->count, res, &plan);
+	assert_int_equal(store_run_begin(st, "run", now_ms, 0, &run, err,
+	    sizeof err), 0);
+	if (store_save(st, run, set->items, set->count, &prev, res, &plan,
+	    NULL, 0, basis, now_ms, err, sizeof err) != 0)
+		fail_msg("save: %s", err);
+	plan_clear(&plan);
+	state_clear(&prev);
+	match_result_clear(res);
+	return run;
+}
+
+/* The estate of test_save_writes_changes; account 3 expires at 5 s past
+ * the epoch (a FILETIME). */
+static void
+estate_expiring(struct account_set *set, struct match_result *res)
+{
+	static const char *const names[] = { "ann", "bob", "cat", "dan" };
+	char	 why[64];
+
+	estate(set, res, 8, names, "about ann");
+	account_add_value(set->items[3], "accountExpires",
+	    "116444736050000000", 18);
+	assert_int_equal(account_finish(set->items[3], why, sizeof why), 0);
+	assert_int_equal(set->items[3]->expires_ms, 5000);
+}
+
+/* Whether set is st's state at now_ms, as state_same_accounts says. */
+static int
+same(struct store *st, struct account_set *set, int64_t now_ms, char *why,
+    size_t whylen)
+{
+	struct state	 prev;
+	char		 err[512];
+	int		 rc;
+
+	assert_int_equal(store_load_state(st, NULL, 0, &prev, err, sizeof err), 0);
+	account_set_sort(set);
+	rc = state_same_accounts(&prev, set->items, set->count, now_ms, why,
+	    whylen);
+	state_clear(&prev);
+	return rc;
+}
+
+/*
+ * A run settles when its save writes no row; the last saved run, its
+ * basis and whether it settled are found again; the accounts read are
+ * the state's only when none is new, changed, expired by the clock or
+ * gone; a run that found them so saves its marks and settles.
+ */
+static void
+test_settled(void **state)
+{
+	struct store		*st;
+	struct account_set	 set;
+	struct match_result	 res;
+	struct run_basis	 basis, got;
+	struct read_mark	 m, gm;
+	struct plan		 plan;
+	char			*path, err[512], why[256];
+	int64_t			 run, last;
+	int			 settled;
+
+	(void)state;
+	path = tu_path(tu_tmpdir(), "settled.db");
+	st = store_open(path, 0, err, sizeof err);
+	assert_non_null(st);
+	assert_int_equal(store_last_saved(st, &last, &got, &settled, err,
+	    sizeof err), 0);
+	assert_int_equal(last, 0);
+
+	memset(&basis, 0, sizeof basis);
+	snprintf(basis.config, sizeof basis.config, "%064d", 7);
+	basis.decision_max = 3;
+	estate_expiring(&set, &res);
+	run = save_basis(st, &set, &res, &basis, 2000);
+	assert_int_equal(store_last_saved(st, &last, &got, &settled, err,
+	    sizeof err), 0);
+	assert_int_equal(last, run);
+	assert_int_equal(settled, 0);
+	assert_string_equal(got.config, basis.config);
+	assert_int_equal(got.decision_max, 3);
+	assert_int_equal(same(st, &set, 2000, why, sizeof why), 1);
+	account_set_clear(&set);
+
+	/* The same again writes no row: settled. A plan is no saved run. */
+	estate_expiring(&set, &res);
+	run = save_basis(st, &set, &res, &basis, 2000);
+	account_set_clear(&set);
+	assert_int_equal(store_run_begin(st, "plan", 2500, 0, &last, err,
+	    sizeof err), 0);
+	assert_int_equal(store_run_end(st, last, "ok", NULL, NULL, 2600, err,
+	    sizeof err), 0);
+	assert_int_equal(store_last_saved(st, &last, &got, &settled, err,
+	    sizeof err), 0);
+	assert_int_equal(last, run);
+	assert_int_equal(settled, 1);
+
+	estate_expiring(&set, &res);
+	match_result_clear(&res);
+	assert_int_equal(same(st, &set, 4000, why, sizeof why), 1);
+	/* Account 3 expired at 5 s with nothing in it changed. */
+	assert_int_equal(same(st, &set, 6000, why, sizeof why), 0);
+	assert_string_equal(why, "0 accounts new, 0 changed, 1 expired, "
+	    "0 gone");
+	account_add_value(set.items[5], "title", "Nurse", 5);
+	account_set_add(&set, acc(0, "btuh", 99, "zed"));
+	assert_int_equal(same(st, &set, 4000, why, sizeof why), 0);
+	assert_string_equal(why, "1 accounts new, 1 changed, 0 expired, "
+	    "0 gone");
+	account_set_clear(&set);
+	estate_expiring(&set, &res);
+	match_result_clear(&res);
+	account_free(set.items[7]);
+	set.count = 7;
+	assert_int_equal(same(st, &set, 4000, why, sizeof why), 0);
+	assert_string_equal(why, "0 accounts new, 0 changed, 0 expired, "
+	    "1 gone");
+	account_set_clear(&set);
+
+	/* A run that found it so: its marks saved, settled. */
+	assert_int_equal(store_run_begin(st, "run", 7000, 0, &run, err,
+	    sizeof err), 0);
+	mark(&m, "btuh", 4242);
+	memset(&plan, 0, sizeof plan);
+	assert_int_equal(store_save_unchanged(st, run, &plan, &m, 1, &basis,
+	    7100, err, sizeof err), 0);
+	read_mark_clear(&m);
+	assert_int_equal(store_last_saved(st, &last, &got, &settled, err,
+	    sizeof err), 0);
+	assert_int_equal(last, run);
+	assert_int_equal(settled, 1);
+	assert_int_equal(store_load_mark(st, "btuh", &gm, err, sizeof err), 0);
+	assert_int_equal(gm.usn, 4242);
+	read_mark_clear(&gm);
+
+	/* Saved without a basis: the next run matches every account. */
+	estate_expiring(&set, &res);
+	run = save_basis(st, &set, &res, NULL, 8000);
+	account_set_clear(&set);
+	assert_int_equal(store_last_saved(st, &last, &got, &settled, err,
+	    sizeof err), 0);
+	assert_int_equal(last, run);
+	assert_int_equal(settled, 0);
 	store_close(st);
 	free(path);
 }
@@ -714,6 +873,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_save_load_and_atomic),
 		cmocka_unit_test(test_save_writes_changes),
+		cmocka_unit_test(test_settled),
 		cmocka_unit_test(test_audit),
 		cmocka_unit_test(test_lock),
 		cmocka_unit_test(test_attrs_json),
