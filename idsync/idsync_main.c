@@ -971,7 +971,13 @@ static const struct cli_program idsync_program = {
 	    "  export --persons FILE   one row per person\n"
 	    "  export --ldif FILE      LDIF changes for a target directory\n"
 	    "  export --report FILE    the last run as JSON\n"
-	    "  conflicts               what waits for a person to decide\n"
+	    "  conflicts [--limit N | --all] [ACCOUNT]\n"
+	    "                          what waits for a person to decide "
+	    "(50 unless\n"
+	    "                          --limit or --all), contradictions "
+	    "first, then the\n"
+	    "                          likeliest pairs; ACCOUNT: those that "
+	    "hold it\n"
 	    "  person QUERY            a person (by id, account, mail or "
 	    "name) and why\n"
 	    "  history [N]             the last N runs (default 20)\n"
@@ -1842,16 +1848,30 @@ static int
 idsync_review(const struct idsync_config *cfg, int argc, char **argv)
 {
 	struct store	*st;
-	const char	*cmd = argv[0];
+	const char	*cmd = argv[0], *account = NULL;
 	char		 err[1024];
 	size_t		 count;
 	int64_t		 limit = 20;
-	int		 rc = 0, readonly = 1;
+	int		 rc = 0, readonly = 1, i;
 	enum decision_kind kind = DECISION_LINK;
 
 	if (strcmp(cmd, "conflicts") == 0) {
-		if (argc != 1)
-			return idsync_usage("conflicts takes no arguments");
+		limit = 50;
+		for (i = 1; i < argc; i++) {
+			if (strcmp(argv[i], "--all") == 0)
+				limit = -1;
+			else if (strcmp(argv[i], "--limit") == 0 &&
+			    i + 1 < argc) {
+				if (str_parse_int64(argv[++i], 1, INT64_MAX,
+				    &limit, err, sizeof err) == -1)
+					return idsync_usage("conflicts "
+					    "--limit N: %s", err);
+			} else if (argv[i][0] != '-' && account == NULL)
+				account = argv[i];
+			else
+				return idsync_usage("conflicts [--limit N | "
+				    "--all] [ACCOUNT]");
+		}
 	} else if (strcmp(cmd, "person") == 0) {
 		if (argc != 2)
 			return idsync_usage("person QUERY: one query");
@@ -1884,9 +1904,8 @@ idsync_review(const struct idsync_config *cfg, int argc, char **argv)
 	    STORE_WAIT)) == NULL)
 		return WARD_EXIT_FAILURE;
 	if (strcmp(cmd, "conflicts") == 0) {
-		rc = review_conflicts(st, stdout, &count, err, sizeof err);
-		if (rc == 0 && count == 0)
-			printf("no conflicts\n");
+		rc = review_conflicts(st, account, limit, stdout, &count, err,
+		    sizeof err);
 	} else if (strcmp(cmd, "person") == 0) {
 		rc = review_person(st, argv[1], stdout, &count, err,
 		    sizeof err);

@@ -38,25 +38,86 @@ review_done(struct store *st, sqlite3_stmt *stmt, int rc, const char *what,
 	return 0;
 }
 
-/* Every conflict of the last run: what it is, its accounts, their scores
- * and what agreed. */
+/*
+ * The conflicts of the last run, or those holding one account (a name
+ * store_find_account takes), at most limit of them (-1: all): how many
+ * there are, then each with its accounts, their scores and what agreed:
+ * first those where something contradicts (a decision, two candidates
+ * alike, an attribute that must agree), then the pairs to review, the
+ * likeliest to be one person (the highest score) first. A directory of
+ * namesakes makes many conflicts; those at the top decide most.
+ */
 int
-review_conflicts(struct store *st, FILE *fp, size_t *count, char *err,
-    size_t errlen)
+review_conflicts(struct store *st, const char *account, int64_t limit,
+    FILE *fp, size_t *count, char *err, size_t errlen)
 {
-	sqlite3_stmt	*cs, *ms;
+	sqlite3_stmt	*ts, *cs, *ms;
+	char		 domain[128], guid[DECODE_GUID_LEN], vis[128];
+	const char	*sep;
+	int64_t		 total, accounts;
 	int		 rc;
 
 	*count = 0;
-	if ((cs = db_stmt(store_db(st), "SELECT id, kind, summary FROM "
-	    "conflicts ORDER BY id", err, errlen)) == NULL ||
+	if (account != NULL && store_find_account(st, account, domain,
+	    sizeof domain, guid, err, errlen) == -1)
+		return -1;
+	if ((ts = db_stmt(store_db(st), "SELECT count(*), (SELECT count(*) "
+	    "FROM (SELECT DISTINCT domain, guid FROM conflict_accounts)) "
+	    "FROM conflicts WHERE ?1 IS NULL OR id IN (SELECT conflict_id "
+	    "FROM conflict_accounts WHERE domain = ?1 AND guid = ?2)", err,
+	    errlen)) == NULL ||
+	    (cs = db_stmt(store_db(st), "SELECT id, kind, summary, (SELECT "
+	    "max(score) FROM conflict_accounts WHERE conflict_id = c.id) AS "
+	    "best FROM conflicts c WHERE ?1 IS NULL OR id IN (SELECT "
+	    "conflict_id FROM conflict_accounts WHERE domain = ?1 AND "
+	    "guid = ?2) ORDER BY kind = 'review', best IS NULL, best DESC, id "
+	    "LIMIT ?3", err,
+	    errlen)) == NULL ||
 	    (ms = db_stmt(store_db(st), "SELECT c.domain, a.sam, c.guid, "
 	    "c.person_id, c.score, c.detail FROM conflict_accounts c "
 	    "LEFT JOIN accounts a ON a.domain = c.domain AND a.guid = c.guid "
 	    "WHERE c.conflict_id = ? ORDER BY c.rowid", err, errlen)) == NULL)
 		return -1;
+	if (account != NULL) {
+		sqlite3_bind_text(ts, 1, domain, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ts, 2, guid, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(cs, 1, domain, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(cs, 2, guid, -1, SQLITE_TRANSIENT);
+	} else {
+		sqlite3_bind_null(ts, 1);
+		sqlite3_bind_null(cs, 1);
+	}
+	sqlite3_bind_int64(cs, 3, limit);
+	if ((rc = sqlite3_step(ts)) != SQLITE_ROW)
+		return review_done(st, ts, rc, "count conflicts", err, errlen);
+	total = sqlite3_column_int64(ts, 0);
+	accounts = sqlite3_column_int64(ts, 1);
+	sqlite3_reset(ts);
+	if (account != NULL) {
+		/* The domain as configured, the rest as it was given. */
+		if ((sep = strpbrk(account, "\\:")) != NULL)
+			account = sep + 1;
+		if (total == 0)
+			fprintf(fp, "no conflicts hold %s\\%s\n", domain,
+			    str_vis(vis, sizeof vis, account));
+		else
+			fprintf(fp, "%lld conflicts hold %s\\%s\n",
+			    (long long)total, domain, str_vis(vis, sizeof vis,
+			    account));
+	} else if (total == 0)
+		fprintf(fp, "no conflicts\n");
+	else
+		fprintf(fp, "%lld conflicts over %lld accounts\n",
+		    (long long)total, (long long)accounts);
+	if (total == 0)
+		return review_done(st, cs, SQLITE_DONE, "list conflicts", err,
+		    errlen);
+	if (limit >= 0 && total > limit)
+		fprintf(fp, "the first %lld follow: where something "
+		    "contradicts, then the likeliest to be one person; --all "
+		    "lists every one\n", (long long)limit);
 	while ((rc = sqlite3_step(cs)) == SQLITE_ROW) {
-		fprintf(fp, "%sconflict %lld (%s): %s\n", *count > 0 ? "\n" : "",
+		fprintf(fp, "\nconflict %lld (%s): %s\n",
 		    (long long)sqlite3_column_int64(cs, 0), col(cs, 1),
 		    col(cs, 2));
 		sqlite3_bind_int64(ms, 1, sqlite3_column_int64(cs, 0));

@@ -220,13 +220,43 @@ ok "namesakes, a father and son, twins, shared and service accounts: apart"
 
 grep -q '^meht,[^,]*,danny.kerridge,,person,conflict$' "$T/accounts.csv" ||
     fail "the uncertain Kerridge pair is not waiting on a conflict: $(grep -i kerridge "$T/accounts.csv")"
-run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" conflicts
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" conflicts --all
 printf "%s\n" "$OUT" > "$T/conflicts.txt"
 assert_contains "$OUT" "btuh\\dkerridge"
 assert_contains "$OUT" "meht\\danny.kerridge"
 assert_contains "$OUT" "may be one person"
 assert_contains "$OUT" "givenName agree"
-ok "conflicts: the uncertain pair, with its score and what agreed"
+nc=$(sqlite3 "$T/idsync.db" 'SELECT count(*) FROM conflicts')
+assert_contains "$OUT" "$nc conflicts over "
+# Where something contradicts first, then the likeliest pair: --limit 1
+# shows one of those, or else the highest score of a pair to review.
+other=$(sqlite3 "$T/idsync.db" "SELECT count(*) FROM conflicts WHERE kind != 'review'")
+best=$(sqlite3 "$T/idsync.db" "SELECT printf('%.1f', max(a.score)) FROM
+    conflict_accounts a JOIN conflicts c ON c.id = a.conflict_id
+    WHERE c.kind = 'review'")
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" conflicts --limit 1
+[ "$(printf '%s\n' "$OUT" | grep -c '^conflict ')" = 1 ] ||
+    fail "conflicts --limit 1 listed otherwise: $OUT"
+[ "$nc" -gt 1 ] && assert_contains "$OUT" "the first 1 follow"
+if [ "$other" -gt 0 ]; then
+	assert_not_contains "$OUT" "(review)"
+else
+	assert_contains "$OUT" "(review)"
+	assert_contains "$OUT" "score $best"
+fi
+# Those of one account.
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" conflicts 'meht\danny.kerridge'
+assert_contains "$OUT" "conflicts hold meht\\danny.kerridge"
+assert_contains "$OUT" "btuh\\dkerridge"
+[ "$(printf '%s\n' "$OUT" | grep -c '^conflict ')" -lt "$nc" ] ||
+    fail "conflicts ACCOUNT listed every conflict"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" conflicts 'btuh\ward7.nurses'
+assert_contains "$OUT" "no conflicts hold btuh\\ward7.nurses"
+run 1 "$WARD_IDSYNC" -c "$T/idsync.conf" conflicts 'btuh\nobody-at-all'
+assert_contains "$OUT" "no account"
+run 2 "$WARD_IDSYNC" -c "$T/idsync.conf" conflicts --limit 0
+run 2 "$WARD_IDSYNC" -c "$T/idsync.conf" conflicts --bogus
+ok "conflicts: the uncertain pair, with its score and what agreed; the likeliest first, or one account's"
 
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" person 'meht\bob.pennington'
 assert_contains "$OUT" "btuh\\rpennington"
@@ -336,7 +366,7 @@ k2=$(awk -F, '$3 == "danny.kerridge" { print $4 "," $6 }' "$T/accounts4.csv")
 js=$(awk -F, '$1 == "meht" && $3 == "john.smith" { print $4 }' "$T/accounts4.csv")
 [ -n "$js" ] && [ "$js" != "$(person_of N01 btuh)" ] ||
     fail "never-link: meht\\john.smith should have a person of his own, got '$js'"
-run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" conflicts
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" conflicts --all
 assert_not_contains "$OUT" "kerridge"
 jw=$(awk -F, '$3 == "whitfieldj" { print $4 }' "$T/accounts4.csv")
 [ "$jw" = "$(person_of H01 btuh)" ] ||
