@@ -405,6 +405,45 @@ account_attr_name_cmp(const void *x, const void *y)
 	return strcmp(a->name, b->name);
 }
 
+/* The attributes whose names are UTF-8, in order of name: a malloc'd
+ * array of *n. */
+static const struct account_attr **
+account_attrs_sorted(const struct account *a, size_t *n)
+{
+	const struct account_attr **sorted;
+	size_t			  i;
+
+	sorted = xcalloc(a->nattrs + 1, sizeof *sorted);
+	*n = 0;
+	for (i = 0; i < a->nattrs; i++)
+		if (u8_check((const uint8_t *)a->attrs[i].name,
+		    strlen(a->attrs[i].name)) == NULL)
+			sorted[(*n)++] = &a->attrs[i];
+	qsort(sorted, *n, sizeof *sorted, account_attr_name_cmp);
+	return sorted;
+}
+
+/* One attribute's member of the JSON object, "name":["value",...]. */
+static void
+account_attr_json(struct buf *b, const struct account_attr *at)
+{
+	size_t	 j;
+	int	 first_value = 1;
+
+	account_json_string(b, at->name);
+	buf_append_str(b, ":[");
+	for (j = 0; j < at->count; j++) {
+		if (u8_check((const uint8_t *)at->values[j],
+		    strlen(at->values[j])) != NULL)
+			continue;
+		if (!first_value)
+			buf_append_char(b, ',');
+		first_value = 0;
+		account_json_string(b, at->values[j]);
+	}
+	buf_append_char(b, ']');
+}
+
 /*
  * The attributes as canonical JSON, {"name":["value",...],...} with sorted
  * keys and only ASCII (escapes for the rest), byte for byte what jansson
@@ -419,37 +458,19 @@ account_attrs_json(const struct account *a, int content_only)
 {
 	const struct account_attr **sorted;
 	struct buf		  b;
-	size_t			  i, j, n = 0;
-	int			  first_value;
+	size_t			  i, n;
+	int			  first = 1;
 
-	sorted = xcalloc(a->nattrs + 1, sizeof *sorted);
-	for (i = 0; i < a->nattrs; i++) {
-		if (content_only && account_attr_volatile(a->attrs[i].name))
-			continue;
-		if (u8_check((const uint8_t *)a->attrs[i].name,
-		    strlen(a->attrs[i].name)) != NULL)
-			continue;
-		sorted[n++] = &a->attrs[i];
-	}
-	qsort(sorted, n, sizeof *sorted, account_attr_name_cmp);
+	sorted = account_attrs_sorted(a, &n);
 	buf_init(&b, 0);
 	buf_append_char(&b, '{');
 	for (i = 0; i < n; i++) {
-		if (i > 0)
+		if (content_only && account_attr_volatile(sorted[i]->name))
+			continue;
+		if (!first)
 			buf_append_char(&b, ',');
-		account_json_string(&b, sorted[i]->name);
-		buf_append_str(&b, ":[");
-		first_value = 1;
-		for (j = 0; j < sorted[i]->count; j++) {
-			if (u8_check((const uint8_t *)sorted[i]->values[j],
-			    strlen(sorted[i]->values[j])) != NULL)
-				continue;
-			if (!first_value)
-				buf_append_char(&b, ',');
-			first_value = 0;
-			account_json_string(&b, sorted[i]->values[j]);
-		}
-		buf_append_char(&b, ']');
+		first = 0;
+		account_attr_json(&b, sorted[i]);
 	}
 	buf_append_char(&b, '}');
 	free(sorted);
@@ -473,16 +494,56 @@ account_sum_of(const struct account *a, int content_only,
 	free(json);
 }
 
+static void
+account_digest(EVP_MD_CTX *md, const void *data, size_t len)
+{
+	if (EVP_DigestUpdate(md, data, len) != 1)
+		fatalx("SHA-256 failed in libcrypto");
+}
+
 /*
  * What tells an account changed without keeping its text: the sums of its
- * attributes as saved, and of its content. Worked out where it is read
- * (in the reading threads), and remembered until a value is added.
+ * attributes as saved, and of its content (account_sum_of's, both made in
+ * one pass over the attributes). Worked out where it is read (in the
+ * reading threads), and remembered until a value is added.
  */
 void
 account_summarise(struct account *a)
 {
-	account_sum_of(a, 0, a->sums[0]);
-	account_sum_of(a, 1, a->sums[1]);
+	const struct account_attr **sorted;
+	EVP_MD_CTX		 *md[2];
+	struct buf		  b;
+	size_t			  i, n, k;
+	int			  first[2] = { 1, 1 };
+
+	sorted = account_attrs_sorted(a, &n);
+	for (k = 0; k < 2; k++) {
+		if ((md[k] = EVP_MD_CTX_new()) == NULL ||
+		    EVP_DigestInit_ex(md[k], EVP_sha256(), NULL) != 1)
+			fatalx("SHA-256 failed in libcrypto");
+		account_digest(md[k], "{", 1);
+	}
+	buf_init(&b, 0);
+	for (i = 0; i < n; i++) {
+		buf_reset(&b);
+		account_attr_json(&b, sorted[i]);
+		for (k = 0; k < 2; k++) {
+			if (k == 1 && account_attr_volatile(sorted[i]->name))
+				continue;
+			if (!first[k])
+				account_digest(md[k], ",", 1);
+			first[k] = 0;
+			account_digest(md[k], buf_cstr(&b), b.len);
+		}
+	}
+	for (k = 0; k < 2; k++) {
+		account_digest(md[k], "}", 1);
+		if (EVP_DigestFinal_ex(md[k], a->sums[k], NULL) != 1)
+			fatalx("SHA-256 failed in libcrypto");
+		EVP_MD_CTX_free(md[k]);
+	}
+	buf_free(&b);
+	free(sorted);
 	a->summed = 1;
 }
 

@@ -1572,12 +1572,6 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force,
 	log_info("read %zu accounts from %zu domains in %lld ms",
 	    accounts.count, cfg->domains.count, (long long)t_read);
 	account_set_sort(&accounts);
-	/* What changed was before, for the plan; from the rows as they are
-	 * until the save begins. */
-	if (store_load_attrs(st, &prev, accounts.items, accounts.count, &i,
-	    err, sizeof err) == -1)
-		goto failed;
-	log_debug("loaded the attributes of %zu changed accounts", i);
 	now = wtime_now_ms();
 	idsync_basis(cfg, nk, &prev, &basis);
 	if (full)
@@ -1589,6 +1583,12 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force,
 		goto out;
 	} else
 		log_info("matching every account: %s", err);
+	/* What changed was before, for the plan; from the rows as they are
+	 * until the save begins. */
+	if (store_load_attrs(st, &prev, accounts.items, accounts.count, &i,
+	    err, sizeof err) == -1)
+		goto failed;
+	log_debug("loaded the attributes of %zu changed accounts", i);
 	/* The accounts' rows are written while they are matched. */
 	if (!plan_only && (sv = store_save_start(st, run_id, accounts.items,
 	    accounts.count, &prev, wtime_now_ms(), err, sizeof err)) == NULL)

@@ -66,6 +66,9 @@ struct ldap_read {
 	size_t				 entries;
 	size_t				 values_dropped;
 	size_t				 pages;
+	/* Where read_attr_name looks first: the server names an entry's
+	 * attributes in the order of the one before. */
+	size_t				 attr_next;
 };
 
 /* One paged search. */
@@ -275,13 +278,19 @@ fail:
 
 /* The configured spelling of an attribute the server named its own way. */
 static const char *
-read_attr_name(const struct ldap_read *r, const char *name)
+read_attr_name(struct ldap_read *r, const char *name)
 {
-	size_t	 i;
+	size_t	 i, n, k;
 
-	for (i = 0; r->attrs[i] != NULL; i++)
-		if (strcasecmp(r->attrs[i], name) == 0)
+	for (n = 0; r->attrs[n] != NULL; n++)
+		;
+	for (k = 0; k < n; k++) {
+		i = (r->attr_next + k) % n;
+		if (strcasecmp(r->attrs[i], name) == 0) {
+			r->attr_next = i + 1;
 			return r->attrs[i];
+		}
+	}
 	return name;
 }
 
