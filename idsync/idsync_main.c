@@ -1410,12 +1410,14 @@ idsync_apply(const struct idsync_config *cfg, int force, int dry_run)
 }
 
 /* The run's basis: this program, its configuration as loaded (every
- * setting, defaults too, and nothing of comments or layout), the
- * nickname table, and the newest decision in prev. */
+ * setting, defaults too, and nothing of comments or layout), the weights
+ * in force (a weights_file's are not settings), the nickname table, and
+ * the newest decision in prev. */
 static void
 idsync_basis(const struct idsync_config *cfg, const struct nicknames *nk,
     const struct state *prev, struct run_basis *basis)
 {
+	const struct compare_rule *r;
 	unsigned char	 sum[ACCOUNT_SUM_LEN];
 	char		*text = NULL;
 	size_t		 len = 0, i;
@@ -1425,6 +1427,12 @@ idsync_basis(const struct idsync_config *cfg, const struct nicknames *nk,
 		fatal("open_memstream");
 	fprintf(fp, "%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 	cfg_dump(&idsync_schema, cfg, fp);
+	for (i = 0; i < cfg->compare.count; i++) {
+		r = (const struct compare_rule *)cfg->compare.items[i];
+		fprintf(fp, "%s %d %a %a %a %a\n", r->item.label,
+		    r->comparator, r->agree, r->partial, r->disagree,
+		    r->missing);
+	}
 	fwrite(nickname_sum(nk), 1, ACCOUNT_SUM_LEN, fp);
 	if (fclose(fp) != 0)
 		fatal("open_memstream");

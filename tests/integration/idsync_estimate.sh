@@ -62,6 +62,20 @@ linked=$(awk -F, 'NR > 1 && $4 != "" { n[$4]++ } END { for (p in n) if (n[p] > 1
 [ "$linked" -gt 50 ] || fail "only $linked persons have more than one account"
 ok "matching with the estimated weights: $linked persons of several accounts, none merging two real persons"
 
+# The weights are part of what a run follows from: once the state has
+# settled, new weights in the same file are matched again.
+for i in 1 2 3; do
+	run 0 "$WARD_IDSYNC" -c "$T/estimated.conf" run
+	case $OUT in *"nothing changed since run"*) break ;; esac
+done
+assert_contains "$OUT" "nothing changed since run"
+awk '/^\[compare "sn"\]/ { s = 1 } s && /^agree = / { $0 = "agree = 1.5"; s = 0 } { print }' \
+    "$T/weights.conf" > "$T/weights.new" && mv "$T/weights.new" "$T/weights.conf"
+grep -q '^agree = 1.5$' "$T/weights.conf" || fail "the weights file was not changed"
+run 0 "$WARD_IDSYNC" -c "$T/estimated.conf" run
+assert_contains "$OUT" "matching every account: the configuration, nickname table or program changed since run"
+ok "new weights in the same file: the next run matches again"
+
 # Wrong files, refused with the file and what.
 printf '[compare "nosuch"]\nagree = 3\n' > "$T/bad.weights"
 sed "s|^weights_file = .*|weights_file = $T/bad.weights|" "$T/estimated.conf" > "$T/bad.conf"
