@@ -645,7 +645,8 @@ export_report(struct store *st, const char *path, char *err, size_t errlen)
 	    "finished_ms, outcome, message, forced, accounts, persons, "
 	    "conflicts, accounts_added, accounts_removed, accounts_modified, "
 	    "persons_created, persons_removed, links_added, links_removed, "
-	    "writes, write_failures FROM runs WHERE command IN ('run', 'plan') "
+	    "writes, write_failures, settled FROM runs WHERE command IN "
+	    "('run', 'plan') "
 	    "ORDER BY id DESC LIMIT 1", err, errlen)) == NULL)
 		return -1;
 	if ((rc = sqlite3_step(r)) != SQLITE_ROW) {
@@ -672,6 +673,10 @@ export_report(struct store *st, const char *path, char *err, size_t errlen)
 	json_object_set_new(run, "message", export_json_col(r, 5));
 	json_object_set_new(run, "forced",
 	    json_boolean(sqlite3_column_int(r, 6)));
+	/* Saved without a row to write: the next run on the same accounts
+	 * skips matching. */
+	json_object_set_new(run, "settled",
+	    json_boolean(sqlite3_column_int(r, 19)));
 	cnt = json_object();
 	for (i = 0; counts[i] != NULL; i++)
 		json_object_set_new(cnt, counts[i], export_json_col(r, 7 + i));

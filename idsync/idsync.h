@@ -521,7 +521,8 @@ int		 state_same_accounts(const struct state *prev,
  * on the same basis, every account read the same): the domains' marks
  * saved, and the run "ok" and settled, in one transaction. */
 int		 store_save_unchanged(struct store *st, int64_t run_id,
-		    const struct plan *plan, const struct read_mark *marks,
+		    const char *message, const struct plan *plan,
+		    const struct read_mark *marks,
 		    size_t nmarks, const struct run_basis *basis,
 		    int64_t now_ms, char *err, size_t errlen);
 /* Swaps the new state in, with the domains' marks, and ends the run "ok",

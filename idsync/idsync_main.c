@@ -1455,12 +1455,14 @@ idsync_unchanged(const struct idsync_config *cfg, struct store *st,
     int plan_only, int force)
 {
 	struct plan	 plan;
-	char		 err[1024], serr[1024];
+	char		 err[1024], serr[1024], msg[128];
 	int		 rc;
 
 	log_info("nothing changed since run %lld: the same %zu accounts, "
 	    "decisions and configuration; matching skipped (--full matches "
 	    "every account)", (long long)last, prev->naccounts);
+	snprintf(msg, sizeof msg, "nothing changed since run %lld; matching "
+	    "skipped", (long long)last);
 	memset(&plan, 0, sizeof plan);
 	plan.accounts_before = plan.accounts = prev->naccounts;
 	plan.persons_before = plan.persons = prev->npersons;
@@ -1471,7 +1473,7 @@ idsync_unchanged(const struct idsync_config *cfg, struct store *st,
 		rc = store_run_end(st, run_id, "ok", "plan only; nothing "
 		    "changed", &plan, wtime_now_ms(), err, sizeof err);
 	else
-		rc = store_save_unchanged(st, run_id, &plan, marks,
+		rc = store_save_unchanged(st, run_id, msg, &plan, marks,
 		    cfg->domains.count, basis, wtime_now_ms(), err,
 		    sizeof err);
 	if (rc == -1) {

@@ -1698,7 +1698,7 @@ store_last_saved(struct store *st, int64_t *run_id, struct run_basis *basis,
 }
 
 int
-store_save_unchanged(struct store *st, int64_t run_id,
+store_save_unchanged(struct store *st, int64_t run_id, const char *message,
     const struct plan *plan, const struct read_mark *marks, size_t nmarks,
     const struct run_basis *basis, int64_t now_ms, char *err, size_t errlen)
 {
@@ -1714,7 +1714,7 @@ store_save_unchanged(struct store *st, int64_t run_id,
 	sv.err = err;
 	sv.errlen = errlen;
 	if (store_save_marks(&sv) == -1 || store_run_update(st, run_id, "ok",
-	    NULL, plan, basis, 1, now_ms, err, errlen) == -1 ||
+	    message, plan, basis, 1, now_ms, err, errlen) == -1 ||
 	    db_commit(st->db, err, errlen) == -1) {
 		if (!sqlite3_get_autocommit(db_handle(st->db)))
 			db_rollback(st->db);

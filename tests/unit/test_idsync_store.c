@@ -575,8 +575,8 @@ test_settled(void **state)
 	    sizeof err), 0);
 	mark(&m, "btuh", 4242);
 	memset(&plan, 0, sizeof plan);
-	assert_int_equal(store_save_unchanged(st, run, &plan, &m, 1, &basis,
-	    7100, err, sizeof err), 0);
+	assert_int_equal(store_save_unchanged(st, run, "same", &plan, &m, 1,
+	    &basis, 7100, err, sizeof err), 0);
 	read_mark_clear(&m);
 	assert_int_equal(store_last_saved(st, &last, &got, &settled, err,
 	    sizeof err), 0);
