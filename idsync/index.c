@@ -3,10 +3,12 @@
  * the things that carry it. */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/xmalloc.h"
 #include "idsync/idsync.h"
 
@@ -18,10 +20,28 @@ struct index_slot {
 	size_t	 alloc;
 };
 
+/*
+ * Keys and value lists live in chunks the index frees together: an index
+ * of a few hundred thousand keys was that many pairs of allocations, and
+ * freeing them took longer than a run that finds nothing changed spends
+ * on anything but reading. A list that grows moves to a room twice its
+ * size and leaves the old one (what it held stays readable until the
+ * index is freed).
+ */
+struct index_chunk {
+	struct index_chunk *next;
+	size_t		 size;
+	size_t		 used;
+	max_align_t	 data[];
+};
+
+#define INDEX_CHUNK	(64 * 1024)
+
 struct index {
 	struct index_slot *slots;
 	size_t		 size;		/* a power of two */
 	size_t		 used;
+	struct index_chunk *chunks;	/* the newest first */
 };
 
 /* FNV-1a: short keys, no adversary to fear (they come from our config and
@@ -49,16 +69,47 @@ index_new(void)
 	return ix;
 }
 
+/* size bytes of room from ix's chunks, aligned for any type. */
+static void *
+index_room(struct index *ix, size_t size)
+{
+	struct index_chunk	*c = ix->chunks;
+	size_t			 need, csize;
+	void			*p;
+
+	need = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t);
+	if (c == NULL || c->size - c->used < need) {
+		csize = INDEX_CHUNK / sizeof(max_align_t);
+		if (need > csize / 4)
+			csize = need;
+		c = xmalloc(sizeof *c + csize * sizeof(max_align_t));
+		c->size = csize;
+		c->used = 0;
+		/* A chunk of one big list goes behind the one being
+		 * filled, which keeps its room. */
+		if (ix->chunks != NULL && csize == need) {
+			c->next = ix->chunks->next;
+			ix->chunks->next = c;
+		} else {
+			c->next = ix->chunks;
+			ix->chunks = c;
+		}
+	}
+	p = &c->data[c->used];
+	c->used += need;
+	return p;
+}
+
 void
 index_free(struct index *ix)
 {
-	size_t	 i;
+	struct index_chunk	*c, *next;
 
 	if (ix == NULL)
 		return;
-	for (i = 0; i < ix->size; i++) {
-		free(ix->slots[i].key);
-		free(ix->slots[i].values);
+	for (c = ix->chunks; c != NULL; c = next) {
+		next = c->next;
+		free(c);
 	}
 	free(ix->slots);
 	free(ix);
@@ -100,12 +151,14 @@ index_slot(struct index *ix, const char *key)
 {
 	struct index_slot	*s;
 	uint64_t		 h = index_hash(key);
+	size_t			 len;
 
 	if ((ix->used + 1) * 4 > ix->size * 3)
 		index_grow(ix);
 	s = index_find(ix, key, h);
 	if (s->key == NULL) {
-		s->key = xstrdup(key);
+		len = strlen(key) + 1;
+		s->key = memcpy(index_room(ix, len), key, len);
 		s->hash = h;
 		ix->used++;
 	}
@@ -113,12 +166,18 @@ index_slot(struct index *ix, const char *key)
 }
 
 static void
-index_slot_add(struct index_slot *s, size_t value)
+index_slot_add(struct index *ix, struct index_slot *s, size_t value)
 {
+	size_t	*values;
+
 	if (s->count == s->alloc) {
-		s->alloc = s->alloc == 0 ? 2 : s->alloc * 2;
-		s->values = xreallocarray(s->values, s->alloc,
-		    sizeof *s->values);
+		s->alloc = s->alloc == 0 ? 1 : s->alloc * 2;
+		if (s->alloc > SIZE_MAX / sizeof *values)
+			fatalx("index: a list of %zu values", s->count);
+		values = index_room(ix, s->alloc * sizeof *values);
+		if (s->count > 0)
+			memcpy(values, s->values, s->count * sizeof *values);
+		s->values = values;
 	}
 	s->values[s->count++] = value;
 }
@@ -126,7 +185,7 @@ index_slot_add(struct index_slot *s, size_t value)
 void
 index_add(struct index *ix, const char *key, size_t value)
 {
-	index_slot_add(index_slot(ix, key), value);
+	index_slot_add(ix, index_slot(ix, key), value);
 }
 
 /* Adds value unless the key already lists it last (keys are added in
@@ -137,7 +196,7 @@ index_add_once(struct index *ix, const char *key, size_t value)
 	struct index_slot	*s = index_slot(ix, key);
 
 	if (s->count == 0 || s->values[s->count - 1] != value)
-		index_slot_add(s, value);
+		index_slot_add(ix, s, value);
 }
 
 const size_t *

@@ -302,7 +302,7 @@ test_index(void **state)
 {
 	struct index	*ix = index_new();
 	const size_t	*v;
-	char		 key[32];
+	char		 key[32], *big;
 	size_t		 n, i, total = 0;
 
 	(void)state;
@@ -325,6 +325,36 @@ test_index(void **state)
 	assert_int_equal(total, 5001);
 	index_free(ix);
 	index_free(NULL);
+
+	/* Keys and lists beyond a chunk's room: a list of 100 000 values
+	 * grown one by one among short ones, and a key of 100 KiB. */
+	ix = index_new();
+	big = xmalloc(100 * 1024 + 1);
+	memset(big, 'x', 100 * 1024);
+	big[100 * 1024] = '\0';
+	for (i = 0; i < 100000; i++) {
+		index_add(ix, "common", i);
+		snprintf(key, sizeof key, "u%zu", i);
+		index_add(ix, key, i * 3);
+		if (i % 1000 == 0)
+			index_add(ix, big, i);
+	}
+	v = index_get(ix, "common", &n);
+	assert_int_equal(n, 100000);
+	for (i = 0; i < n; i++)
+		assert_int_equal(v[i], i);
+	for (i = 0; i < 100000; i += 997) {
+		snprintf(key, sizeof key, "u%zu", i);
+		v = index_get(ix, key, &n);
+		assert_int_equal(n, 1);
+		assert_int_equal(v[0], i * 3);
+	}
+	v = index_get(ix, big, &n);
+	assert_int_equal(n, 100);
+	assert_int_equal(v[99], 99000);
+	assert_int_equal(index_keys(ix), 100002);
+	free(big);
+	index_free(ix);
 }
 
 int
