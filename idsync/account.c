@@ -126,15 +126,28 @@ account_free(struct account *a)
 	free(a);
 }
 
-/* Looked up for every value read and every attribute compared: the first
- * letters are compared before the names (ASCII, as attribute names are),
- * and the last attribute first, which is the one values are being added
- * to while an entry is read. */
+/* Looked up for every value read and every attribute compared: by halves
+ * once account_finish has sorted them; before, while an entry is read,
+ * the last attribute first (the one values are being added to), and the
+ * first letters before the names (ASCII, as attribute names are). */
 static struct account_attr *
 account_attr(const struct account *a, const char *name)
 {
-	size_t	 i;
-	int	 c = name[0] | 0x20;
+	size_t	 i, lo, hi;
+	int	 c = name[0] | 0x20, d;
+
+	if (a->sorted) {
+		for (lo = 0, hi = a->nattrs; lo < hi;) {
+			i = lo + (hi - lo) / 2;
+			if ((d = strcasecmp(a->attrs[i].name, name)) == 0)
+				return &a->attrs[i];
+			if (d < 0)
+				lo = i + 1;
+			else
+				hi = i;
+		}
+		return NULL;
+	}
 
 	if (a->nattrs > 0 && (a->attrs[a->nattrs - 1].name[0] | 0x20) == c &&
 	    strcasecmp(a->attrs[a->nattrs - 1].name, name) == 0)
@@ -161,6 +174,7 @@ account_push_attr(struct account *a, const char *name, size_t len)
 	at = &a->attrs[a->nattrs++];
 	memset(at, 0, sizeof *at);
 	at->name = account_strndup(a, name, len);
+	a->sorted = 0;
 	return at;
 }
 
@@ -216,6 +230,7 @@ account_copy(const struct account *a)
 	c->kind = a->kind;
 	memcpy(c->sums, a->sums, sizeof c->sums);
 	c->summed = a->summed;
+	c->sorted = a->sorted;
 	return c;
 }
 
@@ -280,6 +295,7 @@ account_finish(struct account *a, char *err, size_t errlen)
 	if (i < a->nattrs)
 		qsort(a->attrs, a->nattrs, sizeof *a->attrs,
 		    account_attr_cmp);
+	a->sorted = 1;
 	if ((v = account_get(a, "userAccountControl")) != NULL &&
 	    decode_uac(v, strlen(v), &a->uac, why, sizeof why) == -1) {
 		snprintf(err, errlen, "userAccountControl: %s", why);

@@ -254,6 +254,8 @@ struct account {
 	struct account_attr *attrs;	/* by name, case-insensitively */
 	size_t		 nattrs;
 	size_t		 attrs_alloc;
+	int		 sorted;	/* attrs in order of name: found by
+					   halves */
 	struct account_chunk *chunks;	/* names, values, their lists */
 	/* Decoded by account_finish. */
 	uint32_t	 uac;

@@ -5,6 +5,7 @@
  * save writes only what changed; the run lock; run history rows; the audit; finding accounts by name. */
 #include "config.h"
 
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -598,6 +599,50 @@ test_settled(void **state)
 	free(path);
 }
 
+/* An attribute is found by any case of its name before account_finish
+ * sorts them, after (by halves), and after a new one is added. */
+static void
+test_account_lookup(void **state)
+{
+	static const char *const names[] = { "sn", "givenName", "mail",
+	    "Title", "department", "zz", "aa", "MOBILE", "employeeID",
+	    "proxyAddresses", "b", "B2", "userAccountControl" };
+	struct account	*a, *c;
+	char		 up[64], why[64];
+	size_t		 i, j, n = sizeof names / sizeof names[0];
+	int		 pass;
+
+	(void)state;
+	a = account_new(0, "btuh", "00000000-0000-0000-0000-000000000001",
+	    "CN=x,DC=btuh,DC=test");
+	for (i = 0; i < n; i++)
+		account_add_value(a, names[i], names[i], strlen(names[i]));
+	for (pass = 0; pass < 3; pass++) {
+		if (pass == 1)
+			assert_int_equal(account_finish(a, why, sizeof why),
+			    -1);	/* userAccountControl "userAcc..." */
+		if (pass == 2)
+			account_add_value(a, "Added", "x", 1);
+		for (i = 0; i < n; i++) {
+			for (j = 0; names[i][j] != '\0'; j++)
+				up[j] = (char)(j % 2 ? toupper((unsigned char)
+				    names[i][j]) : tolower((unsigned char)
+				    names[i][j]));
+			up[j] = '\0';
+			assert_non_null(account_get(a, names[i]));
+			assert_string_equal(account_get(a, up), names[i]);
+		}
+		assert_null(account_get(a, "nosuch"));
+		assert_null(account_get(a, "a"));
+		assert_null(account_get(a, "zzz"));
+	}
+	assert_string_equal(account_get(a, "ADDED"), "x");
+	c = account_copy(a);
+	assert_string_equal(account_get(c, "employeeid"), "employeeID");
+	account_free(c);
+	account_free(a);
+}
+
 /* Writes are recorded before they are made; one whose outcome never came
  * (the program died) is marked when the next apply starts. */
 static void
@@ -890,6 +935,7 @@ main(void)
 		cmocka_unit_test(test_save_load_and_atomic),
 		cmocka_unit_test(test_save_writes_changes),
 		cmocka_unit_test(test_settled),
+		cmocka_unit_test(test_account_lookup),
 		cmocka_unit_test(test_audit),
 		cmocka_unit_test(test_lock),
 		cmocka_unit_test(test_attrs_json),
