@@ -85,7 +85,8 @@ struct cluster {
 /* A set of pairs (i < j) packed in 64 bits. */
 struct pairset {
 	uint64_t	*slots;		/* 0: empty (no pair is (0, 0)) */
-	size_t		 size;
+	size_t		 size;		/* a power of two, 2^(64 - shift) */
+	unsigned	 shift;
 	size_t		 used;
 };
 
@@ -140,6 +141,14 @@ struct match_ctx {
 
 /* ------------------------------------------------------------ pair sets */
 
+/* key's first slot: the high bits of a multiplicative hash (its low bits
+ * would be those of b alone, and every pair of one b would meet). */
+static size_t
+pairset_slot(const struct pairset *ps, uint64_t key)
+{
+	return (size_t)((key * 0x9e3779b97f4a7c15ULL) >> ps->shift);
+}
+
 static int
 pairset_add(struct pairset *ps, size_t a, size_t b)
 {
@@ -157,19 +166,19 @@ pairset_add(struct pairset *ps, size_t a, size_t b)
 		old = ps->slots;
 		oldsize = ps->size;
 		ps->size = ps->size == 0 ? 1024 : ps->size * 2;
+		ps->shift = ps->shift == 0 ? 64 - 10 : ps->shift - 1;
 		ps->slots = xcalloc(ps->size, sizeof *ps->slots);
 		for (j = 0; j < oldsize; j++) {
 			if (old[j] == 0)
 				continue;
-			i = (size_t)(old[j] * 0x9e3779b97f4a7c15ULL) &
-			    (ps->size - 1);
+			i = pairset_slot(ps, old[j]);
 			while (ps->slots[i] != 0)
 				i = (i + 1) & (ps->size - 1);
 			ps->slots[i] = old[j];
 		}
 		free(old);
 	}
-	i = (size_t)(key * 0x9e3779b97f4a7c15ULL) & (ps->size - 1);
+	i = pairset_slot(ps, key);
 	while (ps->slots[i] != 0) {
 		if (ps->slots[i] == key)
 			return 0;
@@ -195,7 +204,7 @@ pairset_has(const struct pairset *ps, size_t a, size_t b)
 		b = t;
 	}
 	key = ((uint64_t)a << 32 | (uint64_t)b) + 1;
-	i = (size_t)(key * 0x9e3779b97f4a7c15ULL) & (ps->size - 1);
+	i = pairset_slot(ps, key);
 	while (ps->slots[i] != 0) {
 		if (ps->slots[i] == key)
 			return 1;
