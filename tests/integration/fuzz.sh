@@ -11,13 +11,14 @@ src=$top_srcdir
 common="$src/common/backoff.c $src/common/buf.c $src/common/cfg.c
     $src/common/log.c $src/common/str.c $src/common/wjson.c
     $src/common/wtime.c $src/common/xmalloc.c $src/common/db.c"
-libs="$(pkg-config --libs jansson inih sqlite3) -lunistring -lm"
+libs="$(pkg-config --libs jansson inih sqlite3 libcrypto) -lunistring -lm"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-    -I$top_builddir -I$src $(pkg-config --cflags jansson inih sqlite3)
+    -I$top_builddir -I$src
+    $(pkg-config --cflags jansson inih sqlite3 libcrypto)
     -DWARD_DATADIR=\"$src/data\""
 
 idsync=idsync_decode:idsync/decode.c:idsync/normalise.c:idsync/compare.c
-idsync=$idsync:idsync/nickname.c:idsync/index.c
+idsync=$idsync:idsync/nickname.c:idsync/index.c:idsync/account.c
 eol=collector/eol.c:collector/eol_map.c
 for target in report:collector/validate.c cfg:: $idsync \
     snmp_value:agents/snmp_value.c ssh_parse:agents/ssh_parse.c \
