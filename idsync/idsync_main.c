@@ -1507,6 +1507,9 @@ idsync_settled(struct store *st, const struct state *prev,
 		return 0;
 	if (*last == 0)
 		snprintf(why, whylen, "no run has saved the state yet");
+	else if (was.config[0] == '\0')
+		snprintf(why, whylen, "run %lld was saved by an earlier "
+		    "version of ward-idsync", (long long)*last);
 	else if (!settled)
 		snprintf(why, whylen, "run %lld changed the state",
 		    (long long)*last);

@@ -325,7 +325,14 @@ sed 's/^page_size = 50$/page_size = 49/' "$T/idsync.conf" > "$T/paged.conf"
 run 0 "$WARD_IDSYNC" -c "$T/paged.conf" run
 assert_contains "$OUT" "matching every account: the configuration, nickname table or program changed since run"
 settle
-ok "a settled state: the next run skips matching and leaves what a full one would; --full, a new configuration match again"
+# A database whose runs an earlier version saved: matched once, then
+# settled again.
+sqlite3 "$T/idsync.db" "UPDATE runs SET basis = NULL, settled = NULL" ||
+    fail "sqlite3 failed"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+assert_contains "$OUT" "was saved by an earlier version of ward-idsync"
+settle
+ok "a settled state: the next run skips matching and leaves what a full one would; --full, a new configuration, an earlier version's runs match again"
 
 # A new account joins the person that exists: Whitfield starts in
 # southend, as Jon, with his own mobile.
