@@ -10,6 +10,7 @@
 #include "common/db.h"
 #include "common/log.h"
 #include "collector/collector.h"
+#include "idsync/conflict_order.h"
 
 const struct cfg_option identity_options[] = {
 	{ "db", CFG_PATH, NULL, 0, 0, NULL, 0,
@@ -22,8 +23,9 @@ const struct cfg_option identity_options[] = {
 	CFG_OPTIONS_END
 };
 
-/* The tables read here, as ward-idsync's migrations 1 to 3 made them. */
-#define IDENTITY_SCHEMA_MIN	3
+/* The tables read here, as ward-idsync's migrations 1 to 9 made them
+ * (9: the conflicts' order). */
+#define IDENTITY_SCHEMA_MIN	9
 
 struct db *
 identity_open(struct request *req, struct reply *rep)
@@ -50,12 +52,20 @@ identity_open(struct request *req, struct reply *rep)
 		query_fail(req, rep, err);
 		return NULL;
 	}
-	if (db_schema_version(db) < IDENTITY_SCHEMA_MIN) {
-		log_warnx("%s: schema version %d, not a ward-idsync database "
-		    "(version %d or later)", cfg->identity.db,
-		    db_schema_version(db), IDENTITY_SCHEMA_MIN);
+	if (db_schema_version(db) == 0) {
+		log_warnx("%s: not a ward-idsync database", cfg->identity.db);
 		reply_error(rep, 503, "identity: no ward-idsync database yet "
 		    "([identity] db is not one)");
+		db_close(db);
+		return NULL;
+	}
+	if (db_schema_version(db) < IDENTITY_SCHEMA_MIN) {
+		log_warnx("%s: schema version %d, older than this collector "
+		    "reads (%d or later)", cfg->identity.db,
+		    db_schema_version(db), IDENTITY_SCHEMA_MIN);
+		reply_error(rep, 503, "identity: ward-idsync's database is "
+		    "older than this collector reads; the next \"ward-idsync "
+		    "run\" brings it up to date");
 		db_close(db);
 		return NULL;
 	}
@@ -90,7 +100,8 @@ identity_account_json(sqlite3_stmt *st, int col)
 }
 
 /* The conflicts of the last run whose accounts include one of person's
- * (NULL: all), newest first, at most limit (+1 to tell a cut list). */
+ * (NULL: all), in the order ward-idsync conflicts gives them, at most
+ * limit (+1 to tell a cut list). */
 int
 identity_conflicts(struct db *db, const char *person, int64_t limit,
     json_t *list, char *err, size_t errlen)
@@ -105,7 +116,8 @@ identity_conflicts(struct db *db, const char *person, int64_t limit,
 	    "  WHERE x.conflict_id = c.id AND l.person_id = ?1)"
 	    " OR EXISTS (SELECT 1 FROM conflict_accounts x"
 	    "  WHERE x.conflict_id = c.id AND x.person_id = ?1)"
-	    " ORDER BY id DESC LIMIT ?2", err, errlen)) == NULL ||
+	    " ORDER BY " IDSYNC_CONFLICT_ORDER " LIMIT ?2", err,
+	    errlen)) == NULL ||
 	    (as = db_stmt(db, "SELECT x.domain, a.sam, a.display_name,"
 	    " x.person_id, x.score, x.detail FROM conflict_accounts x"
 	    " LEFT JOIN accounts a ON a.domain = x.domain AND a.guid = x.guid"

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "common/cfg.h"
+#include "idsync/conflict_order.h"
 
 /* ------------------------------------------------------------ config */
 

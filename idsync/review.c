@@ -66,12 +66,10 @@ review_conflicts(struct store *st, const char *account, int64_t limit,
 	    "FROM conflicts WHERE ?1 IS NULL OR id IN (SELECT conflict_id "
 	    "FROM conflict_accounts WHERE domain = ?1 AND guid = ?2)", err,
 	    errlen)) == NULL ||
-	    (cs = db_stmt(store_db(st), "SELECT id, kind, summary, (SELECT "
-	    "max(score) FROM conflict_accounts WHERE conflict_id = c.id) AS "
-	    "best FROM conflicts c WHERE ?1 IS NULL OR id IN (SELECT "
-	    "conflict_id FROM conflict_accounts WHERE domain = ?1 AND "
-	    "guid = ?2) ORDER BY kind = 'review', best IS NULL, best DESC, id "
-	    "LIMIT ?3", err,
+	    (cs = db_stmt(store_db(st), "SELECT id, kind, summary FROM "
+	    "conflicts WHERE ?1 IS NULL OR id IN (SELECT conflict_id FROM "
+	    "conflict_accounts WHERE domain = ?1 AND guid = ?2) "
+	    "ORDER BY " IDSYNC_CONFLICT_ORDER " LIMIT ?3", err,
 	    errlen)) == NULL ||
 	    (ms = db_stmt(store_db(st), "SELECT c.domain, a.sam, c.guid, "
 	    "c.person_id, c.score, c.detail FROM conflict_accounts c "

@@ -171,6 +171,16 @@ static const struct db_migration store_migrations[] = {
 	  "ALTER TABLE runs ADD COLUMN basis TEXT;"
 	  "ALTER TABLE runs ADD COLUMN decision_max INTEGER;"
 	  "ALTER TABLE runs ADD COLUMN settled INTEGER;" },
+	{ 9, "conflicts in the order a person should take them",
+	  /* best: the highest score among a conflict's accounts, NULL if
+	   * none has one. Contradictions first, then the pairs to review,
+	   * likeliest first: `conflicts` and the collector's API ask in
+	   * this order, and the index answers without a sort. */
+	  "ALTER TABLE conflicts ADD COLUMN best REAL;"
+	  "UPDATE conflicts SET best = (SELECT max(score) FROM "
+	  "  conflict_accounts WHERE conflict_id = conflicts.id);"
+	  "CREATE INDEX conflicts_order ON conflicts"
+	  "  (kind = 'review', best IS NULL, best DESC, id);" },
 };
 
 /* SQLite's page cache while a run's state is saved, in KiB. */
@@ -1411,12 +1421,13 @@ store_save_conflicts(struct store_save *sv)
 	unsigned char			 digest[STATE_SUM_LEN];
 	char				 hex[2 * STATE_SUM_LEN + 1];
 	int64_t				 id;
-	size_t				 i, j, n;
+	double				 score = 0;
+	size_t				 i, j, n, best;
 	int				 rc = -1;
 
 	if ((cs = store_stmt(sv->st, "INSERT INTO conflicts (run_id, kind, "
-	    "summary, sum) VALUES (?, ?, ?, ?)", sv->err, sv->errlen)) ==
-	    NULL ||
+	    "summary, sum, best) VALUES (?, ?, ?, ?, ?)", sv->err,
+	    sv->errlen)) == NULL ||
 	    (ms = store_stmt(sv->st, "INSERT INTO conflict_accounts "
 	    "(conflict_id, domain, guid, person_id, score, detail) "
 	    "VALUES (?, ?, ?, ?, ?, ?)", sv->err, sv->errlen)) == NULL ||
@@ -1451,6 +1462,13 @@ store_save_conflicts(struct store_save *sv)
 		sqlite3_bind_text(cs, 2, c->kind, -1, SQLITE_STATIC);
 		sqlite3_bind_text(cs, 3, c->summary, -1, SQLITE_STATIC);
 		sqlite3_bind_blob(cs, 4, digest, STATE_SUM_LEN, SQLITE_STATIC);
+		sqlite3_bind_null(cs, 5);
+		for (j = 0, best = 0; j < c->nmembers; j++)
+			if (c->members[j].has_score && (best++ == 0 ||
+			    c->members[j].score > score))
+				score = c->members[j].score;
+		if (best > 0)
+			sqlite3_bind_double(cs, 5, score);
 		if (store_step_done(sv->st, cs, "insert conflict", sv->err,
 		    sv->errlen) == -1)
 			goto out;

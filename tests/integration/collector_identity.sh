@@ -40,7 +40,15 @@ start_collector "" "[identity]
 db = $T/not-yet.db"
 get 503 /api/v1/identity/summary
 assert_contains "$(cat "$T/body")" "identity: no ward-idsync database yet"
-ok "no [identity] db, or no database there: 503 saying which"
+# One an earlier ward-idsync left (schema 8): until it runs again.
+stop
+cp "$T/idsync.db" "$T/old.db"
+sqlite3 "$T/old.db" "PRAGMA user_version = 8" || fail "sqlite3 failed"
+start_collector "" "[identity]
+db = $T/old.db"
+get 503 /api/v1/identity/conflicts
+assert_contains "$(cat "$T/body")" "older than this collector reads"
+ok "no [identity] db, no database there, or one too old: 503 saying which"
 
 stop
 start_collector "" "[identity]
@@ -125,7 +133,12 @@ if [ "$(j .count)" -gt 0 ]; then
 	    "$(idb "select count(*) from conflict_accounts where conflict_id = $cid")" ] ||
 	    fail "conflict $cid accounts"
 fi
-ok "unlinked accounts ($usam) and conflicts ($(j .count)) as idsync.db holds them"
+# In the order ward-idsync conflicts lists them.
+api=$(j '[.conflicts[].id] | join(" ")')
+cli=$("$WARD_IDSYNC" -c "$T/idsync.conf" conflicts --all |
+    sed -n 's/^conflict \([0-9]*\) .*/\1/p' | head -200 | paste -sd' ' -)
+[ "$api" = "$cli" ] || fail "API order $api, ward-idsync conflicts $cli"
+ok "unlinked accounts ($usam) and conflicts ($(j .count)) as idsync.db holds them, in ward-idsync's order"
 
 get 400 "/api/v1/persons"
 assert_contains "$(cat "$T/body")" "q: required"

@@ -599,6 +599,40 @@ test_settled(void **state)
 	free(path);
 }
 
+/* Migration 9 gives the conflicts saved before it their best score. */
+static void
+test_conflict_best(void **state)
+{
+	struct store	*st;
+	char		*path, err[512];
+
+	(void)state;
+	path = tu_path(tu_tmpdir(), "best.db");
+	st = store_open(path, 0, err, sizeof err);
+	assert_non_null(st);
+	/* As a database of version 8 held them. */
+	assert_int_equal(db_exec(store_db(st), "DROP INDEX conflicts_order;"
+	    "ALTER TABLE conflicts DROP COLUMN best;"
+	    "INSERT INTO conflicts (id, run_id, kind, summary) VALUES "
+	    "(1, 1, 'review', 'a'), (2, 1, 'attribute', 'b');"
+	    "INSERT INTO conflict_accounts (conflict_id, domain, guid, score) "
+	    "VALUES (1, 'btuh', 'g1', 9.5), (1, 'meht', 'g2', 12.0), "
+	    "(2, 'btuh', 'g1', NULL);"
+	    "PRAGMA user_version = 8", err, sizeof err), 0);
+	store_close(st);
+	st = store_open(path, 0, err, sizeof err);
+	assert_non_null(st);
+	assert_int_equal(count(st, "SELECT best FROM conflicts WHERE id = 1"),
+	    12);
+	assert_int_equal(count(st, "SELECT best IS NULL FROM conflicts "
+	    "WHERE id = 2"), 1);
+	/* Contradictions first. */
+	assert_int_equal(count(st, "SELECT id FROM conflicts ORDER BY "
+	    IDSYNC_CONFLICT_ORDER " LIMIT 1"), 2);
+	store_close(st);
+	free(path);
+}
+
 /* An attribute is found by any case of its name before account_finish
  * sorts them, after (by halves), and after a new one is added. */
 static void
@@ -936,6 +970,7 @@ main(void)
 		cmocka_unit_test(test_save_writes_changes),
 		cmocka_unit_test(test_settled),
 		cmocka_unit_test(test_account_lookup),
+		cmocka_unit_test(test_conflict_best),
 		cmocka_unit_test(test_audit),
 		cmocka_unit_test(test_lock),
 		cmocka_unit_test(test_attrs_json),
