@@ -66,6 +66,7 @@ struct ldap_read {
 	size_t				 entries;
 	size_t				 values_dropped;
 	size_t				 pages;
+	size_t				 nattrs;	/* in attrs */
 	/* Where read_attr_name looks first: the server names an entry's
 	 * attributes in the order of the one before. */
 	size_t				 attr_next;
@@ -280,12 +281,10 @@ fail:
 static const char *
 read_attr_name(struct ldap_read *r, const char *name)
 {
-	size_t	 i, n, k;
+	size_t	 i, k;
 
-	for (n = 0; r->attrs[n] != NULL; n++)
-		;
-	for (k = 0; k < n; k++) {
-		i = (r->attr_next + k) % n;
+	for (k = 0; k < r->nattrs; k++) {
+		i = (r->attr_next + k) % r->nattrs;
 		if (strcasecmp(r->attrs[i], name) == 0) {
 			r->attr_next = i + 1;
 			return r->attrs[i];
@@ -1316,8 +1315,7 @@ read_dirsync_changes(struct ldap_read *r, const struct read_root *root,
 	seen.changed = index_new();
 	buf_init(&seen.live, (size_t)16 * READ_DIRSYNC_OBJECTS);
 	buf_init(&filter, 0);
-	for (n = 0; r->attrs[n] != NULL; n++)
-		;
+	n = r->nattrs;
 	attrs = xcalloc(n + 3, sizeof *attrs);
 	memcpy(attrs, r->attrs, n * sizeof *attrs);
 	attrs[n++] = (char *)(uintptr_t)"isDeleted";
@@ -1398,6 +1396,8 @@ ldap_read_domain(const struct domain_config *d, size_t domain,
 	r.d = d;
 	r.domain = domain;
 	r.attrs = attrs;
+	for (r.nattrs = 0; attrs[r.nattrs] != NULL; r.nattrs++)
+		;
 	r.out = out;
 	r.rs = rs;
 	if ((r.ld = ldap_read_open(d, rs->uri, sizeof rs->uri, err,

@@ -528,8 +528,7 @@ store_run_end(struct store *st, int64_t run_id, const char *outcome,
     size_t errlen)
 {
 	return store_run_update(st, run_id, outcome, message, plan, NULL, 0,
-	    now_ms,
-	    err, errlen);
+	    now_ms, err, errlen);
 }
 
 static char *
@@ -1014,8 +1013,6 @@ state_clear(struct state *state)
 
 struct store_save {
 	struct store			*st;
-	const struct read_mark		*marks;
-	size_t				 nmarks;
 	int64_t				 run_id;
 	struct account *const		*accounts;
 	size_t				 naccounts;
@@ -1421,9 +1418,9 @@ store_save_conflicts(struct store_save *sv)
 	unsigned char			 digest[STATE_SUM_LEN];
 	char				 hex[2 * STATE_SUM_LEN + 1];
 	int64_t				 id;
-	double				 score = 0;
-	size_t				 i, j, n, best;
-	int				 rc = -1;
+	double				 best = 0;
+	size_t				 i, j, n;
+	int				 rc = -1, scored;
 
 	if ((cs = store_stmt(sv->st, "INSERT INTO conflicts (run_id, kind, "
 	    "summary, sum, best) VALUES (?, ?, ?, ?, ?)", sv->err,
@@ -1462,13 +1459,17 @@ store_save_conflicts(struct store_save *sv)
 		sqlite3_bind_text(cs, 2, c->kind, -1, SQLITE_STATIC);
 		sqlite3_bind_text(cs, 3, c->summary, -1, SQLITE_STATIC);
 		sqlite3_bind_blob(cs, 4, digest, STATE_SUM_LEN, SQLITE_STATIC);
-		sqlite3_bind_null(cs, 5);
-		for (j = 0, best = 0; j < c->nmembers; j++)
-			if (c->members[j].has_score && (best++ == 0 ||
-			    c->members[j].score > score))
-				score = c->members[j].score;
-		if (best > 0)
-			sqlite3_bind_double(cs, 5, score);
+		/* The highest score of its accounts, NULL if none has one. */
+		for (j = 0, scored = 0; j < c->nmembers; j++)
+			if (c->members[j].has_score && (!scored ||
+			    c->members[j].score > best)) {
+				best = c->members[j].score;
+				scored = 1;
+			}
+		if (scored)
+			sqlite3_bind_double(cs, 5, best);
+		else
+			sqlite3_bind_null(cs, 5);
 		if (store_step_done(sv->st, cs, "insert conflict", sv->err,
 		    sv->errlen) == -1)
 			goto out;
@@ -1513,22 +1514,22 @@ out:
 /* Where each domain's next read starts: in the transaction that saves
  * what this read found, so the two never disagree. */
 static int
-store_save_marks(struct store_save *sv)
+store_save_marks(struct store *st, int64_t run_id,
+    const struct read_mark *marks, size_t nmarks, char *err, size_t errlen)
 {
 	const struct read_mark	*m;
 	sqlite3_stmt		*stmt;
 	size_t			 i;
 
-	if (db_exec(sv->st->db, "DELETE FROM domain_marks", sv->err,
-	    sv->errlen) == -1)
+	if (db_exec(st->db, "DELETE FROM domain_marks", err, errlen) == -1)
 		return -1;
-	if ((stmt = store_stmt(sv->st, "INSERT INTO domain_marks (domain, "
+	if ((stmt = store_stmt(st, "INSERT INTO domain_marks (domain, "
 	    "server, invocation_id, usn, scope, full_ms, run_id, "
-	    "dirsync_cookie) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", sv->err,
-	    sv->errlen)) == NULL)
+	    "dirsync_cookie) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", err,
+	    errlen)) == NULL)
 		return -1;
-	for (i = 0; i < sv->nmarks; i++) {
-		m = &sv->marks[i];
+	for (i = 0; i < nmarks; i++) {
+		m = &marks[i];
 		if (m->usn <= 0 || m->scope == NULL)
 			continue;
 		sqlite3_bind_text(stmt, 1, m->domain, -1, SQLITE_STATIC);
@@ -1537,14 +1538,14 @@ store_save_marks(struct store_save *sv)
 		sqlite3_bind_int64(stmt, 4, m->usn);
 		sqlite3_bind_text(stmt, 5, m->scope, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(stmt, 6, m->full_ms);
-		sqlite3_bind_int64(stmt, 7, sv->run_id);
+		sqlite3_bind_int64(stmt, 7, run_id);
 		if (m->cookie != NULL)
 			sqlite3_bind_blob(stmt, 8, m->cookie,
 			    (int)m->cookie_len, SQLITE_STATIC);
 		else
 			sqlite3_bind_null(stmt, 8);
-		if (store_step_done(sv->st, stmt, "insert domain mark",
-		    sv->err, sv->errlen) == -1)
+		if (store_step_done(st, stmt, "insert domain mark", err,
+		    errlen) == -1)
 			return -1;
 	}
 	return 0;
@@ -1720,18 +1721,10 @@ store_save_unchanged(struct store *st, int64_t run_id, const char *message,
     const struct plan *plan, const struct read_mark *marks, size_t nmarks,
     const struct run_basis *basis, int64_t now_ms, char *err, size_t errlen)
 {
-	struct store_save	 sv;
-
 	if (db_begin(st->db, err, errlen) == -1)
 		return -1;
-	memset(&sv, 0, sizeof sv);
-	sv.st = st;
-	sv.run_id = run_id;
-	sv.marks = marks;
-	sv.nmarks = nmarks;
-	sv.err = err;
-	sv.errlen = errlen;
-	if (store_save_marks(&sv) == -1 || store_run_update(st, run_id, "ok",
+	if (store_save_marks(st, run_id, marks, nmarks, err, errlen) == -1 ||
+	    store_run_update(st, run_id, "ok",
 	    message, plan, basis, 1, now_ms, err, errlen) == -1 ||
 	    db_commit(st->db, err, errlen) == -1) {
 		if (!sqlite3_get_autocommit(db_handle(st->db)))
@@ -1754,15 +1747,14 @@ store_save_finish(struct store_save *sv, const struct match_result *res,
 		goto out;
 	sv->res = res;
 	sv->plan = plan;
-	sv->marks = marks;
-	sv->nmarks = nmarks;
 	sv->err = err;
 	sv->errlen = errlen;
 	/* The run ends at now_ms, whenever the accounts' rows were
 	 * written. */
 	sv->now_ms = now_ms;
 	if (store_save_persons(sv) == -1 || store_save_conflicts(sv) == -1 ||
-	    store_save_marks(sv) == -1 ||
+	    store_save_marks(sv->st, sv->run_id, marks, nmarks, err,
+	    errlen) == -1 ||
 	    store_fk_check(sv) == -1 || store_run_update(sv->st, sv->run_id,
 	    "ok", NULL, sv->plan, basis, sv->written == 0, sv->now_ms, err,
 	    errlen) == -1)
