@@ -77,8 +77,9 @@ run 0 apply
 # One person, every value, as the DC has it.
 # (A display name of one person: a shared one is made unique.)
 one=$(awk -F, 'NR > 1 && $4 == "active" { n[$2]++; r[NR] = $1 "," $2 "," $6; d[NR] = $2 }
-    END { for (i = 2; i in r; i++) if (n[d[i]] == 1 && d[i] ~ /^[A-Za-z]+ [A-Za-z]+$/) { print r[i]; exit } }' \
+    END { for (i = 2; i <= NR; i++) if ((i in r) && n[d[i]] == 1 && d[i] ~ /^[A-Za-z]+ [A-Za-z]+$/) { print r[i]; exit } }' \
     "$T/persons.csv")
+[ -n "$one" ] || fail "no active person with a unique two-word display name in $T/persons.csv"
 one_id=${one%%,*}
 one_user=${one##*,}
 one_name=$(echo "$one" | cut -d, -f2)
