@@ -349,6 +349,9 @@ struct state_account {
 	char		*via_guid;
 	char		*detail;
 	int64_t		 linked_run;
+	/* Its component when the last run found it settled (match_run):
+	 * the key of the component's first account; NULL: match again. */
+	char		*component;
 };
 
 struct state_person {
@@ -393,6 +396,11 @@ struct state {
 	int64_t		*conflict_ids;
 	size_t		 nconflicts;
 	struct index	*conflict_index;	/* sum, hex -> index */
+	/* Per conflict: one of its accounts (into accounts; SIZE_MAX if
+	 * none), which tells its component, and whether consolidation
+	 * made it (kind attribute). */
+	size_t		*conflict_account;
+	unsigned char	*conflict_attribute;
 };
 
 /* The last state, loaded while the domains are read: a reader that needs
@@ -489,6 +497,11 @@ int		 store_load_attrs(struct store *st, struct state *state,
 		    struct account *const *accounts, size_t naccounts,
 		    size_t *loaded, char *err, size_t errlen);
 void		 state_clear(struct state *state);
+/* Whether o (NULL: an account new) was linked as l is to person_id (NULL:
+ * l links it to none). */
+struct match_link;
+int		 state_link_same(const struct state_account *o,
+		    const char *person_id, const struct match_link *l);
 void		 state_gate_init(struct state_gate *g);
 void		 state_gate_open(struct state_gate *g, const struct state *s);
 const struct state *state_gate_wait(struct state_gate *g);
@@ -775,6 +788,9 @@ struct match_link {
 	char		*detail;	/* what agreed and what did not */
 	int64_t		 linked_run;
 	int		 in_conflict;
+	/* The key of its component's first account if the component came
+	 * out as it went in (nothing in it linked otherwise), else NULL. */
+	char		*component;
 };
 
 struct match_person {
@@ -819,6 +835,7 @@ struct match_stats {
 	size_t		 linked_exact;
 	size_t		 linked_score;
 	size_t		 new_persons;
+	size_t		 rematched;	/* accounts matched again */
 };
 
 struct match_result {
@@ -829,6 +846,10 @@ struct match_result {
 	struct match_conflict *conflicts;
 	size_t		 nconflicts;
 	size_t		 conflicts_alloc;
+	/* The last state's conflicts that stand as they were, outside what
+	 * was matched again (into prev's conflict_ids). */
+	size_t		*kept_conflicts;
+	size_t		 nkept_conflicts;
 	struct match_stats stats;
 };
 
@@ -843,6 +864,13 @@ struct match_input {
 	const struct nicknames *nk;
 	int64_t		 run_id;
 	int64_t		 now_ms;
+	/* Match again only what may come out otherwise than the last state
+	 * (prev, saved on this configuration) has it: the components of
+	 * accounts new, changed or gone, of those they now pair with, and
+	 * of decisions made after decided_after. prev must hold the
+	 * attributes of each account changed or gone (store_load_attrs). */
+	int		 delta;
+	int64_t		 decided_after;
 };
 
 int		 match_run(const struct match_input *in,

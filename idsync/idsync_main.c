@@ -1493,18 +1493,27 @@ idsync_unchanged(const struct idsync_config *cfg, struct store *st,
  * settled, on this basis, and every account read is as it saved it. A
  * settled run's matching gave back the state it started from, so the
  * same accounts, decisions and configuration give it again; matching is
- * skipped. Else why not, in why.
+ * skipped. Else why not, in why. On the same basis, in any case, only
+ * what changed need be matched again: *delta, with the decisions made
+ * since (match_input's).
  */
 static int
 idsync_settled(struct store *st, const struct state *prev,
     const struct account_set *accounts, const struct run_basis *basis,
-    int64_t now_ms, int64_t *last, char *why, size_t whylen)
+    int64_t now_ms, int64_t *last, int *delta, int64_t *decided_after,
+    char *why, size_t whylen)
 {
 	struct run_basis	 was;
 	int			 settled;
 
+	*delta = 0;
 	if (store_last_saved(st, last, &was, &settled, why, whylen) == -1)
 		return 0;
+	if (*last != 0 && was.config[0] != '\0' &&
+	    strcmp(was.config, basis->config) == 0) {
+		*delta = 1;
+		*decided_after = was.decision_max;
+	}
 	if (*last == 0)
 		snprintf(why, whylen, "no run has saved the state yet");
 	else if (was.config[0] == '\0')
@@ -1549,9 +1558,9 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force,
 	struct store_save	*sv = NULL;
 	char			 err[4096], serr[1024];
 	const char		*nkpath;
-	int64_t			 run_id = 0, t0, last, now;
+	int64_t			 run_id = 0, t0, last, now, decided_after = 0;
 	size_t			 i;
-	int			 rc = WARD_EXIT_FAILURE, have_state = 0;
+	int			 rc = WARD_EXIT_FAILURE, have_state = 0, delta = 0;
 	/* How long reading, matching and saving took, for the log. */
 	int64_t			 t_read, t_match;
 	int			 have_res = 0, have_plan = 0;
@@ -1589,13 +1598,14 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force,
 	idsync_basis(cfg, nk, &prev, &basis);
 	if (full)
 		log_info("matching every account, as --full says");
-	else if (idsync_settled(st, &prev, &accounts, &basis, now, &last, err,
-	    sizeof err)) {
+	else if (idsync_settled(st, &prev, &accounts, &basis, now, &last,
+	    &delta, &decided_after, err, sizeof err)) {
 		rc = idsync_unchanged(cfg, st, run_id, last, &prev, &basis,
 		    marks, plan_only, force);
 		goto out;
 	} else
-		log_info("matching every account: %s", err);
+		log_info("matching %s: %s", delta ? "what changed" :
+		    "every account", err);
 	/* What changed was before, for the plan; from the rows as they are
 	 * until the save begins. */
 	if (store_load_attrs(st, &prev, accounts.items, accounts.count, &i,
@@ -1618,6 +1628,8 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force,
 	in.nk = nk;
 	in.run_id = run_id;
 	in.now_ms = now;
+	in.delta = delta;
+	in.decided_after = decided_after;
 	if (match_run(&in, &res, err, sizeof err) == -1)
 		goto failed;
 	have_res = 1;
@@ -1634,13 +1646,13 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force,
 	if (consolidate_run(&ci, &res, err, sizeof err) == -1)
 		goto failed;
 	t_match = wtime_mono_ms() - t0 - t_read;
-	log_info("matched %zu accounts in %lld ms: %zu pairs compared; "
+	log_info("matched %zu of %zu accounts in %lld ms: %zu pairs compared; "
 	    "linked %zu as before, %zu by decision, %zu by identifier, %zu by "
-	    "score; %zu new persons; %zu conflicts", accounts.count,
-	    (long long)t_match, res.stats.pairs,
+	    "score; %zu new persons; %zu conflicts", res.stats.rematched,
+	    accounts.count, (long long)t_match, res.stats.pairs,
 	    res.stats.linked_existing, res.stats.linked_manual,
 	    res.stats.linked_exact, res.stats.linked_score,
-	    res.stats.new_persons, res.nconflicts);
+	    res.stats.new_persons, res.nconflicts + res.nkept_conflicts);
 	plan_compute(&prev, accounts.items, accounts.count, &res, &plan);
 	have_plan = 1;
 	plan_print(&plan, plan_only, stdout);
@@ -1678,7 +1690,8 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force,
 	}
 	log_info("run %lld: saved %zu accounts, %zu persons, %zu conflicts "
 	    "(planned and saved in %lld ms)", (long long)run_id,
-	    accounts.count, res.npersons, res.nconflicts,
+	    accounts.count, res.npersons, res.nconflicts +
+	    res.nkept_conflicts,
 	    (long long)(wtime_mono_ms() - t0 - t_read - t_match));
 	rc = WARD_EXIT_OK;
 	if (cfg->idsync.mode == IDSYNC_APPLY)

@@ -137,6 +137,10 @@ struct match_ctx {
 	unsigned char			*big;
 	struct index			*unlinked;	/* "i\tperson" */
 	struct index			*conflict_keys;
+	/* Per account: matched again (match_scope); NULL: all are. */
+	unsigned char			*scope;
+	size_t				*old;		/* into prev, or
+							   MATCH_NONE */
 };
 
 /* ------------------------------------------------------------ pair sets */
@@ -255,6 +259,12 @@ static const char *
 acct_name(const struct match_ctx *ctx, size_t i, char *buf, size_t size)
 {
 	return account_name(ctx_account(ctx, i), buf, size);
+}
+
+static int
+in_scope(const struct match_ctx *ctx, size_t i)
+{
+	return ctx->scope == NULL || ctx->scope[i];
 }
 
 static int
@@ -751,6 +761,29 @@ match_blocking(struct match_ctx *ctx, struct index *ix, size_t i)
 		str_list_free(st, ns);
 }
 
+/* Account i's identifier values into ex and blocking keys into bl, if it
+ * is a person's or an admin account. */
+static void
+match_keys(struct match_ctx *ctx, struct index *ex, struct index *bl,
+    size_t i)
+{
+	struct cfg_list	*l;
+	char		*key;
+	size_t		 j, k;
+
+	if (!is_person(ctx, i) && !is_admin(ctx, i))
+		return;
+	for (k = 0; k < ctx->nexact; k++) {
+		l = &ctx->exact_values[i * ctx->nexact + k];
+		for (j = 0; j < l->count; j++) {
+			xasprintf(&key, "%zu\t%s", k, l->items[j]);
+			index_add_once(ex, key, i);
+			free(key);
+		}
+	}
+	match_blocking(ctx, bl, i);
+}
+
 /* Which pairs may be one person: two person accounts of different
  * domains, or an admin account and a person account of any domain. */
 static int
@@ -1191,13 +1224,16 @@ match_weigh(struct match_ctx *ctx, size_t t)
 	cand = xcalloc(ctx->n + 1, sizeof *cand);
 	for (a = job->from; a < job->to; a++) {
 		ncand = 0;
+		if (!in_scope(ctx, a))
+			continue;
 		for (k = job->mstart[a]; k < job->mstart[a + 1]; k++) {
 			v = job->w->lists[job->mblock[k]];
 			/* Ascending: the later accounts are at the end. */
 			for (m = job->w->sizes[job->mblock[k]]; m-- > 0 &&
 			    v[m] > a;) {
 				b = v[m];
-				if (stamp[b] == a)
+				/* Out of scope: no kept pair with a. */
+				if (stamp[b] == a || !in_scope(ctx, b))
 					continue;
 				stamp[b] = a;
 				if (match_eligible(job->kind, job->dom, a, b))
@@ -1241,6 +1277,313 @@ size_cmp(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
+
+/* ------------------------------------------------------------ scope */
+
+/*
+ * What a run need match again. The last run saved each account's
+ * component (of its kept pairs, its person and link decisions) where the
+ * component came out as it went in. Such a component, with the same
+ * accounts, pairs and decisions, comes out the same again; so a run
+ * matches again only the components of accounts new, changed or gone, of
+ * accounts they now pair with, of every account in a block or identifier
+ * value that crossed its limit (pairs appear or vanish there), and of
+ * decisions made since. What it matches is closed: no kept pair leaves
+ * it. Everything else stands as the last state has it.
+ */
+
+static size_t	 match_lookup(const struct match_ctx *, const char *,
+		    const char *);
+static void	 match_ctx_free(struct match_ctx *);
+
+static size_t
+uf_find(size_t *up, size_t i)
+{
+	while (up[i] != i) {
+		up[i] = up[up[i]];
+		i = up[i];
+	}
+	return i;
+}
+
+/* The smaller index is the root: a component's root is its first. */
+static void
+uf_union(size_t *up, size_t a, size_t b)
+{
+	a = uf_find(up, a);
+	b = uf_find(up, b);
+	if (a < b)
+		up[b] = a;
+	else if (b < a)
+		up[a] = b;
+}
+
+/* A key's accounts when their count crossed its limit since the last
+ * run: counted now, less the changed ones' new keys, plus their old. */
+struct scope_cross {
+	const struct match_ctx	*ctx;
+	const struct index	*now, *added, *removed;
+	int			 exact;
+	unsigned char		*seed;
+	size_t			 crossed;
+};
+
+static void
+scope_cross_key(const char *key, const size_t *v, size_t n, void *arg)
+{
+	struct scope_cross	*sc = arg;
+	const size_t		*cur;
+	size_t			 ncur, nadd, nrem, was, max, i;
+
+	(void)v;
+	(void)n;
+	max = sc->exact ? MATCH_IDENTIFIER_MAX :
+	    (size_t)sc->ctx->cfg->max_block;
+	cur = index_get(sc->now, key, &ncur);
+	(void)index_get(sc->added, key, &nadd);
+	(void)index_get(sc->removed, key, &nrem);
+	was = ncur - nadd + nrem;
+	if ((was > max) == (ncur > max))
+		return;
+	for (i = 0; i < ncur; i++)
+		sc->seed[cur[i]] = 1;
+	sc->crossed++;
+}
+
+/* The old accounts' keys, prepared as the run's own are. */
+static void
+scope_old_keys(const struct match_ctx *ctx, struct account **olds,
+    size_t nolds, struct index *ex, struct index *bl)
+{
+	struct match_input	 in = *ctx->in;
+	struct match_ctx	 o;
+	size_t			 i;
+
+	in.accounts = olds;
+	in.naccounts = nolds;
+	memset(&o, 0, sizeof o);
+	o.in = &in;
+	o.cfg = ctx->cfg;
+	o.n = nolds;
+	o.nd = ctx->nd;
+	o.nexact = ctx->nexact;
+	match_prepare_values(&o);
+	o.exact_values = xcalloc(o.n * o.nexact + 1, sizeof *o.exact_values);
+	for (i = 0; i < o.n; i++) {
+		if (is_person(&o, i) || is_admin(&o, i))
+			match_prepare_exact(&o, i);
+		match_keys(&o, ex, bl, i);
+	}
+	match_ctx_free(&o);
+}
+
+/* Whether matching only some accounts can give what matching all would;
+ * if not, why not. */
+static int
+scope_possible(const struct match_ctx *ctx, char *why, size_t whylen)
+{
+	size_t	 k;
+
+	for (k = 0; k < ctx->in->nrules; k++)
+		if (account_attr_volatile(ctx->in->rules[k]->item.label)) {
+			snprintf(why, whylen, "rule %s compares an attribute "
+			    "that changes on its own",
+			    ctx->in->rules[k]->item.label);
+			return 0;
+		}
+	for (k = 0; k < ctx->nexact; k++)
+		if (account_attr_volatile(ctx->cfg->exact.items[k])) {
+			snprintf(why, whylen, "identifier %s changes on its "
+			    "own", ctx->cfg->exact.items[k]);
+			return 0;
+		}
+	return 1;
+}
+
+/* The accounts a changed account now pairs with, seeded. */
+static void
+scope_partners(struct match_ctx *ctx, const unsigned char *changed,
+    const struct block_walk *w, const size_t *mstart, const size_t *mblock,
+    const size_t *dom, unsigned char *seed)
+{
+	enum compare_level	*levels;
+	struct pair		 p;
+	const size_t		*v;
+	size_t			*stamp, x, b, k, m;
+
+	levels = xcalloc(ctx->in->nrules + 1, sizeof *levels);
+	stamp = xcalloc(ctx->n + 1, sizeof *stamp);
+	for (x = 0; x < ctx->n; x++)
+		stamp[x] = MATCH_NONE;
+	for (x = 0; x < ctx->n; x++) {
+		if (!changed[x])
+			continue;
+		for (k = mstart[x]; k < mstart[x + 1]; k++) {
+			v = w->lists[mblock[k]];
+			for (m = 0; m < w->sizes[mblock[k]]; m++) {
+				b = v[m];
+				if (b == x || stamp[b] == x || seed[b])
+					continue;
+				stamp[b] = x;
+				if (!match_eligible(ctx->kind, dom, x, b))
+					continue;
+				ctx->out->stats.pairs++;
+				if (match_keep(ctx, x < b ? x : b, x < b ? b : x,
+				    &p, levels))
+					seed[b] = 1;
+			}
+		}
+	}
+	free(stamp);
+	free(levels);
+}
+
+/*
+ * Sets ctx->scope, or leaves it NULL (every account) saying why. ex and
+ * bl: the run's identifier and blocking keys; w, mstart, mblock: the
+ * blocks compared in and each account's.
+ */
+static void
+match_scope(struct match_ctx *ctx, const struct index *ex,
+    const struct index *bl, const struct block_walk *w, const size_t *mstart,
+    const size_t *mblock, const size_t *dom)
+{
+	const struct state		*prev = ctx->in->prev;
+	const struct state_account	*sa;
+	const struct decision		*d;
+	struct scope_cross		 sc;
+	struct index			*labels, *ex_add, *bl_add, *ex_rem;
+	struct index			*bl_rem;
+	struct account			**olds;
+	unsigned char			*seed, *changed, *present;
+	const size_t			*v;
+	size_t				*up, i, n, a, b, nolds = 0, nchanged = 0;
+	size_t				 ngone = 0, nscope = 0;
+	char				 why[256];
+
+	if (!scope_possible(ctx, why, sizeof why)) {
+		log_info("matching every account: %s", why);
+		return;
+	}
+	seed = xcalloc(ctx->n + 1, 1);
+	changed = xcalloc(ctx->n + 1, 1);
+	present = xcalloc(prev->naccounts + 1, 1);
+	up = xcalloc(ctx->n + 1, sizeof *up);
+	labels = index_new();
+	ex_add = index_new();
+	bl_add = index_new();
+	ex_rem = index_new();
+	bl_rem = index_new();
+	olds = xcalloc(prev->naccounts + 1, sizeof *olds);
+	for (i = 0; i < ctx->n; i++) {
+		up[i] = i;
+		if (ctx->old[i] == MATCH_NONE) {
+			seed[i] = changed[i] = 1;
+			match_keys(ctx, ex_add, bl_add, i);
+			continue;
+		}
+		sa = &prev->accounts[ctx->old[i]];
+		present[ctx->old[i]] = 1;
+		if (sa->component == NULL)
+			seed[i] = 1;
+		else if ((v = index_get(labels, sa->component, &n)) != NULL)
+			uf_union(up, i, v[0]);
+		else
+			index_add(labels, sa->component, i);
+		if (state_account_same(sa, ctx_account(ctx, i),
+		    ctx->in->now_ms))
+			continue;
+		seed[i] = changed[i] = 1;
+		/* Loaded only when its content or kind changed; else its
+		 * keys are as they were. */
+		if (!sa->partial) {
+			match_keys(ctx, ex_add, bl_add, i);
+			olds[nolds++] = sa->account;
+		}
+	}
+	for (i = 0; i < ctx->n; i++)
+		nchanged += changed[i];
+	for (i = 0; i < prev->naccounts; i++) {
+		sa = &prev->accounts[i];
+		if (present[i])
+			continue;
+		ngone++;
+		if (sa->component != NULL && (v = index_get(labels,
+		    sa->component, &n)) != NULL)
+			seed[v[0]] = 1;
+		if (sa->partial && (sa->account->kind == ACCOUNT_PERSON ||
+		    sa->account->kind == ACCOUNT_ADMIN)) {
+			snprintf(why, sizeof why, "the attributes of account "
+			    "%s, gone, are not loaded", sa->account->guid);
+			goto full;
+		}
+		olds[nolds++] = sa->account;
+	}
+	if (nchanged + ngone > ctx->n / 4) {
+		snprintf(why, sizeof why, "%zu accounts new or changed and "
+		    "%zu gone, of %zu", nchanged, ngone, ctx->n);
+		goto full;
+	}
+	for (i = 0; i < prev->ndecisions; i++) {
+		d = &prev->decisions[i];
+		a = match_lookup(ctx, d->a_domain, d->a_guid);
+		b = match_lookup(ctx, d->b_domain, d->b_guid);
+		if (d->kind == DECISION_LINK && a != MATCH_NONE &&
+		    b != MATCH_NONE)
+			uf_union(up, a, b);
+		if (d->id <= ctx->in->decided_after)
+			continue;
+		if (a != MATCH_NONE)
+			seed[a] = 1;
+		if (b != MATCH_NONE)
+			seed[b] = 1;
+	}
+	scope_old_keys(ctx, olds, nolds, ex_rem, bl_rem);
+	memset(&sc, 0, sizeof sc);
+	sc.ctx = ctx;
+	sc.seed = seed;
+	sc.exact = 1;
+	sc.now = ex;
+	sc.added = ex_add;
+	sc.removed = ex_rem;
+	index_foreach(ex_add, scope_cross_key, &sc);
+	index_foreach(ex_rem, scope_cross_key, &sc);
+	sc.exact = 0;
+	sc.now = bl;
+	sc.added = bl_add;
+	sc.removed = bl_rem;
+	index_foreach(bl_add, scope_cross_key, &sc);
+	index_foreach(bl_rem, scope_cross_key, &sc);
+	scope_partners(ctx, changed, w, mstart, mblock, dom, seed);
+
+	for (i = 0; i < ctx->n; i++)
+		if (seed[i])
+			seed[uf_find(up, i)] = 1;
+	ctx->scope = xcalloc(ctx->n + 1, 1);
+	for (i = 0; i < ctx->n; i++) {
+		ctx->scope[i] = seed[uf_find(up, i)];
+		nscope += ctx->scope[i];
+	}
+	log_info("matching %zu accounts again: %zu new or changed, %zu gone, "
+	    "%zu blocks or identifiers past their limit or back, and what "
+	    "they pair with", nscope, nchanged, ngone, sc.crossed);
+	goto out;
+full:
+	log_info("matching every account: %s", why);
+out:
+	ctx->out->stats.rematched = ctx->scope != NULL ? nscope : ctx->n;
+	index_free(labels);
+	index_free(ex_add);
+	index_free(bl_add);
+	index_free(ex_rem);
+	index_free(bl_rem);
+	free(olds);
+	free(up);
+	free(present);
+	free(changed);
+	free(seed);
+}
+
 /*
  * Candidate pairs from the identifier and blocking indexes, each compared
  * once; then per account and domain the best and second-best score. Each
@@ -1259,26 +1602,12 @@ match_pairs(struct match_ctx *ctx)
 	unsigned char		*kind;
 	size_t			 i, j, k, a, t, nt, *fill, *mstart, *mblock;
 	size_t			*dom, total, done;
-	char			*key;
 
 	t0 = wtime_mono_ms();
 	ex = index_new();
 	bl = index_new();
-	for (i = 0; i < ctx->n; i++) {
-		if (!is_person(ctx, i) && !is_admin(ctx, i))
-			continue;
-		for (k = 0; k < ctx->nexact; k++) {
-			struct cfg_list *l = &ctx->exact_values[i *
-			    ctx->nexact + k];
-
-			for (j = 0; j < l->count; j++) {
-				xasprintf(&key, "%zu\t%s", k, l->items[j]);
-				index_add_once(ex, key, i);
-				free(key);
-			}
-		}
-		match_blocking(ctx, bl, i);
-	}
+	for (i = 0; i < ctx->n; i++)
+		match_keys(ctx, ex, bl, i);
 	match_phase("  blocking keys", &t0);
 	memset(&w, 0, sizeof w);
 	w.ctx = ctx;
@@ -1328,12 +1657,16 @@ match_pairs(struct match_ctx *ctx)
 	ctx->big = xcalloc(ctx->n + 1, sizeof *ctx->big);
 	index_foreach(ex, match_shared_collect, ctx);
 	match_phase("  blocks and comparison tables", &t0);
+	if (ctx->in->delta) {
+		match_scope(ctx, ex, bl, &w, mstart, mblock, dom);
+		match_phase("  what to match again", &t0);
+	}
 	/* The accounts split where the blocks they are in (a measure of
 	 * their pairs) are shared out evenly. */
 	nt = match_threads();
 	jobs = xcalloc(nt, sizeof *jobs);
 	for (i = 0, total = 0; i < ctx->n; i++)
-		for (k = mstart[i]; k < mstart[i + 1]; k++)
+		for (k = mstart[i]; in_scope(ctx, i) && k < mstart[i + 1]; k++)
 			total += w.sizes[mblock[k]];
 	for (t = 0, a = 0, done = 0; t < nt; t++) {
 		jobs[t].w = &w;
@@ -1344,7 +1677,8 @@ match_pairs(struct match_ctx *ctx)
 		jobs[t].from = a;
 		for (; a < ctx->n && (t == nt - 1 || done * nt < total *
 		    (t + 1)); a++)
-			for (k = mstart[a]; k < mstart[a + 1]; k++)
+			for (k = mstart[a]; in_scope(ctx, a) &&
+			    k < mstart[a + 1]; k++)
 				done += w.sizes[mblock[k]];
 		jobs[t].to = a;
 	}
@@ -1641,19 +1975,19 @@ match_seed(struct match_ctx *ctx)
 	struct match_link	*l;
 	struct index		*by_id = index_new();
 	const size_t		*v;
-	char			 key[ACCOUNT_KEY_LEN], name[300];
+	char			 name[300];
 	size_t			 i, n, c, pi;
 	struct account		*a;
 
 	for (i = 0; i < ctx->n; i++) {
 		a = ctx_account(ctx, i);
-		if (a->kind != ACCOUNT_PERSON && a->kind != ACCOUNT_ADMIN)
+		if ((a->kind != ACCOUNT_PERSON && a->kind != ACCOUNT_ADMIN) ||
+		    !in_scope(ctx, i))
 			continue;
-		v = index_get(prev->account_index, account_key(a->domain_name,
-		    a->guid, key, sizeof key), &n);
-		if (n == 0 || prev->accounts[v[0]].person_id == NULL)
+		if (ctx->old[i] == MATCH_NONE ||
+		    prev->accounts[ctx->old[i]].person_id == NULL)
 			continue;
-		sa = &prev->accounts[v[0]];
+		sa = &prev->accounts[ctx->old[i]];
 		v = index_get(by_id, sa->person_id, &n);
 		if (n > 0)
 			c = v[0];
@@ -1702,7 +2036,8 @@ match_seed(struct match_ctx *ctx)
 	/* Every person account not linked yet starts a person of its own;
 	 * matching then merges them. */
 	for (i = 0; i < ctx->n; i++)
-		if (is_person(ctx, i) && ctx->cl[i] == MATCH_NONE)
+		if (is_person(ctx, i) && in_scope(ctx, i) &&
+		    ctx->cl[i] == MATCH_NONE)
 			cluster_add(ctx, cluster_new(ctx, NULL), i);
 }
 
@@ -1779,6 +2114,9 @@ match_decisions(struct match_ctx *ctx)
 			    (long long)d->id);
 			continue;
 		}
+		/* Both or neither: a link decision joins components. */
+		if (!in_scope(ctx, a) || !in_scope(ctx, b))
+			continue;
 		if (d->kind == DECISION_NEVER_LINK)
 			continue;
 		if ((!is_person(ctx, a) && !is_admin(ctx, a)) ||
@@ -2158,7 +2496,8 @@ match_admins(struct match_ctx *ctx)
 	char			 sig[96];
 
 	for (i = 0; i < ctx->n; i++) {
-		if (!is_admin(ctx, i) || ctx->cl[i] != MATCH_NONE)
+		if (!is_admin(ctx, i) || ctx->cl[i] != MATCH_NONE ||
+		    !in_scope(ctx, i))
 			continue;
 		best = second = -INFINITY;
 		best_c = second_c = exact_c = MATCH_NONE;
@@ -2247,6 +2586,64 @@ person_cmp(const void *x, const void *y)
 	return strcmp(p->id, q->id);
 }
 
+/* The accounts not matched again, linked as the last state has them. */
+static size_t
+match_keep_persons(struct match_ctx *ctx, size_t alloc)
+{
+	const struct state		*prev = ctx->in->prev;
+	const struct state_account	*sa;
+	struct match_result		*out = ctx->out;
+	struct match_person		*mp;
+	struct match_link		*l;
+	struct index			*by_id = index_new();
+	const size_t			*v;
+	size_t				 i, n;
+
+	for (i = 0; i < ctx->n; i++) {
+		if (in_scope(ctx, i))
+			continue;
+		sa = &prev->accounts[ctx->old[i]];
+		if (sa->person_id == NULL)
+			continue;
+		if ((v = index_get(by_id, sa->person_id, &n)) != NULL)
+			mp = &out->persons[v[0]];
+		else {
+			if (out->npersons == alloc) {
+				alloc = alloc * 2 + 256;
+				out->persons = xreallocarray(out->persons,
+				    alloc, sizeof *out->persons);
+			}
+			index_add(by_id, sa->person_id, out->npersons);
+			mp = &out->persons[out->npersons++];
+			memset(mp, 0, sizeof *mp);
+			str_copy(mp->id, sa->person_id, sizeof mp->id);
+			mp->existing = 1;
+			if ((v = index_get(prev->person_index, sa->person_id,
+			    &n)) != NULL) {
+				mp->created_run = prev->persons[v[0]].created_run;
+				mp->created_ms = prev->persons[v[0]].created_ms;
+			}
+		}
+		mp->members = xreallocarray(mp->members, mp->nmembers + 1,
+		    sizeof *mp->members);
+		mp->members[mp->nmembers++] = i;
+		l = &out->links[i];
+		l->secondary = sa->secondary;
+		l->reason = sa->reason != NULL ? xstrdup(sa->reason) : NULL;
+		l->has_score = sa->has_score;
+		l->score = sa->score;
+		l->via_domain = sa->via_domain != NULL ?
+		    xstrdup(sa->via_domain) : NULL;
+		l->via_guid = sa->via_guid != NULL ? xstrdup(sa->via_guid) :
+		    NULL;
+		l->detail = sa->detail != NULL ? xstrdup(sa->detail) : NULL;
+		l->linked_run = sa->linked_run;
+		out->stats.linked_existing++;
+	}
+	index_free(by_id);
+	return alloc;
+}
+
 static void
 match_collect(struct match_ctx *ctx)
 {
@@ -2273,6 +2670,8 @@ match_collect(struct match_ctx *ctx)
 		mp->nmembers = c->nmembers;
 		c->members = NULL;
 	}
+	if (ctx->scope != NULL)
+		(void)match_keep_persons(ctx, n + 1);
 	qsort(out->persons, out->npersons, sizeof *out->persons, person_cmp);
 	for (i = 0; i < out->npersons; i++)
 		for (k = 0; k < out->persons[i].nmembers; k++)
@@ -2285,6 +2684,87 @@ match_collect(struct match_ctx *ctx)
 				str_copy(m->person_id, out->persons[p].id,
 				    sizeof m->person_id);
 		}
+}
+
+/*
+ * Each account's component (its kept pairs, its person, link decisions)
+ * where it came out as the last state had it, for the next run to leave
+ * alone; and the last state's conflicts that stand, outside the scope.
+ */
+static void
+match_components(struct match_ctx *ctx)
+{
+	const struct state	*prev = ctx->in->prev;
+	const struct decision	*d;
+	const struct match_person *mp;
+	struct match_result	*out = ctx->out;
+	struct match_link	*l;
+	unsigned char		*moved;
+	size_t			*up, i, k, a, b, r;
+	char			 key[ACCOUNT_KEY_LEN];
+
+	up = xcalloc(ctx->n + 1, sizeof *up);
+	moved = xcalloc(ctx->n + 1, 1);
+	for (i = 0; i < ctx->n; i++)
+		up[i] = i;
+	for (i = 0; i < ctx->npairs; i++)
+		uf_union(up, ctx->pairs[i].a, ctx->pairs[i].b);
+	for (i = 0; i < out->npersons; i++) {
+		mp = &out->persons[i];
+		for (k = 1; k < mp->nmembers; k++)
+			uf_union(up, mp->members[0], mp->members[k]);
+	}
+	for (i = 0; i < prev->ndecisions; i++) {
+		d = &prev->decisions[i];
+		if (d->kind != DECISION_LINK)
+			continue;
+		a = match_lookup(ctx, d->a_domain, d->a_guid);
+		b = match_lookup(ctx, d->b_domain, d->b_guid);
+		if (a != MATCH_NONE && b != MATCH_NONE)
+			uf_union(up, a, b);
+	}
+	for (i = 0; i < ctx->n; i++) {
+		l = &out->links[i];
+		if (!in_scope(ctx, i) || state_link_same(ctx->old[i] ==
+		    MATCH_NONE ? NULL : &prev->accounts[ctx->old[i]],
+		    l->person != MATCH_NONE ? out->persons[l->person].id :
+		    NULL, l))
+			continue;
+		moved[uf_find(up, i)] = 1;
+	}
+	for (i = 0; i < ctx->n; i++) {
+		l = &out->links[i];
+		if (!in_scope(ctx, i)) {
+			/* Its component is closed: unchanged, and settled. */
+			l->component = xstrdup(
+			    prev->accounts[ctx->old[i]].component);
+			continue;
+		}
+		r = uf_find(up, i);
+		if (!moved[r])
+			l->component = xstrdup(account_key(
+			    ctx_account(ctx, r)->domain_name,
+			    ctx_account(ctx, r)->guid, key, sizeof key));
+	}
+	free(moved);
+	free(up);
+
+	if (ctx->scope == NULL)
+		return;
+	out->kept_conflicts = xcalloc(prev->nconflicts + 1,
+	    sizeof *out->kept_conflicts);
+	for (i = 0; i < prev->nconflicts; i++) {
+		/* consolidate_run makes those of every person again. */
+		if (prev->conflict_attribute[i] ||
+		    prev->conflict_account[i] == SIZE_MAX)
+			continue;
+		a = prev->conflict_account[i];
+		if ((k = match_lookup(ctx, prev->accounts[a].account->domain_name,
+		    prev->accounts[a].account->guid)) == MATCH_NONE ||
+		    in_scope(ctx, k))
+			continue;
+		out->kept_conflicts[out->nkept_conflicts++] = i;
+	}
 }
 
 static void
@@ -2335,6 +2815,8 @@ match_ctx_free(struct match_ctx *ctx)
 	index_free(ctx->accounts);
 	index_free(ctx->unlinked);
 	index_free(ctx->conflict_keys);
+	free(ctx->scope);
+	free(ctx->old);
 }
 
 
@@ -2345,8 +2827,9 @@ match_run(const struct match_input *in, struct match_result *out, char *err,
 	struct match_ctx	 ctx;
 	const struct decision	*d;
 	const struct account	*a;
+	const size_t		*v;
 	char			 key[ACCOUNT_KEY_LEN], *k;
-	size_t			 i, x, y;
+	size_t			 i, x, y, n;
 	int64_t			 t;
 
 	t = wtime_mono_ms();
@@ -2385,10 +2868,13 @@ match_run(const struct match_input *in, struct match_result *out, char *err,
 	match_prepare_values(&ctx);
 	ctx.exact_values = xcalloc(ctx.n * ctx.nexact + 1,
 	    sizeof *ctx.exact_values);
+	ctx.old = xcalloc(ctx.n + 1, sizeof *ctx.old);
 	for (i = 0; i < ctx.n; i++) {
 		a = ctx_account(&ctx, i);
 		index_add(ctx.accounts, account_key(a->domain_name, a->guid,
 		    key, sizeof key), i);
+		v = index_get(in->prev->account_index, key, &n);
+		ctx.old[i] = n > 0 ? v[0] : MATCH_NONE;
 		if (a->kind != ACCOUNT_PERSON && a->kind != ACCOUNT_ADMIN)
 			continue;
 		match_prepare_exact(&ctx, i);
@@ -2410,6 +2896,7 @@ match_run(const struct match_input *in, struct match_result *out, char *err,
 	}
 
 	match_phase("preparing", &t);
+	out->stats.rematched = ctx.n;
 	match_pairs(&ctx);
 	match_phase("weighing pairs", &t);
 	match_seed(&ctx);
@@ -2420,6 +2907,7 @@ match_run(const struct match_input *in, struct match_result *out, char *err,
 	match_admins(&ctx);
 	match_phase("clustering", &t);
 	match_collect(&ctx);
+	match_components(&ctx);
 	match_ctx_free(&ctx);
 	match_phase("collecting", &t);
 	return 0;
@@ -2456,8 +2944,10 @@ match_result_clear(struct match_result *res)
 		free(l->via_domain);
 		free(l->via_guid);
 		free(l->detail);
+		free(l->component);
 	}
 	free(res->links);
+	free(res->kept_conflicts);
 	for (i = 0; i < res->npersons; i++) {
 		free(res->persons[i].members);
 		free(res->persons[i].display_name);

@@ -68,7 +68,7 @@ plan_compute(const struct state *prev, struct account *const *accounts,
 	plan->accounts = naccounts;
 	plan->persons_before = prev->npersons;
 	plan->persons = res->npersons;
-	plan->conflicts = res->nconflicts;
+	plan->conflicts = res->nconflicts + res->nkept_conflicts;
 
 	cur = index_new();
 	for (i = 0; i < naccounts; i++) {

@@ -181,6 +181,11 @@ static const struct db_migration store_migrations[] = {
 	  "  conflict_accounts WHERE conflict_id = conflicts.id);"
 	  "CREATE INDEX conflicts_order ON conflicts"
 	  "  (kind = 'review', best IS NULL, best DESC, id);" },
+	{ 10, "what the next run need not match again",
+	  /* The key of the first account of the account's component (of
+	   * pairs, persons and link decisions) when the run found that
+	   * component settled; NULL: the next run matches it again. */
+	  "ALTER TABLE accounts ADD COLUMN component TEXT;" },
 };
 
 /* SQLite's page cache while a run's state is saved, in KiB. */
@@ -611,7 +616,8 @@ store_load_accounts(struct store *st, const struct cfg_items *domains,
 	    "CASE WHEN ?1 OR a.attrs_sum IS NULL OR a.content_sum IS NULL "
 	    "THEN a.attrs END, a.first_seen_run, a.changed_run, l.person_id, "
 	    "l.role, l.reason, l.score, l.via_domain, l.via_guid, l.detail, "
-	    "l.linked_run, a.enabled, a.attrs_sum, a.content_sum, a.sam "
+	    "l.linked_run, a.enabled, a.attrs_sum, a.content_sum, a.sam, "
+	    "a.component "
 	    "FROM accounts a LEFT JOIN links l "
 	    "ON l.domain = a.domain AND l.guid = a.guid "
 	    "ORDER BY a.domain, a.guid", err, errlen)) == NULL)
@@ -675,6 +681,7 @@ store_load_accounts(struct store *st, const struct cfg_items *domains,
 			sa->detail = col_dup(stmt, 13);
 			sa->linked_run = sqlite3_column_int64(stmt, 14);
 		}
+		sa->component = col_dup(stmt, 19);
 		index_add(state->account_index, account_key(a->domain_name,
 		    a->guid, key, sizeof key), state->naccounts);
 		state->naccounts++;
@@ -817,12 +824,18 @@ store_load_conflicts(struct store *st, struct state *state, char *err,
     size_t errlen)
 {
 	sqlite3_stmt	*stmt;
-	char		 hex[2 * STATE_SUM_LEN + 1];
-	size_t		 alloc = 0;
+	const size_t	*v;
+	char		 hex[2 * STATE_SUM_LEN + 1], key[ACCOUNT_KEY_LEN];
+	size_t		 alloc = 0, n;
 	int		 rc;
 
-	if ((stmt = store_stmt(st, "SELECT id, sum FROM conflicts", err,
-	    errlen)) == NULL)
+	/* One account of each tells its component (all of a conflict's
+	 * are in one). */
+	if ((stmt = store_stmt(st, "SELECT c.id, c.sum, c.kind = 'attribute', "
+	    "(SELECT m.domain FROM conflict_accounts m WHERE m.conflict_id = "
+	    "c.id ORDER BY m.rowid LIMIT 1), (SELECT m.guid FROM "
+	    "conflict_accounts m WHERE m.conflict_id = c.id ORDER BY m.rowid "
+	    "LIMIT 1) FROM conflicts c", err, errlen)) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (state->nconflicts == alloc) {
@@ -830,9 +843,27 @@ store_load_conflicts(struct store *st, struct state *state, char *err,
 			state->conflict_ids = xreallocarray(
 			    state->conflict_ids, alloc,
 			    sizeof *state->conflict_ids);
+			state->conflict_account = xreallocarray(
+			    state->conflict_account, alloc,
+			    sizeof *state->conflict_account);
+			state->conflict_attribute = xreallocarray(
+			    state->conflict_attribute, alloc,
+			    sizeof *state->conflict_attribute);
 		}
 		state->conflict_ids[state->nconflicts] =
 		    sqlite3_column_int64(stmt, 0);
+		state->conflict_attribute[state->nconflicts] =
+		    (unsigned char)sqlite3_column_int(stmt, 2);
+		state->conflict_account[state->nconflicts] = SIZE_MAX;
+		if (sqlite3_column_type(stmt, 3) != SQLITE_NULL &&
+		    sqlite3_column_type(stmt, 4) != SQLITE_NULL) {
+			v = index_get(state->account_index, account_key(
+			    col_text(stmt, 3), col_text(stmt, 4), key,
+			    sizeof key), &n);
+			if (n > 0)
+				state->conflict_account[state->nconflicts] =
+				    v[0];
+		}
 		/* Without a sum (saved before there were sums) it is
 		 * found again by nothing, and written again. */
 		if (sqlite3_column_bytes(stmt, 1) == STATE_SUM_LEN) {
@@ -867,8 +898,9 @@ store_load_state(struct store *st, const struct cfg_items *domains,
 }
 
 /*
- * The attributes of the accounts loaded without them whose content
- * differs from what was read (the plan shows what changed). Call it
+ * The attributes of the accounts loaded without them whose content or
+ * kind differs from what was read (the plan shows what changed), and of
+ * those gone (matching again finds what they paired with). Call it
  * before store_save_start: a save changes the rows.
  */
 int
@@ -880,43 +912,55 @@ store_load_attrs(struct store *st, struct state *state,
 	struct state_account	*sa;
 	struct account		*a, *o;
 	const size_t		*v;
-	unsigned char		 tmp[ACCOUNT_SUM_LEN];
+	unsigned char		 tmp[ACCOUNT_SUM_LEN], *load;
 	char			 key[ACCOUNT_KEY_LEN];
 	size_t			 i, n;
-	int			 rc;
+	int			 rc = 0;
 
 	*loaded = 0;
 	if ((stmt = store_stmt(st, "SELECT attrs FROM accounts "
 	    "WHERE domain = ? AND guid = ?", err, errlen)) == NULL)
 		return -1;
+	/* 1: gone, unless read; 2: changed. */
+	load = xmalloc(state->naccounts + 1);
+	memset(load, 1, state->naccounts + 1);
 	for (i = 0; i < naccounts; i++) {
 		v = index_get(state->account_index, account_key(
 		    accounts[i]->domain_name, accounts[i]->guid, key,
 		    sizeof key), &n);
 		if (n == 0)
 			continue;
-		sa = &state->accounts[v[0]];
+		o = state->accounts[v[0]].account;
+		load[v[0]] = memcmp(account_sum(accounts[i], 1, tmp),
+		    o->sums[1], ACCOUNT_SUM_LEN) != 0 ||
+		    accounts[i]->kind != o->kind ? 2 : 0;
+	}
+	for (i = 0; i < state->naccounts && rc == 0; i++) {
+		sa = &state->accounts[i];
 		o = sa->account;
-		if (!sa->partial || memcmp(account_sum(accounts[i], 1, tmp),
-		    o->sums[1], ACCOUNT_SUM_LEN) == 0)
+		if (!sa->partial || load[i] == 0)
 			continue;
 		bind_text(stmt, 1, o->domain_name);
 		bind_text(stmt, 2, o->guid);
 		if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
 			if (rc == SQLITE_DONE)
 				snprintf(err, errlen, "account %s: its row is "
-				    "gone", key);
+				    "gone", account_key(o->domain_name,
+				    o->guid, key, sizeof key));
 			else
 				db_error(st->db, "load account attributes",
 				    err, errlen);
 			sqlite3_reset(stmt);
-			return -1;
+			rc = -1;
+			break;
 		}
 		a = account_from_json(o->domain, o->domain_name, o->guid,
 		    o->dn, col_text(stmt, 0), err, errlen);
 		sqlite3_reset(stmt);
-		if (a == NULL)
-			return -1;
+		if (a == NULL) {
+			rc = -1;
+			break;
+		}
 		a->kind = o->kind;
 		memcpy(a->sums, o->sums, sizeof a->sums);
 		a->summed = 1;
@@ -924,8 +968,10 @@ store_load_attrs(struct store *st, struct state *state,
 		sa->account = a;
 		sa->partial = 0;
 		(*loaded)++;
+		rc = 0;
 	}
-	return 0;
+	free(load);
+	return rc;
 }
 
 void
@@ -983,6 +1029,7 @@ state_clear(struct state *state)
 		free(sa->via_domain);
 		free(sa->via_guid);
 		free(sa->detail);
+		free(sa->component);
 	}
 	free(state->accounts);
 	for (i = 0; i < state->ndecisions; i++) {
@@ -1003,6 +1050,8 @@ state_clear(struct state *state)
 	}
 	free(state->persons);
 	free(state->conflict_ids);
+	free(state->conflict_account);
+	free(state->conflict_attribute);
 	index_free(state->conflict_index);
 	index_free(state->account_index);
 	index_free(state->person_index);
@@ -1022,6 +1071,7 @@ struct store_save {
 	int64_t				 now_ms;
 	size_t				 written;	/* rows written or
 							   deleted */
+	size_t				 components;	/* accounts' changed */
 	/* Per account: its last state, or NULL for a new one. */
 	const struct state_account	**olds;
 	/* The accounts' rows, written by a thread of their own while the
@@ -1036,9 +1086,9 @@ struct store_save {
 	size_t				 errlen;
 };
 
-/* One statement run for the key (domain, guid): a row's delete. */
+/* One statement run for the account's key (domain, guid) as ?1 and ?2. */
 static int
-store_delete_account_row(struct store_save *sv, sqlite3_stmt *stmt,
+store_step_account(struct store_save *sv, sqlite3_stmt *stmt,
     const struct account *a, const char *what)
 {
 	sqlite3_bind_text(stmt, 1, a->domain_name, -1, SQLITE_STATIC);
@@ -1238,12 +1288,14 @@ store_account_row(struct store_save *sv, const struct account *a,
 	return rc;
 }
 
-static int
-link_same(const struct store_save *sv, const struct match_link *l,
-    const struct state_account *o)
+int
+state_link_same(const struct state_account *o, const char *person_id,
+    const struct match_link *l)
 {
-	return o->person_id != NULL &&
-	    strcmp(sv->res->persons[l->person].id, o->person_id) == 0 &&
+	if (person_id == NULL || o == NULL || o->person_id == NULL)
+		return person_id == NULL && (o == NULL ||
+		    o->person_id == NULL);
+	return strcmp(person_id, o->person_id) == 0 &&
 	    l->secondary == o->secondary &&
 	    same_text(l->reason != NULL ? l->reason : "new", o->reason) &&
 	    l->has_score == o->has_score &&
@@ -1329,9 +1381,9 @@ store_save_accounts(struct store_save *sv)
 			continue;
 		o = &sv->prev->accounts[i];
 		sv->written++;
-		if ((o->person_id != NULL && store_delete_account_row(sv, ldel,
+		if ((o->person_id != NULL && store_step_account(sv, ldel,
 		    o->account, "delete link") == -1) ||
-		    store_delete_account_row(sv, adel, o->account,
+		    store_step_account(sv, adel, o->account,
 		    "delete account") == -1)
 			goto out;
 	}
@@ -1341,14 +1393,19 @@ out:
 	return rc;
 }
 
-/* The links of accounts still there, as the matching left them. */
+/*
+ * The links of accounts still there, as the matching left them, and the
+ * accounts' components. A component is what the next run need not match
+ * again, not a part of the state: a save that writes only those is still
+ * one that found the state as it was (written stays as it is).
+ */
 static int
 store_save_links(struct store_save *sv)
 {
 	const struct state_account	*o;
 	const struct match_link		*l;
 	unsigned char			*write;
-	sqlite3_stmt			*lnk, *ldel;
+	sqlite3_stmt			*lnk, *ldel, *comp;
 	size_t				 i;
 	int				 rc = -1;
 
@@ -1357,18 +1414,34 @@ store_save_links(struct store_save *sv)
 	    "linked_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", sv->err,
 	    sv->errlen)) == NULL ||
 	    (ldel = store_stmt(sv->st, "DELETE FROM links WHERE domain = ? "
-	    "AND guid = ?", sv->err, sv->errlen)) == NULL)
+	    "AND guid = ?", sv->err, sv->errlen)) == NULL ||
+	    (comp = store_stmt(sv->st, "UPDATE accounts SET component = ?3 "
+	    "WHERE domain = ?1 AND guid = ?2", sv->err, sv->errlen)) == NULL)
 		return -1;
+	for (i = 0; i < sv->naccounts; i++) {
+		l = &sv->res->links[i];
+		o = sv->olds[i];
+		if (o != NULL && same_text(o->component, l->component))
+			continue;
+		if (o == NULL && l->component == NULL)
+			continue;
+		bind_text(comp, 3, l->component);
+		if (store_step_account(sv, comp, sv->accounts[i],
+		    "save component") == -1)
+			return -1;
+		sv->components++;
+	}
 	write = xcalloc(sv->naccounts + 1, 1);
 	for (i = 0; i < sv->naccounts; i++) {
 		l = &sv->res->links[i];
 		o = sv->olds[i];
-		if (l->person != MATCH_NONE && o != NULL && link_same(sv, l, o))
+		if (l->person != MATCH_NONE && o != NULL && state_link_same(o,
+		    sv->res->persons[l->person].id, l))
 			continue;
 		write[i] = l->person != MATCH_NONE;
 		if (o != NULL && o->person_id != NULL) {
 			sv->written++;
-			if (store_delete_account_row(sv, ldel, sv->accounts[i],
+			if (store_step_account(sv, ldel, sv->accounts[i],
 			    "delete link") == -1)
 				goto out;
 		}
@@ -1434,6 +1507,8 @@ store_save_conflicts(struct store_save *sv)
 	    "conflict_id = ?", sv->err, sv->errlen)) == NULL)
 		return -1;
 	kept = xcalloc(sv->prev->nconflicts + 1, 1);
+	for (i = 0; i < sv->res->nkept_conflicts; i++)
+		kept[sv->res->kept_conflicts[i]] = 1;
 	buf_init(&sum, 0);
 	for (i = 0; i < sv->res->nconflicts; i++) {
 		c = &sv->res->conflicts[i];
@@ -1762,8 +1837,9 @@ store_save_finish(struct store_save *sv, const struct match_result *res,
 	/* It says so if SQLite ended the transaction itself. */
 	if (db_commit(sv->st->db, err, errlen) == -1)
 		goto out;
-	log_debug("run %lld: %zu rows written or deleted",
-	    (long long)sv->run_id, sv->written);
+	log_debug("run %lld: %zu rows written or deleted; %zu accounts' "
+	    "components", (long long)sv->run_id, sv->written,
+	    sv->components);
 	rc = 0;
 out:
 	if (rc == -1 && !sqlite3_get_autocommit(db_handle(sv->st->db)))

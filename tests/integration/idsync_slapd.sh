@@ -393,7 +393,7 @@ ok "link, never-link and unlink decisions; a new account joins its person"
 settle
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" unlink 'meht\bob.pennington'
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
-assert_contains "$OUT" "matching every account: decisions were made since run"
+assert_contains "$OUT" "matching what changed: decisions were made since run"
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/accounts6.csv"
 p1=$(awk -F, '$1 == "btuh" && $3 == "rpennington" { print $4 }' "$T/accounts6.csv")
 p2=$(awk -F, '$1 == "meht" && $3 == "bob.pennington" { print $4 }' "$T/accounts6.csv")
