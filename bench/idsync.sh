@@ -6,9 +6,11 @@
 # ward-idsync estimate gives; then the run's time beside ldapsearch paging
 # the same entries and attributes out of the same slapd servers, its peak
 # RSS, and the least a first run could take here (reading the entries and
-# writing the saved state once); then a second run after 1 % of the
-# accounts changed, a third with nothing changed, and a fourth after it
-# (which settled the state). See bench/README.md.
+# writing the saved state once); then a second run with nothing changed
+# (which matches every account again: the first settled nothing), a third
+# after 1 % of the accounts changed (which matches again only what that
+# touched), a fourth with nothing changed, and a fifth after it (the state
+# settled). See bench/README.md.
 #
 #   WARD_BENCH_PERSONS (20000 generated persons: about 33000 accounts;
 #   182000 gives the 3 x 100 000 accounts of the issue)
@@ -88,7 +90,8 @@ timed_run() {
 # of loading the last state, which goes on meanwhile, if that is longer).
 phases() {
 	read_ms=$(sed -n 's/.*read [0-9]* accounts from [0-9]* domains in \([0-9]*\) ms.*/\1/p' "$1")
-	match_ms=$(sed -n 's/.*matched [0-9]* accounts in \([0-9]*\) ms.*/\1/p' "$1")
+	match_ms=$(sed -n 's/.*matched [0-9]* of [0-9]* accounts in \([0-9]*\) ms.*/\1/p' "$1")
+	again=$(sed -n 's/.*matched \([0-9]*\) of [0-9]* accounts in.*/\1/p' "$1")
 	pairs=$(sed -n 's/.*ms: \([0-9]*\) pairs compared.*/\1/p' "$1")
 	save_ms=$(sed -n 's/.*planned and saved in \([0-9]*\) ms.*/\1/p' "$1")
 }
@@ -205,6 +208,17 @@ awk -v w="$write_ms" -v l="$ldap_ms" 'BEGIN {
 	printf "floor of a first run (reading, then writing the state once): %.2fx ldapsearch\n",
 	    l ? (l + w) / l : 0 }'
 
+# A second run, nothing changed: the first found every account new, so
+# none is settled yet and all are matched again.
+full_ms=$run_ms
+full_hwm=$hwm
+timed_run "$B/run1b.log"
+phases "$B/run1b.log"
+echo
+echo "a second run, nothing changed (every account matched again: $again of $accounts): ward-idsync run: $run_ms ms (reading $read_ms ms; matching $match_ms ms; planning and saving $save_ms ms), peak RSS $((hwm / 1024)) MiB"
+awk -v r="$run_ms" -v l="$ldap_ms" 'BEGIN {
+	printf "ratio: %.2fx ldapsearch\n", l ? r / l : 0 }'
+
 # 1 % of the accounts changed: every hundredth account entry of each
 # directory gets a new title and telephone number, written as the
 # directory's manager; then ward-idsync runs again.
@@ -223,15 +237,13 @@ for d in btuh meht southend; do
 	    -f "$B/change-$d.ldif" > /dev/null ||
 	    die "ldapmodify $d failed"
 done
-full_ms=$run_ms
-full_hwm=$hwm
 timed_run "$B/run2.log"
 phases "$B/run2.log"
 modified=$(sed -n 's/^accounts:.* \([0-9]*\) changed).*/\1/p' "$B/run2.log")
 how=incrementally
 grep -q 'a full read' "$B/run2.log" && how="in full (the directories keep no update sequence numbers)"
 echo
-echo "after $changed accounts changed ($(awk -v c="$changed" -v a="$accounts" 'BEGIN { printf "%.1f", a ? 100 * c / a : 0 }') %): ward-idsync run: $run_ms ms (read $how: $read_ms ms; matching $match_ms ms; planning and saving $save_ms ms; ${modified:-?} accounts modified in the plan), peak RSS $((hwm / 1024)) MiB"
+echo "after $changed accounts changed ($(awk -v c="$changed" -v a="$accounts" 'BEGIN { printf "%.1f", a ? 100 * c / a : 0 }') %): ward-idsync run: $run_ms ms (read $how: $read_ms ms; matching $again accounts again $match_ms ms; planning and saving $save_ms ms; ${modified:-?} accounts modified in the plan), peak RSS $((hwm / 1024)) MiB"
 awk -v r="$run_ms" -v f="$full_ms" -v l="$ldap_ms" 'BEGIN {
 	printf "ratio: %.2fx ldapsearch; %.2fx the first run\n",
 	    l ? r / l : 0, f ? r / f : 0 }'
@@ -241,7 +253,7 @@ timed_run "$B/run3.log"
 phases "$B/run3.log"
 modified=$(sed -n 's/^accounts:.* \([0-9]*\) changed).*/\1/p' "$B/run3.log")
 echo
-echo "again, nothing changed: ward-idsync run: $run_ms ms (reading $read_ms ms; matching $match_ms ms; planning and saving $save_ms ms; ${modified:-?} accounts modified in the plan), peak RSS $((hwm / 1024)) MiB"
+echo "again, nothing changed: ward-idsync run: $run_ms ms (reading $read_ms ms; matching $again accounts again $match_ms ms; planning and saving $save_ms ms; ${modified:-?} accounts modified in the plan), peak RSS $((hwm / 1024)) MiB"
 awk -v r="$run_ms" -v l="$ldap_ms" 'BEGIN {
 	printf "ratio: %.2fx ldapsearch\n", l ? r / l : 0 }'
 

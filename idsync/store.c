@@ -166,7 +166,8 @@ static const struct db_migration store_migrations[] = {
 	  "ALTER TABLE conflicts ADD COLUMN sum BLOB;" },
 	{ 8, "what a run's state follows from",
 	  /* basis: the sum of the program and its configuration; settled:
-	   * the run saved without a row to write. NULL in runs before: the
+	   * the run saved without a link, person or conflict to write (till
+	   * version 10, without any row). NULL in runs before: the
 	   * next run matches every account. */
 	  "ALTER TABLE runs ADD COLUMN basis TEXT;"
 	  "ALTER TABLE runs ADD COLUMN decision_max INTEGER;"
@@ -1069,8 +1070,11 @@ struct store_save {
 	const struct match_result	*res;
 	const struct plan		*plan;
 	int64_t				 now_ms;
-	size_t				 written;	/* rows written or
-							   deleted */
+	/* Rows written or deleted of what matching gives (links, persons,
+	 * conflicts): none, and the run settled. The accounts' rows are
+	 * what it read, matched as read. */
+	size_t				 written;
+	size_t				 accounts_written;
 	size_t				 components;	/* accounts' changed */
 	/* Per account: its last state, or NULL for a new one. */
 	const struct state_account	**olds;
@@ -1258,7 +1262,7 @@ store_account_row(struct store_save *sv, const struct account *a,
 			return 0;
 	}
 	attrs = account_attrs_json(a, 0);
-	sv->written++;
+	sv->accounts_written++;
 	/* Numbered alike in both statements. */
 	sqlite3_bind_text(stmt, 1, a->domain_name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, a->guid, -1, SQLITE_STATIC);
@@ -1380,7 +1384,8 @@ store_save_accounts(struct store_save *sv)
 		if (seen[i])
 			continue;
 		o = &sv->prev->accounts[i];
-		sv->written++;
+		sv->accounts_written++;
+		sv->written += o->person_id != NULL;
 		if ((o->person_id != NULL && store_step_account(sv, ldel,
 		    o->account, "delete link") == -1) ||
 		    store_step_account(sv, adel, o->account,
@@ -1837,8 +1842,9 @@ store_save_finish(struct store_save *sv, const struct match_result *res,
 	/* It says so if SQLite ended the transaction itself. */
 	if (db_commit(sv->st->db, err, errlen) == -1)
 		goto out;
-	log_debug("run %lld: %zu rows written or deleted; %zu accounts' "
-	    "components", (long long)sv->run_id, sv->written,
+	log_debug("run %lld: %zu rows of links, persons and conflicts written "
+	    "or deleted; %zu of accounts; %zu accounts' components",
+	    (long long)sv->run_id, sv->written, sv->accounts_written,
 	    sv->components);
 	rc = 0;
 out:

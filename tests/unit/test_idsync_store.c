@@ -595,6 +595,28 @@ test_settled(void **state)
 	assert_int_equal(gm.usn, 4242);
 	read_mark_clear(&gm);
 
+	/* A save that rewrites only an account's row (a title, matched to
+	 * the same links) settles too; a link written does not. */
+	estate_expiring(&set, &res);
+	account_add_value(set.items[5], "title", "Nurse", 5);
+	run = save_basis(st, &set, &res, &basis, 9000);
+	account_set_clear(&set);
+	assert_int_equal(count(st, "SELECT count(*) FROM accounts WHERE "
+	    "attrs LIKE '%Nurse%'"), 1);
+	assert_int_equal(store_last_saved(st, &last, &got, &settled, err,
+	    sizeof err), 0);
+	assert_int_equal(last, run);
+	assert_int_equal(settled, 1);
+	estate_expiring(&set, &res);
+	free(res.links[5].reason);
+	res.links[5].reason = xstrdup("manual");
+	run = save_basis(st, &set, &res, &basis, 9500);
+	account_set_clear(&set);
+	assert_int_equal(store_last_saved(st, &last, &got, &settled, err,
+	    sizeof err), 0);
+	assert_int_equal(last, run);
+	assert_int_equal(settled, 0);
+
 	/* Saved without a basis: the next run matches every account. */
 	estate_expiring(&set, &res);
 	run = save_basis(st, &set, &res, NULL, 8000);
