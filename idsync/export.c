@@ -673,8 +673,8 @@ export_report(struct store *st, const char *path, char *err, size_t errlen)
 	json_object_set_new(run, "message", export_json_col(r, 5));
 	json_object_set_new(run, "forced",
 	    json_boolean(sqlite3_column_int(r, 6)));
-	/* Saved without a link, person or conflict to write: the next run
-	 * on the same accounts skips matching. */
+	/* Saved without a link or person to write: the next run on the
+	 * same accounts skips matching. */
 	json_object_set_new(run, "settled",
 	    json_boolean(sqlite3_column_int(r, 19)));
 	cnt = json_object();

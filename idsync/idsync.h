@@ -518,8 +518,9 @@ struct run_basis {
 
 /*
  * The last run that saved the state, *run_id 0 if none: its basis, and
- * whether it settled (saved without a link, person or conflict to write:
- * matching the accounts it read gave the state it had).
+ * whether it settled (saved without a link or person to write: matching
+ * the accounts it read gave the links and persons it had, which are all
+ * the next run starts from).
  */
 int		 store_last_saved(struct store *st, int64_t *run_id,
 		    struct run_basis *basis, int *settled, char *err,

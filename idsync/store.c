@@ -166,8 +166,8 @@ static const struct db_migration store_migrations[] = {
 	  "ALTER TABLE conflicts ADD COLUMN sum BLOB;" },
 	{ 8, "what a run's state follows from",
 	  /* basis: the sum of the program and its configuration; settled:
-	   * the run saved without a link, person or conflict to write (till
-	   * version 10, without any row). NULL in runs before: the
+	   * the run saved without a link or person to write (till version
+	   * 10, without any row). NULL in runs before: the
 	   * next run matches every account. */
 	  "ALTER TABLE runs ADD COLUMN basis TEXT;"
 	  "ALTER TABLE runs ADD COLUMN decision_max INTEGER;"
@@ -1070,11 +1070,15 @@ struct store_save {
 	const struct match_result	*res;
 	const struct plan		*plan;
 	int64_t				 now_ms;
-	/* Rows written or deleted of what matching gives (links, persons,
-	 * conflicts): none, and the run settled. The accounts' rows are
-	 * what it read, matched as read. */
+	/*
+	 * Rows written or deleted of what the next run starts from (links,
+	 * and persons as consolidated): none, and the run settled. The
+	 * accounts' rows are what it read, matched as read; conflicts
+	 * follow from the accounts, links and decisions alone.
+	 */
 	size_t				 written;
 	size_t				 accounts_written;
+	size_t				 conflicts_written;
 	size_t				 components;	/* accounts' changed */
 	/* Per account: its last state, or NULL for a new one. */
 	const struct state_account	**olds;
@@ -1534,7 +1538,7 @@ store_save_conflicts(struct store_save *sv)
 			kept[ix[j]] = 1;
 			continue;
 		}
-		sv->written++;
+		sv->conflicts_written++;
 		sqlite3_bind_int64(cs, 1, sv->run_id);
 		sqlite3_bind_text(cs, 2, c->kind, -1, SQLITE_STATIC);
 		sqlite3_bind_text(cs, 3, c->summary, -1, SQLITE_STATIC);
@@ -1576,7 +1580,7 @@ store_save_conflicts(struct store_save *sv)
 	for (i = 0; i < sv->prev->nconflicts; i++) {
 		if (kept[i])
 			continue;
-		sv->written++;
+		sv->conflicts_written++;
 		sqlite3_bind_int64(mdel, 1, sv->prev->conflict_ids[i]);
 		sqlite3_bind_int64(cdel, 1, sv->prev->conflict_ids[i]);
 		if (store_step_done(sv->st, mdel, "delete conflict account",
@@ -1842,10 +1846,10 @@ store_save_finish(struct store_save *sv, const struct match_result *res,
 	/* It says so if SQLite ended the transaction itself. */
 	if (db_commit(sv->st->db, err, errlen) == -1)
 		goto out;
-	log_debug("run %lld: %zu rows of links, persons and conflicts written "
-	    "or deleted; %zu of accounts; %zu accounts' components",
-	    (long long)sv->run_id, sv->written, sv->accounts_written,
-	    sv->components);
+	log_debug("run %lld: rows written or deleted: %zu of links and "
+	    "persons, %zu of conflicts, %zu of accounts; %zu accounts' "
+	    "components", (long long)sv->run_id, sv->written,
+	    sv->conflicts_written, sv->accounts_written, sv->components);
 	rc = 0;
 out:
 	if (rc == -1 && !sqlite3_get_autocommit(db_handle(sv->st->db)))

@@ -504,10 +504,10 @@ same(struct store *st, struct account_set *set, int64_t now_ms, char *why,
 }
 
 /*
- * A run settles when its save writes no row; the last saved run, its
- * basis and whether it settled are found again; the accounts read are
- * the state's only when none is new, changed, expired by the clock or
- * gone; a run that found them so saves its marks and settles.
+ * A run settles when its save writes no link or person; the last saved
+ * run, its basis and whether it settled are found again; the accounts
+ * read are the state's only when none is new, changed, expired by the
+ * clock or gone; a run that found them so saves its marks and settles.
  */
 static void
 test_settled(void **state)
@@ -596,13 +596,18 @@ test_settled(void **state)
 	read_mark_clear(&gm);
 
 	/* A save that rewrites only an account's row (a title, matched to
-	 * the same links) settles too; a link written does not. */
+	 * the same links) or a conflict settles too; a link written does
+	 * not. */
 	estate_expiring(&set, &res);
 	account_add_value(set.items[5], "title", "Nurse", 5);
+	free(res.conflicts[0].summary);
+	res.conflicts[0].summary = xstrdup("about ann, a nurse");
 	run = save_basis(st, &set, &res, &basis, 9000);
 	account_set_clear(&set);
 	assert_int_equal(count(st, "SELECT count(*) FROM accounts WHERE "
 	    "attrs LIKE '%Nurse%'"), 1);
+	assert_int_equal(count(st, "SELECT count(*) FROM conflicts WHERE "
+	    "summary = 'about ann, a nurse'"), 1);
 	assert_int_equal(store_last_saved(st, &last, &got, &settled, err,
 	    sizeof err), 0);
 	assert_int_equal(last, run);
