@@ -343,15 +343,29 @@ consolidate_unique(struct consolidate_ctx *ctx, const char *base, size_t max)
 	}
 }
 
+struct first {
+	size_t	 person;
+	size_t	 first;		/* its first account */
+};
+
+static int
+first_cmp(const void *x, const void *y)
+{
+	const struct first	*p = x, *q = y;
+
+	return p->first < q->first ? -1 : p->first > q->first;
+}
+
 static void
 consolidate_usernames(struct consolidate_ctx *ctx)
 {
 	const struct username_config	*uc = ctx->in->username;
 	const struct state		*prev = ctx->in->prev;
 	struct match_person		*mp;
+	struct first			*order;
 	const size_t			*ix;
 	char				*base;
-	size_t				 i, n, max;
+	size_t				 i, k, n, max;
 
 	if (uc == NULL || uc->pattern == NULL)
 		return;
@@ -368,16 +382,31 @@ consolidate_usernames(struct consolidate_ctx *ctx)
 		mp->username = xstrdup(prev->persons[ix[0]].username);
 		index_add(ctx->taken, mp->username, i);
 	}
-	for (i = 0; i < ctx->res->npersons; i++) {
+	/* Then the others, in the order of their first accounts: two new
+	 * persons of one name get the same names whatever their (random)
+	 * ids. */
+	order = xcalloc(ctx->res->npersons + 1, sizeof *order);
+	for (i = 0, n = 0; i < ctx->res->npersons; i++) {
 		mp = &ctx->res->persons[i];
 		if (mp->username != NULL)
 			continue;
+		order[n].person = i;
+		order[n].first = SIZE_MAX;
+		for (k = 0; k < mp->nmembers; k++)
+			if (mp->members[k] < order[n].first)
+				order[n].first = mp->members[k];
+		n++;
+	}
+	qsort(order, n, sizeof *order, first_cmp);
+	for (k = 0; k < n; k++) {
+		mp = &ctx->res->persons[order[k].person];
 		base = consolidate_username_base(uc->pattern, mp->given_name,
 		    mp->sn, mp->employee_id, max);
 		mp->username = consolidate_unique(ctx, base, max);
 		free(base);
-		index_add(ctx->taken, mp->username, i);
+		index_add(ctx->taken, mp->username, order[k].person);
 	}
+	free(order);
 	if (uc->upn_suffix == NULL)
 		return;
 	for (i = 0; i < ctx->res->npersons; i++) {
@@ -414,6 +443,9 @@ consolidate_lifecycle(struct consolidate_ctx *ctx, struct match_person *mp)
 
 	if (mp->leaver)
 		return "leaver";
+	/* Kept: as it was (a kept person was no leaver then either). */
+	if (mp->kept)
+		return "unchanged";
 	ix = index_get(prev->person_index, mp->id, &n);
 	if (n == 0)
 		return "joiner";
@@ -448,12 +480,43 @@ consolidate_lifecycle(struct consolidate_ctx *ctx, struct match_person *mp)
 
 /* ------------------------------------------------------------ persons */
 
+/* A person kept as the last state has it: its accounts are as they were
+ * then, each of them enabled or not as then, so it consolidates as then
+ * (its username, as every person's, consolidate_usernames keeps). */
+static int
+consolidate_kept(struct consolidate_ctx *ctx, struct match_person *mp)
+{
+	const struct state_person	*sp;
+	const size_t			*ix;
+	size_t				 n;
+
+	if (!mp->kept || (ix = index_get(ctx->in->prev->person_index, mp->id,
+	    &n)) == NULL)
+		return 0;
+	sp = &ctx->in->prev->persons[ix[0]];
+	mp->display_name = sp->attrs[PERSON_DISPLAY_NAME] != NULL ?
+	    xstrdup(sp->attrs[PERSON_DISPLAY_NAME]) : NULL;
+	mp->given_name = sp->attrs[PERSON_GIVEN_NAME] != NULL ?
+	    xstrdup(sp->attrs[PERSON_GIVEN_NAME]) : NULL;
+	mp->sn = sp->attrs[PERSON_SN] != NULL ? xstrdup(sp->attrs[PERSON_SN]) :
+	    NULL;
+	mp->employee_id = sp->attrs[PERSON_EMPLOYEE_ID] != NULL ?
+	    xstrdup(sp->attrs[PERSON_EMPLOYEE_ID]) : NULL;
+	mp->mail = sp->attrs[PERSON_MAIL] != NULL ?
+	    xstrdup(sp->attrs[PERSON_MAIL]) : NULL;
+	mp->leaver = sp->leaver;
+	return 1;
+}
+
 static void
 consolidate_person(struct consolidate_ctx *ctx, struct match_person *mp)
 {
 	const struct account	*a;
 	size_t			 k;
 	int			 any_primary = 0;
+
+	if (consolidate_kept(ctx, mp))
+		return;
 
 	/* A person's own accounts speak for it; admin accounts only for a
 	 * person that has nothing else. */

@@ -797,6 +797,9 @@ struct match_link {
 struct match_person {
 	char		 id[DECODE_GUID_LEN];
 	int		 existing;	/* it was in the previous state */
+	/* Not matched again: its accounts, and so what they consolidate
+	 * to, are the last state's (consolidate_run keeps that). */
+	int		 kept;
 	int64_t		 created_run;
 	int64_t		 created_ms;
 	size_t		*members;	/* account indexes */

@@ -2620,6 +2620,7 @@ match_keep_persons(struct match_ctx *ctx, size_t alloc)
 			mp->existing = 1;
 			if ((v = index_get(prev->person_index, sa->person_id,
 			    &n)) != NULL) {
+				mp->kept = 1;
 				mp->created_run = prev->persons[v[0]].created_run;
 				mp->created_ms = prev->persons[v[0]].created_ms;
 			}
@@ -2753,10 +2754,10 @@ match_components(struct match_ctx *ctx)
 		return;
 	out->kept_conflicts = xcalloc(prev->nconflicts + 1,
 	    sizeof *out->kept_conflicts);
+	/* Those of the persons kept too: consolidate_run does not make
+	 * them again. */
 	for (i = 0; i < prev->nconflicts; i++) {
-		/* consolidate_run makes those of every person again. */
-		if (prev->conflict_attribute[i] ||
-		    prev->conflict_account[i] == SIZE_MAX)
+		if (prev->conflict_account[i] == SIZE_MAX)
 			continue;
 		a = prev->conflict_account[i];
 		if ((k = match_lookup(ctx, prev->accounts[a].account->domain_name,

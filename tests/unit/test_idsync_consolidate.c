@@ -263,6 +263,28 @@ test_collisions_stable(void **unused)
 	assert_string_equal(res.persons[0].username, "jsmit2");
 	assert_string_equal(res.persons[1].username, "jsmit3");
 	match_result_clear(&res);
+
+	/* The new ones take their numbers in the order of their accounts,
+	 * not of their (random) ids. */
+	group[0] = 1;
+	group[1] = 0;
+	result(&res, group, 3, 3);
+	assert_int_equal(consolidate_run(&in, &res, err, sizeof err), 0);
+	assert_string_equal(res.persons[1].username, "jsmit2");
+	assert_string_equal(res.persons[0].username, "jsmit3");
+	match_result_clear(&res);
+
+	/* Kept (not matched again, its accounts as they were): as the last
+	 * run consolidated it, and unchanged. */
+	result(&res, group, 3, 3);
+	res.persons[2].kept = 1;
+	res.persons[2].existing = 1;
+	assert_int_equal(consolidate_run(&in, &res, err, sizeof err), 0);
+	assert_string_equal(res.persons[2].display_name, "Jan Smith");
+	assert_null(res.persons[2].sn);
+	assert_string_equal(res.persons[2].username, "jsmith");
+	assert_string_equal(res.persons[2].lifecycle, "unchanged");
+	match_result_clear(&res);
 	state_clear(&prev);
 	for (i = 0; i < 3; i++)
 		account_free(a[i]);
