@@ -122,7 +122,6 @@ struct consolidate_ctx {
 	struct candidate		*cand;
 	size_t				 ncand;
 	struct index			*taken;		/* usernames */
-	struct index			*had;	/* person id -> last accounts */
 };
 
 /* Conflicts list their accounts by domain and name, run after run. */
@@ -461,8 +460,7 @@ consolidate_lifecycle(struct consolidate_ctx *ctx, struct match_person *mp)
 		if (consolidate_differs(v[i], sp->attrs[i]))
 			return "mover";
 	/* As many accounts as before, each of them its before: the same. */
-	(void)index_get(ctx->had, mp->id, &n);
-	if (n != mp->nmembers)
+	if (sp->naccounts != mp->nmembers)
 		return "mover";
 	for (k = 0; k < mp->nmembers; k++) {
 		a = ctx->in->accounts[mp->members[k]];
@@ -579,13 +577,8 @@ consolidate_run(const struct consolidate_input *in, struct match_result *res,
 	ctx.taken = index_new();
 	consolidate_usernames(&ctx);
 	index_free(ctx.taken);
-	ctx.had = index_new();
-	for (i = 0; i < in->prev->naccounts; i++)
-		if (in->prev->accounts[i].person_id != NULL)
-			index_add(ctx.had, in->prev->accounts[i].person_id, i);
 	for (i = 0; i < res->npersons; i++)
 		res->persons[i].lifecycle = consolidate_lifecycle(&ctx,
 		    &res->persons[i]);
-	index_free(ctx.had);
 	return 0;
 }

@@ -364,6 +364,7 @@ struct state_person {
 	char		*upn;
 	int		 leaver;
 	char		*lifecycle;
+	size_t		 naccounts;	/* linked to it */
 };
 
 enum decision_kind {

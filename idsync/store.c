@@ -877,6 +877,29 @@ store_load_conflicts(struct store *st, struct state *state, char *err,
 	return store_rows_done(st, stmt, rc, "load conflicts", err, errlen);
 }
 
+/* Each person's accounts, counted. */
+static int
+store_count_links(struct state *state, char *err, size_t errlen)
+{
+	const size_t	*v;
+	size_t		 i, n;
+
+	for (i = 0; i < state->naccounts; i++) {
+		if (state->accounts[i].person_id == NULL)
+			continue;
+		if ((v = index_get(state->person_index,
+		    state->accounts[i].person_id, &n)) == NULL) {
+			snprintf(err, errlen, "account %s: linked to person %s, "
+			    "which the state does not hold",
+			    state->accounts[i].account->guid,
+			    state->accounts[i].person_id);
+			return -1;
+		}
+		state->persons[v[0]].naccounts++;
+	}
+	return 0;
+}
+
 /* The state the last successful run left, to match against and to
  * compute the plan from. */
 int
@@ -890,6 +913,7 @@ store_load_state(struct store *st, const struct cfg_items *domains,
 	if (store_load_accounts(st, domains, flags, state, err,
 	    errlen) == -1 ||
 	    store_load_persons(st, state, err, errlen) == -1 ||
+	    store_count_links(state, err, errlen) == -1 ||
 	    store_load_conflicts(st, state, err, errlen) == -1 ||
 	    store_load_decisions(st, state, err, errlen) == -1) {
 		state_clear(state);
@@ -1635,16 +1659,18 @@ store_save_marks(struct store *st, int64_t run_id,
 	return 0;
 }
 
-/* The foreign keys, checked once over the state just written (store_save
- * turns their checks row by row off). */
+/* The foreign keys of table's rows, checked once over the state just
+ * written (store_save turns their checks row by row off). */
 static int
-store_fk_check(struct store_save *sv)
+store_fk_check_table(struct store_save *sv, const char *table)
 {
 	sqlite3_stmt	*stmt;
+	char		 sql[64];
 	int		 rc;
 
-	if (sqlite3_prepare_v2(db_handle(sv->st->db), "PRAGMA "
-	    "foreign_key_check", -1, &stmt, NULL) != SQLITE_OK) {
+	snprintf(sql, sizeof sql, "PRAGMA foreign_key_check(%s)", table);
+	if (sqlite3_prepare_v2(db_handle(sv->st->db), sql, -1, &stmt,
+	    NULL) != SQLITE_OK) {
 		snprintf(sv->err, sv->errlen, "checking foreign keys: %s",
 		    sqlite3_errmsg(db_handle(sv->st->db)));
 		return -1;
@@ -1660,6 +1686,21 @@ store_fk_check(struct store_save *sv)
 		    sqlite3_errmsg(db_handle(sv->st->db)));
 	sqlite3_finalize(stmt);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Only rows written or deleted can break a key: links (to accounts and
+ * persons) when a link or person was, or a linked account deleted (its
+ * link goes too, and counts); conflicts when one was. */
+static int
+store_fk_check(struct store_save *sv)
+{
+	if (sv->written > 0 && store_fk_check_table(sv, "links") == -1)
+		return -1;
+	if (sv->conflicts_written > 0 && (store_fk_check_table(sv,
+	    "conflict_accounts") == -1 || store_fk_check_table(sv,
+	    "conflicts") == -1))
+		return -1;
+	return 0;
 }
 
 /*
