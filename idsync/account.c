@@ -126,21 +126,55 @@ account_free(struct account *a)
 	free(a);
 }
 
-/* Looked up for every value read and every attribute compared: by halves
- * once account_finish has sorted them; before, while an entry is read,
- * the last attribute first (the one values are being added to), and the
- * first letters before the names (ASCII, as attribute names are). */
+/* strcasecmp for attribute names, which are ASCII: inline, and with no
+ * locale to consult. */
+static inline int
+attr_name_cmp(const char *x, const char *y)
+{
+	unsigned char	 a, b;
+
+	for (;; x++, y++) {
+		a = (unsigned char)*x;
+		b = (unsigned char)*y;
+		if (a >= 'A' && a <= 'Z')
+			a = (unsigned char)(a | 0x20);
+		if (b >= 'A' && b <= 'Z')
+			b = (unsigned char)(b | 0x20);
+		if (a != b || a == '\0')
+			return a - b;
+	}
+}
+
+/*
+ * Looked up for every value read and every attribute compared: by halves
+ * once account_finish has sorted them, after trying where the same name
+ * was found last in this thread (accounts of one directory mostly have
+ * the same attributes); before, while an entry is read, the last
+ * attribute first (the one values are being added to), and the first
+ * letters before the names (ASCII, as attribute names are).
+ */
 static struct account_attr *
 account_attr(const struct account *a, const char *name)
 {
-	size_t	 i, lo, hi;
-	int	 c = name[0] | 0x20, d;
+	static __thread struct {
+		const char	*name;
+		size_t		 pos;
+	}		 hint[16];
+	size_t		 i, lo, hi, h;
+	int		 c = name[0] | 0x20, d;
 
 	if (a->sorted) {
+		h = ((uintptr_t)name >> 3) % (sizeof hint / sizeof hint[0]);
+		if (hint[h].name == name && hint[h].pos < a->nattrs &&
+		    attr_name_cmp(a->attrs[hint[h].pos].name, name) == 0)
+			return &a->attrs[hint[h].pos];
 		for (lo = 0, hi = a->nattrs; lo < hi;) {
 			i = lo + (hi - lo) / 2;
-			if ((d = strcasecmp(a->attrs[i].name, name)) == 0)
+			if ((d = attr_name_cmp(a->attrs[i].name, name)) == 0) {
+				hint[h].name = name;
+				hint[h].pos = i;
 				return &a->attrs[i];
+			}
 			if (d < 0)
 				lo = i + 1;
 			else
@@ -150,11 +184,11 @@ account_attr(const struct account *a, const char *name)
 	}
 
 	if (a->nattrs > 0 && (a->attrs[a->nattrs - 1].name[0] | 0x20) == c &&
-	    strcasecmp(a->attrs[a->nattrs - 1].name, name) == 0)
+	    attr_name_cmp(a->attrs[a->nattrs - 1].name, name) == 0)
 		return &a->attrs[a->nattrs - 1];
 	for (i = 0; i < a->nattrs; i++)
 		if ((a->attrs[i].name[0] | 0x20) == c &&
-		    strcasecmp(a->attrs[i].name, name) == 0)
+		    attr_name_cmp(a->attrs[i].name, name) == 0)
 			return &a->attrs[i];
 	return NULL;
 }
@@ -265,7 +299,7 @@ account_attr_cmp(const void *x, const void *y)
 {
 	const struct account_attr	*a = x, *b = y;
 
-	return strcasecmp(a->name, b->name);
+	return attr_name_cmp(a->name, b->name);
 }
 
 /*
@@ -732,7 +766,7 @@ account_from_own_json(size_t domain, const char *domain_name,
 	/* Sorted without regard to case now: a name twice in two cases
 	 * (which account_add_value would have made one) is jansson's too. */
 	for (i = 1; ok && i < a->nattrs; i++)
-		if (strcasecmp(a->attrs[i - 1].name, a->attrs[i].name) == 0)
+		if (attr_name_cmp(a->attrs[i - 1].name, a->attrs[i].name) == 0)
 			ok = 0;
 out:
 	buf_free(&name);

@@ -761,6 +761,19 @@ match_blocking(struct match_ctx *ctx, struct index *ix, size_t i)
 		str_list_free(st, ns);
 }
 
+/* The key of value v of identifier k in the indexes: in buf if it fits,
+ * else malloc'd (free it if not buf). */
+static char *
+match_id_key(char *buf, size_t size, size_t k, const char *v)
+{
+	char	*key;
+
+	if ((size_t)snprintf(buf, size, "%zu\t%s", k, v) < size)
+		return buf;
+	xasprintf(&key, "%zu\t%s", k, v);
+	return key;
+}
+
 /* Account i's identifier values into ex and blocking keys into bl, if it
  * is a person's or an admin account. */
 static void
@@ -768,7 +781,7 @@ match_keys(struct match_ctx *ctx, struct index *ex, struct index *bl,
     size_t i)
 {
 	struct cfg_list	*l;
-	char		*key;
+	char		 buf[256], *key;
 	size_t		 j, k;
 
 	if (!is_person(ctx, i) && !is_admin(ctx, i))
@@ -776,9 +789,10 @@ match_keys(struct match_ctx *ctx, struct index *ex, struct index *bl,
 	for (k = 0; k < ctx->nexact; k++) {
 		l = &ctx->exact_values[i * ctx->nexact + k];
 		for (j = 0; j < l->count; j++) {
-			xasprintf(&key, "%zu\t%s", k, l->items[j]);
+			key = match_id_key(buf, sizeof buf, k, l->items[j]);
 			index_add_once(ex, key, i);
-			free(key);
+			if (key != buf)
+				free(key);
 		}
 	}
 	match_blocking(ctx, bl, i);
@@ -916,7 +930,7 @@ match_number_ids(struct match_ctx *ctx)
 	const struct cfg_list	*l;
 	const size_t		*v;
 	size_t			 i, j, n, next = 0, total = 0;
-	char			*key;
+	char			 buf[256], *key;
 
 	for (i = 0; i < ctx->n * ctx->nexact; i++)
 		total += ctx->exact_values[i].count;
@@ -928,7 +942,7 @@ match_number_ids(struct match_ctx *ctx)
 		ctx->ids_start[i] = total;
 		l = &ctx->exact_values[i];
 		for (j = 0; j < l->count; j++) {
-			xasprintf(&key, "%zu\t%s", i % ctx->nexact,
+			key = match_id_key(buf, sizeof buf, i % ctx->nexact,
 			    l->items[j]);
 			if ((v = index_get(ix, key, &n)) != NULL && n > 0)
 				ctx->ids[total++] = (uint32_t)v[0];
@@ -936,7 +950,8 @@ match_number_ids(struct match_ctx *ctx)
 				index_add(ix, key, next);
 				ctx->ids[total++] = (uint32_t)next++;
 			}
-			free(key);
+			if (key != buf)
+				free(key);
 		}
 	}
 	ctx->ids_start[ctx->n * ctx->nexact] = total;
