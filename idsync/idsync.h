@@ -793,6 +793,9 @@ struct match_link {
 	/* The key of its component's first account if the component came
 	 * out as it went in (nothing in it linked otherwise), else NULL. */
 	char		*component;
+	/* Not matched again: the strings above are the last state's (the
+	 * result must be cleared before it). */
+	int		 borrowed;
 };
 
 struct match_person {

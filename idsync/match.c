@@ -35,6 +35,8 @@
 /* compare_digits's: the last nine digits, at least seven. */
 #define MATCH_DIGITS_KEEP	9
 #define MATCH_DIGITS_MIN	7
+/* Accounts to a share of the work a pool of threads does. */
+#define MATCH_CHUNK		4096
 
 const char *const match_block_names[] = {
 	[BLOCK_SURNAME] = "surname",
@@ -580,6 +582,18 @@ match_prepare_exact(struct match_ctx *ctx, size_t i)
 				match_add_exact(l, px.address, px.address_len);
 		}
 	}
+}
+
+/* Accounts MATCH_CHUNK * c on: their identifier values (a share of
+ * match_pool_run's). */
+static void
+match_prepare_chunk(struct match_ctx *ctx, size_t c)
+{
+	size_t	 i, end = (c + 1) * MATCH_CHUNK;
+
+	for (i = c * MATCH_CHUNK; i < ctx->n && i < end; i++)
+		if (is_person(ctx, i) || is_admin(ctx, i))
+			match_prepare_exact(ctx, i);
 }
 
 static void
@@ -2644,15 +2658,14 @@ match_keep_persons(struct match_ctx *ctx, size_t alloc)
 		    sizeof *mp->members);
 		mp->members[mp->nmembers++] = i;
 		l = &out->links[i];
+		l->borrowed = 1;
 		l->secondary = sa->secondary;
-		l->reason = sa->reason != NULL ? xstrdup(sa->reason) : NULL;
+		l->reason = sa->reason;
 		l->has_score = sa->has_score;
 		l->score = sa->score;
-		l->via_domain = sa->via_domain != NULL ?
-		    xstrdup(sa->via_domain) : NULL;
-		l->via_guid = sa->via_guid != NULL ? xstrdup(sa->via_guid) :
-		    NULL;
-		l->detail = sa->detail != NULL ? xstrdup(sa->detail) : NULL;
+		l->via_domain = sa->via_domain;
+		l->via_guid = sa->via_guid;
+		l->detail = sa->detail;
 		l->linked_run = sa->linked_run;
 		out->stats.linked_existing++;
 	}
@@ -2752,8 +2765,8 @@ match_components(struct match_ctx *ctx)
 		l = &out->links[i];
 		if (!in_scope(ctx, i)) {
 			/* Its component is closed: unchanged, and settled. */
-			l->component = xstrdup(
-			    prev->accounts[ctx->old[i]].component);
+			l->borrowed = 1;
+			l->component = prev->accounts[ctx->old[i]].component;
 			continue;
 		}
 		r = uf_find(up, i);
@@ -2882,8 +2895,12 @@ match_run(const struct match_input *in, struct match_result *out, char *err,
 	ctx.unlinked = index_new();
 	ctx.conflict_keys = index_new();
 	match_prepare_values(&ctx);
+	match_phase("  values", &t);
 	ctx.exact_values = xcalloc(ctx.n * ctx.nexact + 1,
 	    sizeof *ctx.exact_values);
+	match_pool_run(&ctx, (ctx.n + MATCH_CHUNK - 1) / MATCH_CHUNK,
+	    match_prepare_chunk);
+	match_phase("  identifiers", &t);
 	ctx.old = xcalloc(ctx.n + 1, sizeof *ctx.old);
 	for (i = 0; i < ctx.n; i++) {
 		a = ctx_account(&ctx, i);
@@ -2891,9 +2908,6 @@ match_run(const struct match_input *in, struct match_result *out, char *err,
 		    key, sizeof key), i);
 		v = index_get(in->prev->account_index, key, &n);
 		ctx.old[i] = n > 0 ? v[0] : MATCH_NONE;
-		if (a->kind != ACCOUNT_PERSON && a->kind != ACCOUNT_ADMIN)
-			continue;
-		match_prepare_exact(&ctx, i);
 	}
 	for (i = 0; i < in->prev->ndecisions; i++) {
 		d = &in->prev->decisions[i];
@@ -2956,6 +2970,8 @@ match_result_clear(struct match_result *res)
 
 	for (i = 0; i < res->nlinks; i++) {
 		l = &res->links[i];
+		if (l->borrowed)
+			continue;
 		free(l->reason);
 		free(l->via_domain);
 		free(l->via_guid);
