@@ -253,7 +253,12 @@ timed_run "$B/run3.log"
 phases "$B/run3.log"
 modified=$(sed -n 's/^accounts:.* \([0-9]*\) changed).*/\1/p' "$B/run3.log")
 echo
-echo "again, nothing changed: ward-idsync run: $run_ms ms (reading $read_ms ms; matching $again accounts again $match_ms ms; planning and saving $save_ms ms; ${modified:-?} accounts modified in the plan), peak RSS $((hwm / 1024)) MiB"
+if grep -q 'nothing changed since run' "$B/run3.log"; then
+	how="matching skipped: the run before left the links and persons it started from"
+else
+	how="matching $again accounts again $match_ms ms; planning and saving $save_ms ms; ${modified:-?} accounts modified in the plan"
+fi
+echo "again, nothing changed: ward-idsync run: $run_ms ms (reading $read_ms ms; $how), peak RSS $((hwm / 1024)) MiB"
 awk -v r="$run_ms" -v l="$ldap_ms" 'BEGIN {
 	printf "ratio: %.2fx ldapsearch\n", l ? r / l : 0 }'
 

@@ -1379,6 +1379,20 @@ scope_cross_key(const char *key, const size_t *v, size_t n, void *arg)
 	sc->crossed++;
 }
 
+/* The keys of identifiers (exact) or blocks that the changed accounts
+ * added or removed, each checked. */
+static void
+scope_cross(struct scope_cross *sc, int exact, const struct index *now,
+    const struct index *added, const struct index *removed)
+{
+	sc->exact = exact;
+	sc->now = now;
+	sc->added = added;
+	sc->removed = removed;
+	index_foreach(added, scope_cross_key, sc);
+	index_foreach(removed, scope_cross_key, sc);
+}
+
 /* The old accounts' keys, prepared as the run's own are. */
 static void
 scope_old_keys(const struct match_ctx *ctx, struct account **olds,
@@ -1571,18 +1585,8 @@ match_scope(struct match_ctx *ctx, const struct index *ex,
 	memset(&sc, 0, sizeof sc);
 	sc.ctx = ctx;
 	sc.seed = seed;
-	sc.exact = 1;
-	sc.now = ex;
-	sc.added = ex_add;
-	sc.removed = ex_rem;
-	index_foreach(ex_add, scope_cross_key, &sc);
-	index_foreach(ex_rem, scope_cross_key, &sc);
-	sc.exact = 0;
-	sc.now = bl;
-	sc.added = bl_add;
-	sc.removed = bl_rem;
-	index_foreach(bl_add, scope_cross_key, &sc);
-	index_foreach(bl_rem, scope_cross_key, &sc);
+	scope_cross(&sc, 1, ex, ex_add, ex_rem);
+	scope_cross(&sc, 0, bl, bl_add, bl_rem);
 	scope_partners(ctx, changed, w, mstart, mblock, dom, seed);
 
 	for (i = 0; i < ctx->n; i++)
