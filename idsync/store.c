@@ -183,10 +183,16 @@ static const struct db_migration store_migrations[] = {
 	  "CREATE INDEX conflicts_order ON conflicts"
 	  "  (kind = 'review', best IS NULL, best DESC, id);" },
 	{ 10, "what the next run need not match again",
-	  /* The key of the first account of the account's component (of
+	  /* Per account, the key of the first account of its component (of
 	   * pairs, persons and link decisions) when the run found that
-	   * component settled; NULL: the next run matches it again. */
-	  "ALTER TABLE accounts ADD COLUMN component TEXT;" },
+	   * component settled; none: the next run matches it again. A
+	   * table of its own: rewriting the accounts' wide rows to change
+	   * a column costs seconds when every account's changes. */
+	  "CREATE TABLE components ("
+	  "  domain TEXT NOT NULL,"
+	  "  guid TEXT NOT NULL,"
+	  "  component TEXT NOT NULL,"
+	  "  PRIMARY KEY (domain, guid)) WITHOUT ROWID;" },
 };
 
 /* SQLite's page cache while a run's state is saved, in KiB. */
@@ -618,9 +624,11 @@ store_load_accounts(struct store *st, const struct cfg_items *domains,
 	    "THEN a.attrs END, a.first_seen_run, a.changed_run, l.person_id, "
 	    "l.role, l.reason, l.score, l.via_domain, l.via_guid, l.detail, "
 	    "l.linked_run, a.enabled, a.attrs_sum, a.content_sum, a.sam, "
-	    "a.component "
+	    "c.component "
 	    "FROM accounts a LEFT JOIN links l "
 	    "ON l.domain = a.domain AND l.guid = a.guid "
+	    "LEFT JOIN components c "
+	    "ON c.domain = a.domain AND c.guid = a.guid "
 	    "ORDER BY a.domain, a.guid", err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int(stmt, 1, (flags & STATE_ATTRS) != 0);
@@ -1371,7 +1379,7 @@ store_save_accounts(struct store_save *sv)
 	const struct state_account	*o;
 	const size_t			*ix;
 	unsigned char			*seen;
-	sqlite3_stmt			*ins, *upd, *adel, *ldel;
+	sqlite3_stmt			*ins, *upd, *adel, *ldel, *cdel;
 	char				 key[ACCOUNT_KEY_LEN];
 	size_t				 i, n;
 	int				 rc = -1;
@@ -1392,7 +1400,9 @@ store_save_accounts(struct store_save *sv)
 	    (adel = store_stmt(sv->st, "DELETE FROM accounts WHERE domain = ? "
 	    "AND guid = ?", sv->err, sv->errlen)) == NULL ||
 	    (ldel = store_stmt(sv->st, "DELETE FROM links WHERE domain = ? "
-	    "AND guid = ?", sv->err, sv->errlen)) == NULL)
+	    "AND guid = ?", sv->err, sv->errlen)) == NULL ||
+	    (cdel = store_stmt(sv->st, "DELETE FROM components WHERE "
+	    "domain = ? AND guid = ?", sv->err, sv->errlen)) == NULL)
 		return -1;
 	seen = xcalloc(sv->prev->naccounts + 1, 1);
 	for (i = 0; i < sv->naccounts; i++) {
@@ -1416,6 +1426,8 @@ store_save_accounts(struct store_save *sv)
 		sv->written += o->person_id != NULL;
 		if ((o->person_id != NULL && store_step_account(sv, ldel,
 		    o->account, "delete link") == -1) ||
+		    (o->component != NULL && store_step_account(sv, cdel,
+		    o->account, "delete component") == -1) ||
 		    store_step_account(sv, adel, o->account,
 		    "delete account") == -1)
 			goto out;
@@ -1438,7 +1450,7 @@ store_save_links(struct store_save *sv)
 	const struct state_account	*o;
 	const struct match_link		*l;
 	unsigned char			*write;
-	sqlite3_stmt			*lnk, *ldel, *comp;
+	sqlite3_stmt			*lnk, *ldel, *comp, *cdel;
 	size_t				 i;
 	int				 rc = -1;
 
@@ -1448,8 +1460,11 @@ store_save_links(struct store_save *sv)
 	    sv->errlen)) == NULL ||
 	    (ldel = store_stmt(sv->st, "DELETE FROM links WHERE domain = ? "
 	    "AND guid = ?", sv->err, sv->errlen)) == NULL ||
-	    (comp = store_stmt(sv->st, "UPDATE accounts SET component = ?3 "
-	    "WHERE domain = ?1 AND guid = ?2", sv->err, sv->errlen)) == NULL)
+	    (comp = store_stmt(sv->st, "INSERT OR REPLACE INTO components "
+	    "(domain, guid, component) VALUES (?1, ?2, ?3)", sv->err,
+	    sv->errlen)) == NULL ||
+	    (cdel = store_stmt(sv->st, "DELETE FROM components WHERE "
+	    "domain = ?1 AND guid = ?2", sv->err, sv->errlen)) == NULL)
 		return -1;
 	for (i = 0; i < sv->naccounts; i++) {
 		l = &sv->res->links[i];
@@ -1458,9 +1473,10 @@ store_save_links(struct store_save *sv)
 			continue;
 		if (o == NULL && l->component == NULL)
 			continue;
-		bind_text(comp, 3, l->component);
-		if (store_step_account(sv, comp, sv->accounts[i],
-		    "save component") == -1)
+		if (l->component != NULL)
+			bind_text(comp, 3, l->component);
+		if (store_step_account(sv, l->component != NULL ? comp : cdel,
+		    sv->accounts[i], "save component") == -1)
 			return -1;
 		sv->components++;
 	}

@@ -31,12 +31,15 @@ dump() {
 	sqlite3 "$1" <<'SQL'
 CREATE TEMP TABLE canon AS SELECT person_id AS id,
     min(domain || '/' || guid) AS c FROM links GROUP BY person_id;
-SELECT 'account', a.domain, a.guid, a.dn, a.kind, a.enabled, a.component,
+SELECT 'account', a.domain, a.guid, a.dn, a.kind, a.enabled, k.component,
     a.first_seen_run, a.changed_run, hex(a.attrs_sum),
     (SELECT c FROM canon WHERE id = l.person_id), l.role, l.reason, l.score,
     l.via_domain, l.via_guid, l.detail, l.linked_run
     FROM accounts a LEFT JOIN links l ON l.domain = a.domain AND l.guid = a.guid
+    LEFT JOIN components k ON k.domain = a.domain AND k.guid = a.guid
     ORDER BY a.domain, a.guid;
+SELECT 'stray component', domain, guid FROM components
+    WHERE (domain, guid) NOT IN (SELECT domain, guid FROM accounts);
 SELECT 'person', c.c, p.created_run,
     CASE WHEN p.created_run = (SELECT max(id) FROM runs) THEN NULL
     ELSE p.created_ms END, p.display_name, p.given_name, p.sn,
@@ -141,9 +144,9 @@ modify() {
 # component, as domain\sAMAccountName.
 settled() {
 	sqlite3 -separator '\' "$T/idsync.db" "SELECT a.domain, a.sam FROM
-	    accounts a LEFT JOIN links l USING (domain, guid) WHERE a.domain =
-	    '$1' AND a.kind = 'person' AND a.component IS NOT NULL AND
-	    $2 ORDER BY a.guid LIMIT 1 OFFSET 3"
+	    accounts a JOIN components USING (domain, guid) LEFT JOIN links l
+	    USING (domain, guid) WHERE a.domain = '$1' AND a.kind = 'person'
+	    AND $2 ORDER BY a.guid LIMIT 1 OFFSET 3"
 }
 
 for round in 1 2 3 4; do
@@ -180,9 +183,9 @@ for round in 1 2 3 4; do
 	4)	# Decisions alone, on accounts whose components settled: a
 		# person's two accounts never one, two persons' one.
 		pid=$(sqlite3 "$T/idsync.db" "SELECT l.person_id FROM links l
-		    JOIN accounts a USING (domain, guid) WHERE a.component IS
-		    NOT NULL AND a.kind = 'person' GROUP BY l.person_id
-		    HAVING count(*) = 2 ORDER BY l.person_id LIMIT 1")
+		    JOIN accounts a USING (domain, guid) JOIN components
+		    USING (domain, guid) WHERE a.kind = 'person' GROUP BY
+		    l.person_id HAVING count(*) = 2 ORDER BY l.person_id LIMIT 1")
 		pair=$(sqlite3 -separator '\' "$T/idsync.db" "SELECT a.domain,
 		    a.sam FROM links l JOIN accounts a USING (domain, guid)
 		    WHERE l.person_id = '$pid'" | tr '\n' ' ')
@@ -214,6 +217,9 @@ for round in 1 2 3 4; do
 	echo "round $round: $again of $total accounts matched again"
 	total=$(sqlite3 "$T/idsync.db" "SELECT count(*) FROM accounts")
 done
+[ "$(sqlite3 "$T/idsync.db" "SELECT count(*) FROM components WHERE
+    (domain, guid) NOT IN (SELECT domain, guid FROM accounts)")" = 0 ] ||
+    fail "components of accounts gone are left"
 grep -q "blocks or identifiers past their limit or back" "$T/delta-2.log" ||
     fail "round 2 logged no limits crossed"
 crossed=$(sed -n 's/.*gone, \([0-9]*\) blocks or identifiers past.*/\1/p' "$T/delta-2.log")

@@ -647,7 +647,7 @@ test_conflict_best(void **state)
 	assert_non_null(st);
 	/* As a database of version 8 held them. */
 	assert_int_equal(db_exec(store_db(st), "DROP INDEX conflicts_order;"
-	    "ALTER TABLE accounts DROP COLUMN component;"
+	    "DROP TABLE components;"
 	    "ALTER TABLE conflicts DROP COLUMN best;"
 	    "INSERT INTO conflicts (id, run_id, kind, summary) VALUES "
 	    "(1, 1, 'review', 'a'), (2, 1, 'attribute', 'b');"
