@@ -8,10 +8,7 @@
 # database yet, a bad q, an unknown person, the wrong role.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/idsync_db.sh"
-idsync_db_require
-require_cmd curl
-require_cmd jq
-require_cmd sqlite3
+idsync_db_require curl jq sqlite3
 make_test_ca
 idsync_db_make "$T/idsync.db"
 idb() { sqlite3 "$T/idsync.db" "$1"; }

@@ -5,10 +5,10 @@
 
 . "$top_srcdir/tests/integration/idsync_fixture.sh"
 
-# idsync_db_require: skips the test when a program the fixture needs is
-# missing.
+# idsync_db_require [CMD...]: skips the test when a program the fixture
+# needs, or one of the CMDs the test does, is missing.
 idsync_db_require() {
-	for _c in slapd slapadd slappasswd ldapsearch; do
+	for _c in slapd slapadd slappasswd ldapsearch "$@"; do
 		require_cmd "$_c"
 	done
 }

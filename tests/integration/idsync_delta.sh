@@ -12,10 +12,7 @@
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/idsync_db.sh"
 
-idsync_db_require
-for c in ldapmodify sqlite3; do
-	require_cmd "$c"
-done
+idsync_db_require ldapmodify sqlite3
 make_test_ca
 idsync_db_start 400
 # Small blocks, so that changes push some past the limit and back.

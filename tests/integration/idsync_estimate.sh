@@ -8,8 +8,7 @@
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/idsync_db.sh"
 
-idsync_db_require
-require_cmd sqlite3
+idsync_db_require sqlite3
 make_test_ca
 idsync_db_make "$T/idsync.db" 300
 

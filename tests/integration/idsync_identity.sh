@@ -11,10 +11,7 @@
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/idsync_db.sh"
 
-idsync_db_require
-for c in ldapmodify jq base64 sqlite3; do
-	require_cmd "$c"
-done
+idsync_db_require ldapmodify jq base64 sqlite3
 make_test_ca
 idsync_db_start 40
 

@@ -14,10 +14,7 @@
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/idsync_db.sh"
 
-idsync_db_require
-for c in ldapmodify sqlite3; do
-	require_cmd "$c"
-done
+idsync_db_require ldapmodify sqlite3
 make_test_ca
 # Among the staff, one whose names carry terminal escapes.
 idsync_db_hostile "$T/hostile.ldif"

@@ -10,10 +10,7 @@
 . "$top_srcdir/tests/integration/samba_lib.sh"
 . "$top_srcdir/tests/integration/idsync_db.sh"
 
-idsync_db_require
-for c in ldapmodify sqlite3; do
-	require_cmd "$c"
-done
+idsync_db_require ldapmodify sqlite3
 samba_setup
 # svc-ward's password is the Samba cache's; the slapd directories get it
 # too (idsync_db_start makes its own).
