@@ -398,10 +398,8 @@ struct state {
 	size_t		 nconflicts;
 	struct index	*conflict_index;	/* sum, hex -> index */
 	/* Per conflict: one of its accounts (into accounts; SIZE_MAX if
-	 * none), which tells its component, and whether consolidation
-	 * made it (kind attribute). */
+	 * none), which tells its component. */
 	size_t		*conflict_account;
-	unsigned char	*conflict_attribute;
 };
 
 /* The last state, loaded while the domains are read: a reader that needs

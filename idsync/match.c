@@ -143,6 +143,9 @@ struct match_ctx {
 	unsigned char			*scope;
 	size_t				*old;		/* into prev, or
 							   MATCH_NONE */
+	size_t				*now;		/* per prev account:
+							   ours, or
+							   MATCH_NONE */
 };
 
 /* ------------------------------------------------------------ pair sets */
@@ -1498,7 +1501,7 @@ match_scope(struct match_ctx *ctx, const struct index *ex,
 	struct index			*labels, *ex_add, *bl_add, *ex_rem;
 	struct index			*bl_rem;
 	struct account			**olds;
-	unsigned char			*seed, *changed, *present;
+	unsigned char			*seed, *changed;
 	const size_t			*v;
 	size_t				*up, i, n, a, b, nolds = 0, nchanged = 0;
 	size_t				 ngone = 0, nscope = 0;
@@ -1510,7 +1513,6 @@ match_scope(struct match_ctx *ctx, const struct index *ex,
 	}
 	seed = xcalloc(ctx->n + 1, 1);
 	changed = xcalloc(ctx->n + 1, 1);
-	present = xcalloc(prev->naccounts + 1, 1);
 	up = xcalloc(ctx->n + 1, sizeof *up);
 	labels = index_new();
 	ex_add = index_new();
@@ -1522,11 +1524,11 @@ match_scope(struct match_ctx *ctx, const struct index *ex,
 		up[i] = i;
 		if (ctx->old[i] == MATCH_NONE) {
 			seed[i] = changed[i] = 1;
+			nchanged++;
 			match_keys(ctx, ex_add, bl_add, i);
 			continue;
 		}
 		sa = &prev->accounts[ctx->old[i]];
-		present[ctx->old[i]] = 1;
 		if (sa->component == NULL)
 			seed[i] = 1;
 		else if ((v = index_get(labels, sa->component, &n)) != NULL)
@@ -1537,6 +1539,7 @@ match_scope(struct match_ctx *ctx, const struct index *ex,
 		    ctx->in->now_ms))
 			continue;
 		seed[i] = changed[i] = 1;
+		nchanged++;
 		/* Loaded only when its content or kind changed; else its
 		 * keys are as they were. */
 		if (!sa->partial) {
@@ -1544,11 +1547,9 @@ match_scope(struct match_ctx *ctx, const struct index *ex,
 			olds[nolds++] = sa->account;
 		}
 	}
-	for (i = 0; i < ctx->n; i++)
-		nchanged += changed[i];
 	for (i = 0; i < prev->naccounts; i++) {
 		sa = &prev->accounts[i];
-		if (present[i])
+		if (ctx->now[i] != MATCH_NONE)
 			continue;
 		ngone++;
 		if (sa->component != NULL && (v = index_get(labels,
@@ -1612,7 +1613,6 @@ out:
 	index_free(bl_rem);
 	free(olds);
 	free(up);
-	free(present);
 	free(changed);
 	free(seed);
 }
@@ -2619,8 +2619,9 @@ person_cmp(const void *x, const void *y)
 	return strcmp(p->id, q->id);
 }
 
-/* The accounts not matched again, linked as the last state has them. */
-static size_t
+/* The accounts not matched again, linked as the last state has them;
+ * out->persons has room for alloc. */
+static void
 match_keep_persons(struct match_ctx *ctx, size_t alloc)
 {
 	const struct state		*prev = ctx->in->prev;
@@ -2674,7 +2675,6 @@ match_keep_persons(struct match_ctx *ctx, size_t alloc)
 		out->stats.linked_existing++;
 	}
 	index_free(by_id);
-	return alloc;
 }
 
 static void
@@ -2704,7 +2704,7 @@ match_collect(struct match_ctx *ctx)
 		c->members = NULL;
 	}
 	if (ctx->scope != NULL)
-		(void)match_keep_persons(ctx, n + 1);
+		match_keep_persons(ctx, n + 1);
 	qsort(out->persons, out->npersons, sizeof *out->persons, person_cmp);
 	for (i = 0; i < out->npersons; i++)
 		for (k = 0; k < out->persons[i].nmembers; k++)
@@ -2789,11 +2789,8 @@ match_components(struct match_ctx *ctx)
 	/* Those of the persons kept too: consolidate_run does not make
 	 * them again. */
 	for (i = 0; i < prev->nconflicts; i++) {
-		if (prev->conflict_account[i] == SIZE_MAX)
-			continue;
-		a = prev->conflict_account[i];
-		if ((k = match_lookup(ctx, prev->accounts[a].account->domain_name,
-		    prev->accounts[a].account->guid)) == MATCH_NONE ||
+		if (prev->conflict_account[i] == SIZE_MAX ||
+		    (k = ctx->now[prev->conflict_account[i]]) == MATCH_NONE ||
 		    in_scope(ctx, k))
 			continue;
 		out->kept_conflicts[out->nkept_conflicts++] = i;
@@ -2850,6 +2847,7 @@ match_ctx_free(struct match_ctx *ctx)
 	index_free(ctx->conflict_keys);
 	free(ctx->scope);
 	free(ctx->old);
+	free(ctx->now);
 }
 
 
@@ -2906,12 +2904,17 @@ match_run(const struct match_input *in, struct match_result *out, char *err,
 	    match_prepare_chunk);
 	match_phase("  identifiers", &t);
 	ctx.old = xcalloc(ctx.n + 1, sizeof *ctx.old);
+	ctx.now = xcalloc(in->prev->naccounts + 1, sizeof *ctx.now);
+	for (i = 0; i < in->prev->naccounts; i++)
+		ctx.now[i] = MATCH_NONE;
 	for (i = 0; i < ctx.n; i++) {
 		a = ctx_account(&ctx, i);
 		index_add(ctx.accounts, account_key(a->domain_name, a->guid,
 		    key, sizeof key), i);
 		v = index_get(in->prev->account_index, key, &n);
 		ctx.old[i] = n > 0 ? v[0] : MATCH_NONE;
+		if (n > 0)
+			ctx.now[v[0]] = i;
 	}
 	for (i = 0; i < in->prev->ndecisions; i++) {
 		d = &in->prev->decisions[i];

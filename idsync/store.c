@@ -840,11 +840,10 @@ store_load_conflicts(struct store *st, struct state *state, char *err,
 
 	/* One account of each tells its component (all of a conflict's
 	 * are in one). */
-	if ((stmt = store_stmt(st, "SELECT c.id, c.sum, c.kind = 'attribute', "
-	    "(SELECT m.domain FROM conflict_accounts m WHERE m.conflict_id = "
-	    "c.id ORDER BY m.rowid LIMIT 1), (SELECT m.guid FROM "
-	    "conflict_accounts m WHERE m.conflict_id = c.id ORDER BY m.rowid "
-	    "LIMIT 1) FROM conflicts c", err, errlen)) == NULL)
+	if ((stmt = store_stmt(st, "SELECT c.id, c.sum, m.domain, m.guid "
+	    "FROM conflicts c LEFT JOIN conflict_accounts m ON m.rowid = "
+	    "(SELECT min(rowid) FROM conflict_accounts WHERE conflict_id = "
+	    "c.id)", err, errlen)) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (state->nconflicts == alloc) {
@@ -855,19 +854,14 @@ store_load_conflicts(struct store *st, struct state *state, char *err,
 			state->conflict_account = xreallocarray(
 			    state->conflict_account, alloc,
 			    sizeof *state->conflict_account);
-			state->conflict_attribute = xreallocarray(
-			    state->conflict_attribute, alloc,
-			    sizeof *state->conflict_attribute);
 		}
 		state->conflict_ids[state->nconflicts] =
 		    sqlite3_column_int64(stmt, 0);
-		state->conflict_attribute[state->nconflicts] =
-		    (unsigned char)sqlite3_column_int(stmt, 2);
 		state->conflict_account[state->nconflicts] = SIZE_MAX;
-		if (sqlite3_column_type(stmt, 3) != SQLITE_NULL &&
-		    sqlite3_column_type(stmt, 4) != SQLITE_NULL) {
+		if (sqlite3_column_type(stmt, 2) != SQLITE_NULL &&
+		    sqlite3_column_type(stmt, 3) != SQLITE_NULL) {
 			v = index_get(state->account_index, account_key(
-			    col_text(stmt, 3), col_text(stmt, 4), key,
+			    col_text(stmt, 2), col_text(stmt, 3), key,
 			    sizeof key), &n);
 			if (n > 0)
 				state->conflict_account[state->nconflicts] =
@@ -954,7 +948,7 @@ store_load_attrs(struct store *st, struct state *state,
 	if ((stmt = store_stmt(st, "SELECT attrs FROM accounts "
 	    "WHERE domain = ? AND guid = ?", err, errlen)) == NULL)
 		return -1;
-	/* 1: gone, unless read; 2: changed. */
+	/* Each account gone, unless read, or changed. */
 	load = xmalloc(state->naccounts + 1);
 	memset(load, 1, state->naccounts + 1);
 	for (i = 0; i < naccounts; i++) {
@@ -966,7 +960,7 @@ store_load_attrs(struct store *st, struct state *state,
 		o = state->accounts[v[0]].account;
 		load[v[0]] = memcmp(account_sum(accounts[i], 1, tmp),
 		    o->sums[1], ACCOUNT_SUM_LEN) != 0 ||
-		    accounts[i]->kind != o->kind ? 2 : 0;
+		    accounts[i]->kind != o->kind;
 	}
 	for (i = 0; i < state->naccounts && rc == 0; i++) {
 		sa = &state->accounts[i];
@@ -1084,7 +1078,6 @@ state_clear(struct state *state)
 	free(state->persons);
 	free(state->conflict_ids);
 	free(state->conflict_account);
-	free(state->conflict_attribute);
 	index_free(state->conflict_index);
 	index_free(state->account_index);
 	index_free(state->person_index);
