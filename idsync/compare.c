@@ -23,13 +23,18 @@
 #define DIGITS_KEEP	9
 #define DIGITS_MIN	7
 
+/* raw prepared for comparator kind: normalised and split into tokens
+ * only if kind reads those (300 000 identifiers need neither). */
 void
-compare_value_init(struct compare_value *v, const char *raw)
+compare_value_init(struct compare_value *v, const char *raw,
+    enum compare_kind kind)
 {
 	memset(v, 0, sizeof *v);
 	if (raw == NULL)
 		return;
 	v->raw = raw;
+	if (!compare_table[kind].norm)
+		return;
 	v->norm = normalise_text(raw, strlen(raw));
 	v->ntokens = normalise_tokens(v->norm, &v->tokens);
 }
@@ -358,13 +363,13 @@ const char *const compare_names[] = {
 };
 
 const struct compare_entry compare_table[] = {
-	[COMPARE_EXACT] = { compare_exact },
-	[COMPARE_NORMALISED] = { compare_normalised },
-	[COMPARE_NAME] = { compare_name },
-	[COMPARE_TOKENS] = { compare_tokens },
-	[COMPARE_DATE] = { compare_date },
-	[COMPARE_PREFIX] = { compare_prefix },
-	[COMPARE_DIGITS] = { compare_digits },
+	[COMPARE_EXACT] = { compare_exact, 0 },
+	[COMPARE_NORMALISED] = { compare_normalised, 1 },
+	[COMPARE_NAME] = { compare_name, 1 },
+	[COMPARE_TOKENS] = { compare_tokens, 1 },
+	[COMPARE_DATE] = { compare_date, 0 },
+	[COMPARE_PREFIX] = { compare_prefix, 1 },
+	[COMPARE_DIGITS] = { compare_digits, 0 },
 };
 
 const char *

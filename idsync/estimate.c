@@ -471,7 +471,7 @@ estimate_run(struct account *const *accounts, size_t naccounts,
 		for (k = 0; k < nrules; k++)
 			compare_value_init(&ctx.values[i * nrules + k],
 			    account_get(accounts[ctx.people[i]],
-			    rules[k]->item.label));
+			    rules[k]->item.label), rules[k]->comparator);
 	res->rules = xcalloc(nrules, sizeof *res->rules);
 	res->nrules = nrules;
 	res->accounts = ctx.npeople;

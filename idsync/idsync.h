@@ -1134,13 +1134,15 @@ struct compare_value {
 struct compare_entry {
 	enum compare_level (*compare)(const struct compare_value *a,
 	    const struct compare_value *b, const struct nicknames *nk);
+	int	 norm;		/* reads norm and tokens, not only raw */
 };
 
 /* Both indexed by enum compare_kind; compare_names ends with NULL. */
 extern const char *const	 compare_names[];
 extern const struct compare_entry compare_table[];
 
-void	 compare_value_init(struct compare_value *v, const char *raw);
+void	 compare_value_init(struct compare_value *v, const char *raw,
+	    enum compare_kind kind);
 void	 compare_value_clear(struct compare_value *v);
 double	 compare_jaro_winkler(const char *a, const char *b);
 const char *compare_level_name(enum compare_level level);

@@ -512,7 +512,7 @@ match_prepare_rule(struct match_ctx *ctx, size_t k)
 			    alloc, sizeof *ctx->distinct[k]);
 		}
 		compare_value_init(&ctx->distinct[k][ctx->ndistinct[k]++],
-		    raw);
+		    raw, ctx->in->rules[k]->comparator);
 		index_add(ix, raw, ctx->ndistinct[k]);
 		ctx->vid[i * nr + k] = (uint32_t)ctx->ndistinct[k];
 	}
@@ -700,7 +700,7 @@ match_block_surname_given(struct match_ctx *ctx, struct index *ix,
 }
 
 /* The name tokens of account i's attr: a rule's prepared value when one
- * compares attr, else made here (*owned: free them). */
+ * compares attr's normalised form, else made here (*owned: free them). */
 static size_t
 match_name_tokens(const struct match_ctx *ctx, size_t i, const char *attr,
     char ***tokens, int *owned)
@@ -711,7 +711,8 @@ match_name_tokens(const struct match_ctx *ctx, size_t i, const char *attr,
 	size_t				 k, n;
 
 	for (k = 0; k < ctx->in->nrules; k++)
-		if (strcasecmp(ctx->in->rules[k]->item.label, attr) == 0) {
+		if (compare_table[ctx->in->rules[k]->comparator].norm &&
+		    strcasecmp(ctx->in->rules[k]->item.label, attr) == 0) {
 			cv = match_value(ctx, i, k);
 			*tokens = cv->tokens;
 			*owned = 0;

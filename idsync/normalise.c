@@ -81,6 +81,35 @@ normalise_is_apostrophe(ucs4_t uc)
 	    uc == 0x0060 || uc == 0x00b4;
 }
 
+/* normalise_text of ASCII: what folding and the categories come to there,
+ * without them (most names and values are ASCII, and libunistring's NFKD
+ * folding was a third of preparing 300 000 accounts' values). */
+static char *
+normalise_ascii(const char *s, size_t len)
+{
+	char	*out = xmalloc(len + 1), c;
+	size_t	 i, n = 0;
+	int	 gap = 0;
+
+	for (i = 0; i < len; i++) {
+		c = s[i];
+		if (c == '\'' || c == '`')
+			continue;
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		else if (!(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9')) {
+			gap = n > 0;
+			continue;
+		}
+		if (gap)
+			out[n++] = ' ';
+		gap = 0;
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	return out;
+}
+
 /*
  * Returns the normalised form of the len bytes at s, malloc'd: lower-case,
  * letters and digits only, tokens separated by one space. Letters of
@@ -100,6 +129,10 @@ normalise_text(const char *s, size_t len)
 
 	if (len > NORMALISE_MAX)
 		len = NORMALISE_MAX;
+	for (i = 0; i < len && (unsigned char)s[i] < 0x80; i++)
+		;
+	if (i == len)
+		return normalise_ascii(s, len);
 	buf_init(&out, 0);
 	/* Case folding to NFKD in one step; invalid input fails here. */
 	folded = u8_casefold((const uint8_t *)s, len, NULL, UNINORM_NFKD, NULL,
