@@ -235,6 +235,16 @@ db_open(const char *path, const struct db_options *opts, char *err,
 	    errlen) == -1)
 		goto fail;
 
+	/* Only an empty file takes a page size: before WAL mode writes
+	 * its header. */
+	if (!db->readonly && opts != NULL && opts->page_size != 0) {
+		char	 pragma[64];
+
+		snprintf(pragma, sizeof pragma, "PRAGMA page_size=%u",
+		    opts->page_size);
+		if (db_exec(db, pragma, err, errlen) == -1)
+			goto fail;
+	}
 	if (!db->readonly) {
 		/* WAL: readers never block the writer, nor it them. */
 		if (sqlite3_prepare_v2(db->handle, "PRAGMA journal_mode=WAL",

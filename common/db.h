@@ -25,6 +25,9 @@ struct db_options {
 	/* Logged (info) once when a statement has waited a second for a
 	 * lock another connection holds; NULL: wait silently. */
 	const char	*busy_notice;
+	/* A new database's page size in bytes (a power of two, 512 to
+	 * 65536); 0: SQLite's default. An existing one keeps its own. */
+	unsigned	 page_size;
 };
 
 /*

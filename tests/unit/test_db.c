@@ -165,9 +165,9 @@ test_open_wal_and_mode(void **state)
 static void
 test_open_options(void **state)
 {
-	struct db_options	 opts = { 0, 1234, 1 };
+	struct db_options	 opts = { 0, 1234, 1, NULL, 0 };
 	struct db		*db;
-	char			*path;
+	char			*path, err[256];
 
 	(void)state;
 	path = fresh_path("opts");
@@ -182,6 +182,28 @@ test_open_options(void **state)
 	opts.synchronous_full = 0;
 	db = open_ok(path, &opts);
 	assert_int_equal(query_int(db, "PRAGMA busy_timeout"), 5000);
+	db_close(db);
+	free(path);
+
+	/* A page size is a new file's; an existing one keeps its own. */
+	path = fresh_path("pages");
+	opts.page_size = 16384;
+	db = open_ok(path, &opts);
+	assert_int_equal(db_exec(db, "CREATE TABLE t (x)", err, sizeof err),
+	    0);
+	assert_int_equal(query_int(db, "PRAGMA page_size"), 16384);
+	db_close(db);
+	opts.page_size = 8192;
+	db = open_ok(path, &opts);
+	assert_int_equal(query_int(db, "PRAGMA page_size"), 16384);
+	db_close(db);
+	free(path);
+	path = fresh_path("pages-default");
+	opts.page_size = 0;
+	db = open_ok(path, &opts);
+	assert_int_equal(db_exec(db, "CREATE TABLE t (x)", err, sizeof err),
+	    0);
+	assert_int_equal(query_int(db, "PRAGMA page_size"), 4096);
 	db_close(db);
 	free(path);
 

@@ -137,6 +137,8 @@ test_save_load_and_atomic(void **state)
 	/* The save checks the foreign keys once itself; then they are on
 	 * again. */
 	assert_int_equal(count(st, "PRAGMA foreign_keys"), 1);
+	/* A new state's pages are 16 KiB. */
+	assert_int_equal(count(st, "PRAGMA page_size"), 16384);
 	read_mark_clear(&marks[0]);
 	read_mark_clear(&marks[1]);
 	plan_clear(&plan);
