@@ -1562,7 +1562,7 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force,
 	size_t			 i;
 	int			 rc = WARD_EXIT_FAILURE, have_state = 0, delta = 0;
 	/* How long reading, matching and saving took, for the log. */
-	int64_t			 t_read, t_match;
+	int64_t			 t_read, t_match, t_phase;
 	int			 have_res = 0, have_plan = 0;
 
 	memset(&accounts, 0, sizeof accounts);
@@ -1643,8 +1643,11 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force,
 	ci.nrules = cfg->precedence.count;
 	ci.username = &cfg->username;
 	ci.now_ms = in.now_ms;
+	t_phase = wtime_mono_ms();
 	if (consolidate_run(&ci, &res, err, sizeof err) == -1)
 		goto failed;
+	log_debug("consolidating took %lld ms",
+	    (long long)(wtime_mono_ms() - t_phase));
 	t_match = wtime_mono_ms() - t0 - t_read;
 	log_info("matched %zu of %zu accounts in %lld ms: %zu pairs compared; "
 	    "linked %zu as before, %zu by decision, %zu by identifier, %zu by "
@@ -1653,7 +1656,10 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force,
 	    res.stats.linked_existing, res.stats.linked_manual,
 	    res.stats.linked_exact, res.stats.linked_score,
 	    res.stats.new_persons, res.nconflicts + res.nkept_conflicts);
+	t_phase = wtime_mono_ms();
 	plan_compute(&prev, accounts.items, accounts.count, &res, &plan);
+	log_debug("planning took %lld ms",
+	    (long long)(wtime_mono_ms() - t_phase));
 	have_plan = 1;
 	plan_print(&plan, plan_only, stdout);
 	fflush(stdout);

@@ -1115,6 +1115,12 @@ struct store_save {
 	size_t				 components;	/* accounts' changed */
 	/* Per account: its last state, or NULL for a new one. */
 	const struct state_account	**olds;
+	/* The matching's conflicts as it left them (consolidating adds
+	 * more, and may move the array while they are written), and per
+	 * conflict of the last state: whether one of this run's is it. */
+	struct match_conflict		*matched_conflicts;
+	size_t				 nmatched_conflicts;
+	unsigned char			*kept;
 	/* The accounts' rows, written by a thread of their own while the
 	 * accounts are matched. */
 	pthread_t			 thread;
@@ -1527,15 +1533,17 @@ store_save_spawn(struct store_save *sv, int (*stage)(struct store_save *))
 }
 
 /* Conflicts found again keep their rows and ids; the others are
- * written, and those no longer found deleted. */
+ * written (n of them at cs, in order), and those no longer found deleted
+ * by store_save_conflicts_gone. */
 static int
-store_save_conflicts(struct store_save *sv)
+store_save_conflicts(struct store_save *sv, const struct match_conflict *cs,
+    size_t nc)
 {
 	const struct match_conflict	*c;
 	const struct match_member	*m;
 	const struct account		*a;
 	struct buf			 sum;
-	sqlite3_stmt			*cs, *ms, *cdel, *mdel;
+	sqlite3_stmt			*ins, *ms;
 	const size_t			*ix;
 	unsigned char			*kept;
 	unsigned char			 digest[STATE_SUM_LEN];
@@ -1545,23 +1553,21 @@ store_save_conflicts(struct store_save *sv)
 	size_t				 i, j, n;
 	int				 rc = -1, scored;
 
-	if ((cs = store_stmt(sv->st, "INSERT INTO conflicts (run_id, kind, "
+	if ((ins = store_stmt(sv->st, "INSERT INTO conflicts (run_id, kind, "
 	    "summary, sum, best) VALUES (?, ?, ?, ?, ?)", sv->err,
 	    sv->errlen)) == NULL ||
 	    (ms = store_stmt(sv->st, "INSERT INTO conflict_accounts "
 	    "(conflict_id, domain, guid, person_id, score, detail) "
-	    "VALUES (?, ?, ?, ?, ?, ?)", sv->err, sv->errlen)) == NULL ||
-	    (cdel = store_stmt(sv->st, "DELETE FROM conflicts WHERE id = ?",
-	    sv->err, sv->errlen)) == NULL ||
-	    (mdel = store_stmt(sv->st, "DELETE FROM conflict_accounts WHERE "
-	    "conflict_id = ?", sv->err, sv->errlen)) == NULL)
+	    "VALUES (?, ?, ?, ?, ?, ?)", sv->err, sv->errlen)) == NULL)
 		return -1;
-	kept = xcalloc(sv->prev->nconflicts + 1, 1);
-	for (i = 0; i < sv->res->nkept_conflicts; i++)
-		kept[sv->res->kept_conflicts[i]] = 1;
+	if ((kept = sv->kept) == NULL) {
+		kept = sv->kept = xcalloc(sv->prev->nconflicts + 1, 1);
+		for (i = 0; i < sv->res->nkept_conflicts; i++)
+			kept[sv->res->kept_conflicts[i]] = 1;
+	}
 	buf_init(&sum, 0);
-	for (i = 0; i < sv->res->nconflicts; i++) {
-		c = &sv->res->conflicts[i];
+	for (i = 0; i < nc; i++) {
+		c = &cs[i];
 		conflict_sum_begin(&sum, c->kind, c->summary);
 		for (j = 0; j < c->nmembers; j++) {
 			m = &c->members[j];
@@ -1580,10 +1586,10 @@ store_save_conflicts(struct store_save *sv)
 			continue;
 		}
 		sv->conflicts_written++;
-		sqlite3_bind_int64(cs, 1, sv->run_id);
-		sqlite3_bind_text(cs, 2, c->kind, -1, SQLITE_STATIC);
-		sqlite3_bind_text(cs, 3, c->summary, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(cs, 4, digest, STATE_SUM_LEN, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 1, sv->run_id);
+		sqlite3_bind_text(ins, 2, c->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 3, c->summary, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(ins, 4, digest, STATE_SUM_LEN, SQLITE_STATIC);
 		/* The highest score of its accounts, NULL if none has one. */
 		for (j = 0, scored = 0; j < c->nmembers; j++)
 			if (c->members[j].has_score && (!scored ||
@@ -1592,10 +1598,10 @@ store_save_conflicts(struct store_save *sv)
 				scored = 1;
 			}
 		if (scored)
-			sqlite3_bind_double(cs, 5, best);
+			sqlite3_bind_double(ins, 5, best);
 		else
-			sqlite3_bind_null(cs, 5);
-		if (store_step_done(sv->st, cs, "insert conflict", sv->err,
+			sqlite3_bind_null(ins, 5);
+		if (store_step_done(sv->st, ins, "insert conflict", sv->err,
 		    sv->errlen) == -1)
 			goto out;
 		id = sqlite3_last_insert_rowid(db_handle(sv->st->db));
@@ -1618,8 +1624,26 @@ store_save_conflicts(struct store_save *sv)
 				goto out;
 		}
 	}
+	rc = 0;
+out:
+	buf_free(&sum);
+	return rc;
+}
+
+/* The last state's conflicts that none of this run's is. */
+static int
+store_save_conflicts_gone(struct store_save *sv)
+{
+	sqlite3_stmt	*cdel, *mdel;
+	size_t		 i;
+
+	if ((cdel = store_stmt(sv->st, "DELETE FROM conflicts WHERE id = ?",
+	    sv->err, sv->errlen)) == NULL ||
+	    (mdel = store_stmt(sv->st, "DELETE FROM conflict_accounts WHERE "
+	    "conflict_id = ?", sv->err, sv->errlen)) == NULL)
+		return -1;
 	for (i = 0; i < sv->prev->nconflicts; i++) {
-		if (kept[i])
+		if (sv->kept != NULL && sv->kept[i])
 			continue;
 		sv->conflicts_written++;
 		sqlite3_bind_int64(mdel, 1, sv->prev->conflict_ids[i]);
@@ -1627,13 +1651,30 @@ store_save_conflicts(struct store_save *sv)
 		if (store_step_done(sv->st, mdel, "delete conflict account",
 		    sv->err, sv->errlen) == -1 || store_step_done(sv->st, cdel,
 		    "delete conflict", sv->err, sv->errlen) == -1)
-			goto out;
+			return -1;
 	}
-	rc = 0;
-out:
-	buf_free(&sum);
-	free(kept);
-	return rc;
+	return 0;
+}
+
+/* Logs (debug) how long the stage of the save that ends now took; *t:
+ * when it began. */
+static void
+store_phase(const char *what, int64_t *t)
+{
+	int64_t	 now = wtime_mono_ms();
+
+	log_debug("saving: %s took %lld ms", what, (long long)(now - *t));
+	*t = now;
+}
+
+/* The stage after matching: links, then the matching's conflicts. */
+static int
+store_save_matched_rows(struct store_save *sv)
+{
+	if (store_save_links(sv) == -1)
+		return -1;
+	return store_save_conflicts(sv, sv->matched_conflicts,
+	    sv->nmatched_conflicts);
 }
 
 /* Where each domain's next read starts: in the transaction that saves
@@ -1782,6 +1823,8 @@ store_save_end(struct store_save *sv)
 	    sizeof why) == -1)
 		log_warnx("%s", why);
 	free(sv->olds);
+	free(sv->matched_conflicts);
+	free(sv->kept);
 	free(sv);
 }
 
@@ -1802,9 +1845,10 @@ store_save_join(struct store_save *sv, char *err, size_t errlen)
 
 /*
  * The matching is done: a thread writes the links' rows (res's links and
- * persons' ids, which consolidating leaves as they are) while the caller
- * consolidates and plans. The caller must change neither until
- * store_save_finish.
+ * persons' ids, which consolidating leaves as they are) and the
+ * conflicts found so far (a copy of the list: consolidating adds to it)
+ * while the caller consolidates and plans. The caller must change none
+ * of those until store_save_finish.
  */
 int
 store_save_matched(struct store_save *sv, const struct match_result *res,
@@ -1814,7 +1858,14 @@ store_save_matched(struct store_save *sv, const struct match_result *res,
 		return -1;
 	sv->res = res;
 	sv->matched = 1;
-	store_save_spawn(sv, store_save_links);
+	sv->nmatched_conflicts = res->nconflicts;
+	if (res->nconflicts > 0) {
+		sv->matched_conflicts = xreallocarray(NULL, res->nconflicts,
+		    sizeof *sv->matched_conflicts);
+		memcpy(sv->matched_conflicts, res->conflicts,
+		    res->nconflicts * sizeof *sv->matched_conflicts);
+	}
+	store_save_spawn(sv, store_save_matched_rows);
 	return 0;
 }
 
@@ -1881,12 +1932,14 @@ store_save_finish(struct store_save *sv, const struct match_result *res,
     const struct plan *plan, const struct read_mark *marks, size_t nmarks,
     const struct run_basis *basis, int64_t now_ms, char *err, size_t errlen)
 {
+	int64_t	 t = wtime_mono_ms();
 	int	 rc = -1;
 
 	if (!sv->matched && store_save_matched(sv, res, err, errlen) == -1)
 		goto out;
 	if (store_save_join(sv, err, errlen) == -1)
 		goto out;
+	store_phase("waiting for the links and conflicts", &t);
 	sv->res = res;
 	sv->plan = plan;
 	sv->err = err;
@@ -1894,16 +1947,24 @@ store_save_finish(struct store_save *sv, const struct match_result *res,
 	/* The run ends at now_ms, whenever the accounts' rows were
 	 * written. */
 	sv->now_ms = now_ms;
-	if (store_save_persons(sv) == -1 || store_save_conflicts(sv) == -1 ||
+	if (store_save_persons(sv) == -1)
+		goto out;
+	store_phase("persons", &t);
+	/* The conflicts consolidating added, after the matching's. */
+	if (store_save_conflicts(sv, res->conflicts + sv->nmatched_conflicts,
+	    res->nconflicts - sv->nmatched_conflicts) == -1 ||
+	    store_save_conflicts_gone(sv) == -1 ||
 	    store_save_marks(sv->st, sv->run_id, marks, nmarks, err,
 	    errlen) == -1 ||
 	    store_fk_check(sv) == -1 || store_run_update(sv->st, sv->run_id,
 	    "ok", NULL, sv->plan, basis, sv->written == 0, sv->now_ms, err,
 	    errlen) == -1)
 		goto out;
+	store_phase("the other conflicts, marks and checks", &t);
 	/* It says so if SQLite ended the transaction itself. */
 	if (db_commit(sv->st->db, err, errlen) == -1)
 		goto out;
+	store_phase("committing", &t);
 	log_debug("run %lld: rows written or deleted: %zu of links and "
 	    "persons, %zu of conflicts, %zu of accounts; %zu accounts' "
 	    "components", (long long)sv->run_id, sv->written,

@@ -450,6 +450,66 @@ test_save_writes_changes(void **state)
 	free(path);
 }
 
+/*
+ * A save in stages, as a run makes it: the matching's conflicts are
+ * written while consolidating adds conflicts of its own (moving the list
+ * as it grows); all are saved once, the matching's first.
+ */
+static void
+test_save_stages(void **state)
+{
+	static const char *const names[] = { "ann", "bob", "cat", "dan" };
+	struct store		*st;
+	struct store_save	*sv;
+	struct account_set	 set;
+	struct match_result	 res;
+	struct match_conflict	*c;
+	struct state		 prev;
+	struct plan		 plan;
+	char			*path, err[512];
+	int64_t			 run;
+	size_t			 k;
+
+	(void)state;
+	path = tu_path(tu_tmpdir(), "stages.db");
+	st = store_open(path, 0, err, sizeof err);
+	assert_non_null(st);
+	estate(&set, &res, 8, names, "about ann");
+	assert_int_equal(store_load_state(st, NULL, 0, &prev, err,
+	    sizeof err), 0);
+	assert_int_equal(store_run_begin(st, "run", 1000, 0, &run, err,
+	    sizeof err), 0);
+	sv = store_save_start(st, run, set.items, set.count, &prev, 1000, err,
+	    sizeof err);
+	assert_non_null(sv);
+	assert_int_equal(store_save_matched(sv, &res, err, sizeof err), 0);
+	for (k = 0; k < 100; k++) {
+		c = match_result_conflict(&res, "attribute");
+		xasprintf(&c->summary, "attribute conflict %zu", k);
+		c->members = xcalloc(1, sizeof *c->members);
+		c->nmembers = 1;
+		c->members[0].account = k % set.count;
+	}
+	plan_compute(&prev, set.items, set.count, &res, &plan);
+	if (store_save_finish(sv, &res, &plan, NULL, 0, NULL, 2000, err,
+	    sizeof err) != 0)
+		fail_msg("save: %s", err);
+	assert_int_equal(count(st, "SELECT count(*) FROM conflicts"), 101);
+	assert_int_equal(count(st, "SELECT kind = 'ambiguous' FROM conflicts "
+	    "ORDER BY id LIMIT 1"), 1);
+	assert_int_equal(count(st, "SELECT count(*) FROM conflicts WHERE "
+	    "summary = 'attribute conflict ' || (id - (SELECT min(id) FROM "
+	    "conflicts) - 1)"), 100);
+	assert_int_equal(count(st, "SELECT count(*) FROM conflict_accounts"),
+	    101);
+	plan_clear(&plan);
+	state_clear(&prev);
+	match_result_clear(&res);
+	account_set_clear(&set);
+	store_close(st);
+	free(path);
+}
+
 /* save_over, with a basis, at now_ms; returns the run's id. */
 static int64_t
 save_basis(struct store *st, struct account_set *set, struct match_result *res,
@@ -1006,6 +1066,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_save_load_and_atomic),
 		cmocka_unit_test(test_save_writes_changes),
+		cmocka_unit_test(test_save_stages),
 		cmocka_unit_test(test_settled),
 		cmocka_unit_test(test_account_lookup),
 		cmocka_unit_test(test_conflict_best),
