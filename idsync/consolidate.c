@@ -436,8 +436,7 @@ consolidate_lifecycle(struct consolidate_ctx *ctx, struct match_person *mp)
 	const struct account		*a;
 	const size_t			*ix;
 	char				*v[PERSON_ATTR_COUNT];
-	char				 key[ACCOUNT_KEY_LEN];
-	size_t				 n, k;
+	size_t				 n, k, p;
 	int				 i;
 
 	if (mp->leaver)
@@ -464,11 +463,10 @@ consolidate_lifecycle(struct consolidate_ctx *ctx, struct match_person *mp)
 		return "mover";
 	for (k = 0; k < mp->nmembers; k++) {
 		a = ctx->in->accounts[mp->members[k]];
-		ix = index_get(prev->account_index, account_key(a->domain_name,
-		    a->guid, key, sizeof key), &n);
-		if (n == 0)
+		if ((p = state_prev_of(prev, ctx->in->accounts,
+		    mp->members[k])) == STATE_NONE)
 			return "mover";
-		sa = &prev->accounts[ix[0]];
+		sa = &prev->accounts[p];
 		if (sa->person_id == NULL || strcmp(sa->person_id, mp->id) != 0 ||
 		    strcmp(sa->account->dn, a->dn) != 0)
 			return "mover";

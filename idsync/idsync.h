@@ -400,7 +400,14 @@ struct state {
 	/* Per conflict: one of its accounts (into accounts; SIZE_MAX if
 	 * none), which tells its component. */
 	size_t		*conflict_account;
+	/* The run's accounts as state_map_accounts found them here: per
+	 * account, its index in accounts or STATE_NONE. */
+	struct account *const *mapped;
+	size_t		 nmapped;
+	size_t		*mapped_prev;
 };
+
+#define STATE_NONE	SIZE_MAX
 
 /* The last state, loaded while the domains are read: a reader that needs
  * it (to merge what changed into it) waits until it is there. */
@@ -524,6 +531,18 @@ struct run_basis {
 int		 store_last_saved(struct store *st, int64_t *run_id,
 		    struct run_basis *basis, int *settled, char *err,
 		    size_t errlen);
+/*
+ * Finds each of a run's accounts in the state once, for every pass that
+ * needs it (reading what changed, matching, consolidating, planning,
+ * saving); the accounts must not be reordered afterwards.
+ * state_prev_of gives account i's index in state->accounts, or
+ * STATE_NONE: from that map when accounts is the one mapped, else
+ * looked up.
+ */
+void		 state_map_accounts(struct state *state,
+		    struct account *const *accounts, size_t naccounts);
+size_t		 state_prev_of(const struct state *state,
+		    struct account *const *accounts, size_t i);
 /* Whether account a's row in the state (o) says what a's would, at
  * now_ms: the same attributes, DN, kind, and enabled then. */
 int		 state_account_same(const struct state_account *o,

@@ -1594,6 +1594,7 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force,
 	log_info("read %zu accounts from %zu domains in %lld ms",
 	    accounts.count, cfg->domains.count, (long long)t_read);
 	account_set_sort(&accounts);
+	state_map_accounts(&prev, accounts.items, accounts.count);
 	now = wtime_now_ms();
 	idsync_basis(cfg, nk, &prev, &basis);
 	if (full)

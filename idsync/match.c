@@ -2859,7 +2859,7 @@ match_run(const struct match_input *in, struct match_result *out, char *err,
 	struct match_ctx	 ctx;
 	const struct decision	*d;
 	const struct account	*a;
-	const size_t		*v;
+	struct index		*named;
 	char			 key[ACCOUNT_KEY_LEN], *k;
 	size_t			 i, x, y, n;
 	int64_t			 t;
@@ -2908,15 +2908,30 @@ match_run(const struct match_input *in, struct match_result *out, char *err,
 	ctx.now = xcalloc(in->prev->naccounts + 1, sizeof *ctx.now);
 	for (i = 0; i < in->prev->naccounts; i++)
 		ctx.now[i] = MATCH_NONE;
-	for (i = 0; i < ctx.n; i++) {
-		a = ctx_account(&ctx, i);
-		index_add(ctx.accounts, account_key(a->domain_name, a->guid,
-		    key, sizeof key), i);
-		v = index_get(in->prev->account_index, key, &n);
-		ctx.old[i] = n > 0 ? v[0] : MATCH_NONE;
-		if (n > 0)
-			ctx.now[v[0]] = i;
+	/* The accounts decisions name, found by match_lookup. */
+	named = index_new();
+	for (i = 0; i < in->prev->ndecisions; i++) {
+		d = &in->prev->decisions[i];
+		if (d->a_domain != NULL && d->a_guid != NULL)
+			index_add(named, account_key(d->a_domain, d->a_guid,
+			    key, sizeof key), i);
+		if (d->b_domain != NULL && d->b_guid != NULL)
+			index_add(named, account_key(d->b_domain, d->b_guid,
+			    key, sizeof key), i);
 	}
+	for (i = 0; i < ctx.n; i++) {
+		ctx.old[i] = state_prev_of(in->prev, in->accounts, i);
+		if (ctx.old[i] != STATE_NONE)
+			ctx.now[ctx.old[i]] = i;
+		if (index_keys(named) == 0)
+			continue;
+		a = ctx_account(&ctx, i);
+		(void)index_get(named, account_key(a->domain_name, a->guid,
+		    key, sizeof key), &n);
+		if (n > 0)
+			index_add(ctx.accounts, key, i);
+	}
+	index_free(named);
 	for (i = 0; i < in->prev->ndecisions; i++) {
 		d = &in->prev->decisions[i];
 		x = match_lookup(&ctx, d->a_domain, d->a_guid);

@@ -54,13 +54,14 @@ plan_compute(const struct state *prev, struct account *const *accounts,
 	const struct match_link		*l;
 	const struct match_person	*mp;
 	const struct account		*a;
-	struct index			*cur, *persons;
+	struct index			*persons;
 	struct buf			 diff;
 	const size_t			*v;
 	const char			*pid;
-	char				 key[ACCOUNT_KEY_LEN], name[300];
-	unsigned char			 sum[ACCOUNT_SUM_LEN];
-	size_t				 i, n;
+	char				 name[300];
+	unsigned char			 sum[ACCOUNT_SUM_LEN], *seen;
+	size_t				 i, n, p;
+	int				 modified, unlinked, linked;
 
 	memset(plan, 0, sizeof *plan);
 	buf_init(&diff, 0);
@@ -70,38 +71,42 @@ plan_compute(const struct state *prev, struct account *const *accounts,
 	plan->persons = res->npersons;
 	plan->conflicts = res->nconflicts + res->nkept_conflicts;
 
-	cur = index_new();
+	seen = xcalloc(prev->naccounts + 1, 1);
 	for (i = 0; i < naccounts; i++) {
 		a = accounts[i];
 		l = &res->links[i];
 		pid = l->person != MATCH_NONE ? res->persons[l->person].id :
 		    NULL;
+		p = state_prev_of(prev, accounts, i);
+		sa = p != STATE_NONE ? &prev->accounts[p] : NULL;
+		if (sa != NULL)
+			seen[p] = 1;
+		modified = sa != NULL && memcmp(account_sum(a, 1, sum),
+		    sa->account->sums[1], sizeof sum) != 0;
+		unlinked = sa != NULL && sa->person_id != NULL &&
+		    (pid == NULL || strcmp(pid, sa->person_id) != 0);
+		linked = pid != NULL && (sa == NULL || sa->person_id == NULL ||
+		    strcmp(pid, sa->person_id) != 0);
+		/* Most accounts are as they were: no line, no name. */
+		if (sa != NULL && !modified && !unlinked && !linked)
+			continue;
 		account_name(a, name, sizeof name);
-		index_add(cur, account_key(a->domain_name, a->guid, key,
-		    sizeof key), i);
-		v = index_get(prev->account_index, key, &n);
-		sa = n > 0 ? &prev->accounts[v[0]] : NULL;
 		if (sa == NULL) {
 			plan->accounts_added++;
 			buf_printf(&diff, "+ account %s (%s, %s)\n", name,
 			    account_kind_name(a->kind), a->guid);
-		} else {
-			if (memcmp(account_sum(a, 1, sum),
-			    sa->account->sums[1], sizeof sum) != 0) {
-				plan->accounts_modified++;
-				buf_printf(&diff, "~ account %s: ", name);
-				plan_changed_attrs(sa->account, a, &diff);
-				buf_append_char(&diff, '\n');
-			}
+		} else if (modified) {
+			plan->accounts_modified++;
+			buf_printf(&diff, "~ account %s: ", name);
+			plan_changed_attrs(sa->account, a, &diff);
+			buf_append_char(&diff, '\n');
 		}
-		if (sa != NULL && sa->person_id != NULL &&
-		    (pid == NULL || strcmp(pid, sa->person_id) != 0)) {
+		if (unlinked) {
 			plan->links_removed++;
 			buf_printf(&diff, "- link %s to person %s\n", name,
 			    sa->person_id);
 		}
-		if (pid != NULL && (sa == NULL || sa->person_id == NULL ||
-		    strcmp(pid, sa->person_id) != 0)) {
+		if (linked) {
 			plan->links_added++;
 			buf_printf(&diff, "+ link %s to person %s (%s%s)\n",
 			    name, pid, l->reason != NULL ? l->reason : "new",
@@ -110,9 +115,7 @@ plan_compute(const struct state *prev, struct account *const *accounts,
 	}
 	for (i = 0; i < prev->naccounts; i++) {
 		sa = &prev->accounts[i];
-		(void)index_get(cur, account_key(sa->account->domain_name,
-		    sa->account->guid, key, sizeof key), &n);
-		if (n > 0)
+		if (seen[i])
 			continue;
 		plan->accounts_removed++;
 		buf_printf(&diff, "- account %s (%s)\n", account_name(
@@ -123,7 +126,7 @@ plan_compute(const struct state *prev, struct account *const *accounts,
 			    sa->person_id);
 		}
 	}
-	index_free(cur);
+	free(seen);
 
 	persons = index_new();
 	for (i = 0; i < res->npersons; i++) {

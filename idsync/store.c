@@ -946,10 +946,9 @@ store_load_attrs(struct store *st, struct state *state,
 	sqlite3_stmt		*stmt;
 	struct state_account	*sa;
 	struct account		*a, *o;
-	const size_t		*v;
 	unsigned char		 tmp[ACCOUNT_SUM_LEN], *load;
 	char			 key[ACCOUNT_KEY_LEN];
-	size_t			 i, n;
+	size_t			 i, p;
 	int			 rc = 0;
 
 	*loaded = 0;
@@ -960,13 +959,10 @@ store_load_attrs(struct store *st, struct state *state,
 	load = xmalloc(state->naccounts + 1);
 	memset(load, 1, state->naccounts + 1);
 	for (i = 0; i < naccounts; i++) {
-		v = index_get(state->account_index, account_key(
-		    accounts[i]->domain_name, accounts[i]->guid, key,
-		    sizeof key), &n);
-		if (n == 0)
+		if ((p = state_prev_of(state, accounts, i)) == STATE_NONE)
 			continue;
-		o = state->accounts[v[0]].account;
-		load[v[0]] = memcmp(account_sum(accounts[i], 1, tmp),
+		o = state->accounts[p].account;
+		load[p] = memcmp(account_sum(accounts[i], 1, tmp),
 		    o->sums[1], ACCOUNT_SUM_LEN) != 0 ||
 		    accounts[i]->kind != o->kind;
 	}
@@ -1050,6 +1046,42 @@ state_gate_destroy(struct state_gate *g)
 }
 
 void
+state_map_accounts(struct state *state, struct account *const *accounts,
+    size_t naccounts)
+{
+	const size_t	*v;
+	char		 key[ACCOUNT_KEY_LEN];
+	size_t		 i, n;
+
+	free(state->mapped_prev);
+	state->mapped_prev = xcalloc(naccounts + 1,
+	    sizeof *state->mapped_prev);
+	for (i = 0; i < naccounts; i++) {
+		v = index_get(state->account_index, account_key(
+		    accounts[i]->domain_name, accounts[i]->guid, key,
+		    sizeof key), &n);
+		state->mapped_prev[i] = n > 0 ? v[0] : STATE_NONE;
+	}
+	state->mapped = accounts;
+	state->nmapped = naccounts;
+}
+
+size_t
+state_prev_of(const struct state *state, struct account *const *accounts,
+    size_t i)
+{
+	const size_t	*v;
+	char		 key[ACCOUNT_KEY_LEN];
+	size_t		 n;
+
+	if (accounts == state->mapped && i < state->nmapped)
+		return state->mapped_prev[i];
+	v = index_get(state->account_index, account_key(
+	    accounts[i]->domain_name, accounts[i]->guid, key, sizeof key), &n);
+	return n > 0 ? v[0] : STATE_NONE;
+}
+
+void
 state_clear(struct state *state)
 {
 	struct state_account	*sa;
@@ -1067,6 +1099,7 @@ state_clear(struct state *state)
 		free(sa->component);
 	}
 	free(state->accounts);
+	free(state->mapped_prev);
 	for (i = 0; i < state->ndecisions; i++) {
 		d = &state->decisions[i];
 		free(d->a_domain);
@@ -1250,19 +1283,15 @@ state_same_accounts(const struct state *prev, struct account *const *accounts,
     size_t naccounts, int64_t now_ms, char *why, size_t whylen)
 {
 	const struct state_account	*o;
-	const size_t			*ix;
-	char				 key[ACCOUNT_KEY_LEN];
-	size_t				 i, n, added = 0, changed = 0, enabled = 0;
+	size_t				 i, p, added = 0, changed = 0;
+	size_t				 enabled = 0;
 
 	for (i = 0; i < naccounts; i++) {
-		ix = index_get(prev->account_index, account_key(
-		    accounts[i]->domain_name, accounts[i]->guid, key,
-		    sizeof key), &n);
-		if (n == 0) {
+		if ((p = state_prev_of(prev, accounts, i)) == STATE_NONE) {
 			added++;
 			continue;
 		}
-		o = &prev->accounts[ix[0]];
+		o = &prev->accounts[p];
 		if (state_account_same(o, accounts[i], now_ms))
 			continue;
 		/* Enabled or disabled by the clock alone: expired. */
@@ -1384,11 +1413,9 @@ store_save_accounts(struct store_save *sv)
 {
 	const struct account		*a;
 	const struct state_account	*o;
-	const size_t			*ix;
 	unsigned char			*seen;
 	sqlite3_stmt			*ins, *upd, *adel, *ldel, *cdel;
-	char				 key[ACCOUNT_KEY_LEN];
-	size_t				 i, n;
+	size_t				 i, p;
 	int				 rc = -1;
 
 	if ((ins = store_stmt(sv->st, "INSERT INTO accounts (domain, guid, "
@@ -1415,11 +1442,10 @@ store_save_accounts(struct store_save *sv)
 	for (i = 0; i < sv->naccounts; i++) {
 		a = sv->accounts[i];
 		o = NULL;
-		ix = index_get(sv->prev->account_index, account_key(
-		    a->domain_name, a->guid, key, sizeof key), &n);
-		if (n > 0) {
-			seen[ix[0]] = 1;
-			o = &sv->prev->accounts[ix[0]];
+		if ((p = state_prev_of(sv->prev, sv->accounts, i)) !=
+		    STATE_NONE) {
+			seen[p] = 1;
+			o = &sv->prev->accounts[p];
 		}
 		sv->olds[i] = o;
 		if (store_account_row(sv, a, o, ins, upd) == -1)

@@ -510,6 +510,57 @@ test_save_stages(void **state)
 	free(path);
 }
 
+/* Each of a run's accounts is found in the state once: the map and a
+ * lookup agree, a new account is in neither, and an array not mapped is
+ * looked up. */
+static void
+test_map_accounts(void **state)
+{
+	static const char *const names[] = { "ann", "bob", "cat", "dan" };
+	struct store		*st;
+	struct account_set	 set;
+	struct match_result	 res;
+	struct state		 prev;
+	struct account		**copy;
+	char			*path, err[512];
+	size_t			 i, p;
+
+	(void)state;
+	path = tu_path(tu_tmpdir(), "map.db");
+	st = store_open(path, 0, err, sizeof err);
+	assert_non_null(st);
+	estate(&set, &res, 8, names, "about ann");
+	(void)save_over(st, &set, &res);
+	estate(&set, &res, 8, names, "about ann");
+	account_set_add(&set, acc(1, "meht", 99, "eve"));
+	account_set_sort(&set);
+	assert_int_equal(store_load_state(st, NULL, 0, &prev, err,
+	    sizeof err), 0);
+	copy = xcalloc(set.count, sizeof *copy);
+	memcpy(copy, set.items, set.count * sizeof *copy);
+	state_map_accounts(&prev, set.items, set.count);
+	for (i = 0; i < set.count; i++) {
+		p = state_prev_of(&prev, set.items, i);
+		assert_int_equal(p, state_prev_of(&prev, copy, i));
+		if (strcmp(set.items[i]->guid,
+		    "00000000-0000-0000-0000-000000000099") == 0) {
+			assert_int_equal(p, STATE_NONE);
+			continue;
+		}
+		assert_true(p < prev.naccounts);
+		assert_string_equal(prev.accounts[p].account->guid,
+		    set.items[i]->guid);
+		assert_string_equal(prev.accounts[p].account->domain_name,
+		    set.items[i]->domain_name);
+	}
+	free(copy);
+	state_clear(&prev);
+	match_result_clear(&res);
+	account_set_clear(&set);
+	store_close(st);
+	free(path);
+}
+
 /* save_over, with a basis, at now_ms; returns the run's id. */
 static int64_t
 save_basis(struct store *st, struct account_set *set, struct match_result *res,
@@ -1067,6 +1118,7 @@ main(void)
 		cmocka_unit_test(test_save_load_and_atomic),
 		cmocka_unit_test(test_save_writes_changes),
 		cmocka_unit_test(test_save_stages),
+		cmocka_unit_test(test_map_accounts),
 		cmocka_unit_test(test_settled),
 		cmocka_unit_test(test_account_lookup),
 		cmocka_unit_test(test_conflict_best),
