@@ -1086,12 +1086,20 @@ int		 review_decide(struct store *st, enum decision_kind kind,
 struct index;
 
 struct index	*index_new(void);
+/* An index in nparts parts by the keys' hashes, so that nparts threads
+ * can fill it at once, each its own part with index_add_once_part. */
+struct index	*index_new_split(size_t nparts);
 void		 index_free(struct index *ix);
 /* Appends value to key's list (a copy of key is kept). */
 void		 index_add(struct index *ix, const char *key, size_t value);
 /* Same, unless value is already the last on key's list. */
 void		 index_add_once(struct index *ix, const char *key,
 		    size_t value);
+/* index_add_once if key belongs to part of a split index (any part:
+ * INDEX_ANY_PART, or ix not split); else nothing. */
+#define INDEX_ANY_PART	SIZE_MAX
+void		 index_add_once_part(struct index *ix, size_t part,
+		    const char *key, size_t value);
 /* key's list (owned by the index, valid until the next add), or NULL. */
 const size_t	*index_get(const struct index *ix, const char *key,
 		    size_t *count);

@@ -42,6 +42,9 @@ struct index {
 	size_t		 size;		/* a power of two */
 	size_t		 used;
 	struct index_chunk *chunks;	/* the newest first */
+	/* Split: the parts hold the keys, by their hashes' high bits. */
+	struct index	**parts;
+	size_t		 nparts;
 };
 
 /* FNV-1a: short keys, no adversary to fear (they come from our config and
@@ -67,6 +70,26 @@ index_new(void)
 	ix->size = 64;
 	ix->slots = xcalloc(ix->size, sizeof *ix->slots);
 	return ix;
+}
+
+struct index *
+index_new_split(size_t nparts)
+{
+	struct index	*ix = index_new();
+	size_t		 i;
+
+	ix->parts = xcalloc(nparts, sizeof *ix->parts);
+	ix->nparts = nparts;
+	for (i = 0; i < nparts; i++)
+		ix->parts[i] = index_new();
+	return ix;
+}
+
+/* The part of split index ix that holds keys of hash h. */
+static size_t
+index_part(const struct index *ix, uint64_t h)
+{
+	return (size_t)((h >> 40) % ix->nparts);
 }
 
 /* size bytes of room from ix's chunks, aligned for any type. */
@@ -104,9 +127,13 @@ void
 index_free(struct index *ix)
 {
 	struct index_chunk	*c, *next;
+	size_t			 i;
 
 	if (ix == NULL)
 		return;
+	for (i = 0; i < ix->nparts; i++)
+		index_free(ix->parts[i]);
+	free(ix->parts);
 	for (c = ix->chunks; c != NULL; c = next) {
 		next = c->next;
 		free(c);
@@ -145,14 +172,15 @@ index_grow(struct index *ix)
 	free(old);
 }
 
-/* key's slot, made if it is new. */
+/* key's slot (h: its hash), made if it is new. */
 static struct index_slot *
-index_slot(struct index *ix, const char *key)
+index_slot(struct index *ix, const char *key, uint64_t h)
 {
 	struct index_slot	*s;
-	uint64_t		 h = index_hash(key);
 	size_t			 len;
 
+	if (ix->nparts > 0)
+		ix = ix->parts[index_part(ix, h)];
 	if ((ix->used + 1) * 4 > ix->size * 3)
 		index_grow(ix);
 	s = index_find(ix, key, h);
@@ -185,7 +213,10 @@ index_slot_add(struct index *ix, struct index_slot *s, size_t value)
 void
 index_add(struct index *ix, const char *key, size_t value)
 {
-	index_slot_add(ix, index_slot(ix, key), value);
+	uint64_t	 h = index_hash(key);
+
+	index_slot_add(ix->nparts > 0 ? ix->parts[index_part(ix, h)] : ix,
+	    index_slot(ix, key, h), value);
 }
 
 /* Adds value unless the key already lists it last (keys are added in
@@ -193,8 +224,22 @@ index_add(struct index *ix, const char *key, size_t value)
 void
 index_add_once(struct index *ix, const char *key, size_t value)
 {
-	struct index_slot	*s = index_slot(ix, key);
+	index_add_once_part(ix, INDEX_ANY_PART, key, value);
+}
 
+void
+index_add_once_part(struct index *ix, size_t part, const char *key,
+    size_t value)
+{
+	struct index_slot	*s;
+	uint64_t		 h = index_hash(key);
+
+	if (ix->nparts > 0) {
+		if (part != INDEX_ANY_PART && part != index_part(ix, h))
+			return;
+		ix = ix->parts[index_part(ix, h)];
+	}
+	s = index_slot(ix, key, h);
 	if (s->count == 0 || s->values[s->count - 1] != value)
 		index_slot_add(ix, s, value);
 }
@@ -203,8 +248,11 @@ const size_t *
 index_get(const struct index *ix, const char *key, size_t *count)
 {
 	const struct index_slot	*s;
+	uint64_t		 h = index_hash(key);
 
-	s = index_find(ix, key, index_hash(key));
+	if (ix->nparts > 0)
+		ix = ix->parts[index_part(ix, h)];
+	s = index_find(ix, key, h);
 	if (s->key == NULL) {
 		*count = 0;
 		return NULL;
@@ -216,7 +264,11 @@ index_get(const struct index *ix, const char *key, size_t *count)
 size_t
 index_keys(const struct index *ix)
 {
-	return ix->used;
+	size_t	 i, n = ix->used;
+
+	for (i = 0; i < ix->nparts; i++)
+		n += index_keys(ix->parts[i]);
+	return n;
 }
 
 /* Calls fn for every key in no particular order. */
@@ -226,6 +278,8 @@ index_foreach(const struct index *ix, void (*fn)(const char *key,
 {
 	size_t	 i;
 
+	for (i = 0; i < ix->nparts; i++)
+		index_foreach(ix->parts[i], fn, arg);
 	for (i = 0; i < ix->size; i++)
 		if (ix->slots[i].key != NULL)
 			fn(ix->slots[i].key, ix->slots[i].values,

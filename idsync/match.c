@@ -111,6 +111,8 @@ struct match_ctx {
 	struct pair			*pairs;
 	size_t				 npairs;
 	struct weigh_job		*jobs;		/* while weighing */
+	/* While match_keys_part fills them: identifier values, blocks. */
+	struct index			*key_ex, *key_bl;
 	size_t				*order;		/* rules, widest first */
 	double				*rest_max;	/* by place in order */
 	double				 keep_floor;
@@ -600,8 +602,8 @@ match_prepare_chunk(struct match_ctx *ctx, size_t c)
 }
 
 static void
-match_block_key(struct index *ix, const char *prefix, const char *value,
-    size_t i)
+match_block_key(struct index *ix, size_t part, const char *prefix,
+    const char *value, size_t i)
 {
 	char	 buf[256], *key = buf;
 	size_t	 pl = strlen(prefix), vl = strlen(value);
@@ -610,13 +612,14 @@ match_block_key(struct index *ix, const char *prefix, const char *value,
 		key = xmalloc(pl + vl + 1);
 	memcpy(key, prefix, pl);
 	memcpy(key + pl, value, vl + 1);
-	index_add_once(ix, key, i);
+	index_add_once_part(ix, part, key, i);
 	if (key != buf)
 		free(key);
 }
 
 static void
-match_block_digits(struct index *ix, const char *prefix, const char *raw,
+match_block_digits(struct index *ix, size_t part, const char *prefix,
+    const char *raw,
     size_t i)
 {
 	char	*d;
@@ -627,12 +630,13 @@ match_block_digits(struct index *ix, const char *prefix, const char *raw,
 	d = normalise_digits(raw);
 	len = strlen(d);
 	if (len >= 7)
-		match_block_key(ix, prefix, d + (len > 9 ? len - 9 : 0), i);
+		match_block_key(ix, part, prefix, d + (len > 9 ? len - 9 : 0), i);
 	free(d);
 }
 
 static void
-match_block_mail(struct index *ix, const char *addr, size_t len, size_t i)
+match_block_mail(struct index *ix, size_t part, const char *addr, size_t len,
+    size_t i)
 {
 	const char	*at = memchr(addr, '@', len);
 	char		*norm;
@@ -641,7 +645,7 @@ match_block_mail(struct index *ix, const char *addr, size_t len, size_t i)
 		return;
 	norm = normalise_text(addr, (size_t)(at - addr));
 	if (*norm != '\0')
-		match_block_key(ix, "l:", norm, i);
+		match_block_key(ix, part, "l:", norm, i);
 	free(norm);
 }
 
@@ -668,7 +672,8 @@ match_last_two(const char *s)
  */
 static void
 match_block_surname_given(struct match_ctx *ctx, struct index *ix,
-    char *const *gt, size_t ng, char *const *st, size_t ns, size_t i)
+    size_t part, char *const *gt, size_t ng, char *const *st, size_t ns,
+    size_t i)
 {
 	const size_t	*groups;
 	char		 key[600];
@@ -687,14 +692,14 @@ match_block_surname_given(struct match_ctx *ctx, struct index *ix,
 				continue;
 			snprintf(key, sizeof key, "%s\t^%.*s", st[k], len,
 			    gt[j]);
-			match_block_key(ix, "n:", key, i);
+			match_block_key(ix, part, "n:", key, i);
 			snprintf(key, sizeof key, "%s\t$%.255s", st[k],
 			    match_last_two(gt[j]));
-			match_block_key(ix, "n:", key, i);
+			match_block_key(ix, part, "n:", key, i);
 		}
 		for (j = 0; j < n; j++) {
 			snprintf(key, sizeof key, "%s\t#%zu", st[k], groups[j]);
-			match_block_key(ix, "n:", key, i);
+			match_block_key(ix, part, "n:", key, i);
 		}
 	}
 }
@@ -728,7 +733,7 @@ match_name_tokens(const struct match_ctx *ctx, size_t i, const char *attr,
 }
 
 static void
-match_blocking(struct match_ctx *ctx, struct index *ix, size_t i)
+match_blocking(struct match_ctx *ctx, struct index *ix, size_t part, size_t i)
 {
 	const struct account	*a = ctx_account(ctx, i);
 	struct decode_proxy	 px;
@@ -744,33 +749,33 @@ match_blocking(struct match_ctx *ctx, struct index *ix, size_t i)
 	if (blocks & (1U << BLOCK_SURNAME))
 		for (k = 0; k < ns; k++)
 			if (strlen(st[k]) > 1)
-				match_block_key(ix, "s:", st[k], i);
+				match_block_key(ix, part, "s:", st[k], i);
 	if (blocks & (1U << BLOCK_SURNAME_GIVEN))
-		match_block_surname_given(ctx, ix, gt, ng, st, ns, i);
+		match_block_surname_given(ctx, ix, part, gt, ng, st, ns, i);
 	if ((blocks & (1U << BLOCK_GIVEN_INITIAL)) && ng > 0 && ns > 0) {
 		snprintf(key, sizeof key, "%s:%c", gt[0], st[0][0]);
-		match_block_key(ix, "g:", key, i);
+		match_block_key(ix, part, "g:", key, i);
 		groups = nickname_groups(ctx->in->nk, gt[0], &n);
 		for (k = 0; k < n; k++) {
 			snprintf(key, sizeof key, "#%zu:%c", groups[k],
 			    st[0][0]);
-			match_block_key(ix, "g:", key, i);
+			match_block_key(ix, part, "g:", key, i);
 		}
 	}
 	if (blocks & (1U << BLOCK_MOBILE))
-		match_block_digits(ix, "m:", account_get(a, "mobile"), i);
+		match_block_digits(ix, part, "m:", account_get(a, "mobile"), i);
 	if (blocks & (1U << BLOCK_PHONE))
-		match_block_digits(ix, "p:", account_get(a, "telephoneNumber"),
+		match_block_digits(ix, part, "p:", account_get(a, "telephoneNumber"),
 		    i);
 	if (blocks & (1U << BLOCK_MAIL_LOCAL)) {
 		if ((v = account_values(a, "mail", &n)) != NULL)
 			for (k = 0; k < n; k++)
-				match_block_mail(ix, v[k], strlen(v[k]), i);
+				match_block_mail(ix, part, v[k], strlen(v[k]), i);
 		v = account_values(a, "proxyAddresses", &n);
 		for (k = 0; k < n; k++)
 			if (decode_proxy(v[k], strlen(v[k]), &px, why,
 			    sizeof why) == 0 && strcmp(px.type, "smtp") == 0)
-				match_block_mail(ix, px.address,
+				match_block_mail(ix, part, px.address,
 				    px.address_len, i);
 	}
 	if (own_g)
@@ -796,7 +801,7 @@ match_id_key(char *buf, size_t size, size_t k, const char *v)
  * is a person's or an admin account. */
 static void
 match_keys(struct match_ctx *ctx, struct index *ex, struct index *bl,
-    size_t i)
+    size_t part, size_t i)
 {
 	struct cfg_list	*l;
 	char		 buf[256], *key;
@@ -808,12 +813,23 @@ match_keys(struct match_ctx *ctx, struct index *ex, struct index *bl,
 		l = &ctx->exact_values[i * ctx->nexact + k];
 		for (j = 0; j < l->count; j++) {
 			key = match_id_key(buf, sizeof buf, k, l->items[j]);
-			index_add_once(ex, key, i);
+			index_add_once_part(ex, part, key, i);
 			if (key != buf)
 				free(key);
 		}
 	}
-	match_blocking(ctx, bl, i);
+	match_blocking(ctx, bl, part, i);
+}
+
+/* Every account's keys of one part of the indexes (a share of
+ * match_pool_run's). */
+static void
+match_keys_part(struct match_ctx *ctx, size_t part)
+{
+	size_t	 i;
+
+	for (i = 0; i < ctx->n; i++)
+		match_keys(ctx, ctx->key_ex, ctx->key_bl, part, i);
 }
 
 /* Which pairs may be one person: two person accounts of different
@@ -1419,7 +1435,7 @@ scope_old_keys(const struct match_ctx *ctx, struct account **olds,
 	for (i = 0; i < o.n; i++) {
 		if (is_person(&o, i) || is_admin(&o, i))
 			match_prepare_exact(&o, i);
-		match_keys(&o, ex, bl, i);
+		match_keys(&o, ex, bl, INDEX_ANY_PART, i);
 	}
 	match_ctx_free(&o);
 }
@@ -1526,7 +1542,7 @@ match_scope(struct match_ctx *ctx, const struct index *ex,
 		if (ctx->old[i] == MATCH_NONE) {
 			seed[i] = changed[i] = 1;
 			nchanged++;
-			match_keys(ctx, ex_add, bl_add, i);
+			match_keys(ctx, ex_add, bl_add, INDEX_ANY_PART, i);
 			continue;
 		}
 		sa = &prev->accounts[ctx->old[i]];
@@ -1544,7 +1560,7 @@ match_scope(struct match_ctx *ctx, const struct index *ex,
 		/* Loaded only when its content or kind changed; else its
 		 * keys are as they were. */
 		if (!sa->partial) {
-			match_keys(ctx, ex_add, bl_add, i);
+			match_keys(ctx, ex_add, bl_add, INDEX_ANY_PART, i);
 			olds[nolds++] = sa->account;
 		}
 	}
@@ -1638,10 +1654,12 @@ match_pairs(struct match_ctx *ctx)
 	size_t			*dom, total, done;
 
 	t0 = wtime_mono_ms();
-	ex = index_new();
-	bl = index_new();
-	for (i = 0; i < ctx->n; i++)
-		match_keys(ctx, ex, bl, i);
+	/* The indexes in parts by key, a thread filling each. */
+	nt = match_threads();
+	ex = ctx->key_ex = index_new_split(nt);
+	bl = ctx->key_bl = index_new_split(nt);
+	match_pool_run(ctx, nt, match_keys_part);
+	ctx->key_ex = ctx->key_bl = NULL;
 	match_phase("  blocking keys", &t0);
 	memset(&w, 0, sizeof w);
 	w.ctx = ctx;
@@ -1697,7 +1715,6 @@ match_pairs(struct match_ctx *ctx)
 	}
 	/* The accounts split where the blocks they are in (a measure of
 	 * their pairs) are shared out evenly. */
-	nt = match_threads();
 	jobs = xcalloc(nt, sizeof *jobs);
 	for (i = 0, total = 0; i < ctx->n; i++)
 		for (k = mstart[i]; in_scope(ctx, i) && k < mstart[i + 1]; k++)

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -396,6 +397,80 @@ test_index(void **state)
 	index_free(ix);
 }
 
+/* A split index filled by a thread per part holds what one filled in
+ * order holds. */
+struct fill_job {
+	struct index	*ix;
+	size_t		 part;
+};
+
+static void
+fill_keys(struct index *ix, size_t part)
+{
+	char	 key[32];
+	size_t	 i, k;
+
+	for (i = 0; i < 30000; i++)
+		for (k = 0; k < 3; k++) {
+			snprintf(key, sizeof key, "k%zu", (i * 7 + k) % 5000);
+			index_add_once_part(ix, part, key, i);
+		}
+}
+
+static void *
+fill_part(void *arg)
+{
+	struct fill_job	*job = arg;
+
+	fill_keys(job->ix, job->part);
+	return NULL;
+}
+
+static void
+test_index_split(void **state)
+{
+	struct index	*one = index_new(), *split = index_new_split(3);
+	struct fill_job	 jobs[3];
+	pthread_t	 t[3];
+	const size_t	*v, *w;
+	char		 key[32];
+	size_t		 i, n, m, total = 0;
+
+	(void)state;
+	fill_keys(one, INDEX_ANY_PART);
+	for (i = 0; i < 3; i++) {
+		jobs[i].ix = split;
+		jobs[i].part = i;
+		assert_int_equal(pthread_create(&t[i], NULL, fill_part,
+		    &jobs[i]), 0);
+	}
+	for (i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(index_keys(split), index_keys(one));
+	for (i = 0; i < 5000; i++) {
+		snprintf(key, sizeof key, "k%zu", i);
+		v = index_get(one, key, &n);
+		w = index_get(split, key, &m);
+		assert_int_equal(n, m);
+		assert_true(n > 0);
+		assert_memory_equal(v, w, n * sizeof *v);
+	}
+	/* Adding to no part in particular, and every list once. */
+	index_add(split, "k1", 99999);
+	v = index_get(split, "k1", &n);
+	assert_int_equal(v[n - 1], 99999);
+	index_foreach(split, count_keys, &total);
+	v = NULL;
+	for (i = 0, n = 0; i < 5000; i++) {
+		snprintf(key, sizeof key, "k%zu", i);
+		(void)index_get(one, key, &m);
+		n += m;
+	}
+	assert_int_equal(total, n + 1);
+	index_free(one);
+	index_free(split);
+}
+
 int
 main(void)
 {
@@ -407,6 +482,7 @@ main(void)
 		cmocka_unit_test(test_compare_others),
 		cmocka_unit_test(test_jaro_winkler),
 		cmocka_unit_test(test_index),
+		cmocka_unit_test(test_index_split),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
