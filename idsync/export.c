@@ -19,6 +19,7 @@
 #include "common/db.h"
 #include "common/wtime.h"
 #include "common/xmalloc.h"
+#include "idsync/conflict_order.h"
 #include "idsync/idsync.h"
 
 /* Quoted as RFC 4180 says when it holds a comma, a quote, CR or LF;
@@ -160,6 +161,107 @@ export_accounts(struct store *st, const char *path, size_t *rows, char *err,
 	sqlite3_reset(stmt);
 	if (rc != SQLITE_DONE) {
 		db_error(store_db(st), "export accounts", err, errlen);
+		export_close(&o, 0, err, errlen);
+		return -1;
+	}
+	return export_close(&o, 1, err, errlen);
+}
+
+/* One row of export_conflicts. */
+static void
+export_conflict_row(FILE *fp, sqlite3_stmt *cs, const char *account,
+    const char *account_name, const char *other, const char *other_name,
+    const char *score)
+{
+	char	 id[32];
+
+	snprintf(id, sizeof id, "%lld", (long long)sqlite3_column_int64(cs,
+	    0));
+	export_csv_field(fp, "", 0);
+	export_csv_field(fp, account, 0);
+	export_csv_field(fp, other, 0);
+	export_csv_field(fp, id, 0);
+	export_csv_field(fp, col(cs, 1), 0);
+	export_csv_field(fp, score, 0);
+	export_csv_field(fp, account_name, 0);
+	export_csv_field(fp, other_name, 0);
+	export_csv_field(fp, col(cs, 2), 1);
+}
+
+/* A conflict account's DOMAIN:GUID, and DOMAIN\NAME (the GUID if it has no
+ * sAMAccountName). */
+static void
+export_conflict_account(sqlite3_stmt *ms, char *key, size_t keylen,
+    char *name, size_t namelen)
+{
+	snprintf(key, keylen, "%s:%s", col(ms, 0), col(ms, 1));
+	snprintf(name, namelen, "%s\\%s", col(ms, 0), col(ms, 2) != NULL ?
+	    col(ms, 2) : col(ms, 1));
+}
+
+/*
+ * The conflicts as decisions to make, in the order "ward-idsync conflicts"
+ * lists them: a row for each of a conflict's accounts after its first,
+ * with that first (a conflict of one account: one row, other empty).
+ * decision is left empty for a person to fill in with link, never-link
+ * or unlink, and "ward-idsync decide" reads the file back: account and
+ * other are DOMAIN:GUID, which no rename changes; the names beside them
+ * are for people.
+ */
+int
+export_conflicts(struct store *st, const char *path, size_t *rows, char *err,
+    size_t errlen)
+{
+	struct export_out	 o;
+	sqlite3_stmt		*cs, *ms;
+	char			 first[300], fname[300], other[300], oname[300];
+	char			 score[32];
+	size_t			 n;
+	int			 rc;
+
+	*rows = 0;
+	if ((cs = db_stmt(store_db(st), "SELECT id, kind, summary FROM "
+	    "conflicts ORDER BY " IDSYNC_CONFLICT_ORDER, err,
+	    errlen)) == NULL ||
+	    (ms = db_stmt(store_db(st), "SELECT c.domain, c.guid, a.sam, "
+	    "c.score FROM conflict_accounts c LEFT JOIN accounts a "
+	    "ON a.domain = c.domain AND a.guid = c.guid "
+	    "WHERE c.conflict_id = ? ORDER BY c.rowid", err, errlen)) == NULL)
+		return -1;
+	if (export_open(&o, path, err, errlen) == -1)
+		return -1;
+	fputs("decision,account,other,conflict_id,kind,score,account_name,"
+	    "other_name,summary\n", o.fp);
+	while ((rc = sqlite3_step(cs)) == SQLITE_ROW) {
+		sqlite3_bind_int64(ms, 1, sqlite3_column_int64(cs, 0));
+		for (n = 0; (rc = sqlite3_step(ms)) == SQLITE_ROW; n++) {
+			if (n == 0) {
+				export_conflict_account(ms, first,
+				    sizeof first, fname, sizeof fname);
+				continue;
+			}
+			export_conflict_account(ms, other, sizeof other,
+			    oname, sizeof oname);
+			score[0] = '\0';
+			if (sqlite3_column_type(ms, 3) != SQLITE_NULL)
+				snprintf(score, sizeof score, "%.1f",
+				    sqlite3_column_double(ms, 3));
+			export_conflict_row(o.fp, cs, first, fname, other,
+			    oname, score);
+			(*rows)++;
+		}
+		sqlite3_reset(ms);
+		if (rc != SQLITE_DONE)
+			break;
+		if (n == 1) {
+			export_conflict_row(o.fp, cs, first, fname, "", "",
+			    "");
+			(*rows)++;
+		}
+	}
+	sqlite3_reset(cs);
+	if (rc != SQLITE_DONE) {
+		db_error(store_db(st), "export conflicts", err, errlen);
 		export_close(&o, 0, err, errlen);
 		return -1;
 	}

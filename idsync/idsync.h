@@ -1040,6 +1040,9 @@ int		 export_accounts(struct store *st, const char *path,
 int		 export_persons(struct store *st,
 		    const struct cfg_items *domains, const char *path,
 		    size_t *rows, char *err, size_t errlen);
+/* The conflicts as rows of decisions to fill in, for "decide". */
+int		 export_conflicts(struct store *st, const char *path,
+		    size_t *rows, char *err, size_t errlen);
 void		 export_csv_value(FILE *fp, const char *s);
 /* The person columns an [ldif] mapping may take values from, NULL-ended;
  * export_ldif_source gives a name's place or -1. */
@@ -1080,6 +1083,9 @@ int		 review_audit(struct store *st, int64_t limit, FILE *fp,
 int		 review_decide(struct store *st, enum decision_kind kind,
 		    const char *a, const char *b, FILE *fp, char *err,
 		    size_t errlen);
+/* The decisions of a file (export --conflicts, filled in), all or none. */
+int		 review_decide_file(struct store *st, const char *path,
+		    FILE *fp, size_t *count, char *err, size_t errlen);
 
 /* ------------------------------------------------------------ index.c */
 

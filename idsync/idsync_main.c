@@ -971,6 +971,7 @@ static const struct cli_program idsync_program = {
 	    "  export --persons FILE   one row per person\n"
 	    "  export --ldif FILE      LDIF changes for a target directory\n"
 	    "  export --report FILE    the last run as JSON\n"
+	    "  export --conflicts FILE the conflicts as decisions to fill in\n"
 	    "  conflicts [--limit N | --all] [ACCOUNT]\n"
 	    "                          what waits for a person to decide "
 	    "(50 unless\n"
@@ -988,6 +989,10 @@ static const struct cli_program idsync_program = {
 	    "  never-link ACCOUNT ACCOUNT\n"
 	    "                          decide they never are\n"
 	    "  unlink ACCOUNT          decide an account is not its person's\n"
+	    "  decide FILE             the decisions of a file: export "
+	    "--conflicts with\n"
+	    "                          its first column filled in (FILE - is "
+	    "standard input)\n"
 	    "ACCOUNT is DOMAIN\\NAME, DOMAIN:GUID or a GUID; decisions apply "
 	    "at the next run.\n",
 	.log_offset = offsetof(struct idsync_config, log),
@@ -1796,15 +1801,17 @@ out:
 	return rc;
 }
 
-/* export --accounts, --persons, --ldif, --report, each FILE or "-". */
+/* export --accounts, --persons, --ldif, --report, --conflicts, each FILE
+ * or "-". */
 static int
 idsync_export(const struct idsync_config *cfg, int argc, char **argv)
 {
 	static const char *const flags[] = {
-		"--accounts", "--persons", "--ldif", "--report", NULL
+		"--accounts", "--persons", "--ldif", "--report", "--conflicts",
+		NULL
 	};
 	struct store	*st;
-	const char	*files[4] = { NULL, NULL, NULL, NULL };
+	const char	*files[5] = { NULL, NULL, NULL, NULL, NULL };
 	char		 err[1024];
 	size_t		 rows, mods, len;
 	int		 i, k, rc = WARD_EXIT_OK, any = 0;
@@ -1824,13 +1831,13 @@ idsync_export(const struct idsync_config *cfg, int argc, char **argv)
 		}
 		if (flags[k] == NULL)
 			return idsync_usage("export: unexpected \"%s\" (export "
-			    "--accounts, --persons, --ldif or --report, each "
-			    "with a FILE)", argv[i]);
+			    "--accounts, --persons, --ldif, --report or "
+			    "--conflicts, each with a FILE)", argv[i]);
 		any = 1;
 	}
 	if (!any)
 		return idsync_usage("export: say --accounts FILE, --persons "
-		    "FILE, --ldif FILE or --report FILE");
+		    "FILE, --ldif FILE, --report FILE or --conflicts FILE");
 	if (files[2] != NULL && cfg->target.base == NULL) {
 		log_error("export --ldif: set [target] base, where the entries "
 		    "go in the target directory");
@@ -1854,8 +1861,12 @@ idsync_export(const struct idsync_config *cfg, int argc, char **argv)
 			i = export_ldif(st, &cfg->target, files[k], &rows, &mods,
 			    err, sizeof err);
 			break;
-		default:
+		case 3:
 			i = export_report(st, files[k], err, sizeof err);
+			break;
+		default:
+			i = export_conflicts(st, files[k], &rows, err,
+			    sizeof err);
 			break;
 		}
 		if (i == -1) {
@@ -1870,8 +1881,10 @@ idsync_export(const struct idsync_config *cfg, int argc, char **argv)
 		else if (k == 2)
 			log_info("%s: %zu adds, %zu modifies", files[k], rows,
 			    mods);
-		else
+		else if (k == 3)
 			log_info("%s: the last run", files[k]);
+		else
+			log_info("%s: %zu decisions to make", files[k], rows);
 	}
 	store_close(st);
 	return rc;
@@ -1919,6 +1932,10 @@ idsync_review(const struct idsync_config *cfg, int argc, char **argv)
 		    10000000, &limit, err, sizeof err) == -1))
 			return idsync_usage("audit [N]: N is a number of "
 			    "writes");
+	} else if (strcmp(cmd, "decide") == 0) {
+		readonly = 0;
+		if (argc != 2)
+			return idsync_usage("decide FILE: one file");
 	} else {
 		readonly = 0;
 		if (strcmp(cmd, "unlink") == 0) {
@@ -1951,6 +1968,9 @@ idsync_review(const struct idsync_config *cfg, int argc, char **argv)
 		rc = review_history(st, limit, stdout, err, sizeof err);
 	else if (strcmp(cmd, "audit") == 0)
 		rc = review_audit(st, limit, stdout, err, sizeof err);
+	else if (strcmp(cmd, "decide") == 0)
+		rc = review_decide_file(st, argv[1], stdout, &count, err,
+		    sizeof err);
 	else
 		rc = review_decide(st, kind, argv[1], argc > 2 ? argv[2] : NULL,
 		    stdout, err, sizeof err);
@@ -1980,7 +2000,7 @@ main(int argc, char **argv)
 		cfg_free(&idsync_schema, &cfg);
 		return idsync_usage("no command (run, plan, apply, export, "
 		    "conflicts, person, history, audit, link, unlink, "
-		    "never-link, estimate)");
+		    "never-link, decide, estimate)");
 	}
 	cmd = cli.argv[0];
 	if (strcmp(cmd, "run") == 0 || strcmp(cmd, "plan") == 0) {
@@ -2016,7 +2036,7 @@ main(int argc, char **argv)
 		rc = idsync_estimate(&cfg, cli.argc, cli.argv);
 	else if (strcmp(cmd, "conflicts") == 0 || strcmp(cmd, "person") == 0 ||
 	    strcmp(cmd, "history") == 0 || strcmp(cmd, "audit") == 0 ||
-	    strcmp(cmd, "link") == 0 ||
+	    strcmp(cmd, "link") == 0 || strcmp(cmd, "decide") == 0 ||
 	    strcmp(cmd, "unlink") == 0 || strcmp(cmd, "never-link") == 0)
 		rc = idsync_review(&cfg, cli.argc, cli.argv);
 	else

@@ -4,6 +4,7 @@
  * never-link decisions the next run applies. */
 #include "config.h"
 
+#include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "common/db.h"
+#include "common/log.h"
 #include "common/str.h"
 #include "common/wtime.h"
 #include "common/xmalloc.h"
@@ -386,6 +388,56 @@ review_person_of(struct store *st, const char *domain, const char *guid,
 	return 0;
 }
 
+/* A decision with its accounts found in the state. */
+struct review_decision {
+	enum decision_kind kind;
+	char		 da[256], ga[DECODE_GUID_LEN];
+	char		 db[256], gb[DECODE_GUID_LEN];
+	char		 person[DECODE_GUID_LEN];	/* unlink: from whom */
+	size_t		 line;		/* in a decisions file */
+};
+
+/* Finds a decision's accounts (b: NULL for unlink) in the state. */
+static int
+review_resolve(struct store *st, enum decision_kind kind, const char *a,
+    const char *b, struct review_decision *d, char *err, size_t errlen)
+{
+	memset(d, 0, sizeof *d);
+	d->kind = kind;
+	if (store_find_account(st, a, d->da, sizeof d->da, d->ga, err,
+	    errlen) == -1)
+		return -1;
+	if (kind != DECISION_UNLINK) {
+		if (store_find_account(st, b, d->db, sizeof d->db, d->gb, err,
+		    errlen) == -1)
+			return -1;
+		if (strcmp(d->da, d->db) == 0 && strcmp(d->ga, d->gb) == 0) {
+			snprintf(err, errlen, "%s and %s are one account", a,
+			    b);
+			return -1;
+		}
+		return 0;
+	}
+	if (review_person_of(st, d->da, d->ga, d->person, err, errlen) == -1)
+		return -1;
+	if (*d->person == '\0') {
+		snprintf(err, errlen, "%s is not linked to a person", a);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+review_record(struct store *st, const struct review_decision *d,
+    const char *who, char *err, size_t errlen)
+{
+	int	 two = d->kind != DECISION_UNLINK;
+
+	return store_add_decision(st, d->kind, d->da, d->ga, two ? d->db :
+	    NULL, two ? d->gb : NULL, two ? NULL : d->person, who,
+	    wtime_now_ms(), err, errlen);
+}
+
 /*
  * Records a decision for the next run: link and never-link name two
  * accounts, unlink one (from the person it is linked to now).
@@ -394,43 +446,265 @@ int
 review_decide(struct store *st, enum decision_kind kind, const char *a,
     const char *b, FILE *fp, char *err, size_t errlen)
 {
-	char	 da[256], db[256], ga[DECODE_GUID_LEN], gb[DECODE_GUID_LEN];
-	char	 person[DECODE_GUID_LEN], who[128];
+	struct review_decision	 d;
+	char			 who[128];
 
-	if (store_find_account(st, a, da, sizeof da, ga, err, errlen) == -1)
+	if (review_resolve(st, kind, a, b, &d, err, errlen) == -1)
 		return -1;
-	if (kind != DECISION_UNLINK) {
-		if (store_find_account(st, b, db, sizeof db, gb, err,
-		    errlen) == -1)
-			return -1;
-		if (strcmp(da, db) == 0 && strcmp(ga, gb) == 0) {
-			snprintf(err, errlen, "%s and %s are one account", a,
-			    b);
-			return -1;
-		}
-	} else {
-		if (review_person_of(st, da, ga, person, err, errlen) == -1)
-			return -1;
-		if (*person == '\0') {
-			snprintf(err, errlen, "%s is not linked to a person",
-			    a);
-			return -1;
-		}
-	}
 	review_who(who, sizeof who);
-	if (store_add_decision(st, kind, da, ga, kind != DECISION_UNLINK ?
-	    db : NULL, kind != DECISION_UNLINK ? gb : NULL,
-	    kind == DECISION_UNLINK ? person : NULL, who, wtime_now_ms(), err,
-	    errlen) == -1)
+	if (review_record(st, &d, who, err, errlen) == -1)
 		return -1;
 	if (kind == DECISION_UNLINK)
 		fprintf(fp, "recorded: %s:%s is not person %s; the next run "
-		    "unlinks it\n", da, ga, person);
+		    "unlinks it\n", d.da, d.ga, d.person);
 	else
 		fprintf(fp, "recorded: %s:%s and %s:%s %s; the next run "
-		    "applies it\n", da, ga, db, gb, kind == DECISION_LINK ?
-		    "are one person" : "are never one person");
+		    "applies it\n", d.da, d.ga, d.db, d.gb, kind ==
+		    DECISION_LINK ? "are one person" : "are never one person");
 	return 0;
+}
+
+/* ------------------------------------------------------------ decide */
+
+/* Longest decisions file read, and most of its faults told. */
+#define REVIEW_FILE_MAX		(64 * 1024 * 1024)
+#define REVIEW_FAULTS_MAX	20
+
+/* The fields of one CSV record (RFC 4180) starting at *p, each
+ * NUL-ended in place (the first max of them in fields); *p moves past
+ * it, *line counts the newlines crossed. -1 (err says why) for a quote
+ * left open. */
+static int
+review_csv_record(char **p, char *end, char **fields, size_t max,
+    size_t *nfields, size_t *line, char *err, size_t errlen)
+{
+	char	*r = *p, *w, *f;
+	size_t	 start = *line;
+
+	*nfields = 0;
+	for (;;) {
+		f = w = r;
+		if (r < end && *r == '"') {
+			for (r++;; r++) {
+				if (r == end) {
+					snprintf(err, errlen, "line %zu: a "
+					    "quote is never closed", start);
+					return -1;
+				}
+				if (*r == '"') {
+					if (r + 1 == end || r[1] != '"') {
+						r++;
+						break;
+					}
+					r++;
+				} else if (*r == '\n')
+					(*line)++;
+				*w++ = *r;
+			}
+		}
+		while (r < end && *r != ',' && *r != '\n')
+			*w++ = *r++;
+		if ((r == end || *r == '\n') && w > f && w[-1] == '\r')
+			w--;
+		if (*nfields < max)
+			fields[*nfields] = f;
+		(*nfields)++;
+		if (r == end || *r == '\n') {
+			if (r < end) {
+				(*line)++;
+				r++;
+			}
+			*w = '\0';
+			*p = r;
+			return 0;
+		}
+		*w = '\0';
+		r++;			/* past the comma */
+	}
+}
+
+/* The whole file (or standard input, "-"), NUL-ended; *len without it. */
+static char *
+review_slurp(const char *path, size_t *len, char *err, size_t errlen)
+{
+	FILE	*fp;
+	char	*data = NULL;
+	size_t	 alloc = 0, n;
+
+	*len = 0;
+	if (strcmp(path, "-") == 0)
+		fp = stdin;
+	else if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if (alloc - *len < 65536) {
+			alloc = alloc == 0 ? 65536 : alloc * 2;
+			data = xreallocarray(data, alloc + 1, 1);
+		}
+		n = fread(data + *len, 1, alloc - *len, fp);
+		*len += n;
+		if (*len > REVIEW_FILE_MAX) {
+			snprintf(err, errlen, "%s: longer than %d MiB", path,
+			    REVIEW_FILE_MAX / (1024 * 1024));
+			break;
+		}
+		if (n == 0) {
+			if (ferror(fp))
+				snprintf(err, errlen, "%s: %s", path,
+				    strerror(errno));
+			else {
+				if (fp != stdin)
+					fclose(fp);
+				data[*len] = '\0';
+				return data;
+			}
+			break;
+		}
+	}
+	if (fp != stdin)
+		fclose(fp);
+	free(data);
+	return NULL;
+}
+
+/*
+ * Records the decisions of a file as "export --conflicts" writes it, its
+ * first column filled in: link, never-link or unlink (of account), or
+ * empty to leave a row alone; also lines of just "decision,account" or
+ * "decision,account,other". A header row, blank lines and lines starting
+ * with # are skipped. Every row is checked first; any fault (a word not
+ * known, an account not in the state, a pair decided both ways) records
+ * nothing and is told with its line. *count: decisions recorded.
+ */
+int
+review_decide_file(struct store *st, const char *path, FILE *fp,
+    size_t *count, char *err, size_t errlen)
+{
+	struct review_decision	*ds = NULL;
+	struct index		*pairs;
+	enum decision_kind	 kind;
+	char			*data, *p, *end, *f[3], why[512], key[600];
+	char			 who[128], vis[64];
+	const size_t		*v;
+	size_t			 len, line = 1, at, nf, nd = 0, alloc = 0;
+	size_t			 faults = 0, n, k, kinds[3] = { 0, 0, 0 };
+	int			 rc = -1;
+
+	*count = 0;
+	if ((data = review_slurp(path, &len, why, sizeof why)) == NULL) {
+		snprintf(err, errlen, "%s; nothing was recorded", why);
+		return -1;
+	}
+	if (memchr(data, '\0', len) != NULL) {
+		snprintf(err, errlen, "%s: not text (a NUL byte); nothing was "
+		    "recorded", path);
+		free(data);
+		return -1;
+	}
+	pairs = index_new();
+	for (p = data, end = data + len; p < end;) {
+		at = line;
+		if (review_csv_record(&p, end, f, 3, &nf, &line, why,
+		    sizeof why) == -1) {
+			log_warnx("%s: %s", path, why);
+			faults++;
+			break;
+		}
+		if (nf > 3)
+			nf = 3;
+		if (f[0][0] == '#' || (nf == 1 && f[0][0] == '\0') ||
+		    (at == 1 && strcmp(f[0], "decision") == 0))
+			continue;
+		if (f[0][0] == '\0')
+			continue;
+		if (strcmp(f[0], "link") == 0)
+			kind = DECISION_LINK;
+		else if (strcmp(f[0], "never-link") == 0)
+			kind = DECISION_NEVER_LINK;
+		else if (strcmp(f[0], "unlink") == 0)
+			kind = DECISION_UNLINK;
+		else {
+			if (faults++ < REVIEW_FAULTS_MAX)
+				log_warnx("%s: line %zu: \"%s\" is no "
+				    "decision (link, never-link or unlink)",
+				    path, at, str_vis(vis, sizeof vis, f[0]));
+			continue;
+		}
+		if (nf < 2 || f[1][0] == '\0' || (kind != DECISION_UNLINK &&
+		    (nf < 3 || f[2][0] == '\0'))) {
+			if (faults++ < REVIEW_FAULTS_MAX)
+				log_warnx("%s: line %zu: %s names %s", path,
+				    at, f[0], kind == DECISION_UNLINK ?
+				    "an account" : "two accounts");
+			continue;
+		}
+		if (nd == alloc) {
+			alloc = alloc == 0 ? 64 : alloc * 2;
+			ds = xreallocarray(ds, alloc, sizeof *ds);
+		}
+		if (review_resolve(st, kind, f[1], kind != DECISION_UNLINK ?
+		    f[2] : NULL, &ds[nd], why, sizeof why) == -1) {
+			if (faults++ < REVIEW_FAULTS_MAX)
+				log_warnx("%s: line %zu: %s", path, at, why);
+			continue;
+		}
+		/* One pair, one way: link and never-link both is a fault. */
+		if (kind != DECISION_UNLINK) {
+			if (strcmp(ds[nd].da, ds[nd].db) < 0 ||
+			    (strcmp(ds[nd].da, ds[nd].db) == 0 &&
+			    strcmp(ds[nd].ga, ds[nd].gb) < 0))
+				snprintf(key, sizeof key, "%s:%s %s:%s",
+				    ds[nd].da, ds[nd].ga, ds[nd].db, ds[nd].gb);
+			else
+				snprintf(key, sizeof key, "%s:%s %s:%s",
+				    ds[nd].db, ds[nd].gb, ds[nd].da, ds[nd].ga);
+			v = index_get(pairs, key, &n);
+			for (k = 0; k < n && ds[v[k]].kind == kind; k++)
+				;
+			if (k < n) {
+				if (faults++ < REVIEW_FAULTS_MAX)
+					log_warnx("%s: line %zu: %s, where "
+					    "line %zu decided otherwise", path,
+					    at, f[0], ds[v[k]].line);
+				continue;
+			}
+			index_add(pairs, key, nd);
+		}
+		ds[nd].line = at;
+		kinds[kind]++;
+		nd++;
+	}
+	index_free(pairs);
+	free(data);
+	if (faults > REVIEW_FAULTS_MAX)
+		log_warnx("%s: %zu faults more", path,
+		    faults - REVIEW_FAULTS_MAX);
+	if (faults > 0) {
+		snprintf(err, errlen, "%s: %zu fault%s; nothing was recorded",
+		    path, faults, faults == 1 ? "" : "s");
+		goto out;
+	}
+	review_who(who, sizeof who);
+	if (db_begin(store_db(st), err, errlen) == -1)
+		goto out;
+	for (k = 0; k < nd; k++)
+		if (review_record(st, &ds[k], who, err, errlen) == -1) {
+			db_rollback(store_db(st));
+			goto out;
+		}
+	if (db_commit(store_db(st), err, errlen) == -1)
+		goto out;
+	*count = nd;
+	fprintf(fp, "recorded %zu decisions from %s (%zu link, %zu never-link, "
+	    "%zu unlink); the next run applies them\n", nd, path,
+	    kinds[DECISION_LINK], kinds[DECISION_NEVER_LINK],
+	    kinds[DECISION_UNLINK]);
+	rc = 0;
+out:
+	free(ds);
+	return rc;
 }
 
 /* The last writes to directories, newest first: when, who, where, what

@@ -1,0 +1,120 @@
+#!/bin/sh
+# idsync_decide.sh: conflicts decided in bulk. Generated staff in three
+# slapd directories (idsync_db.sh); "export --conflicts" writes every
+# conflict as rows of decisions to fill in, "decide" reads them back and
+# the next run applies them. A file with any fault (a word that is no
+# decision, an account not in the state, an account missing, a pair
+# decided both ways, a quote left open, not text, too long, missing)
+# records nothing and names the line.
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/idsync_db.sh"
+
+idsync_db_require sqlite3
+make_test_ca
+idsync_db_start 400
+idsync_db_conf "$T/idsync.conf" "$T/idsync.db" < /dev/null
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+
+decisions() {
+	sqlite3 "$T/idsync.db" "SELECT count(*) FROM decisions"
+}
+
+# person_of DOMAIN GUID: its person, or nothing.
+person_of() {
+	sqlite3 "$T/idsync.db" "SELECT person_id FROM links WHERE domain = '$1' AND guid = '$2'"
+}
+
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --conflicts "$T/c.csv"
+head -n 1 "$T/c.csv" | grep -qx 'decision,account,other,conflict_id,kind,score,account_name,other_name,summary' ||
+    fail "export --conflicts: header $(head -n 1 "$T/c.csv")"
+conflicts=$(sqlite3 "$T/idsync.db" "SELECT count(*) FROM conflicts")
+pairs=$(sqlite3 "$T/idsync.db" "SELECT count(*) FROM conflicts c WHERE (SELECT count(*) FROM conflict_accounts WHERE conflict_id = c.id) = 2")
+[ "$pairs" -ge 3 ] || fail "only $pairs conflicts of two accounts to decide"
+rows=$(($(wc -l < "$T/c.csv") - 1))
+# A row for each account after a conflict's first, at least one each.
+want=$(sqlite3 "$T/idsync.db" "SELECT sum(max(n - 1, 1)) FROM (SELECT count(*) AS n FROM conflict_accounts GROUP BY conflict_id)")
+[ "$rows" = "$want" ] || fail "export --conflicts: $rows rows for $conflicts conflicts, expected $want"
+# The first row is the first conflict "conflicts" lists.
+first=$(sed -n 2p "$T/c.csv" | cut -d, -f4)
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" conflicts --limit 1
+assert_contains "$OUT" "conflict $first ("
+ok "export --conflicts: $rows rows for $conflicts conflicts, in the order conflicts lists them"
+
+# The first three pairs: link, never-link, and left alone.
+awk -F, 'NR > 1 && $2 != "" && $3 != "" && $5 == "review" { print }' "$T/c.csv" |
+    head -n 3 > "$T/pairs"
+[ "$(wc -l < "$T/pairs")" = 3 ] || fail "fewer than three review pairs"
+pair() { sed -n "${1}p" "$T/pairs" | cut -d, -f"$2"; }
+a1=$(pair 1 2); b1=$(pair 1 3); a2=$(pair 2 2); b2=$(pair 2 3)
+{
+	head -n 1 "$T/c.csv"
+	printf 'link%s\n' "$(sed -n 1p "$T/pairs")"
+	printf '# a comment\n\n'
+	printf 'never-link%s\r\n' "$(sed -n 2p "$T/pairs")"
+	sed -n 3p "$T/pairs"
+} > "$T/decide.csv"
+before=$(decisions)
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" decide "$T/decide.csv"
+assert_contains "$OUT" "recorded 2 decisions from $T/decide.csv (1 link, 1 never-link, 0 unlink)"
+[ "$(decisions)" = $((before + 2)) ] || fail "decide recorded $(($(decisions) - before)) decisions"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+p1=$(person_of "${a1%%:*}" "${a1#*:}")
+[ -n "$p1" ] && [ "$p1" = "$(person_of "${b1%%:*}" "${b1#*:}")" ] ||
+    fail "link: $a1 and $b1 are not one person ($p1)"
+p2=$(person_of "${a2%%:*}" "${a2#*:}")
+[ -z "$p2" ] || [ "$p2" != "$(person_of "${b2%%:*}" "${b2#*:}")" ] ||
+    fail "never-link: $a2 and $b2 are one person"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" conflicts "$a2"
+assert_not_contains "$OUT" "${b2#*:}"
+ok "decide: a link and a never-link from the exported file, applied by the next run"
+
+# Names as people write them, from standard input; unlink by itself.
+sam1=$(sqlite3 "$T/idsync.db" "SELECT sam FROM accounts WHERE domain = '${a1%%:*}' AND guid = '${a1#*:}'")
+before=$(decisions)
+printf 'unlink,%s\\%s\n' "${a1%%:*}" "$sam1" > "$T/unlink.csv"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" decide - < "$T/unlink.csv"
+assert_contains "$OUT" "recorded 1 decisions from - (0 link, 0 never-link, 1 unlink)"
+[ "$(decisions)" = $((before + 1)) ] || fail "decide - recorded nothing"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+[ "$(person_of "${a1%%:*}" "${a1#*:}")" != "$p1" ] || fail "unlink: $a1 is still $p1's"
+ok "decide -: an unlink by DOMAIN\\NAME from standard input"
+
+# Faults: each named with its line, and nothing recorded.
+faulty() {
+	before=$(decisions)
+	run 1 "$WARD_IDSYNC" -c "$T/idsync.conf" decide "$T/bad.csv"
+	assert_contains "$OUT" "nothing was recorded"
+	[ "$(decisions)" = "$before" ] || fail "a faulty file recorded decisions: $OUT"
+}
+{
+	printf 'link,%s,%s\n' "$a2" "$b2"		# 1: fine alone
+	printf 'merge,%s,%s\n' "$a2" "$b2"		# 2
+	printf 'link,btuh:00000000-0000-0000-0000-000000000000,%s\n' "$b2" # 3
+	printf 'never-link,%s\n' "$a2"			# 4
+	printf 'link,%s,%s\n' "$a2" "$a2"		# 5
+	printf 'never-link,%s,%s\n' "$b2" "$a2"		# 6: against line 1
+	printf 'link,meht\\no\033[31mone,%s\n' "$a2"	# 7: hostile
+} > "$T/bad.csv"
+faulty
+assert_contains "$OUT" "line 2: \"merge\" is no decision"
+assert_contains "$OUT" "line 3: "
+assert_contains "$OUT" "line 4: never-link names two accounts"
+assert_contains "$OUT" "line 5: "
+assert_contains "$OUT" "line 6: never-link, where line 1 decided otherwise"
+assert_contains "$OUT" "line 7: "
+assert_contains "$OUT" "6 faults"
+case $OUT in *"$(printf '\033')"*) fail "an escape reached the output: $OUT" ;; esac
+printf 'link,"%s,%s\n' "$a2" "$b2" > "$T/bad.csv"
+faulty
+assert_contains "$OUT" "line 1: a quote is never closed"
+printf 'link,%s\000,%s\n' "$a2" "$b2" > "$T/bad.csv"
+faulty
+assert_contains "$OUT" "not text"
+head -c 70000000 /dev/zero | tr '\000' '#' > "$T/bad.csv"
+faulty
+assert_contains "$OUT" "longer than 64 MiB"
+run 1 "$WARD_IDSYNC" -c "$T/idsync.conf" decide "$T/none.csv"
+assert_contains "$OUT" "$T/none.csv: No such file or directory"
+run 2 "$WARD_IDSYNC" -c "$T/idsync.conf" decide
+assert_contains "$OUT" "decide FILE"
+ok "decide: faults named by line (no decision, unknown account, one account missing, one account twice, a pair both ways, hostile bytes, an open quote, a NUL, 64 MiB, no file); nothing recorded"
