@@ -168,6 +168,7 @@ test_open_options(void **state)
 	struct db_options	 opts = { 0, 1234, 1, NULL, 0 };
 	struct db		*db;
 	char			*path, err[256];
+	int			 i;
 
 	(void)state;
 	path = fresh_path("opts");
@@ -185,27 +186,22 @@ test_open_options(void **state)
 	db_close(db);
 	free(path);
 
-	/* A page size is a new file's; an existing one keeps its own. */
-	path = fresh_path("pages");
-	opts.page_size = 16384;
-	db = open_ok(path, &opts);
-	assert_int_equal(db_exec(db, "CREATE TABLE t (x)", err, sizeof err),
-	    0);
-	assert_int_equal(query_int(db, "PRAGMA page_size"), 16384);
-	db_close(db);
-	opts.page_size = 8192;
-	db = open_ok(path, &opts);
-	assert_int_equal(query_int(db, "PRAGMA page_size"), 16384);
-	db_close(db);
-	free(path);
-	path = fresh_path("pages-default");
-	opts.page_size = 0;
-	db = open_ok(path, &opts);
-	assert_int_equal(db_exec(db, "CREATE TABLE t (x)", err, sizeof err),
-	    0);
-	assert_int_equal(query_int(db, "PRAGMA page_size"), 4096);
-	db_close(db);
-	free(path);
+	/* A page size is a new file's (0: SQLite's); an existing one keeps
+	 * its own. */
+	for (i = 0; i < 3; i++) {
+		if (i != 1)
+			path = fresh_path(i == 0 ? "pages" : "pages-default");
+		opts.page_size = i == 0 ? 16384 : i == 1 ? 8192 : 0;
+		db = open_ok(path, &opts);
+		if (i != 1)
+			assert_int_equal(db_exec(db, "CREATE TABLE t (x)", err,
+			    sizeof err), 0);
+		assert_int_equal(query_int(db, "PRAGMA page_size"), i < 2 ?
+		    16384 : 4096);
+		db_close(db);
+		if (i != 0)
+			free(path);
+	}
 
 	db_close(NULL);
 }
