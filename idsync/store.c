@@ -2064,14 +2064,35 @@ store_find_account(struct store *st, const char *name, char *domain,
 		dom = xstrndup(name, (size_t)(sep - name));
 		rest = sep + 1;
 	}
-	if ((stmt = store_stmt(st, "SELECT domain, guid FROM accounts "
-	    "WHERE (?1 IS NULL OR domain = ?1) AND "
-	    "(guid = lower(?2) OR sam = ?2 COLLATE NOCASE) "
-	    "ORDER BY domain, guid LIMIT 2", err, errlen)) == NULL) {
+	/*
+	 * By GUID or by name, each through an index: one "OR" over both
+	 * read every account (80 ms a name, hours for a file of
+	 * decisions). Without a domain, the GUID is looked for in each
+	 * domain there is, found from the key's first column a step at a
+	 * time.
+	 */
+	if (dom != NULL)
+		stmt = store_stmt(st, "SELECT domain, guid FROM accounts "
+		    "WHERE domain = ?1 AND guid = lower(?2) "
+		    "UNION SELECT domain, guid FROM accounts "
+		    "WHERE sam = ?2 COLLATE NOCASE AND +domain = ?1 "
+		    "ORDER BY 1, 2 LIMIT 2", err, errlen);
+	else
+		stmt = store_stmt(st, "WITH RECURSIVE d(x) AS ("
+		    "SELECT min(domain) FROM accounts UNION ALL "
+		    "SELECT (SELECT min(domain) FROM accounts WHERE domain > x) "
+		    "FROM d WHERE x IS NOT NULL) "
+		    "SELECT domain, guid FROM accounts WHERE domain IN "
+		    "(SELECT x FROM d WHERE x IS NOT NULL) AND guid = lower(?2) "
+		    "UNION SELECT domain, guid FROM accounts "
+		    "WHERE sam = ?2 COLLATE NOCASE ORDER BY 1, 2 LIMIT 2", err,
+		    errlen);
+	if (stmt == NULL) {
 		free(dom);
 		return -1;
 	}
-	bind_text(stmt, 1, dom);
+	if (dom != NULL)
+		bind_text(stmt, 1, dom);
 	bind_text(stmt, 2, rest);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (found++ == 0) {

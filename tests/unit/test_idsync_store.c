@@ -42,6 +42,26 @@ acc(size_t d, const char *dom, int n, const char *sam)
 	return a;
 }
 
+/* No statement of st's whose SQL holds what has scanned a whole table
+ * or index. */
+static void
+no_full_scans(struct store *st, const char *what)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 seen = 0;
+
+	while ((stmt = sqlite3_next_stmt(db_handle(store_db(st)), stmt)) !=
+	    NULL) {
+		if (strstr(sqlite3_sql(stmt), what) == NULL)
+			continue;
+		seen++;
+		if (sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_FULLSCAN_STEP,
+		    0) != 0)
+			fail_msg("a full scan: %s", sqlite3_sql(stmt));
+	}
+	assert_true(seen > 0);
+}
+
 /* A result putting accounts[0..n) on one person. */
 static void
 one_person(struct match_result *res, size_t n, const char *id)
@@ -283,6 +303,14 @@ test_save_load_and_atomic(void **state)
 	assert_int_equal(store_find_account(st, "nobody", dom, sizeof dom,
 	    guid, err, sizeof err), -1);
 	assert_contains(err, "no account \"nobody\"");
+	assert_int_equal(store_find_account(st,
+	    "00000000-0000-0000-0000-000000000002", dom, sizeof dom, guid,
+	    err, sizeof err), 0);
+	assert_string_equal(dom, "meht");
+	assert_int_equal(store_find_account(st, "btuh\\ann.a", dom,
+	    sizeof dom, guid, err, sizeof err), -1);
+	/* Each through an index: a file of decisions looks up thousands. */
+	no_full_scans(st, "lower(?2)");
 	store_close(st);
 
 	/* Read-only opening needs a database to exist. */
