@@ -1087,6 +1087,10 @@ int		 review_decide(struct store *st, enum decision_kind kind,
 int		 review_decide_file(struct store *st, const char *path,
 		    FILE *fp, size_t *count, char *err, size_t errlen);
 
+/* Logs (debug) "<stage><what> took N ms" since *t, and sets *t to now. */
+void		 idsync_phase(const char *stage, const char *what,
+		    int64_t *t);
+
 /* ------------------------------------------------------------ index.c */
 
 struct index;

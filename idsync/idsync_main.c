@@ -1652,8 +1652,7 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force,
 	t_phase = wtime_mono_ms();
 	if (consolidate_run(&ci, &res, err, sizeof err) == -1)
 		goto failed;
-	log_debug("consolidating took %lld ms",
-	    (long long)(wtime_mono_ms() - t_phase));
+	idsync_phase("", "consolidating", &t_phase);
 	t_match = wtime_mono_ms() - t0 - t_read;
 	log_info("matched %zu of %zu accounts in %lld ms: %zu pairs compared; "
 	    "linked %zu as before, %zu by decision, %zu by identifier, %zu by "
@@ -1664,8 +1663,7 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force,
 	    res.stats.new_persons, res.nconflicts + res.nkept_conflicts);
 	t_phase = wtime_mono_ms();
 	plan_compute(&prev, accounts.items, accounts.count, &res, &plan);
-	log_debug("planning took %lld ms",
-	    (long long)(wtime_mono_ms() - t_phase));
+	idsync_phase("", "planning", &t_phase);
 	have_plan = 1;
 	plan_print(&plan, plan_only, stdout);
 	fflush(stdout);

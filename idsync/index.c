@@ -92,6 +92,13 @@ index_part(const struct index *ix, uint64_t h)
 	return (size_t)((h >> 40) % ix->nparts);
 }
 
+/* Where keys of hash h live: ix, or its part for them. */
+static struct index *
+index_home(struct index *ix, uint64_t h)
+{
+	return ix->nparts > 0 ? ix->parts[index_part(ix, h)] : ix;
+}
+
 /* size bytes of room from ix's chunks, aligned for any type. */
 static void *
 index_room(struct index *ix, size_t size)
@@ -172,15 +179,13 @@ index_grow(struct index *ix)
 	free(old);
 }
 
-/* key's slot (h: its hash), made if it is new. */
+/* key's slot (h: its hash) in ix, not split, made if it is new. */
 static struct index_slot *
 index_slot(struct index *ix, const char *key, uint64_t h)
 {
 	struct index_slot	*s;
 	size_t			 len;
 
-	if (ix->nparts > 0)
-		ix = ix->parts[index_part(ix, h)];
 	if ((ix->used + 1) * 4 > ix->size * 3)
 		index_grow(ix);
 	s = index_find(ix, key, h);
@@ -215,8 +220,8 @@ index_add(struct index *ix, const char *key, size_t value)
 {
 	uint64_t	 h = index_hash(key);
 
-	index_slot_add(ix->nparts > 0 ? ix->parts[index_part(ix, h)] : ix,
-	    index_slot(ix, key, h), value);
+	ix = index_home(ix, h);
+	index_slot_add(ix, index_slot(ix, key, h), value);
 }
 
 /* Adds value unless the key already lists it last (keys are added in
@@ -234,11 +239,10 @@ index_add_once_part(struct index *ix, size_t part, const char *key,
 	struct index_slot	*s;
 	uint64_t		 h = index_hash(key);
 
-	if (ix->nparts > 0) {
-		if (part != INDEX_ANY_PART && part != index_part(ix, h))
-			return;
-		ix = ix->parts[index_part(ix, h)];
-	}
+	if (ix->nparts > 0 && part != INDEX_ANY_PART &&
+	    part != index_part(ix, h))
+		return;
+	ix = index_home(ix, h);
 	s = index_slot(ix, key, h);
 	if (s->count == 0 || s->values[s->count - 1] != value)
 		index_slot_add(ix, s, value);
@@ -250,9 +254,8 @@ index_get(const struct index *ix, const char *key, size_t *count)
 	const struct index_slot	*s;
 	uint64_t		 h = index_hash(key);
 
-	if (ix->nparts > 0)
-		ix = ix->parts[index_part(ix, h)];
-	s = index_find(ix, key, h);
+	s = index_find(ix->nparts > 0 ? ix->parts[index_part(ix, h)] : ix,
+	    key, h);
 	if (s->key == NULL) {
 		*count = 0;
 		return NULL;

@@ -427,14 +427,21 @@ match_detail(struct match_ctx *ctx, size_t a, size_t b, double *score)
 
 /* ------------------------------------------------------------ preparing */
 
-/* Logs (debug) how long the phase that ends now took; *t: when it began. */
-static void
-match_phase(const char *what, int64_t *t)
+/* Logs (debug) how long the phase of stage ("matching: ", ...) that ends
+ * now took; *t: when it began, and now on return. */
+void
+idsync_phase(const char *stage, const char *what, int64_t *t)
 {
 	int64_t	 now = wtime_mono_ms();
 
-	log_debug("matching: %s took %lld ms", what, (long long)(now - *t));
+	log_debug("%s%s took %lld ms", stage, what, (long long)(now - *t));
 	*t = now;
+}
+
+static void
+match_phase(const char *what, int64_t *t)
+{
+	idsync_phase("matching: ", what, t);
 }
 
 /*
@@ -619,8 +626,7 @@ match_block_key(struct index *ix, size_t part, const char *prefix,
 
 static void
 match_block_digits(struct index *ix, size_t part, const char *prefix,
-    const char *raw,
-    size_t i)
+    const char *raw, size_t i)
 {
 	char	*d;
 	size_t	 len;
@@ -630,7 +636,8 @@ match_block_digits(struct index *ix, size_t part, const char *prefix,
 	d = normalise_digits(raw);
 	len = strlen(d);
 	if (len >= 7)
-		match_block_key(ix, part, prefix, d + (len > 9 ? len - 9 : 0), i);
+		match_block_key(ix, part, prefix, d + (len > 9 ? len - 9 : 0),
+		    i);
 	free(d);
 }
 
@@ -733,7 +740,8 @@ match_name_tokens(const struct match_ctx *ctx, size_t i, const char *attr,
 }
 
 static void
-match_blocking(struct match_ctx *ctx, struct index *ix, size_t part, size_t i)
+match_blocking(struct match_ctx *ctx, struct index *ix, size_t part,
+    size_t i)
 {
 	const struct account	*a = ctx_account(ctx, i);
 	struct decode_proxy	 px;
@@ -763,14 +771,16 @@ match_blocking(struct match_ctx *ctx, struct index *ix, size_t part, size_t i)
 		}
 	}
 	if (blocks & (1U << BLOCK_MOBILE))
-		match_block_digits(ix, part, "m:", account_get(a, "mobile"), i);
-	if (blocks & (1U << BLOCK_PHONE))
-		match_block_digits(ix, part, "p:", account_get(a, "telephoneNumber"),
+		match_block_digits(ix, part, "m:", account_get(a, "mobile"),
 		    i);
+	if (blocks & (1U << BLOCK_PHONE))
+		match_block_digits(ix, part, "p:", account_get(a,
+		    "telephoneNumber"), i);
 	if (blocks & (1U << BLOCK_MAIL_LOCAL)) {
 		if ((v = account_values(a, "mail", &n)) != NULL)
 			for (k = 0; k < n; k++)
-				match_block_mail(ix, part, v[k], strlen(v[k]), i);
+				match_block_mail(ix, part, v[k], strlen(v[k]),
+				    i);
 		v = account_values(a, "proxyAddresses", &n);
 		for (k = 0; k < n; k++)
 			if (decode_proxy(v[k], strlen(v[k]), &px, why,
@@ -2879,6 +2889,7 @@ match_run(const struct match_input *in, struct match_result *out, char *err,
 	struct index		*named;
 	char			 key[ACCOUNT_KEY_LEN], *k;
 	size_t			 i, x, y, n;
+	int			 any_named;
 	int64_t			 t;
 
 	t = wtime_mono_ms();
@@ -2936,11 +2947,12 @@ match_run(const struct match_input *in, struct match_result *out, char *err,
 			index_add(named, account_key(d->b_domain, d->b_guid,
 			    key, sizeof key), i);
 	}
+	any_named = index_keys(named) > 0;
 	for (i = 0; i < ctx.n; i++) {
 		ctx.old[i] = state_prev_of(in->prev, in->accounts, i);
 		if (ctx.old[i] != STATE_NONE)
 			ctx.now[ctx.old[i]] = i;
-		if (index_keys(named) == 0)
+		if (!any_named)
 			continue;
 		a = ctx_account(&ctx, i);
 		(void)index_get(named, account_key(a->domain_name, a->guid,

@@ -1045,23 +1045,30 @@ state_gate_destroy(struct state_gate *g)
 	pthread_mutex_destroy(&g->mu);
 }
 
+/* a's index in state->accounts, looked up; STATE_NONE if not there. */
+static size_t
+state_lookup(const struct state *state, const struct account *a)
+{
+	const size_t	*v;
+	char		 key[ACCOUNT_KEY_LEN];
+	size_t		 n;
+
+	v = index_get(state->account_index, account_key(a->domain_name,
+	    a->guid, key, sizeof key), &n);
+	return n > 0 ? v[0] : STATE_NONE;
+}
+
 void
 state_map_accounts(struct state *state, struct account *const *accounts,
     size_t naccounts)
 {
-	const size_t	*v;
-	char		 key[ACCOUNT_KEY_LEN];
-	size_t		 i, n;
+	size_t	 i;
 
 	free(state->mapped_prev);
 	state->mapped_prev = xcalloc(naccounts + 1,
 	    sizeof *state->mapped_prev);
-	for (i = 0; i < naccounts; i++) {
-		v = index_get(state->account_index, account_key(
-		    accounts[i]->domain_name, accounts[i]->guid, key,
-		    sizeof key), &n);
-		state->mapped_prev[i] = n > 0 ? v[0] : STATE_NONE;
-	}
+	for (i = 0; i < naccounts; i++)
+		state->mapped_prev[i] = state_lookup(state, accounts[i]);
 	state->mapped = accounts;
 	state->nmapped = naccounts;
 }
@@ -1070,15 +1077,9 @@ size_t
 state_prev_of(const struct state *state, struct account *const *accounts,
     size_t i)
 {
-	const size_t	*v;
-	char		 key[ACCOUNT_KEY_LEN];
-	size_t		 n;
-
 	if (accounts == state->mapped && i < state->nmapped)
 		return state->mapped_prev[i];
-	v = index_get(state->account_index, account_key(
-	    accounts[i]->domain_name, accounts[i]->guid, key, sizeof key), &n);
-	return n > 0 ? v[0] : STATE_NONE;
+	return state_lookup(state, accounts[i]);
 }
 
 void
@@ -1682,15 +1683,10 @@ store_save_conflicts_gone(struct store_save *sv)
 	return 0;
 }
 
-/* Logs (debug) how long the stage of the save that ends now took; *t:
- * when it began. */
 static void
 store_phase(const char *what, int64_t *t)
 {
-	int64_t	 now = wtime_mono_ms();
-
-	log_debug("saving: %s took %lld ms", what, (long long)(now - *t));
-	*t = now;
+	idsync_phase("saving: ", what, t);
 }
 
 /* The stage after matching: links, then the matching's conflicts. */
