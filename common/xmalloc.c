@@ -37,6 +37,16 @@ xcalloc(size_t nmemb, size_t size)
 }
 
 void *
+xcalloc_written(size_t nmemb, size_t size)
+{
+	void	*p;
+
+	p = xreallocarray(NULL, nmemb, size);
+	memset(p, 0, nmemb * size);
+	return p;
+}
+
+void *
 xreallocarray(void *ptr, size_t nmemb, size_t size)
 {
 	void	*p;

@@ -7,6 +7,14 @@
 
 void	*xmalloc(size_t size);
 void	*xcalloc(size_t nmemb, size_t size);
+/*
+ * xcalloc for a table read before it is written (a hash table's probes):
+ * zeroed by writing, so its pages are the process's own from the start.
+ * calloc's fresh pages map the shared zero page when first read; the
+ * first write to each then copies it and, while other threads run, stops
+ * every processor to flush its TLB: one interrupt per page.
+ */
+void	*xcalloc_written(size_t nmemb, size_t size);
 void	*xreallocarray(void *ptr, size_t nmemb, size_t size);
 char	*xstrdup(const char *s);
 char	*xstrndup(const char *s, size_t maxlen);

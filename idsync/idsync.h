@@ -1097,7 +1097,7 @@ struct index;
 
 struct index	*index_new(void);
 /* An index in nparts parts by the keys' hashes, so that nparts threads
- * can fill it at once, each its own part with index_add_once_part. */
+ * can load it at once, each its own part (index_load). */
 struct index	*index_new_split(size_t nparts);
 void		 index_free(struct index *ix);
 /* Appends value to key's list (a copy of key is kept). */
@@ -1105,11 +1105,19 @@ void		 index_add(struct index *ix, const char *key, size_t value);
 /* Same, unless value is already the last on key's list. */
 void		 index_add_once(struct index *ix, const char *key,
 		    size_t value);
-/* index_add_once if key belongs to part of a split index (any part:
- * INDEX_ANY_PART, or ix not split); else nothing. */
+/* Keys and values a thread gathers, to load into an index at once. */
+struct index_batch;
+struct index_batch *index_batch_new(void);
+void		 index_batch_free(struct index_batch *b);
+void		 index_batch_add(struct index_batch *b, const char *key,
+		    size_t value);
+/* Adds the keys of batches b[0..nb) that belong to part of a split index
+ * (every part: INDEX_ANY_PART, as for an index not split), each value a
+ * key has appended once, in ascending order. Threads may load different
+ * parts of one index at once. */
 #define INDEX_ANY_PART	SIZE_MAX
-void		 index_add_once_part(struct index *ix, size_t part,
-		    const char *key, size_t value);
+void		 index_load(struct index *ix, size_t part,
+		    struct index_batch *const *b, size_t nb);
 /* key's list (owned by the index, valid until the next add), or NULL. */
 const size_t	*index_get(const struct index *ix, const char *key,
 		    size_t *count);

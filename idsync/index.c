@@ -68,7 +68,7 @@ index_new(void)
 
 	ix = xcalloc(1, sizeof *ix);
 	ix->size = 64;
-	ix->slots = xcalloc(ix->size, sizeof *ix->slots);
+	ix->slots = xcalloc_written(ix->size, sizeof *ix->slots);
 	return ix;
 }
 
@@ -101,9 +101,9 @@ index_home(struct index *ix, uint64_t h)
 
 /* size bytes of room from ix's chunks, aligned for any type. */
 static void *
-index_room(struct index *ix, size_t size)
+index_room(struct index_chunk **chunks, size_t size)
 {
-	struct index_chunk	*c = ix->chunks;
+	struct index_chunk	*c = *chunks;
 	size_t			 need, csize;
 	void			*p;
 
@@ -117,12 +117,12 @@ index_room(struct index *ix, size_t size)
 		c->used = 0;
 		/* A chunk of one big list goes behind the one being
 		 * filled, which keeps its room. */
-		if (ix->chunks != NULL && csize == need) {
-			c->next = ix->chunks->next;
-			ix->chunks->next = c;
+		if (*chunks != NULL && csize == need) {
+			c->next = (*chunks)->next;
+			(*chunks)->next = c;
 		} else {
-			c->next = ix->chunks;
-			ix->chunks = c;
+			c->next = *chunks;
+			*chunks = c;
 		}
 	}
 	p = &c->data[c->used];
@@ -130,21 +130,28 @@ index_room(struct index *ix, size_t size)
 	return p;
 }
 
+static void
+index_chunks_free(struct index_chunk *c)
+{
+	struct index_chunk	*next;
+
+	for (; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+}
+
 void
 index_free(struct index *ix)
 {
-	struct index_chunk	*c, *next;
-	size_t			 i;
+	size_t	 i;
 
 	if (ix == NULL)
 		return;
 	for (i = 0; i < ix->nparts; i++)
 		index_free(ix->parts[i]);
 	free(ix->parts);
-	for (c = ix->chunks; c != NULL; c = next) {
-		next = c->next;
-		free(c);
-	}
+	index_chunks_free(ix->chunks);
 	free(ix->slots);
 	free(ix);
 }
@@ -162,14 +169,18 @@ index_find(const struct index *ix, const char *key, uint64_t h)
 	return &ix->slots[i];
 }
 
+/* Room in ix (not split) for more keys without growing again. */
 static void
-index_grow(struct index *ix)
+index_reserve(struct index *ix, size_t more)
 {
 	struct index_slot	*old = ix->slots, *s;
 	size_t			 oldsize = ix->size, i;
 
-	ix->size *= 2;
-	ix->slots = xcalloc(ix->size, sizeof *ix->slots);
+	if ((ix->used + more) * 4 <= ix->size * 3)
+		return;
+	while ((ix->used + more) * 4 > ix->size * 3)
+		ix->size *= 2;
+	ix->slots = xcalloc_written(ix->size, sizeof *ix->slots);
 	for (i = 0; i < oldsize; i++) {
 		if (old[i].key == NULL)
 			continue;
@@ -186,12 +197,11 @@ index_slot(struct index *ix, const char *key, uint64_t h)
 	struct index_slot	*s;
 	size_t			 len;
 
-	if ((ix->used + 1) * 4 > ix->size * 3)
-		index_grow(ix);
+	index_reserve(ix, 1);
 	s = index_find(ix, key, h);
 	if (s->key == NULL) {
 		len = strlen(key) + 1;
-		s->key = memcpy(index_room(ix, len), key, len);
+		s->key = memcpy(index_room(&ix->chunks, len), key, len);
 		s->hash = h;
 		ix->used++;
 	}
@@ -207,7 +217,7 @@ index_slot_add(struct index *ix, struct index_slot *s, size_t value)
 		s->alloc = s->alloc == 0 ? 1 : s->alloc * 2;
 		if (s->alloc > SIZE_MAX / sizeof *values)
 			fatalx("index: a list of %zu values", s->count);
-		values = index_room(ix, s->alloc * sizeof *values);
+		values = index_room(&ix->chunks, s->alloc * sizeof *values);
 		if (s->count > 0)
 			memcpy(values, s->values, s->count * sizeof *values);
 		s->values = values;
@@ -229,23 +239,180 @@ index_add(struct index *ix, const char *key, size_t value)
 void
 index_add_once(struct index *ix, const char *key, size_t value)
 {
-	index_add_once_part(ix, INDEX_ANY_PART, key, value);
-}
-
-void
-index_add_once_part(struct index *ix, size_t part, const char *key,
-    size_t value)
-{
 	struct index_slot	*s;
 	uint64_t		 h = index_hash(key);
 
-	if (ix->nparts > 0 && part != INDEX_ANY_PART &&
-	    part != index_part(ix, h))
-		return;
 	ix = index_home(ix, h);
 	s = index_slot(ix, key, h);
 	if (s->count == 0 || s->values[s->count - 1] != value)
 		index_slot_add(ix, s, value);
+}
+
+/*
+ * Batches: each thread gathers its keys, then a thread per part of the
+ * index sorts that part's and enters each key once with its whole list.
+ * Filling an index key by key was most of matching's preparation: every
+ * add a probe into a table of millions of slots, every list grown by
+ * doubling, the table rehashed as it grew; and each thread filling its
+ * part had to work out every key to find its own.
+ */
+struct index_entry {
+	uint64_t	 hash;
+	const char	*key;
+	size_t		 value;
+};
+
+struct index_batch {
+	struct index_entry *entries;
+	size_t		 count;
+	size_t		 alloc;
+	struct index_chunk *chunks;	/* the keys' copies */
+};
+
+struct index_batch *
+index_batch_new(void)
+{
+	return xcalloc(1, sizeof(struct index_batch));
+}
+
+void
+index_batch_free(struct index_batch *b)
+{
+	if (b == NULL)
+		return;
+	free(b->entries);
+	index_chunks_free(b->chunks);
+	free(b);
+}
+
+void
+index_batch_add(struct index_batch *b, const char *key, size_t value)
+{
+	struct index_entry	*e;
+	size_t			 len = strlen(key) + 1;
+
+	if (b->count == b->alloc) {
+		b->alloc = b->alloc == 0 ? 1024 : b->alloc * 2;
+		b->entries = xreallocarray(b->entries, b->alloc,
+		    sizeof *b->entries);
+	}
+	e = &b->entries[b->count++];
+	e->hash = index_hash(key);
+	e->key = memcpy(index_room(&b->chunks, len), key, len);
+	e->value = value;
+}
+
+static int
+index_entry_cmp(const void *x, const void *y)
+{
+	const struct index_entry	*a = x, *b = y;
+	int				 c;
+
+	if (a->hash != b->hash)
+		return a->hash < b->hash ? -1 : 1;
+	if ((c = strcmp(a->key, b->key)) != 0)
+		return c;
+	if (a->value != b->value)
+		return a->value < b->value ? -1 : 1;
+	return 0;
+}
+
+#define INDEX_RADIX_BITS	11
+#define INDEX_RADIX		(1U << INDEX_RADIX_BITS)
+
+/*
+ * e[0..n) in the order of index_entry_cmp: by hash, stably, eleven bits
+ * at a time (tmp: room for n more); then the rare run of one hash that
+ * holds two keys, or values out of order, sorted whole.
+ */
+static void
+index_sort(struct index_entry *e, struct index_entry *tmp, size_t n)
+{
+	struct index_entry	*from = e, *to = tmp, *swap, *r, *end;
+	size_t			*count, i, sum, c;
+	unsigned		 shift;
+	int			 mixed;
+
+	count = xcalloc(INDEX_RADIX, sizeof *count);
+	for (shift = 0; shift < 64; shift += INDEX_RADIX_BITS) {
+		memset(count, 0, INDEX_RADIX * sizeof *count);
+		for (i = 0; i < n; i++)
+			count[(from[i].hash >> shift) & (INDEX_RADIX - 1)]++;
+		for (i = 0, sum = 0; i < INDEX_RADIX; i++) {
+			c = count[i];
+			count[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			to[count[(from[i].hash >> shift) &
+			    (INDEX_RADIX - 1)]++] = from[i];
+		swap = from;
+		from = to;
+		to = swap;
+	}
+	free(count);
+	if (from != e)
+		memcpy(e, from, n * sizeof *e);
+	for (r = e, end = e + n; r < end; r = from) {
+		mixed = 0;
+		for (from = r + 1; from < end && from->hash == r->hash; from++)
+			if (from->value < from[-1].value ||
+			    strcmp(from->key, r->key) != 0)
+				mixed = 1;
+		if (mixed)
+			qsort(r, (size_t)(from - r), sizeof *r,
+			    index_entry_cmp);
+	}
+}
+
+void
+index_load(struct index *ix, size_t part, struct index_batch *const *b,
+    size_t nb)
+{
+	struct index_entry	*all, *e, *end, *g;
+	struct index_slot	*s;
+	struct index		*home = ix;
+	size_t			 i, j, n = 0, keys = 0, nv;
+
+	if (ix->nparts > 0) {
+		if (part == INDEX_ANY_PART) {
+			for (i = 0; i < ix->nparts; i++)
+				index_load(ix, i, b, nb);
+			return;
+		}
+		home = ix->parts[part];
+	}
+	for (i = 0; i < nb; i++)
+		n += b[i]->count;
+	all = xcalloc(2 * n + 1, sizeof *all);
+	for (i = 0, n = 0; i < nb; i++)
+		for (j = 0; j < b[i]->count; j++)
+			if (ix->nparts == 0 || index_part(ix,
+			    b[i]->entries[j].hash) == part)
+				all[n++] = b[i]->entries[j];
+	index_sort(all, all + n, n);
+	for (i = 0; i < n; i++)
+		if (i == 0 || all[i].hash != all[i - 1].hash ||
+		    strcmp(all[i].key, all[i - 1].key) != 0)
+			keys++;
+	index_reserve(home, keys);
+	for (g = all, end = all + n; g < end; g = e) {
+		nv = 1;
+		for (e = g + 1; e < end && e->hash == g->hash &&
+		    strcmp(e->key, g->key) == 0; e++)
+			nv += e->value != e[-1].value;
+		s = index_slot(home, g->key, g->hash);
+		if (s->count == 0) {
+			s->values = index_room(&home->chunks,
+			    nv * sizeof *s->values);
+			s->alloc = nv;
+		}
+		for (; g < e; g++)
+			if (s->count == 0 ||
+			    s->values[s->count - 1] != g->value)
+				index_slot_add(home, s, g->value);
+	}
+	free(all);
 }
 
 const size_t *

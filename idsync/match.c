@@ -111,8 +111,11 @@ struct match_ctx {
 	struct pair			*pairs;
 	size_t				 npairs;
 	struct weigh_job		*jobs;		/* while weighing */
-	/* While match_keys_part fills them: identifier values, blocks. */
+	/* While match_pairs fills them: identifier values and blocks,
+	 * gathered a batch per thread and loaded a part per thread. */
 	struct index			*key_ex, *key_bl;
+	struct index_batch		**batch_ex, **batch_bl;
+	size_t				 nbatches;
 	size_t				*order;		/* rules, widest first */
 	double				*rest_max;	/* by place in order */
 	double				 keep_floor;
@@ -178,7 +181,7 @@ pairset_add(struct pairset *ps, size_t a, size_t b)
 		oldsize = ps->size;
 		ps->size = ps->size == 0 ? 1024 : ps->size * 2;
 		ps->shift = ps->shift == 0 ? 64 - 10 : ps->shift - 1;
-		ps->slots = xcalloc(ps->size, sizeof *ps->slots);
+		ps->slots = xcalloc_written(ps->size, sizeof *ps->slots);
 		for (j = 0; j < oldsize; j++) {
 			if (old[j] == 0)
 				continue;
@@ -609,8 +612,8 @@ match_prepare_chunk(struct match_ctx *ctx, size_t c)
 }
 
 static void
-match_block_key(struct index *ix, size_t part, const char *prefix,
-    const char *value, size_t i)
+match_block_key(struct index_batch *b, const char *prefix, const char *value,
+    size_t i)
 {
 	char	 buf[256], *key = buf;
 	size_t	 pl = strlen(prefix), vl = strlen(value);
@@ -619,13 +622,13 @@ match_block_key(struct index *ix, size_t part, const char *prefix,
 		key = xmalloc(pl + vl + 1);
 	memcpy(key, prefix, pl);
 	memcpy(key + pl, value, vl + 1);
-	index_add_once_part(ix, part, key, i);
+	index_batch_add(b, key, i);
 	if (key != buf)
 		free(key);
 }
 
 static void
-match_block_digits(struct index *ix, size_t part, const char *prefix,
+match_block_digits(struct index_batch *b, const char *prefix,
     const char *raw, size_t i)
 {
 	char	*d;
@@ -636,13 +639,12 @@ match_block_digits(struct index *ix, size_t part, const char *prefix,
 	d = normalise_digits(raw);
 	len = strlen(d);
 	if (len >= 7)
-		match_block_key(ix, part, prefix, d + (len > 9 ? len - 9 : 0),
-		    i);
+		match_block_key(b, prefix, d + (len > 9 ? len - 9 : 0), i);
 	free(d);
 }
 
 static void
-match_block_mail(struct index *ix, size_t part, const char *addr, size_t len,
+match_block_mail(struct index_batch *b, const char *addr, size_t len,
     size_t i)
 {
 	const char	*at = memchr(addr, '@', len);
@@ -652,7 +654,7 @@ match_block_mail(struct index *ix, size_t part, const char *addr, size_t len,
 		return;
 	norm = normalise_text(addr, (size_t)(at - addr));
 	if (*norm != '\0')
-		match_block_key(ix, part, "l:", norm, i);
+		match_block_key(b, "l:", norm, i);
 	free(norm);
 }
 
@@ -678,9 +680,8 @@ match_last_two(const char *s)
  * "Mary" meets "Anne Mary" and an initial meets the name it stands for.
  */
 static void
-match_block_surname_given(struct match_ctx *ctx, struct index *ix,
-    size_t part, char *const *gt, size_t ng, char *const *st, size_t ns,
-    size_t i)
+match_block_surname_given(struct match_ctx *ctx, struct index_batch *b,
+    char *const *gt, size_t ng, char *const *st, size_t ns, size_t i)
 {
 	const size_t	*groups;
 	char		 key[600];
@@ -699,14 +700,14 @@ match_block_surname_given(struct match_ctx *ctx, struct index *ix,
 				continue;
 			snprintf(key, sizeof key, "%s\t^%.*s", st[k], len,
 			    gt[j]);
-			match_block_key(ix, part, "n:", key, i);
+			match_block_key(b, "n:", key, i);
 			snprintf(key, sizeof key, "%s\t$%.255s", st[k],
 			    match_last_two(gt[j]));
-			match_block_key(ix, part, "n:", key, i);
+			match_block_key(b, "n:", key, i);
 		}
 		for (j = 0; j < n; j++) {
 			snprintf(key, sizeof key, "%s\t#%zu", st[k], groups[j]);
-			match_block_key(ix, part, "n:", key, i);
+			match_block_key(b, "n:", key, i);
 		}
 	}
 }
@@ -740,8 +741,7 @@ match_name_tokens(const struct match_ctx *ctx, size_t i, const char *attr,
 }
 
 static void
-match_blocking(struct match_ctx *ctx, struct index *ix, size_t part,
-    size_t i)
+match_blocking(struct match_ctx *ctx, struct index_batch *b, size_t i)
 {
 	const struct account	*a = ctx_account(ctx, i);
 	struct decode_proxy	 px;
@@ -757,35 +757,33 @@ match_blocking(struct match_ctx *ctx, struct index *ix, size_t part,
 	if (blocks & (1U << BLOCK_SURNAME))
 		for (k = 0; k < ns; k++)
 			if (strlen(st[k]) > 1)
-				match_block_key(ix, part, "s:", st[k], i);
+				match_block_key(b, "s:", st[k], i);
 	if (blocks & (1U << BLOCK_SURNAME_GIVEN))
-		match_block_surname_given(ctx, ix, part, gt, ng, st, ns, i);
+		match_block_surname_given(ctx, b, gt, ng, st, ns, i);
 	if ((blocks & (1U << BLOCK_GIVEN_INITIAL)) && ng > 0 && ns > 0) {
 		snprintf(key, sizeof key, "%s:%c", gt[0], st[0][0]);
-		match_block_key(ix, part, "g:", key, i);
+		match_block_key(b, "g:", key, i);
 		groups = nickname_groups(ctx->in->nk, gt[0], &n);
 		for (k = 0; k < n; k++) {
 			snprintf(key, sizeof key, "#%zu:%c", groups[k],
 			    st[0][0]);
-			match_block_key(ix, part, "g:", key, i);
+			match_block_key(b, "g:", key, i);
 		}
 	}
 	if (blocks & (1U << BLOCK_MOBILE))
-		match_block_digits(ix, part, "m:", account_get(a, "mobile"),
-		    i);
+		match_block_digits(b, "m:", account_get(a, "mobile"), i);
 	if (blocks & (1U << BLOCK_PHONE))
-		match_block_digits(ix, part, "p:", account_get(a,
+		match_block_digits(b, "p:", account_get(a,
 		    "telephoneNumber"), i);
 	if (blocks & (1U << BLOCK_MAIL_LOCAL)) {
 		if ((v = account_values(a, "mail", &n)) != NULL)
 			for (k = 0; k < n; k++)
-				match_block_mail(ix, part, v[k], strlen(v[k]),
-				    i);
+				match_block_mail(b, v[k], strlen(v[k]), i);
 		v = account_values(a, "proxyAddresses", &n);
 		for (k = 0; k < n; k++)
 			if (decode_proxy(v[k], strlen(v[k]), &px, why,
 			    sizeof why) == 0 && strcmp(px.type, "smtp") == 0)
-				match_block_mail(ix, part, px.address,
+				match_block_mail(b, px.address,
 				    px.address_len, i);
 	}
 	if (own_g)
@@ -810,8 +808,8 @@ match_id_key(char *buf, size_t size, size_t k, const char *v)
 /* Account i's identifier values into ex and blocking keys into bl, if it
  * is a person's or an admin account. */
 static void
-match_keys(struct match_ctx *ctx, struct index *ex, struct index *bl,
-    size_t part, size_t i)
+match_keys(struct match_ctx *ctx, struct index_batch *ex,
+    struct index_batch *bl, size_t i)
 {
 	struct cfg_list	*l;
 	char		 buf[256], *key;
@@ -823,23 +821,43 @@ match_keys(struct match_ctx *ctx, struct index *ex, struct index *bl,
 		l = &ctx->exact_values[i * ctx->nexact + k];
 		for (j = 0; j < l->count; j++) {
 			key = match_id_key(buf, sizeof buf, k, l->items[j]);
-			index_add_once_part(ex, part, key, i);
+			index_batch_add(ex, key, i);
 			if (key != buf)
 				free(key);
 		}
 	}
-	match_blocking(ctx, bl, part, i);
+	match_blocking(ctx, bl, i);
 }
 
-/* Every account's keys of one part of the indexes (a share of
+/* The keys of a share of the accounts into batch t (a share of
  * match_pool_run's). */
 static void
-match_keys_part(struct match_ctx *ctx, size_t part)
+match_keys_gather(struct match_ctx *ctx, size_t t)
 {
-	size_t	 i;
+	size_t	 i, from, to;
 
-	for (i = 0; i < ctx->n; i++)
-		match_keys(ctx, ctx->key_ex, ctx->key_bl, part, i);
+	from = ctx->n / ctx->nbatches * t;
+	to = t + 1 == ctx->nbatches ? ctx->n : ctx->n / ctx->nbatches *
+	    (t + 1);
+	for (i = from; i < to; i++)
+		match_keys(ctx, ctx->batch_ex[t], ctx->batch_bl[t], i);
+}
+
+/* One part of the indexes from every batch (a share of
+ * match_pool_run's). */
+static void
+match_keys_load(struct match_ctx *ctx, size_t part)
+{
+	index_load(ctx->key_ex, part, ctx->batch_ex, ctx->nbatches);
+	index_load(ctx->key_bl, part, ctx->batch_bl, ctx->nbatches);
+}
+
+/* b loaded into ix (not split), and freed. */
+static void
+match_load(struct index *ix, struct index_batch *b)
+{
+	index_load(ix, INDEX_ANY_PART, &b, 1);
+	index_batch_free(b);
 }
 
 /* Which pairs may be one person: two person accounts of different
@@ -1430,6 +1448,7 @@ scope_old_keys(const struct match_ctx *ctx, struct account **olds,
 {
 	struct match_input	 in = *ctx->in;
 	struct match_ctx	 o;
+	struct index_batch	*bex, *bbl;
 	size_t			 i;
 
 	in.accounts = olds;
@@ -1442,11 +1461,15 @@ scope_old_keys(const struct match_ctx *ctx, struct account **olds,
 	o.nexact = ctx->nexact;
 	match_prepare_values(&o);
 	o.exact_values = xcalloc(o.n * o.nexact + 1, sizeof *o.exact_values);
+	bex = index_batch_new();
+	bbl = index_batch_new();
 	for (i = 0; i < o.n; i++) {
 		if (is_person(&o, i) || is_admin(&o, i))
 			match_prepare_exact(&o, i);
-		match_keys(&o, ex, bl, INDEX_ANY_PART, i);
+		match_keys(&o, bex, bbl, i);
 	}
+	match_load(ex, bex);
+	match_load(bl, bbl);
 	match_ctx_free(&o);
 }
 
@@ -1527,6 +1550,7 @@ match_scope(struct match_ctx *ctx, const struct index *ex,
 	struct scope_cross		 sc;
 	struct index			*labels, *ex_add, *bl_add, *ex_rem;
 	struct index			*bl_rem;
+	struct index_batch		*badd_ex, *badd_bl;
 	struct account			**olds;
 	unsigned char			*seed, *changed;
 	const size_t			*v;
@@ -1547,12 +1571,14 @@ match_scope(struct match_ctx *ctx, const struct index *ex,
 	ex_rem = index_new();
 	bl_rem = index_new();
 	olds = xcalloc(prev->naccounts + 1, sizeof *olds);
+	badd_ex = index_batch_new();
+	badd_bl = index_batch_new();
 	for (i = 0; i < ctx->n; i++) {
 		up[i] = i;
 		if (ctx->old[i] == MATCH_NONE) {
 			seed[i] = changed[i] = 1;
 			nchanged++;
-			match_keys(ctx, ex_add, bl_add, INDEX_ANY_PART, i);
+			match_keys(ctx, badd_ex, badd_bl, i);
 			continue;
 		}
 		sa = &prev->accounts[ctx->old[i]];
@@ -1570,10 +1596,12 @@ match_scope(struct match_ctx *ctx, const struct index *ex,
 		/* Loaded only when its content or kind changed; else its
 		 * keys are as they were. */
 		if (!sa->partial) {
-			match_keys(ctx, ex_add, bl_add, INDEX_ANY_PART, i);
+			match_keys(ctx, badd_ex, badd_bl, i);
 			olds[nolds++] = sa->account;
 		}
 	}
+	match_load(ex_add, badd_ex);
+	match_load(bl_add, badd_bl);
 	for (i = 0; i < prev->naccounts; i++) {
 		sa = &prev->accounts[i];
 		if (ctx->now[i] != MATCH_NONE)
@@ -1668,9 +1696,25 @@ match_pairs(struct match_ctx *ctx)
 	nt = match_threads();
 	ex = ctx->key_ex = index_new_split(nt);
 	bl = ctx->key_bl = index_new_split(nt);
-	match_pool_run(ctx, nt, match_keys_part);
+	ctx->nbatches = nt;
+	ctx->batch_ex = xcalloc(nt, sizeof *ctx->batch_ex);
+	ctx->batch_bl = xcalloc(nt, sizeof *ctx->batch_bl);
+	for (t = 0; t < nt; t++) {
+		ctx->batch_ex[t] = index_batch_new();
+		ctx->batch_bl[t] = index_batch_new();
+	}
+	match_pool_run(ctx, nt, match_keys_gather);
+	match_phase("  gathering keys", &t0);
+	match_pool_run(ctx, nt, match_keys_load);
+	for (t = 0; t < nt; t++) {
+		index_batch_free(ctx->batch_ex[t]);
+		index_batch_free(ctx->batch_bl[t]);
+	}
+	free(ctx->batch_ex);
+	free(ctx->batch_bl);
+	ctx->batch_ex = ctx->batch_bl = NULL;
 	ctx->key_ex = ctx->key_bl = NULL;
-	match_phase("  blocking keys", &t0);
+	match_phase("  loading keys", &t0);
 	memset(&w, 0, sizeof w);
 	w.ctx = ctx;
 	w.exact = 1;

@@ -397,78 +397,126 @@ test_index(void **state)
 	index_free(ix);
 }
 
-/* A split index filled by a thread per part holds what one filled in
- * order holds. */
-struct fill_job {
-	struct index	*ix;
-	size_t		 part;
-};
+/*
+ * A split index loaded from batches, a thread per part, holds what one
+ * filled key by key in order holds: every key's values ascending, each
+ * once. The batches are gathered out of order (the last share first) and
+ * repeat keys within an account and across batches.
+ */
+#define FILL_N		30000
+#define FILL_BATCHES	4
 
 static void
-fill_keys(struct index *ix, size_t part)
+fill_keys(struct index *ix, struct index_batch *b, size_t from, size_t to)
 {
 	char	 key[32];
 	size_t	 i, k;
 
-	for (i = 0; i < 30000; i++)
-		for (k = 0; k < 3; k++) {
-			snprintf(key, sizeof key, "k%zu", (i * 7 + k) % 5000);
-			index_add_once_part(ix, part, key, i);
+	for (i = from; i < to; i++)
+		for (k = 0; k < 4; k++) {
+			/* k = 3 repeats k = 0's key. */
+			snprintf(key, sizeof key, "k%zu", (i * 7 + k % 3) %
+			    5000);
+			if (ix != NULL)
+				index_add_once(ix, key, i);
+			else
+				index_batch_add(b, key, i);
 		}
 }
 
-static void *
-fill_part(void *arg)
-{
-	struct fill_job	*job = arg;
+struct load_job {
+	struct index		*ix;
+	size_t			 part;
+	struct index_batch	**b;
+};
 
-	fill_keys(job->ix, job->part);
+static void *
+load_part(void *arg)
+{
+	struct load_job	*job = arg;
+
+	index_load(job->ix, job->part, job->b, FILL_BATCHES);
 	return NULL;
 }
 
 static void
 test_index_split(void **state)
 {
-	struct index	*one = index_new(), *split = index_new_split(3);
-	struct fill_job	 jobs[3];
-	pthread_t	 t[3];
-	const size_t	*v, *w;
-	char		 key[32];
-	size_t		 i, n, m, total = 0;
+	struct index		*one = index_new(), *split = index_new_split(3);
+	struct index		*whole = index_new();
+	struct index_batch	*b[FILL_BATCHES], *late;
+	struct load_job		 jobs[3];
+	pthread_t		 t[3];
+	const size_t		*v, *w;
+	char			 key[32];
+	size_t			 i, n, m, total = 0;
 
 	(void)state;
-	fill_keys(one, INDEX_ANY_PART);
+	fill_keys(one, NULL, 0, FILL_N);
+	for (i = 0; i < FILL_BATCHES; i++) {
+		b[i] = index_batch_new();
+		fill_keys(NULL, b[i], FILL_N / FILL_BATCHES *
+		    (FILL_BATCHES - 1 - i), FILL_N / FILL_BATCHES *
+		    (FILL_BATCHES - i));
+	}
 	for (i = 0; i < 3; i++) {
 		jobs[i].ix = split;
 		jobs[i].part = i;
-		assert_int_equal(pthread_create(&t[i], NULL, fill_part,
+		jobs[i].b = b;
+		assert_int_equal(pthread_create(&t[i], NULL, load_part,
 		    &jobs[i]), 0);
 	}
 	for (i = 0; i < 3; i++)
 		pthread_join(t[i], NULL);
+	/* The same batches into an index not split, in one go. */
+	index_load(whole, INDEX_ANY_PART, b, FILL_BATCHES);
 	assert_int_equal(index_keys(split), index_keys(one));
+	assert_int_equal(index_keys(whole), index_keys(one));
 	for (i = 0; i < 5000; i++) {
 		snprintf(key, sizeof key, "k%zu", i);
 		v = index_get(one, key, &n);
+		assert_true(n > 0);
 		w = index_get(split, key, &m);
 		assert_int_equal(n, m);
-		assert_true(n > 0);
+		assert_memory_equal(v, w, n * sizeof *v);
+		w = index_get(whole, key, &m);
+		assert_int_equal(n, m);
 		assert_memory_equal(v, w, n * sizeof *v);
 	}
-	/* Adding to no part in particular, and every list once. */
-	index_add(split, "k1", 99999);
+	/* Loading more onto keys already there appends, each value once. */
+	late = index_batch_new();
+	index_batch_add(late, "k1", 99999);
+	index_batch_add(late, "k1", 99999);
+	index_batch_add(late, "fresh", 5);
+	index_load(split, INDEX_ANY_PART, &late, 1);
 	v = index_get(split, "k1", &n);
 	assert_int_equal(v[n - 1], 99999);
+	assert_int_not_equal(v[n - 2], 99999);
+	v = index_get(split, "fresh", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0], 5);
+	index_add(split, "k1", 100000);
+	v = index_get(split, "k1", &n);
+	assert_int_equal(v[n - 1], 100000);
 	index_foreach(split, count_keys, &total);
-	v = NULL;
 	for (i = 0, n = 0; i < 5000; i++) {
 		snprintf(key, sizeof key, "k%zu", i);
 		(void)index_get(one, key, &m);
 		n += m;
 	}
-	assert_int_equal(total, n + 1);
+	assert_int_equal(total, n + 3);
+	/* Nothing to load. */
+	index_batch_free(late);
+	late = index_batch_new();
+	index_load(whole, INDEX_ANY_PART, &late, 1);
+	assert_int_equal(index_keys(whole), index_keys(one));
+	index_batch_free(late);
+	index_batch_free(NULL);
+	for (i = 0; i < FILL_BATCHES; i++)
+		index_batch_free(b[i]);
 	index_free(one);
 	index_free(split);
+	index_free(whole);
 }
 
 int
