@@ -153,7 +153,7 @@ attr_name_cmp(const char *x, const char *y)
  * attribute first (the one values are being added to), and the first
  * letters before the names (ASCII, as attribute names are).
  */
-static struct account_attr *
+struct account_attr *
 account_attr(const struct account *a, const char *name)
 {
 	static __thread struct {

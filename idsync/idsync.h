@@ -287,6 +287,8 @@ void		 account_free(struct account *a);
 struct account	*account_copy(const struct account *a);
 void		 account_add_value(struct account *a, const char *name,
 		    const char *value, size_t len);
+/* a's attribute of that name (any case), or NULL. */
+struct account_attr *account_attr(const struct account *a, const char *name);
 const char	*account_get(const struct account *a, const char *name);
 char *const	*account_values(const struct account *a, const char *name,
 		    size_t *count);

@@ -94,6 +94,22 @@ struct pairset {
 
 struct weigh_job;
 
+/* The attributes blocking reads. */
+enum {
+	MATCH_ATTR_GIVEN,
+	MATCH_ATTR_SN,
+	MATCH_ATTR_MOBILE,
+	MATCH_ATTR_PHONE,
+	MATCH_ATTR_MAIL,
+	MATCH_ATTR_PROXY,
+	MATCH_ATTR_FIXED
+};
+
+static const char *const match_fixed_names[MATCH_ATTR_FIXED] = {
+	"givenName", "sn", "mobile", "telephoneNumber", "mail",
+	"proxyAddresses"
+};
+
 struct match_ctx {
 	const struct match_input	*in;
 	const struct match_config	*cfg;
@@ -101,6 +117,18 @@ struct match_ctx {
 	size_t				 n;
 	size_t				 nd;
 	size_t				 nexact;
+	/*
+	 * The attributes matching reads, each account's looked up in one
+	 * pass (its attributes brought into the cache once, not once per
+	 * rule and key): the rules', the identifiers', then blocking's
+	 * (MATCH_ATTR_*), each name once.
+	 */
+	const char			**attr_names;
+	size_t				 nattr;
+	size_t				*rule_attr;	/* per rule */
+	size_t				*exact_attr;	/* per identifier */
+	size_t				 fixed_attr[MATCH_ATTR_FIXED];
+	const struct account_attr	**attrs;	/* n * nattr */
 	/* Each rule's distinct values, prepared once: directories repeat
 	 * names, departments and titles thousands of times. */
 	uint32_t			*vid;		/* n * nrules; 0: none */
@@ -254,6 +282,27 @@ static struct account *
 ctx_account(const struct match_ctx *ctx, size_t i)
 {
 	return ctx->in->accounts[i];
+}
+
+/* Account i's values of attribute s (ctx->attr_names), or NULL. */
+static char *const *
+match_attr_values(const struct match_ctx *ctx, size_t i, size_t s,
+    size_t *count)
+{
+	const struct account_attr	*at = ctx->attrs[i * ctx->nattr + s];
+
+	*count = at != NULL ? at->count : 0;
+	return at != NULL && at->count > 0 ? at->values : NULL;
+}
+
+/* Its first value, or NULL. */
+static const char *
+match_attr(const struct match_ctx *ctx, size_t i, size_t s)
+{
+	size_t	 n;
+	char	*const *v = match_attr_values(ctx, i, s, &n);
+
+	return v != NULL ? v[0] : NULL;
 }
 
 /* Account i's value of rule k, prepared. */
@@ -511,7 +560,7 @@ match_prepare_rule(struct match_ctx *ctx, size_t k)
 		a = ctx_account(ctx, i);
 		if (a->kind != ACCOUNT_PERSON && a->kind != ACCOUNT_ADMIN)
 			continue;
-		raw = account_get(a, ctx->in->rules[k]->item.label);
+		raw = match_attr(ctx, i, ctx->rule_attr[k]);
 		if (raw == NULL)
 			continue;
 		if ((v = index_get(ix, raw, &n)) != NULL && n > 0) {
@@ -531,12 +580,60 @@ match_prepare_rule(struct match_ctx *ctx, size_t k)
 	index_free(ix);
 }
 
+/* Slot of attribute name in ctx->attr_names, added if new. */
+static size_t
+match_attr_slot(struct match_ctx *ctx, const char *name)
+{
+	size_t	 s;
+
+	for (s = 0; s < ctx->nattr; s++)
+		if (strcasecmp(ctx->attr_names[s], name) == 0)
+			return s;
+	ctx->attr_names = xreallocarray(ctx->attr_names, ctx->nattr + 1,
+	    sizeof *ctx->attr_names);
+	ctx->attr_names[ctx->nattr] = name;
+	return ctx->nattr++;
+}
+
+/* Accounts MATCH_CHUNK * c on: their attributes (a share of
+ * match_pool_run's); only person and admin accounts are compared. */
+static void
+match_attrs_chunk(struct match_ctx *ctx, size_t c)
+{
+	const struct account	*a;
+	size_t			 i, s, end = (c + 1) * MATCH_CHUNK;
+
+	for (i = c * MATCH_CHUNK; i < ctx->n && i < end; i++) {
+		a = ctx_account(ctx, i);
+		if (a->kind != ACCOUNT_PERSON && a->kind != ACCOUNT_ADMIN)
+			continue;
+		for (s = 0; s < ctx->nattr; s++)
+			ctx->attrs[i * ctx->nattr + s] = account_attr(a,
+			    ctx->attr_names[s]);
+	}
+}
+
 /* Numbers each rule's values (0: none; only person and admin accounts
  * are compared) and prepares each distinct one once. */
 static void
 match_prepare_values(struct match_ctx *ctx)
 {
-	size_t	 nr = ctx->in->nrules;
+	size_t	 nr = ctx->in->nrules, k;
+
+	ctx->rule_attr = xcalloc(nr + 1, sizeof *ctx->rule_attr);
+	for (k = 0; k < nr; k++)
+		ctx->rule_attr[k] = match_attr_slot(ctx,
+		    ctx->in->rules[k]->item.label);
+	ctx->exact_attr = xcalloc(ctx->nexact + 1, sizeof *ctx->exact_attr);
+	for (k = 0; k < ctx->nexact; k++)
+		ctx->exact_attr[k] = match_attr_slot(ctx,
+		    ctx->cfg->exact.items[k]);
+	for (k = 0; k < MATCH_ATTR_FIXED; k++)
+		ctx->fixed_attr[k] = match_attr_slot(ctx,
+		    match_fixed_names[k]);
+	ctx->attrs = xcalloc(ctx->n * ctx->nattr + 1, sizeof *ctx->attrs);
+	match_pool_run(ctx, (ctx->n + MATCH_CHUNK - 1) / MATCH_CHUNK,
+	    match_attrs_chunk);
 
 	ctx->vid = xcalloc(ctx->n * nr + 1, sizeof *ctx->vid);
 	ctx->distinct = xcalloc(nr + 1, sizeof *ctx->distinct);
@@ -586,7 +683,7 @@ match_prepare_exact(struct match_ctx *ctx, size_t i)
 	for (k = 0; k < ctx->nexact; k++) {
 		attr = ctx->cfg->exact.items[k];
 		l = &ctx->exact_values[i * ctx->nexact + k];
-		v = account_values(ctx_account(ctx, i), attr, &n);
+		v = match_attr_values(ctx, i, ctx->exact_attr[k], &n);
 		for (j = 0; j < n; j++) {
 			if (strcasecmp(attr, "proxyAddresses") != 0) {
 				match_add_exact(l, v[j], strlen(v[j]));
@@ -712,10 +809,11 @@ match_block_surname_given(struct match_ctx *ctx, struct index_batch *b,
 	}
 }
 
-/* The name tokens of account i's attr: a rule's prepared value when one
- * compares attr's normalised form, else made here (*owned: free them). */
+/* The name tokens of account i's attr (MATCH_ATTR_*): a rule's prepared
+ * value when one compares attr's normalised form, else made here (*owned:
+ * free them). */
 static size_t
-match_name_tokens(const struct match_ctx *ctx, size_t i, const char *attr,
+match_name_tokens(const struct match_ctx *ctx, size_t i, size_t attr,
     char ***tokens, int *owned)
 {
 	const struct compare_value	*cv;
@@ -725,13 +823,13 @@ match_name_tokens(const struct match_ctx *ctx, size_t i, const char *attr,
 
 	for (k = 0; k < ctx->in->nrules; k++)
 		if (compare_table[ctx->in->rules[k]->comparator].norm &&
-		    strcasecmp(ctx->in->rules[k]->item.label, attr) == 0) {
+		    ctx->rule_attr[k] == ctx->fixed_attr[attr]) {
 			cv = match_value(ctx, i, k);
 			*tokens = cv->tokens;
 			*owned = 0;
 			return cv->ntokens;
 		}
-	raw = account_get(ctx_account(ctx, i), attr);
+	raw = match_attr(ctx, i, ctx->fixed_attr[attr]);
 	norm = normalise_text(raw != NULL ? raw : "", raw != NULL ?
 	    strlen(raw) : 0);
 	n = normalise_tokens(norm, tokens);
@@ -743,7 +841,6 @@ match_name_tokens(const struct match_ctx *ctx, size_t i, const char *attr,
 static void
 match_blocking(struct match_ctx *ctx, struct index_batch *b, size_t i)
 {
-	const struct account	*a = ctx_account(ctx, i);
 	struct decode_proxy	 px;
 	char			**gt, **st, key[256], why[128];
 	const size_t		*groups;
@@ -752,8 +849,8 @@ match_blocking(struct match_ctx *ctx, struct index_batch *b, size_t i)
 	unsigned		 blocks = ctx->cfg->blocks;
 	int			 own_g, own_s;
 
-	ng = match_name_tokens(ctx, i, "givenName", &gt, &own_g);
-	ns = match_name_tokens(ctx, i, "sn", &st, &own_s);
+	ng = match_name_tokens(ctx, i, MATCH_ATTR_GIVEN, &gt, &own_g);
+	ns = match_name_tokens(ctx, i, MATCH_ATTR_SN, &st, &own_s);
 	if (blocks & (1U << BLOCK_SURNAME))
 		for (k = 0; k < ns; k++)
 			if (strlen(st[k]) > 1)
@@ -771,15 +868,18 @@ match_blocking(struct match_ctx *ctx, struct index_batch *b, size_t i)
 		}
 	}
 	if (blocks & (1U << BLOCK_MOBILE))
-		match_block_digits(b, "m:", account_get(a, "mobile"), i);
+		match_block_digits(b, "m:", match_attr(ctx, i,
+		    ctx->fixed_attr[MATCH_ATTR_MOBILE]), i);
 	if (blocks & (1U << BLOCK_PHONE))
-		match_block_digits(b, "p:", account_get(a,
-		    "telephoneNumber"), i);
+		match_block_digits(b, "p:", match_attr(ctx, i,
+		    ctx->fixed_attr[MATCH_ATTR_PHONE]), i);
 	if (blocks & (1U << BLOCK_MAIL_LOCAL)) {
-		if ((v = account_values(a, "mail", &n)) != NULL)
+		if ((v = match_attr_values(ctx, i,
+		    ctx->fixed_attr[MATCH_ATTR_MAIL], &n)) != NULL)
 			for (k = 0; k < n; k++)
 				match_block_mail(b, v[k], strlen(v[k]), i);
-		v = account_values(a, "proxyAddresses", &n);
+		v = match_attr_values(ctx, i,
+		    ctx->fixed_attr[MATCH_ATTR_PROXY], &n);
 		for (k = 0; k < n; k++)
 			if (decode_proxy(v[k], strlen(v[k]), &px, why,
 			    sizeof why) == 0 && strcmp(px.type, "smtp") == 0)
@@ -2882,6 +2982,10 @@ match_ctx_free(struct match_ctx *ctx)
 	free(ctx->distinct);
 	free(ctx->ndistinct);
 	free(ctx->vid);
+	free(ctx->attrs);
+	free(ctx->attr_names);
+	free(ctx->rule_attr);
+	free(ctx->exact_attr);
 	if (ctx->exact_values != NULL)
 		for (i = 0; i < ctx->n * ctx->nexact; i++)
 			str_list_free(ctx->exact_values[i].items,
