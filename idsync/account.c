@@ -371,8 +371,15 @@ account_enabled(const struct account *a, int64_t now_ms)
 char *
 account_name(const struct account *a, char *dst, size_t size)
 {
-	const char	*sam = account_get(a, "sAMAccountName");
+	return account_name_sam(a, account_get(a, "sAMAccountName"), dst,
+	    size);
+}
 
+/* The same, its sAMAccountName (or NULL) looked up already. */
+char *
+account_name_sam(const struct account *a, const char *sam, char *dst,
+    size_t size)
+{
 	snprintf(dst, size, "%s\\%s", a->domain_name, sam != NULL ? sam :
 	    a->guid);
 	return dst;

@@ -297,6 +297,8 @@ size_t		 account_value_count(const struct account *a,
 int		 account_finish(struct account *a, char *err, size_t errlen);
 int		 account_enabled(const struct account *a, int64_t now_ms);
 char		*account_name(const struct account *a, char *dst, size_t size);
+char		*account_name_sam(const struct account *a, const char *sam,
+		    char *dst, size_t size);
 char		*account_key(const char *domain, const char *guid, char *dst,
 		    size_t size);
 /* Does the attribute change without the identity changing (a logon, a

@@ -102,12 +102,13 @@ enum {
 	MATCH_ATTR_PHONE,
 	MATCH_ATTR_MAIL,
 	MATCH_ATTR_PROXY,
+	MATCH_ATTR_SAM,		/* names in conflicts and the log */
 	MATCH_ATTR_FIXED
 };
 
 static const char *const match_fixed_names[MATCH_ATTR_FIXED] = {
 	"givenName", "sn", "mobile", "telephoneNumber", "mail",
-	"proxyAddresses"
+	"proxyAddresses", "sAMAccountName"
 };
 
 struct match_ctx {
@@ -121,7 +122,7 @@ struct match_ctx {
 	 * The attributes matching reads, each account's looked up in one
 	 * pass (its attributes brought into the cache once, not once per
 	 * rule and key): the rules', the identifiers', then blocking's
-	 * (MATCH_ATTR_*), each name once.
+	 * and the name's (MATCH_ATTR_*), each name once.
 	 */
 	const char			**attr_names;
 	size_t				 nattr;
@@ -314,10 +315,17 @@ match_value(const struct match_ctx *ctx, size_t i, size_t k)
 	return id == 0 ? &ctx->none : &ctx->distinct[k][id - 1];
 }
 
+/* account_name, from the attribute table where it has the account. */
 static const char *
 acct_name(const struct match_ctx *ctx, size_t i, char *buf, size_t size)
 {
-	return account_name(ctx_account(ctx, i), buf, size);
+	const struct account	*a = ctx_account(ctx, i);
+
+	if (ctx->attrs == NULL || (a->kind != ACCOUNT_PERSON &&
+	    a->kind != ACCOUNT_ADMIN))
+		return account_name(a, buf, size);
+	return account_name_sam(a, match_attr(ctx, i,
+	    ctx->fixed_attr[MATCH_ATTR_SAM]), buf, size);
 }
 
 static int
