@@ -70,6 +70,26 @@ struct ldap_read {
 	/* Where read_attr_name looks first: the server names an entry's
 	 * attributes in the order of the one before. */
 	size_t				 attr_next;
+	/* What read_entry made of the description of each of the first
+	 * READ_MEMO attributes of the entry before, found again in most
+	 * entries (decoding each took a tenth of the reading). */
+	struct read_desc		*memo;
+};
+
+#define READ_MEMO	32
+
+enum read_which {
+	READ_OTHER,
+	READ_GUID,		/* decoded before the others */
+	READ_SID
+};
+
+struct read_desc {
+	char			 desc[128];
+	size_t			 len;		/* 0: nothing yet */
+	struct decode_range	 range;
+	const char		*canon;
+	enum read_which		 which;
 };
 
 /* One paged search. */
@@ -293,6 +313,41 @@ read_attr_name(struct ldap_read *r, const char *name)
 	return name;
 }
 
+/*
+ * What the k-th attribute's description name says: the name without its
+ * options, the range of a ranged one, the name as configured and whether
+ * it is objectGUID or objectSid. The entry before's when it is the same,
+ * else decoded into r's memo (or into one past it); NULL with why when it
+ * does not decode.
+ */
+static struct read_desc *
+read_desc(struct ldap_read *r, size_t k, const struct berval *name,
+    struct read_desc *one, char *why, size_t whylen)
+{
+	struct read_desc	*m = k < READ_MEMO ? &r->memo[k] : one;
+
+	if (m->len > 0 && m->len == name->bv_len &&
+	    memcmp(m->desc, name->bv_val, name->bv_len) == 0)
+		return m;
+	m->len = 0;
+	if (decode_range(name->bv_val, name->bv_len, &m->range, why,
+	    whylen) == -1)
+		return NULL;
+	/* One not asked for keeps the server's spelling, m's own. */
+	m->canon = read_attr_name(r, m->range.name);
+	if (strcasecmp(m->range.name, "objectGUID") == 0)
+		m->which = READ_GUID;
+	else if (strcasecmp(m->range.name, "objectSid") == 0)
+		m->which = READ_SID;
+	else
+		m->which = READ_OTHER;
+	if (m != one && name->bv_len < sizeof m->desc) {
+		memcpy(m->desc, name->bv_val, name->bv_len);
+		m->len = name->bv_len;
+	}
+	return m;
+}
+
 static void
 read_add_value(struct ldap_read *r, struct account *a, const char *name,
     const struct berval *v)
@@ -413,14 +468,13 @@ static int
 read_entry(LDAP *ld, LDAPMessage *e, void *arg, char *err, size_t errlen)
 {
 	struct ldap_read	*r = arg;
-	struct decode_range	 range;
+	struct read_desc	 one, *m;
 	struct berval		 dnbv, name, *vals = NULL;
 	struct account		*a;
 	BerElement		*ber = NULL;
 	char			*dn, guid[DECODE_GUID_LEN];
 	char			 sid[DECODE_SID_LEN], why[256], vis[256];
-	const char		*canon;
-	size_t			 i;
+	size_t			 i, k;
 	int			 rc = 0;
 
 	if ((dn = ldap_get_dn(ld, e)) == NULL) {
@@ -437,25 +491,27 @@ read_entry(LDAP *ld, LDAPMessage *e, void *arg, char *err, size_t errlen)
 	 * lie in it (ldap_get_values_len would search it for each). */
 	if (ldap_get_dn_ber(ld, e, &ber, &dnbv) != LDAP_SUCCESS)
 		ber = NULL;
-	while (ber != NULL && ldap_get_attribute_ber(ld, e, ber, &name,
-	    &vals) == LDAP_SUCCESS && name.bv_val != NULL) {
-		if (decode_range(name.bv_val, name.bv_len, &range, why,
-		    sizeof why) == -1) {
+	if (r->memo == NULL)
+		r->memo = xcalloc(READ_MEMO, sizeof *r->memo);
+	for (k = 0; ber != NULL && ldap_get_attribute_ber(ld, e, ber, &name,
+	    &vals) == LDAP_SUCCESS && name.bv_val != NULL; k++) {
+		if ((m = read_desc(r, k, &name, &one, why, sizeof why)) ==
+		    NULL) {
 			log_warnx("domain %s: %s: attribute %s", r->d->item.label,
 			    str_vis(vis, sizeof vis, dn), why);
 			ber_memfree(vals);
 			vals = NULL;
 			continue;
 		}
-		canon = read_attr_name(r, range.name);
-		if (strcasecmp(range.name, "objectGUID") == 0) {
+		if (m->which == READ_GUID) {
 			/* Decoded above. */
-		} else if (strcasecmp(range.name, "objectSid") == 0) {
+		} else if (m->which == READ_SID) {
 			if (vals != NULL && vals[0].bv_val != NULL && decode_sid(
 			    (const unsigned char *)vals[0].bv_val,
 			    vals[0].bv_len, sid, sizeof sid, why,
 			    sizeof why) == 0)
-				account_add_value(a, canon, sid, strlen(sid));
+				account_add_value(a, m->canon, sid,
+				    strlen(sid));
 			else
 				log_warnx("domain %s: %s: %s",
 				    r->d->item.label, str_vis(vis, sizeof vis,
@@ -464,11 +520,11 @@ read_entry(LDAP *ld, LDAPMessage *e, void *arg, char *err, size_t errlen)
 		} else
 			for (i = 0; vals != NULL && vals[i].bv_val != NULL;
 			    i++)
-				read_add_value(r, a, canon, &vals[i]);
+				read_add_value(r, a, m->canon, &vals[i]);
 		ber_memfree(vals);
 		vals = NULL;
-		if (range.ranged && range.high >= 0 && read_ranges(r, a, dn,
-		    range.name, range.high + 1, err, errlen) == -1) {
+		if (m->range.ranged && m->range.high >= 0 && read_ranges(r, a,
+		    dn, m->range.name, m->range.high + 1, err, errlen) == -1) {
 			rc = -1;
 			break;
 		}
@@ -1517,6 +1573,7 @@ ldap_read_domain(const struct domain_config *d, size_t domain,
 out:
 	read_root_clear(&root);
 	ldap_read_close(r.ld);
+	free(r.memo);
 	if (rc == -1) {
 		for (i = before; i < out->count; i++)
 			account_free(out->items[i]);

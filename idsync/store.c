@@ -842,16 +842,14 @@ store_load_conflicts(struct store *st, struct state *state, char *err,
 {
 	sqlite3_stmt	*stmt;
 	const size_t	*v;
+	unsigned char	*seen = NULL;
 	char		 hex[2 * STATE_SUM_LEN + 1], key[ACCOUNT_KEY_LEN];
-	size_t		 alloc = 0, n;
+	size_t		 alloc = 0, n, lo, hi, mid, at = 0;
+	int64_t		 id;
 	int		 rc;
 
-	/* One account of each tells its component (all of a conflict's
-	 * are in one). */
-	if ((stmt = store_stmt(st, "SELECT c.id, c.sum, m.domain, m.guid "
-	    "FROM conflicts c LEFT JOIN conflict_accounts m ON m.rowid = "
-	    "(SELECT min(rowid) FROM conflict_accounts WHERE conflict_id = "
-	    "c.id)", err, errlen)) == NULL)
+	if ((stmt = store_stmt(st, "SELECT id, sum FROM conflicts ORDER BY id",
+	    err, errlen)) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (state->nconflicts == alloc) {
@@ -866,15 +864,6 @@ store_load_conflicts(struct store *st, struct state *state, char *err,
 		state->conflict_ids[state->nconflicts] =
 		    sqlite3_column_int64(stmt, 0);
 		state->conflict_account[state->nconflicts] = SIZE_MAX;
-		if (sqlite3_column_type(stmt, 2) != SQLITE_NULL &&
-		    sqlite3_column_type(stmt, 3) != SQLITE_NULL) {
-			v = index_get(state->account_index, account_key(
-			    col_text(stmt, 2), col_text(stmt, 3), key,
-			    sizeof key), &n);
-			if (n > 0)
-				state->conflict_account[state->nconflicts] =
-				    v[0];
-		}
 		/* Without a sum (saved before there were sums) it is
 		 * found again by nothing, and written again. */
 		if (sqlite3_column_bytes(stmt, 1) == STATE_SUM_LEN) {
@@ -884,7 +873,50 @@ store_load_conflicts(struct store *st, struct state *state, char *err,
 		}
 		state->nconflicts++;
 	}
-	return store_rows_done(st, stmt, rc, "load conflicts", err, errlen);
+	if (store_rows_done(st, stmt, rc, "load conflicts", err,
+	    errlen) == -1)
+		return -1;
+
+	/*
+	 * One account of each tells its component (all of a conflict's are
+	 * in one): the first of its members, read in one pass over them
+	 * (a search per conflict took longer than all the rest of loading
+	 * the conflicts).
+	 */
+	if ((stmt = store_stmt(st, "SELECT conflict_id, domain, guid FROM "
+	    "conflict_accounts ORDER BY rowid", err, errlen)) == NULL)
+		return -1;
+	seen = xcalloc(state->nconflicts + 1, 1);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(stmt, 0);
+		/* Members are mostly written conflict by conflict. */
+		if (at >= state->nconflicts || state->conflict_ids[at] != id) {
+			for (lo = 0, hi = state->nconflicts; lo < hi;) {
+				mid = lo + (hi - lo) / 2;
+				if (state->conflict_ids[mid] < id)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (lo == state->nconflicts ||
+			    state->conflict_ids[lo] != id)
+				continue;
+			at = lo;
+		}
+		if (seen[at])
+			continue;
+		seen[at] = 1;
+		if (sqlite3_column_type(stmt, 1) == SQLITE_NULL ||
+		    sqlite3_column_type(stmt, 2) == SQLITE_NULL)
+			continue;
+		v = index_get(state->account_index, account_key(
+		    col_text(stmt, 1), col_text(stmt, 2), key, sizeof key), &n);
+		if (n > 0)
+			state->conflict_account[at] = v[0];
+	}
+	free(seen);
+	return store_rows_done(st, stmt, rc, "load conflicts' accounts", err,
+	    errlen);
 }
 
 /* Each person's accounts, counted. */
@@ -916,20 +948,29 @@ int
 store_load_state(struct store *st, const struct cfg_items *domains,
     unsigned flags, struct state *state, char *err, size_t errlen)
 {
+	int64_t	 t = wtime_mono_ms();
+
 	memset(state, 0, sizeof *state);
 	state->account_index = index_new();
 	state->person_index = index_new();
 	state->conflict_index = index_new();
 	if (store_load_accounts(st, domains, flags, state, err,
-	    errlen) == -1 ||
-	    store_load_persons(st, state, err, errlen) == -1 ||
-	    store_count_links(state, err, errlen) == -1 ||
-	    store_load_conflicts(st, state, err, errlen) == -1 ||
-	    store_load_decisions(st, state, err, errlen) == -1) {
-		state_clear(state);
-		return -1;
-	}
+	    errlen) == -1)
+		goto fail;
+	idsync_phase("loading: ", "accounts", &t);
+	if (store_load_persons(st, state, err, errlen) == -1 ||
+	    store_count_links(state, err, errlen) == -1)
+		goto fail;
+	idsync_phase("loading: ", "persons", &t);
+	if (store_load_conflicts(st, state, err, errlen) == -1)
+		goto fail;
+	idsync_phase("loading: ", "conflicts", &t);
+	if (store_load_decisions(st, state, err, errlen) == -1)
+		goto fail;
 	return 0;
+fail:
+	state_clear(state);
+	return -1;
 }
 
 /*

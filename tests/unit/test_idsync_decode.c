@@ -59,6 +59,14 @@ test_sid(void **state)
 	assert_int_equal(decode_sid(admins, sizeof admins, s, sizeof s, err,
 	    sizeof err), 0);
 	assert_string_equal(s, "S-1-5-32-544");
+	/* Room for exactly that, and one byte less. */
+	memset(s, 'x', sizeof s);
+	assert_int_equal(decode_sid(admins, sizeof admins, s, 13, err,
+	    sizeof err), 0);
+	assert_string_equal(s, "S-1-5-32-544");
+	assert_int_equal(decode_sid(admins, sizeof admins, s, 12, err,
+	    sizeof err), -1);
+	assert_non_null(strstr(err, "no room"));
 
 	/* A domain user: S-1-5-21-x-y-z-rid, sub-authorities little-endian. */
 	memset(v, 0, sizeof v);
