@@ -122,6 +122,10 @@ struct consolidate_ctx {
 	struct candidate		*cand;
 	size_t				 ncand;
 	struct index			*taken;		/* usernames */
+	/* Per base name, the suffix to try next: every one before it is
+	 * taken (names are only ever added), so the hundredth person of a
+	 * common name does not try the ninety-nine before. */
+	struct index			*next;
 };
 
 /* Conflicts list their accounts by domain and name, run after run. */
@@ -321,13 +325,16 @@ consolidate_username_base(const char *pattern, const char *given,
 static char *
 consolidate_unique(struct consolidate_ctx *ctx, const char *base, size_t max)
 {
-	char	*u, digits[24];
-	size_t	 n, cut;
-	unsigned long long i;
+	char		*u, digits[24];
+	const size_t	*v;
+	size_t		 n, cut;
+	unsigned long long i = 1;
 
 	if (*base == '\0')
 		base = "user";
-	for (i = 1;; i++) {
+	if ((v = index_get(ctx->next, base, &n)) != NULL && n > 0)
+		i = v[n - 1];
+	for (;; i++) {
 		if (i == 1)
 			digits[0] = '\0';
 		else
@@ -336,8 +343,10 @@ consolidate_unique(struct consolidate_ctx *ctx, const char *base, size_t max)
 		if (cut + strlen(digits) > max)
 			cut = max > strlen(digits) ? max - strlen(digits) : 0;
 		xasprintf(&u, "%.*s%s", (int)cut, base, digits);
-		if (index_get(ctx->taken, u, &n) == NULL || n == 0)
+		if (index_get(ctx->taken, u, &n) == NULL || n == 0) {
+			index_add(ctx->next, base, (size_t)i + 1);
 			return u;
+		}
 		free(u);
 	}
 }
@@ -573,8 +582,10 @@ consolidate_run(const struct consolidate_input *in, struct match_result *res,
 		consolidate_person(&ctx, &res->persons[i]);
 	free(ctx.cand);
 	ctx.taken = index_new();
+	ctx.next = index_new();
 	consolidate_usernames(&ctx);
 	index_free(ctx.taken);
+	index_free(ctx.next);
 	for (i = 0; i < res->npersons; i++)
 		res->persons[i].lifecycle = consolidate_lifecycle(&ctx,
 		    &res->persons[i]);

@@ -290,6 +290,60 @@ test_collisions_stable(void **unused)
 		account_free(a[i]);
 }
 
+/* Six persons who make the same name, the last keeping "jsmit3" from the
+ * last run: the new ones take the first numbers free, around it, and a
+ * run after that numbers them the same way again. */
+static void
+test_collisions_many(void **unused)
+{
+	static const char *const want[] = { "jsmith", "jsmit2", "jsmit4",
+	    "jsmit5", "jsmit6" };
+	struct account		*a[6];
+	struct match_result	 res;
+	struct state		 prev;
+	struct consolidate_input in;
+	struct username_config	 uc;
+	char			 pat[] = "%i%s";
+	int			 group[] = { 0, 1, 2, 3, 4, 5 };
+	char			 err[256];
+	size_t			 i, round;
+
+	(void)unused;
+	uc.pattern = pat;
+	uc.max_length = 6;
+	uc.upn_suffix = NULL;
+	for (i = 0; i < 6; i++)
+		a[i] = acc(0, "btuh", (int)i + 1, "Jan", "Smith", NULL, NULL,
+		    1, 1);
+	empty_state(&prev);
+	prev.persons = xcalloc(1, sizeof *prev.persons);
+	prev.npersons = 1;
+	memset(&in, 0, sizeof in);
+	in.accounts = a;
+	in.naccounts = 6;
+	in.prev = &prev;
+	in.username = &uc;
+	in.now_ms = 1000;
+	for (round = 0; round < 2; round++) {
+		result(&res, group, 6, 6);
+		if (round == 0) {
+			memcpy(prev.persons[0].id, res.persons[5].id,
+			    DECODE_GUID_LEN);
+			prev.persons[0].username = xstrdup("jsmit3");
+			index_add(prev.person_index, prev.persons[0].id, 0);
+		}
+		assert_int_equal(consolidate_run(&in, &res, err, sizeof err),
+		    0);
+		for (i = 0; i < 5; i++)
+			assert_string_equal(res.persons[i].username, want[i]);
+		assert_string_equal(res.persons[5].username, "jsmit3");
+		match_result_clear(&res);
+	}
+	state_clear(&prev);
+	for (i = 0; i < 6; i++)
+		account_free(a[i]);
+}
+
 static char *
 ldif_line(const char *name, const char *value)
 {
@@ -346,6 +400,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_username_base),
+		cmocka_unit_test(test_collisions_many),
 		cmocka_unit_test(test_pattern),
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_collisions_stable),
