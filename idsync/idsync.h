@@ -1109,6 +1109,9 @@ void		 index_add(struct index *ix, const char *key, size_t value);
 /* Same, unless value is already the last on key's list. */
 void		 index_add_once(struct index *ix, const char *key,
 		    size_t value);
+/* key's first value; if ix does not hold key, value, added for it. */
+size_t		 index_first_or_add(struct index *ix, const char *key,
+		    size_t value);
 /* Keys and values a thread gathers, to load into an index at once. */
 struct index_batch;
 struct index_batch *index_batch_new(void);

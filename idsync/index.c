@@ -248,6 +248,21 @@ index_add_once(struct index *ix, const char *key, size_t value)
 		index_slot_add(ix, s, value);
 }
 
+/* key's first value; if ix does not hold key, value, added for it (one
+ * search for what index_get then index_add do in two). */
+size_t
+index_first_or_add(struct index *ix, const char *key, size_t value)
+{
+	struct index_slot	*s;
+	uint64_t		 h = index_hash(key);
+
+	ix = index_home(ix, h);
+	s = index_slot(ix, key, h);
+	if (s->count == 0)
+		index_slot_add(ix, s, value);
+	return s->values[0];
+}
+
 /*
  * Batches: each thread gathers its keys, then a thread per part of the
  * index sorts that part's and enters each key once with its whole list.

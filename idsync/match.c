@@ -337,13 +337,13 @@ in_scope(const struct match_ctx *ctx, size_t i)
 static int
 is_person(const struct match_ctx *ctx, size_t i)
 {
-	return ctx_account(ctx, i)->kind == ACCOUNT_PERSON;
+	return ctx->kind[i] == ACCOUNT_PERSON;
 }
 
 static int
 is_admin(const struct match_ctx *ctx, size_t i)
 {
-	return ctx_account(ctx, i)->kind == ACCOUNT_ADMIN;
+	return ctx->kind[i] == ACCOUNT_ADMIN;
 }
 
 static double
@@ -470,6 +470,19 @@ match_eval(struct match_ctx *ctx, size_t a, size_t b, struct pair *p,
 	}
 }
 
+/* Does an attribute of a and b veto them, as match_eval would say? */
+static int
+match_vetoed(struct match_ctx *ctx, size_t a, size_t b)
+{
+	size_t	 k;
+
+	for (k = 0; k < ctx->in->nrules; k++)
+		if (rule_weight(ctx->in->rules[k], match_level(ctx, k, a,
+		    b)) <= ctx->cfg->veto)
+			return 1;
+	return 0;
+}
+
 /* What agreed and what did not, as text; *score (if not NULL) gets the
  * pair's score. */
 static char *
@@ -559,9 +572,8 @@ match_prepare_rule(struct match_ctx *ctx, size_t k)
 {
 	const struct account	*a;
 	struct index		*ix;
-	const size_t		*v;
 	const char		*raw;
-	size_t			 nr = ctx->in->nrules, i, n, alloc = 0;
+	size_t			 nr = ctx->in->nrules, i, id, alloc = 0;
 
 	ix = index_new();
 	for (i = 0; i < ctx->n; i++) {
@@ -571,10 +583,10 @@ match_prepare_rule(struct match_ctx *ctx, size_t k)
 		raw = match_attr(ctx, i, ctx->rule_attr[k]);
 		if (raw == NULL)
 			continue;
-		if ((v = index_get(ix, raw, &n)) != NULL && n > 0) {
-			ctx->vid[i * nr + k] = (uint32_t)v[0];
+		id = index_first_or_add(ix, raw, ctx->ndistinct[k] + 1);
+		ctx->vid[i * nr + k] = (uint32_t)id;
+		if (id <= ctx->ndistinct[k])
 			continue;
-		}
 		if (ctx->ndistinct[k] == alloc) {
 			alloc = alloc == 0 ? 256 : alloc * 2;
 			ctx->distinct[k] = xreallocarray(ctx->distinct[k],
@@ -582,8 +594,6 @@ match_prepare_rule(struct match_ctx *ctx, size_t k)
 		}
 		compare_value_init(&ctx->distinct[k][ctx->ndistinct[k]++],
 		    raw, ctx->in->rules[k]->comparator);
-		index_add(ix, raw, ctx->ndistinct[k]);
-		ctx->vid[i * nr + k] = (uint32_t)ctx->ndistinct[k];
 	}
 	index_free(ix);
 }
@@ -626,8 +636,12 @@ match_attrs_chunk(struct match_ctx *ctx, size_t c)
 static void
 match_prepare_values(struct match_ctx *ctx)
 {
-	size_t	 nr = ctx->in->nrules, k;
+	size_t	 nr = ctx->in->nrules, k, i;
 
+	/* The kinds, read for every pair, close together. */
+	ctx->kind = xcalloc(ctx->n + 1, sizeof *ctx->kind);
+	for (i = 0; i < ctx->n; i++)
+		ctx->kind[i] = (unsigned char)ctx_account(ctx, i)->kind;
 	ctx->rule_attr = xcalloc(nr + 1, sizeof *ctx->rule_attr);
 	for (k = 0; k < nr; k++)
 		ctx->rule_attr[k] = match_attr_slot(ctx,
@@ -1092,14 +1106,24 @@ match_shared_collect(const char *key, const size_t *v, size_t n, void *arg)
 			pairset_add(&ctx->shared, v[i], v[j]);
 }
 
+/* s's number in ix, a new one (next) if it has none. */
+static uint32_t
+match_number(struct index *ix, const char *s, size_t *next)
+{
+	size_t	 id = index_first_or_add(ix, s, *next);
+
+	if (id == *next)
+		(*next)++;
+	return (uint32_t)id;
+}
+
 /* Numbers the identifier values for match_share_id. */
 static void
 match_number_ids(struct match_ctx *ctx)
 {
 	struct index		*ix = index_new();
 	const struct cfg_list	*l;
-	const size_t		*v;
-	size_t			 i, j, n, next = 0, total = 0;
+	size_t			 i, j, next = 0, total = 0;
 	char			 buf[256], *key;
 
 	for (i = 0; i < ctx->n * ctx->nexact; i++)
@@ -1114,12 +1138,7 @@ match_number_ids(struct match_ctx *ctx)
 		for (j = 0; j < l->count; j++) {
 			key = match_id_key(buf, sizeof buf, i % ctx->nexact,
 			    l->items[j]);
-			if ((v = index_get(ix, key, &n)) != NULL && n > 0)
-				ctx->ids[total++] = (uint32_t)v[0];
-			else {
-				index_add(ix, key, next);
-				ctx->ids[total++] = (uint32_t)next++;
-			}
+			ctx->ids[total++] = match_number(ix, key, &next);
 			if (key != buf)
 				free(key);
 		}
@@ -1147,19 +1166,6 @@ match_last_digits(const char *s, uint32_t *value)
 	}
 	*value = v;
 	return n;
-}
-
-/* s's number in ix, a new one (next) if it has none. */
-static uint32_t
-match_number(struct index *ix, const char *s, size_t *next)
-{
-	const size_t	*v;
-	size_t		 n;
-
-	if ((v = index_get(ix, s, &n)) != NULL && n > 0)
-		return (uint32_t)v[0];
-	index_add(ix, s, *next);
-	return (uint32_t)(*next)++;
 }
 
 static void
@@ -1858,12 +1864,10 @@ match_pairs(struct match_ctx *ctx)
 	free(fill);
 
 	/* What match_eligible and match_keep read, close together. */
-	kind = ctx->kind = xcalloc(ctx->n + 1, sizeof *kind);
+	kind = ctx->kind;
 	dom = xcalloc(ctx->n + 1, sizeof *dom);
-	for (i = 0; i < ctx->n; i++) {
-		kind[i] = (unsigned char)ctx_account(ctx, i)->kind;
+	for (i = 0; i < ctx->n; i++)
 		dom[i] = ctx_account(ctx, i)->domain;
-	}
 
 	match_prune_prepare(ctx);
 	match_number_ids(ctx);
@@ -2068,7 +2072,6 @@ match_can_merge(struct match_ctx *ctx, size_t x, size_t y, int check_veto,
 {
 	const struct cluster	*cx = &ctx->clusters[x];
 	const struct cluster	*cy = &ctx->clusters[y];
-	struct pair		 p;
 	size_t			 d, i, j, a, b;
 
 	for (d = 0; d < ctx->nd; d++)
@@ -2095,8 +2098,7 @@ match_can_merge(struct match_ctx *ctx, size_t x, size_t y, int check_veto,
 			if (!check_veto || !is_person(ctx, a) ||
 			    !is_person(ctx, b))
 				continue;
-			match_eval(ctx, a, b, &p, NULL);
-			if (p.vetoed) {
+			if (match_vetoed(ctx, a, b)) {
 				*why_a = a;
 				*why_b = b;
 				return MERGE_VETO;
@@ -2114,14 +2116,12 @@ conflict_new(struct match_ctx *ctx, const char *kind, const char *signature,
 {
 	struct match_result	*out = ctx->out;
 	struct match_conflict	*c;
-	size_t			 n;
 
-	(void)index_get(ctx->conflict_keys, signature, &n);
-	if (n > 0) {
+	if (index_first_or_add(ctx->conflict_keys, signature,
+	    out->nconflicts) != out->nconflicts) {
 		free(summary);
 		return NULL;
 	}
-	index_add(ctx->conflict_keys, signature, out->nconflicts);
 	c = match_result_conflict(out, kind);
 	c->summary = summary;
 	return c;

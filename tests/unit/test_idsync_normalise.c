@@ -363,6 +363,14 @@ test_index(void **state)
 	assert_int_equal(n, 6);
 	index_foreach(ix, count_keys, &total);
 	assert_int_equal(total, 5001);
+	/* Numbering: the first value a key got stays its number. */
+	assert_int_equal(index_first_or_add(ix, "fresh", 77), 77);
+	assert_int_equal(index_first_or_add(ix, "fresh", 78), 77);
+	assert_int_equal(index_first_or_add(ix, "k7", 9), 7);
+	v = index_get(ix, "fresh", &n);
+	assert_int_equal(n, 1);
+	v = index_get(ix, "k7", &n);
+	assert_int_equal(n, 6);
 	index_free(ix);
 	index_free(NULL);
 
