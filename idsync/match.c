@@ -2646,6 +2646,7 @@ static void
 match_review(struct match_ctx *ctx)
 {
 	const struct pair	*p;
+	struct buf		 text;
 	size_t			 i, wa, wb;
 	char			 na[300], nb[300], *summary;
 
@@ -2659,10 +2660,18 @@ match_review(struct match_ctx *ctx)
 		    match_can_merge(ctx, ctx->cl[p->a], ctx->cl[p->b], 1, &wa,
 		    &wb) != MERGE_OK)
 			continue;
-		xasprintf(&summary, "%s and %s may be one person (score %.1f; "
-		    "%.1f links)", acct_name(ctx, p->a, na, sizeof na),
-		    acct_name(ctx, p->b, nb, sizeof nb), p->score,
-		    ctx->cfg->link);
+		/* Written out as printf's "%.1f" would, for each of
+		 * thousands of conflicts. */
+		buf_init(&text, 0);
+		buf_append_str(&text, acct_name(ctx, p->a, na, sizeof na));
+		buf_append_str(&text, " and ");
+		buf_append_str(&text, acct_name(ctx, p->b, nb, sizeof nb));
+		buf_append_str(&text, " may be one person (score ");
+		match_weight_text(&text, p->score, 0);
+		buf_append_str(&text, "; ");
+		match_weight_text(&text, ctx->cfg->link, 0);
+		buf_append_str(&text, " links)");
+		summary = buf_detach(&text, NULL);
 		match_pair_conflict(ctx, "review", p->a, p->b, summary);
 	}
 }

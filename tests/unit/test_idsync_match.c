@@ -349,6 +349,11 @@ test_review_and_veto(void **state)
 	    "sn", "Clarke", "department", "Maternity", NULL));
 	world_match(&w);
 	assert_non_null(conflict_with(&w, "review", a));
+	/* Nickname, surname and department agree: 6 + 6 + 2. */
+	assert_string_equal(conflict_with(&w, "review", a)->summary,
+	    "btuh\\00000000-0000-0000-0000-000000000001 and "
+	    "meht\\00000000-0000-0000-0000-000000000002 may be one person "
+	    "(score 14.0; 16.0 links)");
 	assert_non_null(person_of(&w, a));
 	assert_null(person_of(&w, b));
 	assert_int_equal(w.res.links[idx(&w, b)].in_conflict, 1);
