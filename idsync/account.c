@@ -390,7 +390,23 @@ account_name_sam(const struct account *a, const char *sam, char *dst,
 char *
 account_key(const char *domain, const char *guid, char *dst, size_t size)
 {
-	snprintf(dst, size, "%s\t%s", domain, guid);
+	size_t	 n, m;
+
+	if (size == 0)
+		return dst;
+	/* As snprintf "%s\t%s" writes it, cut to size, without printf:
+	 * every run makes one for each account, several times over. */
+	n = strlen(domain);
+	if (n > size - 1)
+		n = size - 1;
+	memcpy(dst, domain, n);
+	if (n < size - 1)
+		dst[n++] = '\t';
+	m = strlen(guid);
+	if (m > size - 1 - n)
+		m = size - 1 - n;
+	memcpy(dst + n, guid, m);
+	dst[n + m] = '\0';
 	return dst;
 }
 

@@ -1139,6 +1139,31 @@ test_attrs_json(void **state)
 	}
 }
 
+/* account_key writes what snprintf "%s\t%s" would, cut to any size. */
+static void
+test_account_key(void **state)
+{
+	static const char *const doms[] = { "btuh", "", "southend" };
+	static const char *const guids[] = {
+	    "00002fe0-3243-9ea2-1c3e-fa3cc78275d2", "", "x" };
+	char	 got[64], want[64];
+	size_t	 d, g, size;
+
+	(void)state;
+	for (d = 0; d < 3; d++)
+		for (g = 0; g < 3; g++)
+			for (size = 0; size <= sizeof got; size++) {
+				memset(got, '#', sizeof got);
+				memset(want, '#', sizeof want);
+				if (size > 0)
+					snprintf(want, size, "%s\t%s", doms[d],
+					    guids[g]);
+				assert_ptr_equal(account_key(doms[d], guids[g],
+				    got, size), got);
+				assert_memory_equal(got, want, sizeof got);
+			}
+}
+
 int
 main(void)
 {
@@ -1154,6 +1179,7 @@ main(void)
 		cmocka_unit_test(test_lock),
 		cmocka_unit_test(test_attrs_json),
 		cmocka_unit_test(test_attrs_json_read),
+		cmocka_unit_test(test_account_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
