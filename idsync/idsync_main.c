@@ -1539,12 +1539,7 @@ idsync_settled(struct store *st, const struct state *prev,
 	return 0;
 }
 
-/*
- * run and plan: read, match, compute the plan; run then checks the
- * thresholds and swaps the new state in, and with mode = apply writes
- * back. Matching is skipped when nothing changed since a run that
- * settled the state (idsync_settled), unless full.
- */
+/* state_clear on a thread of its own (idsync_run's end). */
 static void *
 idsync_clear_state(void *arg)
 {
@@ -1552,6 +1547,12 @@ idsync_clear_state(void *arg)
 	return NULL;
 }
 
+/*
+ * run and plan: read, match, compute the plan; run then checks the
+ * thresholds and swaps the new state in, and with mode = apply writes
+ * back. Matching is skipped when nothing changed since a run that
+ * settled the state (idsync_settled), unless full.
+ */
 static int
 idsync_run(const struct idsync_config *cfg, int plan_only, int force,
     int full)

@@ -491,8 +491,6 @@ read_entry(LDAP *ld, LDAPMessage *e, void *arg, char *err, size_t errlen)
 	 * lie in it (ldap_get_values_len would search it for each). */
 	if (ldap_get_dn_ber(ld, e, &ber, &dnbv) != LDAP_SUCCESS)
 		ber = NULL;
-	if (r->memo == NULL)
-		r->memo = xcalloc(READ_MEMO, sizeof *r->memo);
 	for (k = 0; ber != NULL && ldap_get_attribute_ber(ld, e, ber, &name,
 	    &vals) == LDAP_SUCCESS && name.bv_val != NULL; k++) {
 		if ((m = read_desc(r, k, &name, &one, why, sizeof why)) ==
@@ -1449,6 +1447,7 @@ ldap_read_domain(const struct domain_config *d, size_t domain,
 	memset(&root, 0, sizeof root);
 	str_copy(mark->domain, d->item.label, sizeof mark->domain);
 	memset(&r, 0, sizeof r);
+	r.memo = xcalloc(READ_MEMO, sizeof *r.memo);
 	r.d = d;
 	r.domain = domain;
 	r.attrs = attrs;

@@ -94,7 +94,7 @@ struct pairset {
 
 struct weigh_job;
 
-/* The attributes blocking reads. */
+/* The attributes blocking reads, and the name accounts go by. */
 enum {
 	MATCH_ATTR_GIVEN,
 	MATCH_ATTR_SN,
@@ -570,15 +570,13 @@ match_pool_run(struct match_ctx *ctx, size_t n,
 static void
 match_prepare_rule(struct match_ctx *ctx, size_t k)
 {
-	const struct account	*a;
 	struct index		*ix;
 	const char		*raw;
 	size_t			 nr = ctx->in->nrules, i, id, alloc = 0;
 
 	ix = index_new();
 	for (i = 0; i < ctx->n; i++) {
-		a = ctx_account(ctx, i);
-		if (a->kind != ACCOUNT_PERSON && a->kind != ACCOUNT_ADMIN)
+		if (!is_person(ctx, i) && !is_admin(ctx, i))
 			continue;
 		raw = match_attr(ctx, i, ctx->rule_attr[k]);
 		if (raw == NULL)
@@ -618,16 +616,14 @@ match_attr_slot(struct match_ctx *ctx, const char *name)
 static void
 match_attrs_chunk(struct match_ctx *ctx, size_t c)
 {
-	const struct account	*a;
-	size_t			 i, s, end = (c + 1) * MATCH_CHUNK;
+	size_t	 i, s, end = (c + 1) * MATCH_CHUNK;
 
 	for (i = c * MATCH_CHUNK; i < ctx->n && i < end; i++) {
-		a = ctx_account(ctx, i);
-		if (a->kind != ACCOUNT_PERSON && a->kind != ACCOUNT_ADMIN)
+		if (!is_person(ctx, i) && !is_admin(ctx, i))
 			continue;
 		for (s = 0; s < ctx->nattr; s++)
-			ctx->attrs[i * ctx->nattr + s] = account_attr(a,
-			    ctx->attr_names[s]);
+			ctx->attrs[i * ctx->nattr + s] = account_attr(
+			    ctx_account(ctx, i), ctx->attr_names[s]);
 	}
 }
 
@@ -698,16 +694,16 @@ match_prepare_exact(struct match_ctx *ctx, size_t i)
 	struct decode_proxy	 px;
 	struct cfg_list		*l;
 	char *const		*v;
-	const char		*attr;
 	char			 why[128];
 	size_t			 k, j, n;
 
 	for (k = 0; k < ctx->nexact; k++) {
-		attr = ctx->cfg->exact.items[k];
 		l = &ctx->exact_values[i * ctx->nexact + k];
 		v = match_attr_values(ctx, i, ctx->exact_attr[k], &n);
 		for (j = 0; j < n; j++) {
-			if (strcasecmp(attr, "proxyAddresses") != 0) {
+			/* One slot per name, any case: proxyAddresses'. */
+			if (ctx->exact_attr[k] !=
+			    ctx->fixed_attr[MATCH_ATTR_PROXY]) {
 				match_add_exact(l, v[j], strlen(v[j]));
 				continue;
 			}
