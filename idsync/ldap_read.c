@@ -1447,7 +1447,6 @@ ldap_read_domain(const struct domain_config *d, size_t domain,
 	memset(&root, 0, sizeof root);
 	str_copy(mark->domain, d->item.label, sizeof mark->domain);
 	memset(&r, 0, sizeof r);
-	r.memo = xcalloc(READ_MEMO, sizeof *r.memo);
 	r.d = d;
 	r.domain = domain;
 	r.attrs = attrs;
@@ -1459,6 +1458,8 @@ ldap_read_domain(const struct domain_config *d, size_t domain,
 	    errlen)) == NULL)
 		return -1;
 	r.uri = rs->uri;
+	/* Freed at out, which every way from here leaves by. */
+	r.memo = xcalloc(READ_MEMO, sizeof *r.memo);
 
 	if (!d->incremental)
 		snprintf(rs->why_full, sizeof rs->why_full,
