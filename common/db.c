@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,16 +180,29 @@ db_busy(void *arg, int count)
 	return 1;
 }
 
+/*
+ * SQLite counts the memory it holds under a lock of its own, taken for
+ * every allocation by every thread of the process; nothing here reads
+ * the count. The setting must come before SQLite initialises.
+ */
+static void
+db_configure(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct db *
 db_open(const char *path, const struct db_options *opts, char *err,
     size_t errlen)
 {
+	static pthread_once_t	 once = PTHREAD_ONCE_INIT;
 	struct db	*db;
 	sqlite3_stmt	*stmt = NULL;
 	const char	*mode;
 	int64_t		 timeout_ms = DB_BUSY_TIMEOUT_MS, version;
 	int		 flags, rc;
 
+	(void)pthread_once(&once, db_configure);
 	db = xcalloc(1, sizeof *db);
 	db->path = xstrdup(path);
 	if (opts != NULL) {
