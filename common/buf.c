@@ -67,6 +67,18 @@ buf_append_char(struct buf *b, char c)
 }
 
 int
+buf_append_uint(struct buf *b, unsigned long long v)
+{
+	char	 digits[24], *p = digits + sizeof digits;
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return buf_append(b, p, (size_t)(digits + sizeof digits - p));
+}
+
+int
 buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list	 ap2;

@@ -18,6 +18,8 @@ void	 buf_init(struct buf *b, size_t max);
 int	 buf_append(struct buf *b, const void *data, size_t len);
 int	 buf_append_str(struct buf *b, const char *s);
 int	 buf_append_char(struct buf *b, char c);
+/* v in decimal, as printf's "%llu" writes it, without printf. */
+int	 buf_append_uint(struct buf *b, unsigned long long v);
 int	 buf_printf(struct buf *b, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 buf_vprintf(struct buf *b, const char *fmt, va_list ap)

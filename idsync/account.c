@@ -3,6 +3,7 @@
  * them (enabled, expiry, when it last changed). */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -550,10 +551,33 @@ account_attrs_json(const struct account *a, int content_only)
 	return buf_detach(&b, NULL);
 }
 
+/*
+ * SHA-256 as libcrypto's default provider has it, looked up once: given
+ * EVP_sha256() instead, libcrypto looks it up again, under its locks, for
+ * each of the hundreds of thousands of sums of a run.
+ */
+static EVP_MD		*sha256_md;
+
+static void
+sha256_fetch(void)
+{
+	if ((sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		fatalx("SHA-256 is not available from libcrypto");
+}
+
+static const EVP_MD *
+sha256(void)
+{
+	static pthread_once_t	 once = PTHREAD_ONCE_INIT;
+
+	(void)pthread_once(&once, sha256_fetch);
+	return sha256_md;
+}
+
 void
 idsync_sha256(const void *data, size_t len, unsigned char out[ACCOUNT_SUM_LEN])
 {
-	if (EVP_Digest(data, len, out, NULL, EVP_sha256(), NULL) != 1)
+	if (EVP_Digest(data, len, out, NULL, sha256(), NULL) != 1)
 		fatalx("SHA-256 failed in libcrypto");
 }
 
@@ -592,7 +616,7 @@ account_summarise(struct account *a)
 	sorted = account_attrs_sorted(a, &n);
 	for (k = 0; k < 2; k++) {
 		if ((md[k] = EVP_MD_CTX_new()) == NULL ||
-		    EVP_DigestInit_ex(md[k], EVP_sha256(), NULL) != 1)
+		    EVP_DigestInit_ex(md[k], sha256(), NULL) != 1)
 			fatalx("SHA-256 failed in libcrypto");
 		account_digest(md[k], "{", 1);
 	}

@@ -790,10 +790,18 @@ store_load_decisions(struct store *st, struct state *state, char *err,
 static void
 conflict_sum_field(struct buf *b, const char *s)
 {
-	if (s == NULL)
+	size_t	 len;
+
+	if (s == NULL) {
 		buf_append_str(b, "-;");
-	else
-		buf_printf(b, "%zu:%s;", strlen(s), s);
+		return;
+	}
+	/* As "%zu:%s;" would, for each field of thousands of conflicts. */
+	len = strlen(s);
+	buf_append_uint(b, len);
+	buf_append_char(b, ':');
+	buf_append(b, s, len);
+	buf_append_char(b, ';');
 }
 
 static void

@@ -191,6 +191,32 @@ test_buf_printf_cap(void **state)
 	buf_free(&b);
 }
 
+/* buf_append_uint writes what printf's %llu does, and keeps the cap. */
+static void
+test_buf_append_uint(void **state)
+{
+	static const unsigned long long v[] = { 0, 1, 9, 10, 99, 100, 12345,
+	    4294967295ULL, 4294967296ULL, 18446744073709551615ULL };
+	struct buf	 b;
+	char		 want[32];
+	size_t		 i;
+
+	(void)state;
+	buf_init(&b, 0);
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		buf_reset(&b);
+		assert_int_equal(buf_append_uint(&b, v[i]), 0);
+		snprintf(want, sizeof want, "%llu", v[i]);
+		assert_buf(&b, want, strlen(want));
+	}
+	buf_free(&b);
+	buf_init(&b, 3);
+	assert_int_equal(buf_append_uint(&b, 123), 0);
+	assert_int_equal(buf_append_uint(&b, 4), -1);
+	assert_buf(&b, "123", 3);
+	buf_free(&b);
+}
+
 static void
 test_buf_consume(void **state)
 {
@@ -345,6 +371,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buf_empty),
 		cmocka_unit_test(test_buf_append),
+		cmocka_unit_test(test_buf_append_uint),
 		cmocka_unit_test(test_buf_empty_append_allocates),
 		cmocka_unit_test(test_buf_binary),
 		cmocka_unit_test(test_buf_cap_exact),
