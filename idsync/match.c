@@ -1394,41 +1394,78 @@ struct weigh_job {
 	size_t			 npairs, alloc, compared;
 };
 
-static int size_cmp(const void *, const void *);
+/* What is left of one of an account's blocks: its later accounts. */
+struct weigh_run {
+	const size_t	*p, *end;
+};
+
+/*
+ * Account a's partners (later accounts of its blocks, each once, in
+ * scope and eligible) into cand in ascending order; their number. The
+ * blocks' lists are ascending: merged, they come out in order and an
+ * account in several of a's blocks comes out once, with no table to mark
+ * them nor sort after. run has room for each of a's blocks.
+ */
+static size_t
+weigh_partners(struct match_ctx *ctx, const struct weigh_job *job, size_t a,
+    struct weigh_run *run, size_t *cand)
+{
+	const size_t	*v;
+	size_t		 nrun = 0, ncand = 0, k, m, lo, hi, b, size;
+
+	for (k = job->mstart[a]; k < job->mstart[a + 1]; k++) {
+		v = job->w->lists[job->mblock[k]];
+		size = job->w->sizes[job->mblock[k]];
+		/* The first account after a. */
+		for (lo = 0, hi = size; lo < hi;) {
+			m = lo + (hi - lo) / 2;
+			if (v[m] <= a)
+				lo = m + 1;
+			else
+				hi = m;
+		}
+		if (lo < size) {
+			run[nrun].p = v + lo;
+			run[nrun++].end = v + size;
+		}
+	}
+	while (nrun > 0) {
+		for (b = *run[0].p, k = 1; k < nrun; k++)
+			if (*run[k].p < b)
+				b = *run[k].p;
+		/* Past b in every run; a run at its end leaves. */
+		for (k = 0; k < nrun;) {
+			if (*run[k].p == b && ++run[k].p == run[k].end) {
+				run[k] = run[--nrun];
+				continue;
+			}
+			k++;
+		}
+		if (in_scope(ctx, b) && match_eligible(job->kind, job->dom, a,
+		    b))
+			cand[ncand++] = b;
+	}
+	return ncand;
+}
 
 static void
 match_weigh(struct match_ctx *ctx, size_t t)
 {
 	struct weigh_job	*job = &ctx->jobs[t];
 	enum compare_level	*levels;
-	const size_t		*v;
-	size_t			*stamp, *cand, ncand, a, b, j, k, m;
+	struct weigh_run	*run;
+	size_t			*cand, ncand, a, j, most = 0;
 
 	levels = xcalloc(ctx->in->nrules + 1, sizeof *levels);
-	stamp = xcalloc(ctx->n + 1, sizeof *stamp);
-	for (a = 0; a < ctx->n; a++)
-		stamp[a] = MATCH_NONE;
+	for (a = job->from; a < job->to; a++)
+		if (job->mstart[a + 1] - job->mstart[a] > most)
+			most = job->mstart[a + 1] - job->mstart[a];
+	run = xcalloc(most + 1, sizeof *run);
 	cand = xcalloc(ctx->n + 1, sizeof *cand);
 	for (a = job->from; a < job->to; a++) {
-		ncand = 0;
 		if (!in_scope(ctx, a))
 			continue;
-		for (k = job->mstart[a]; k < job->mstart[a + 1]; k++) {
-			v = job->w->lists[job->mblock[k]];
-			/* Ascending: the later accounts are at the end. */
-			for (m = job->w->sizes[job->mblock[k]]; m-- > 0 &&
-			    v[m] > a;) {
-				b = v[m];
-				/* Out of scope: no kept pair with a. */
-				if (stamp[b] == a || !in_scope(ctx, b))
-					continue;
-				stamp[b] = a;
-				if (match_eligible(job->kind, job->dom, a, b))
-					cand[ncand++] = b;
-			}
-		}
-		if (ncand > 1)
-			qsort(cand, ncand, sizeof *cand, size_cmp);
+		ncand = weigh_partners(ctx, job, a, run, cand);
 		job->compared += ncand;
 		for (j = 0; j < ncand; j++) {
 			if (job->npairs == job->alloc) {
@@ -1443,7 +1480,7 @@ match_weigh(struct match_ctx *ctx, size_t t)
 		}
 	}
 	free(cand);
-	free(stamp);
+	free(run);
 	free(levels);
 }
 
@@ -1454,14 +1491,6 @@ match_threads(void)
 	long	 n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	return n < 1 ? 1 : n > 4 ? 4 : (size_t)n;
-}
-
-static int
-size_cmp(const void *x, const void *y)
-{
-	size_t	 a = *(const size_t *)x, b = *(const size_t *)y;
-
-	return a < b ? -1 : a > b;
 }
 
 

@@ -428,6 +428,31 @@ test_blocking_surname_given(void **state)
 	mcfg.blocks = saved;
 }
 
+/* Accounts that share several blocks are compared once, and each pair of
+ * a block once: five namesakes with one mobile (every block shared),
+ * and one more sharing the surname alone. */
+static void
+test_blocks_compared_once(void **state)
+{
+	struct world	 w;
+	static const int doms[] = { 0, 1, 2, 0, 1 };
+	size_t		 i;
+
+	(void)state;
+	world_init(&w);
+	for (i = 0; i < 5; i++)
+		world_add(&w, acc(doms[i], (int)(10 - i), ACCOUNT_PERSON,
+		    "givenName", "Ada", "sn", "Smith", "mobile",
+		    "07700 900555", NULL));
+	world_add(&w, acc(2, 7, ACCOUNT_PERSON, "givenName", "Mary", "sn",
+	    "Smith", NULL));
+	world_match(&w);
+	/* Of the five, ten pairs but the two within btuh and meht; Mary
+	 * with the four not of southend. */
+	assert_int_equal(w.res.stats.pairs, 8 + 4);
+	world_free(&w);
+}
+
 static void
 test_two_primaries_and_ambiguity(void **state)
 {
@@ -624,6 +649,7 @@ main(void)
 		cmocka_unit_test(test_exact_and_score),
 		cmocka_unit_test(test_review_and_veto),
 		cmocka_unit_test(test_blocking_surname_given),
+		cmocka_unit_test(test_blocks_compared_once),
 		cmocka_unit_test(test_two_primaries_and_ambiguity),
 		cmocka_unit_test(test_kinds),
 		cmocka_unit_test(test_existing_links_persist),
