@@ -180,6 +180,8 @@ struct match_ctx {
 	size_t				*now;		/* per prev account:
 							   ours, or
 							   MATCH_NONE */
+	/* match_review's pairs to review, by pair, while it runs. */
+	struct review_item	*review;
 };
 
 /* ------------------------------------------------------------ pair sets */
@@ -2152,10 +2154,11 @@ conflict_new(struct match_ctx *ctx, const char *kind, const char *signature,
 	return c;
 }
 
-/* subject: this account's link is what is in doubt, and it waits. */
+/* Account i in conflict c, with detail (taken; NULL: none) and its score;
+ * subject: this account's link is what is in doubt, and it waits. */
 static void
-conflict_member(struct match_ctx *ctx, struct match_conflict *c, size_t i,
-    size_t other, int subject)
+conflict_member_as(struct match_ctx *ctx, struct match_conflict *c, size_t i,
+    char *detail, double score, int subject)
 {
 	struct match_member	*m;
 
@@ -2164,12 +2167,26 @@ conflict_member(struct match_ctx *ctx, struct match_conflict *c, size_t i,
 	m = &c->members[c->nmembers++];
 	memset(m, 0, sizeof *m);
 	m->account = i;
-	if (other != MATCH_NONE) {
-		m->detail = match_detail(ctx, i, other, &m->score);
+	if (detail != NULL) {
+		m->detail = detail;
+		m->score = score;
 		m->has_score = 1;
 	}
 	if (subject)
 		ctx->subject[i] = 1;
+}
+
+/* Account i in conflict c, with what agreed with other (if any). */
+static void
+conflict_member(struct match_ctx *ctx, struct match_conflict *c, size_t i,
+    size_t other, int subject)
+{
+	char	*detail = NULL;
+	double	 score = 0;
+
+	if (other != MATCH_NONE)
+		detail = match_detail(ctx, i, other, &score);
+	conflict_member_as(ctx, c, i, detail, score, subject);
 }
 
 static void
@@ -2666,16 +2683,26 @@ match_auto(struct match_ctx *ctx)
 	free(order);
 }
 
-/* Pairs between review and link that could still be one person. */
+/* A pair to review as match_review_chunk worked it out. */
+struct review_item {
+	char	*summary;	/* NULL: not one to review */
+	char	*detail[2];	/* the pair's a's, then b's */
+	double	 score[2];
+};
+
+/* Pairs MATCH_CHUNK * c on: those between review and link that could
+ * still be one person, their texts written (a share of match_pool_run's;
+ * nothing is merged while they are looked at). */
 static void
-match_review(struct match_ctx *ctx)
+match_review_chunk(struct match_ctx *ctx, size_t c)
 {
 	const struct pair	*p;
+	struct review_item	*r;
 	struct buf		 text;
-	size_t			 i, wa, wb;
-	char			 na[300], nb[300], *summary;
+	size_t			 i, wa, wb, end = (c + 1) * MATCH_CHUNK;
+	char			 na[300], nb[300];
 
-	for (i = 0; i < ctx->npairs; i++) {
+	for (i = c * MATCH_CHUNK; i < ctx->npairs && i < end; i++) {
 		p = &ctx->pairs[i];
 		if (!is_person(ctx, p->a) || !is_person(ctx, p->b) ||
 		    p->vetoed || p->exact >= 0 || p->score < ctx->cfg->review ||
@@ -2685,6 +2712,7 @@ match_review(struct match_ctx *ctx)
 		    match_can_merge(ctx, ctx->cl[p->a], ctx->cl[p->b], 1, &wa,
 		    &wb) != MERGE_OK)
 			continue;
+		r = &ctx->review[i];
 		/* Written out as printf's "%.1f" would, for each of
 		 * thousands of conflicts. */
 		buf_init(&text, 0);
@@ -2696,9 +2724,46 @@ match_review(struct match_ctx *ctx)
 		buf_append_str(&text, "; ");
 		match_weight_text(&text, ctx->cfg->link, 0);
 		buf_append_str(&text, " links)");
-		summary = buf_detach(&text, NULL);
-		match_pair_conflict(ctx, "review", p->a, p->b, summary);
+		r->summary = buf_detach(&text, NULL);
+		r->detail[0] = match_detail(ctx, p->a, p->b, &r->score[0]);
+		r->detail[1] = match_detail(ctx, p->b, p->a, &r->score[1]);
 	}
+}
+
+/* Pairs between review and link that could still be one person: worked
+ * out by threads, then made conflicts in order. */
+static void
+match_review(struct match_ctx *ctx)
+{
+	const struct pair	*p;
+	struct review_item	*r;
+	struct match_conflict	*c;
+	size_t			 i, subject;
+	char			 sig[96];
+
+	ctx->review = xcalloc(ctx->npairs + 1, sizeof *ctx->review);
+	match_pool_run(ctx, (ctx->npairs + MATCH_CHUNK - 1) / MATCH_CHUNK,
+	    match_review_chunk);
+	for (i = 0; i < ctx->npairs; i++) {
+		r = &ctx->review[i];
+		if (r->summary == NULL)
+			continue;
+		p = &ctx->pairs[i];
+		subject = match_subject(ctx, p->a, p->b);
+		signature2(sig, sizeof sig, "review", p->a, p->b);
+		if ((c = conflict_new(ctx, "review", sig, r->summary)) ==
+		    NULL) {
+			free(r->detail[0]);
+			free(r->detail[1]);
+			continue;
+		}
+		conflict_member_as(ctx, c, p->a, r->detail[0], r->score[0],
+		    subject == p->a);
+		conflict_member_as(ctx, c, p->b, r->detail[1], r->score[1],
+		    subject == p->b);
+	}
+	free(ctx->review);
+	ctx->review = NULL;
 }
 
 /* New persons get their ids; an account alone whose link is in doubt
