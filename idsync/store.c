@@ -1203,6 +1203,11 @@ struct store_save {
 	 * conflict of the last state: whether one of this run's is it. */
 	struct match_conflict		*matched_conflicts;
 	size_t				 nmatched_conflicts;
+	/* Their sums, worked out by a thread of their own while the links
+	 * are written (NULL: by the writer as it goes). */
+	unsigned char			(*matched_sums)[STATE_SUM_LEN];
+	pthread_t			 sum_thread;
+	int				 sum_started;
 	unsigned char			*kept;
 	/* The accounts' rows, written by a thread of their own while the
 	 * accounts are matched. */
@@ -1608,12 +1613,58 @@ store_save_spawn(struct store_save *sv, int (*stage)(struct store_save *))
 		store_save_stage_run(sv);
 }
 
+/* Conflict c's sum (conflict_sum_begin's), written out in b. */
+static void
+conflict_digest(const struct store_save *sv, const struct match_conflict *c,
+    struct buf *b, unsigned char digest[STATE_SUM_LEN])
+{
+	const struct match_member	*m;
+	const struct account		*a;
+	size_t				 j;
+
+	conflict_sum_begin(b, c->kind, c->summary);
+	for (j = 0; j < c->nmembers; j++) {
+		m = &c->members[j];
+		a = sv->accounts[m->account];
+		conflict_sum_member(b, a->domain_name, a->guid,
+		    m->person_id[0] != '\0' ? m->person_id : NULL,
+		    m->has_score ? &m->score : NULL, m->detail);
+	}
+	idsync_sha256(buf_cstr(b), b->len, digest);
+}
+
+/* The matching's conflicts' sums (a thread's). */
+static void *
+store_save_sums(void *arg)
+{
+	struct store_save	*sv = arg;
+	struct buf		 b;
+	size_t			 i;
+
+	buf_init(&b, 0);
+	for (i = 0; i < sv->nmatched_conflicts; i++)
+		conflict_digest(sv, &sv->matched_conflicts[i], &b,
+		    sv->matched_sums[i]);
+	buf_free(&b);
+	return NULL;
+}
+
+/* The sums' thread done, if one started. */
+static void
+store_save_sums_join(struct store_save *sv)
+{
+	if (sv->sum_started) {
+		pthread_join(sv->sum_thread, NULL);
+		sv->sum_started = 0;
+	}
+}
+
 /* Conflicts found again keep their rows and ids; the others are
- * written (n of them at cs, in order), and those no longer found deleted
- * by store_save_conflicts_gone. */
+ * written (n of them at cs, in order; sums: theirs, or NULL to work them
+ * out), and those no longer found deleted by store_save_conflicts_gone. */
 static int
 store_save_conflicts(struct store_save *sv, const struct match_conflict *cs,
-    size_t nc)
+    size_t nc, unsigned char (*sums)[STATE_SUM_LEN])
 {
 	const struct match_conflict	*c;
 	const struct match_member	*m;
@@ -1644,15 +1695,10 @@ store_save_conflicts(struct store_save *sv, const struct match_conflict *cs,
 	buf_init(&sum, 0);
 	for (i = 0; i < nc; i++) {
 		c = &cs[i];
-		conflict_sum_begin(&sum, c->kind, c->summary);
-		for (j = 0; j < c->nmembers; j++) {
-			m = &c->members[j];
-			a = sv->accounts[m->account];
-			conflict_sum_member(&sum, a->domain_name, a->guid,
-			    m->person_id[0] != '\0' ? m->person_id : NULL,
-			    m->has_score ? &m->score : NULL, m->detail);
-		}
-		idsync_sha256(buf_cstr(&sum), sum.len, digest);
+		if (sums != NULL)
+			memcpy(digest, sums[i], STATE_SUM_LEN);
+		else
+			conflict_digest(sv, c, &sum, digest);
 		sum_hex(digest, hex);
 		ix = index_get(sv->prev->conflict_index, hex, &n);
 		for (j = 0; j < n && kept[ix[j]]; j++)
@@ -1742,10 +1788,13 @@ store_phase(const char *what, int64_t *t)
 static int
 store_save_matched_rows(struct store_save *sv)
 {
-	if (store_save_links(sv) == -1)
+	int	 rc = store_save_links(sv);
+
+	store_save_sums_join(sv);
+	if (rc == -1)
 		return -1;
 	return store_save_conflicts(sv, sv->matched_conflicts,
-	    sv->nmatched_conflicts);
+	    sv->nmatched_conflicts, sv->matched_sums);
 }
 
 /* Where each domain's next read starts: in the transaction that saves
@@ -1894,6 +1943,8 @@ store_save_end(struct store_save *sv)
 	    sizeof why) == -1)
 		log_warnx("%s", why);
 	free(sv->olds);
+	store_save_sums_join(sv);
+	free(sv->matched_sums);
 	free(sv->matched_conflicts);
 	free(sv->kept);
 	free(sv);
@@ -1935,6 +1986,14 @@ store_save_matched(struct store_save *sv, const struct match_result *res,
 		    sizeof *sv->matched_conflicts);
 		memcpy(sv->matched_conflicts, res->conflicts,
 		    res->nconflicts * sizeof *sv->matched_conflicts);
+		sv->matched_sums = xreallocarray(NULL, res->nconflicts,
+		    sizeof *sv->matched_sums);
+		sv->sum_started = pthread_create(&sv->sum_thread, NULL,
+		    store_save_sums, sv) == 0;
+		if (!sv->sum_started) {
+			free(sv->matched_sums);
+			sv->matched_sums = NULL;
+		}
 	}
 	store_save_spawn(sv, store_save_matched_rows);
 	return 0;
@@ -2023,7 +2082,7 @@ store_save_finish(struct store_save *sv, const struct match_result *res,
 	store_phase("persons", &t);
 	/* The conflicts consolidating added, after the matching's. */
 	if (store_save_conflicts(sv, res->conflicts + sv->nmatched_conflicts,
-	    res->nconflicts - sv->nmatched_conflicts) == -1 ||
+	    res->nconflicts - sv->nmatched_conflicts, NULL) == -1 ||
 	    store_save_conflicts_gone(sv) == -1 ||
 	    store_save_marks(sv->st, sv->run_id, marks, nmarks, err,
 	    errlen) == -1 ||
