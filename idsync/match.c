@@ -2485,11 +2485,12 @@ match_subject(const struct match_ctx *ctx, size_t a, size_t b)
 /*
  * A conflict about whether a and b are one person. A contradiction is
  * not a doubt (they are not one person) and a merge concerns persons that
- * exist, so neither holds an account back.
+ * exist, so neither holds an account back. detail and score: what agreed
+ * for a, then for b, worked out already (the details taken), or NULL.
  */
 static void
-match_pair_conflict(struct match_ctx *ctx, const char *kind, size_t a,
-    size_t b, char *summary)
+match_pair_conflict_with(struct match_ctx *ctx, const char *kind, size_t a,
+    size_t b, char *summary, char *detail[2], const double score[2])
 {
 	struct match_conflict	*c;
 	size_t			 subject = MATCH_NONE;
@@ -2499,10 +2500,28 @@ match_pair_conflict(struct match_ctx *ctx, const char *kind, size_t a,
 		subject = match_subject(ctx, a, b);
 
 	signature2(sig, sizeof sig, kind, a, b);
-	if ((c = conflict_new(ctx, kind, sig, summary)) == NULL)
+	if ((c = conflict_new(ctx, kind, sig, summary)) == NULL) {
+		if (detail != NULL) {
+			free(detail[0]);
+			free(detail[1]);
+		}
 		return;
-	conflict_member(ctx, c, a, b, subject == a);
-	conflict_member(ctx, c, b, a, subject == b);
+	}
+	if (detail == NULL) {
+		conflict_member(ctx, c, a, b, subject == a);
+		conflict_member(ctx, c, b, a, subject == b);
+		return;
+	}
+	conflict_member_as(ctx, c, a, detail[0], score[0], subject == a);
+	conflict_member_as(ctx, c, b, detail[1], score[1], subject == b);
+}
+
+/* match_pair_conflict_with, the details worked out here. */
+static void
+match_pair_conflict(struct match_ctx *ctx, const char *kind, size_t a,
+    size_t b, char *summary)
+{
+	match_pair_conflict_with(ctx, kind, a, b, summary, NULL, NULL);
 }
 
 /* a has candidates in domain d too close to tell apart. */
@@ -2735,32 +2754,18 @@ match_review_chunk(struct match_ctx *ctx, size_t c)
 static void
 match_review(struct match_ctx *ctx)
 {
-	const struct pair	*p;
 	struct review_item	*r;
-	struct match_conflict	*c;
-	size_t			 i, subject;
-	char			 sig[96];
+	size_t			 i;
 
 	ctx->review = xcalloc(ctx->npairs + 1, sizeof *ctx->review);
 	match_pool_run(ctx, (ctx->npairs + MATCH_CHUNK - 1) / MATCH_CHUNK,
 	    match_review_chunk);
 	for (i = 0; i < ctx->npairs; i++) {
 		r = &ctx->review[i];
-		if (r->summary == NULL)
-			continue;
-		p = &ctx->pairs[i];
-		subject = match_subject(ctx, p->a, p->b);
-		signature2(sig, sizeof sig, "review", p->a, p->b);
-		if ((c = conflict_new(ctx, "review", sig, r->summary)) ==
-		    NULL) {
-			free(r->detail[0]);
-			free(r->detail[1]);
-			continue;
-		}
-		conflict_member_as(ctx, c, p->a, r->detail[0], r->score[0],
-		    subject == p->a);
-		conflict_member_as(ctx, c, p->b, r->detail[1], r->score[1],
-		    subject == p->b);
+		if (r->summary != NULL)
+			match_pair_conflict_with(ctx, "review",
+			    ctx->pairs[i].a, ctx->pairs[i].b, r->summary,
+			    r->detail, r->score);
 	}
 	free(ctx->review);
 	ctx->review = NULL;
