@@ -2704,13 +2704,16 @@ match_auto(struct match_ctx *ctx)
 
 /* A pair to review as match_review_chunk worked it out. */
 struct review_item {
-	char	*summary;	/* NULL: not one to review */
-	char	*detail[2];	/* the pair's a's, then b's */
+	int	 todo;		/* a pair to review */
+	size_t	 subject;	/* the account that waits, or MATCH_NONE */
+	char	*summary;	/* without a subject, the pair's */
+	char	*detail[2];	/* without a subject, a's then b's; with
+				   one, the other account's */
 	double	 score[2];
 };
 
 /* Pairs MATCH_CHUNK * c on: those between review and link that could
- * still be one person, their texts written (a share of match_pool_run's;
+ * still be one person, and their details (a share of match_pool_run's;
  * nothing is merged while they are looked at). */
 static void
 match_review_chunk(struct match_ctx *ctx, size_t c)
@@ -2718,7 +2721,7 @@ match_review_chunk(struct match_ctx *ctx, size_t c)
 	const struct pair	*p;
 	struct review_item	*r;
 	struct buf		 text;
-	size_t			 i, wa, wb, end = (c + 1) * MATCH_CHUNK;
+	size_t			 i, o, wa, wb, end = (c + 1) * MATCH_CHUNK;
 	char			 na[300], nb[300];
 
 	for (i = c * MATCH_CHUNK; i < ctx->npairs && i < end; i++) {
@@ -2732,8 +2735,16 @@ match_review_chunk(struct match_ctx *ctx, size_t c)
 		    &wb) != MERGE_OK)
 			continue;
 		r = &ctx->review[i];
-		/* Written out as printf's "%.1f" would, for each of
-		 * thousands of conflicts. */
+		r->todo = 1;
+		r->subject = match_subject(ctx, p->a, p->b);
+		if (r->subject != MATCH_NONE) {
+			o = r->subject == p->a ? p->b : p->a;
+			r->detail[0] = match_detail(ctx, o, r->subject,
+			    &r->score[0]);
+			continue;
+		}
+		/* Two persons' accounts: written out as printf's "%.1f"
+		 * would. */
 		buf_init(&text, 0);
 		buf_append_str(&text, acct_name(ctx, p->a, na, sizeof na));
 		buf_append_str(&text, " and ");
@@ -2749,24 +2760,136 @@ match_review_chunk(struct match_ctx *ctx, size_t c)
 	}
 }
 
+/* The candidate of pair i for account s. */
+static size_t
+review_other(const struct match_ctx *ctx, size_t i, size_t s)
+{
+	return ctx->pairs[i].a == s ? ctx->pairs[i].b : ctx->pairs[i].a;
+}
+
+/* Names in a review conflict's summary; its accounts hold them all. */
+#define REVIEW_NAMES	5
+
+/*
+ * One conflict for account s, which waits: the others of pairs idx[0..n)
+ * are its candidates (their details taken), the likeliest first, as
+ * midPoint's correlation cases list an account's candidate owners. A
+ * directory of namesakes pairs each of them with each of the others;
+ * a conflict per pair would make a person look at every pairing.
+ */
+static void
+match_review_subject(struct match_ctx *ctx, size_t s, size_t *idx, size_t n)
+{
+	struct match_conflict	*c;
+	struct review_item	*r;
+	struct buf		 text;
+	size_t			 i, j, t;
+	char			 na[300], sig[96];
+
+	/* Insertion sort: a handful each, already in account order. */
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && ctx->review[idx[j]].score[0] >
+		    ctx->review[idx[j - 1]].score[0]; j--) {
+			t = idx[j];
+			idx[j] = idx[j - 1];
+			idx[j - 1] = t;
+		}
+	buf_init(&text, 0);
+	buf_append_str(&text, acct_name(ctx, s, na, sizeof na));
+	buf_append_str(&text, " may be one person with ");
+	if (n == 1) {
+		buf_append_str(&text, acct_name(ctx, review_other(ctx, idx[0],
+		    s), na, sizeof na));
+		buf_append_str(&text, " (score ");
+		match_weight_text(&text, ctx->review[idx[0]].score[0], 0);
+		buf_append_str(&text, "; ");
+	} else {
+		buf_append_str(&text, "one of ");
+		buf_append_uint(&text, n);
+		buf_append_str(&text, " accounts (");
+	}
+	match_weight_text(&text, ctx->cfg->link, 0);
+	buf_append_str(&text, " links)");
+	for (i = 0; n > 1 && i < n && i < REVIEW_NAMES; i++) {
+		buf_append_str(&text, i == 0 ? ": " : ", ");
+		buf_append_str(&text, acct_name(ctx, review_other(ctx, idx[i],
+		    s), na, sizeof na));
+		buf_append_str(&text, " (");
+		match_weight_text(&text, ctx->review[idx[i]].score[0], 0);
+		buf_append_char(&text, ')');
+	}
+	if (n > REVIEW_NAMES) {
+		buf_append_str(&text, " and ");
+		buf_append_uint(&text, n - REVIEW_NAMES);
+		buf_append_str(&text, " more");
+	}
+	snprintf(sig, sizeof sig, "review\t%zu", s);
+	if ((c = conflict_new(ctx, "review", sig, buf_detach(&text,
+	    NULL))) == NULL) {
+		for (i = 0; i < n; i++)
+			free(ctx->review[idx[i]].detail[0]);
+		return;
+	}
+	conflict_member_as(ctx, c, s, NULL, 0, 1);
+	for (i = 0; i < n; i++) {
+		r = &ctx->review[idx[i]];
+		conflict_member_as(ctx, c, review_other(ctx, idx[i], s),
+		    r->detail[0], r->score[0], 0);
+	}
+}
+
 /* Pairs between review and link that could still be one person: worked
- * out by threads, then made conflicts in order. */
+ * out by threads, then made conflicts in order: one for each account
+ * that waits, with its candidates, and one for each pair of two
+ * persons' accounts. */
 static void
 match_review(struct match_ctx *ctx)
 {
 	struct review_item	*r;
-	size_t			 i;
+	size_t			 i, s, *start, *fill, *idx;
+	unsigned char		*made;
 
 	ctx->review = xcalloc(ctx->npairs + 1, sizeof *ctx->review);
 	match_pool_run(ctx, (ctx->npairs + MATCH_CHUNK - 1) / MATCH_CHUNK,
 	    match_review_chunk);
+	/* Each waiting account's pairs, in order. */
+	start = xcalloc(ctx->n + 2, sizeof *start);
 	for (i = 0; i < ctx->npairs; i++) {
 		r = &ctx->review[i];
-		if (r->summary != NULL)
+		if (r->todo && r->subject != MATCH_NONE)
+			start[r->subject + 2]++;
+	}
+	for (s = 0; s < ctx->n; s++)
+		start[s + 2] += start[s + 1];
+	fill = start + 1;
+	idx = xcalloc(start[ctx->n + 1] + 1, sizeof *idx);
+	for (i = 0; i < ctx->npairs; i++) {
+		r = &ctx->review[i];
+		if (r->todo && r->subject != MATCH_NONE)
+			idx[fill[r->subject]++] = i;
+	}
+	/* Now start[s] .. start[s + 1]: s's. */
+	made = xcalloc(ctx->n + 1, 1);
+	for (i = 0; i < ctx->npairs; i++) {
+		r = &ctx->review[i];
+		if (!r->todo)
+			continue;
+		if (r->subject == MATCH_NONE) {
 			match_pair_conflict_with(ctx, "review",
 			    ctx->pairs[i].a, ctx->pairs[i].b, r->summary,
 			    r->detail, r->score);
+			continue;
+		}
+		s = r->subject;
+		if (made[s])
+			continue;
+		made[s] = 1;
+		match_review_subject(ctx, s, &idx[start[s]], start[s + 1] -
+		    start[s]);
 	}
+	free(made);
+	free(idx);
+	free(start);
 	free(ctx->review);
 	ctx->review = NULL;
 }

@@ -45,9 +45,9 @@ review_done(struct store *st, sqlite3_stmt *stmt, int rc, const char *what,
  * store_find_account takes), at most limit of them (-1: all): how many
  * there are, then each with its accounts, their scores and what agreed:
  * first those where something contradicts (a decision, two candidates
- * alike, an attribute that must agree), then the pairs to review, the
- * likeliest to be one person (the highest score) first. A directory of
- * namesakes makes many conflicts; those at the top decide most.
+ * alike, an attribute that must agree), then those to review (an
+ * account that waits and its candidates), the likeliest to be one person
+ * (the highest score) first: those at the top decide most.
  */
 int
 review_conflicts(struct store *st, const char *account, int64_t limit,

@@ -244,6 +244,18 @@ else
 	assert_contains "$OUT" "(review)"
 	assert_contains "$OUT" "score $best"
 fi
+# An account that waits is one conflict with all its candidates.
+subjects=$(sqlite3 "$T/idsync.db" "SELECT count(*), count(DISTINCT
+    f.domain || ':' || f.guid), max(n) FROM conflicts c JOIN conflict_accounts f
+    ON f.rowid = (SELECT min(rowid) FROM conflict_accounts
+    WHERE conflict_id = c.id) JOIN (SELECT conflict_id, count(*) AS n
+    FROM conflict_accounts GROUP BY conflict_id) m ON m.conflict_id = c.id
+    WHERE c.kind = 'review' AND f.person_id IS NULL")
+case $subjects in
+0\|*|*\|2) fail "no account waits on more than one candidate: $subjects" ;;
+esac
+[ "${subjects%%|*}" = "$(echo "$subjects" | cut -d'|' -f2)" ] ||
+    fail "an account waits in more than one review conflict: $subjects"
 # Those of one account.
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" conflicts 'meht\danny.kerridge'
 assert_contains "$OUT" "conflicts hold meht\\danny.kerridge"

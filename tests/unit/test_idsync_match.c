@@ -351,8 +351,8 @@ test_review_and_veto(void **state)
 	assert_non_null(conflict_with(&w, "review", a));
 	/* Nickname, surname and department agree: 6 + 6 + 2. */
 	assert_string_equal(conflict_with(&w, "review", a)->summary,
-	    "btuh\\00000000-0000-0000-0000-000000000001 and "
 	    "meht\\00000000-0000-0000-0000-000000000002 may be one person "
+	    "with btuh\\00000000-0000-0000-0000-000000000001 "
 	    "(score 14.0; 16.0 links)");
 	assert_non_null(person_of(&w, a));
 	assert_null(person_of(&w, b));
@@ -362,6 +362,62 @@ test_review_and_veto(void **state)
 	assert_non_null(person_of(&w, d));
 	assert_apart(&w, e, f);
 	assert_null(conflict_with(&w, "review", e));
+	world_free(&w);
+}
+
+/* Namesakes: an account that waits is one conflict, its candidates in it
+ * from the likeliest down, not a conflict for each pairing. */
+static void
+test_review_candidates(void **state)
+{
+	struct world			 w;
+	struct account			*a, *b, *c, *d;
+	const struct match_conflict	*cf;
+	size_t				 i, n = 0;
+
+	(void)state;
+	world_init(&w);
+	world_add(&w, a = acc(0, 1, ACCOUNT_PERSON, "givenName", "John",
+	    "sn", "Smith", "department", "Estates", NULL));
+	world_add(&w, b = acc(0, 2, ACCOUNT_PERSON, "givenName", "John",
+	    "sn", "Smith", "department", "Radiology", NULL));
+	world_add(&w, c = acc(2, 3, ACCOUNT_PERSON, "givenName", "John",
+	    "sn", "Smith", NULL));
+	world_add(&w, d = acc(1, 4, ACCOUNT_PERSON, "givenName", "John",
+	    "sn", "Smith", "department", "Radiology", NULL));
+	world_match(&w);
+	for (i = 0; i < w.res.nconflicts; i++)
+		n += strcmp(w.res.conflicts[i].kind, "review") == 0;
+	assert_int_equal(n, 2);
+	assert_non_null(person_of(&w, a));
+	assert_non_null(person_of(&w, b));
+	assert_null(person_of(&w, c));
+	assert_null(person_of(&w, d));
+
+	/* meht's waits: Radiology's John Smith first (6 + 6 + 2). */
+	cf = conflict_with(&w, "review", d);
+	assert_int_equal(cf->nmembers, 3);
+	assert_int_equal(cf->members[0].account, idx(&w, d));
+	assert_int_equal(cf->members[0].has_score, 0);
+	assert_int_equal(cf->members[1].account, idx(&w, b));
+	assert_true(cf->members[1].score == 14);
+	assert_non_null(strstr(cf->members[1].detail, "department agree"));
+	assert_int_equal(cf->members[2].account, idx(&w, a));
+	assert_true(cf->members[2].score == 11);
+	assert_string_equal(cf->summary,
+	    "meht\\00000000-0000-0000-0000-000000000004 may be one person "
+	    "with one of 2 accounts (16.0 links): "
+	    "btuh\\00000000-0000-0000-0000-000000000002 (14.0), "
+	    "btuh\\00000000-0000-0000-0000-000000000001 (11.0)");
+
+	/* southend's, with no department, waits on all three. */
+	for (i = 0; i < w.res.nconflicts; i++)
+		if (w.res.conflicts[i].members[0].account == idx(&w, c))
+			break;
+	assert_true(i < w.res.nconflicts);
+	cf = &w.res.conflicts[i];
+	assert_string_equal(cf->kind, "review");
+	assert_int_equal(cf->nmembers, 4);
 	world_free(&w);
 }
 
@@ -648,6 +704,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_and_score),
 		cmocka_unit_test(test_review_and_veto),
+		cmocka_unit_test(test_review_candidates),
 		cmocka_unit_test(test_blocking_surname_given),
 		cmocka_unit_test(test_blocks_compared_once),
 		cmocka_unit_test(test_two_primaries_and_ambiguity),
