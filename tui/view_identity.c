@@ -150,7 +150,7 @@ identity_build(struct dash *d, struct view *v, struct dash_page *p)
 		return;
 	dash_line(p, 0, TONE_HEADING, "Conflicts waiting for a decision "
 	    "(%lld%s)", (long long)ji(doc, "count", 0),
-	    json_is_true(json_object_get(doc, "truncated")) ? ", the newest "
+	    json_is_true(json_object_get(doc, "truncated")) ? ", the first "
 	    "200" : "");
 	p->table = table_new(cols, 3);
 	p->empty = "no conflicts";
