@@ -1087,6 +1087,10 @@ int		 review_audit(struct store *st, int64_t limit, FILE *fp,
 int		 review_decide(struct store *st, enum decision_kind kind,
 		    const char *a, const char *b, FILE *fp, char *err,
 		    size_t errlen);
+/* Never-link decisions between account, which waits, and each candidate
+ * its open conflicts offer: a person of its own at the next run. */
+int		 review_new_person(struct store *st, const char *account,
+		    FILE *fp, char *err, size_t errlen);
 /* The decisions of a file (export --conflicts, filled in), all or none. */
 int		 review_decide_file(struct store *st, const char *path,
 		    FILE *fp, size_t *count, char *err, size_t errlen);

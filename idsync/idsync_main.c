@@ -977,7 +977,7 @@ static const struct cli_program idsync_program = {
 	    "(50 unless\n"
 	    "                          --limit or --all), contradictions "
 	    "first, then the\n"
-	    "                          likeliest pairs; ACCOUNT: those that "
+	    "                          likeliest; ACCOUNT: those that "
 	    "hold it\n"
 	    "  person QUERY            a person (by id, account, mail or "
 	    "name) and why\n"
@@ -989,6 +989,10 @@ static const struct cli_program idsync_program = {
 	    "  never-link ACCOUNT ACCOUNT\n"
 	    "                          decide they never are\n"
 	    "  unlink ACCOUNT          decide an account is not its person's\n"
+	    "  new-person ACCOUNT      decide an account that waits is a "
+	    "person of its own:\n"
+	    "                          never one person with any candidate "
+	    "its conflicts offer\n"
 	    "  decide FILE             the decisions of a file: export "
 	    "--conflicts with\n"
 	    "                          its first column filled in (FILE - is "
@@ -1950,6 +1954,10 @@ idsync_review(const struct idsync_config *cfg, int argc, char **argv)
 		readonly = 0;
 		if (argc != 2)
 			return idsync_usage("decide FILE: one file");
+	} else if (strcmp(cmd, "new-person") == 0) {
+		readonly = 0;
+		if (argc != 2)
+			return idsync_usage("new-person ACCOUNT");
 	} else {
 		readonly = 0;
 		if (strcmp(cmd, "unlink") == 0) {
@@ -1985,6 +1993,8 @@ idsync_review(const struct idsync_config *cfg, int argc, char **argv)
 	else if (strcmp(cmd, "decide") == 0)
 		rc = review_decide_file(st, argv[1], stdout, &count, err,
 		    sizeof err);
+	else if (strcmp(cmd, "new-person") == 0)
+		rc = review_new_person(st, argv[1], stdout, err, sizeof err);
 	else
 		rc = review_decide(st, kind, argv[1], argc > 2 ? argv[2] : NULL,
 		    stdout, err, sizeof err);
@@ -2014,7 +2024,7 @@ main(int argc, char **argv)
 		cfg_free(&idsync_schema, &cfg);
 		return idsync_usage("no command (run, plan, apply, export, "
 		    "conflicts, person, history, audit, link, unlink, "
-		    "never-link, decide, estimate)");
+		    "never-link, new-person, decide, estimate)");
 	}
 	cmd = cli.argv[0];
 	if (strcmp(cmd, "run") == 0 || strcmp(cmd, "plan") == 0) {
@@ -2051,7 +2061,8 @@ main(int argc, char **argv)
 	else if (strcmp(cmd, "conflicts") == 0 || strcmp(cmd, "person") == 0 ||
 	    strcmp(cmd, "history") == 0 || strcmp(cmd, "audit") == 0 ||
 	    strcmp(cmd, "link") == 0 || strcmp(cmd, "decide") == 0 ||
-	    strcmp(cmd, "unlink") == 0 || strcmp(cmd, "never-link") == 0)
+	    strcmp(cmd, "unlink") == 0 || strcmp(cmd, "never-link") == 0 ||
+	    strcmp(cmd, "new-person") == 0)
 		rc = idsync_review(&cfg, cli.argc, cli.argv);
 	else
 		rc = idsync_usage("unknown command \"%s\"", cmd);

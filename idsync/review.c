@@ -464,6 +464,88 @@ review_decide(struct store *st, enum decision_kind kind, const char *a,
 	return 0;
 }
 
+/*
+ * Records that account, which waits on conflicts, is a person of its own:
+ * never one person with any account the open conflicts that hold it
+ * offer (review and ambiguous ones), as a correlation case in midPoint is
+ * closed by making a new owner. The next run makes its person; an account
+ * that comes to match it later is a conflict again.
+ */
+int
+review_new_person(struct store *st, const char *account, FILE *fp,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt		*o;
+	struct review_decision	*ds = NULL;
+	char			 domain[256], guid[DECODE_GUID_LEN];
+	char			 person[DECODE_GUID_LEN], who[128];
+	size_t			 nd = 0, alloc = 0, k;
+	int			 rc;
+
+	if (store_find_account(st, account, domain, sizeof domain, guid, err,
+	    errlen) == -1 || review_person_of(st, domain, guid, person, err,
+	    errlen) == -1)
+		return -1;
+	if (*person != '\0') {
+		snprintf(err, errlen, "%s is person %s's already: unlink it "
+		    "first", account, person);
+		return -1;
+	}
+	if ((o = db_stmt(store_db(st), "SELECT DISTINCT o.domain, o.guid "
+	    "FROM conflict_accounts s JOIN conflicts c ON c.id = "
+	    "s.conflict_id JOIN conflict_accounts o ON o.conflict_id = "
+	    "s.conflict_id WHERE s.domain = ?1 AND s.guid = ?2 AND c.kind IN "
+	    "('review', 'ambiguous') AND NOT (o.domain = ?1 AND o.guid = ?2) "
+	    "ORDER BY o.domain, o.guid", err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(o, 1, domain, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(o, 2, guid, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(o)) == SQLITE_ROW) {
+		if (nd == alloc) {
+			alloc = alloc == 0 ? 16 : alloc * 2;
+			ds = xreallocarray(ds, alloc, sizeof *ds);
+		}
+		memset(&ds[nd], 0, sizeof ds[nd]);
+		ds[nd].kind = DECISION_NEVER_LINK;
+		str_copy(ds[nd].da, domain, sizeof ds[nd].da);
+		str_copy(ds[nd].ga, guid, sizeof ds[nd].ga);
+		str_copy(ds[nd].db, col(o, 0), sizeof ds[nd].db);
+		str_copy(ds[nd].gb, col(o, 1), sizeof ds[nd].gb);
+		nd++;
+	}
+	sqlite3_reset(o);
+	if (rc != SQLITE_DONE) {
+		db_error(store_db(st), "find the candidates", err, errlen);
+		goto fail;
+	}
+	if (nd == 0) {
+		snprintf(err, errlen, "no conflict offers %s a candidate: "
+		    "nothing to decide (the next run makes its person if it "
+		    "matches nobody)", account);
+		goto fail;
+	}
+	review_who(who, sizeof who);
+	if (db_begin(store_db(st), err, errlen) == -1)
+		goto fail;
+	for (k = 0; k < nd; k++)
+		if (review_record(st, &ds[k], who, err, errlen) == -1) {
+			db_rollback(store_db(st));
+			goto fail;
+		}
+	if (db_commit(store_db(st), err, errlen) == -1)
+		goto fail;
+	fprintf(fp, "recorded: %s:%s is a person of its own, never one person "
+	    "with %zu account%s:", domain, guid, nd, nd == 1 ? "" : "s");
+	for (k = 0; k < nd; k++)
+		fprintf(fp, " %s:%s", ds[k].db, ds[k].gb);
+	fprintf(fp, "; the next run makes its person\n");
+	free(ds);
+	return 0;
+fail:
+	free(ds);
+	return -1;
+}
+
 /* ------------------------------------------------------------ decide */
 
 /* Longest decisions file read, and most of its faults told. */

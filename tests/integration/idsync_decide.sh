@@ -118,3 +118,44 @@ assert_contains "$OUT" "$T/none.csv: No such file or directory"
 run 2 "$WARD_IDSYNC" -c "$T/idsync.conf" decide
 assert_contains "$OUT" "decide FILE"
 ok "decide: faults named by line (no decision, unknown account, one account missing, one account twice, a pair both ways, hostile bytes, an open quote, a NUL, 64 MiB, no file); nothing recorded"
+
+# new-person: an account that waits, never one person with any of its
+# candidates; the next run makes its person.
+subject=$(sqlite3 -separator ' ' "$T/idsync.db" "SELECT f.domain, f.guid,
+    (SELECT count(*) FROM conflict_accounts WHERE conflict_id = c.id) - 1 AS n
+    FROM conflicts c JOIN conflict_accounts f ON f.rowid = (SELECT min(rowid)
+    FROM conflict_accounts WHERE conflict_id = c.id)
+    WHERE c.kind = 'review' AND f.person_id IS NULL ORDER BY n DESC LIMIT 1")
+set -- $subject
+[ $# = 3 ] || fail "no account waits on a review conflict"
+sd=$1 sg=$2
+cands=$(sqlite3 "$T/idsync.db" "SELECT count(DISTINCT o.domain || o.guid)
+    FROM conflict_accounts s JOIN conflicts c ON c.id = s.conflict_id
+    JOIN conflict_accounts o ON o.conflict_id = c.id
+    WHERE s.domain = '$sd' AND s.guid = '$sg' AND c.kind IN ('review', 'ambiguous')
+    AND NOT (o.domain = '$sd' AND o.guid = '$sg')")
+before=$(decisions)
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" new-person "$sd:$sg"
+assert_contains "$OUT" "recorded: $sd:$sg is a person of its own, never one person with $cands account"
+[ "$(decisions)" = $((before + cands)) ] || fail "new-person recorded $(($(decisions) - before)) decisions for $cands candidates"
+[ "$(sqlite3 "$T/idsync.db" "SELECT count(*) FROM decisions WHERE id > $before AND kind = 'never-link' AND a_domain = '$sd' AND a_guid = '$sg'")" = "$cands" ] ||
+    fail "new-person: not $cands never-link decisions of $sd:$sg"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+p=$(person_of "$sd" "$sg")
+[ -n "$p" ] || fail "new-person: $sd:$sg has no person after the run"
+[ "$(sqlite3 "$T/idsync.db" "SELECT count(*) FROM links WHERE person_id = '$p'")" = 1 ] ||
+    fail "new-person: $sd:$sg's person has other accounts"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" conflicts "$sd:$sg"
+assert_contains "$OUT" "no conflicts hold"
+# Linked now: an error, and nothing recorded.
+before=$(decisions)
+run 1 "$WARD_IDSYNC" -c "$T/idsync.conf" new-person "$sd:$sg"
+assert_contains "$OUT" "is person $p's already: unlink it first"
+svc=$(sqlite3 "$T/idsync.db" "SELECT domain || ':' || guid FROM accounts WHERE kind = 'service' LIMIT 1")
+[ -n "$svc" ] || fail "no service account"
+run 1 "$WARD_IDSYNC" -c "$T/idsync.conf" new-person "$svc"
+assert_contains "$OUT" "no conflict offers $svc a candidate"
+[ "$(decisions)" = "$before" ] || fail "a refused new-person recorded decisions"
+run 2 "$WARD_IDSYNC" -c "$T/idsync.conf" new-person
+assert_contains "$OUT" "new-person ACCOUNT"
+ok "new-person: $sd:$sg never one person with its $cands candidates, a person of its own at the next run; linked or offered nothing: refused"
