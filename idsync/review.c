@@ -464,22 +464,34 @@ review_decide(struct store *st, enum decision_kind kind, const char *a,
 	return 0;
 }
 
+/* Room for one more decision in *ds (*alloc of them). */
+static struct review_decision *
+review_more(struct review_decision **ds, size_t nd, size_t *alloc)
+{
+	if (nd == *alloc) {
+		*alloc = *alloc == 0 ? 64 : *alloc * 2;
+		*ds = xreallocarray(*ds, *alloc, sizeof **ds);
+	}
+	memset(&(*ds)[nd], 0, sizeof (*ds)[nd]);
+	return &(*ds)[nd];
+}
+
 /*
- * Records that account, which waits on conflicts, is a person of its own:
- * never one person with any account the open conflicts that hold it
- * offer (review and ambiguous ones), as a correlation case in midPoint is
- * closed by making a new owner. The next run makes its person; an account
- * that comes to match it later is a conflict again.
+ * Appends to *ds (*nd of *alloc) a never-link of account, which must wait
+ * on conflicts without a person, with each account the open review and
+ * ambiguous conflicts holding it offer: what makes it a person of its
+ * own. -1 (err says why) when it has a person or is offered nothing.
  */
-int
-review_new_person(struct store *st, const char *account, FILE *fp,
-    char *err, size_t errlen)
+static int
+review_new_person_of(struct store *st, const char *account,
+    struct review_decision **ds, size_t *nd, size_t *alloc, char *err,
+    size_t errlen)
 {
 	sqlite3_stmt		*o;
-	struct review_decision	*ds = NULL;
+	struct review_decision	*d;
 	char			 domain[256], guid[DECODE_GUID_LEN];
-	char			 person[DECODE_GUID_LEN], who[128];
-	size_t			 nd = 0, alloc = 0, k;
+	char			 person[DECODE_GUID_LEN];
+	size_t			 first = *nd;
 	int			 rc;
 
 	if (store_find_account(st, account, domain, sizeof domain, guid, err,
@@ -501,49 +513,74 @@ review_new_person(struct store *st, const char *account, FILE *fp,
 	sqlite3_bind_text(o, 1, domain, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(o, 2, guid, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(o)) == SQLITE_ROW) {
-		if (nd == alloc) {
-			alloc = alloc == 0 ? 16 : alloc * 2;
-			ds = xreallocarray(ds, alloc, sizeof *ds);
-		}
-		memset(&ds[nd], 0, sizeof ds[nd]);
-		ds[nd].kind = DECISION_NEVER_LINK;
-		str_copy(ds[nd].da, domain, sizeof ds[nd].da);
-		str_copy(ds[nd].ga, guid, sizeof ds[nd].ga);
-		str_copy(ds[nd].db, col(o, 0), sizeof ds[nd].db);
-		str_copy(ds[nd].gb, col(o, 1), sizeof ds[nd].gb);
-		nd++;
+		d = review_more(ds, *nd, alloc);
+		d->kind = DECISION_NEVER_LINK;
+		str_copy(d->da, domain, sizeof d->da);
+		str_copy(d->ga, guid, sizeof d->ga);
+		str_copy(d->db, col(o, 0), sizeof d->db);
+		str_copy(d->gb, col(o, 1), sizeof d->gb);
+		(*nd)++;
 	}
 	sqlite3_reset(o);
 	if (rc != SQLITE_DONE) {
+		*nd = first;
 		db_error(store_db(st), "find the candidates", err, errlen);
-		goto fail;
+		return -1;
 	}
-	if (nd == 0) {
+	if (*nd == first) {
 		snprintf(err, errlen, "no conflict offers %s a candidate: "
 		    "nothing to decide (the next run makes its person if it "
 		    "matches nobody)", account);
-		goto fail;
+		return -1;
 	}
+	return 0;
+}
+
+/* Records ds[0..nd) in one transaction. */
+static int
+review_record_all(struct store *st, const struct review_decision *ds,
+    size_t nd, char *err, size_t errlen)
+{
+	char	 who[128];
+	size_t	 k;
+
 	review_who(who, sizeof who);
 	if (db_begin(store_db(st), err, errlen) == -1)
-		goto fail;
+		return -1;
 	for (k = 0; k < nd; k++)
 		if (review_record(st, &ds[k], who, err, errlen) == -1) {
 			db_rollback(store_db(st));
-			goto fail;
+			return -1;
 		}
-	if (db_commit(store_db(st), err, errlen) == -1)
-		goto fail;
+	return db_commit(store_db(st), err, errlen);
+}
+
+/*
+ * Records that account, which waits on conflicts, is a person of its own
+ * (review_new_person_of), as a correlation case in midPoint is closed by
+ * making a new owner. The next run makes its person; an account that
+ * comes to match it later is a conflict again.
+ */
+int
+review_new_person(struct store *st, const char *account, FILE *fp,
+    char *err, size_t errlen)
+{
+	struct review_decision	*ds = NULL;
+	size_t			 nd = 0, alloc = 0, k;
+
+	if (review_new_person_of(st, account, &ds, &nd, &alloc, err,
+	    errlen) == -1 || review_record_all(st, ds, nd, err,
+	    errlen) == -1) {
+		free(ds);
+		return -1;
+	}
 	fprintf(fp, "recorded: %s:%s is a person of its own, never one person "
-	    "with %zu account%s:", domain, guid, nd, nd == 1 ? "" : "s");
+	    "with %zu account%s:", ds[0].da, ds[0].ga, nd, nd == 1 ? "" : "s");
 	for (k = 0; k < nd; k++)
 		fprintf(fp, " %s:%s", ds[k].db, ds[k].gb);
 	fprintf(fp, "; the next run makes its person\n");
 	free(ds);
 	return 0;
-fail:
-	free(ds);
-	return -1;
 }
 
 /* ------------------------------------------------------------ decide */
@@ -651,10 +688,23 @@ review_slurp(const char *path, size_t *len, char *err, size_t errlen)
 	return NULL;
 }
 
+/* "da:ga db:gb" of d, in one order whichever way it was written. */
+static void
+review_pair_key(const struct review_decision *d, char *key, size_t size)
+{
+	int	 c = strcmp(d->da, d->db);
+
+	if (c < 0 || (c == 0 && strcmp(d->ga, d->gb) < 0))
+		snprintf(key, size, "%s:%s %s:%s", d->da, d->ga, d->db, d->gb);
+	else
+		snprintf(key, size, "%s:%s %s:%s", d->db, d->gb, d->da, d->ga);
+}
+
 /*
  * Records the decisions of a file as "export --conflicts" writes it, its
- * first column filled in: link, never-link or unlink (of account), or
- * empty to leave a row alone; also lines of just "decision,account" or
+ * first column filled in: link, never-link or unlink (of account),
+ * new-person (of account: review_new_person's), or empty to leave a row
+ * alone; also lines of just "decision,account" or
  * "decision,account,other". A header row, blank lines and lines starting
  * with # are skipped. Every row is checked first; any fault (a word not
  * known, an account not in the state, a pair decided both ways) records
@@ -668,11 +718,12 @@ review_decide_file(struct store *st, const char *path, FILE *fp,
 	struct index		*pairs;
 	enum decision_kind	 kind;
 	char			*data, *p, *end, *f[3], why[512], key[600];
-	char			 who[128], vis[64];
+	char			 vis[64];
 	const size_t		*v;
-	size_t			 len, line = 1, at, nf, nd = 0, alloc = 0;
-	size_t			 faults = 0, n, k, kinds[3] = { 0, 0, 0 };
-	int			 rc = -1;
+	size_t			 len, line = 1, at, nf, nd = 0, alloc = 0, from;
+	size_t			 faults = 0, n, k, j, kinds[3] = { 0, 0, 0 };
+	size_t			 persons = 0, for_persons = 0;
+	int			 rc = -1, new_person;
 
 	*count = 0;
 	if ((data = review_slurp(path, &len, why, sizeof why)) == NULL) {
@@ -701,47 +752,52 @@ review_decide_file(struct store *st, const char *path, FILE *fp,
 			continue;
 		if (f[0][0] == '\0')
 			continue;
+		new_person = 0;
 		if (strcmp(f[0], "link") == 0)
 			kind = DECISION_LINK;
 		else if (strcmp(f[0], "never-link") == 0)
 			kind = DECISION_NEVER_LINK;
 		else if (strcmp(f[0], "unlink") == 0)
 			kind = DECISION_UNLINK;
-		else {
+		else if (strcmp(f[0], "new-person") == 0) {
+			kind = DECISION_NEVER_LINK;
+			new_person = 1;
+		} else {
 			if (faults++ < REVIEW_FAULTS_MAX)
 				log_warnx("%s: line %zu: \"%s\" is no "
-				    "decision (link, never-link or unlink)",
-				    path, at, str_vis(vis, sizeof vis, f[0]));
+				    "decision (link, never-link, unlink or "
+				    "new-person)", path, at, str_vis(vis,
+				    sizeof vis, f[0]));
 			continue;
 		}
 		if (nf < 2 || f[1][0] == '\0' || (kind != DECISION_UNLINK &&
-		    (nf < 3 || f[2][0] == '\0'))) {
+		    !new_person && (nf < 3 || f[2][0] == '\0'))) {
 			if (faults++ < REVIEW_FAULTS_MAX)
 				log_warnx("%s: line %zu: %s names %s", path,
-				    at, f[0], kind == DECISION_UNLINK ?
-				    "an account" : "two accounts");
+				    at, f[0], kind == DECISION_UNLINK ||
+				    new_person ? "an account" : "two accounts");
 			continue;
 		}
-		if (nd == alloc) {
-			alloc = alloc == 0 ? 64 : alloc * 2;
-			ds = xreallocarray(ds, alloc, sizeof *ds);
-		}
-		if (review_resolve(st, kind, f[1], kind != DECISION_UNLINK ?
-		    f[2] : NULL, &ds[nd], why, sizeof why) == -1) {
+		from = nd;
+		if (new_person) {
+			if (review_new_person_of(st, f[1], &ds, &nd, &alloc,
+			    why, sizeof why) == -1) {
+				if (faults++ < REVIEW_FAULTS_MAX)
+					log_warnx("%s: line %zu: %s", path, at,
+					    why);
+				continue;
+			}
+		} else if (review_resolve(st, kind, f[1], kind !=
+		    DECISION_UNLINK ? f[2] : NULL, review_more(&ds, nd,
+		    &alloc), why, sizeof why) == -1) {
 			if (faults++ < REVIEW_FAULTS_MAX)
 				log_warnx("%s: line %zu: %s", path, at, why);
 			continue;
-		}
+		} else
+			nd++;
 		/* One pair, one way: link and never-link both is a fault. */
-		if (kind != DECISION_UNLINK) {
-			if (strcmp(ds[nd].da, ds[nd].db) < 0 ||
-			    (strcmp(ds[nd].da, ds[nd].db) == 0 &&
-			    strcmp(ds[nd].ga, ds[nd].gb) < 0))
-				snprintf(key, sizeof key, "%s:%s %s:%s",
-				    ds[nd].da, ds[nd].ga, ds[nd].db, ds[nd].gb);
-			else
-				snprintf(key, sizeof key, "%s:%s %s:%s",
-				    ds[nd].db, ds[nd].gb, ds[nd].da, ds[nd].ga);
+		for (j = from; j < nd && kind != DECISION_UNLINK; j++) {
+			review_pair_key(&ds[j], key, sizeof key);
 			v = index_get(pairs, key, &n);
 			for (k = 0; k < n && ds[v[k]].kind == kind; k++)
 				;
@@ -750,13 +806,25 @@ review_decide_file(struct store *st, const char *path, FILE *fp,
 					log_warnx("%s: line %zu: %s, where "
 					    "line %zu decided otherwise", path,
 					    at, f[0], ds[v[k]].line);
-				continue;
+				break;
 			}
-			index_add(pairs, key, nd);
 		}
-		ds[nd].line = at;
-		kinds[kind]++;
-		nd++;
+		if (j < nd && kind != DECISION_UNLINK) {
+			nd = from;
+			continue;
+		}
+		for (j = from; j < nd; j++) {
+			if (kind != DECISION_UNLINK) {
+				review_pair_key(&ds[j], key, sizeof key);
+				index_add(pairs, key, j);
+			}
+			ds[j].line = at;
+			kinds[kind]++;
+		}
+		if (new_person) {
+			persons++;
+			for_persons += nd - from;
+		}
 	}
 	index_free(pairs);
 	free(data);
@@ -768,21 +836,16 @@ review_decide_file(struct store *st, const char *path, FILE *fp,
 		    path, faults, faults == 1 ? "" : "s");
 		goto out;
 	}
-	review_who(who, sizeof who);
-	if (db_begin(store_db(st), err, errlen) == -1)
-		goto out;
-	for (k = 0; k < nd; k++)
-		if (review_record(st, &ds[k], who, err, errlen) == -1) {
-			db_rollback(store_db(st));
-			goto out;
-		}
-	if (db_commit(store_db(st), err, errlen) == -1)
+	if (review_record_all(st, ds, nd, err, errlen) == -1)
 		goto out;
 	*count = nd;
 	fprintf(fp, "recorded %zu decisions from %s (%zu link, %zu never-link, "
-	    "%zu unlink); the next run applies them\n", nd, path,
-	    kinds[DECISION_LINK], kinds[DECISION_NEVER_LINK],
-	    kinds[DECISION_UNLINK]);
+	    "%zu unlink", nd, path, kinds[DECISION_LINK],
+	    kinds[DECISION_NEVER_LINK], kinds[DECISION_UNLINK]);
+	if (persons > 0)
+		fprintf(fp, "; %zu of the never-link for %zu new-person",
+		    for_persons, persons);
+	fprintf(fp, "); the next run applies them\n");
 	rc = 0;
 out:
 	free(ds);

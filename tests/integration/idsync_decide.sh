@@ -120,42 +120,71 @@ assert_contains "$OUT" "decide FILE"
 ok "decide: faults named by line (no decision, unknown account, one account missing, one account twice, a pair both ways, hostile bytes, an open quote, a NUL, 64 MiB, no file); nothing recorded"
 
 # new-person: an account that waits, never one person with any of its
-# candidates; the next run makes its person.
-subject=$(sqlite3 -separator ' ' "$T/idsync.db" "SELECT f.domain, f.guid,
+# candidates; the next run makes its person. One by the command, one by
+# a file.
+subjects=$(sqlite3 -separator ' ' "$T/idsync.db" "SELECT f.domain, f.guid,
     (SELECT count(*) FROM conflict_accounts WHERE conflict_id = c.id) - 1 AS n
     FROM conflicts c JOIN conflict_accounts f ON f.rowid = (SELECT min(rowid)
     FROM conflict_accounts WHERE conflict_id = c.id)
-    WHERE c.kind = 'review' AND f.person_id IS NULL ORDER BY n DESC LIMIT 1")
-set -- $subject
-[ $# = 3 ] || fail "no account waits on a review conflict"
-sd=$1 sg=$2
-cands=$(sqlite3 "$T/idsync.db" "SELECT count(DISTINCT o.domain || o.guid)
-    FROM conflict_accounts s JOIN conflicts c ON c.id = s.conflict_id
-    JOIN conflict_accounts o ON o.conflict_id = c.id
-    WHERE s.domain = '$sd' AND s.guid = '$sg' AND c.kind IN ('review', 'ambiguous')
-    AND NOT (o.domain = '$sd' AND o.guid = '$sg')")
+    WHERE c.kind = 'review' AND f.person_id IS NULL ORDER BY n DESC, f.guid LIMIT 2")
+set -- $subjects
+[ $# = 6 ] || fail "fewer than two accounts wait on review conflicts"
+sd=$1 sg=$2 td=$4 tg=$5
+# candidates DOMAIN GUID: how many accounts its conflicts offer it.
+candidates() {
+	sqlite3 "$T/idsync.db" "SELECT count(DISTINCT o.domain || o.guid)
+	    FROM conflict_accounts s JOIN conflicts c ON c.id = s.conflict_id
+	    JOIN conflict_accounts o ON o.conflict_id = c.id
+	    WHERE s.domain = '$1' AND s.guid = '$2' AND c.kind IN ('review', 'ambiguous')
+	    AND NOT (o.domain = '$1' AND o.guid = '$2')"
+}
+cands=$(candidates "$sd" "$sg")
+tcands=$(candidates "$td" "$tg")
+# never_links DOMAIN GUID: its never-link decisions after $before.
+never_links() {
+	sqlite3 "$T/idsync.db" "SELECT count(*) FROM decisions WHERE id > $before
+	    AND kind = 'never-link' AND a_domain = '$1' AND a_guid = '$2'"
+}
 before=$(decisions)
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" new-person "$sd:$sg"
 assert_contains "$OUT" "recorded: $sd:$sg is a person of its own, never one person with $cands account"
-[ "$(decisions)" = $((before + cands)) ] || fail "new-person recorded $(($(decisions) - before)) decisions for $cands candidates"
-[ "$(sqlite3 "$T/idsync.db" "SELECT count(*) FROM decisions WHERE id > $before AND kind = 'never-link' AND a_domain = '$sd' AND a_guid = '$sg'")" = "$cands" ] ||
-    fail "new-person: not $cands never-link decisions of $sd:$sg"
+[ "$(decisions)" = $((before + cands)) ] && [ "$(never_links "$sd" "$sg")" = "$cands" ] ||
+    fail "new-person recorded $(($(decisions) - before)) decisions for $cands candidates"
+# A file: new-person against a link of the same account is a fault.
+tc=$(sqlite3 "$T/idsync.db" "SELECT o.domain || ':' || o.guid FROM conflict_accounts s
+    JOIN conflicts c ON c.id = s.conflict_id JOIN conflict_accounts o ON o.conflict_id = c.id
+    WHERE s.domain = '$td' AND s.guid = '$tg' AND c.kind = 'review'
+    AND NOT (o.domain = '$td' AND o.guid = '$tg') LIMIT 1")
+printf 'link,%s,%s\nnew-person,%s:%s\n' "$tc" "$td:$tg" "$td" "$tg" > "$T/bad.csv"
+faulty
+assert_contains "$OUT" "line 2: new-person, where line 1 decided otherwise"
+printf 'decision,account\nnew-person,%s:%s\n' "$td" "$tg" > "$T/np.csv"
+before=$(decisions)
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" decide "$T/np.csv"
+assert_contains "$OUT" "recorded $tcands decisions from $T/np.csv (0 link, $tcands never-link, 0 unlink; $tcands of the never-link for 1 new-person)"
+[ "$(never_links "$td" "$tg")" = "$tcands" ] || fail "decide new-person: not $tcands never-link"
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
-p=$(person_of "$sd" "$sg")
-[ -n "$p" ] || fail "new-person: $sd:$sg has no person after the run"
-[ "$(sqlite3 "$T/idsync.db" "SELECT count(*) FROM links WHERE person_id = '$p'")" = 1 ] ||
-    fail "new-person: $sd:$sg's person has other accounts"
-run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" conflicts "$sd:$sg"
-assert_contains "$OUT" "no conflicts hold"
-# Linked now: an error, and nothing recorded.
+for a in "$sd $sg" "$td $tg"; do
+	set -- $a
+	p=$(person_of "$1" "$2")
+	[ -n "$p" ] || fail "new-person: $1:$2 has no person after the run"
+	[ "$(sqlite3 "$T/idsync.db" "SELECT count(*) FROM links WHERE person_id = '$p'")" = 1 ] ||
+	    fail "new-person: $1:$2's person has other accounts"
+	run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" conflicts "$1:$2"
+	assert_contains "$OUT" "no conflicts hold"
+done
+# Linked now, or offered nothing: an error, and nothing recorded.
 before=$(decisions)
 run 1 "$WARD_IDSYNC" -c "$T/idsync.conf" new-person "$sd:$sg"
-assert_contains "$OUT" "is person $p's already: unlink it first"
+assert_contains "$OUT" "is person $(person_of "$sd" "$sg")'s already: unlink it first"
 svc=$(sqlite3 "$T/idsync.db" "SELECT domain || ':' || guid FROM accounts WHERE kind = 'service' LIMIT 1")
 [ -n "$svc" ] || fail "no service account"
 run 1 "$WARD_IDSYNC" -c "$T/idsync.conf" new-person "$svc"
 assert_contains "$OUT" "no conflict offers $svc a candidate"
+printf 'new-person,%s\n' "$svc" > "$T/bad.csv"
+faulty
+assert_contains "$OUT" "line 1: no conflict offers $svc a candidate"
 [ "$(decisions)" = "$before" ] || fail "a refused new-person recorded decisions"
 run 2 "$WARD_IDSYNC" -c "$T/idsync.conf" new-person
 assert_contains "$OUT" "new-person ACCOUNT"
-ok "new-person: $sd:$sg never one person with its $cands candidates, a person of its own at the next run; linked or offered nothing: refused"
+ok "new-person, by command and by file: accounts that wait never one person with their $cands and $tcands candidates, persons of their own at the next run; against a link, linked or offered nothing: refused"
