@@ -22,7 +22,7 @@
 #include "common/xmalloc.h"
 #include "idsync/idsync.h"
 
-/* Exit code of a run stopped by a threshold (the contract). */
+/* Exit code of a run stopped by a threshold (ward-idsync(8), EXIT STATUS). */
 #define IDSYNC_EXIT_THRESHOLD	2
 
 struct idsync_config {
