@@ -513,18 +513,56 @@ consolidate_kept(struct consolidate_ctx *ctx, struct match_person *mp)
 	return 1;
 }
 
+/*
+ * A person whose own accounts are all disabled or expired has left the
+ * job they had; an admin account of theirs still enabled is the access a
+ * leaver keeps, which auditors look for. The person is no leaver while
+ * it is (an account of theirs is live), and the conflict names it.
+ */
+static void
+consolidate_live_admin(struct consolidate_ctx *ctx, struct match_person *mp)
+{
+	const struct account	*a;
+	struct match_conflict	*c;
+	struct match_member	*m;
+	struct buf		 b;
+	char			 name[300];
+	size_t			 k;
+
+	c = match_result_conflict(ctx->res, "live-admin");
+	c->members = xcalloc(mp->nmembers, sizeof *c->members);
+	buf_init(&b, 0);
+	buf_printf(&b, "every own account of person %s is disabled or "
+	    "expired, but admin account", mp->id);
+	for (k = 0; k < mp->nmembers; k++) {
+		a = ctx->in->accounts[mp->members[k]];
+		if (a->kind == ACCOUNT_PERSON ||
+		    !account_enabled(a, ctx->in->now_ms))
+			continue;
+		m = &c->members[c->nmembers++];
+		m->account = mp->members[k];
+		str_copy(m->person_id, mp->id, sizeof m->person_id);
+		m->detail = xstrdup("admin account enabled");
+		buf_printf(&b, "%s %s", c->nmembers > 1 ? "," : "",
+		    account_name(a, name, sizeof name));
+	}
+	buf_printf(&b, " %s enabled: disable %s, or enable an own account",
+	    c->nmembers > 1 ? "are" : "is", c->nmembers > 1 ? "them" : "it");
+	c->summary = buf_detach(&b, NULL);
+}
+
 static void
 consolidate_person(struct consolidate_ctx *ctx, struct match_person *mp)
 {
 	const struct account	*a;
 	size_t			 k;
-	int			 any_primary = 0;
+	int			 any_primary = 0, live_primary = 0, live;
 
 	if (consolidate_kept(ctx, mp))
 		return;
 
 	/* A person's own accounts speak for it; admin accounts only for a
-	 * person that has nothing else. */
+	 * person that has nothing else. A leaver has no account enabled. */
 	for (k = 0; k < mp->nmembers; k++)
 		if (ctx->in->accounts[mp->members[k]]->kind == ACCOUNT_PERSON)
 			any_primary = 1;
@@ -532,16 +570,20 @@ consolidate_person(struct consolidate_ctx *ctx, struct match_person *mp)
 	mp->leaver = 1;
 	for (k = 0; k < mp->nmembers; k++) {
 		a = ctx->in->accounts[mp->members[k]];
+		live = account_enabled(a, ctx->in->now_ms);
+		if (live)
+			mp->leaver = 0;
+		if (live && a->kind == ACCOUNT_PERSON)
+			live_primary = 1;
 		if (any_primary && a->kind != ACCOUNT_PERSON)
 			continue;
 		ctx->cand[ctx->ncand].a = a;
 		ctx->cand[ctx->ncand].account = mp->members[k];
-		ctx->cand[ctx->ncand].enabled = account_enabled(a,
-		    ctx->in->now_ms);
-		if (ctx->cand[ctx->ncand].enabled)
-			mp->leaver = 0;
+		ctx->cand[ctx->ncand].enabled = live;
 		ctx->ncand++;
 	}
+	if (any_primary && !live_primary && !mp->leaver)
+		consolidate_live_admin(ctx, mp);
 	mp->display_name = consolidate_pick(ctx, mp, PERSON_DISPLAY_NAME);
 	mp->given_name = consolidate_pick(ctx, mp, PERSON_GIVEN_NAME);
 	mp->sn = consolidate_pick(ctx, mp, PERSON_SN);

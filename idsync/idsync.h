@@ -837,7 +837,7 @@ struct match_person {
 	char		*mail;
 	char		*username;
 	char		*upn;
-	int		 leaver;	/* every primary disabled or expired */
+	int		 leaver;	/* every account disabled or expired */
 	const char	*lifecycle;	/* static: "joiner", "mover", ... */
 };
 

@@ -41,6 +41,8 @@ LDIF
 # Kim and Keith Lowe: two people whose usernames collide.
 # Ed Dunne: two accounts a person will link though their numbers differ.
 # Ivo Quist: every account disabled or expired, a leaver.
+# Una Vance: her own account disabled, her admin account enabled: no
+# leaver while it is, and a conflict that names it.
 {
 	user btuh "Zoe Orsted" zorsted 301 Zoe Orsted zoe.orsted@btuh.test \
 	    Z9100 20250102030405.0Z 512
@@ -50,6 +52,10 @@ LDIF
 	    D9301 20260101000000.0Z 512
 	user btuh "Ivo Quist" iquist 304 Ivo Quist ivo.quist@btuh.test \
 	    Q9401 20260101000000.0Z 514
+	user btuh "Una Vance" uvance 305 Una Vance una.vance@btuh.test \
+	    V9501 20260101000000.0Z 514
+	user btuh "adm-uvance" adm-uvance 306 Una Vance adm.uvance@btuh.test \
+	    V9501 20260101000000.0Z 512
 } | idsync_db_modify btuh
 {
 	user meht "Zoe Orsted-Brown" zoe.ob 311 "Zoë" "Ørsted-Brown" \
@@ -216,6 +222,13 @@ ivo=$(person_of btuh iquist)
     fail "Ivo (disabled and expired) is not a leaver: $(grep "^$ivo" "$T/persons.csv")"
 [ "$(field "$zoe" 4),$(field "$zoe" 5)" = "active,joiner" ] ||
     fail "Zoë on the first run: $(field "$zoe" 4),$(field "$zoe" 5)"
+una=$(person_of btuh uvance)
+[ -n "$una" ] && [ "$(person_of btuh adm-uvance)" = "$una" ] ||
+    fail "Una's admin account is not hers"
+[ "$(field "$una" 4)" = "active" ] ||
+    fail "Una, her admin account enabled, is a leaver: $(grep "^$una" "$T/persons.csv")"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" conflicts btuh\\adm-uvance
+assert_contains "$OUT" "(live-admin): every own account of person $una is disabled or expired, but admin account btuh\\adm-uvance is enabled"
 cp "$T/persons.csv" "$T/persons1.csv"
 npersons=$(($(wc -l < "$T/persons.csv") - 1))
 
@@ -319,6 +332,11 @@ dn: CN=Ivo Quist,OU=Staff,DC=btuh,DC=test
 changetype: modify
 replace: userAccountControl
 userAccountControl: 512
+
+dn: CN=adm-uvance,OU=Staff,DC=btuh,DC=test
+changetype: modify
+replace: userAccountControl
+userAccountControl: 514
 LDIF
 idsync_db_modify meht <<LDIF
 dn: CN=Keith Lowe,OU=Staff,DC=meht,DC=test
@@ -334,7 +352,11 @@ persons
     fail "Keith disabled: $(grep "^$keith" "$T/persons.csv")"
 [ "$(field "$ivo" 4),$(field "$ivo" 5)" = "active,joiner" ] ||
     fail "Ivo back: $(grep "^$ivo" "$T/persons.csv")"
-ok "a mover keeps the username, a leaver, a leaver back is a joiner"
+[ "$(field "$una" 4),$(field "$una" 5)" = "leaver,leaver" ] ||
+    fail "Una, her admin account disabled too: $(grep "^$una" "$T/persons.csv")"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" conflicts btuh\\adm-uvance
+assert_contains "$OUT" "no conflicts hold"
+ok "a mover keeps the username, a leaver, a leaver back is a joiner; a live admin account holds off leaving"
 
 # Nobody new: modifies only, for the mover, the leaver and the one back.
 keith_user=$(field "$keith" 6)
@@ -360,9 +382,9 @@ jq -e '.counts.persons_created == 0 and .state.persons_by_lifecycle.mover >= 1
 ok "export --ldif: movers' new values, leavers disabled, a leaver back enabled"
 
 # The same changes provisioned: Kim's entry renamed and her surname
-# changed, Keith's disabled, Ivo, back, added.
+# changed, Keith's and Una's disabled, Ivo, back, added.
 run 0 "$WARD_IDSYNC" -c "$T/provision.conf" apply --dry-run
-assert_contains "$OUT" "$TARGET_LINE 1 to add, 1 to modify, 1 to rename, 1 to disable; $nadd entries"
+assert_contains "$OUT" "$TARGET_LINE 1 to add, 1 to modify, 1 to rename, 2 to disable; $nadd entries"
 # (slapd gives the DN's suffix as its own suffix is written.)
 printf '%s\n' "$OUT" | grep -qix "rename cn=Kim Lowe,$P -> cn=Kim Abara,$P" ||
     fail "no rename of Kim's entry: $OUT"
@@ -374,8 +396,9 @@ idsync_db_entries "$P" "(msDS-cloudExtensionAttribute10=$kim)" dn |
     [ "$(prov_get "$kim" sn)" = Abara ] &&
     [ "$(prov_get "$kim" sAMAccountName)" = "$kim_user" ] ||
     fail "Kim's entry: $(idsync_db_entries "$P" "(msDS-cloudExtensionAttribute10=$kim)")"
-[ "$(prov_get "$keith" userAccountControl)" = 514 ] ||
-    fail "Keith left, but his entry is enabled"
+[ "$(prov_get "$keith" userAccountControl)" = 514 ] &&
+    [ "$(prov_get "$una" userAccountControl)" = 514 ] ||
+    fail "Keith and Una left, but an entry is enabled"
 [ "$(prov_get "$ivo" userAccountControl)" = 512 ] ||
     fail "Ivo is back, but has no enabled entry"
 [ "$(prov_count)" = $((nadd + 1)) ] || fail "the target holds $(prov_count) entries"

@@ -208,6 +208,65 @@ test_precedence(void **unused)
 		account_free(a[i]);
 }
 
+/* A leaver has no account enabled: an admin account left enabled when
+ * every own account is disabled keeps the person from being one, and is
+ * a conflict that names it. */
+static void
+test_live_admin(void **unused)
+{
+	struct account		*a[5];
+	struct match_result	 res;
+	struct state		 prev;
+	struct consolidate_input in;
+	struct username_config	 uc;
+	char			 pat[] = "%i%s";
+	int			 group[] = { 0, 0, 0, 1, 1 };
+	char			 err[256];
+	size_t			 i;
+
+	(void)unused;
+	a[0] = acc(0, "btuh", 1, "Dee", "Ray", NULL, NULL, 100, 0);
+	a[1] = acc(1, "meht", 2, "Dee", "Ray", NULL, NULL, 100, 0);
+	a[2] = acc(0, "btuh", 3, "Dee", "Ray", NULL, NULL, 100, 1);
+	a[2]->kind = ACCOUNT_ADMIN;
+	a[3] = acc(0, "btuh", 4, "Eve", "Ray", NULL, NULL, 100, 0);
+	a[4] = acc(0, "btuh", 5, "Eve", "Ray", NULL, NULL, 100, 0);
+	a[4]->kind = ACCOUNT_ADMIN;
+	result(&res, group, 5, 2);
+	empty_state(&prev);
+	memset(&uc, 0, sizeof uc);
+	uc.pattern = pat;
+	uc.max_length = 20;
+	memset(&in, 0, sizeof in);
+	in.accounts = a;
+	in.naccounts = 5;
+	in.prev = &prev;
+	in.username = &uc;
+	in.now_ms = 1000;
+	assert_int_equal(consolidate_run(&in, &res, err, sizeof err), 0);
+
+	assert_false(res.persons[0].leaver);
+	assert_true(res.persons[1].leaver);
+	assert_int_equal(res.nconflicts, 1);
+	assert_string_equal(res.conflicts[0].kind, "live-admin");
+	assert_int_equal(res.conflicts[0].nmembers, 1);
+	assert_int_equal(res.conflicts[0].members[0].account, 2);
+	assert_string_equal(res.conflicts[0].members[0].person_id,
+	    res.persons[0].id);
+	assert_non_null(strstr(res.conflicts[0].summary, "every own account "
+	    "of person 00000000-0000-4000-8000-000000000000 is disabled or "
+	    "expired, but admin account btuh\\"));
+	assert_non_null(strstr(res.conflicts[0].summary, " is enabled: "
+	    "disable it, or enable an own account"));
+	/* Its own accounts still speak for it: Dee Ray. */
+	assert_string_equal(res.persons[0].display_name, "Dee Ray");
+
+	match_result_clear(&res);
+	state_clear(&prev);
+	for (i = 0; i < 5; i++)
+		account_free(a[i]);
+}
+
 /* Three persons named J Smith; the third had "jsmith" from the last run
  * and keeps it; the others get the next numbers. */
 static void
@@ -403,6 +462,7 @@ main(void)
 		cmocka_unit_test(test_collisions_many),
 		cmocka_unit_test(test_pattern),
 		cmocka_unit_test(test_precedence),
+		cmocka_unit_test(test_live_admin),
 		cmocka_unit_test(test_collisions_stable),
 		cmocka_unit_test(test_ldif_line),
 	};
