@@ -519,7 +519,8 @@ struct db	*identity_open(struct request *req, struct reply *rep);
 /* An account's columns, in this order, for identity_account_json. */
 #define IDENTITY_ACCOUNT_COLUMNS \
 	"a.domain, a.sam, a.upn, a.mail, a.display_name, a.employee_id," \
-	" a.kind, a.enabled, a.expires_ms, l.role, l.reason, l.score"
+	" a.kind, a.enabled, a.expires_ms, l.role, l.reason, l.score," \
+	" json_extract(a.attrs, '$.pwdLastSet[0]') = '0'"
 json_t		*identity_account_json(sqlite3_stmt *st, int col);
 /* A person's accounts, primary first, appended to list (route_persons.c). */
 int		 identity_person_accounts(struct db *db, const char *id,

@@ -96,6 +96,9 @@ identity_account_json(sqlite3_stmt *st, int col)
 	json_object_set_new(a, "role", query_json_text(st, col + 9));
 	json_object_set_new(a, "reason", query_json_text(st, col + 10));
 	json_object_set_new(a, "score", query_json_real(st, col + 11));
+	/* pwdLastSet 0: the password must be changed at the next logon. */
+	json_object_set_new(a, "password_must_change",
+	    json_boolean(sqlite3_column_int(st, col + 12) != 0));
 	return a;
 }
 

@@ -162,10 +162,11 @@ review_print_person(struct store *st, sqlite3_stmt *p, sqlite3_stmt *acc,
 	(void)st;
 	sqlite3_bind_text(acc, 1, col(p, 0), -1, SQLITE_TRANSIENT);
 	while (sqlite3_step(acc) == SQLITE_ROW) {
-		fprintf(fp, "  %s\\%s  %s %s  %s  %s", col(acc, 0),
+		fprintf(fp, "  %s\\%s  %s %s  %s%s  %s", col(acc, 0),
 		    col(acc, 1), col(acc, 3), col(acc, 4),
 		    sqlite3_column_int(acc, 5) ? "enabled" : "disabled",
-		    col(acc, 6));
+		    sqlite3_column_int(acc, 13) ? ", password must change" :
+		    "", col(acc, 6));
 		if (*col(acc, 7) != '\0')
 			fprintf(fp, " with %s\\%s", col(acc, 7),
 			    *col(acc, 8) != '\0' ? col(acc, 8) : col(acc, 12));
@@ -213,7 +214,8 @@ review_person(struct store *st, const char *query, FILE *fp, size_t *count,
 	    (acc = db_stmt(store_db(st), "SELECT a.domain, a.sam, a.guid, "
 	    "l.role, a.kind, a.enabled, l.reason, l.via_domain, "
 	    "(SELECT v.sam FROM accounts v WHERE v.domain = l.via_domain AND "
-	    "v.guid = l.via_guid), l.detail, l.linked_run, a.dn, l.via_guid "
+	    "v.guid = l.via_guid), l.detail, l.linked_run, a.dn, l.via_guid, "
+	    "json_extract(a.attrs, '$.pwdLastSet[0]') = '0' "
 	    "FROM links l "
 	    "JOIN accounts a ON a.domain = l.domain AND a.guid = l.guid "
 	    "WHERE l.person_id = ? ORDER BY l.role, a.domain, a.sam", err,

@@ -39,6 +39,9 @@ person_account_state(const json_t *a, int64_t now_ms)
 	/* Expired is as locked out as disabled, though the flag says not. */
 	if (exp != NULL && wtime_parse_iso8601(exp, &at, err, sizeof err) == 0 && at <= now_ms)
 		return "expired";
+	/* pwdLastSet 0: the next logon asks for a new password first. */
+	if (json_is_true(json_object_get(a, "password_must_change")))
+		return "must change password";
 	return "enabled";
 }
 

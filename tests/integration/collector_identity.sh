@@ -108,8 +108,29 @@ get 200 "/api/v1/persons/$pid"
 [ "$(j '.accounts[] | select(.enabled == false) | .sam' | wc -l)" = \
     "$(idb "select count(*) from links l join accounts a using (domain, guid)
     where l.person_id = '$pid' and a.enabled = 0")" ] || fail "enabled flags"
+# pwdLastSet 0: the password must be changed at the next logon.
+mpid=$(idb "select l.person_id from links l join accounts a using (domain, guid)
+    where json_extract(a.attrs, '$.pwdLastSet[0]') = '0' and a.enabled = 1
+    order by 1 limit 1")
+[ -n "$mpid" ] || fail "no account with pwdLastSet 0"
+get 200 "/api/v1/persons/$mpid"
+[ "$(j '[.accounts[] | select(.password_must_change) | .sam] | sort | join(" ")')" = \
+    "$(idb "select group_concat(sam, ' ') from (select a.sam from links l
+    join accounts a using (domain, guid) where l.person_id = '$mpid' and
+    json_extract(a.attrs, '$.pwdLastSet[0]') = '0' order by a.sam)")" ] &&
+    [ "$(j '[.accounts[] | select(.password_must_change == false)] | length')" = \
+    "$(idb "select count(*) from links l join accounts a using (domain, guid)
+    where l.person_id = '$mpid' and json_extract(a.attrs, '$.pwdLastSet[0]') <> '0'")" ] ||
+    fail "password_must_change: $(cat "$T/body")"
+msam=$(idb "select a.domain || '\\' || a.sam from links l join accounts a using (domain, guid)
+    where l.person_id = '$mpid' and json_extract(a.attrs, '$.pwdLastSet[0]') = '0'
+    and a.enabled = 1 order by 1 limit 1")
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" person "$msam"
+printf '%s\n' "$OUT" | grep -qF "  $msam  " &&
+    printf '%s\n' "$OUT" | grep -F "  $msam  " | grep -q "enabled, password must change" ||
+    fail "person $msam: $OUT"
 get 404 /api/v1/persons/no-such-person
-ok "one person: accounts and flags as idsync.db holds them; an unknown id is 404"
+ok "one person: accounts and flags (enabled, password must change) as idsync.db holds them; an unknown id is 404"
 
 # Accounts linked to nobody are found too, as unlinked.
 usam=$(idb "select a.sam from accounts a where not exists (select 1 from

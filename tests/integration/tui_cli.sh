@@ -331,6 +331,17 @@ printf '%s\n' "$OUT" | grep -q "^  btuh[\\]$(sam_of H14 btuh)  .* disabled  " ||
 assert_not_contains "$OUT" " enabled "
 ok "person: a leaver's disabled accounts shown as disabled"
 
+# pwdLastSet 0 on an enabled account: the helpdesk sees why the next
+# logon asks for a new password.
+must=$(sqlite3 "$T/idsync.db" "select a.sam from links l join accounts a using (domain, guid)
+    where json_extract(a.attrs, '$.pwdLastSet[0]') = '0' and a.enabled = 1
+    and (a.expires_ms is null or a.expires_ms <= 0 or a.expires_ms > 4000000000000)
+    order by a.sam limit 1")
+[ -n "$must" ] || fail "no enabled account with pwdLastSet 0"
+COLUMNS=200 run 0 "$WARD_TUI" person "$must"
+printf '%s\n' "$OUT" | grep "[\\]$must " | grep -q " must change password " ||
+    fail "person $must: $OUT"
+
 COLUMNS=200 run 0 "$WARD_TUI" person nurses
 assert_contains "$OUT" "Accounts linked to no person"
 printf '%s\n' "$OUT" | grep -q '^  btuh\\ward7.nurses  .*  shared ' || fail "unlinked btuh: $OUT"
