@@ -25,7 +25,7 @@ const struct cfg_option identity_options[] = {
 
 /* The tables read here, as ward-idsync's migrations 1 to 9 made them
  * (9: the conflicts' order). */
-#define IDENTITY_SCHEMA_MIN	9
+#define IDENTITY_SCHEMA_MIN	11
 
 struct db *
 identity_open(struct request *req, struct reply *rep)

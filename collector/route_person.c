@@ -10,7 +10,7 @@
 
 #define SQL_PERSON \
 	"SELECT id, display_name, given_name, sn, employee_id, status," \
-	" created_ms FROM persons WHERE id = ?1"
+	" created_ms, department, title FROM persons WHERE id = ?1"
 
 static void
 person_get(struct request *req, struct reply *rep)
@@ -37,6 +37,8 @@ person_get(struct request *req, struct reply *rep)
 		json_object_set_new(body, "employee_id", query_json_text(st, 4));
 		json_object_set_new(body, "status", query_json_text(st, 5));
 		json_object_set_new(body, "created", query_json_time(st, 6));
+		json_object_set_new(body, "department", query_json_text(st, 7));
+		json_object_set_new(body, "title", query_json_text(st, 8));
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE) {

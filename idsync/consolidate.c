@@ -21,6 +21,8 @@ const char *const consolidate_attr_names[] = {
 	[PERSON_SN] = "sn",
 	[PERSON_EMPLOYEE_ID] = "employeeID",
 	[PERSON_MAIL] = "mail",
+	[PERSON_DEPARTMENT] = "department",
+	[PERSON_TITLE] = "title",
 	[PERSON_ATTR_COUNT] = NULL,
 };
 
@@ -32,14 +34,16 @@ const char *const consolidate_rule_names[] = {
 	NULL,
 };
 
-/* Without a [precedence] section: names and mail from the enabled
- * account changed last; employee numbers must agree. */
+/* Without a [precedence] section: names, mail and the job from the
+ * enabled account changed last; employee numbers must agree. */
 static const enum precedence_kind consolidate_defaults[] = {
 	[PERSON_DISPLAY_NAME] = PRECEDENCE_LATEST,
 	[PERSON_GIVEN_NAME] = PRECEDENCE_LATEST,
 	[PERSON_SN] = PRECEDENCE_LATEST,
 	[PERSON_EMPLOYEE_ID] = PRECEDENCE_AGREE,
 	[PERSON_MAIL] = PRECEDENCE_LATEST,
+	[PERSON_DEPARTMENT] = PRECEDENCE_LATEST,
+	[PERSON_TITLE] = PRECEDENCE_LATEST,
 };
 
 int
@@ -408,8 +412,9 @@ consolidate_usernames(struct consolidate_ctx *ctx)
 	qsort(order, n, sizeof *order, first_cmp);
 	for (k = 0; k < n; k++) {
 		mp = &ctx->res->persons[order[k].person];
-		base = consolidate_username_base(uc->pattern, mp->given_name,
-		    mp->sn, mp->employee_id, max);
+		base = consolidate_username_base(uc->pattern,
+		    mp->attrs[PERSON_GIVEN_NAME], mp->attrs[PERSON_SN],
+		    mp->attrs[PERSON_EMPLOYEE_ID], max);
 		mp->username = consolidate_unique(ctx, base, max);
 		free(base);
 		index_add(ctx->taken, mp->username, order[k].person);
@@ -444,7 +449,6 @@ consolidate_lifecycle(struct consolidate_ctx *ctx, struct match_person *mp)
 	const struct state_account	*sa;
 	const struct account		*a;
 	const size_t			*ix;
-	char				*v[PERSON_ATTR_COUNT];
 	size_t				 n, k, p;
 	int				 i;
 
@@ -459,13 +463,9 @@ consolidate_lifecycle(struct consolidate_ctx *ctx, struct match_person *mp)
 	sp = &prev->persons[ix[0]];
 	if (sp->leaver)
 		return "joiner";
-	v[PERSON_DISPLAY_NAME] = mp->display_name;
-	v[PERSON_GIVEN_NAME] = mp->given_name;
-	v[PERSON_SN] = mp->sn;
-	v[PERSON_EMPLOYEE_ID] = mp->employee_id;
-	v[PERSON_MAIL] = mp->mail;
+	/* A new name, number, mail, department or job title: a move. */
 	for (i = 0; i < PERSON_ATTR_COUNT; i++)
-		if (consolidate_differs(v[i], sp->attrs[i]))
+		if (consolidate_differs(mp->attrs[i], sp->attrs[i]))
 			return "mover";
 	/* As many accounts as before, each of them its before: the same. */
 	if (sp->naccounts != mp->nmembers)
@@ -494,21 +494,15 @@ consolidate_kept(struct consolidate_ctx *ctx, struct match_person *mp)
 	const struct state_person	*sp;
 	const size_t			*ix;
 	size_t				 n;
+	int				 i;
 
 	if (!mp->kept || (ix = index_get(ctx->in->prev->person_index, mp->id,
 	    &n)) == NULL)
 		return 0;
 	sp = &ctx->in->prev->persons[ix[0]];
-	mp->display_name = sp->attrs[PERSON_DISPLAY_NAME] != NULL ?
-	    xstrdup(sp->attrs[PERSON_DISPLAY_NAME]) : NULL;
-	mp->given_name = sp->attrs[PERSON_GIVEN_NAME] != NULL ?
-	    xstrdup(sp->attrs[PERSON_GIVEN_NAME]) : NULL;
-	mp->sn = sp->attrs[PERSON_SN] != NULL ? xstrdup(sp->attrs[PERSON_SN]) :
-	    NULL;
-	mp->employee_id = sp->attrs[PERSON_EMPLOYEE_ID] != NULL ?
-	    xstrdup(sp->attrs[PERSON_EMPLOYEE_ID]) : NULL;
-	mp->mail = sp->attrs[PERSON_MAIL] != NULL ?
-	    xstrdup(sp->attrs[PERSON_MAIL]) : NULL;
+	for (i = 0; i < PERSON_ATTR_COUNT; i++)
+		mp->attrs[i] = sp->attrs[i] != NULL ? xstrdup(sp->attrs[i]) :
+		    NULL;
 	mp->leaver = sp->leaver;
 	return 1;
 }
@@ -555,8 +549,9 @@ static void
 consolidate_person(struct consolidate_ctx *ctx, struct match_person *mp)
 {
 	const struct account	*a;
+	const char		*given, *sn;
 	size_t			 k;
-	int			 any_primary = 0, live_primary = 0, live;
+	int			 any_primary = 0, live_primary = 0, live, i;
 
 	if (consolidate_kept(ctx, mp))
 		return;
@@ -584,16 +579,15 @@ consolidate_person(struct consolidate_ctx *ctx, struct match_person *mp)
 	}
 	if (any_primary && !live_primary && !mp->leaver)
 		consolidate_live_admin(ctx, mp);
-	mp->display_name = consolidate_pick(ctx, mp, PERSON_DISPLAY_NAME);
-	mp->given_name = consolidate_pick(ctx, mp, PERSON_GIVEN_NAME);
-	mp->sn = consolidate_pick(ctx, mp, PERSON_SN);
-	mp->employee_id = consolidate_pick(ctx, mp, PERSON_EMPLOYEE_ID);
-	mp->mail = consolidate_pick(ctx, mp, PERSON_MAIL);
-	if (mp->display_name == NULL && (mp->given_name != NULL ||
-	    mp->sn != NULL))
-		xasprintf(&mp->display_name, "%s%s%s", mp->given_name != NULL ?
-		    mp->given_name : "", mp->given_name != NULL &&
-		    mp->sn != NULL ? " " : "", mp->sn != NULL ? mp->sn : "");
+	for (i = 0; i < PERSON_ATTR_COUNT; i++)
+		mp->attrs[i] = consolidate_pick(ctx, mp, i);
+	given = mp->attrs[PERSON_GIVEN_NAME];
+	sn = mp->attrs[PERSON_SN];
+	if (mp->attrs[PERSON_DISPLAY_NAME] == NULL && (given != NULL ||
+	    sn != NULL))
+		xasprintf(&mp->attrs[PERSON_DISPLAY_NAME], "%s%s%s",
+		    given != NULL ? given : "", given != NULL && sn != NULL ?
+		    " " : "", sn != NULL ? sn : "");
 }
 
 int

@@ -387,7 +387,8 @@ fail:
 /* By the column of export_ldif's query. */
 const char *const export_ldif_sources[] = {
 	"id", "username", "upn", "display_name", "given_name", "sn",
-	"employee_id", "mail", "status", "lifecycle", NULL
+	"employee_id", "mail", "status", "lifecycle", "department", "title",
+	NULL
 };
 
 int
@@ -583,16 +584,15 @@ export_ldif(struct store *st, const struct target_config *lc, const char *path,
 	}
 	if (export_last_run(st, &last, err, errlen) == -1)
 		return -1;
-	if ((stmt = db_stmt(store_db(st), "SELECT id, username, upn, "
-	    "display_name, given_name, sn, employee_id, mail, status, "
-	    "lifecycle, created_run FROM persons ORDER BY id", err,
-	    errlen)) == NULL)
+	if ((stmt = db_stmt(store_db(st), "SELECT " EXPORT_PERSON_COLUMNS
+	    ", created_run FROM persons ORDER BY id", err, errlen)) == NULL)
 		return -1;
 	if (export_open(&o, path, err, errlen) == -1)
 		return -1;
 	fputs("version: 1\n", o.fp);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		add = sqlite3_column_int64(stmt, 10) == last;
+		add = sqlite3_column_int64(stmt, EXPORT_PERSON_NCOLUMNS) ==
+		    last;
 		life = col(stmt, 9) != NULL ? col(stmt, 9) : "";
 		leaver = strcmp(col(stmt, 8), "leaver") == 0;
 		if (!add && strcmp(life, "mover") != 0 &&

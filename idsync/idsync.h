@@ -98,6 +98,8 @@ enum person_attr {
 	PERSON_SN,
 	PERSON_EMPLOYEE_ID,
 	PERSON_MAIL,
+	PERSON_DEPARTMENT,
+	PERSON_TITLE,
 	PERSON_ATTR_COUNT,
 };
 
@@ -829,12 +831,9 @@ struct match_person {
 	int64_t		 created_ms;
 	size_t		*members;	/* account indexes */
 	size_t		 nmembers;
-	/* Consolidated by consolidate_run, by the precedence rules. */
-	char		*display_name;
-	char		*given_name;
-	char		*sn;
-	char		*employee_id;
-	char		*mail;
+	/* Consolidated by consolidate_run, by the precedence rules; by
+	 * enum person_attr. */
+	char		*attrs[PERSON_ATTR_COUNT];
 	char		*username;
 	char		*upn;
 	int		 leaver;	/* every account disabled or expired */
@@ -1049,8 +1048,13 @@ int		 export_conflicts(struct store *st, const char *path,
 		    size_t *rows, char *err, size_t errlen);
 void		 export_csv_value(FILE *fp, const char *s);
 /* The person columns an [ldif] mapping may take values from, NULL-ended;
- * export_ldif_source gives a name's place or -1. */
+ * export_ldif_source gives a name's place or -1. EXPORT_PERSON_COLUMNS
+ * selects them from persons, in that order. */
 extern const char *const export_ldif_sources[];
+#define EXPORT_PERSON_COLUMNS \
+	"id, username, upn, display_name, given_name, sn, employee_id, " \
+	"mail, status, lifecycle, department, title"
+#define EXPORT_PERSON_NCOLUMNS	12
 int		 export_ldif_source(const char *name);
 /* The source (export_ldif_source's place) a [target] mapping gives the
  * target attribute attr, or -1 when it maps nothing to it. */

@@ -350,9 +350,9 @@ static const struct cfg_option target_options[] = {
 	  offsetof(struct target_config, attributes),
 	  "The mapping: TARGET=SOURCE, the target directory's attribute and "
 	  "the person's value it gets: id, username, upn, display_name, "
-	  "given_name, sn, employee_id, mail, status (active or leaver) or "
-	  "lifecycle. An empty value is left out of an add and removed by a "
-	  "modify." },
+	  "given_name, sn, employee_id, mail, department, title, status "
+	  "(active or leaver) or lifecycle. An empty value is left out of an "
+	  "add and removed by a modify." },
 	{ "leaver", CFG_STRING, NULL, 0, 0, NULL, 0,
 	  offsetof(struct target_config, leaver),
 	  "ATTRIBUTE=VALUE set on the entries of leavers, e.g. "
@@ -444,9 +444,9 @@ static const struct cfg_section idsync_sections[] = {
 	  "How one attribute of the consolidated identity is chosen among "
 	  "the person's own accounts (its admin accounts only when it has "
 	  "no other); [precedence \"ATTRIBUTE\"] names displayName, "
-	  "givenName, sn, employeeID or mail. Without a section: employeeID "
-	  "by agree, the others by latest. A displayName left empty is "
-	  "givenName and sn." },
+	  "givenName, sn, employeeID, mail, department or title. Without a "
+	  "section: employeeID by agree, the others by latest. A "
+	  "displayName left empty is givenName and sn." },
 	{ "username", username_options, 0,
 	  offsetof(struct idsync_config, username), 0,
 	  "The consolidated identity's own unique username and UPN." },
@@ -612,8 +612,9 @@ idsync_validate_identity(const struct idsync_config *cfg, char *err,
 		r = cfg->precedence.items[i];
 		if (consolidate_attr(r->item.label) == -1) {
 			snprintf(err, errlen, "line %d: [precedence \"%s\"]: not "
-			    "displayName, givenName, sn, employeeID or mail",
-			    r->item.line, r->item.label);
+			    "displayName, givenName, sn, employeeID, mail, "
+			    "department or title", r->item.line,
+			    r->item.label);
 			return -1;
 		}
 		for (j = 0; j < i; j++) {
@@ -695,7 +696,8 @@ idsync_target_pair(const char *what, const char *s, int mapping, char *err,
 	if (mapping && export_ldif_source(eq + 1) == -1) {
 		snprintf(err, errlen, "[target] %s: \"%s\": \"%s\" is not id, "
 		    "username, upn, display_name, given_name, sn, employee_id, "
-		    "mail, status or lifecycle", what, s, eq + 1);
+		    "mail, department, title, status or lifecycle", what, s,
+		    eq + 1);
 		return -1;
 	}
 	if (!mapping && (eq[1] == '\0' || strpbrk(eq + 1, "\r\n") != NULL)) {

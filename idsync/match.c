@@ -3417,11 +3417,8 @@ match_result_clear(struct match_result *res)
 	free(res->kept_conflicts);
 	for (i = 0; i < res->npersons; i++) {
 		free(res->persons[i].members);
-		free(res->persons[i].display_name);
-		free(res->persons[i].given_name);
-		free(res->persons[i].sn);
-		free(res->persons[i].employee_id);
-		free(res->persons[i].mail);
+		for (k = 0; k < PERSON_ATTR_COUNT; k++)
+			free(res->persons[i].attrs[k]);
 		free(res->persons[i].username);
 		free(res->persons[i].upn);
 	}

@@ -137,14 +137,15 @@ plan_compute(const struct state *prev, struct account *const *accounts,
 		    !prev->persons[v[0]].leaver) {
 			plan->persons_disabled++;
 			buf_printf(&diff, "~ person %s \"%s\" becomes a leaver\n",
-			    mp->id, mp->display_name != NULL ?
-			    mp->display_name : "");
+			    mp->id, mp->attrs[PERSON_DISPLAY_NAME] != NULL ?
+			    mp->attrs[PERSON_DISPLAY_NAME] : "");
 		}
 		if (mp->existing)
 			continue;
 		plan->persons_created++;
 		buf_printf(&diff, "+ person %s \"%s\" (%zu account%s)\n",
-		    mp->id, mp->display_name != NULL ? mp->display_name : "",
+		    mp->id, mp->attrs[PERSON_DISPLAY_NAME] != NULL ?
+		    mp->attrs[PERSON_DISPLAY_NAME] : "",
 		    mp->nmembers, mp->nmembers == 1 ? "" : "s");
 	}
 	for (i = 0; i < prev->npersons; i++) {

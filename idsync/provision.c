@@ -719,9 +719,8 @@ provision_plan(struct store *st, const struct target_config *tc,
 	}
 	pp->entries = pr.nentries;
 
-	if ((stmt = db_stmt(store_db(st), "SELECT id, username, upn, "
-	    "display_name, given_name, sn, employee_id, mail, status, "
-	    "lifecycle FROM persons ORDER BY id", err, errlen)) == NULL)
+	if ((stmt = db_stmt(store_db(st), "SELECT " EXPORT_PERSON_COLUMNS
+	    " FROM persons ORDER BY id", err, errlen)) == NULL)
 		goto out;
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW)
 		provision_name(&pr, stmt);

@@ -193,6 +193,11 @@ static const struct db_migration store_migrations[] = {
 	  "  guid TEXT NOT NULL,"
 	  "  component TEXT NOT NULL,"
 	  "  PRIMARY KEY (domain, guid)) WITHOUT ROWID;" },
+	{ 11, "a person's department and job title",
+	  /* Consolidated as the names are; a change of either is a move.
+	   * Filled by the next run. */
+	  "ALTER TABLE persons ADD COLUMN department TEXT;"
+	  "ALTER TABLE persons ADD COLUMN title TEXT;" },
 };
 
 /* A new database's page size in bytes. */
@@ -717,8 +722,8 @@ store_load_persons(struct store *st, struct state *state, char *err,
 
 	if ((stmt = store_stmt(st, "SELECT id, created_run, created_ms, "
 	    "display_name, given_name, sn, employee_id, mail, username, upn, "
-	    "status, lifecycle FROM persons ORDER BY id", err, errlen)) ==
-	    NULL)
+	    "status, lifecycle, department, title FROM persons ORDER BY id",
+	    err, errlen)) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (state->npersons == alloc) {
@@ -740,6 +745,8 @@ store_load_persons(struct store *st, struct state *state, char *err,
 		p->upn = col_dup(stmt, 9);
 		p->leaver = strcmp(col_text(stmt, 10), "leaver") == 0;
 		p->lifecycle = col_dup(stmt, 11);
+		p->attrs[PERSON_DEPARTMENT] = col_dup(stmt, 12);
+		p->attrs[PERSON_TITLE] = col_dup(stmt, 13);
 		index_add(state->person_index, p->id, state->npersons);
 		state->npersons++;
 	}
@@ -1234,13 +1241,13 @@ store_step_account(struct store_save *sv, sqlite3_stmt *stmt,
 static int
 person_same(const struct match_person *p, const struct state_person *o)
 {
+	int	 i;
+
+	for (i = 0; i < PERSON_ATTR_COUNT; i++)
+		if (!same_text(p->attrs[i], o->attrs[i]))
+			return 0;
 	return p->created_run == o->created_run &&
 	    p->created_ms == o->created_ms && p->leaver == o->leaver &&
-	    same_text(p->display_name, o->attrs[PERSON_DISPLAY_NAME]) &&
-	    same_text(p->given_name, o->attrs[PERSON_GIVEN_NAME]) &&
-	    same_text(p->sn, o->attrs[PERSON_SN]) &&
-	    same_text(p->employee_id, o->attrs[PERSON_EMPLOYEE_ID]) &&
-	    same_text(p->mail, o->attrs[PERSON_MAIL]) &&
 	    same_text(p->username, o->username) &&
 	    same_text(p->upn, o->upn) &&
 	    same_text(p->lifecycle, o->lifecycle);
@@ -1265,8 +1272,8 @@ store_save_persons(struct store_save *sv)
 
 	if ((stmt = store_stmt(sv->st, "INSERT INTO persons (id, "
 	    "created_run, created_ms, display_name, given_name, sn, "
-	    "employee_id, status, mail, username, upn, lifecycle) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", sv->err,
+	    "employee_id, status, mail, username, upn, lifecycle, department, "
+	    "title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", sv->err,
 	    sv->errlen)) == NULL || (del = store_stmt(sv->st, "DELETE FROM "
 	    "persons WHERE id = ?", sv->err, sv->errlen)) == NULL)
 		return -1;
@@ -1298,16 +1305,18 @@ store_save_persons(struct store_save *sv)
 		sqlite3_bind_text(stmt, 1, p->id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(stmt, 2, p->created_run);
 		sqlite3_bind_int64(stmt, 3, p->created_ms);
-		bind_text(stmt, 4, p->display_name);
-		bind_text(stmt, 5, p->given_name);
-		bind_text(stmt, 6, p->sn);
-		bind_text(stmt, 7, p->employee_id);
+		bind_text(stmt, 4, p->attrs[PERSON_DISPLAY_NAME]);
+		bind_text(stmt, 5, p->attrs[PERSON_GIVEN_NAME]);
+		bind_text(stmt, 6, p->attrs[PERSON_SN]);
+		bind_text(stmt, 7, p->attrs[PERSON_EMPLOYEE_ID]);
 		sqlite3_bind_text(stmt, 8, p->leaver ? "leaver" : "active", -1,
 		    SQLITE_STATIC);
-		bind_text(stmt, 9, p->mail);
+		bind_text(stmt, 9, p->attrs[PERSON_MAIL]);
 		bind_text(stmt, 10, p->username);
 		bind_text(stmt, 11, p->upn);
 		bind_text(stmt, 12, p->lifecycle);
+		bind_text(stmt, 13, p->attrs[PERSON_DEPARTMENT]);
+		bind_text(stmt, 14, p->attrs[PERSON_TITLE]);
 		if (store_step_done(sv->st, stmt, "insert person", sv->err,
 		    sv->errlen) == -1)
 			goto out;

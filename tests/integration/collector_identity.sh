@@ -102,6 +102,9 @@ fi
 ok "a person by surname, username (any case) and employee number, with each domain's account"
 
 get 200 "/api/v1/persons/$pid"
+[ "$(j .department)" = "$(idb "select ifnull(department, 'null') from persons where id = '$pid'")" ] &&
+    [ "$(j .title)" = "$(idb "select ifnull(title, 'null') from persons where id = '$pid'")" ] &&
+    [ "$(j .department)" != null ] || fail "department and title: $(cat "$T/body")"
 [ "$(j .id)" = "$pid" ] && [ "$(j '.accounts | length')" = \
     "$(idb "select count(*) from links where person_id = '$pid'")" ] ||
     fail "person detail: $(cat "$T/body")"

@@ -85,7 +85,7 @@ base = OU=People,DC=target,DC=test
 object_classes = top person organizationalPerson inetOrgPerson user
 attributes = uid=username cn=display_name displayName=display_name
 attributes = givenName=given_name sn=sn mail=mail employeeNumber=employee_id
-attributes = userPrincipalName=upn employeeID=id
+attributes = userPrincipalName=upn employeeID=id department=department
 leaver = userAccountControl=514
 active = userAccountControl=512"
 
@@ -125,11 +125,11 @@ run 0 "$WARD_IDSYNC" -n -c "$T/idsync.conf"
 
 # Bad rules are refused with what and where.
 idsync_conf "$T/bad.conf" <<CONF
-[precedence "department"]
+[precedence "manager"]
 rule = latest
 CONF
 run 1 "$WARD_IDSYNC" -n -c "$T/bad.conf"
-assert_contains "$OUT" "[precedence \"department\"]: not displayName, givenName, sn, employeeID or mail"
+assert_contains "$OUT" "[precedence \"manager\"]: not displayName, givenName, sn, employeeID, mail, department or title"
 idsync_conf "$T/bad.conf" <<CONF
 [precedence "sn"]
 rule = domains
@@ -157,10 +157,10 @@ run 1 "$WARD_IDSYNC" -n -c "$T/bad.conf"
 assert_contains "$OUT" "[target] rdn = title: attributes maps no value to title"
 idsync_conf "$T/bad.conf" <<CONF
 [target]
-attributes = uid=username title=department
+attributes = uid=username title=jobtitle
 CONF
 run 1 "$WARD_IDSYNC" -n -c "$T/bad.conf"
-assert_contains "$OUT" "\"department\" is not id, username"
+assert_contains "$OUT" "\"jobtitle\" is not id, username"
 idsync_conf "$T/bad.conf" <<CONF
 [target]
 leaver = disabled
@@ -222,6 +222,8 @@ ivo=$(person_of btuh iquist)
     fail "Ivo (disabled and expired) is not a leaver: $(grep "^$ivo" "$T/persons.csv")"
 [ "$(field "$zoe" 4),$(field "$zoe" 5)" = "active,joiner" ] ||
     fail "Zoë on the first run: $(field "$zoe" 4),$(field "$zoe" 5)"
+[ "$(sqlite3 "$T/idsync.db" "SELECT department FROM persons WHERE id = '$zoe'")" = Pharmacy ] ||
+    fail "Zoë's department is not consolidated"
 una=$(person_of btuh uvance)
 [ -n "$una" ] && [ "$(person_of btuh adm-uvance)" = "$una" ] ||
     fail "Una's admin account is not hers"
@@ -250,6 +252,8 @@ n=$(ldapsearch -x -LLL -H "ldap://127.0.0.1:$PLAIN_target" \
     fail "Zoë's mail in the target"
 [ "$(target_get zorstedbrown employeeNumber)" = "Z9100" ] ||
     fail "Zoë's employeeNumber in the target"
+[ "$(target_get zorstedbrown department)" = "Pharmacy" ] ||
+    fail "Zoë's department in the target"
 [ "$(target_get zorstedbrown employeeID)" = "$zoe" ] ||
     fail "Zoë's person id in the target"
 [ "$(target_get zorstedbrown userPrincipalName)" = "zorstedbrown@group.test" ] ||

@@ -171,17 +171,18 @@ test_precedence(void **unused)
 	in.now_ms = 1000;
 	assert_int_equal(consolidate_run(&in, &res, err, sizeof err), 0);
 
-	assert_string_equal(res.persons[0].given_name, "Ann");
-	assert_string_equal(res.persons[0].sn, "Lee");
-	assert_string_equal(res.persons[0].display_name, "Ann Lee");
+	assert_string_equal(res.persons[0].attrs[PERSON_GIVEN_NAME], "Ann");
+	assert_string_equal(res.persons[0].attrs[PERSON_SN], "Lee");
+	assert_string_equal(res.persons[0].attrs[PERSON_DISPLAY_NAME],
+	    "Ann Lee");
 	/* Enabled first, even before the preferred mail domain. */
-	assert_string_equal(res.persons[0].mail, "ann@meht.test");
-	assert_string_equal(res.persons[0].employee_id, "E1");
+	assert_string_equal(res.persons[0].attrs[PERSON_MAIL], "ann@meht.test");
+	assert_string_equal(res.persons[0].attrs[PERSON_EMPLOYEE_ID], "E1");
 	assert_false(res.persons[0].leaver);
 	assert_string_equal(res.persons[0].lifecycle, "joiner");
 
-	assert_string_equal(res.persons[1].given_name, "Robert");
-	assert_null(res.persons[1].employee_id);
+	assert_string_equal(res.persons[1].attrs[PERSON_GIVEN_NAME], "Robert");
+	assert_null(res.persons[1].attrs[PERSON_EMPLOYEE_ID]);
 	assert_int_equal(res.nconflicts, 1);
 	assert_string_equal(res.conflicts[0].kind, "attribute");
 	assert_int_equal(res.conflicts[0].nmembers, 2);
@@ -194,7 +195,7 @@ test_precedence(void **unused)
 
 	assert_true(res.persons[2].leaver);
 	assert_string_equal(res.persons[2].lifecycle, "leaver");
-	assert_string_equal(res.persons[2].employee_id, "x9");
+	assert_string_equal(res.persons[2].attrs[PERSON_EMPLOYEE_ID], "x9");
 
 	/* alee, rlee, clee: no collisions here. */
 	assert_string_equal(res.persons[0].username, "alee");
@@ -259,7 +260,8 @@ test_live_admin(void **unused)
 	assert_non_null(strstr(res.conflicts[0].summary, " is enabled: "
 	    "disable it, or enable an own account"));
 	/* Its own accounts still speak for it: Dee Ray. */
-	assert_string_equal(res.persons[0].display_name, "Dee Ray");
+	assert_string_equal(res.persons[0].attrs[PERSON_DISPLAY_NAME],
+	    "Dee Ray");
 
 	match_result_clear(&res);
 	state_clear(&prev);
@@ -339,14 +341,78 @@ test_collisions_stable(void **unused)
 	res.persons[2].kept = 1;
 	res.persons[2].existing = 1;
 	assert_int_equal(consolidate_run(&in, &res, err, sizeof err), 0);
-	assert_string_equal(res.persons[2].display_name, "Jan Smith");
-	assert_null(res.persons[2].sn);
+	assert_string_equal(res.persons[2].attrs[PERSON_DISPLAY_NAME],
+	    "Jan Smith");
+	assert_null(res.persons[2].attrs[PERSON_SN]);
 	assert_string_equal(res.persons[2].username, "jsmith");
 	assert_string_equal(res.persons[2].lifecycle, "unchanged");
 	match_result_clear(&res);
 	state_clear(&prev);
 	for (i = 0; i < 3; i++)
 		account_free(a[i]);
+}
+
+/* A new department or job title is a move, as a new name is. */
+static void
+test_job_move(void **unused)
+{
+	struct account		*a[1];
+	struct match_result	 res;
+	struct state		 prev;
+	struct consolidate_input in;
+	struct username_config	 uc;
+	struct precedence_rule	 dept, *rules[1];
+	char			 pat[] = "%i%s", label[] = "department";
+	int			 group[] = { 0 };
+	char			 err[256], why[64];
+
+	(void)unused;
+	a[0] = account_new(0, "btuh", "00000000-0000-0000-0000-000000000001",
+	    "CN=1,DC=btuh,DC=test");
+	account_add_value(a[0], "givenName", "Ann", 3);
+	account_add_value(a[0], "sn", "Lee", 3);
+	account_add_value(a[0], "department", "Radiology", 9);
+	account_add_value(a[0], "title", "Radiographer", 12);
+	assert_int_equal(account_finish(a[0], why, sizeof why), 0);
+	a[0]->kind = ACCOUNT_PERSON;
+	a[0]->expires_ms = INT64_MAX;
+	result(&res, group, 1, 1);
+	empty_state(&prev);
+	prev.persons = xcalloc(1, sizeof *prev.persons);
+	prev.npersons = 1;
+	memcpy(prev.persons[0].id, res.persons[0].id, DECODE_GUID_LEN);
+	prev.persons[0].username = xstrdup("alee");
+	prev.persons[0].attrs[PERSON_DISPLAY_NAME] = xstrdup("Ann Lee");
+	prev.persons[0].attrs[PERSON_GIVEN_NAME] = xstrdup("Ann");
+	prev.persons[0].attrs[PERSON_SN] = xstrdup("Lee");
+	prev.persons[0].attrs[PERSON_DEPARTMENT] = xstrdup("Pharmacy");
+	prev.persons[0].attrs[PERSON_TITLE] = xstrdup("Radiographer");
+	index_add(prev.person_index, prev.persons[0].id, 0);
+	memset(&uc, 0, sizeof uc);
+	uc.pattern = pat;
+	uc.max_length = 20;
+	/* [precedence "department"] is one of the consolidated now. */
+	memset(&dept, 0, sizeof dept);
+	dept.item.label = label;
+	dept.rule = PRECEDENCE_LATEST;
+	rules[0] = &dept;
+	memset(&in, 0, sizeof in);
+	in.accounts = a;
+	in.naccounts = 1;
+	in.prev = &prev;
+	in.rules = rules;
+	in.nrules = 1;
+	in.username = &uc;
+	in.now_ms = 1000;
+	assert_int_equal(consolidate_run(&in, &res, err, sizeof err), 0);
+	assert_string_equal(res.persons[0].attrs[PERSON_DEPARTMENT],
+	    "Radiology");
+	assert_string_equal(res.persons[0].attrs[PERSON_TITLE],
+	    "Radiographer");
+	assert_string_equal(res.persons[0].lifecycle, "mover");
+	match_result_clear(&res);
+	state_clear(&prev);
+	account_free(a[0]);
 }
 
 /* Six persons who make the same name, the last keeping "jsmit3" from the
@@ -463,6 +529,7 @@ main(void)
 		cmocka_unit_test(test_pattern),
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_live_admin),
+		cmocka_unit_test(test_job_move),
 		cmocka_unit_test(test_collisions_stable),
 		cmocka_unit_test(test_ldif_line),
 	};

@@ -74,7 +74,7 @@ one_person(struct match_result *res, size_t n, const char *id)
 	res->persons = xcalloc(1, sizeof *res->persons);
 	res->npersons = 1;
 	snprintf(res->persons[0].id, sizeof res->persons[0].id, "%s", id);
-	res->persons[0].display_name = xstrdup("Ann");
+	res->persons[0].attrs[PERSON_DISPLAY_NAME] = xstrdup("Ann");
 	res->persons[0].members = xcalloc(n, sizeof(size_t));
 	res->persons[0].nmembers = n;
 	for (i = 0; i < n; i++) {
@@ -345,7 +345,7 @@ estate(struct account_set *set, struct match_result *res, size_t n,
 		p = &res->persons[k];
 		snprintf(p->id, sizeof p->id,
 		    "11111111-1111-4111-8111-%012d", (int)k);
-		p->display_name = xstrdup(names[k]);
+		p->attrs[PERSON_DISPLAY_NAME] = xstrdup(names[k]);
 		p->username = xstrdup(names[k]);
 		p->lifecycle = "active";
 		p->created_run = 1;
@@ -775,7 +775,8 @@ test_settled(void **state)
 	free(path);
 }
 
-/* Migration 9 gives the conflicts saved before it their best score. */
+/* Migration 9 gives the conflicts saved before it their best score; the
+ * later ones run after it. */
 static void
 test_conflict_best(void **state)
 {
@@ -790,6 +791,8 @@ test_conflict_best(void **state)
 	assert_int_equal(db_exec(store_db(st), "DROP INDEX conflicts_order;"
 	    "DROP TABLE components;"
 	    "ALTER TABLE conflicts DROP COLUMN best;"
+	    "ALTER TABLE persons DROP COLUMN department;"
+	    "ALTER TABLE persons DROP COLUMN title;"
 	    "INSERT INTO conflicts (id, run_id, kind, summary) VALUES "
 	    "(1, 1, 'review', 'a'), (2, 1, 'attribute', 'b');"
 	    "INSERT INTO conflict_accounts (conflict_id, domain, guid, score) "
@@ -806,6 +809,9 @@ test_conflict_best(void **state)
 	/* Contradictions first. */
 	assert_int_equal(count(st, "SELECT id FROM conflicts ORDER BY "
 	    IDSYNC_CONFLICT_ORDER " LIMIT 1"), 2);
+	/* Migration 11: persons' department and title. */
+	assert_int_equal(count(st, "SELECT count(*) FROM pragma_table_info("
+	    "'persons') WHERE name IN ('department', 'title')"), 2);
 	store_close(st);
 	free(path);
 }
