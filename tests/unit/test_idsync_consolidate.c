@@ -72,6 +72,23 @@ empty_state(struct state *st)
 	st->person_index = index_new();
 }
 
+/* What consolidate_run takes: n accounts a, the last state prev, rules
+ * (nrules of them) and the username settings, at time 1000. */
+static void
+input(struct consolidate_input *in, struct account **a, size_t n,
+    const struct state *prev, struct precedence_rule **rules, size_t nrules,
+    const struct username_config *uc)
+{
+	memset(in, 0, sizeof *in);
+	in->accounts = a;
+	in->naccounts = n;
+	in->prev = prev;
+	in->rules = rules;
+	in->nrules = nrules;
+	in->username = uc;
+	in->now_ms = 1000;
+}
+
 static void
 test_username_base(void **unused)
 {
@@ -161,14 +178,7 @@ test_precedence(void **unused)
 	mail.order.items = order;
 	mail.order.count = 2;
 	rules[0] = &mail;
-	memset(&in, 0, sizeof in);
-	in.accounts = a;
-	in.naccounts = 6;
-	in.prev = &prev;
-	in.rules = rules;
-	in.nrules = 1;
-	in.username = &uc;
-	in.now_ms = 1000;
+	input(&in, a, 6, &prev, rules, 1, &uc);
 	assert_int_equal(consolidate_run(&in, &res, err, sizeof err), 0);
 
 	assert_string_equal(res.persons[0].attrs[PERSON_GIVEN_NAME], "Ann");
@@ -238,12 +248,7 @@ test_live_admin(void **unused)
 	memset(&uc, 0, sizeof uc);
 	uc.pattern = pat;
 	uc.max_length = 20;
-	memset(&in, 0, sizeof in);
-	in.accounts = a;
-	in.naccounts = 5;
-	in.prev = &prev;
-	in.username = &uc;
-	in.now_ms = 1000;
+	input(&in, a, 5, &prev, NULL, 0, &uc);
 	assert_int_equal(consolidate_run(&in, &res, err, sizeof err), 0);
 
 	assert_false(res.persons[0].leaver);
@@ -299,12 +304,7 @@ test_collisions_stable(void **unused)
 	prev.persons[0].username = xstrdup("jsmith");
 	prev.persons[0].attrs[PERSON_DISPLAY_NAME] = xstrdup("Jan Smith");
 	index_add(prev.person_index, prev.persons[0].id, 0);
-	memset(&in, 0, sizeof in);
-	in.accounts = a;
-	in.naccounts = 3;
-	in.prev = &prev;
-	in.username = &uc;
-	in.now_ms = 1000;
+	input(&in, a, 3, &prev, NULL, 0, &uc);
 	assert_int_equal(consolidate_run(&in, &res, err, sizeof err), 0);
 	/* Cut to 7: "jsmithe" and "jsmiths" do not collide; the cut is
 	 * before the number. */
@@ -396,14 +396,7 @@ test_job_move(void **unused)
 	dept.item.label = label;
 	dept.rule = PRECEDENCE_LATEST;
 	rules[0] = &dept;
-	memset(&in, 0, sizeof in);
-	in.accounts = a;
-	in.naccounts = 1;
-	in.prev = &prev;
-	in.rules = rules;
-	in.nrules = 1;
-	in.username = &uc;
-	in.now_ms = 1000;
+	input(&in, a, 1, &prev, rules, 1, &uc);
 	assert_int_equal(consolidate_run(&in, &res, err, sizeof err), 0);
 	assert_string_equal(res.persons[0].attrs[PERSON_DEPARTMENT],
 	    "Radiology");
@@ -443,12 +436,7 @@ test_collisions_many(void **unused)
 	empty_state(&prev);
 	prev.persons = xcalloc(1, sizeof *prev.persons);
 	prev.npersons = 1;
-	memset(&in, 0, sizeof in);
-	in.accounts = a;
-	in.naccounts = 6;
-	in.prev = &prev;
-	in.username = &uc;
-	in.now_ms = 1000;
+	input(&in, a, 6, &prev, NULL, 0, &uc);
 	for (round = 0; round < 2; round++) {
 		result(&res, group, 6, 6);
 		if (round == 0) {
