@@ -515,6 +515,20 @@ extern const struct route_entry route_identity_conflicts;
 /* identity.c: ward-idsync's database, read-only, for the identity routes. */
 extern const struct cfg_option identity_options[];
 /* Opens [identity] db for one request; NULL after answering 503. */
+/* Whether ward-idsync's database is there to read. */
+enum identity_state {
+	IDENTITY_OK,
+	IDENTITY_UNSET,		/* no [identity] db */
+	IDENTITY_MISSING,	/* no file yet */
+	IDENTITY_FOREIGN,	/* not a ward-idsync database */
+	IDENTITY_OLD,		/* older than the routes read */
+	IDENTITY_ERROR,		/* err says why */
+};
+/* ward-idsync's database, read-only, or NULL and why (*state), logging
+ * nothing. */
+struct db	*identity_db(const struct collector_config *cfg,
+		    enum identity_state *state, char *err, size_t errlen);
+/* identity_db for a route: NULL once rep holds the 503 or the error. */
 struct db	*identity_open(struct request *req, struct reply *rep);
 /* An account's columns, in this order, for identity_account_json. */
 #define IDENTITY_ACCOUNT_COLUMNS \

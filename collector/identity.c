@@ -23,53 +23,80 @@ const struct cfg_option identity_options[] = {
 	CFG_OPTIONS_END
 };
 
-/* The tables read here, as ward-idsync's migrations 1 to 9 made them
- * (9: the conflicts' order). */
+/* The tables read here, as ward-idsync's migrations 1 to 11 made them
+ * (9: the conflicts' order; 11: persons' department and title). */
 #define IDENTITY_SCHEMA_MIN	11
+
+struct db *
+identity_db(const struct collector_config *cfg, enum identity_state *state,
+    char *err, size_t errlen)
+{
+	struct db_options	 o;
+	struct db		*db;
+
+	if (cfg == NULL || cfg->identity.db == NULL ||
+	    cfg->identity.db[0] == '\0') {
+		*state = IDENTITY_UNSET;
+		return NULL;
+	}
+	if (access(cfg->identity.db, F_OK) == -1) {
+		*state = IDENTITY_MISSING;
+		return NULL;
+	}
+	memset(&o, 0, sizeof o);
+	o.flags = DB_READONLY;
+	if ((db = db_open(cfg->identity.db, &o, err, errlen)) == NULL) {
+		*state = IDENTITY_ERROR;
+		return NULL;
+	}
+	*state = IDENTITY_OK;
+	if (db_schema_version(db) == 0)
+		*state = IDENTITY_FOREIGN;
+	else if (db_schema_version(db) < IDENTITY_SCHEMA_MIN)
+		*state = IDENTITY_OLD;
+	if (*state == IDENTITY_OK)
+		return db;
+	db_close(db);
+	return NULL;
+}
 
 struct db *
 identity_open(struct request *req, struct reply *rep)
 {
 	const struct collector_config	*cfg = req->c->cfg;
-	struct db_options		 o;
+	enum identity_state		 state;
 	struct db			*db;
 	char				 err[512];
 
-	if (cfg == NULL || cfg->identity.db == NULL ||
-	    cfg->identity.db[0] == '\0') {
+	if ((db = identity_db(cfg, &state, err, sizeof err)) != NULL)
+		return db;
+	switch (state) {
+	case IDENTITY_UNSET:
 		reply_error(rep, 503, "identity: not configured (set "
 		    "[identity] db to ward-idsync's database)");
-		return NULL;
-	}
-	if (access(cfg->identity.db, F_OK) == -1) {
+		break;
+	case IDENTITY_MISSING:
 		reply_error(rep, 503, "identity: no ward-idsync database yet "
 		    "(it is made by the first \"ward-idsync run\")");
-		return NULL;
-	}
-	memset(&o, 0, sizeof o);
-	o.flags = DB_READONLY;
-	if ((db = db_open(cfg->identity.db, &o, err, sizeof err)) == NULL) {
-		query_fail(req, rep, err);
-		return NULL;
-	}
-	if (db_schema_version(db) == 0) {
+		break;
+	case IDENTITY_FOREIGN:
 		log_warnx("%s: not a ward-idsync database", cfg->identity.db);
 		reply_error(rep, 503, "identity: no ward-idsync database yet "
 		    "([identity] db is not one)");
-		db_close(db);
-		return NULL;
-	}
-	if (db_schema_version(db) < IDENTITY_SCHEMA_MIN) {
-		log_warnx("%s: schema version %d, older than this collector "
-		    "reads (%d or later)", cfg->identity.db,
-		    db_schema_version(db), IDENTITY_SCHEMA_MIN);
+		break;
+	case IDENTITY_OLD:
+		log_warnx("%s: a ward-idsync database older than this "
+		    "collector reads (schema %d or later)", cfg->identity.db,
+		    IDENTITY_SCHEMA_MIN);
 		reply_error(rep, 503, "identity: ward-idsync's database is "
 		    "older than this collector reads; the next \"ward-idsync "
 		    "run\" brings it up to date");
-		db_close(db);
-		return NULL;
+		break;
+	default:
+		query_fail(req, rep, err);
+		break;
 	}
-	return db;
+	return NULL;
 }
 
 /* The columns IDENTITY_ACCOUNT_COLUMNS select, from col on. */

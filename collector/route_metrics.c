@@ -238,6 +238,129 @@ metrics_database(struct buf *b, struct db *db, int64_t now_ms, char *err,
 	return 0;
 }
 
+#define SQL_METRICS_IDENTITY_RUNS \
+	"SELECT r.command, r.finished_ms, r.outcome = 'ok' AS ok," \
+	"  (SELECT max(o.finished_ms) FROM runs o WHERE o.command = r.command" \
+	"   AND o.outcome = 'ok') AS last_ok" \
+	" FROM runs r WHERE r.id IN (SELECT max(id) FROM runs" \
+	"  WHERE outcome <> 'running' AND finished_ms IS NOT NULL" \
+	"  GROUP BY command) ORDER BY r.command"
+#define SQL_METRICS_IDENTITY_PERSONS \
+	"SELECT s.status, (SELECT count(*) FROM persons p" \
+	"  WHERE p.status = s.status)" \
+	" FROM (SELECT 'active' AS status UNION ALL SELECT 'leaver') s"
+#define SQL_METRICS_IDENTITY_CONFLICTS \
+	"SELECT kind, count(*) FROM conflicts GROUP BY kind ORDER BY kind"
+#define SQL_METRICS_IDENTITY_WAITING \
+	"SELECT count(*) FROM accounts a WHERE a.kind = 'person' AND" \
+	" NOT EXISTS (SELECT 1 FROM links l WHERE l.domain = a.domain" \
+	" AND l.guid = a.guid)"
+
+/* Rows of sql as one gauge family: each row's text columns (the first
+ * nlabels) are the labels named by labels[], the next its value. */
+static int
+metrics_rows(struct buf *b, struct db *db, const char *sql, const char *name,
+    const char *const *labels, int nlabels, double scale, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt	*st;
+	const char	*v;
+	int		 rc, i;
+
+	if ((st = db_stmt(db, sql, err, errlen)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, nlabels) == SQLITE_NULL)
+			continue;
+		buf_append_str(b, name);
+		for (i = 0; i < nlabels; i++) {
+			v = (const char *)sqlite3_column_text(st, i);
+			buf_append_char(b, i == 0 ? '{' : ',');
+			metrics_label(b, labels[i], v != NULL ? v : "");
+		}
+		if (nlabels > 0)
+			buf_append_char(b, '}');
+		buf_printf(b, " %.15g\n", sqlite3_column_double(st, nlabels) *
+		    scale);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		db_error(db, name, err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * ward-idsync's runs and what they left, when [identity] db is set: what
+ * an alert on a sync that stopped running, or that fails, is written on
+ * (time() - ward_identity_last_success_timestamp_seconds{command="run"}).
+ * A database not there to read is ward_identity_up 0, not a failed
+ * scrape.
+ */
+static int
+metrics_identity(struct buf *b, const struct collector_config *cfg,
+    char *err, size_t errlen)
+{
+	static const char *const command[] = { "command" };
+	static const char *const status[] = { "status" };
+	static const char *const kind[] = { "kind" };
+	static const char *const runs[][2] = {
+		{ "ward_identity_last_run_timestamp_seconds", "When the last "
+		  "finished run of each ward-idsync command ended." },
+		{ "ward_identity_last_run_success", "1 when the last finished "
+		  "run of the command ended ok, else 0 (failed, stopped by a "
+		  "threshold, interrupted)." },
+		{ "ward_identity_last_success_timestamp_seconds", "When the "
+		  "last run of the command that ended ok ended." },
+	};
+	enum identity_state	 state;
+	struct db		*db;
+	char			*sql;
+	int			 i, rc = 0;
+
+	if (cfg == NULL || cfg->identity.db == NULL ||
+	    cfg->identity.db[0] == '\0')
+		return 0;
+	db = identity_db(cfg, &state, err, errlen);
+	metrics_family(b, "ward_identity_up", "gauge", "1 when ward-idsync's "
+	    "database ([identity] db) can be read, else 0.");
+	buf_printf(b, "ward_identity_up %d\n", db != NULL);
+	if (db == NULL)
+		return 0;
+	for (i = 0; i < 3 && rc == 0; i++) {
+		metrics_family(b, runs[i][0], "gauge", runs[i][1]);
+		/* One query, its value column moved to the i-th. */
+		xasprintf(&sql, "SELECT command, %s FROM (%s)", i == 0 ?
+		    "finished_ms" : i == 1 ? "ok" : "last_ok",
+		    SQL_METRICS_IDENTITY_RUNS);
+		rc = metrics_rows(b, db, sql, runs[i][0], command, 1, i == 1 ?
+		    1 : 0.001, err, errlen);
+		free(sql);
+	}
+	if (rc == 0) {
+		metrics_family(b, "ward_identity_persons", "gauge",
+		    "Persons by status.");
+		rc = metrics_rows(b, db, SQL_METRICS_IDENTITY_PERSONS,
+		    "ward_identity_persons", status, 1, 1, err, errlen);
+	}
+	if (rc == 0) {
+		metrics_family(b, "ward_identity_conflicts", "gauge",
+		    "Conflicts waiting for a person to decide, by kind.");
+		rc = metrics_rows(b, db, SQL_METRICS_IDENTITY_CONFLICTS,
+		    "ward_identity_conflicts", kind, 1, 1, err, errlen);
+	}
+	if (rc == 0) {
+		metrics_family(b, "ward_identity_accounts_waiting", "gauge",
+		    "Person accounts linked to no person.");
+		rc = metrics_rows(b, db, SQL_METRICS_IDENTITY_WAITING,
+		    "ward_identity_accounts_waiting", NULL, 0, 1, err,
+		    errlen);
+	}
+	db_close(db);
+	return rc;
+}
+
 static void
 metrics_get(struct request *req, struct reply *rep)
 {
@@ -252,7 +375,8 @@ metrics_get(struct request *req, struct reply *rep)
 	metrics_histograms(&b);
 	metrics_requests(&b);
 	if ((db = query_db(req->c->store, err, sizeof err)) == NULL ||
-	    metrics_database(&b, db, wtime_now_ms(), err, sizeof err) == -1) {
+	    metrics_database(&b, db, wtime_now_ms(), err, sizeof err) == -1 ||
+	    metrics_identity(&b, req->c->cfg, err, sizeof err) == -1) {
 		buf_free(&b);
 		query_fail(req, rep, err);
 		return;

@@ -31,12 +31,16 @@ get 503 /api/v1/identity/summary
 assert_contains "$(cat "$T/body")" "identity: not configured (set [identity] db"
 get 503 "/api/v1/persons?q=smith"
 assert_contains "$(cat "$T/body")" "identity: not configured"
+get 200 /metrics
+assert_not_contains "$(cat "$T/body")" "ward_identity_"
 stop() { kill "$COLLECTOR_PID"; wait "$COLLECTOR_PID" 2>/dev/null || true; }
 stop
 start_collector "" "[identity]
 db = $T/not-yet.db"
 get 503 /api/v1/identity/summary
 assert_contains "$(cat "$T/body")" "identity: no ward-idsync database yet"
+get 200 /metrics
+grep -qx 'ward_identity_up 0' "$T/body" || fail "no ward_identity_up 0: $(cat "$T/body")"
 # One an earlier ward-idsync left (schema 8): until it runs again.
 stop
 cp "$T/idsync.db" "$T/old.db"
@@ -45,7 +49,7 @@ start_collector "" "[identity]
 db = $T/old.db"
 get 503 /api/v1/identity/conflicts
 assert_contains "$(cat "$T/body")" "older than this collector reads"
-ok "no [identity] db, no database there, or one too old: 503 saying which"
+ok "no [identity] db, no database there, or one too old: 503 saying which; /metrics says ward_identity_up 0"
 
 stop
 start_collector "" "[identity]
@@ -73,6 +77,22 @@ for d in btuh meht southend; do
 	    fail "$d error"
 done
 ok "summary: per-domain accounts, linked, unmatched and disabled, as idsync.db holds them"
+
+# /metrics: what an alert on a sync that stopped or fails is written on.
+get 200 /metrics
+metric() { awk -v k="$1" '$1 == k { print $2 }' "$T/body"; }
+finished=$(idb "select finished_ms / 1000.0 from runs where command = 'run' order by id desc limit 1")
+[ "$(metric ward_identity_up)" = 1 ] &&
+    [ "$(metric 'ward_identity_last_run_success{command="run"}')" = 1 ] &&
+    awk -v a="$(metric 'ward_identity_last_run_timestamp_seconds{command="run"}')" \
+        -v b="$(metric 'ward_identity_last_success_timestamp_seconds{command="run"}')" \
+        -v f="$finished" 'BEGIN { exit !(a == b && a - f < 0.001 && f - a < 0.001) }' &&
+    [ "$(metric 'ward_identity_persons{status="active"}')" = "$(idb "select count(*) from persons where status = 'active'")" ] &&
+    [ "$(metric 'ward_identity_persons{status="leaver"}')" = "$(idb "select count(*) from persons where status = 'leaver'")" ] &&
+    [ "$(metric 'ward_identity_conflicts{kind="review"}')" = "$(idb "select count(*) from conflicts where kind = 'review'")" ] &&
+    [ "$(metric ward_identity_accounts_waiting)" = "$(idb "select count(*) from accounts a where kind = 'person' and not exists (select 1 from links l where l.domain = a.domain and l.guid = a.guid)")" ] ||
+    fail "identity metrics: $(grep ward_identity "$T/body")"
+ok "/metrics: ward-idsync's last runs, persons, conflicts and waiting accounts, as idsync.db holds them"
 
 # A person with accounts in two or more domains, found four ways.
 pid=$(idb "select person_id from links group by person_id
@@ -179,3 +199,18 @@ run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
 get 200 /api/v1/identity/summary
 [ "$(j .last_run.id)" = $((before + 1)) ] || fail "the new run is not served"
 ok "ward-idsync runs while the collector reads; the new run is served"
+
+# A run that fails (a wrong bind password): the last run is no success,
+# and the last success stays the run before.
+ok_at=$(idb "select finished_ms / 1000.0 from runs where outcome = 'ok' and command = 'run' order by id desc limit 1")
+sed 's#^bind_password_file = .*#bind_password_file = '"$T"'/wrong.password#' "$T/idsync.conf" > "$T/wrong.conf"
+printf 'not-the-password' > "$T/wrong.password"
+chmod 600 "$T/wrong.password"
+run 1 "$WARD_IDSYNC" -c "$T/wrong.conf" run
+get 200 /metrics
+[ "$(metric 'ward_identity_last_run_success{command="run"}')" = 0 ] &&
+    awk -v s="$(metric 'ward_identity_last_success_timestamp_seconds{command="run"}')" \
+        -v r="$(metric 'ward_identity_last_run_timestamp_seconds{command="run"}')" \
+        -v o="$ok_at" 'BEGIN { exit !(s - o < 0.001 && o - s < 0.001 && r > s) }' ||
+    fail "after a failed run: $(grep ward_identity_last "$T/body")"
+ok "/metrics after a failed run: the last run no success, the last success the run before"
