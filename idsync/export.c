@@ -124,6 +124,17 @@ export_close(struct export_out *o, int ok, char *err, size_t errlen)
 	return rc;
 }
 
+int
+export_text(const char *path, const char *text, char *err, size_t errlen)
+{
+	struct export_out	 o;
+
+	if (export_open(&o, path, err, errlen) == -1)
+		return -1;
+	fputs(text, o.fp);
+	return export_close(&o, 1, err, errlen);
+}
+
 /* domain,objectGUID,sAMAccountName,person_id,kind,link_reason; an account
  * waiting on a conflict says "conflict". */
 int

@@ -1038,6 +1038,10 @@ void		 plan_print(const struct plan *plan, int with_diff, FILE *fp);
 /* ------------------------------------------------------------ export.c */
 
 /* path "-" is standard output; rows counts the records written. */
+/* text into path (written aside, mode 0600, renamed into place; "-":
+ * standard output). */
+int		 export_text(const char *path, const char *text, char *err,
+		    size_t errlen);
 int		 export_accounts(struct store *st, const char *path,
 		    size_t *rows, char *err, size_t errlen);
 int		 export_persons(struct store *st,

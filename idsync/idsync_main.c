@@ -959,15 +959,19 @@ static const struct cli_program idsync_program = {
 	    "                          --force passes the change thresholds,\n"
 	    "                          --full matches even if nothing "
 	    "changed\n"
-	    "  plan [--full]           read and match; print what a run would "
+	    "  plan [--full] [--out FILE]\n"
+	    "                          read and match; print what a run would "
 	    "change\n"
-	    "  apply [--force] [--dry-run]\n"
+	    "                          (and save it in FILE)\n"
+	    "  apply [--force] [--dry-run [--out FILE]] [--plan FILE]\n"
 	    "                          write each person's id to its accounts "
 	    "(write-back)\n"
 	    "                          and provision the target directory; "
 	    "--dry-run\n"
 	    "                          prints every change and writes "
-	    "nothing\n"
+	    "nothing (--out:\n"
+	    "                          saves them); --plan writes only if "
+	    "they are FILE's\n"
 	    "  export --accounts FILE  one row per account (FILE - is "
 	    "standard output)\n"
 	    "  export --persons FILE   one row per person\n"
@@ -1247,35 +1251,165 @@ out:
 	return rc;
 }
 
-/* What write-back will do, printed. */
+/* What write-back will do, printed to fp. */
 static void
 idsync_print_writeback(const struct writeback_plan *wp, const char *attr,
-    int with_diff)
+    int with_diff, FILE *fp)
 {
 	const struct writeback_change	*c;
 	char				 vis[512];
 	size_t				 i;
 
-	printf("write-back of %s: %zu to set, %zu to replace, %zu to clear; "
+	fprintf(fp, "write-back of %s: %zu to set, %zu to replace, %zu to clear; "
 	    "%zu already hold their person's id\n", attr, wp->sets,
 	    wp->replaces, wp->clears, wp->holding - wp->replaces - wp->clears);
 	if (wp->foreign > 0)
-		printf("  %zu account%s hold%s a value ward-idsync did not "
+		fprintf(fp, "  %zu account%s hold%s a value ward-idsync did not "
 		    "write: left alone\n", wp->foreign, wp->foreign == 1 ? "" :
 		    "s", wp->foreign == 1 ? "s" : "");
 	if (wp->missing > 0)
-		printf("  %zu account%s of the last run %s no longer in the "
+		fprintf(fp, "  %zu account%s of the last run %s no longer in the "
 		    "directories\n", wp->missing, wp->missing == 1 ? "" : "s",
 		    wp->missing == 1 ? "is" : "are");
 	for (i = 0; with_diff && i < wp->nchanges; i++) {
 		c = &wp->changes[i];
 		/* Account names come from the directories: made visible. */
-		printf("%s %s: %s -> %s\n", c->before == NULL ? "set" :
+		fprintf(fp, "%s %s: %s -> %s\n", c->before == NULL ? "set" :
 		    c->after == NULL ? "clear" : "replace",
 		    str_vis(vis, sizeof vis, c->name),
 		    c->before != NULL ? c->before : "(none)",
 		    c->after != NULL ? c->after : "(none)");
 	}
+}
+
+/* The first line of a saved apply plan, and of its digest's. */
+#define APPLY_PLAN_HEAD		"# ward-idsync apply plan"
+#define APPLY_PLAN_SUM		"# sha256 "
+
+/* Every change apply would make, as --dry-run prints it. */
+static char *
+idsync_apply_text(const struct writeback_plan *wp,
+    const struct provision_plan *pp, const char *attr, int target)
+{
+	char	*text = NULL;
+	size_t	 len = 0;
+	FILE	*fp;
+
+	if ((fp = open_memstream(&text, &len)) == NULL)
+		fatal("open_memstream");
+	if (attr != NULL)
+		idsync_print_writeback(wp, attr, 1, fp);
+	if (target)
+		provision_print(pp, 1, fp);
+	if (fclose(fp) != 0)
+		fatal("open_memstream");
+	return text;
+}
+
+static void
+idsync_hex_sum(const char *text, char hex[2 * ACCOUNT_SUM_LEN + 1])
+{
+	unsigned char	 sum[ACCOUNT_SUM_LEN];
+	size_t		 i;
+
+	idsync_sha256(text, strlen(text), sum);
+	for (i = 0; i < ACCOUNT_SUM_LEN; i++)
+		snprintf(&hex[2 * i], 3, "%02x", sum[i]);
+}
+
+/* text as a saved plan: a head that says what it is and its digest. */
+static int
+idsync_apply_save(const char *path, const char *text, int64_t run_id,
+    char *err, size_t errlen)
+{
+	char	 hex[2 * ACCOUNT_SUM_LEN + 1], when[WTIME_ISO8601_LEN];
+	char	*file;
+	int	 rc;
+
+	idsync_hex_sum(text, hex);
+	xasprintf(&file, APPLY_PLAN_HEAD "\n# made %s by run %lld; "
+	    "\"ward-idsync apply --plan FILE\" writes exactly this, or "
+	    "nothing\n" APPLY_PLAN_SUM "%s\n%s", wtime_format_iso8601(when,
+	    sizeof when, wtime_now_ms()), (long long)run_id, hex, text);
+	rc = export_text(path, file, err, errlen);
+	free(file);
+	return rc;
+}
+
+/*
+ * Whether the saved plan at path is text, what apply would write now:
+ * the file must be one (its head), whole (its digest) and the same, else
+ * err says which and where the two part.
+ */
+static int
+idsync_apply_check(const char *path, const char *text, char *err,
+    size_t errlen)
+{
+	char	 hex[2 * ACCOUNT_SUM_LEN + 1], line[512], vis[160];
+	char	*data = NULL;
+	char	*body, *sum, *p, *q;
+	size_t	 len = 0, n, i;
+	FILE	*fp;
+	int	 rc = -1;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* Plans are a line a change; a million changes is far past any
+	 * threshold. */
+	data = xmalloc(64 * 1024 * 1024 + 1);
+	len = fread(data, 1, 64 * 1024 * 1024, fp);
+	n = ferror(fp);
+	fclose(fp);
+	data[len] = '\0';
+	if (n || len == 64 * 1024 * 1024 || memchr(data, '\0', len) != NULL) {
+		snprintf(err, errlen, "%s: %s", path, n ? "cannot be read" :
+		    "not a saved plan (too long, or not text)");
+		goto out;
+	}
+	if (strncmp(data, APPLY_PLAN_HEAD "\n", strlen(APPLY_PLAN_HEAD) +
+	    1) != 0 || (sum = strstr(data, "\n" APPLY_PLAN_SUM)) == NULL ||
+	    (body = strchr(sum + 1, '\n')) == NULL) {
+		snprintf(err, errlen, "%s: not a saved plan (\"ward-idsync "
+		    "apply --dry-run --out FILE\" makes one)", path);
+		goto out;
+	}
+	sum += 1 + strlen(APPLY_PLAN_SUM);
+	body++;
+	idsync_hex_sum(body, hex);
+	if ((size_t)(strchr(sum, '\n') - sum) != strlen(hex) ||
+	    strncmp(sum, hex, strlen(hex)) != 0) {
+		snprintf(err, errlen, "%s: changed since it was made (its "
+		    "digest does not match it); nothing was written", path);
+		goto out;
+	}
+	if (strcmp(body, text) == 0) {
+		rc = 0;
+		goto out;
+	}
+	/* Where they part, for the person who approved the first. */
+	for (p = body, q = (char *)text, i = 1;; i++) {
+		n = strcspn(p, "\n");
+		len = strcspn(q, "\n");
+		if (n != len || strncmp(p, q, n) != 0)
+			break;
+		p += n + (p[n] != '\0');
+		q += len + (q[len] != '\0');
+	}
+	/* The file's text may be anything: made visible. */
+	p[n] = '\0';
+	snprintf(line, sizeof line, "line %zu of its changes: \"%s\" then, ",
+	    i, str_vis(vis, sizeof vis, p));
+	snprintf(vis, sizeof vis, "%.*s", (int)len, q);
+	snprintf(line + strlen(line), sizeof line - strlen(line),
+	    "\"%s\" now", vis);
+	snprintf(err, errlen, "%s is stale: what apply would write now is "
+	    "not what it says (%s); nothing was written. Make a new plan "
+	    "with \"apply --dry-run --out FILE\"", path, line);
+out:
+	free(data);
+	return rc;
 }
 
 /*
@@ -1288,12 +1422,12 @@ idsync_print_writeback(const struct writeback_plan *wp, const char *attr,
  */
 static int
 idsync_apply_locked(const struct idsync_config *cfg, struct store *st,
-    int force, int dry_run)
+    int force, int dry_run, const char *out, const char *plan_path)
 {
 	struct writeback_plan	 wp;
 	struct provision_plan	 pp;
 	const char		*attr = cfg->idsync.writeback_attribute;
-	char			 err[4096], serr[1024], msg[512];
+	char			 err[4096], serr[1024], msg[512], *text = NULL;
 	size_t			 written = 0, failed = 0, interrupted;
 	size_t			 twritten = 0, tfailed = 0;
 	int64_t			 run_id = 0;
@@ -1314,19 +1448,34 @@ idsync_apply_locked(const struct idsync_config *cfg, struct store *st,
 		    "known outcome; the values read now say what was written",
 		    interrupted, interrupted == 1 ? "" : "s",
 		    interrupted == 1 ? "has" : "have");
-	if (attr != NULL) {
-		if (writeback_plan(st, &cfg->domains, attr, &wp, err,
-		    sizeof err) == -1)
-			goto failed;
-		idsync_print_writeback(&wp, attr, dry_run);
-	}
-	if (target) {
-		if (provision_plan(st, &cfg->target, &pp, err,
-		    sizeof err) == -1)
-			goto failed;
+	if (attr != NULL && writeback_plan(st, &cfg->domains, attr, &wp, err,
+	    sizeof err) == -1)
+		goto failed;
+	if (target && provision_plan(st, &cfg->target, &pp, err,
+	    sizeof err) == -1)
+		goto failed;
+	if (attr != NULL)
+		idsync_print_writeback(&wp, attr, dry_run, stdout);
+	if (target)
 		provision_print(&pp, dry_run, stdout);
-	}
 	fflush(stdout);
+	/* A saved plan: written as it is now, or checked against it. */
+	if (out != NULL || plan_path != NULL)
+		text = idsync_apply_text(&wp, &pp, attr, target);
+	if (out != NULL) {
+		if (idsync_apply_save(out, text, run_id, err,
+		    sizeof err) == -1)
+			goto failed;
+		log_info("apply: the plan is in %s; \"ward-idsync apply "
+		    "--plan %s\" writes it", out, out);
+	}
+	if (plan_path != NULL) {
+		if (idsync_apply_check(plan_path, text, err,
+		    sizeof err) == -1)
+			goto failed;
+		log_info("apply: %s is what apply would write now",
+		    plan_path);
+	}
 	if (dry_run) {
 		if (store_run_end(st, run_id, "ok", "dry run; nothing written",
 		    NULL, wtime_now_ms(), err, sizeof err) == -1) {
@@ -1388,13 +1537,15 @@ failed:
 	    serr, sizeof serr) == -1)
 		log_error("%s", serr);
 out:
+	free(text);
 	writeback_clear(&wp);
 	provision_clear(&pp);
 	return rc;
 }
 
 static int
-idsync_apply(const struct idsync_config *cfg, int force, int dry_run)
+idsync_apply(const struct idsync_config *cfg, int force, int dry_run,
+    const char *out, const char *plan_path)
 {
 	struct store	*st;
 	char		 err[1024];
@@ -1414,7 +1565,7 @@ idsync_apply(const struct idsync_config *cfg, int force, int dry_run)
 		store_unlock();
 		return WARD_EXIT_FAILURE;
 	}
-	rc = idsync_apply_locked(cfg, st, force, dry_run);
+	rc = idsync_apply_locked(cfg, st, force, dry_run, out, plan_path);
 	store_close(st);
 	store_unlock();
 	return rc;
@@ -1457,13 +1608,37 @@ idsync_basis(const struct idsync_config *cfg, const struct nicknames *nk,
 			basis->decision_max = prev->decisions[i].id;
 }
 
+/* What a "plan" command printed, with every change, saved in path. */
+static int
+idsync_plan_save(const char *path, const struct plan *plan, int64_t run_id,
+    char *err, size_t errlen)
+{
+	char	*text = NULL, when[WTIME_ISO8601_LEN];
+	size_t	 len = 0;
+	FILE	*fp;
+	int	 rc;
+
+	if ((fp = open_memstream(&text, &len)) == NULL)
+		fatal("open_memstream");
+	fprintf(fp, "# ward-idsync plan\n# made %s by run %lld: what a run "
+	    "would change in the state; nothing was changed\n",
+	    wtime_format_iso8601(when, sizeof when, wtime_now_ms()),
+	    (long long)run_id);
+	plan_print(plan, 1, fp);
+	if (fclose(fp) != 0)
+		fatal("open_memstream");
+	rc = export_text(path, text, err, errlen);
+	free(text);
+	return rc;
+}
+
 /* A run that found the state as the last saved run left it: nothing to
  * match or save but the domains' marks; then apply as a run would. */
 static int
 idsync_unchanged(const struct idsync_config *cfg, struct store *st,
     int64_t run_id, int64_t last, const struct state *prev,
     const struct run_basis *basis, const struct read_mark *marks,
-    int plan_only, int force)
+    int plan_only, const char *plan_out, int force)
 {
 	struct plan	 plan;
 	char		 err[1024], serr[1024], msg[128];
@@ -1480,7 +1655,10 @@ idsync_unchanged(const struct idsync_config *cfg, struct store *st,
 	plan.conflicts = prev->nconflicts;
 	plan_print(&plan, plan_only, stdout);
 	fflush(stdout);
-	if (plan_only)
+	if (plan_only && plan_out != NULL && idsync_plan_save(plan_out, &plan,
+	    run_id, err, sizeof err) == -1)
+		rc = -1;
+	else if (plan_only)
 		rc = store_run_end(st, run_id, "ok", "plan only; nothing "
 		    "changed", &plan, wtime_now_ms(), err, sizeof err);
 	else
@@ -1496,7 +1674,7 @@ idsync_unchanged(const struct idsync_config *cfg, struct store *st,
 	}
 	if (plan_only || cfg->idsync.mode != IDSYNC_APPLY)
 		return WARD_EXIT_OK;
-	return idsync_apply_locked(cfg, st, force, 0);
+	return idsync_apply_locked(cfg, st, force, 0, NULL, NULL);
 }
 
 /*
@@ -1560,8 +1738,8 @@ idsync_clear_state(void *arg)
  * settled the state (idsync_settled), unless full.
  */
 static int
-idsync_run(const struct idsync_config *cfg, int plan_only, int force,
-    int full)
+idsync_run(const struct idsync_config *cfg, int plan_only,
+    const char *plan_out, int force, int full)
 {
 	struct account_set	 accounts;
 	struct state		 prev;
@@ -1622,7 +1800,7 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force,
 	else if (idsync_settled(st, &prev, &accounts, &basis, now, &last,
 	    &delta, &decided_after, err, sizeof err)) {
 		rc = idsync_unchanged(cfg, st, run_id, last, &prev, &basis,
-		    marks, plan_only, force);
+		    marks, plan_only, plan_out, force);
 		goto out;
 	} else
 		log_info("matching %s: %s", delta ? "what changed" :
@@ -1684,6 +1862,14 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force,
 	fflush(stdout);
 
 	if (plan_only) {
+		if (plan_out != NULL && idsync_plan_save(plan_out, &plan,
+		    run_id, err, sizeof err) == -1) {
+			log_error("%s", err);
+			if (store_run_end(st, run_id, "failed", err, &plan,
+			    wtime_now_ms(), serr, sizeof serr) == -1)
+				log_error("%s", serr);
+			goto out;
+		}
 		if (store_run_end(st, run_id, "ok", "plan only; nothing "
 		    "changed", &plan, wtime_now_ms(), err, sizeof err) == -1)
 			log_error("%s", err);
@@ -1720,7 +1906,7 @@ idsync_run(const struct idsync_config *cfg, int plan_only, int force,
 	    (long long)(wtime_mono_ms() - t0 - t_read - t_match));
 	rc = WARD_EXIT_OK;
 	if (cfg->idsync.mode == IDSYNC_APPLY)
-		rc = idsync_apply_locked(cfg, st, force, 0);
+		rc = idsync_apply_locked(cfg, st, force, 0, NULL, NULL);
 	goto out;
 
 failed:
@@ -2013,7 +2199,7 @@ main(int argc, char **argv)
 {
 	struct idsync_config	 cfg;
 	struct cli		 cli;
-	const char		*cmd;
+	const char		*cmd, *out = NULL, *plan_path = NULL;
 	int			 rc, i, force = 0, dry_run = 0, full = 0;
 
 	memset(&cfg, 0, sizeof cfg);
@@ -2036,26 +2222,42 @@ main(int argc, char **argv)
 				force = 1;
 			else if (strcmp(cli.argv[i], "--full") == 0)
 				full = 1;
+			else if (strcmp(cmd, "plan") == 0 &&
+			    strcmp(cli.argv[i], "--out") == 0 &&
+			    i + 1 < cli.argc && out == NULL)
+				out = cli.argv[++i];
 			else {
 				rc = idsync_usage("%s: unexpected \"%s\"", cmd,
 				    cli.argv[i]);
 				goto out;
 			}
 		}
-		rc = idsync_run(&cfg, strcmp(cmd, "plan") == 0, force, full);
+		rc = idsync_run(&cfg, strcmp(cmd, "plan") == 0, out, force,
+		    full);
 	} else if (strcmp(cmd, "apply") == 0) {
 		for (i = 1; i < cli.argc; i++) {
 			if (strcmp(cli.argv[i], "--force") == 0)
 				force = 1;
 			else if (strcmp(cli.argv[i], "--dry-run") == 0)
 				dry_run = 1;
+			else if (strcmp(cli.argv[i], "--out") == 0 &&
+			    i + 1 < cli.argc && out == NULL)
+				out = cli.argv[++i];
+			else if (strcmp(cli.argv[i], "--plan") == 0 &&
+			    i + 1 < cli.argc && plan_path == NULL)
+				plan_path = cli.argv[++i];
 			else {
 				rc = idsync_usage("apply: unexpected \"%s\"",
 				    cli.argv[i]);
 				goto out;
 			}
 		}
-		rc = idsync_apply(&cfg, force, dry_run);
+		if (out != NULL && !dry_run) {
+			rc = idsync_usage("apply --out FILE saves what "
+			    "--dry-run shows: give both");
+			goto out;
+		}
+		rc = idsync_apply(&cfg, force, dry_run, out, plan_path);
 	} else if (strcmp(cmd, "export") == 0)
 		rc = idsync_export(&cfg, cli.argc, cli.argv);
 	else if (strcmp(cmd, "estimate") == 0)

@@ -271,7 +271,7 @@ idsync_db_provision | idsync_conf "$T/provision.conf"
 run 0 "$WARD_IDSYNC" -n -c "$T/provision.conf"
 nleavers=$(awk -F, 'NR > 1 && $4 == "leaver"' "$T/persons.csv" | wc -l)
 nadd=$((npersons - nleavers))
-run 0 "$WARD_IDSYNC" -c "$T/provision.conf" apply --dry-run
+run 0 "$WARD_IDSYNC" -c "$T/provision.conf" apply --dry-run --out "$T/first.plan"
 assert_contains "$OUT" "$TARGET_LINE $nadd to add, 0 to modify, 0 to rename, 0 to disable; 0 entries hold a person's id"
 assert_contains "$OUT" "$nleavers leaver"
 assert_contains "$OUT" "add cn=Zoë Ørsted-Brown,$P"
@@ -348,6 +348,14 @@ changetype: modify
 replace: userAccountControl
 userAccountControl: 514
 LDIF
+# plan --out: the change set, saved for whoever approves it.
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" plan --out "$T/state.plan"
+head -n 1 "$T/state.plan" | grep -qx '# ward-idsync plan' &&
+    grep -q "^persons: .* 2 became leavers)\$" "$T/state.plan" &&
+    grep -q "^~ person $keith \"Keith Lowe\" becomes a leaver\$" "$T/state.plan" &&
+    [ "$(stat -c %a "$T/state.plan")" = 600 ] ||
+    fail "plan --out: $(cat "$T/state.plan")"
+run 2 "$WARD_IDSYNC" -c "$T/idsync.conf" run --out "$T/state.plan"
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
 persons
 [ "$(field "$kim" 2),$(field "$kim" 5),$(field "$kim" 6)" = "Kim Abara,mover,$kim_user" ] ||
@@ -386,15 +394,38 @@ jq -e '.counts.persons_created == 0 and .state.persons_by_lifecycle.mover >= 1
 ok "export --ldif: movers' new values, leavers disabled, a leaver back enabled"
 
 # The same changes provisioned: Kim's entry renamed and her surname
-# changed, Keith's and Una's disabled, Ivo, back, added.
-run 0 "$WARD_IDSYNC" -c "$T/provision.conf" apply --dry-run
+# changed, Keith's and Una's disabled, Ivo, back, added; by a saved plan,
+# which apply writes only while it is what apply would write.
+run 0 "$WARD_IDSYNC" -c "$T/provision.conf" apply --dry-run --out "$T/apply.plan"
 assert_contains "$OUT" "$TARGET_LINE 1 to add, 1 to modify, 1 to rename, 2 to disable; $nadd entries"
 # (slapd gives the DN's suffix as its own suffix is written.)
 printf '%s\n' "$OUT" | grep -qix "rename cn=Kim Lowe,$P -> cn=Kim Abara,$P" ||
     fail "no rename of Kim's entry: $OUT"
 assert_contains "$OUT" "  sn: Lowe -> Abara"
 assert_contains "$OUT" "  userAccountControl: 512 -> 514"
-run 0 "$WARD_IDSYNC" -c "$T/provision.conf" apply
+[ "$(stat -c %a "$T/apply.plan")" = 600 ] || fail "the saved plan is mode $(stat -c %a "$T/apply.plan")"
+head -n 1 "$T/apply.plan" | grep -qx '# ward-idsync apply plan' &&
+    grep -q "^  sn: Lowe -> Abara\$" "$T/apply.plan" ||
+    fail "the saved plan: $(cat "$T/apply.plan")"
+audits() { sqlite3 "$T/idsync.db" "SELECT count(*) FROM audit"; }
+before=$(audits)
+run 1 "$WARD_IDSYNC" -c "$T/provision.conf" apply --plan "$T/first.plan"
+assert_contains "$OUT" "$T/first.plan is stale: what apply would write now is not what it says (line 1 of its changes: "
+assert_contains "$OUT" "nothing was written"
+sed 's/Abara/Abbott/' "$T/apply.plan" > "$T/tampered.plan"
+run 1 "$WARD_IDSYNC" -c "$T/provision.conf" apply --plan "$T/tampered.plan"
+assert_contains "$OUT" "$T/tampered.plan: changed since it was made"
+printf 'hello\n' > "$T/junk.plan"
+run 1 "$WARD_IDSYNC" -c "$T/provision.conf" apply --plan "$T/junk.plan"
+assert_contains "$OUT" "$T/junk.plan: not a saved plan"
+run 1 "$WARD_IDSYNC" -c "$T/provision.conf" apply --plan "$T/none.plan"
+assert_contains "$OUT" "$T/none.plan: No such file or directory"
+run 2 "$WARD_IDSYNC" -c "$T/provision.conf" apply --out "$T/x.plan"
+assert_contains "$OUT" "give both"
+[ "$(audits)" = "$before" ] && [ "$(prov_count)" = "$nadd" ] ||
+    fail "a refused plan wrote to the target"
+run 0 "$WARD_IDSYNC" -c "$T/provision.conf" apply --plan "$T/apply.plan"
+assert_contains "$OUT" "$T/apply.plan is what apply would write now"
 idsync_db_entries "$P" "(msDS-cloudExtensionAttribute10=$kim)" dn |
     grep -qix "dn: cn=Kim Abara,$P" &&
     [ "$(prov_get "$kim" sn)" = Abara ] &&
@@ -408,7 +439,7 @@ idsync_db_entries "$P" "(msDS-cloudExtensionAttribute10=$kim)" dn |
 [ "$(prov_count)" = $((nadd + 1)) ] || fail "the target holds $(prov_count) entries"
 run 0 "$WARD_IDSYNC" -c "$T/provision.conf" apply
 assert_contains "$OUT" "$TARGET_LINE 0 to add, 0 to modify, 0 to rename, 0 to disable"
-ok "apply: a mover's entry renamed and modified, a leaver's disabled, one back added"
+ok "apply by a saved plan: a mover's entry renamed and modified, a leaver's disabled, one back added; a stale, changed or foreign plan writes nothing"
 
 # Linking Ed's two accounts by decision: their employee numbers differ, so
 # the person has none and there is a conflict naming both. And Ivo loses
