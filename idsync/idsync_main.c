@@ -1392,10 +1392,11 @@ idsync_apply_check(const char *path, const char *text, char *err,
 	for (p = body, q = (char *)text, i = 1;; i++) {
 		n = strcspn(p, "\n");
 		len = strcspn(q, "\n");
-		if (n != len || strncmp(p, q, n) != 0)
+		/* Both at their ends would be the same text: not here. */
+		if (n != len || strncmp(p, q, n) != 0 || p[n] != q[len])
 			break;
-		p += n + (p[n] != '\0');
-		q += len + (q[len] != '\0');
+		p += n + 1;
+		q += len + 1;
 	}
 	/* The file's text may be anything: made visible. */
 	p[n] = '\0';
