@@ -25,6 +25,8 @@ struct domain_config {
 	char		*bind_password;	/* the secret itself */
 	char		*ca_file;
 	char		*filter;
+	/* NAME (read too, kept) or NAME=SOURCE (NAME is SOURCE here). */
+	struct cfg_list	 attributes;
 	int64_t		 page_size;
 	int64_t		 connect_timeout_ms;
 	int64_t		 timeout_ms;

@@ -132,6 +132,15 @@ static const struct cfg_option domain_options[] = {
 	{ "filter", CFG_STRING, "(&(objectCategory=person)(objectClass=user))",
 	  0, 0, NULL, 0, offsetof(struct domain_config, filter),
 	  "Which entries under base are accounts (an LDAP filter)." },
+	{ "attributes", CFG_LIST, NULL, 0, 0, NULL, 0,
+	  offsetof(struct domain_config, attributes),
+	  "This domain's own attributes. NAME=SOURCE: NAME, as matching, "
+	  "consolidating and the state know it, is SOURCE in this domain "
+	  "(employeeID=extensionAttribute1 where a trust kept its employee "
+	  "numbers there; SOURCE then stands for NAME alone). NAME: read it "
+	  "too, and keep it with each account. objectGUID, objectSid, "
+	  "userAccountControl, accountExpires, pwdLastSet, uSNChanged, "
+	  "whenChanged, isDeleted and name are read as they are." },
 	{ "page_size", CFG_INT, "500", 1, 100000, NULL, 0,
 	  offsetof(struct domain_config, page_size),
 	  "Entries asked for per page of the paged search. Active Directory "
@@ -544,6 +553,68 @@ idsync_validate_conn(const struct domain_config *d, const char *what,
 	return 0;
 }
 
+/* What a domain's attributes may not map: what reading itself stands on. */
+static const char *const idsync_attrs_fixed[] = {
+	"objectGUID", "objectSid", "userAccountControl", "accountExpires",
+	"pwdLastSet", "uSNChanged", "whenChanged", "isDeleted", "name", NULL
+};
+
+/* A domain's attributes: NAME or NAME=SOURCE, each an attribute name,
+ * none of the fixed ones, no NAME or SOURCE twice. */
+static int
+idsync_validate_attributes(const struct domain_config *d, const char *what,
+    char *err, size_t errlen)
+{
+	const char	*item, *eq, *other;
+	char		 name[80], src[80], oname[80], osrc[80];
+	size_t		 i, j, k;
+
+	for (i = 0; i < d->attributes.count; i++) {
+		item = d->attributes.items[i];
+		eq = strchr(item, '=');
+		snprintf(name, sizeof name, "%.*s", (int)(eq != NULL ?
+		    (size_t)(eq - item) : strlen(item)), item);
+		snprintf(src, sizeof src, "%s", eq != NULL ? eq + 1 : "");
+		if (!idsync_attr_ok(name) || (eq != NULL &&
+		    !idsync_attr_ok(src))) {
+			snprintf(err, errlen, "%s attributes: \"%s\": not NAME "
+			    "or NAME=SOURCE, attribute names", what, item);
+			return -1;
+		}
+		for (k = 0; idsync_attrs_fixed[k] != NULL; k++)
+			if (strcasecmp(name, idsync_attrs_fixed[k]) == 0 ||
+			    strcasecmp(src, idsync_attrs_fixed[k]) == 0) {
+				snprintf(err, errlen, "%s attributes: \"%s\": "
+				    "%s is read as it is", what, item,
+				    idsync_attrs_fixed[k]);
+				return -1;
+			}
+		if (eq != NULL && strcasecmp(name, src) == 0) {
+			snprintf(err, errlen, "%s attributes: \"%s\": an "
+			    "attribute from itself", what, item);
+			return -1;
+		}
+		for (j = 0; j < i; j++) {
+			other = d->attributes.items[j];
+			eq = strchr(other, '=');
+			snprintf(oname, sizeof oname, "%.*s", (int)(eq != NULL ?
+			    (size_t)(eq - other) : strlen(other)), other);
+			snprintf(osrc, sizeof osrc, "%s", eq != NULL ? eq + 1 :
+			    "");
+			if (strcasecmp(name, oname) == 0 || (*src != '\0' &&
+			    (strcasecmp(src, osrc) == 0 ||
+			    strcasecmp(src, oname) == 0)) || (*osrc != '\0' &&
+			    strcasecmp(name, osrc) == 0)) {
+				snprintf(err, errlen, "%s attributes: \"%s\" "
+				    "and \"%s\" name one attribute twice",
+				    what, other, item);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 static int
 idsync_validate_domain(struct domain_config *d, char *err, size_t errlen)
 {
@@ -561,6 +632,8 @@ idsync_validate_domain(struct domain_config *d, char *err, size_t errlen)
 	}
 	snprintf(what, sizeof what, "line %d: [domain \"%s\"]", d->item.line,
 	    d->item.label);
+	if (idsync_validate_attributes(d, what, err, errlen) == -1)
+		return -1;
 	return idsync_validate_conn(d, what, err, errlen);
 }
 
@@ -573,10 +646,12 @@ static int
 idsync_validate_writeback(const struct idsync_config *cfg, char *err,
     size_t errlen)
 {
-	const char	*w = cfg->idsync.writeback_attribute;
-	char		**attrs;
-	size_t		 i;
-	int		 rc = 0;
+	const struct domain_config	*d;
+	const char			*w = cfg->idsync.writeback_attribute;
+	const char			*item, *eq;
+	char				**attrs;
+	size_t				 i, j;
+	int				 rc = 0;
 
 	if (w == NULL)
 		return 0;
@@ -587,14 +662,26 @@ idsync_validate_writeback(const struct idsync_config *cfg, char *err,
 	}
 	attrs = idsync_attrs(cfg);
 	for (i = 0; attrs[i] != NULL && rc == 0; i++)
-		if (strcasecmp(attrs[i], w) == 0) {
-			snprintf(err, errlen, "[idsync] writeback_attribute = "
-			    "%s: ward-idsync reads that attribute (to match "
-			    "accounts or describe them); write-back needs one "
-			    "of its own", w);
+		if (strcasecmp(attrs[i], w) == 0)
 			rc = -1;
-		}
 	idsync_attrs_free(attrs);
+	/* Nor one a domain reads for itself. */
+	for (i = 0; i < cfg->domains.count && rc == 0; i++) {
+		d = cfg->domains.items[i];
+		for (j = 0; j < d->attributes.count && rc == 0; j++) {
+			item = d->attributes.items[j];
+			eq = strchr(item, '=');
+			if (strncasecmp(item, w, strlen(w)) == 0 &&
+			    (item[strlen(w)] == '\0' || item[strlen(w)] == '='))
+				rc = -1;
+			if (eq != NULL && strcasecmp(eq + 1, w) == 0)
+				rc = -1;
+		}
+	}
+	if (rc == -1)
+		snprintf(err, errlen, "[idsync] writeback_attribute = %s: "
+		    "ward-idsync reads that attribute (to match accounts or "
+		    "describe them); write-back needs one of its own", w);
 	return rc;
 }
 

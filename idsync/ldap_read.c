@@ -59,7 +59,8 @@ struct ldap_read {
 	const struct domain_config	*d;
 	const char			*uri;
 	size_t				 domain;
-	char *const			*attrs;
+	char *const			*attrs;		/* as asked */
+	char *const			*canon;		/* as kept */
 	struct account_set		*out;
 	struct read_stats		*rs;
 	/* Accounts read_entry made in this search. */
@@ -297,7 +298,8 @@ fail:
 }
 
 
-/* The configured spelling of an attribute the server named its own way. */
+/* The configured spelling of an attribute the server named its own way,
+ * or the name a domain's attributes give it. */
 static const char *
 read_attr_name(struct ldap_read *r, const char *name)
 {
@@ -307,7 +309,7 @@ read_attr_name(struct ldap_read *r, const char *name)
 		i = (r->attr_next + k) % r->nattrs;
 		if (strcasecmp(r->attrs[i], name) == 0) {
 			r->attr_next = i + 1;
-			return r->attrs[i];
+			return r->canon[i];
 		}
 	}
 	return name;
@@ -934,6 +936,10 @@ read_scope(const struct domain_config *d, char *const *attrs)
 	(void)buf_printf(&b, "%s\n%s\n", d->base, d->filter);
 	for (i = 0; attrs[i] != NULL; i++)
 		(void)buf_printf(&b, "%s%s", i > 0 ? " " : "", attrs[i]);
+	/* Another mapping is another reading of the same attributes. */
+	for (i = 0; i < d->attributes.count; i++)
+		(void)buf_printf(&b, "%s%s", i > 0 ? " " : "\n",
+		    d->attributes.items[i]);
 	return buf_detach(&b, NULL);
 }
 
@@ -1418,6 +1424,69 @@ out:
 	return rc;
 }
 
+/* Item i of d's attributes: its NAME into name, its SOURCE (or "") into
+ * src. */
+static void
+read_item(const struct domain_config *d, size_t i, char *name, char *src,
+    size_t size)
+{
+	const char	*item = d->attributes.items[i];
+	const char	*eq = strchr(item, '=');
+
+	snprintf(name, size, "%.*s", (int)(eq != NULL ? (size_t)(eq - item) :
+	    strlen(item)), item);
+	snprintf(src, size, "%s", eq != NULL ? eq + 1 : "");
+}
+
+/*
+ * What to ask d for (ask) and the name each is kept by (canon), both
+ * NULL-ended and the caller's to free (str_list_free): the attributes
+ * every domain is read for, and d's own. NAME=SOURCE asks for SOURCE and
+ * keeps it as NAME (SOURCE then stands for nothing else); a NAME alone is
+ * asked for too.
+ */
+static size_t
+read_names(const struct domain_config *d, char *const *attrs, char ***ask,
+    char ***canon)
+{
+	char	 name[128], src[128];
+	size_t	 i, k, n = 0, max = d->attributes.count;
+
+	for (i = 0; attrs[i] != NULL; i++)
+		max++;
+	*ask = xcalloc(max + 1, sizeof **ask);
+	*canon = xcalloc(max + 1, sizeof **canon);
+	for (i = 0; attrs[i] != NULL; i++) {
+		(*ask)[n] = NULL;
+		for (k = 0; k < d->attributes.count; k++) {
+			read_item(d, k, name, src, sizeof name);
+			if (*src != '\0' && strcasecmp(src, attrs[i]) == 0)
+				break;		/* stands for name */
+			if (*src != '\0' && strcasecmp(name, attrs[i]) == 0)
+				(*ask)[n] = xstrdup(src);
+		}
+		if (k < d->attributes.count) {
+			free((*ask)[n]);
+			(*ask)[n] = NULL;
+			continue;
+		}
+		if ((*ask)[n] == NULL)
+			(*ask)[n] = xstrdup(attrs[i]);
+		(*canon)[n++] = xstrdup(attrs[i]);
+	}
+	for (k = 0; k < d->attributes.count; k++) {
+		read_item(d, k, name, src, sizeof name);
+		for (i = 0; i < n; i++)
+			if (strcasecmp((*canon)[i], name) == 0)
+				break;
+		if (i < n)
+			continue;
+		(*ask)[n] = xstrdup(*src != '\0' ? src : name);
+		(*canon)[n++] = xstrdup(name);
+	}
+	return n;
+}
+
 /*
  * Reads every account of one domain into out (appending), in full or only
  * what changed since last (see ldap_read.c's top). attrs is the
@@ -1435,6 +1504,7 @@ ldap_read_domain(const struct domain_config *d, size_t domain,
 	struct ldap_read	 r;
 	struct read_query	 q;
 	struct read_root	 root;
+	char			**ask, **canon;
 	size_t			 i, before = out->count;
 	int64_t			 start = wtime_mono_ms();
 	char			 why[1024];
@@ -1449,14 +1519,17 @@ ldap_read_domain(const struct domain_config *d, size_t domain,
 	memset(&r, 0, sizeof r);
 	r.d = d;
 	r.domain = domain;
-	r.attrs = attrs;
-	for (r.nattrs = 0; attrs[r.nattrs] != NULL; r.nattrs++)
-		;
+	r.nattrs = read_names(d, attrs, &ask, &canon);
+	r.attrs = ask;
+	r.canon = canon;
 	r.out = out;
 	r.rs = rs;
 	if ((r.ld = ldap_read_open(d, rs->uri, sizeof rs->uri, err,
-	    errlen)) == NULL)
+	    errlen)) == NULL) {
+		str_list_free(ask, r.nattrs);
+		str_list_free(canon, r.nattrs);
 		return -1;
+	}
 	r.uri = rs->uri;
 	/* Freed at out, which every way from here leaves by. */
 	r.memo = xcalloc(READ_MEMO, sizeof *r.memo);
@@ -1558,7 +1631,7 @@ ldap_read_domain(const struct domain_config *d, size_t domain,
 		memset(&q, 0, sizeof q);
 		q.base = d->base;
 		q.filter = d->filter;
-		q.attrs = attrs;
+		q.attrs = r.attrs;
 		q.entry = read_entry;
 		q.arg = &r;
 		if (read_paged(r.ld, d, r.uri, &q, &r.pages, &rs->references,
@@ -1574,6 +1647,8 @@ out:
 	read_root_clear(&root);
 	ldap_read_close(r.ld);
 	free(r.memo);
+	str_list_free(ask, r.nattrs);
+	str_list_free(canon, r.nattrs);
 	if (rc == -1) {
 		for (i = before; i < out->count; i++)
 			account_free(out->items[i]);

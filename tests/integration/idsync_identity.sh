@@ -67,6 +67,19 @@ LDIF
 	user meht "Ivo Quist" ivo.quist 314 Ivo Quist ivo.quist@meht.test \
 	    Q9401 20260101000000.0Z 512
 } | idsync_db_modify meht
+# Zoë's meht account: her title as meht keeps it, and a note.
+idsync_db_modify meht <<LDIF
+dn: CN=Zoe Orsted-Brown,OU=Staff,DC=meht,DC=test
+changetype: modify
+add: employeeType
+employeeType: Pharmacist
+-
+add: description
+description: Locum
+-
+add: title
+title: not read in meht
+LDIF
 # Ivo's meht account expired in 2022 (accountExpires is a FILETIME).
 idsync_db_modify meht <<LDIF
 dn: CN=Ivo Quist,OU=Staff,DC=meht,DC=test
@@ -121,6 +134,8 @@ order = btuh.test meht.test
 upn_suffix = group.test
 $LDIF_CONF
 CONF
+# meht keeps job titles in employeeType, and a note in description.
+sed -i '/^\[domain "meht"\]/a attributes = title=employeeType description' "$T/idsync.conf"
 run 0 "$WARD_IDSYNC" -n -c "$T/idsync.conf"
 
 # Bad rules are refused with what and where.
@@ -137,6 +152,23 @@ order = btuh nowhere
 CONF
 run 1 "$WARD_IDSYNC" -n -c "$T/bad.conf"
 assert_contains "$OUT" "order: \"nowhere\" is no [domain]"
+for bad in "objectGUID=extensionAttribute1:objectGUID is read as it is" \
+    "title=userAccountControl:userAccountControl is read as it is" \
+    "title=title:an attribute from itself" \
+    "9lives:not NAME or NAME=SOURCE" \
+    "title=a-b title=c:name one attribute twice" \
+    "title=employeeType mail=employeeType:name one attribute twice"; do
+	idsync_conf "$T/bad.conf" < /dev/null
+	sed -i '/^\[domain "btuh"\]/a attributes = '"${bad%%:*}" "$T/bad.conf"
+	run 1 "$WARD_IDSYNC" -n -c "$T/bad.conf"
+	assert_contains "$OUT" "[domain \"btuh\"] attributes: "
+	assert_contains "$OUT" "${bad#*:}"
+done
+idsync_conf "$T/bad.conf" < /dev/null
+sed -i -e '/^\[idsync\]/a writeback_attribute = employeeType' \
+    -e '/^\[domain "meht"\]/a attributes = title=employeeType' "$T/bad.conf"
+run 1 "$WARD_IDSYNC" -n -c "$T/bad.conf"
+assert_contains "$OUT" "writeback_attribute = employeeType: ward-idsync reads that attribute"
 idsync_conf "$T/bad.conf" <<CONF
 [username]
 pattern = %i%X
@@ -224,6 +256,13 @@ ivo=$(person_of btuh iquist)
     fail "Zoë on the first run: $(field "$zoe" 4),$(field "$zoe" 5)"
 [ "$(sqlite3 "$T/idsync.db" "SELECT department FROM persons WHERE id = '$zoe'")" = Pharmacy ] ||
     fail "Zoë's department is not consolidated"
+# [domain "meht"] attributes: title from employeeType, description kept.
+[ "$(sqlite3 "$T/idsync.db" "SELECT title FROM persons WHERE id = '$zoe'")" = Pharmacist ] ||
+    fail "Zoë's title from meht's employeeType: $(sqlite3 "$T/idsync.db" "SELECT title FROM persons WHERE id = '$zoe'")"
+[ "$(sqlite3 "$T/idsync.db" "SELECT json_extract(attrs, '$.title[0]') || ',' ||
+    json_extract(attrs, '$.description[0]') || ',' || ifnull(json_extract(attrs, '$.employeeType'), 'none')
+    FROM accounts WHERE domain = 'meht' AND sam = 'zoe.ob'")" = "Pharmacist,Locum,none" ] ||
+    fail "Zoë's meht account: $(sqlite3 "$T/idsync.db" "SELECT attrs FROM accounts WHERE domain = 'meht' AND sam = 'zoe.ob'")"
 una=$(person_of btuh uvance)
 [ -n "$una" ] && [ "$(person_of btuh adm-uvance)" = "$una" ] ||
     fail "Una's admin account is not hers"
