@@ -1319,6 +1319,11 @@ idsync_read(const struct idsync_config *cfg, const struct kinds *kinds,
 		if (rs.references > 0)
 			log_info("domain %s: %zu referrals not followed",
 			    d->item.label, rs.references);
+		if (rs.ranged > 0)
+			log_info("domain %s: %zu attribute%s had more values "
+			    "than one answer holds, read range by range",
+			    d->item.label, rs.ranged, rs.ranged == 1 ? "" :
+			    "s");
 		if (store_run_domain(st, run_id, d->item.label, &rs, NULL,
 		    serr, sizeof serr) == -1) {
 			snprintf(err, errlen, "%s", serr);
