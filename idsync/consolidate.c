@@ -183,6 +183,24 @@ consolidate_conflict(struct consolidate_ctx *ctx, struct match_person *mp,
 	buf_free(&b);
 }
 
+/* a's primary SMTP address (proxyAddresses' "SMTP:" one), or NULL: what
+ * Exchange keeps mail equal to, for an account whose mail is empty. */
+static const char *
+consolidate_primary_smtp(const struct account *a)
+{
+	const struct account_attr	*px = account_attr(a, "proxyAddresses");
+	struct decode_proxy		 d;
+	char				 why[128];
+	size_t				 i;
+
+	for (i = 0; px != NULL && i < px->count; i++)
+		if (decode_proxy(px->values[i], strlen(px->values[i]), &d, why,
+		    sizeof why) == 0 && d.primary && strcmp(d.type,
+		    "smtp") == 0 && d.address_len > 0)
+			return d.address;
+	return NULL;
+}
+
 /* The value of one attribute by its rule, or NULL. */
 static char *
 consolidate_pick(struct consolidate_ctx *ctx, struct match_person *mp,
@@ -201,6 +219,8 @@ consolidate_pick(struct consolidate_ctx *ctx, struct match_person *mp,
 		c->value = account_get(c->a, consolidate_attr_names[attr]);
 		if (c->value != NULL && *c->value == '\0')
 			c->value = NULL;
+		if (c->value == NULL && attr == PERSON_MAIL)
+			c->value = consolidate_primary_smtp(c->a);
 		if (c->value == NULL)
 			continue;
 		c->rank = consolidate_rank(r, c->a, c->value);

@@ -408,6 +408,47 @@ test_job_move(void **unused)
 	account_free(a[0]);
 }
 
+/* An account with no mail: its primary SMTP address (proxyAddresses'
+ * "SMTP:" one, not a secondary "smtp:") stands for it. */
+static void
+test_mail_primary_smtp(void **unused)
+{
+	struct account		*a[1];
+	struct match_result	 res;
+	struct state		 prev;
+	struct consolidate_input in;
+	struct username_config	 uc;
+	char			 pat[] = "%i%s";
+	int			 group[] = { 0 };
+	char			 err[256], why[64];
+	static const char *const px[] = { "smtp:ann@old.meht.test",
+	    "SIP:ann@btuh.test", "SMTP:ann.lee@btuh.test", "smtp:al@btuh.test" };
+	size_t			 i;
+
+	(void)unused;
+	a[0] = account_new(0, "btuh", "00000000-0000-0000-0000-000000000001",
+	    "CN=1,DC=btuh,DC=test");
+	account_add_value(a[0], "givenName", "Ann", 3);
+	account_add_value(a[0], "sn", "Lee", 3);
+	for (i = 0; i < sizeof px / sizeof px[0]; i++)
+		account_add_value(a[0], "proxyAddresses", px[i], strlen(px[i]));
+	assert_int_equal(account_finish(a[0], why, sizeof why), 0);
+	a[0]->kind = ACCOUNT_PERSON;
+	a[0]->expires_ms = INT64_MAX;
+	result(&res, group, 1, 1);
+	empty_state(&prev);
+	memset(&uc, 0, sizeof uc);
+	uc.pattern = pat;
+	uc.max_length = 20;
+	input(&in, a, 1, &prev, NULL, 0, &uc);
+	assert_int_equal(consolidate_run(&in, &res, err, sizeof err), 0);
+	assert_string_equal(res.persons[0].attrs[PERSON_MAIL],
+	    "ann.lee@btuh.test");
+	match_result_clear(&res);
+	state_clear(&prev);
+	account_free(a[0]);
+}
+
 /* Six persons who make the same name, the last keeping "jsmit3" from the
  * last run: the new ones take the first numbers free, around it, and a
  * run after that numbers them the same way again. */
@@ -518,6 +559,7 @@ main(void)
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_live_admin),
 		cmocka_unit_test(test_job_move),
+		cmocka_unit_test(test_mail_primary_smtp),
 		cmocka_unit_test(test_collisions_stable),
 		cmocka_unit_test(test_ldif_line),
 	};
