@@ -414,9 +414,9 @@ account_key(const char *domain, const char *guid, char *dst, size_t size)
 /* A JSON string as jansson's json_dumps writes it with
  * JSON_ENSURE_ASCII: the stored form must not change with the writer. */
 static void
-account_json_string(struct buf *b, const char *s)
+account_json_string(struct buf *b, const char *s, size_t len)
 {
-	const uint8_t	*p = (const uint8_t *)s, *e = p + strlen(s), *q;
+	const uint8_t	*p = (const uint8_t *)s, *e = p + len, *q;
 	ucs4_t		 uc;
 	unsigned	 hi, lo;
 	int		 n;
@@ -501,19 +501,19 @@ account_attrs_sorted(const struct account *a, size_t *n)
 static void
 account_attr_json(struct buf *b, const struct account_attr *at)
 {
-	size_t	 j;
+	size_t	 j, len;
 	int	 first_value = 1;
 
-	account_json_string(b, at->name);
+	account_json_string(b, at->name, strlen(at->name));
 	buf_append_str(b, ":[");
 	for (j = 0; j < at->count; j++) {
-		if (u8_check((const uint8_t *)at->values[j],
-		    strlen(at->values[j])) != NULL)
+		len = strlen(at->values[j]);
+		if (u8_check((const uint8_t *)at->values[j], len) != NULL)
 			continue;
 		if (!first_value)
 			buf_append_char(b, ',');
 		first_value = 0;
-		account_json_string(b, at->values[j]);
+		account_json_string(b, at->values[j], len);
 	}
 	buf_append_char(b, ']');
 }
