@@ -338,6 +338,8 @@ person_one(struct cmd_ctx *c, const char *id)
 	}
 	cmd_kv(c, "name", js(r.doc, "display_name"));
 	cmd_kv(c, "employee", js(r.doc, "employee_id"));
+	cmd_kv(c, "title", js(r.doc, "title"));
+	cmd_kv(c, "department", js(r.doc, "department"));
 	cmd_kv(c, "status", js(r.doc, "status"));
 	cmd_kv(c, "id", js(r.doc, "id"));
 	cmd_kv(c, "created", js(r.doc, "created") != NULL ?

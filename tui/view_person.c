@@ -234,6 +234,8 @@ person_build(struct dash *d, struct view *v, struct dash_page *p)
 	    "(no name)", js(doc, "status") != NULL ? js(doc, "status") : "-"),
 	    js(doc, "status"), dash_tone(js(doc, "status")));
 	dash_kv(p, "employee", js(doc, "employee_id"));
+	dash_kv(p, "title", js(doc, "title"));
+	dash_kv(p, "department", js(doc, "department"));
 	dash_kv(p, "id", js(doc, "id"));
 	dash_kv(p, "created", js(doc, "created") != NULL ?
 	    fmt_iso(when, sizeof when, js(doc, "created")) : NULL);

@@ -364,7 +364,11 @@ printf '%s\n' "$OUT" | grep -q "^$pid,Jonathon Whitfield,E7000101,active,meht,$m
 ok "person --json: the API's JSON; --csv: a record an account with its person"
 
 COLUMNS=200 run 0 "$WARD_TUI" person --id "$pid"
+dept=$(sqlite3 "$T/idsync.db" "select department from persons where id = '$pid'")
+title=$(sqlite3 "$T/idsync.db" "select title from persons where id = '$pid'")
+[ -n "$dept" ] && [ -n "$title" ] || fail "Whitfield has no department or title"
 for want in "name:          Jonathon Whitfield" "employee:      E7000101" \
+    "title:         $title" "department:    $dept" \
     "status:        active" "id:            $pid" "accounts:" \
     "conflicts:     none"; do
 	assert_contains "$OUT" "$want"
