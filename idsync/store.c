@@ -1238,8 +1238,10 @@ store_step_account(struct store_save *sv, sqlite3_stmt *stmt,
 	return store_step_done(sv->st, stmt, what, sv->err, sv->errlen);
 }
 
+/* p as the last state has it o, its lifecycle aside? */
 static int
-person_same(const struct match_person *p, const struct state_person *o)
+person_same_but_lifecycle(const struct match_person *p,
+    const struct state_person *o)
 {
 	int	 i;
 
@@ -1249,8 +1251,7 @@ person_same(const struct match_person *p, const struct state_person *o)
 	return p->created_run == o->created_run &&
 	    p->created_ms == o->created_ms && p->leaver == o->leaver &&
 	    same_text(p->username, o->username) &&
-	    same_text(p->upn, o->upn) &&
-	    same_text(p->lifecycle, o->lifecycle);
+	    same_text(p->upn, o->upn);
 }
 
 /*
@@ -1277,20 +1278,37 @@ store_save_persons(struct store_save *sv)
 	    sv->errlen)) == NULL || (del = store_stmt(sv->st, "DELETE FROM "
 	    "persons WHERE id = ?", sv->err, sv->errlen)) == NULL)
 		return -1;
+	/*
+	 * keep: the row stays; quiet: it is rewritten only because the
+	 * person, a mover or joiner the last run, is unchanged now. The
+	 * next run with nothing changed would find that again, so it does
+	 * not count against settling.
+	 */
 	keep = xcalloc(sv->prev->npersons + 1, 1);
 	write = xcalloc(sv->res->npersons + 1, 1);
 	for (i = 0; i < sv->res->npersons; i++) {
 		p = &sv->res->persons[i];
 		ix = index_get(sv->prev->person_index, p->id, &n);
-		if (n > 0 && person_same(p, &sv->prev->persons[ix[0]]))
-			keep[ix[0]] = 1;
-		else
-			write[i] = 1;
+		if (n > 0 && person_same_but_lifecycle(p,
+		    &sv->prev->persons[ix[0]])) {
+			if (same_text(p->lifecycle,
+			    sv->prev->persons[ix[0]].lifecycle)) {
+				keep[ix[0]] = 1;
+				continue;
+			}
+			if (same_text(p->lifecycle, "unchanged")) {
+				keep[ix[0]] = 2;
+				write[i] = 2;
+				continue;
+			}
+		}
+		write[i] = 1;
 	}
 	for (i = 0; i < sv->prev->npersons; i++) {
-		if (keep[i])
+		if (keep[i] == 1)
 			continue;
-		sv->written++;
+		if (keep[i] == 0)
+			sv->written++;
 		sqlite3_bind_text(del, 1, sv->prev->persons[i].id, -1,
 		    SQLITE_STATIC);
 		if (store_step_done(sv->st, del, "delete person", sv->err,
@@ -1301,7 +1319,8 @@ store_save_persons(struct store_save *sv)
 		if (!write[i])
 			continue;
 		p = &sv->res->persons[i];
-		sv->written++;
+		if (write[i] == 1)
+			sv->written++;
 		sqlite3_bind_text(stmt, 1, p->id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(stmt, 2, p->created_run);
 		sqlite3_bind_int64(stmt, 3, p->created_ms);

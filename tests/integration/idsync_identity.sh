@@ -489,6 +489,19 @@ run 0 "$WARD_IDSYNC" -c "$T/provision.conf" apply
 assert_contains "$OUT" "$TARGET_LINE 0 to add, 0 to modify, 0 to rename, 0 to disable"
 ok "apply by a saved plan: a mover's entry renamed and modified, a leaver's disabled, one back added; a stale, changed or foreign plan writes nothing"
 
+# Nothing changed since: the movers and the joiner of the run before are
+# unchanged now, and rewriting that is no change to settle from; the run
+# after finds the state settled and skips matching.
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+persons
+[ "$(field "$kim" 5),$(field "$ivo" 5)" = "unchanged,unchanged" ] ||
+    fail "Kim and Ivo a run later: $(field "$kim" 5),$(field "$ivo" 5)"
+[ "$(sqlite3 "$T/idsync.db" "SELECT settled FROM runs ORDER BY id DESC LIMIT 1")" = 1 ] ||
+    fail "a run that only found movers unchanged did not settle"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+assert_contains "$OUT" "nothing changed since run"
+ok "movers are unchanged a run later, and that run settles: the next skips matching"
+
 # Linking Ed's two accounts by decision: their employee numbers differ, so
 # the person has none and there is a conflict naming both. And Ivo loses
 # his expired meht account, which changes none of his values: still a
