@@ -414,8 +414,8 @@ review_resolve(struct store *st, enum decision_kind kind, const char *a,
 		    errlen) == -1)
 			return -1;
 		if (strcmp(d->da, d->db) == 0 && strcmp(d->ga, d->gb) == 0) {
-			snprintf(err, errlen, "%s and %s are one account", a,
-			    b);
+			snprintf(err, errlen, "%s:%s is named twice", d->da,
+			    d->ga);
 			return -1;
 		}
 		return 0;
@@ -423,7 +423,8 @@ review_resolve(struct store *st, enum decision_kind kind, const char *a,
 	if (review_person_of(st, d->da, d->ga, d->person, err, errlen) == -1)
 		return -1;
 	if (*d->person == '\0') {
-		snprintf(err, errlen, "%s is not linked to a person", a);
+		snprintf(err, errlen, "%s:%s is not linked to a person", d->da,
+		    d->ga);
 		return -1;
 	}
 	return 0;
@@ -492,7 +493,7 @@ review_new_person_of(struct store *st, const char *account,
 	sqlite3_stmt		*o;
 	struct review_decision	*d;
 	char			 domain[256], guid[DECODE_GUID_LEN];
-	char			 person[DECODE_GUID_LEN];
+	char			 person[DECODE_GUID_LEN], vis[128];
 	size_t			 first = *nd;
 	int			 rc;
 
@@ -502,14 +503,18 @@ review_new_person_of(struct store *st, const char *account,
 		return -1;
 	if (*person != '\0') {
 		snprintf(err, errlen, "%s is person %s's already: unlink it "
-		    "first", account, person);
+		    "first", str_vis(vis, sizeof vis, account), person);
 		return -1;
 	}
+	/* Its candidates where it waits (it has no score there), and the
+	 * account that waits where it is a candidate: not the others that
+	 * account waits on. */
 	if ((o = db_stmt(store_db(st), "SELECT DISTINCT o.domain, o.guid "
 	    "FROM conflict_accounts s JOIN conflicts c ON c.id = "
 	    "s.conflict_id JOIN conflict_accounts o ON o.conflict_id = "
 	    "s.conflict_id WHERE s.domain = ?1 AND s.guid = ?2 AND c.kind IN "
 	    "('review', 'ambiguous') AND NOT (o.domain = ?1 AND o.guid = ?2) "
+	    "AND (s.score IS NULL OR o.score IS NULL) "
 	    "ORDER BY o.domain, o.guid", err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_text(o, 1, domain, -1, SQLITE_TRANSIENT);
@@ -532,7 +537,7 @@ review_new_person_of(struct store *st, const char *account,
 	if (*nd == first) {
 		snprintf(err, errlen, "no conflict offers %s a candidate: "
 		    "nothing to decide (the next run makes its person if it "
-		    "matches nobody)", account);
+		    "matches nobody)", str_vis(vis, sizeof vis, account));
 		return -1;
 	}
 	return 0;

@@ -136,7 +136,8 @@ candidates() {
 	    FROM conflict_accounts s JOIN conflicts c ON c.id = s.conflict_id
 	    JOIN conflict_accounts o ON o.conflict_id = c.id
 	    WHERE s.domain = '$1' AND s.guid = '$2' AND c.kind IN ('review', 'ambiguous')
-	    AND NOT (o.domain = '$1' AND o.guid = '$2')"
+	    AND NOT (o.domain = '$1' AND o.guid = '$2')
+	    AND (s.score IS NULL OR o.score IS NULL)"
 }
 cands=$(candidates "$sd" "$sg")
 tcands=$(candidates "$td" "$tg")

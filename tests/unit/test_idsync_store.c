@@ -793,6 +793,7 @@ test_conflict_best(void **state)
 	    "ALTER TABLE conflicts DROP COLUMN best;"
 	    "ALTER TABLE persons DROP COLUMN department;"
 	    "ALTER TABLE persons DROP COLUMN title;"
+	    "ALTER TABLE persons DROP COLUMN jobs_known;"
 	    "INSERT INTO conflicts (id, run_id, kind, summary) VALUES "
 	    "(1, 1, 'review', 'a'), (2, 1, 'attribute', 'b');"
 	    "INSERT INTO conflict_accounts (conflict_id, domain, guid, score) "
@@ -811,7 +812,53 @@ test_conflict_best(void **state)
 	    IDSYNC_CONFLICT_ORDER " LIMIT 1"), 2);
 	/* Migration 11: persons' department and title. */
 	assert_int_equal(count(st, "SELECT count(*) FROM pragma_table_info("
-	    "'persons') WHERE name IN ('department', 'title')"), 2);
+	    "'persons') WHERE name IN ('department', 'title', "
+	    "'jobs_known')"), 3);
+	store_close(st);
+	free(path);
+}
+
+/* new-person: never one person with its own candidates (it waits, no
+ * score), nor with the account that waits where it is a candidate; but
+ * not with that account's other candidates, which were never its. */
+static void
+test_new_person_scope(void **state)
+{
+	struct store	*st;
+	FILE		*fp;
+	char		*path, err[512], *out = NULL;
+	size_t		 len = 0;
+
+	(void)state;
+	path = tu_path(tu_tmpdir(), "newperson.db");
+	st = store_open(path, 0, err, sizeof err);
+	assert_non_null(st);
+	assert_int_equal(db_exec(store_db(st), "INSERT INTO accounts (domain, "
+	    "guid, dn, sam, kind, enabled, attrs, first_seen_run, "
+	    "changed_run) VALUES "
+	    "('btuh', 'g-s', 'CN=s', 's', 'person', 1, '{}', 1, 1),"
+	    "('meht', 'g-x', 'CN=x', 'x', 'person', 1, '{}', 1, 1),"
+	    "('southend', 'g-y', 'CN=y', 'y', 'person', 1, '{}', 1, 1),"
+	    "('meht', 'g-u', 'CN=u', 'u', 'person', 1, '{}', 1, 1);"
+	    "INSERT INTO conflicts (id, run_id, kind, summary) VALUES "
+	    "(1, 1, 'review', 'y waits: s or u'), "
+	    "(2, 1, 'review', 's waits: x');"
+	    "INSERT INTO conflict_accounts (conflict_id, domain, guid, score) "
+	    "VALUES (1, 'southend', 'g-y', NULL), (1, 'btuh', 'g-s', 10.0), "
+	    "(1, 'meht', 'g-u', 9.0), (2, 'btuh', 'g-s', NULL), "
+	    "(2, 'meht', 'g-x', 12.0);", err, sizeof err), 0);
+	fp = open_memstream(&out, &len);
+	assert_non_null(fp);
+	assert_int_equal(review_new_person(st, "btuh:g-s", fp, err,
+	    sizeof err), 0);
+	fclose(fp);
+	assert_non_null(strstr(out, "never one person with 2 accounts: "
+	    "meht:g-x southend:g-y;"));
+	assert_int_equal(count(st, "SELECT count(*) FROM decisions WHERE "
+	    "kind = 'never-link' AND a_guid = 'g-s'"), 2);
+	assert_int_equal(count(st, "SELECT count(*) FROM decisions WHERE "
+	    "b_guid = 'g-u'"), 0);
+	free(out);
 	store_close(st);
 	free(path);
 }
@@ -1181,6 +1228,7 @@ main(void)
 		cmocka_unit_test(test_settled),
 		cmocka_unit_test(test_account_lookup),
 		cmocka_unit_test(test_conflict_best),
+		cmocka_unit_test(test_new_person_scope),
 		cmocka_unit_test(test_audit),
 		cmocka_unit_test(test_lock),
 		cmocka_unit_test(test_attrs_json),
