@@ -238,13 +238,16 @@ metrics_database(struct buf *b, struct db *db, int64_t now_ms, char *err,
 	return 0;
 }
 
+/* Each command's last run that ended, and when one last ended ok; a run
+ * killed, which the next found interrupted, has no end: its start stands
+ * for it. */
 #define SQL_METRICS_IDENTITY_RUNS \
-	"SELECT r.command, r.finished_ms, r.outcome = 'ok' AS ok," \
+	"SELECT r.command, coalesce(r.finished_ms, r.started_ms) AS finished_ms," \
+	"  r.outcome = 'ok' AS ok," \
 	"  (SELECT max(o.finished_ms) FROM runs o WHERE o.command = r.command" \
 	"   AND o.outcome = 'ok') AS last_ok" \
 	" FROM runs r WHERE r.id IN (SELECT max(id) FROM runs" \
-	"  WHERE outcome <> 'running' AND finished_ms IS NOT NULL" \
-	"  GROUP BY command) ORDER BY r.command"
+	"  WHERE outcome <> 'running' GROUP BY command) ORDER BY r.command"
 #define SQL_METRICS_IDENTITY_PERSONS \
 	"SELECT s.status, (SELECT count(*) FROM persons p" \
 	"  WHERE p.status = s.status)" \

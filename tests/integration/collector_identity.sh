@@ -213,4 +213,12 @@ get 200 /metrics
         -v r="$(metric 'ward_identity_last_run_timestamp_seconds{command="run"}')" \
         -v o="$ok_at" 'BEGIN { exit !(s - o < 0.001 && o - s < 0.001 && r > s) }' ||
     fail "after a failed run: $(grep ward_identity_last "$T/body")"
-ok "/metrics after a failed run: the last run no success, the last success the run before"
+# A run killed, which the next found interrupted (no end of its own).
+idb_w() { sqlite3 "$T/idsync.db" "$1"; }
+idb_w "INSERT INTO runs (command, started_ms, outcome, forced, message) VALUES ('apply', 1795442585000, 'interrupted', 0, 'killed')" ||
+    fail "sqlite3 insert"
+get 200 /metrics
+[ "$(metric 'ward_identity_last_run_success{command="apply"}')" = 0 ] &&
+    [ "$(metric 'ward_identity_last_run_timestamp_seconds{command="apply"}')" = 1795442585 ] ||
+    fail "an interrupted apply: $(grep 'command="apply"' "$T/body")"
+ok "/metrics after a failed run and an interrupted one: the last run no success, the last success the run before"
