@@ -483,9 +483,12 @@ consolidate_lifecycle(struct consolidate_ctx *ctx, struct match_person *mp)
 	sp = &prev->persons[ix[0]];
 	if (sp->leaver)
 		return "joiner";
-	/* A new name, number, mail, department or job title: a move. */
+	/* A new name, number, mail, department or job title: a move (the
+	 * job not, when the last state did not know it yet). */
 	for (i = 0; i < PERSON_ATTR_COUNT; i++)
-		if (consolidate_differs(mp->attrs[i], sp->attrs[i]))
+		if ((!sp->jobs_unknown || (i != PERSON_DEPARTMENT &&
+		    i != PERSON_TITLE)) &&
+		    consolidate_differs(mp->attrs[i], sp->attrs[i]))
 			return "mover";
 	/* As many accounts as before, each of them its before: the same. */
 	if (sp->naccounts != mp->nmembers)

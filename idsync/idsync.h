@@ -373,6 +373,9 @@ struct state_person {
 	int		 leaver;
 	char		*lifecycle;
 	size_t		 naccounts;	/* linked to it */
+	/* Saved before department and title were: a value of theirs now is
+	 * no move. */
+	int		 jobs_unknown;
 };
 
 enum decision_kind {

@@ -195,9 +195,11 @@ static const struct db_migration store_migrations[] = {
 	  "  PRIMARY KEY (domain, guid)) WITHOUT ROWID;" },
 	{ 11, "a person's department and job title",
 	  /* Consolidated as the names are; a change of either is a move.
-	   * Filled by the next run. */
+	   * Filled by the next run; until then jobs_known is NULL, and what
+	   * that run finds is no move. */
 	  "ALTER TABLE persons ADD COLUMN department TEXT;"
-	  "ALTER TABLE persons ADD COLUMN title TEXT;" },
+	  "ALTER TABLE persons ADD COLUMN title TEXT;"
+	  "ALTER TABLE persons ADD COLUMN jobs_known INTEGER;" },
 };
 
 /* A new database's page size in bytes. */
@@ -722,8 +724,8 @@ store_load_persons(struct store *st, struct state *state, char *err,
 
 	if ((stmt = store_stmt(st, "SELECT id, created_run, created_ms, "
 	    "display_name, given_name, sn, employee_id, mail, username, upn, "
-	    "status, lifecycle, department, title FROM persons ORDER BY id",
-	    err, errlen)) == NULL)
+	    "status, lifecycle, department, title, jobs_known IS NULL FROM "
+	    "persons ORDER BY id", err, errlen)) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (state->npersons == alloc) {
@@ -747,6 +749,7 @@ store_load_persons(struct store *st, struct state *state, char *err,
 		p->lifecycle = col_dup(stmt, 11);
 		p->attrs[PERSON_DEPARTMENT] = col_dup(stmt, 12);
 		p->attrs[PERSON_TITLE] = col_dup(stmt, 13);
+		p->jobs_unknown = sqlite3_column_int(stmt, 14);
 		index_add(state->person_index, p->id, state->npersons);
 		state->npersons++;
 	}
@@ -1245,6 +1248,8 @@ person_same_but_lifecycle(const struct match_person *p,
 {
 	int	 i;
 
+	if (o->jobs_unknown)
+		return 0;
 	for (i = 0; i < PERSON_ATTR_COUNT; i++)
 		if (!same_text(p->attrs[i], o->attrs[i]))
 			return 0;
@@ -1274,7 +1279,8 @@ store_save_persons(struct store_save *sv)
 	if ((stmt = store_stmt(sv->st, "INSERT INTO persons (id, "
 	    "created_run, created_ms, display_name, given_name, sn, "
 	    "employee_id, status, mail, username, upn, lifecycle, department, "
-	    "title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", sv->err,
+	    "title, jobs_known) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?, 1)", sv->err,
 	    sv->errlen)) == NULL || (del = store_stmt(sv->st, "DELETE FROM "
 	    "persons WHERE id = ?", sv->err, sv->errlen)) == NULL)
 		return -1;

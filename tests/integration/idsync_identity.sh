@@ -502,6 +502,17 @@ run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
 assert_contains "$OUT" "nothing changed since run"
 ok "movers are unchanged a run later, and that run settles: the next skips matching"
 
+# A state saved before persons had a department and title, as migration
+# 11 leaves it: the run that fills them in finds no movers in that.
+sqlite3 "$T/idsync.db" "UPDATE persons SET department = NULL, title = NULL, jobs_known = NULL" ||
+    fail "sqlite3 update"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run --full
+persons
+[ "$(field "$zoe" 5)" = unchanged ] &&
+    [ "$(sqlite3 "$T/idsync.db" "SELECT department || ',' || jobs_known FROM persons WHERE id = '$zoe'")" = "Pharmacy,1" ] ||
+    fail "Zoë after her department was filled in: $(field "$zoe" 5), $(sqlite3 "$T/idsync.db" "SELECT department, jobs_known FROM persons WHERE id = '$zoe'")"
+ok "a state from before department and title: filled in by the next run, and no one a mover for it"
+
 # Linking Ed's two accounts by decision: their employee numbers differ, so
 # the person has none and there is a conflict naming both. And Ivo loses
 # his expired meht account, which changes none of his values: still a
