@@ -1091,7 +1091,8 @@ int		 export_report(struct store *st, const char *path, char *err,
 int		 review_conflicts(struct store *st, const char *account,
 		    int64_t limit, FILE *fp, size_t *count, char *err,
 		    size_t errlen);
-int		 review_person(struct store *st, const char *query, FILE *fp,
+int		 review_person(struct store *st, const struct cfg_items *domains,
+		    const char *query, FILE *fp,
 		    size_t *count, char *err, size_t errlen);
 int		 review_history(struct store *st, int64_t limit, FILE *fp,
 		    char *err, size_t errlen);

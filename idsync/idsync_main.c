@@ -138,7 +138,8 @@ static const struct cfg_option domain_options[] = {
 	  "consolidating and the state know it, is SOURCE in this domain "
 	  "(employeeID=extensionAttribute1 where a trust kept its employee "
 	  "numbers there; SOURCE then stands for NAME alone). NAME: read it "
-	  "too, and keep it with each account. objectGUID, objectSid, "
+	  "too, keep it with each account, and show it in \"ward-idsync "
+	  "person\". objectGUID, objectSid, "
 	  "userAccountControl, accountExpires, pwdLastSet, uSNChanged, "
 	  "whenChanged, isDeleted and name are read as they are." },
 	{ "page_size", CFG_INT, "500", 1, 100000, NULL, 0,
@@ -2260,8 +2261,8 @@ idsync_review(const struct idsync_config *cfg, int argc, char **argv)
 		rc = review_conflicts(st, account, limit, stdout, &count, err,
 		    sizeof err);
 	} else if (strcmp(cmd, "person") == 0) {
-		rc = review_person(st, argv[1], stdout, &count, err,
-		    sizeof err);
+		rc = review_person(st, &cfg->domains, argv[1], stdout, &count,
+		    err, sizeof err);
 		if (rc == 0 && count == 0) {
 			snprintf(err, sizeof err, "no person or account "
 			    "matches \"%s\"", argv[1]);

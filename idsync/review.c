@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "common/db.h"
@@ -139,9 +140,44 @@ review_conflicts(struct store *st, const char *account, int64_t limit,
 	return review_done(st, cs, rc, "list conflicts", err, errlen);
 }
 
+/* The attributes a domain reads for itself and keeps ([domain] attributes
+ * = NAME), from an account's saved attributes (JSON), a line each. */
 static void
-review_print_person(struct store *st, sqlite3_stmt *p, sqlite3_stmt *acc,
-    FILE *fp)
+review_print_extra(const struct cfg_items *domains, const char *domain,
+    const char *attrs, FILE *fp)
+{
+	const struct domain_config	*d = NULL;
+	json_t				*doc, *vals, *v;
+	const char			*name;
+	char				 vis[256];
+	size_t				 i, k;
+
+	for (i = 0; domains != NULL && i < domains->count && d == NULL; i++)
+		if (strcmp(((const struct domain_config *)
+		    domains->items[i])->item.label, domain) == 0)
+			d = domains->items[i];
+	if (d == NULL || d->attributes.count == 0 ||
+	    (doc = json_loads(attrs, 0, NULL)) == NULL)
+		return;
+	for (i = 0; i < d->attributes.count; i++) {
+		name = d->attributes.items[i];
+		if (strchr(name, '=') != NULL ||
+		    !json_is_array(vals = json_object_get(doc, name)))
+			continue;
+		fprintf(fp, "    %s:", name);
+		json_array_foreach(vals, k, v)
+			if (json_is_string(v))
+				fprintf(fp, "%s %s", k > 0 ? "," : "",
+				    str_vis(vis, sizeof vis,
+				    json_string_value(v)));
+		fputc('\n', fp);
+	}
+	json_decref(doc);
+}
+
+static void
+review_print_person(struct store *st, const struct cfg_items *domains,
+    sqlite3_stmt *p, sqlite3_stmt *acc, FILE *fp)
 {
 	char	 when[WTIME_ISO8601_LEN];
 
@@ -175,6 +211,7 @@ review_print_person(struct store *st, sqlite3_stmt *p, sqlite3_stmt *acc,
 		fprintf(fp, "    %s  %s\n", col(acc, 2), col(acc, 11));
 		if (*col(acc, 9) != '\0')
 			fprintf(fp, "    %s\n", col(acc, 9));
+		review_print_extra(domains, col(acc, 0), col(acc, 14), fp);
 	}
 	sqlite3_reset(acc);
 }
@@ -185,8 +222,8 @@ review_print_person(struct store *st, sqlite3_stmt *p, sqlite3_stmt *acc,
  * that has no person says why.
  */
 int
-review_person(struct store *st, const char *query, FILE *fp, size_t *count,
-    char *err, size_t errlen)
+review_person(struct store *st, const struct cfg_items *domains,
+    const char *query, FILE *fp, size_t *count, char *err, size_t errlen)
 {
 	sqlite3_stmt	*p, *acc, *un;
 	char		*dom = NULL, *like;
@@ -215,7 +252,7 @@ review_person(struct store *st, const char *query, FILE *fp, size_t *count,
 	    "l.role, a.kind, a.enabled, l.reason, l.via_domain, "
 	    "(SELECT v.sam FROM accounts v WHERE v.domain = l.via_domain AND "
 	    "v.guid = l.via_guid), l.detail, l.linked_run, a.dn, l.via_guid, "
-	    "json_extract(a.attrs, '$.pwdLastSet[0]') = '0' "
+	    "json_extract(a.attrs, '$.pwdLastSet[0]') = '0', a.attrs "
 	    "FROM links l "
 	    "JOIN accounts a ON a.domain = l.domain AND a.guid = l.guid "
 	    "WHERE l.person_id = ? ORDER BY l.role, a.domain, a.sam", err,
@@ -240,7 +277,7 @@ review_person(struct store *st, const char *query, FILE *fp, size_t *count,
 	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
 		if (*count > 0)
 			fputc('\n', fp);
-		review_print_person(st, p, acc, fp);
+		review_print_person(st, domains, p, acc, fp);
 		(*count)++;
 	}
 	free(like);

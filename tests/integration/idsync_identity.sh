@@ -263,6 +263,10 @@ ivo=$(person_of btuh iquist)
     json_extract(attrs, '$.description[0]') || ',' || ifnull(json_extract(attrs, '$.employeeType'), 'none')
     FROM accounts WHERE domain = 'meht' AND sam = 'zoe.ob'")" = "Pharmacist,Locum,none" ] ||
     fail "Zoë's meht account: $(sqlite3 "$T/idsync.db" "SELECT attrs FROM accounts WHERE domain = 'meht' AND sam = 'zoe.ob'")"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" person 'meht\zoe.ob'
+assert_contains "$OUT" "
+    description: Locum"
+assert_not_contains "$OUT" "employeeType"
 una=$(person_of btuh uvance)
 [ -n "$una" ] && [ "$(person_of btuh adm-uvance)" = "$una" ] ||
     fail "Una's admin account is not hers"
