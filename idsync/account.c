@@ -581,6 +581,20 @@ idsync_sha256(const void *data, size_t len, unsigned char out[ACCOUNT_SUM_LEN])
 		fatalx("SHA-256 failed in libcrypto");
 }
 
+void
+idsync_sum_hex(const unsigned char sum[ACCOUNT_SUM_LEN],
+    char hex[2 * ACCOUNT_SUM_LEN + 1])
+{
+	static const char	 digits[] = "0123456789abcdef";
+	size_t			 i;
+
+	for (i = 0; i < ACCOUNT_SUM_LEN; i++) {
+		hex[2 * i] = digits[sum[i] >> 4];
+		hex[2 * i + 1] = digits[sum[i] & 0xf];
+	}
+	hex[2 * ACCOUNT_SUM_LEN] = '\0';
+}
+
 static void
 account_sum_of(const struct account *a, int content_only,
     unsigned char out[ACCOUNT_SUM_LEN])

@@ -602,8 +602,9 @@ export_ldif(struct store *st, const struct target_config *lc, const char *path,
 		return -1;
 	fputs("version: 1\n", o.fp);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		add = sqlite3_column_int64(stmt, EXPORT_PERSON_NCOLUMNS) ==
-		    last;
+		/* created_run: the column after the sources. */
+		add = sqlite3_column_int64(stmt, sqlite3_column_count(stmt) -
+		    1) == last;
 		life = col(stmt, 9) != NULL ? col(stmt, 9) : "";
 		leaver = strcmp(col(stmt, 8), "leaver") == 0;
 		if (!add && strcmp(life, "mover") != 0 &&

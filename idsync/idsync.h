@@ -314,6 +314,9 @@ const unsigned char *account_sum(const struct account *a, int content_only,
 		    unsigned char tmp[ACCOUNT_SUM_LEN]);
 void		 idsync_sha256(const void *data, size_t len,
 		    unsigned char out[ACCOUNT_SUM_LEN]);
+/* A sum in lower-case hexadecimal (the key of an index, a digest shown). */
+void		 idsync_sum_hex(const unsigned char sum[ACCOUNT_SUM_LEN],
+		    char hex[2 * ACCOUNT_SUM_LEN + 1]);
 struct account	*account_from_json(size_t domain, const char *domain_name,
 		    const char *guid, const char *dn, const char *attrs,
 		    char *err, size_t errlen);
@@ -603,6 +606,9 @@ int		 store_add_decision(struct store *st, enum decision_kind kind,
 		    char *err, size_t errlen);
 /* "btuh\jsmith", "btuh:GUID" or a GUID -> (domain, guid); -1 with err
  * when it names no account or more than one. */
+/* The place of the [domain] named name in domains, or SIZE_MAX. */
+size_t		 store_domain_index(const struct cfg_items *domains,
+		    const char *name);
 int		 store_find_account(struct store *st, const char *name,
 		    char *domain, size_t dsize, char *guid, char *err,
 		    size_t errlen);
@@ -643,6 +649,10 @@ int		 store_run_writes(struct store *st, int64_t run_id,
 struct ldap;		/* libldap's LDAP */
 struct ldapmsg;		/* and LDAPMessage */
 
+/* Item i of d's attributes: its NAME into name, its SOURCE (or "" for a
+ * NAME alone) into src, each of size bytes. */
+void		 domain_attribute(const struct domain_config *d, size_t i,
+		    char *name, char *src, size_t size);
 /* READ_URI_LDAP, READ_URI_LDAPS, or -1 for any other scheme. */
 int		 ldap_read_uri_kind(const char *uri);
 /*
@@ -1063,7 +1073,6 @@ extern const char *const export_ldif_sources[];
 #define EXPORT_PERSON_COLUMNS \
 	"id, username, upn, display_name, given_name, sn, employee_id, " \
 	"mail, status, lifecycle, department, title"
-#define EXPORT_PERSON_NCOLUMNS	12
 int		 export_ldif_source(const char *name);
 /* The source (export_ldif_source's place) a [target] mapping gives the
  * target attribute attr, or -1 when it maps nothing to it. */

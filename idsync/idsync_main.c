@@ -566,17 +566,14 @@ static int
 idsync_validate_attributes(const struct domain_config *d, const char *what,
     char *err, size_t errlen)
 {
-	const char	*item, *eq, *other;
+	const char	*item;
 	char		 name[80], src[80], oname[80], osrc[80];
 	size_t		 i, j, k;
 
 	for (i = 0; i < d->attributes.count; i++) {
 		item = d->attributes.items[i];
-		eq = strchr(item, '=');
-		snprintf(name, sizeof name, "%.*s", (int)(eq != NULL ?
-		    (size_t)(eq - item) : strlen(item)), item);
-		snprintf(src, sizeof src, "%s", eq != NULL ? eq + 1 : "");
-		if (!idsync_attr_ok(name) || (eq != NULL &&
+		domain_attribute(d, i, name, src, sizeof name);
+		if (!idsync_attr_ok(name) || (strchr(item, '=') != NULL &&
 		    !idsync_attr_ok(src))) {
 			snprintf(err, errlen, "%s attributes: \"%s\": not NAME "
 			    "or NAME=SOURCE, attribute names", what, item);
@@ -590,25 +587,20 @@ idsync_validate_attributes(const struct domain_config *d, const char *what,
 				    idsync_attrs_fixed[k]);
 				return -1;
 			}
-		if (eq != NULL && strcasecmp(name, src) == 0) {
+		if (strcasecmp(name, src) == 0) {
 			snprintf(err, errlen, "%s attributes: \"%s\": an "
 			    "attribute from itself", what, item);
 			return -1;
 		}
 		for (j = 0; j < i; j++) {
-			other = d->attributes.items[j];
-			eq = strchr(other, '=');
-			snprintf(oname, sizeof oname, "%.*s", (int)(eq != NULL ?
-			    (size_t)(eq - other) : strlen(other)), other);
-			snprintf(osrc, sizeof osrc, "%s", eq != NULL ? eq + 1 :
-			    "");
+			domain_attribute(d, j, oname, osrc, sizeof oname);
 			if (strcasecmp(name, oname) == 0 || (*src != '\0' &&
 			    (strcasecmp(src, osrc) == 0 ||
 			    strcasecmp(src, oname) == 0)) || (*osrc != '\0' &&
 			    strcasecmp(name, osrc) == 0)) {
 				snprintf(err, errlen, "%s attributes: \"%s\" "
 				    "and \"%s\" name one attribute twice",
-				    what, other, item);
+				    what, d->attributes.items[j], item);
 				return -1;
 			}
 		}
@@ -649,8 +641,7 @@ idsync_validate_writeback(const struct idsync_config *cfg, char *err,
 {
 	const struct domain_config	*d;
 	const char			*w = cfg->idsync.writeback_attribute;
-	const char			*item, *eq;
-	char				**attrs;
+	char				**attrs, name[80], src[80];
 	size_t				 i, j;
 	int				 rc = 0;
 
@@ -670,12 +661,8 @@ idsync_validate_writeback(const struct idsync_config *cfg, char *err,
 	for (i = 0; i < cfg->domains.count && rc == 0; i++) {
 		d = cfg->domains.items[i];
 		for (j = 0; j < d->attributes.count && rc == 0; j++) {
-			item = d->attributes.items[j];
-			eq = strchr(item, '=');
-			if (strncasecmp(item, w, strlen(w)) == 0 &&
-			    (item[strlen(w)] == '\0' || item[strlen(w)] == '='))
-				rc = -1;
-			if (eq != NULL && strcasecmp(eq + 1, w) == 0)
+			domain_attribute(d, j, name, src, sizeof name);
+			if (strcasecmp(name, w) == 0 || strcasecmp(src, w) == 0)
 				rc = -1;
 		}
 	}
@@ -1403,11 +1390,9 @@ static void
 idsync_hex_sum(const char *text, char hex[2 * ACCOUNT_SUM_LEN + 1])
 {
 	unsigned char	 sum[ACCOUNT_SUM_LEN];
-	size_t		 i;
 
 	idsync_sha256(text, strlen(text), sum);
-	for (i = 0; i < ACCOUNT_SUM_LEN; i++)
-		snprintf(&hex[2 * i], 3, "%02x", sum[i]);
+	idsync_sum_hex(sum, hex);
 }
 
 /* text as a saved plan: a head that says what it is and its digest. */
@@ -1548,14 +1533,19 @@ idsync_apply_locked(const struct idsync_config *cfg, struct store *st,
 	if (target && provision_plan(st, &cfg->target, &pp, err,
 	    sizeof err) == -1)
 		goto failed;
-	if (attr != NULL)
-		idsync_print_writeback(&wp, attr, dry_run, stdout);
-	if (target)
-		provision_print(&pp, dry_run, stdout);
-	fflush(stdout);
-	/* A saved plan: written as it is now, or checked against it. */
-	if (out != NULL || plan_path != NULL)
+	/* Every change (what --dry-run prints, and a saved plan holds), or
+	 * the counts alone. */
+	if (dry_run || out != NULL || plan_path != NULL)
 		text = idsync_apply_text(&wp, &pp, attr, target);
+	if (dry_run)
+		fputs(text, stdout);
+	else {
+		if (attr != NULL)
+			idsync_print_writeback(&wp, attr, 0, stdout);
+		if (target)
+			provision_print(&pp, 0, stdout);
+	}
+	fflush(stdout);
 	if (out != NULL) {
 		if (idsync_apply_save(out, text, run_id, err,
 		    sizeof err) == -1)
@@ -1694,8 +1684,7 @@ idsync_basis(const struct idsync_config *cfg, const struct nicknames *nk,
 		fatal("open_memstream");
 	idsync_sha256(text, len, sum);
 	free(text);
-	for (i = 0; i < ACCOUNT_SUM_LEN; i++)
-		snprintf(&basis->config[2 * i], 3, "%02x", sum[i]);
+	idsync_sum_hex(sum, basis->config);
 	basis->decision_max = 0;
 	for (i = 0; i < prev->ndecisions; i++)
 		if (prev->decisions[i].id > basis->decision_max)

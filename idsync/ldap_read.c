@@ -1424,11 +1424,9 @@ out:
 	return rc;
 }
 
-/* Item i of d's attributes: its NAME into name, its SOURCE (or "") into
- * src. */
-static void
-read_item(const struct domain_config *d, size_t i, char *name, char *src,
-    size_t size)
+void
+domain_attribute(const struct domain_config *d, size_t i, char *name,
+    char *src, size_t size)
 {
 	const char	*item = d->attributes.items[i];
 	const char	*eq = strchr(item, '=');
@@ -1459,7 +1457,7 @@ read_names(const struct domain_config *d, char *const *attrs, char ***ask,
 	for (i = 0; attrs[i] != NULL; i++) {
 		(*ask)[n] = NULL;
 		for (k = 0; k < d->attributes.count; k++) {
-			read_item(d, k, name, src, sizeof name);
+			domain_attribute(d, k, name, src, sizeof name);
 			if (*src != '\0' && strcasecmp(src, attrs[i]) == 0)
 				break;		/* stands for name */
 			if (*src != '\0' && strcasecmp(name, attrs[i]) == 0)
@@ -1475,7 +1473,7 @@ read_names(const struct domain_config *d, char *const *attrs, char ***ask,
 		(*canon)[n++] = xstrdup(attrs[i]);
 	}
 	for (k = 0; k < d->attributes.count; k++) {
-		read_item(d, k, name, src, sizeof name);
+		domain_attribute(d, k, name, src, sizeof name);
 		for (i = 0; i < n; i++)
 			if (strcasecmp((*canon)[i], name) == 0)
 				break;

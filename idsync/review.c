@@ -148,20 +148,17 @@ review_print_extra(const struct cfg_items *domains, const char *domain,
 {
 	const struct domain_config	*d = NULL;
 	json_t				*doc, *vals, *v;
-	const char			*name;
-	char				 vis[256];
+	char				 name[80], src[80], vis[256];
 	size_t				 i, k;
 
-	for (i = 0; domains != NULL && i < domains->count && d == NULL; i++)
-		if (strcmp(((const struct domain_config *)
-		    domains->items[i])->item.label, domain) == 0)
-			d = domains->items[i];
+	if ((i = store_domain_index(domains, domain)) != SIZE_MAX)
+		d = domains->items[i];
 	if (d == NULL || d->attributes.count == 0 ||
 	    (doc = json_loads(attrs, 0, NULL)) == NULL)
 		return;
 	for (i = 0; i < d->attributes.count; i++) {
-		name = d->attributes.items[i];
-		if (strchr(name, '=') != NULL ||
+		domain_attribute(d, i, name, src, sizeof name);
+		if (*src != '\0' ||
 		    !json_is_array(vals = json_object_get(doc, name)))
 			continue;
 		fprintf(fp, "    %s:", name);

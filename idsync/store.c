@@ -595,7 +595,7 @@ same_text(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
-static size_t
+size_t
 store_domain_index(const struct cfg_items *domains, const char *name)
 {
 	const struct domain_config	*d;
@@ -839,21 +839,6 @@ conflict_sum_member(struct buf *b, const char *domain, const char *guid,
 	conflict_sum_field(b, detail);
 }
 
-/* A sum as the key of an index. */
-static void
-sum_hex(const unsigned char sum[STATE_SUM_LEN],
-    char hex[2 * STATE_SUM_LEN + 1])
-{
-	static const char	 digits[] = "0123456789abcdef";
-	size_t			 i;
-
-	for (i = 0; i < STATE_SUM_LEN; i++) {
-		hex[2 * i] = digits[sum[i] >> 4];
-		hex[2 * i + 1] = digits[sum[i] & 0xf];
-	}
-	hex[2 * STATE_SUM_LEN] = '\0';
-}
-
 static int
 store_load_conflicts(struct store *st, struct state *state, char *err,
     size_t errlen)
@@ -885,7 +870,7 @@ store_load_conflicts(struct store *st, struct state *state, char *err,
 		/* Without a sum (saved before there were sums) it is
 		 * found again by nothing, and written again. */
 		if (sqlite3_column_bytes(stmt, 1) == STATE_SUM_LEN) {
-			sum_hex(sqlite3_column_blob(stmt, 1), hex);
+			idsync_sum_hex(sqlite3_column_blob(stmt, 1), hex);
 			index_add(state->conflict_index, hex,
 			    state->nconflicts);
 		}
@@ -1241,6 +1226,10 @@ store_step_account(struct store_save *sv, sqlite3_stmt *stmt,
 	return store_step_done(sv->st, stmt, what, sv->err, sv->errlen);
 }
 
+/* How store_save_persons takes a person's row (ROW_CHANGED: 0, what a
+ * row of the last state no person of this run keeps is). */
+enum { ROW_CHANGED, ROW_SAME, ROW_QUIET };
+
 /* p as the last state has it o, its lifecycle aside? */
 static int
 person_same_but_lifecycle(const struct match_person *p,
@@ -1285,35 +1274,31 @@ store_save_persons(struct store_save *sv)
 	    "persons WHERE id = ?", sv->err, sv->errlen)) == NULL)
 		return -1;
 	/*
-	 * keep: the row stays; quiet: it is rewritten only because the
-	 * person, a mover or joiner the last run, is unchanged now. The
-	 * next run with nothing changed would find that again, so it does
-	 * not count against settling.
+	 * Per row of the last state (keep) and of this run (write): ROW_SAME
+	 * stays as it is; ROW_QUIET is rewritten only because the person, a
+	 * mover or joiner the last run, is unchanged now, which the next run
+	 * with nothing changed would find again, so it does not count
+	 * against settling; ROW_CHANGED is written (or deleted) and does.
 	 */
 	keep = xcalloc(sv->prev->npersons + 1, 1);
 	write = xcalloc(sv->res->npersons + 1, 1);
 	for (i = 0; i < sv->res->npersons; i++) {
 		p = &sv->res->persons[i];
 		ix = index_get(sv->prev->person_index, p->id, &n);
-		if (n > 0 && person_same_but_lifecycle(p,
-		    &sv->prev->persons[ix[0]])) {
-			if (same_text(p->lifecycle,
-			    sv->prev->persons[ix[0]].lifecycle)) {
-				keep[ix[0]] = 1;
-				continue;
-			}
-			if (same_text(p->lifecycle, "unchanged")) {
-				keep[ix[0]] = 2;
-				write[i] = 2;
-				continue;
-			}
-		}
-		write[i] = 1;
+		write[i] = ROW_CHANGED;
+		if (n == 0 || !person_same_but_lifecycle(p,
+		    &sv->prev->persons[ix[0]]))
+			continue;
+		if (same_text(p->lifecycle,
+		    sv->prev->persons[ix[0]].lifecycle))
+			keep[ix[0]] = write[i] = ROW_SAME;
+		else if (same_text(p->lifecycle, "unchanged"))
+			keep[ix[0]] = write[i] = ROW_QUIET;
 	}
 	for (i = 0; i < sv->prev->npersons; i++) {
-		if (keep[i] == 1)
+		if (keep[i] == ROW_SAME)
 			continue;
-		if (keep[i] == 0)
+		if (keep[i] == ROW_CHANGED)
 			sv->written++;
 		sqlite3_bind_text(del, 1, sv->prev->persons[i].id, -1,
 		    SQLITE_STATIC);
@@ -1322,10 +1307,10 @@ store_save_persons(struct store_save *sv)
 			goto out;
 	}
 	for (i = 0; i < sv->res->npersons; i++) {
-		if (!write[i])
+		if (write[i] == ROW_SAME)
 			continue;
 		p = &sv->res->persons[i];
-		if (write[i] == 1)
+		if (write[i] == ROW_CHANGED)
 			sv->written++;
 		sqlite3_bind_text(stmt, 1, p->id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(stmt, 2, p->created_run);
@@ -1733,7 +1718,7 @@ store_save_conflicts(struct store_save *sv, const struct match_conflict *cs,
 			memcpy(digest, sums[i], STATE_SUM_LEN);
 		else
 			conflict_digest(sv, c, &sum, digest);
-		sum_hex(digest, hex);
+		idsync_sum_hex(digest, hex);
 		ix = index_get(sv->prev->conflict_index, hex, &n);
 		for (j = 0; j < n && kept[ix[j]]; j++)
 			;
