@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -89,6 +90,10 @@ db_error(struct db *db, const char *what, char *err, size_t errlen)
 	if (sys != 0 && ((code & 0xff) == SQLITE_CANTOPEN ||
 	    (code & 0xff) == SQLITE_IOERR))
 		snprintf(why, sizeof why, ", %s", strerror(sys));
+	/* A reader meeting the journal a killed writer left. */
+	if (code == SQLITE_READONLY_ROLLBACK)
+		msg = "a writer was stopped in a transaction; the next "
+		    "program to open the database for writing rolls it back";
 	if (what != NULL && *what != '\0')
 		snprintf(err, errlen, "%s: %s: %s (%d%s)", db->path, what, msg,
 		    code, why);
@@ -180,6 +185,19 @@ db_busy(void *arg, int count)
 	return 1;
 }
 
+/* Whether a lock another connection holds is waited for, as db_open's
+ * options say, or fails at once. */
+static void
+db_busy_wait(struct db *db, int wait)
+{
+	if (!wait)
+		sqlite3_busy_timeout(db->handle, 0);
+	else if (db->busy_notice != NULL)
+		sqlite3_busy_handler(db->handle, db_busy, db);
+	else
+		sqlite3_busy_timeout(db->handle, (int)db->busy_timeout_ms);
+}
+
 /*
  * SQLite counts the memory it holds under a lock of its own, taken for
  * every allocation by every thread of the process; nothing here reads
@@ -197,8 +215,6 @@ db_open(const char *path, const struct db_options *opts, char *err,
 {
 	static pthread_once_t	 once = PTHREAD_ONCE_INIT;
 	struct db	*db;
-	sqlite3_stmt	*stmt = NULL;
-	const char	*mode;
 	int64_t		 timeout_ms = DB_BUSY_TIMEOUT_MS, version;
 	int		 flags, rc;
 
@@ -236,10 +252,7 @@ db_open(const char *path, const struct db_options *opts, char *err,
 		goto fail;
 	}
 	db->busy_timeout_ms = timeout_ms;
-	if (db->busy_notice != NULL)
-		sqlite3_busy_handler(db->handle, db_busy, db);
-	else
-		sqlite3_busy_timeout(db->handle, (int)timeout_ms);
+	db_busy_wait(db, 1);
 
 	/*
 	 * Reading user_version reads the header: a file that is not a
@@ -259,23 +272,13 @@ db_open(const char *path, const struct db_options *opts, char *err,
 		if (db_exec(db, pragma, err, errlen) == -1)
 			goto fail;
 	}
-	if (!db->readonly) {
-		/* WAL: readers never block the writer, nor it them. */
-		if (sqlite3_prepare_v2(db->handle, "PRAGMA journal_mode=WAL",
-		    -1, &stmt, NULL) != SQLITE_OK ||
-		    sqlite3_step(stmt) != SQLITE_ROW) {
-			db_error(db, "PRAGMA journal_mode=WAL", err, errlen);
-			goto fail;
-		}
-		mode = (const char *)sqlite3_column_text(stmt, 0);
-		if (mode == NULL || strcmp(mode, "wal") != 0) {
+	/* WAL: readers never block the writer, nor it them. */
+	if (!db->readonly && (rc = db_journal_mode(db, "wal", 1, err,
+	    errlen)) != 1) {
+		if (rc == 0)
 			snprintf(err, errlen, "%s: cannot use WAL journal "
-			    "mode (the database stays in \"%s\" mode)", path,
-			    mode != NULL ? mode : "?");
-			goto fail;
-		}
-		sqlite3_finalize(stmt);
-		stmt = NULL;
+			    "mode (the database stays in another)", path);
+		goto fail;
 	}
 	if (db_exec(db, "PRAGMA foreign_keys=ON", err, errlen) == -1)
 		goto fail;
@@ -286,9 +289,43 @@ db_open(const char *path, const struct db_options *opts, char *err,
 	return db;
 
 fail:
-	sqlite3_finalize(stmt);
 	db_close(db);
 	return NULL;
+}
+
+int
+db_journal_mode(struct db *db, const char *mode, int wait, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt	*stmt = NULL;
+	const char	*now;
+	char		 sql[64];
+	int		 rc;
+
+	snprintf(sql, sizeof sql, "PRAGMA journal_mode=%s", mode);
+	db_busy_wait(db, wait);
+	if (sqlite3_prepare_v2(db->handle, sql, -1, &stmt, NULL) != SQLITE_OK)
+		goto fail;
+	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
+		/* Another connection has the database open. */
+		if (!wait && ((rc & 0xff) == SQLITE_BUSY ||
+		    (rc & 0xff) == SQLITE_LOCKED)) {
+			rc = 0;
+			goto out;
+		}
+		goto fail;
+	}
+	/* SQLite answers with the mode the database is in after it. */
+	now = (const char *)sqlite3_column_text(stmt, 0);
+	rc = now != NULL && strcasecmp(now, mode) == 0;
+out:
+	db_busy_wait(db, 1);
+	sqlite3_finalize(stmt);
+	return rc;
+fail:
+	db_error(db, sql, err, errlen);
+	rc = -1;
+	goto out;
 }
 
 void

@@ -1211,6 +1211,7 @@ struct store_save {
 	int				 started;
 	int				 matched;	/* links too */
 	int				 rows_rc;
+	int				 direct;	/* no WAL */
 	char				 rows_err[1024];
 	char				*err;
 	size_t				 errlen;
@@ -1901,6 +1902,68 @@ store_fk_check(struct store_save *sv)
 }
 
 /*
+ * A first save, into a database that holds no state yet, writes the
+ * database file directly, under a rollback journal, rather than into the
+ * write-ahead log: with WAL each of the state's pages (520 MB for 300 000
+ * accounts) is written twice, to the log and then by the commit's
+ * checkpoint into the file, which was most of a first run's commit (2.2
+ * of its 2.5 s). A rollback journal keeps the pages a transaction
+ * changes as they were before it, and SQLite writes none for pages past
+ * the file's old end, which is all of a first state; a run killed before
+ * the commit leaves the journal, and the next connection that writes
+ * rolls the file back to the empty state. While it writes, readers wait
+ * (there is nothing for them to read yet). SQLite leaves WAL only when
+ * no other connection has the database open; if one has, the save goes
+ * through the log as any other. synchronous=FULL: in this mode NORMAL
+ * may lose the file to a power cut at the wrong moment.
+ */
+static void	 store_save_wal(struct store *);
+
+static int
+store_save_direct(struct store *st)
+{
+	char	 why[512];
+	int	 rc;
+
+	if ((rc = db_journal_mode(st->db, "delete", 0, why,
+	    sizeof why)) == -1)
+		log_warnx("%s", why);
+	if (rc != 1) {
+		log_debug("%s: a first save, through the write-ahead log: "
+		    "another connection has the database open", db_path(st->db));
+		return 0;
+	}
+	if (db_exec(st->db, "PRAGMA synchronous=FULL", why, sizeof why) ==
+	    -1) {
+		log_warnx("%s", why);
+		store_save_wal(st);
+		return 0;
+	}
+	log_debug("%s: a first save, written to the database file directly",
+	    db_path(st->db));
+	return 1;
+}
+
+/* Back to WAL after store_save_direct's save, committed or not. */
+static void
+store_save_wal(struct store *st)
+{
+	char	 why[512];
+
+	int	 rc;
+
+	if (db_exec(st->db, "PRAGMA synchronous=NORMAL", why, sizeof why) ==
+	    -1 || (rc = db_journal_mode(st->db, "wal", 1, why,
+	    sizeof why)) == -1)
+		log_warnx("%s (the next run opening it puts the database back "
+		    "in WAL journal mode)", why);
+	else if (rc == 0)
+		log_warnx("%s: still not in WAL journal mode after the first "
+		    "save (the next run opening it puts it back)",
+		    db_path(st->db));
+}
+
+/*
  * The new state replaces the old (prev, as store_load_state read it under
  * the run's lock), with the run's "ok", in one transaction: whatever stops
  * the program before the commit leaves the previous state as it was. Only
@@ -1920,6 +1983,7 @@ store_save_start(struct store *st, int64_t run_id,
 {
 	struct store_save	*sv;
 	char			 why[256];
+	int			 direct;
 
 	/* A first run writes the state whole in one transaction: in
 	 * SQLite's default page cache of a few megabytes the pages of its
@@ -1934,12 +1998,17 @@ store_save_start(struct store *st, int64_t run_id,
 	 * instead. (The pragma is ignored inside a transaction.) */
 	if (db_exec(st->db, "PRAGMA foreign_keys = OFF", err, errlen) == -1)
 		return NULL;
+	direct = prev->naccounts == 0 && prev->npersons == 0 &&
+	    store_save_direct(st);
 	if (db_begin(st->db, err, errlen) == -1) {
 		(void)db_exec(st->db, "PRAGMA foreign_keys = ON", why,
 		    sizeof why);
+		if (direct)
+			store_save_wal(st);
 		return NULL;
 	}
 	sv = xcalloc(1, sizeof *sv);
+	sv->direct = direct;
 	sv->st = st;
 	sv->run_id = run_id;
 	sv->accounts = accounts;
@@ -1961,6 +2030,8 @@ store_save_end(struct store_save *sv)
 	if (db_exec(sv->st->db, "PRAGMA foreign_keys = ON", why,
 	    sizeof why) == -1)
 		log_warnx("%s", why);
+	if (sv->direct)
+		store_save_wal(sv->st);
 	free(sv->olds);
 	store_save_sums_join(sv);
 	free(sv->matched_sums);

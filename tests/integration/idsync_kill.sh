@@ -10,7 +10,11 @@
 # is the last state exactly, unless the run had committed before the
 # kill. A review command (a decision) made while a run saves waits for
 # the save instead of failing. The next run takes the lock, records the
-# killed run as interrupted, and saves.
+# killed run as interrupted, and saves. A first run writes its new
+# database's file directly (a rollback journal, not WAL): killed while
+# it saves, it leaves the database whole and empty, and the next run
+# saves the same state the run into a database in WAL mode saved; with
+# another connection holding the database open it saves through WAL.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/idsync_db.sh"
 
@@ -159,3 +163,66 @@ n=$("$WARD_IDSYNC" -c "$T/kill.conf" export --accounts - |
     grep -c '^southend,' || true)
 [ "$n" -le 3 ] || fail "the run after a killed one left southend $n accounts"
 ok "after a run killed while saving, the next run records it as interrupted and saves"
+
+# A first run, into a new database, writes its file directly.
+sed -e "s|^database = .*|database = $T/first.db|" \
+    -e '/^\[idsync\]/i [log]\nlevel = debug' \
+    "$T/idsync.conf" > "$T/first.conf"
+rm -f "$T/first.db"*
+"$WARD_IDSYNC" -c "$T/first.conf" run > "$T/first.log" 2>&1 &
+victim=$!
+wait_for_line "$T/first.log" 'matching: clustering took' "$victim"
+kill -KILL "$victim"
+wait "$victim" 2>/dev/null || true
+assert_contains "$(cat "$T/first.log")" "first.db: a first save, written to the database file directly"
+# A reader says what is wrong if the run left its journal to roll back.
+set +e
+out=$("$WARD_IDSYNC" -c "$T/first.conf" history 2>&1)
+rc=$?
+set -e
+[ $rc = 0 ] || assert_contains "$out" "a writer was stopped in a transaction; the next program to open the database for writing rolls it back"
+[ "$(sqlite3 "$T/first.db" "PRAGMA integrity_check")" = ok ] ||
+    fail "the database is damaged after a first run was killed"
+[ "$(sqlite3 "$T/first.db" "SELECT count(*) FROM accounts")" = 0 ] ||
+    fail "a first run killed before its commit left accounts"
+run 0 "$WARD_IDSYNC" -c "$T/first.conf" run
+assert_contains "$OUT" "first.db: a first save, written to the database file directly"
+[ "$(sqlite3 "$T/first.db" "PRAGMA journal_mode")" = wal ] ||
+    fail "the database is not back in WAL mode after a first save"
+[ "$(sqlite3 "$T/first.db" "PRAGMA integrity_check")" = ok ] ||
+    fail "the database a first save wrote is damaged"
+# The same accounts, kinds and reasons as the first run into idsync.db
+# (person ids are new).
+"$WARD_IDSYNC" -c "$T/first.conf" export --accounts - | cut -d, -f1-3,5- |
+    sort > "$T/first.csv"
+cut -d, -f1-3,5- "$T/before.csv" | sort > "$T/before-cut.csv"
+[ "$(wc -l < "$T/first.csv")" -gt 100 ] || fail "the first save saved no accounts"
+cmp -s "$T/before-cut.csv" "$T/first.csv" ||
+    fail "a first save written directly saved other links: $(diff "$T/before-cut.csv" "$T/first.csv" | head -5)"
+ok "a first run writes its database file directly; killed, it leaves the database whole and empty; the next saves the same state"
+
+# Another connection holding the new database open: through WAL.
+rm -f "$T/first.db"*
+sqlite3 "$T/first.db" "PRAGMA journal_mode=wal" > /dev/null
+mkfifo "$T/hold"
+sqlite3 -cmd "SELECT count(*) FROM sqlite_master;" "$T/first.db" \
+    < "$T/hold" > /dev/null &
+holder=$!
+at_exit "kill $holder 2>/dev/null"
+# Its input open until the run is done: sqlite3 waits for more.
+exec 9> "$T/hold"
+i=0
+until [ -f "$T/first.db-shm" ]; do
+	i=$((i + 1))
+	[ $i -lt 2000 ] || fail "sqlite3 did not open the database"
+	sleep 0.005
+done
+run 0 "$WARD_IDSYNC" -c "$T/first.conf" run
+assert_contains "$OUT" "first.db: a first save, through the write-ahead log: another connection has the database open"
+exec 9>&-
+wait "$holder" || fail "sqlite3 holding the database failed"
+"$WARD_IDSYNC" -c "$T/first.conf" export --accounts - | cut -d, -f1-3,5- |
+    sort > "$T/first.csv"
+cmp -s "$T/before-cut.csv" "$T/first.csv" ||
+    fail "a first save through WAL saved other links"
+ok "with another connection holding a new database open, a first save goes through WAL"

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -867,6 +868,106 @@ test_db_error(void **state)
 	free(path);
 }
 
+/* Out of WAL and back: not while another connection has the database
+ * open, and then at once rather than after the busy timeout (opts:
+ * 100 s); back in WAL after the other has gone. */
+static void
+test_journal_mode(void **state)
+{
+	struct db_options	 opts = { 0, 100000, 0 };
+	struct db		*db, *other;
+	sqlite3			*raw_handle;
+	char			*path, *mode, err[512] = "";
+
+	(void)state;
+	path = fresh_path("journal");
+	db = open_ok(path, &opts);
+	assert_int_equal(db_migrate(db, migrations, 3, err, sizeof err), 3);
+	other = open_ok(path, &opts);
+	assert_int_equal(query_int(other, "SELECT count(*) FROM hosts"), 0);
+	assert_int_equal(db_journal_mode(db, "delete", 0, err, sizeof err), 0);
+	mode = query_text(db, "PRAGMA journal_mode");
+	assert_string_equal(mode, "wal");
+	free(mode);
+	/* The busy timeout is back as it was. */
+	assert_int_equal(query_int(db, "PRAGMA busy_timeout"), 100000);
+	db_close(other);
+
+	assert_int_equal(db_journal_mode(db, "delete", 0, err, sizeof err), 1);
+	mode = query_text(db, "PRAGMA journal_mode");
+	assert_string_equal(mode, "delete");
+	free(mode);
+	assert_int_equal(db_journal_mode(db, "wal", 1, err, sizeof err), 1);
+	/* Not inside a transaction. */
+	assert_int_equal(db_begin(db, err, sizeof err), 0);
+	assert_int_equal(db_journal_mode(db, "delete", 0, err, sizeof err), -1);
+	assert_contains(err, path);
+	assert_contains(err, "PRAGMA journal_mode=delete");
+	db_rollback(db);
+	db_close(db);
+	/* db_open puts a database back in WAL. */
+	assert_int_equal(sqlite3_open(path, &raw_handle), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw_handle, "PRAGMA journal_mode=delete",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw_handle);
+	db = open_ok(path, NULL);
+	mode = query_text(db, "PRAGMA journal_mode");
+	assert_string_equal(mode, "wal");
+	free(mode);
+	db_close(db);
+	free(path);
+}
+
+/* A writer killed in a rollback-journal transaction leaves its journal:
+ * a reader says what that is; the next connection that may write rolls
+ * the transaction back. */
+static void
+test_hot_journal(void **state)
+{
+	struct db_options	 ro = { DB_READONLY, 0, 0 };
+	struct db		*db;
+	char			*path, err[512] = "";
+	pid_t			 pid;
+	int			 status, i;
+
+	(void)state;
+	path = fresh_path("hot");
+	db = open_ok(path, NULL);
+	assert_int_equal(db_migrate(db, migrations, 3, err, sizeof err), 3);
+	assert_int_equal(db_exec(db, "INSERT INTO hosts (name) VALUES "
+	    "('kept')", err, sizeof err), 0);
+	db_close(db);
+
+	if ((pid = fork()) == 0) {
+		if ((db = db_open(path, NULL, err, sizeof err)) == NULL ||
+		    db_journal_mode(db, "delete", 0, err, sizeof err) != 1 ||
+		    db_exec(db, "PRAGMA cache_size = 10", err, sizeof err) ||
+		    db_begin(db, err, sizeof err) == -1)
+			_exit(1);
+		/* Past the cache: pages spill into the file. */
+		for (i = 0; i < 5000; i++)
+			if (db_exec(db, "INSERT INTO hosts (name) VALUES "
+			    "(hex(randomblob(100)))", err, sizeof err) == -1)
+				_exit(1);
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	assert_null(db_open(path, &ro, err, sizeof err));
+	assert_contains(err, path);
+	assert_contains(err, "a writer was stopped in a transaction; the "
+	    "next program to open the database for writing rolls it back");
+	db = open_ok(path, NULL);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM hosts"), 1);
+	db_close(db);
+	db = open_ok(path, &ro);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM hosts"), 1);
+	db_close(db);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -889,6 +990,8 @@ main(void)
 		cmocka_unit_test(test_busy_notice),
 		cmocka_unit_test(test_close_with_caller_statement),
 		cmocka_unit_test(test_db_error),
+		cmocka_unit_test(test_journal_mode),
+		cmocka_unit_test(test_hot_journal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
