@@ -17,7 +17,8 @@
  * kinds come from rules.c (the built-ins have runbooks too). */
 static const char *const alert_builtin_kinds[] = {
 	"host_down", "host_stale", "host_unreachable", "check", "flapping",
-	"systemd_failed_units", "fs_responding", NULL,
+	"systemd_failed_units", "fs_responding", "identity_run",
+	"identity_stale", NULL,
 };
 
 #define SQL_ALERT_LIVE \

@@ -108,6 +108,7 @@ struct notify_config {
 /* [identity] */
 struct identity_config {
 	char	*db;			/* ward-idsync's idsync.db; NULL: none */
+	int64_t	 stale_after_ms;	/* identity_stale; 0: off */
 };
 
 struct collector_config {
@@ -528,6 +529,34 @@ enum identity_state {
  * nothing. */
 struct db	*identity_db(const struct collector_config *cfg,
 		    enum identity_state *state, char *err, size_t errlen);
+/* What the alerts on ward-idsync are judged on, read from its database
+ * (identity_alerts.c). */
+struct identity_facts {
+	int	 unset;			/* no [identity] db */
+	int	 read;			/* the rest was read */
+	int	 have_last;		/* its last run or apply that ended */
+	int64_t	 last_id;
+	char	 last_command[16];
+	char	 last_outcome[16];
+	char	 last_message[512];
+	int64_t	 last_ms;		/* its end, or start if it has none */
+	int	 have_ok;		/* the last that succeeded */
+	int64_t	 ok_id;
+	int64_t	 ok_ms;
+	int	 have_runs;
+	int64_t	 first_ms;		/* the first run's start */
+};
+/* Reads them, outside any transaction of ward.db (it may wait for a
+ * lock ward-idsync holds); -1 with err when the database would not
+ * answer. */
+int		 identity_alerts_read(const struct collector_config *cfg,
+		    struct identity_facts *f, char *err, size_t errlen);
+/* Raises or resolves identity_run and identity_stale in ward.db, in the
+ * caller's transaction. */
+int		 identity_alerts_apply(struct db *db,
+		    const struct collector_config *cfg,
+		    const struct identity_facts *f, int64_t now_ms, char *err,
+		    size_t errlen);
 /* identity_db for a route: NULL once rep holds the 503 or the error. */
 struct db	*identity_open(struct request *req, struct reply *rep);
 /* An account's columns, in this order, for identity_account_json. */

@@ -504,7 +504,9 @@ collector_housekeep(const struct collector_config *cfg, struct store *hk)
 }
 
 struct collector_eval {
+	const struct collector_config	*cfg;
 	const struct health_engine	*health;
+	struct identity_facts		 identity;
 	struct evaluate_result		 hosts, alerts;
 	char				 err[1024];
 };
@@ -517,20 +519,28 @@ collector_evaluate_tx(struct db *db, void *arg)
 
 	if (evaluate_hosts(db, e->health, now, &e->hosts, e->err,
 	    sizeof e->err) == -1 || evaluate_alerts(db, e->health, now,
-	    &e->alerts, e->err, sizeof e->err) == -1)
+	    &e->alerts, e->err, sizeof e->err) == -1 ||
+	    identity_alerts_apply(db, e->cfg, &e->identity, now, e->err,
+	    sizeof e->err) == -1)
 		return -1;
 	return 0;
 }
 
-/* Host states, maintenance and reminders, in one transaction. */
+/* Host states, maintenance, reminders and ward-idsync's runs, in one
+ * transaction; ward-idsync's database read before it. */
 static void
-collector_evaluate(const struct health_engine *health, struct store *st)
+collector_evaluate(const struct collector_config *cfg,
+    const struct health_engine *health, struct store *st)
 {
 	struct collector_eval	 e;
 	char			 err[1024];
 
 	memset(&e, 0, sizeof e);
+	e.cfg = cfg;
 	e.health = health;
+	if (identity_alerts_read(cfg, &e.identity, err, sizeof err) == -1)
+		log_warnx("identity alerts: %s; judged again at the next "
+		    "interval", err);
 	if (db_transaction(store_db(st), collector_evaluate_tx, &e, err,
 	    sizeof err) == -1)
 		log_warnx("evaluating host states: %s", e.err[0] != '\0' ?
@@ -691,7 +701,7 @@ collector_serve(const struct cli *cli, const struct collector_config *cfg,
 		if (daemon_stop_requested())
 			break;
 		if (wtime_mono_ms() >= next_eval) {
-			collector_evaluate(health, hk);
+			collector_evaluate(cfg, health, hk);
 			next_eval = wtime_mono_ms() +
 			    cfg->health.evaluate_interval_ms;
 		}

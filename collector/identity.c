@@ -20,6 +20,12 @@ const struct cfg_option identity_options[] = {
 	  "set: those routes answer 503 saying identity is not configured. "
 	  "The collector's [daemon] user must be able to read it and its "
 	  "directory." },
+	{ "stale_after", CFG_DURATION, "2h", 0, 30LL * 86400000, NULL, 0,
+	  offsetof(struct identity_config, stale_after_ms),
+	  "Raise identity_stale (critical) when no ward-idsync run or apply "
+	  "has succeeded for this long (its timer runs every half hour); 0: "
+	  "never. A run that fails, stops at a threshold or is interrupted "
+	  "raises identity_run (warning) whatever this says." },
 	CFG_OPTIONS_END
 };
 

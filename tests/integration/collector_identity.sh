@@ -222,3 +222,79 @@ get 200 /metrics
     [ "$(metric 'ward_identity_last_run_timestamp_seconds{command="apply"}')" = 1795442585 ] ||
     fail "an interrupted apply: $(grep 'command="apply"' "$T/body")"
 ok "/metrics after a failed run and an interrupted one: the last run no success, the last success the run before"
+
+# Alerts on ward-idsync's runs: identity_run while the last run or apply
+# that ended did not succeed, identity_stale once none has for
+# stale_after; both resolved by a run that succeeds.
+stop
+start_collector "[identity]
+db = $T/idsync.db
+stale_after = 4s
+[health]
+evaluate_interval = 1s"
+wdb() { sqlite3 -cmd '.timeout 5000' "$T/ward.db" "$1"; }
+# alert_is KIND STATUS [SUMMARY-PART]: waits until KIND's newest alert is.
+alert_is() {
+	i=0
+	until [ "$(wdb "SELECT status FROM alerts WHERE kind = '$1' ORDER BY id DESC LIMIT 1")" = "$2" ] &&
+	    wdb "SELECT summary FROM alerts WHERE kind = '$1' ORDER BY id DESC LIMIT 1" | grep -qF -- "${3:-}"; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || fail "no $2 $1 alert${3:+ saying \"$3\"}: $(wdb "SELECT kind, status, summary FROM alerts WHERE kind LIKE 'identity%'")"
+		sleep 0.1
+	done
+}
+# The interrupted apply inserted above is the last to have ended.
+alert_is identity_run open "ward-idsync apply"
+alert_is identity_run open "was interrupted (killed, or the machine stopped): killed"
+[ "$(wdb "SELECT severity || ' ' || coalesce(host_id, 'none') FROM alerts WHERE kind = 'identity_run'")" = "warning none" ] ||
+    fail "identity_run: $(wdb "SELECT * FROM alerts WHERE kind = 'identity_run'")"
+get 200 "/api/v1/alerts?status=open"
+[ "$(jq -r '.alerts[] | select(.kind == "identity_run") | .runbook' "$T/body")" = runbooks/identity_run.md ] ||
+    fail "identity_run in /api/v1/alerts: $(cat "$T/body")"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+alert_is identity_run resolved
+last=$(idb "SELECT max(id) FROM runs")
+[ "$(wdb "SELECT detail FROM alert_events WHERE event = 'resolved' ORDER BY rowid DESC LIMIT 1")" = "ward-idsync run $last succeeded" ] ||
+    fail "resolved: $(wdb "SELECT * FROM alert_events")"
+# Failed: the domain and why, in the summary.
+run 1 "$WARD_IDSYNC" -c "$T/wrong.conf" run
+alert_is identity_run open "ward-idsync run $((last + 1)) ("
+alert_is identity_run open ") failed: "
+alert_is identity_run open "Invalid credentials"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+alert_is identity_run resolved
+# Stopped at a threshold: nothing changed, until a person looks.
+sed '/^\[domain "southend"\]/,/^\[/ s/^filter = .*/filter = (\&(objectClass=user)(sAMAccountName=svc-*))/' \
+    "$T/idsync.conf" > "$T/narrow.conf"
+run 2 "$WARD_IDSYNC" -c "$T/narrow.conf" run
+alert_is identity_run open "stopped before changing anything: "
+alert_is identity_run open "max_deletes"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+alert_is identity_run resolved
+ok "identity_run: opened by an interrupted apply, a failed run (saying why) and one stopped at a threshold; resolved by the next run that succeeds"
+
+# No success for longer than stale_after (4 s): critical, and the last
+# success named; ended by one.
+last=$(idb "SELECT max(id) FROM runs")
+alert_is identity_stale open "no ward-idsync run has succeeded for "
+alert_is identity_stale open "(the last: $last at "
+[ "$(wdb "SELECT severity FROM alerts WHERE kind = 'identity_stale' ORDER BY id DESC LIMIT 1")" = critical ] ||
+    fail "identity_stale is not critical"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+i=0
+until [ "$(wdb "SELECT count(*) FROM alert_events WHERE event = 'resolved' AND detail = 'ward-idsync run $((last + 1)) succeeded' AND alert_id IN (SELECT id FROM alerts WHERE kind = 'identity_stale')")" = 1 ]; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || fail "identity_stale not resolved by run $((last + 1)): $(wdb "SELECT * FROM alert_events")"
+	sleep 0.1
+done
+# [identity] db no longer set: nothing is left open.
+stop
+start_collector "[health]
+evaluate_interval = 1s"
+i=0
+until [ "$(wdb "SELECT count(*) FROM alerts WHERE kind LIKE 'identity%' AND status <> 'resolved'")" = 0 ]; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || fail "identity alerts left open without [identity] db"
+	sleep 0.1
+done
+ok "identity_stale: critical after stale_after without a success, naming the last; resolved by a run, and by [identity] db going"
