@@ -526,9 +526,11 @@ enum identity_state {
 	IDENTITY_ERROR,		/* err says why */
 };
 /* ward-idsync's database, read-only, or NULL and why (*state), logging
- * nothing. */
+ * nothing; a lock ward-idsync holds is waited for up to busy_timeout_ms
+ * (0: SQLite's usual 5 s). */
 struct db	*identity_db(const struct collector_config *cfg,
-		    enum identity_state *state, char *err, size_t errlen);
+		    int64_t busy_timeout_ms, enum identity_state *state,
+		    char *err, size_t errlen);
 /* What the alerts on ward-idsync are judged on, read from its database
  * (identity_alerts.c). */
 struct identity_facts {
@@ -546,9 +548,9 @@ struct identity_facts {
 	int	 have_runs;
 	int64_t	 first_ms;		/* the first run's start */
 };
-/* Reads them, outside any transaction of ward.db (it may wait for a
- * lock ward-idsync holds); -1 with err when the database would not
- * answer. */
+/* Reads them, outside any transaction of ward.db, waiting little for a
+ * lock ward-idsync holds (its first save holds one throughout); -1 with
+ * err when the database would not answer. */
 int		 identity_alerts_read(const struct collector_config *cfg,
 		    struct identity_facts *f, char *err, size_t errlen);
 /* Raises or resolves identity_run and identity_stale in ward.db, in the

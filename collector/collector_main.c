@@ -530,17 +530,29 @@ collector_evaluate_tx(struct db *db, void *arg)
  * transaction; ward-idsync's database read before it. */
 static void
 collector_evaluate(const struct collector_config *cfg,
-    const struct health_engine *health, struct store *st)
+    const struct health_engine *health, struct store *st,
+    int64_t *identity_warn_at)
 {
 	struct collector_eval	 e;
 	char			 err[1024];
+	int64_t			 now = wtime_mono_ms();
 
 	memset(&e, 0, sizeof e);
 	e.cfg = cfg;
 	e.health = health;
-	if (identity_alerts_read(cfg, &e.identity, err, sizeof err) == -1)
-		log_warnx("identity alerts: %s; judged again at the next "
-		    "interval", err);
+	/* ward-idsync's database is busy while a first save writes it, or
+	 * unreadable: said once it has lasted a minute, and again every
+	 * ten until it reads. */
+	if (identity_alerts_read(cfg, &e.identity, err, sizeof err) == -1) {
+		if (*identity_warn_at == 0)
+			*identity_warn_at = now + 60000;
+		else if (now >= *identity_warn_at) {
+			log_warnx("identity alerts: %s; not judged for a "
+			    "minute or more", err);
+			*identity_warn_at = now + 600000;
+		}
+	} else
+		*identity_warn_at = 0;
 	if (db_transaction(store_db(st), collector_evaluate_tx, &e, err,
 	    sizeof err) == -1)
 		log_warnx("evaluating host states: %s", e.err[0] != '\0' ?
@@ -634,6 +646,7 @@ collector_serve(const struct cli *cli, const struct collector_config *cfg,
 	struct eol_runner	*eol = NULL;
 	char			 err[1024];
 	int64_t			 next_hk, next_eval, wait;
+	int64_t			 identity_warn_at = 0;
 	int			 rc = WARD_EXIT_FAILURE;
 
 	memset(&c, 0, sizeof c);
@@ -701,7 +714,8 @@ collector_serve(const struct cli *cli, const struct collector_config *cfg,
 		if (daemon_stop_requested())
 			break;
 		if (wtime_mono_ms() >= next_eval) {
-			collector_evaluate(cfg, health, hk);
+			collector_evaluate(cfg, health, hk,
+			    &identity_warn_at);
 			next_eval = wtime_mono_ms() +
 			    cfg->health.evaluate_interval_ms;
 		}

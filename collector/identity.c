@@ -34,8 +34,8 @@ const struct cfg_option identity_options[] = {
 #define IDENTITY_SCHEMA_MIN	11
 
 struct db *
-identity_db(const struct collector_config *cfg, enum identity_state *state,
-    char *err, size_t errlen)
+identity_db(const struct collector_config *cfg, int64_t busy_timeout_ms,
+    enum identity_state *state, char *err, size_t errlen)
 {
 	struct db_options	 o;
 	struct db		*db;
@@ -51,6 +51,7 @@ identity_db(const struct collector_config *cfg, enum identity_state *state,
 	}
 	memset(&o, 0, sizeof o);
 	o.flags = DB_READONLY;
+	o.busy_timeout_ms = busy_timeout_ms;
 	if ((db = db_open(cfg->identity.db, &o, err, errlen)) == NULL) {
 		*state = IDENTITY_ERROR;
 		return NULL;
@@ -74,7 +75,7 @@ identity_open(struct request *req, struct reply *rep)
 	struct db			*db;
 	char				 err[512];
 
-	if ((db = identity_db(cfg, &state, err, sizeof err)) != NULL)
+	if ((db = identity_db(cfg, 0, &state, err, sizeof err)) != NULL)
 		return db;
 	switch (state) {
 	case IDENTITY_UNSET:

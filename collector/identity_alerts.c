@@ -28,6 +28,10 @@
 	"  (SELECT min(started_ms) FROM runs" \
 	"   WHERE command IN ('run', 'apply'))"
 
+/* A lock ward-idsync holds is waited for this long: the evaluation
+ * judges host states too, and the next is a few seconds away. */
+#define IDENTITY_ALERTS_WAIT_MS	250
+
 #define IDENTITY_KEY_RUN	"identity:run"
 #define IDENTITY_KEY_STALE	"identity:stale"
 
@@ -50,7 +54,8 @@ identity_alerts_read(const struct collector_config *cfg,
 	int			 rc;
 
 	memset(f, 0, sizeof f[0]);
-	if ((db = identity_db(cfg, &state, err, errlen)) == NULL) {
+	if ((db = identity_db(cfg, IDENTITY_ALERTS_WAIT_MS, &state, err,
+	    errlen)) == NULL) {
 		/* No [identity] db: nothing to watch, and nothing stays
 		 * open. Any other state (no database yet, busy, older or
 		 * not ward-idsync's): the routes say so; the alerts stay as

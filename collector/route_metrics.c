@@ -325,7 +325,7 @@ metrics_identity(struct buf *b, const struct collector_config *cfg,
 	if (cfg == NULL || cfg->identity.db == NULL ||
 	    cfg->identity.db[0] == '\0')
 		return 0;
-	db = identity_db(cfg, &state, err, errlen);
+	db = identity_db(cfg, 0, &state, err, errlen);
 	metrics_family(b, "ward_identity_up", "gauge", "1 when ward-idsync's "
 	    "database ([identity] db) can be read, else 0.");
 	buf_printf(b, "ward_identity_up %d\n", db != NULL);
