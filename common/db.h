@@ -55,9 +55,9 @@ int	 db_schema_version(struct db *db);
 /*
  * Puts the database in journal mode ("wal", "delete"): 1 once it is in
  * it, 0 if SQLite left it in another (it cannot leave WAL while another
- * connection has the database open, nor change inside a transaction), -1
- * with err on an error. Without wait, a lock another connection holds is
- * a 0 at once, not a wait for it.
+ * connection has the database open), -1 with err on an error (as inside
+ * a transaction). Without wait, a lock another connection holds is a 0
+ * at once, not a wait for it.
  */
 int	 db_journal_mode(struct db *db, const char *mode, int wait,
 	    char *err, size_t errlen);

@@ -1497,7 +1497,7 @@ out:
  * the directories hold now and checked against the thresholds before
  * anything is written; each write is audited. dry_run prints every change
  * and writes nothing. The caller holds the lock. A run of its own in the
- * history, "apply".
+ * history, "apply" (or "apply --dry-run").
  */
 static int
 idsync_apply_locked(const struct idsync_config *cfg, struct store *st,
@@ -1515,8 +1515,10 @@ idsync_apply_locked(const struct idsync_config *cfg, struct store *st,
 	memset(&wp, 0, sizeof wp);
 	memset(&pp, 0, sizeof pp);
 	target = cfg->target.conn.uri.count > 0;
-	if (store_run_begin(st, "apply", wtime_now_ms(), force, &run_id, err,
-	    sizeof err) == -1) {
+	/* A dry run writes nothing: its own name in the history, so that
+	 * neither it nor the collector's alerts take it for an apply. */
+	if (store_run_begin(st, dry_run ? "apply --dry-run" : "apply",
+	    wtime_now_ms(), force, &run_id, err, sizeof err) == -1) {
 		log_error("%s", err);
 		return WARD_EXIT_FAILURE;
 	}

@@ -1926,9 +1926,12 @@ store_save_direct(struct store *st)
 	int	 rc;
 
 	if ((rc = db_journal_mode(st->db, "delete", 0, why,
-	    sizeof why)) == -1)
-		log_warnx("%s", why);
-	if (rc != 1) {
+	    sizeof why)) == -1) {
+		log_warnx("%s (a first save, through the write-ahead log)",
+		    why);
+		return 0;
+	}
+	if (rc == 0) {
 		log_debug("%s: a first save, through the write-ahead log: "
 		    "another connection has the database open", db_path(st->db));
 		return 0;
@@ -1952,15 +1955,18 @@ store_save_wal(struct store *st)
 
 	int	 rc;
 
-	if (db_exec(st->db, "PRAGMA synchronous=NORMAL", why, sizeof why) ==
-	    -1 || (rc = db_journal_mode(st->db, "wal", 1, why,
-	    sizeof why)) == -1)
+	/* WAL first: going back is itself written under the journal, with
+	 * synchronous=FULL. */
+	if ((rc = db_journal_mode(st->db, "wal", 1, why, sizeof why)) == -1)
 		log_warnx("%s (the next run opening it puts the database back "
 		    "in WAL journal mode)", why);
 	else if (rc == 0)
 		log_warnx("%s: still not in WAL journal mode after the first "
 		    "save (the next run opening it puts it back)",
 		    db_path(st->db));
+	if (db_exec(st->db, "PRAGMA synchronous=NORMAL", why, sizeof why) ==
+	    -1)
+		log_warnx("%s", why);
 }
 
 /*

@@ -320,6 +320,10 @@ assert_contains "$OUT" "$nleavers leaver"
 assert_contains "$OUT" "add cn=Zoë Ørsted-Brown,$P"
 assert_contains "$OUT" "  msDS-cloudExtensionAttribute10: $zoe"
 [ "$(prov_count)" = 0 ] || fail "apply --dry-run wrote to the target"
+# In the history as what it was, not as an apply.
+run 0 "$WARD_IDSYNC" -c "$T/provision.conf" history 1
+assert_contains "$OUT" "  apply --dry-run  "
+assert_contains "$OUT" "dry run; nothing written"
 run 0 "$WARD_IDSYNC" -c "$T/provision.conf" apply
 assert_contains "$OUT" "wrote $nadd changes to the target"
 [ "$(prov_count)" = "$nadd" ] ||
