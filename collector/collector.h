@@ -279,6 +279,13 @@ const char	*alert_severity(int status);	/* 2: critical, else warning */
 int64_t		 alert_raise(struct db *db, const struct collector_config *cfg,
 		    const struct alert_spec *a, int64_t now_ms, char *err,
 		    size_t errlen);
+/* The live alert for key says something else now: its summary replaced
+ * and a "restated" event recorded, not notified (its severity is what
+ * whoever was told of it heard). 1 restated, 0 none live or the same,
+ * -1 error. */
+int		 alert_restate(struct db *db, const char *key,
+		    const char *summary, int64_t now_ms, char *err,
+		    size_t errlen);
 /* Resolves the live alert for key: 1 resolved, 0 none live, -1 error. */
 int		 alert_resolve(struct db *db,
 		    const struct collector_config *cfg, const char *key,
@@ -532,17 +539,21 @@ struct db	*identity_db(const struct collector_config *cfg,
 		    int64_t busy_timeout_ms, enum identity_state *state,
 		    char *err, size_t errlen);
 /* What the alerts on ward-idsync are judged on, read from its database
- * (identity_alerts.c). */
+ * (identity_alerts.c): per command ("run", "apply"), the last that
+ * ended, and when a run last succeeded. */
+#define IDENTITY_COMMANDS	2
+struct identity_last {
+	int	 have;
+	int64_t	 id;
+	char	 outcome[16];
+	char	 message[512];
+	int64_t	 end_ms;		/* its end, or start if it has none */
+};
 struct identity_facts {
 	int	 unset;			/* no [identity] db */
 	int	 read;			/* the rest was read */
-	int	 have_last;		/* its last run or apply that ended */
-	int64_t	 last_id;
-	char	 last_command[16];
-	char	 last_outcome[16];
-	char	 last_message[512];
-	int64_t	 last_ms;		/* its end, or start if it has none */
-	int	 have_ok;		/* the last that succeeded */
+	struct identity_last last[IDENTITY_COMMANDS];
+	int	 have_ok;		/* a run that succeeded */
 	int64_t	 ok_id;
 	int64_t	 ok_ms;
 	int	 have_runs;

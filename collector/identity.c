@@ -22,10 +22,10 @@ const struct cfg_option identity_options[] = {
 	  "directory." },
 	{ "stale_after", CFG_DURATION, "2h", 0, 30LL * 86400000, NULL, 0,
 	  offsetof(struct identity_config, stale_after_ms),
-	  "Raise identity_stale (critical) when no ward-idsync run or apply "
-	  "has succeeded for this long (its timer runs every half hour); 0: "
-	  "never. A run that fails, stops at a threshold or is interrupted "
-	  "raises identity_run (warning) whatever this says." },
+	  "Raise identity_stale (critical) when no ward-idsync run has "
+	  "succeeded for this long (its timer runs every half hour); 0: "
+	  "never. A run or apply that fails, stops at a threshold or is "
+	  "interrupted raises identity_run (warning) whatever this says." },
 	CFG_OPTIONS_END
 };
 
@@ -39,6 +39,7 @@ identity_db(const struct collector_config *cfg, int64_t busy_timeout_ms,
 {
 	struct db_options	 o;
 	struct db		*db;
+	int			 version;
 
 	if (cfg == NULL || cfg->identity.db == NULL ||
 	    cfg->identity.db[0] == '\0') {
@@ -56,10 +57,16 @@ identity_db(const struct collector_config *cfg, int64_t busy_timeout_ms,
 		*state = IDENTITY_ERROR;
 		return NULL;
 	}
+	/* Read once: a first save by ward-idsync may take the lock between
+	 * two reads, and a version that cannot be read is no old one. */
 	*state = IDENTITY_OK;
-	if (db_schema_version(db) == 0)
+	if ((version = db_schema_version(db)) == -1) {
+		snprintf(err, errlen, "%s: its schema version cannot be read "
+		    "(busy, or not a database)", cfg->identity.db);
+		*state = IDENTITY_ERROR;
+	} else if (version == 0)
 		*state = IDENTITY_FOREIGN;
-	else if (db_schema_version(db) < IDENTITY_SCHEMA_MIN)
+	else if (version < IDENTITY_SCHEMA_MIN)
 		*state = IDENTITY_OLD;
 	if (*state == IDENTITY_OK)
 		return db;

@@ -223,9 +223,10 @@ get 200 /metrics
     fail "an interrupted apply: $(grep 'command="apply"' "$T/body")"
 ok "/metrics after a failed run and an interrupted one: the last run no success, the last success the run before"
 
-# Alerts on ward-idsync's runs: identity_run while the last run or apply
-# that ended did not succeed, identity_stale once none has for
-# stale_after; both resolved by a run that succeeds.
+# Alerts on ward-idsync's runs: identity_run (one for runs, one for
+# applies) while the last that ended did not succeed, restated when a
+# later one fails otherwise; identity_stale once no run has succeeded for
+# stale_after; each resolved by a success.
 stop
 start_collector "[identity]
 db = $T/idsync.db
@@ -233,58 +234,70 @@ stale_after = 4s
 [health]
 evaluate_interval = 1s"
 wdb() { sqlite3 -cmd '.timeout 5000' "$T/ward.db" "$1"; }
-# alert_is KIND STATUS [SUMMARY-PART]: waits until KIND's newest alert is.
+# alert_is KEY STATUS [SUMMARY-PART]: waits until KEY's newest alert is.
 alert_is() {
 	i=0
-	until [ "$(wdb "SELECT status FROM alerts WHERE kind = '$1' ORDER BY id DESC LIMIT 1")" = "$2" ] &&
-	    wdb "SELECT summary FROM alerts WHERE kind = '$1' ORDER BY id DESC LIMIT 1" | grep -qF -- "${3:-}"; do
+	until [ "$(wdb "SELECT status FROM alerts WHERE key = '$1' ORDER BY id DESC LIMIT 1")" = "$2" ] &&
+	    wdb "SELECT summary FROM alerts WHERE key = '$1' ORDER BY id DESC LIMIT 1" | grep -qF -- "${3:-}"; do
 		i=$((i + 1))
-		[ $i -lt 300 ] || fail "no $2 $1 alert${3:+ saying \"$3\"}: $(wdb "SELECT kind, status, summary FROM alerts WHERE kind LIKE 'identity%'")"
+		[ $i -lt 300 ] || fail "no $2 $1 alert${3:+ saying \"$3\"}: $(wdb "SELECT key, status, summary FROM alerts WHERE kind LIKE 'identity%'")"
 		sleep 0.1
 	done
 }
-# The interrupted apply inserted above is the last to have ended.
-alert_is identity_run open "ward-idsync apply"
-alert_is identity_run open "was interrupted (killed, or the machine stopped): killed"
-[ "$(wdb "SELECT severity || ' ' || coalesce(host_id, 'none') FROM alerts WHERE kind = 'identity_run'")" = "warning none" ] ||
+# The failed run above, and the interrupted apply inserted after it.
+alert_is identity:run open "ward-idsync run "
+alert_is identity:run open ") failed: "
+alert_is identity:run open "Invalid credentials"
+alert_is identity:apply open "was interrupted (killed, or the machine stopped): killed"
+[ "$(wdb "SELECT group_concat(kind || ' ' || severity || ' ' || coalesce(host_id, 'none'), ',') FROM alerts WHERE key LIKE 'identity:%'")" = "identity_run warning none,identity_run warning none" ] ||
     fail "identity_run: $(wdb "SELECT * FROM alerts WHERE kind = 'identity_run'")"
 get 200 "/api/v1/alerts?status=open"
-[ "$(jq -r '.alerts[] | select(.kind == "identity_run") | .runbook' "$T/body")" = runbooks/identity_run.md ] ||
+[ "$(jq -r '[.alerts[] | select(.kind == "identity_run") | .runbook] | unique | join(" ")' "$T/body")" = runbooks/identity_run.md ] ||
     fail "identity_run in /api/v1/alerts: $(cat "$T/body")"
+# A run that succeeds ends the runs' alert, not the applies'.
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
-alert_is identity_run resolved
+alert_is identity:run resolved
 last=$(idb "SELECT max(id) FROM runs")
-[ "$(wdb "SELECT detail FROM alert_events WHERE event = 'resolved' ORDER BY rowid DESC LIMIT 1")" = "ward-idsync run $last succeeded" ] ||
+[ "$(wdb "SELECT e.detail FROM alert_events e JOIN alerts a ON a.id = e.alert_id WHERE a.key = 'identity:run' AND e.event = 'resolved' ORDER BY e.rowid DESC LIMIT 1")" = "ward-idsync run $last succeeded" ] ||
     fail "resolved: $(wdb "SELECT * FROM alert_events")"
-# Failed: the domain and why, in the summary.
+sleep 1.5
+alert_is identity:apply open "was interrupted"
+now_ms=$(($(date +%s) * 1000))
+idb_w "INSERT INTO runs (command, started_ms, finished_ms, outcome, forced, message) VALUES ('apply --dry-run', $now_ms, $now_ms, 'ok', 0, 'dry run; nothing written')" ||
+    fail "sqlite3 insert"
+sleep 1.5
+alert_is identity:apply open "was interrupted"
+idb_w "INSERT INTO runs (command, started_ms, finished_ms, outcome, forced, message) VALUES ('apply', $now_ms, $now_ms, 'ok', 0, NULL)" ||
+    fail "sqlite3 insert"
+alert_is identity:apply resolved
+# Failed, then stopped at a threshold: one alert, restated.
 run 1 "$WARD_IDSYNC" -c "$T/wrong.conf" run
-alert_is identity_run open "ward-idsync run $((last + 1)) ("
-alert_is identity_run open ") failed: "
-alert_is identity_run open "Invalid credentials"
-run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
-alert_is identity_run resolved
-# Stopped at a threshold: nothing changed, until a person looks.
+alert_is identity:run open ") failed: "
+alert_is identity:run open "Invalid credentials"
 sed '/^\[domain "southend"\]/,/^\[/ s/^filter = .*/filter = (\&(objectClass=user)(sAMAccountName=svc-*))/' \
     "$T/idsync.conf" > "$T/narrow.conf"
 run 2 "$WARD_IDSYNC" -c "$T/narrow.conf" run
-alert_is identity_run open "stopped before changing anything: "
-alert_is identity_run open "max_deletes"
+alert_is identity:run open "stopped before changing anything: "
+alert_is identity:run open "max_deletes"
+[ "$(wdb "SELECT count(*) FROM alert_events e JOIN alerts a ON a.id = e.alert_id WHERE a.key = 'identity:run' AND a.status = 'open' AND e.event IN ('opened', 'restated')")" = 2 ] ||
+    fail "not one alert restated: $(wdb "SELECT a.id, e.event, e.detail FROM alert_events e JOIN alerts a ON a.id = e.alert_id WHERE a.key = 'identity:run'")"
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
-alert_is identity_run resolved
-ok "identity_run: opened by an interrupted apply, a failed run (saying why) and one stopped at a threshold; resolved by the next run that succeeds"
+alert_is identity:run resolved
+ok "identity_run: a failed run (saying why), one stopped at a threshold (the same alert, restated) and an interrupted apply, each kept apart; resolved by the next success of its command; a dry run is no apply"
 
-# No success for longer than stale_after (4 s): critical, and the last
-# success named; ended by one.
-last=$(idb "SELECT max(id) FROM runs")
-alert_is identity_stale open "no ward-idsync run has succeeded for "
-alert_is identity_stale open "(the last: $last at "
-[ "$(wdb "SELECT severity FROM alerts WHERE kind = 'identity_stale' ORDER BY id DESC LIMIT 1")" = critical ] ||
+# No run has succeeded for longer than stale_after (4 s): critical, the
+# last success named; ended by one.
+last=$(idb "SELECT max(id) FROM runs WHERE command = 'run' AND outcome = 'ok'")
+alert_is identity:stale open "no ward-idsync run has succeeded for more than 4s: the last did at "
+alert_is identity:stale open "(run $last)"
+[ "$(wdb "SELECT kind || ' ' || severity FROM alerts WHERE key = 'identity:stale' ORDER BY id DESC LIMIT 1")" = "identity_stale critical" ] ||
     fail "identity_stale is not critical"
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+last=$(idb "SELECT max(id) FROM runs")
 i=0
-until [ "$(wdb "SELECT count(*) FROM alert_events WHERE event = 'resolved' AND detail = 'ward-idsync run $((last + 1)) succeeded' AND alert_id IN (SELECT id FROM alerts WHERE kind = 'identity_stale')")" = 1 ]; do
+until [ "$(wdb "SELECT count(*) FROM alert_events WHERE event = 'resolved' AND detail = 'ward-idsync run $last succeeded' AND alert_id IN (SELECT id FROM alerts WHERE key = 'identity:stale')")" = 1 ]; do
 	i=$((i + 1))
-	[ $i -lt 300 ] || fail "identity_stale not resolved by run $((last + 1)): $(wdb "SELECT * FROM alert_events")"
+	[ $i -lt 300 ] || fail "identity_stale not resolved by run $last: $(wdb "SELECT * FROM alert_events")"
 	sleep 0.1
 done
 # [identity] db no longer set: nothing is left open.
