@@ -32,10 +32,9 @@ static const char *const alert_builtin_kinds[] = {
 #define SQL_ALERT_UPDATE \
 	"UPDATE alerts SET severity = ?2, summary = ?3, updated_ms = ?4" \
 	" WHERE id = ?1"
-#define SQL_ALERT_SUMMARY \
-	"SELECT id, summary FROM alerts WHERE key = ?1 AND status != 'resolved'"
 #define SQL_ALERT_RESTATE \
-	"UPDATE alerts SET summary = ?2, updated_ms = ?3 WHERE id = ?1"
+	"UPDATE alerts SET summary = ?2, updated_ms = ?3" \
+	" WHERE id = ?1 AND summary IS NOT ?2"
 #define SQL_ALERT_RESOLVE \
 	"UPDATE alerts SET status = 'resolved', resolved_ms = ?2," \
 	"  updated_ms = ?2 WHERE id = ?1"
@@ -207,33 +206,24 @@ alert_restate(struct db *db, const char *key, const char *summary,
     int64_t now_ms, char *err, size_t errlen)
 {
 	sqlite3_stmt	*st;
-	const char	*was;
-	int64_t		 id;
-	int		 rc, same;
+	char		 severity[16];
+	int64_t		 id, notified;
+	int		 rc, suppressed;
 
-	if ((st = db_stmt(db, SQL_ALERT_SUMMARY, err, errlen)) == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		if (rc == SQLITE_DONE)
-			return 0;
-		db_error(db, "looking up an alert", err, errlen);
-		return -1;
-	}
-	id = sqlite3_column_int64(st, 0);
-	was = (const char *)sqlite3_column_text(st, 1);
-	same = was != NULL && strcmp(was, summary) == 0;
-	sqlite3_reset(st);
-	if (same)
-		return 0;
+	if ((rc = alert_live(db, key, &id, severity, sizeof severity,
+	    &suppressed, &notified, err, errlen)) <= 0)
+		return rc;
 	if ((st = db_stmt(db, SQL_ALERT_RESTATE, err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, summary, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now_ms);
-	if (alert_step(db, st, "updating an alert", err, errlen) == -1 ||
-	    alert_event(db, id, now_ms, "restated", NULL, summary, err,
+	if (alert_step(db, st, "updating an alert", err, errlen) == -1)
+		return -1;
+	/* The same summary: nothing to say. */
+	if (sqlite3_changes(db_handle(db)) == 0)
+		return 0;
+	if (alert_event(db, id, now_ms, "restated", NULL, summary, err,
 	    errlen) == -1)
 		return -1;
 	return 1;

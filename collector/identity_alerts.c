@@ -39,6 +39,13 @@ static const char *const identity_commands[IDENTITY_COMMANDS] = {
 	"run", "apply",
 };
 
+/* The key of command c's identity_run. */
+static void
+identity_run_key(size_t c, char *key, size_t size)
+{
+	snprintf(key, size, "identity:%s", identity_commands[c]);
+}
+
 /* Text of column col, made safe to show, or "". */
 static void
 identity_col(sqlite3_stmt *st, int col, char *dst, size_t size)
@@ -157,7 +164,7 @@ identity_run_alert(struct db *db, const struct collector_config *cfg,
 	struct alert_spec	 a;
 	char			 key[32], summary[1024], why[128];
 
-	snprintf(key, sizeof key, "identity:%s", identity_commands[c]);
+	identity_run_key(c, key, sizeof key);
 	if (!l->have)
 		return 0;
 	if (strcmp(l->outcome, "ok") == 0) {
@@ -191,8 +198,7 @@ identity_alerts_apply(struct db *db, const struct collector_config *cfg,
 
 	if (f->unset) {
 		for (c = 0; c < IDENTITY_COMMANDS; c++) {
-			snprintf(key, sizeof key, "identity:%s",
-			    identity_commands[c]);
+			identity_run_key(c, key, sizeof key);
 			if (alert_resolve(db, cfg, key, "identity is no "
 			    "longer configured", now_ms, err, errlen) == -1)
 				return -1;

@@ -1901,6 +1901,27 @@ store_fk_check(struct store_save *sv)
 	return 0;
 }
 
+/* Back to WAL after store_save_direct's save, committed or not. */
+static void
+store_save_wal(struct store *st)
+{
+	char	 why[512];
+	int	 rc;
+
+	/* WAL first: going back is itself written under the journal, with
+	 * synchronous=FULL. */
+	if ((rc = db_journal_mode(st->db, "wal", 1, why, sizeof why)) == -1)
+		log_warnx("%s (the next run opening it puts the database back "
+		    "in WAL journal mode)", why);
+	else if (rc == 0)
+		log_warnx("%s: still not in WAL journal mode after the first "
+		    "save (the next run opening it puts it back)",
+		    db_path(st->db));
+	if (db_exec(st->db, "PRAGMA synchronous=NORMAL", why, sizeof why) ==
+	    -1)
+		log_warnx("%s", why);
+}
+
 /*
  * A first save, into a database that holds no state yet, writes the
  * database file directly, under a rollback journal, rather than into the
@@ -1917,8 +1938,6 @@ store_fk_check(struct store_save *sv)
  * through the log as any other. synchronous=FULL: in this mode NORMAL
  * may lose the file to a power cut at the wrong moment.
  */
-static void	 store_save_wal(struct store *);
-
 static int
 store_save_direct(struct store *st)
 {
@@ -1945,28 +1964,6 @@ store_save_direct(struct store *st)
 	log_debug("%s: a first save, written to the database file directly",
 	    db_path(st->db));
 	return 1;
-}
-
-/* Back to WAL after store_save_direct's save, committed or not. */
-static void
-store_save_wal(struct store *st)
-{
-	char	 why[512];
-
-	int	 rc;
-
-	/* WAL first: going back is itself written under the journal, with
-	 * synchronous=FULL. */
-	if ((rc = db_journal_mode(st->db, "wal", 1, why, sizeof why)) == -1)
-		log_warnx("%s (the next run opening it puts the database back "
-		    "in WAL journal mode)", why);
-	else if (rc == 0)
-		log_warnx("%s: still not in WAL journal mode after the first "
-		    "save (the next run opening it puts it back)",
-		    db_path(st->db));
-	if (db_exec(st->db, "PRAGMA synchronous=NORMAL", why, sizeof why) ==
-	    -1)
-		log_warnx("%s", why);
 }
 
 /*
