@@ -183,9 +183,13 @@ for round in 1 2 3 4; do
 		    JOIN accounts a USING (domain, guid) JOIN components
 		    USING (domain, guid) WHERE a.kind = 'person' GROUP BY
 		    l.person_id HAVING count(*) = 2 ORDER BY l.person_id LIMIT 1")
+		# The two accounts that choice counted (an admin account of
+		# the person's is not one of them).
 		pair=$(sqlite3 -separator '\' "$T/idsync.db" "SELECT a.domain,
 		    a.sam FROM links l JOIN accounts a USING (domain, guid)
-		    WHERE l.person_id = '$pid'" | tr '\n' ' ')
+		    JOIN components USING (domain, guid)
+		    WHERE l.person_id = '$pid' AND a.kind = 'person'" |
+		    tr '\n' ' ')
 		# shellcheck disable=SC2086
 		run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" never-link $pair
 		a=$(settled btuh "l.person_id IS NOT NULL")
