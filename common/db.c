@@ -46,6 +46,9 @@ struct db {
 	char			*busy_notice;
 	int64_t			 busy_timeout_ms;
 	int64_t			 busy_since_ms;
+	/* db_options.synchronous_full: what db_synchronous(db, -1) puts
+	 * back. */
+	int			 synchronous_full;
 	struct db_cached_stmt	*stmts;
 	size_t			 nstmts;
 	size_t			 stmts_alloc;
@@ -282,9 +285,8 @@ db_open(const char *path, const struct db_options *opts, char *err,
 	}
 	if (db_exec(db, "PRAGMA foreign_keys=ON", err, errlen) == -1)
 		goto fail;
-	if (db_exec(db, opts != NULL && opts->synchronous_full ?
-	    "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", err,
-	    errlen) == -1)
+	db->synchronous_full = opts != NULL && opts->synchronous_full;
+	if (db_synchronous(db, -1, err, errlen) == -1)
 		goto fail;
 	return db;
 
@@ -326,6 +328,15 @@ fail:
 	db_error(db, sql, err, errlen);
 	rc = -1;
 	goto out;
+}
+
+int
+db_synchronous(struct db *db, int full, char *err, size_t errlen)
+{
+	if (full == -1)
+		full = db->synchronous_full;
+	return db_exec(db, full ? "PRAGMA synchronous=FULL" :
+	    "PRAGMA synchronous=NORMAL", err, errlen);
 }
 
 void

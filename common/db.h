@@ -62,6 +62,12 @@ int	 db_schema_version(struct db *db);
 int	 db_journal_mode(struct db *db, const char *mode, int wait,
 	    char *err, size_t errlen);
 
+/*
+ * synchronous=FULL (full 1) or NORMAL (0) for this connection; -1: as
+ * db_open set it (db_options.synchronous_full). -1 with err on an error.
+ */
+int	 db_synchronous(struct db *db, int full, char *err, size_t errlen);
+
 /* Runs SQL without results (several statements allowed). */
 int	 db_exec(struct db *db, const char *sql, char *err, size_t errlen);
 

@@ -1917,8 +1917,7 @@ store_save_wal(struct store *st)
 		log_warnx("%s: still not in WAL journal mode after the first "
 		    "save (the next run opening it puts it back)",
 		    db_path(st->db));
-	if (db_exec(st->db, "PRAGMA synchronous=NORMAL", why, sizeof why) ==
-	    -1)
+	if (db_synchronous(st->db, -1, why, sizeof why) == -1)
 		log_warnx("%s", why);
 }
 
@@ -1955,8 +1954,7 @@ store_save_direct(struct store *st)
 		    "another connection has the database open", db_path(st->db));
 		return 0;
 	}
-	if (db_exec(st->db, "PRAGMA synchronous=FULL", why, sizeof why) ==
-	    -1) {
+	if (db_synchronous(st->db, 1, why, sizeof why) == -1) {
 		log_warnx("%s", why);
 		store_save_wal(st);
 		return 0;

@@ -176,6 +176,11 @@ test_open_options(void **state)
 	db = open_ok(path, &opts);
 	assert_int_equal(query_int(db, "PRAGMA synchronous"), 2);
 	assert_int_equal(query_int(db, "PRAGMA busy_timeout"), 1234);
+	/* Set for a while, then back to what it was opened with. */
+	assert_int_equal(db_synchronous(db, 0, err, sizeof err), 0);
+	assert_int_equal(query_int(db, "PRAGMA synchronous"), 1);
+	assert_int_equal(db_synchronous(db, -1, err, sizeof err), 0);
+	assert_int_equal(query_int(db, "PRAGMA synchronous"), 2);
 	db_close(db);
 
 	/* An existing file keeps its mode; reopening works. */
@@ -184,6 +189,10 @@ test_open_options(void **state)
 	opts.synchronous_full = 0;
 	db = open_ok(path, &opts);
 	assert_int_equal(query_int(db, "PRAGMA busy_timeout"), 5000);
+	assert_int_equal(db_synchronous(db, 1, err, sizeof err), 0);
+	assert_int_equal(query_int(db, "PRAGMA synchronous"), 2);
+	assert_int_equal(db_synchronous(db, -1, err, sizeof err), 0);
+	assert_int_equal(query_int(db, "PRAGMA synchronous"), 1);
 	db_close(db);
 	free(path);
 
