@@ -2615,12 +2615,12 @@ match_auto(struct match_ctx *ctx)
 		if (x == y)
 			continue;
 		exact = p->exact >= 0;
-		acct_name(ctx, a, na, sizeof na);
-		acct_name(ctx, b, nb, sizeof nb);
 		if (p->vetoed) {
 			if (exact) {
 				xasprintf(&summary, "%s and %s share %s but "
-				    "an attribute contradicts it", na, nb,
+				    "an attribute contradicts it",
+				    acct_name(ctx, a, na, sizeof na),
+				    acct_name(ctx, b, nb, sizeof nb),
 				    ctx->cfg->exact.items[p->exact]);
 				match_pair_conflict(ctx, "contradiction", a, b,
 				    summary);
@@ -2636,7 +2636,9 @@ match_auto(struct match_ctx *ctx)
 				continue;
 			xasprintf(&summary, "%s and %s share %s, but the "
 			    "person would have two accounts in %s: %s and %s",
-			    na, nb, ctx->cfg->exact.items[p->exact],
+			    acct_name(ctx, a, na, sizeof na),
+			    acct_name(ctx, b, nb, sizeof nb),
+			    ctx->cfg->exact.items[p->exact],
 			    ctx_account(ctx, wa)->domain_name, acct_name(ctx, wa, nw,
 			    sizeof nw), acct_name(ctx, wb, nv, sizeof nv));
 			match_pair_conflict(ctx, "two-primaries", a, b,
@@ -2646,7 +2648,9 @@ match_auto(struct match_ctx *ctx)
 			continue;
 		case MERGE_VETO:
 			xasprintf(&summary, "%s and %s match (%s), but %s and "
-			    "%s contradict each other", na, nb, exact ?
+			    "%s contradict each other",
+			    acct_name(ctx, a, na, sizeof na),
+			    acct_name(ctx, b, nb, sizeof nb), exact ?
 			    ctx->cfg->exact.items[p->exact] : "by score",
 			    acct_name(ctx, wa, nw, sizeof nw),
 			    acct_name(ctx, wb, nv, sizeof nv));
@@ -2678,7 +2682,9 @@ match_auto(struct match_ctx *ctx)
 		if (ctx->clusters[x].existing && ctx->clusters[y].existing) {
 			xasprintf(&summary, "%s (person %s) and %s (person %s) "
 			    "match (%s%s%.1f): link them to make the two "
-			    "persons one", na, ctx->clusters[x].id, nb,
+			    "persons one", acct_name(ctx, a, na, sizeof na),
+			    ctx->clusters[x].id, acct_name(ctx, b, nb,
+			    sizeof nb),
 			    ctx->clusters[y].id, exact ?
 			    ctx->cfg->exact.items[p->exact] : "score", exact ?
 			    ", score " : " ", p->score);
