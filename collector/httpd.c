@@ -74,6 +74,22 @@ reply_json(struct reply *r, int status, json_t *body)
 	r->json = body;
 }
 
+/*
+ * {"error": msg}. A message that is not UTF-8 (a request's bytes in it,
+ * or a value cut in the middle of a character) is one JSON cannot hold:
+ * it goes out with those bytes escaped, as logs have them.
+ */
+static json_t *
+error_body(const char *msg)
+{
+	json_t	*j;
+	char	 vis[2048];
+
+	if ((j = json_pack("{s:s}", "error", msg)) != NULL)
+		return j;
+	return json_pack("{s:s}", "error", str_vis(vis, sizeof vis, msg));
+}
+
 void
 reply_error(struct reply *r, int status, const char *fmt, ...)
 {
@@ -83,7 +99,7 @@ reply_error(struct reply *r, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	reply_json(r, status, json_pack("{s:s}", "error", msg));
+	reply_json(r, status, error_body(msg));
 }
 
 /* --------------------------------------------------------------- listen */
@@ -303,7 +319,8 @@ httpd_send(struct MHD_Connection *conn, struct httpd_conn *hc,
 	}
 	if (body == NULL || r->status < 100 || r->status > 599) {
 		log_warnx("%s %s: the handler gave no reply (status %d)",
-		    method, url, r->status);
+		    str_vis(vmethod, sizeof vmethod, method),
+		    str_vis(vurl, sizeof vurl, url), r->status);
 		free(body);
 		r->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 		body = xstrdup("{\"error\":\"internal error\"}");
@@ -361,7 +378,7 @@ httpd_send_error(struct MHD_Connection *conn, struct httpd_conn *hc,
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	memset(&r, 0, sizeof r);
-	reply_json(&r, status, json_pack("{s:s}", "error", msg));
+	reply_json(&r, status, error_body(msg));
 	return httpd_send(conn, hc, method, url, &r, hname, hvalue);
 }
 

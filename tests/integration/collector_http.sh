@@ -76,6 +76,21 @@ expect 413 POST /api/v1/reports -H "Authorization: Bearer $agent" \
 expect 200 GET /healthz
 ok "413 for a 10 MB body, with and without Content-Length"
 
+# Bytes that are not UTF-8, a newline and an escape in a path: a 404 whose
+# JSON holds them escaped (not a 500 for a message JSON cannot hold), and
+# nothing of them raw in the log, where a newline would forge a line.
+expect 404 GET '/api/v1/datacentres/%ff%0a2026-01-01T00:00:00.000Z%20ward-collector%5B1%5D:%20FORGED%1b%5B2J/health' \
+    -H "Authorization: Bearer $reader"
+python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["error"])' "$T/body" > "$T/error" ||
+    fail "the 404's body is not JSON: $(cat "$T/body")"
+assert_contains "$(cat "$T/error")" '\xff\x0a2026-01-01'
+assert_contains "$(cat "$T/error")" '\x1b[2J'
+grep -q '^2026-01-01T00:00:00.000Z ward-collector\[1\]: FORGED' "$T/collector.log" &&
+    fail "a request forged a log line: $(grep FORGED "$T/collector.log")"
+[ "$(tr -d '\n' < "$T/collector.log" | tr -d '[:print:]' | wc -c)" = 0 ] ||
+    fail "the log holds control bytes"
+ok "a path with bytes that are not UTF-8 and control bytes: a JSON 404 holding them escaped, none raw in the log"
+
 # The log has one line per request, names tokens by name, never the token.
 log=$(cat "$T/collector.log")
 assert_contains "$log" "POST /api/v1/reports 403"
