@@ -419,13 +419,39 @@ db_check_migrations(struct db *db, const struct db_migration *migrations,
 	return 0;
 }
 
+/* Every foreign key of the database holds: else -1, err naming the first
+ * row that breaks one. */
+static int
+db_fk_check(struct db *db, char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(db->handle, "PRAGMA foreign_key_check", -1,
+	    &stmt, NULL) != SQLITE_OK) {
+		db_error(db, "PRAGMA foreign_key_check", err, errlen);
+		return -1;
+	}
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		snprintf(err, errlen, "%s: after the migrations, row %lld of "
+		    "table %s refers to a row of %s that is not there",
+		    db->path, (long long)sqlite3_column_int64(stmt, 1),
+		    (const char *)sqlite3_column_text(stmt, 0),
+		    (const char *)sqlite3_column_text(stmt, 2));
+	else if (rc != SQLITE_DONE)
+		db_error(db, "PRAGMA foreign_key_check", err, errlen);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int
 db_migrate(struct db *db, const struct db_migration *migrations,
     size_t count, char *err, size_t errlen)
 {
 	const struct db_migration *m = NULL;
-	int64_t		 version;
-	int		 newest = (int)count, applied = 0;
+	int64_t		 version, fk_on = 0;
+	int		 newest = (int)count, applied = 0, rebuilds = 0, i;
+	int		 rc = -1;
 	char		*errmsg = NULL, pragma[64];
 
 	if (db_check_migrations(db, migrations, count, err, errlen) == -1)
@@ -450,8 +476,15 @@ db_migrate(struct db *db, const struct db_migration *migrations,
 		return -1;
 	}
 
-	if (db_begin(db, err, errlen) == -1)
+	/* Only outside a transaction does SQLite turn foreign keys off. */
+	for (i = (int)version; i < newest; i++)
+		rebuilds |= migrations[i].rebuilds;
+	if (rebuilds && (db_query_int(db, "PRAGMA foreign_keys", &fk_on, err,
+	    errlen) == -1 || db_exec(db, "PRAGMA foreign_keys=OFF", err,
+	    errlen) == -1))
 		return -1;
+	if (db_begin(db, err, errlen) == -1)
+		goto out;
 	/* Another process may have migrated while we waited for the lock. */
 	if (db_query_int(db, "PRAGMA user_version", &version, err,
 	    errlen) == -1)
@@ -470,7 +503,7 @@ db_migrate(struct db *db, const struct db_migration *migrations,
 			    "transaction itself (migrations must not hold "
 			    "BEGIN, COMMIT or ROLLBACK)", db->path, m->version,
 			    m->name);
-			return -1;
+			goto out;
 		}
 		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
 		    m->version);
@@ -479,17 +512,20 @@ db_migrate(struct db *db, const struct db_migration *migrations,
 			goto fail_migration;
 		applied++;
 	}
+	if (rebuilds && db_fk_check(db, err, errlen) == -1)
+		goto fail;
 	if (db_commit(db, err, errlen) == -1)
-		return -1;
+		goto out;
 	log_info("%s: schema migrated to version %d (%d migration%s applied)",
 	    db->path, newest, applied, applied == 1 ? "" : "s");
-	return applied;
+	rc = applied;
+	goto out;
 
 too_new:
 	snprintf(err, errlen, "%s: database schema version %lld is newer than "
 	    "this program knows (%d); refusing to open", db->path,
 	    (long long)version, newest);
-	return -1;
+	goto out;
 
 fail_migration:
 	/* Take the message before ROLLBACK replaces the handle's error. */
@@ -500,7 +536,12 @@ fail_migration:
 	sqlite3_free(errmsg);
 fail:
 	db_rollback(db);
-	return -1;
+out:
+	/* Outside the transaction now: it cannot fail as it did not before. */
+	if (rebuilds && fk_on)
+		(void)sqlite3_exec(db->handle, "PRAGMA foreign_keys=ON", NULL,
+		    NULL, NULL);
+	return rc;
 }
 
 int

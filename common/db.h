@@ -14,6 +14,13 @@ struct db_migration {
 	int		 version;	/* 1, 2, 3, ... contiguous */
 	const char	*name;
 	const char	*sql;		/* may hold several statements */
+	/*
+	 * Rebuilds a table (CREATE the new one, copy, DROP, RENAME: SQLite's
+	 * way to change what ALTER TABLE cannot): run with foreign keys off,
+	 * so that dropping the old table leaves other tables' references
+	 * alone, and every foreign key checked before the commit.
+	 */
+	int		 rebuilds;
 };
 
 #define DB_READONLY	0x01	/* open an existing database read-only */

@@ -510,6 +510,36 @@ run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
 assert_contains "$OUT" "nothing changed since run"
 ok "movers are unchanged a run later, and that run settles: the next skips matching"
 
+# A state as schema version 11 left it: accounts' kind checked with a
+# list. Migration 12 rebuilds the table under the links that refer to it:
+# every row stays, the links still find their accounts, and the run finds
+# nothing changed since the last.
+accounts_before=$(sqlite3 "$T/idsync.db" "SELECT count(*) || ',' || (SELECT count(*) FROM links JOIN accounts USING (domain, guid)) FROM accounts")
+sqlite3 "$T/idsync.db" "PRAGMA foreign_keys=OFF; BEGIN;
+CREATE TABLE accounts_old (domain TEXT NOT NULL, guid TEXT NOT NULL,
+  dn TEXT NOT NULL, sam TEXT, upn TEXT, mail TEXT, display_name TEXT,
+  employee_id TEXT, sid TEXT, kind TEXT NOT NULL
+  CHECK (kind IN ('person', 'admin', 'service', 'shared')),
+  enabled INTEGER NOT NULL, expires_ms INTEGER, attrs TEXT NOT NULL,
+  first_seen_run INTEGER NOT NULL, changed_run INTEGER NOT NULL,
+  attrs_sum BLOB, content_sum BLOB, PRIMARY KEY (domain, guid));
+INSERT INTO accounts_old SELECT * FROM accounts;
+DROP TABLE accounts;
+ALTER TABLE accounts_old RENAME TO accounts;
+CREATE INDEX accounts_sam ON accounts(sam COLLATE NOCASE);
+PRAGMA user_version = 11; COMMIT;" || fail "sqlite3: the accounts of version 11"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+assert_contains "$OUT" "schema migrated to version 12"
+assert_contains "$OUT" "nothing changed since run"
+[ "$(sqlite3 "$T/idsync.db" "SELECT count(*) || ',' || (SELECT count(*) FROM links JOIN accounts USING (domain, guid)) FROM accounts")" = "$accounts_before" ] ||
+    fail "accounts and their links before the migration: $accounts_before, after: $(sqlite3 "$T/idsync.db" "SELECT count(*) FROM accounts")"
+[ -z "$(sqlite3 "$T/idsync.db" "PRAGMA foreign_key_check")" ] ||
+    fail "rows whose references broke: $(sqlite3 "$T/idsync.db" "PRAGMA foreign_key_check")"
+assert_contains "$(sqlite3 "$T/idsync.db" "SELECT sql FROM sqlite_master WHERE name = 'accounts'")" "kind = 'person' OR"
+run 19 sqlite3 "$T/idsync.db" "PRAGMA foreign_keys=ON; INSERT INTO accounts (domain, guid, dn, kind, enabled, attrs, first_seen_run, changed_run) VALUES ('btuh', 'x', 'CN=x', 'robot', 1, '{}', 1, 1)"
+assert_contains "$OUT" "CHECK constraint failed"
+ok "a state of schema version 11 migrates to 12 whole: same accounts and links, nothing changed, kinds still checked"
+
 # A state saved before persons had a department and title, as migration
 # 11 leaves it: the run that fills them in finds no movers in that.
 sqlite3 "$T/idsync.db" "UPDATE persons SET department = NULL, title = NULL, jobs_known = NULL" ||

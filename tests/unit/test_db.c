@@ -49,6 +49,45 @@ static const struct db_migration migrations_bad3[] = {
 	    "CREATE TABLEE oops (x);" },
 };
 
+/* Migration 3 rebuilds hosts, the parent of checks, to change its CHECK:
+ * done with foreign keys on, its DROP TABLE fails (checks' rows would
+ * lose their host). */
+static const struct db_migration migrations_rebuild[] = {
+	{ 1, "hosts table",
+	    "CREATE TABLE hosts (id INTEGER PRIMARY KEY, name TEXT NOT NULL "
+	    "UNIQUE, kind TEXT NOT NULL CHECK (kind IN ('a', 'b', 'c')));" },
+	{ 2, "checks table",
+	    "CREATE TABLE checks (id INTEGER PRIMARY KEY,\n"
+	    "    host_id INTEGER NOT NULL REFERENCES hosts(id),\n"
+	    "    name TEXT NOT NULL);" },
+	{ 3, "hosts' kind checked without a list",
+	    "CREATE TABLE hosts_new (id INTEGER PRIMARY KEY, name TEXT NOT "
+	    "NULL UNIQUE, kind TEXT NOT NULL CHECK (kind = 'a' OR kind = 'b' "
+	    "OR kind = 'c'));"
+	    "INSERT INTO hosts_new SELECT id, name, kind FROM hosts;"
+	    "DROP TABLE hosts;"
+	    "ALTER TABLE hosts_new RENAME TO hosts;", 1 },
+};
+
+/* The same, losing a host on the way. */
+static const struct db_migration migrations_rebuild_bad[] = {
+	{ 1, "hosts table",
+	    "CREATE TABLE hosts (id INTEGER PRIMARY KEY, name TEXT NOT NULL "
+	    "UNIQUE, kind TEXT NOT NULL CHECK (kind IN ('a', 'b', 'c')));" },
+	{ 2, "checks table",
+	    "CREATE TABLE checks (id INTEGER PRIMARY KEY,\n"
+	    "    host_id INTEGER NOT NULL REFERENCES hosts(id),\n"
+	    "    name TEXT NOT NULL);" },
+	{ 3, "hosts' kind checked without a list",
+	    "CREATE TABLE hosts_new (id INTEGER PRIMARY KEY, name TEXT NOT "
+	    "NULL UNIQUE, kind TEXT NOT NULL CHECK (kind = 'a' OR kind = 'b' "
+	    "OR kind = 'c'));"
+	    "INSERT INTO hosts_new SELECT id, name, kind FROM hosts "
+	    "WHERE name <> 'lost';"
+	    "DROP TABLE hosts;"
+	    "ALTER TABLE hosts_new RENAME TO hosts;", 1 },
+};
+
 static int	 db_counter;
 
 /* A fresh database path in the test's scratch directory. */
@@ -379,6 +418,60 @@ test_migrate(void **state)
 	db_close(db);
 	free(schema);
 	free(path);
+}
+
+/* A table rebuilt under its children's references: the rows and the
+ * references stay, foreign keys are on again after it, and a rebuild
+ * that loses a referenced row is refused and leaves nothing. */
+static void
+test_migrate_rebuild(void **state)
+{
+	struct db	*db;
+	char		*path, *schema, err[512] = "";
+	int		 bad;
+
+	(void)state;
+	for (bad = 0; bad < 2; bad++) {
+		path = fresh_path(bad ? "rebuild-bad" : "rebuild");
+		db = open_ok(path, NULL);
+		assert_int_equal(db_migrate(db, migrations_rebuild, 2, err,
+		    sizeof err), 2);
+		assert_int_equal(db_exec(db, "INSERT INTO hosts VALUES "
+		    "(1, 'kept', 'a'), (2, 'lost', 'b');"
+		    "INSERT INTO checks VALUES (1, 1, 'ping'), (2, 2, 'disk')",
+		    err, sizeof err), 0);
+		if (!bad) {
+			assert_int_equal(db_migrate(db, migrations_rebuild, 3,
+			    err, sizeof err), 1);
+			assert_int_equal(db_schema_version(db), 3);
+			schema = schema_dump(db);
+			assert_contains(schema, "kind = 'a' OR");
+			assert_null(strstr(schema, "hosts_new"));
+			free(schema);
+			assert_int_equal(query_int(db, "SELECT count(*) FROM "
+			    "hosts JOIN checks ON checks.host_id = hosts.id"),
+			    2);
+		} else {
+			assert_int_equal(db_migrate(db,
+			    migrations_rebuild_bad, 3, err, sizeof err), -1);
+			assert_contains(err, path);
+			assert_contains(err, "table checks refers to a row of "
+			    "hosts that is not there");
+			assert_int_equal(db_schema_version(db), 2);
+			schema = schema_dump(db);
+			assert_contains(schema, "IN ('a', 'b', 'c')");
+			free(schema);
+			assert_int_equal(query_int(db, "SELECT count(*) FROM "
+			    "hosts"), 2);
+		}
+		/* Foreign keys are enforced again. */
+		assert_int_equal(query_int(db, "PRAGMA foreign_keys"), 1);
+		assert_int_equal(db_exec(db, "INSERT INTO checks VALUES "
+		    "(3, 42, 'orphan')", err, sizeof err), -1);
+		assert_contains(err, "FOREIGN KEY constraint failed");
+		db_close(db);
+		free(path);
+	}
 }
 
 static void
@@ -988,6 +1081,7 @@ main(void)
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_open_unwritable_dir),
 		cmocka_unit_test(test_migrate),
+		cmocka_unit_test(test_migrate_rebuild),
 		cmocka_unit_test(test_migrate_atomic),
 		cmocka_unit_test(test_migrate_ends_transaction),
 		cmocka_unit_test(test_migrate_newer_refused),
