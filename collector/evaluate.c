@@ -570,8 +570,15 @@ evaluate_rules(struct db *db, const struct health_engine *h,
 			    metrics, r->divide_by, &divisor) == -1 ||
 			    divisor == 0))
 				continue;
-			status = rule_status(r, value / divisor);
 			name = rule_check_name(r, labels);
+			/* A check the report has itself under this name takes
+			 * the rule's place: the two would overwrite each
+			 * other's status at every report. */
+			if (evaluate_seen_has(seen, name)) {
+				free(name);
+				continue;
+			}
+			status = rule_status(r, value / divisor);
 			output = rule_output(r, metric, value, divisor, status);
 			evaluate_seen_add(seen, name);
 			rc = -1;

@@ -126,6 +126,22 @@ report pas-app01 7 "$(chk ntp 0)" '{"name":"cpu.count","value":4}'
     fail "the rule's check stayed"
 ok "a series no longer reported takes its rule check and alert with it"
 
+# A check the agent reports under a rule's name (memory) takes the rule's
+# place for that host: the rule's OK from mem.used_pct does not overwrite
+# the agent's CRITICAL at every report (which hid the alert and flapped).
+for seq in 1 2 3 4; do
+	report pas-mem01 $seq "$(chk memory 2)" '{"name":"mem.used_pct","value":10}'
+done
+[ "$(db "select c.source || ' ' || c.state_type || ' ' || c.hard_status || ' ' || c.flapping from checks c join hosts h on h.id = c.host_id where h.name = 'pas-mem01' and c.name = 'memory'")" = "agent hard 2 0" ] ||
+    fail "the agent's memory check: $(db "select c.* from checks c join hosts h on h.id = c.host_id where h.name = 'pas-mem01'")"
+[ "$(get '/api/v1/alerts?host=pas-mem01')" = 200 ] && [ "$(j '.total')" = 1 ] &&
+    [ "$(j '.alerts[0].check')" = memory ] && [ "$(j '.alerts[0].severity')" = critical ] ||
+    fail "pas-mem01's alerts: $(cat "$T/body")"
+report pas-mem01 5 "$(chk memory 0)" '{"name":"mem.used_pct","value":10}'
+[ "$(get '/api/v1/alerts?host=pas-mem01')" = 200 ] && [ "$(j '.total')" = 0 ] ||
+    fail "pas-mem01's alert after its OK: $(cat "$T/body")"
+ok "a check reported under a rule's name takes the rule's place: its CRITICAL holds, one alert, no flapping"
+
 # ------------------------------------------------------------ flapping
 n=8
 while [ $n -lt 40 ]; do
