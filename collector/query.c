@@ -433,9 +433,12 @@ query_host_find(const struct request *req, struct reply *rep, struct db *db,
 		const char	*sql;
 		const char	*how;
 	} ways[] = {
+		/* The agent id first: it is unique, and it is what the
+		 * urls this API gives out name. A host named like another's
+		 * agent id must not take that url from it. */
+		{ SQL_HOST_BY_AGENT, "the agent id " },
 		{ SQL_HOST_BY_NAME, "the name " },
 		{ SQL_HOST_BY_FQDN, "the FQDN " },
-		{ SQL_HOST_BY_AGENT, "the agent id " },
 	};
 	char	 err[512], vis[96];
 	size_t	 i;

@@ -304,3 +304,14 @@ ok "/metrics: every line parses, labels escaped, counters and the ingest histogr
 
 # The log names what failed; replies did not.
 assert_not_contains "$(cat "$T/collector.log")" "$reader"
+
+# A host named like another's agent id does not take that host's url (the
+# one every list and 409 gives for it), and is found by its own.
+printf '{"schema":1,"agent":{"id":"impostor-1"},"seq":1,"ts":"%s","host":{"name":"shared-a","datacentre":"southend"}}' "$(iso "$now")" > "$T/impostor.json"
+post "$T/impostor.json"
+expect 200 /api/v1/hosts/shared-a
+[ "$(j .agent_id),$(j .name),$(j .datacentre)" = shared-a,shared,orsett ] ||
+    fail "shared-a's url gave another host: $(body)"
+expect 200 /api/v1/hosts/impostor-1
+[ "$(j .name)" = shared-a ] || fail "the impostor by its agent id: $(body)"
+ok "a host named like another's agent id leaves that host's url to it"
