@@ -91,7 +91,7 @@ step_done(struct db *db, sqlite3_stmt *st, const char *what, char *err,
 	" ON CONFLICT (host_id, name, labels) DO UPDATE SET" \
 	"  unit = coalesce(excluded.unit, unit)," \
 	"  last_value = CASE WHEN last_ts_ms IS NULL OR" \
-	"    excluded.last_ts_ms >= last_ts_ms THEN excluded.last_value" \
+	"    excluded.last_ts_ms > last_ts_ms THEN excluded.last_value" \
 	"    ELSE last_value END," \
 	"  last_ts_ms = max(coalesce(last_ts_ms, excluded.last_ts_ms)," \
 	"    excluded.last_ts_ms)" \

@@ -95,6 +95,15 @@ rows "SELECT hex(name) FROM hosts WHERE agent_id = 'a3'" | grep -q 1B5B324A ||
     fail "escape sequence not stored as given"
 ok "SQL and terminal escapes in a report are stored as data"
 
+# One series twice in a report, at one time: the first value stands, the
+# same for the latest value and for the samples.
+printf '{"schema":1,"agent":{"id":"a1"},"seq":50,"ts":"%s","host":{"name":"host-a1","datacentre":"orsett"},"metrics":[{"name":"dup","value":1},{"name":"dup","value":2}]}' \
+    "$(date -u -d "@$((base + 500))" +%Y-%m-%dT%H:%M:%SZ)" > "$T/dup.json"
+[ "$(post "$agent" "$T/dup.json")" = 200 ] || fail "a series twice: $(cat "$T/reply")"
+[ "$(rows "SELECT s.last_value || ',' || group_concat(v.value) FROM series s JOIN samples v ON v.series_id = s.id WHERE s.name = 'dup'")" = "1.0,1.0" ] ||
+    fail "a series twice, latest and samples: $(rows "SELECT s.last_value, v.value FROM series s JOIN samples v ON v.series_id = s.id WHERE s.name = 'dup'")"
+ok "a series twice in one report: its first value is the latest and the sample"
+
 # A revoked token is refused at once.
 "$WARD_COLLECTOR" -c "$T/collector.conf" token revoke spare 2>/dev/null ||
     fail "token revoke failed"
