@@ -411,7 +411,7 @@ char *
 rule_check_name(const struct rule *r, json_t *labels)
 {
 	struct buf	 b;
-	const char	*key;
+	const char	*key, *val;
 	json_t		*v;
 	void		*iter;
 	const char	**keys;
@@ -435,8 +435,16 @@ rule_check_name(const struct rule *r, json_t *labels)
 	buf_append_char(&b, '{');
 	for (i = 0; i < n; i++) {
 		v = json_object_get(labels, keys[i]);
-		buf_printf(&b, "%s%s=%s", i > 0 ? "," : "", keys[i],
-		    json_string_value(v) != NULL ? json_string_value(v) : "");
+		buf_printf(&b, "%s%s=", i > 0 ? "," : "", keys[i]);
+		/* Keys are plain words; a value with a separator in it gets
+		 * a backslash before it, or two series would be one check
+		 * ("a,b=c" against a and b=c). */
+		for (val = json_string_value(v) != NULL ?
+		    json_string_value(v) : ""; *val != '\0'; val++) {
+			if (strchr(",={}\\", *val) != NULL)
+				buf_append_char(&b, '\\');
+			buf_append_char(&b, *val);
+		}
 	}
 	buf_append_char(&b, '}');
 	free(keys);

@@ -289,6 +289,17 @@ test_rules_defaults_and_overrides(void **state)
 	s = rule_check_name(find_rule(rs, "disk_usage"), labels);
 	assert_string_equal(s, "disk_usage{device=sda1,mount=/var}");
 	free(s);
+	json_decref(labels);
+	/* A value holding the separators cannot name another series. */
+	labels = json_pack("{s:s}", "device", "sda1,mount=/var");
+	s = rule_check_name(find_rule(rs, "disk_usage"), labels);
+	assert_string_equal(s, "disk_usage{device=sda1\\,mount\\=/var}");
+	free(s);
+	json_decref(labels);
+	labels = json_pack("{s:s}", "sensor", "PSU {1}\\2");
+	s = rule_check_name(find_rule(rs, "disk_usage"), labels);
+	assert_string_equal(s, "disk_usage{sensor=PSU \\{1\\}\\\\2}");
+	free(s);
 	s = rule_output(find_rule(rs, "disk_usage"), "fs.used_pct", 91.25, 1,
 	    2);
 	assert_string_equal(s, "CRITICAL disk_usage: fs.used_pct = 91.25; "
