@@ -649,6 +649,8 @@ netpoll_date_and_time(const struct snmp_val *v, char *buf, size_t size)
 {
 	const unsigned char	*p;
 	unsigned		 year;
+	int64_t			 ms;
+	char			 why[64];
 
 	buf[0] = '\0';
 	if (v == NULL || v->type != SNMP_VAL_STRING ||
@@ -666,6 +668,10 @@ netpoll_date_and_time(const struct snmp_val *v, char *buf, size_t size)
 	else
 		snprintf(buf, size, "%04u-%02u-%02uT%02u:%02u:%02u%c%02u:%02u",
 		    year, p[2], p[3], p[4], p[5], p[6], p[8], p[9], p[10]);
+	/* As the collector checks it: 30 February or a leap second is no
+	 * date it takes, and a report holding one would be refused. */
+	if (wtime_parse_iso8601(buf, &ms, why, sizeof why) == -1)
+		buf[0] = '\0';
 	return buf;
 }
 

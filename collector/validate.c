@@ -355,8 +355,7 @@ software_date_ok(const char *s)
 		if (s[i] == '\0' || (i == 4 || i == 7 ? s[i] != '-' :
 		    s[i] < '0' || s[i] > '9'))
 			return 0;
-	if (s[10] == '\0')
-		return 1;
+	/* The day alone too: month 13 or 30 February is no day. */
 	return wtime_parse_iso8601(s, &ms, why, sizeof why) == 0;
 }
 

@@ -315,6 +315,10 @@ test_date_and_time(void **state)
 	add_bytes(&vs, "1.3.6.1.2.1.25.6.3.1.5.4",
 	    "\x07\xea\x0d\x01\x00\x00\x00\x00", 8);
 	add_bytes(&vs, "1.3.6.1.2.1.25.6.3.1.5.5", "\x07\xea\x0b", 3);
+	add_bytes(&vs, "1.3.6.1.2.1.25.6.3.1.5.6",
+	    "\x07\xea\x02\x1e\x00\x00\x00\x00", 8);
+	add_bytes(&vs, "1.3.6.1.2.1.25.6.3.1.5.7",
+	    "\x07\xea\x0b\x1b\x15\x2e\x3c\x00+\x00\x00", 11);
 	assert_string_equal(netpoll_date_and_time(&vs.v[0], buf, sizeof buf),
 	    "2026-11-27T21:46:25+01:30");
 	assert_string_equal(netpoll_date_and_time(&vs.v[1], buf, sizeof buf),
@@ -325,6 +329,11 @@ test_date_and_time(void **state)
 	assert_string_equal(netpoll_date_and_time(&vs.v[3], buf, sizeof buf),
 	    "");
 	assert_string_equal(netpoll_date_and_time(&vs.v[4], buf, sizeof buf),
+	    "");
+	/* 30 February, a 60th second: what the collector refuses. */
+	assert_string_equal(netpoll_date_and_time(&vs.v[5], buf, sizeof buf),
+	    "");
+	assert_string_equal(netpoll_date_and_time(&vs.v[6], buf, sizeof buf),
 	    "");
 	assert_string_equal(netpoll_date_and_time(NULL, buf, sizeof buf), "");
 	snmp_vars_clear(&vs);
