@@ -78,7 +78,9 @@ step_done(struct db *db, sqlite3_stmt *st, const char *what, char *err,
 	" WHERE id = ?1"
 #define SQL_HOST_SEEN \
 	"UPDATE hosts SET last_seen_ms = ?2, last_seq = max(last_seq, ?3)," \
-	"  dropped_total = dropped_total + ?4 WHERE id = ?1"
+	"  dropped_total = CASE WHEN dropped_total > 9223372036854775807 - ?4" \
+	"    THEN 9223372036854775807 ELSE dropped_total + ?4 END" \
+	" WHERE id = ?1"
 #define SQL_RENAME \
 	"INSERT INTO host_renames (host_id, old_name, new_name, at_ms)" \
 	" VALUES (?1, ?2, ?3, ?4)"

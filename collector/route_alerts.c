@@ -57,7 +57,7 @@ alerts_get(struct request *req, struct reply *rep)
 	char				 err[512], *link, *esc;
 	struct buf			 b;
 	int64_t				 limit, before, total, last = 0, n = 0;
-	int				 rc, i;
+	int				 rc, i, more = 0;
 	static const char *const names[5] = {
 		"status", "severity", "kind", "datacentre", "host",
 	};
@@ -110,9 +110,14 @@ alerts_get(struct request *req, struct reply *rep)
 		if (v[i] != NULL)
 			sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, before);
-	sqlite3_bind_int64(st, 7, limit);
+	/* One more than asked for says whether there is a next page. */
+	sqlite3_bind_int64(st, 7, limit + 1);
 	list = json_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == limit) {
+			more = 1;
+			continue;
+		}
 		json_array_append_new(list, alert_json(cfg, st));
 		last = sqlite3_column_int64(st, 0);
 		n++;
@@ -126,7 +131,7 @@ alerts_get(struct request *req, struct reply *rep)
 	body = json_object();
 	json_object_set_new(body, "alerts", list);
 	json_object_set_new(body, "total", json_integer(total));
-	if (n == limit && last > 1) {
+	if (more) {
 		buf_init(&b, 0);
 		buf_printf(&b, "/api/v1/alerts?limit=%" PRId64 "&before=%"
 		    PRId64, limit, last);

@@ -242,6 +242,27 @@ report pas-app01 71 "$(chk ntp 0)" '{"name":"check.pas_queue.depth","value":10}'
     fail "the running rules changed after a refused reload: $(cat "$T/body")"
 ok "SIGHUP applies new rules at once; a file that does not load changes nothing"
 
+# Paging the alerts: a page that holds the last one has no next link,
+# however full it is (pas-mem01's one alert is not the first of all), and
+# every alert comes once.
+[ "$(get '/api/v1/alerts?status=all&host=pas-mem01&limit=1')" = 200 ] &&
+    [ "$(j '.total'),$(j '.alerts | length')" = 1,1 ] && [ "$(j '.alerts[0].id')" -gt 1 ] ||
+    fail "pas-mem01's alert: $(cat "$T/body")"
+[ "$(j '.next')" = null ] || fail "a full last page links to another: $(j '.next')"
+[ "$(get '/api/v1/alerts?status=all&limit=1000')" = 200 ] || fail "alerts: $(cat "$T/body")"
+all=$(j '.total')
+next="/api/v1/alerts?status=all&limit=2" pages=0 seen=""
+while [ "$next" != null ]; do
+	[ "$(get "$next")" = 200 ] || fail "$next: $(cat "$T/body")"
+	[ "$(j '.alerts | length')" -gt 0 ] || fail "$next: an empty page"
+	seen="$seen $(j '[.alerts[].id] | join(" ")')"
+	next=$(j '.next')
+	pages=$((pages + 1))
+done
+[ "$pages" = $(((all + 1) / 2)) ] && [ "$(echo $seen | tr ' ' '\n' | sort -u | wc -l)" = "$all" ] ||
+    fail "$pages pages of 2 for $all alerts: $seen"
+ok "alerts page by page: each once, and no link past the last page"
+
 # --------------------------------------------------------- bad config
 bad() {	# bad TEXT EXPECTED
 	printf '%s\n' "$1" > "$T/bad.conf"

@@ -104,6 +104,19 @@ printf '{"schema":1,"agent":{"id":"a1"},"seq":50,"ts":"%s","host":{"name":"host-
     fail "a series twice, latest and samples: $(rows "SELECT s.last_value, v.value FROM series s JOIN samples v ON v.series_id = s.id WHERE s.name = 'dup'")"
 ok "a series twice in one report: its first value is the latest and the sample"
 
+# The dropped count stops at the largest integer instead of turning into
+# a float that no later report moves.
+for seq in 51 52 53; do
+	d=9223372036854775807
+	[ $seq = 53 ] && d=5
+	printf '{"schema":1,"agent":{"id":"a1"},"seq":%s,"ts":"%s","host":{"name":"host-a1","datacentre":"orsett"},"dropped":%s}' \
+	    $seq "$(date -u -d "@$((base + seq * 10))" +%Y-%m-%dT%H:%M:%SZ)" $d > "$T/drop.json"
+	[ "$(post "$agent" "$T/drop.json")" = 200 ] || fail "dropped $d: $(cat "$T/reply")"
+done
+[ "$(rows "SELECT typeof(dropped_total) || ' ' || dropped_total FROM hosts WHERE agent_id = 'a1'")" = "integer 9223372036854775807" ] ||
+    fail "dropped_total after the largest twice: $(rows "SELECT typeof(dropped_total), dropped_total FROM hosts WHERE agent_id = 'a1'")"
+ok "the dropped count stops at the largest integer"
+
 # A revoked token is refused at once.
 "$WARD_COLLECTOR" -c "$T/collector.conf" token revoke spare 2>/dev/null ||
     fail "token revoke failed"
