@@ -765,6 +765,75 @@ cfg_check_instance(struct cfg_parse *st, const struct cfg_section *sec,
 	return 0;
 }
 
+/*
+ * The line a validator's message is about. Messages name what they are
+ * about first, "[section] key ..." or "[section \"label\"] key ...": the
+ * line that set that key, else the section's header, else 0 (the file).
+ */
+static int
+cfg_message_line(struct cfg_parse *st, const char *msg)
+{
+	const struct cfg_section	*sec;
+	const struct cfg_option		*opt;
+	const struct cfg_seen		*seen;
+	struct cfg_items		*items;
+	struct cfg_item			*item = NULL;
+	const char			*p, *label = NULL;
+	const void			*base;
+	size_t				 n, lablen = 0, i;
+	int				 line;
+
+	if (msg[0] != '[')
+		return 0;
+	n = strcspn(msg + 1, " ]");
+	for (sec = st->schema->sections; sec->name != NULL; sec++)
+		if (strlen(sec->name) == n && strncmp(sec->name, msg + 1,
+		    n) == 0)
+			break;
+	if (sec->name == NULL)
+		return 0;
+	p = msg + 1 + n;
+	if (strncmp(p, " \"", 2) == 0) {
+		label = p + 2;
+		if ((p = strstr(label, "\"]")) == NULL)
+			return 0;
+		lablen = (size_t)(p - label);
+		p++;
+	}
+	if (*p++ != ']')
+		return 0;
+	if (!(sec->flags & CFG_SECTION_MULTI)) {
+		if (label != NULL)
+			return 0;
+		base = (const char *)st->cfg + sec->offset;
+		line = st->sec_lines[sec - st->schema->sections];
+	} else {
+		if (label == NULL)
+			return 0;
+		items = CFG_FIELD(st->cfg, sec->offset, struct cfg_items);
+		for (i = 0; i < items->count; i++) {
+			item = items->items[i];
+			if (strlen(item->label) == lablen &&
+			    strncmp(item->label, label, lablen) == 0)
+				break;
+		}
+		if (i == items->count)
+			return 0;
+		base = item;
+		line = item->line;
+	}
+	while (*p == ' ')
+		p++;
+	n = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_");
+	for (opt = sec->options; n > 0 && opt->name != NULL; opt++)
+		if (strlen(opt->name) == n && strncmp(opt->name, p, n) == 0) {
+			if ((seen = cfg_seen_find(st, base, opt)) != NULL)
+				line = seen->line;
+			break;
+		}
+	return line;
+}
+
 static int
 cfg_finish(struct cfg_parse *st)
 {
@@ -805,7 +874,7 @@ cfg_finish(struct cfg_parse *st)
 	if (st->schema->validate != NULL) {
 		why[0] = '\0';
 		if (st->schema->validate(st->cfg, why, sizeof why) == -1) {
-			cfg_error(st, 0, "%s", why);
+			cfg_error(st, cfg_message_line(st, why), "%s", why);
 			return -1;
 		}
 	}

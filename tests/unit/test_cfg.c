@@ -123,10 +123,27 @@ t_validate(void *cfg, char *err, size_t errlen)
 {
 	struct t_cfg	*c = cfg;
 
+	struct t_check	*k;
+	size_t		 i;
+
 	if (strncmp(c->server.url, "https://", 8) != 0) {
 		snprintf(err, errlen, "[server] url: must use https:// to "
 		    "send the token");
 		return -1;
+	}
+	for (i = 0; i < c->checks.count; i++) {
+		k = c->checks.items[i];
+		if (k->timeout > 60000) {
+			snprintf(err, errlen, "[check \"%s\"] timeout %lld "
+			    "ms is too long for a check", k->item.label,
+			    (long long)k->timeout);
+			return -1;
+		}
+		if (k->args.count == 1) {
+			snprintf(err, errlen, "[check \"%s\"] takes two "
+			    "arguments or none", k->item.label);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -625,6 +642,17 @@ test_missing_and_unreadable(void **state)
 	}
 }
 
+/* How many lines text has. */
+static int
+t_lines(const char *text)
+{
+	int	 n = 0;
+
+	for (; *text != '\0'; text++)
+		n += *text == '\n';
+	return n;
+}
+
 static void
 test_validate(void **state)
 {
@@ -639,10 +667,31 @@ test_validate(void **state)
 	assert_int_equal(load(&t_schema_validate,
 	    "[server]\nurl = http://plain\ntoken = token\n", &c, err,
 	    sizeof err, &path), -1);
-	xasprintf(&want, "%s: [server] url: must use https:// to send the "
+	/* The message names the line that set the key. */
+	xasprintf(&want, "%s:2: [server] url: must use https:// to send the "
 	    "token", path);
 	assert_string_equal(err, want);
 	assert_cfg_empty(&c);
+	cfg_free(&t_schema_validate, &c);
+	free(want);
+	free(path);
+
+	/* A labelled section's key; a section's own fault is its header's
+	 * line. */
+	assert_int_equal(load(&t_schema_validate, SERVER "\n[check \"a\"]\n"
+	    "command = true\n[check \"b\"]\ncommand = true\n\n"
+	    "timeout = 90s\n", &c, err, sizeof err, &path), -1);
+	xasprintf(&want, "%s:%d: [check \"b\"] timeout 90000 ms is too long "
+	    "for a check", path, t_lines(SERVER) + 7);
+	assert_string_equal(err, want);
+	cfg_free(&t_schema_validate, &c);
+	free(want);
+	free(path);
+	assert_int_equal(load(&t_schema_validate, SERVER "\n[check \"a\"]\n"
+	    "command = true\nargs = x\n", &c, err, sizeof err, &path), -1);
+	xasprintf(&want, "%s:%d: [check \"a\"] takes two arguments or none",
+	    path, t_lines(SERVER) + 2);
+	assert_string_equal(err, want);
 	cfg_free(&t_schema_validate, &c);
 	free(want);
 	free(path);
