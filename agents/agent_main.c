@@ -125,6 +125,8 @@ agent_validate(void *p, char *err, size_t errlen)
 	const char		*s;
 	size_t			 i, argc;
 
+	if (daemon_user_check(cfg->daemon.user, err, errlen) == -1)
+		return -1;
 	for (i = 0; i < cfg->checks.count; i++) {
 		c = cfg->checks.items[i];
 		for (s = c->item.label; *s != '\0'; s++) {

@@ -975,7 +975,8 @@ np_validate(void *p, char *err, size_t errlen)
 	size_t			 i, k;
 	int			 rc = 0;
 
-	if (np_load_includes(cfg, err, errlen) == -1)
+	if (daemon_user_check(cfg->daemon.user, err, errlen) == -1 ||
+	    np_load_includes(cfg, err, errlen) == -1)
 		return -1;
 	for (i = 0; i < cfg->devices.count; i++) {
 		d = cfg->devices.items[i];

@@ -126,6 +126,8 @@ collector_validate(void *cfg, char *err, size_t errlen)
 {
 	struct collector_config	*cc = cfg;
 
+	if (daemon_user_check(cc->daemon.user, err, errlen) == -1)
+		return -1;
 	if (cc->store.rollup_retention_ms < cc->store.raw_retention_ms) {
 		snprintf(err, errlen, "[store] rollup_retention must be at "
 		    "least raw_retention");

@@ -20,6 +20,11 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "common/buf.h"
 #include "common/log.h"
@@ -195,12 +200,73 @@ httpd_is_loopback(const struct sockaddr_storage *ss)
 	return 0;
 }
 
+static char	*httpd_read_cert(const char *, char *, size_t);
+
+/* No passphrase: a key that wants one is no key the server can use. */
+static int
+httpd_no_passphrase(char *buf, int size, int rwflag, void *arg)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)arg;
+	return -1;
+}
+
+/*
+ * The key (PEM text, from tls_key) is the certificate's (PEM text, read
+ * from cert_path): else -1 with err, before the server is started with a
+ * pair that cannot work (libmicrohttpd says only "Failed to initialize TLS
+ * support").
+ */
+static int
+httpd_check_pair(const char *cert, const char *key, const char *cert_path,
+    char *err, size_t errlen)
+{
+	BIO		*b;
+	X509		*x = NULL;
+	EVP_PKEY	*k = NULL;
+	int		 rc = -1;
+
+	if ((b = BIO_new_mem_buf(cert, -1)) != NULL) {
+		x = PEM_read_bio_X509(b, NULL, httpd_no_passphrase, NULL);
+		BIO_free(b);
+	}
+	if (x == NULL) {
+		snprintf(err, errlen, "[http] tls_cert %s: its certificate "
+		    "cannot be read (not PEM, or damaged)", cert_path);
+		goto out;
+	}
+	if ((b = BIO_new_mem_buf(key, -1)) != NULL) {
+		k = PEM_read_bio_PrivateKey(b, NULL, httpd_no_passphrase, NULL);
+		BIO_free(b);
+	}
+	if (k == NULL) {
+		snprintf(err, errlen, "[http] tls_key: not a PEM private key "
+		    "without a passphrase");
+		goto out;
+	}
+	if (X509_check_private_key(x, k) != 1) {
+		snprintf(err, errlen, "[http] tls_key is not the key of the "
+		    "certificate in tls_cert %s", cert_path);
+		goto out;
+	}
+	rc = 0;
+out:
+	/* Nothing of the key in libcrypto's error queue outlives this. */
+	ERR_clear_error();
+	EVP_PKEY_free(k);
+	X509_free(x);
+	return rc;
+}
+
 int
 httpd_config_check(const struct httpd_config *hc, char *err, size_t errlen)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
-	char			 why[256];
+	char			 why[256], *cert = NULL;
+	int			 rc;
 
 	if (httpd_resolve(hc->listen, AF_INET, &ss, &sslen, why,
 	    sizeof why) == -1) {
@@ -217,7 +283,13 @@ httpd_config_check(const struct httpd_config *hc, char *err, size_t errlen)
 		    "required unless tls = no");
 		return -1;
 	}
-	return 0;
+	if (hc->tls && (cert = httpd_read_cert(hc->tls_cert, err,
+	    errlen)) == NULL)
+		return -1;
+	rc = hc->tls ? httpd_check_pair(cert, hc->tls_key, hc->tls_cert,
+	    err, errlen) : 0;
+	free(cert);
+	return rc;
 }
 
 int

@@ -309,6 +309,39 @@ daemon_sleep_ms(long long ms)
 	}
 }
 
+/* user's entry, or NULL with err saying why not. */
+static struct passwd *
+daemon_user(const char *user, char *err, size_t errlen)
+{
+	struct passwd	*pw;
+	char		 name[128];
+
+	str_vis(name, sizeof name, user);
+	errno = 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		if (errno != 0 && errno != ENOENT && errno != ESRCH &&
+		    errno != EBADF && errno != EPERM)
+			snprintf(err, errlen, "cannot look up user \"%s\": %s",
+			    name, strerror(errno));
+		else
+			snprintf(err, errlen, "user \"%s\" does not exist",
+			    name);
+	}
+	return pw;
+}
+
+int
+daemon_user_check(const char *user, char *err, size_t errlen)
+{
+	char	why[256];
+
+	if (user == NULL || *user == '\0' || daemon_user(user, why,
+	    sizeof why) != NULL)
+		return 0;
+	snprintf(err, errlen, "[daemon] user: %s", why);
+	return -1;
+}
+
 int
 daemon_drop_privileges(const char *user, char *err, size_t errlen)
 {
@@ -321,17 +354,8 @@ daemon_drop_privileges(const char *user, char *err, size_t errlen)
 		return 0;
 	str_vis(name, sizeof name, user);
 
-	errno = 0;
-	if ((pw = getpwnam(user)) == NULL) {
-		if (errno != 0 && errno != ENOENT && errno != ESRCH &&
-		    errno != EBADF && errno != EPERM)
-			snprintf(err, errlen, "cannot look up user \"%s\": %s",
-			    name, strerror(errno));
-		else
-			snprintf(err, errlen, "user \"%s\" does not exist",
-			    name);
+	if ((pw = daemon_user(user, err, errlen)) == NULL)
 		return -1;
-	}
 	uid = pw->pw_uid;
 	gid = pw->pw_gid;
 

@@ -40,6 +40,9 @@ void	 daemon_sleep_ms(long long ms);
  * root and not that user.
  */
 int	 daemon_drop_privileges(const char *user, char *err, size_t errlen);
+/* For -n: user (NULL or empty: none) exists, else -1 with err starting
+ * "[daemon] user". */
+int	 daemon_user_check(const char *user, char *err, size_t errlen);
 
 /*
  * fork, setsid, fork, chdir("/"), umask 027, stdio to /dev/null. The

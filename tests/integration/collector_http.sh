@@ -130,3 +130,31 @@ printf '[http]\nlisten = 127.0.0.1:%s\n' "$port" > "$T/plain.conf"
 run 1 "$WARD_COLLECTOR" -n -c "$T/plain.conf"
 assert_contains "$OUT" "tls_cert and tls_key are required"
 ok "a group-readable key, plain HTTP off loopback, bad listen are refused"
+
+# -n reads the certificate and checks the key is its: what the server
+# would fail on at start (libmicrohttpd says only that TLS failed), at the
+# line that set it.
+pair() {	# pair CERT KEY: an [http] section with them at lines 3 and 4
+	printf '[http]\nlisten = 127.0.0.1:%s\ntls_cert = %s\ntls_key = %s\n' \
+	    "$port" "$1" "$2" > "$T/pair.conf"
+}
+pair "$T/server.crt" "$T/server.key"
+run 0 "$WARD_COLLECTOR" -n -c "$T/pair.conf"
+pair "$T/nonexistent.crt" "$T/server.key"
+run 1 "$WARD_COLLECTOR" -n -c "$T/pair.conf"
+assert_contains "$OUT" "pair.conf:3: [http] tls_cert $T/nonexistent.crt: No such file or directory"
+pair "$T/san.ext" "$T/server.key"
+run 1 "$WARD_COLLECTOR" -n -c "$T/pair.conf"
+assert_contains "$OUT" "pair.conf:3: [http] tls_cert $T/san.ext: no PEM certificate in it"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/other.key" 2>/dev/null ||
+    fail "openssl: another key"
+chmod 600 "$T/other.key"
+pair "$T/server.crt" "$T/other.key"
+run 1 "$WARD_COLLECTOR" -n -c "$T/pair.conf"
+assert_contains "$OUT" "pair.conf:4: [http] tls_key is not the key of the certificate in tls_cert $T/server.crt"
+assert_not_contains "$OUT" "PRIVATE KEY"
+pair "$T/server.crt" "$T/server.key"
+printf '[daemon]\nuser = no-such-user-ward\n' >> "$T/pair.conf"
+run 1 "$WARD_COLLECTOR" -n -c "$T/pair.conf"
+assert_contains "$OUT" 'pair.conf:6: [daemon] user: user "no-such-user-ward" does not exist'
+ok "-n reads the certificate, checks the key is its and that the user exists, naming the line"
