@@ -143,6 +143,15 @@ health_config_check(const struct collector_config *cfg, char *err,
 	if (rules_compile(cfg, &rs, err, errlen) == -1)
 		return -1;
 	rules_free(rs);
+	for (i = 0; i < cfg->parents.count; i++) {
+		p = cfg->parents.items[i];
+		if (p->children.count == 0) {
+			snprintf(err, errlen, "[parent \"%s\"] children: empty "
+			    "(the hosts behind it; remove the section if there "
+			    "are none)", p->item.label);
+			return -1;
+		}
+	}
 	seen = xcalloc(cfg->parents.count + 1, sizeof *seen);
 	for (i = 0; i < cfg->parents.count; i++) {
 		p = cfg->parents.items[i];

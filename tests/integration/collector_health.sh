@@ -282,4 +282,9 @@ children = b
 children = a' 'go round in a circle: a -> b -> a'
 bad '[health]
 flap_low = 70' 'flap_low (70) is above flap_high (50)'
+bad '[parent "sw1"]
+children =' 'bad.conf:2: [parent "sw1"] children: empty'
+bad '[rule "x"]
+metric = fs.used_pct
+warning = abc' 'bad.conf:3: [rule "x"] warning'
 ok "unknown metrics, warning beyond critical and dependency cycles are refused at -n"
