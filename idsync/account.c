@@ -64,7 +64,9 @@ account_alloc(struct account *a, size_t n)
 
 	at = c != NULL ? (c->used + sizeof(void *) - 1) &
 	    ~(sizeof(void *) - 1) : 0;
-	if (c == NULL || n > c->size - at) {
+	/* A chunk made for one large value is exactly its size, which
+	 * need not be aligned: rounded up, at is then past its end. */
+	if (c == NULL || at > c->size || n > c->size - at) {
 		size = c == NULL ? ACCOUNT_CHUNK_FIRST : c->size * 2;
 		if (size > ACCOUNT_CHUNK_MAX)
 			size = ACCOUNT_CHUNK_MAX;

@@ -1192,6 +1192,56 @@ test_attrs_json(void **state)
 	}
 }
 
+/* Is p, n bytes, inside one of a's chunks? */
+static int
+in_chunks(const struct account *a, const char *p, size_t n)
+{
+	const struct account_chunk	*c;
+
+	for (c = a->chunks; c != NULL; c = c->next)
+		if (p >= c->data && p + n <= c->data + c->size)
+			return 1;
+	return 0;
+}
+
+/* Values of every length, the large ones each a chunk of its own (of any
+ * size, aligned or not), with more values after them: each is where it
+ * was put, whole, and inside the account's memory. */
+static void
+test_account_values(void **state)
+{
+	static const size_t	 lens[] = { 1, 7, 8, 9, 1000, 1023, 2047,
+	    2048, 3000, 3001, 5000, 65535, 65537, 3, 70001, 5 };
+	const struct account_attr *at;
+	struct account		*a;
+	char			*v, name[16];
+	size_t			 i, k;
+
+	(void)state;
+	a = account_new(0, "btuh", "guid", "CN=x");
+	v = xmalloc(70002);
+	for (i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+		memset(v, 'a' + (int)(i % 26), lens[i]);
+		snprintf(name, sizeof name, "attr%zu", i);
+		account_add_value(a, name, v, lens[i]);
+		account_add_value(a, name, "tail", 4);
+	}
+	for (i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+		snprintf(name, sizeof name, "attr%zu", i);
+		assert_non_null(at = account_attr(a, name));
+		assert_int_equal(at->count, 2);
+		assert_int_equal(strlen(at->values[0]), lens[i]);
+		for (k = 0; k < lens[i]; k++)
+			assert_int_equal(at->values[0][k], 'a' + (int)(i % 26));
+		assert_string_equal(at->values[1], "tail");
+		assert_true(in_chunks(a, at->values[0], lens[i] + 1));
+		assert_true(in_chunks(a, at->values[1], 5));
+		assert_true(in_chunks(a, at->name, strlen(at->name) + 1));
+	}
+	free(v);
+	account_free(a);
+}
+
 /* account_key writes what snprintf "%s\t%s" would, cut to any size. */
 static void
 test_account_key(void **state)
@@ -1234,6 +1284,7 @@ main(void)
 		cmocka_unit_test(test_attrs_json),
 		cmocka_unit_test(test_attrs_json_read),
 		cmocka_unit_test(test_account_key),
+		cmocka_unit_test(test_account_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
