@@ -148,8 +148,8 @@ static const struct cfg_option domain_options[] = {
 	  "sends at most MaxPageSize (1000) whatever is asked." },
 	{ "connect_timeout", CFG_DURATION, "10s", 1000, 300000, NULL, 0,
 	  offsetof(struct domain_config, connect_timeout_ms),
-	  "Give up connecting to one server after this long and try the "
-	  "next." },
+	  "Give up connecting to one server (and, over ldaps://, on its TLS "
+	  "handshake) after this long and try the next." },
 	{ "timeout", CFG_DURATION, "2m", 1000, 3600000, NULL, 0,
 	  offsetof(struct domain_config, timeout_ms),
 	  "Give up on an answer (a bind, one entry of a page) after this "
@@ -415,8 +415,8 @@ static const struct cfg_option target_options[] = {
 	  "Entries asked for per page when the entries are read." },
 	{ "connect_timeout", CFG_DURATION, "10s", 1000, 300000, NULL, 0,
 	  offsetof(struct target_config, conn.connect_timeout_ms),
-	  "Give up connecting to one server after this long and try the "
-	  "next." },
+	  "Give up connecting to one server (and, over ldaps://, on its TLS "
+	  "handshake) after this long and try the next." },
 	{ "timeout", CFG_DURATION, "2m", 1000, 3600000, NULL, 0,
 	  offsetof(struct target_config, conn.timeout_ms),
 	  "Give up on an answer after this long." },

@@ -9,10 +9,13 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <time.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,6 +201,153 @@ ldap_read_uri_kind(const char *uri)
 	return -1;
 }
 
+/*
+ * A watch over a connection's setup. libldap bounds the TCP connect by
+ * LDAP_OPT_NETWORK_TIMEOUT and each operation by LDAP_OPT_TIMEOUT, but
+ * not the TLS handshake of an ldaps:// connection: a server that takes
+ * the connection and never answers (a hung domain controller, its kernel
+ * still accepting) kept the handshake retrying its reads, on a processor
+ * of its own, forever. A thread shuts the socket down at the deadline;
+ * the handshake then fails at once. The socket comes from libldap's
+ * connect callback; the watch is freed with the handle, as libldap calls
+ * that callback with no Sockbuf just before freeing it.
+ */
+#define READ_NO_SOCKET		((ber_socket_t)-1)
+
+struct read_guard {
+	struct ldap_conncb	 cb;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	pthread_t		 thread;
+	int			 running;
+	int			 stop;
+	int			 fired;
+	ber_socket_t		 fd;
+	int64_t			 deadline_ms;	/* 0: none */
+};
+
+static int
+read_guard_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *addr,
+    struct ldap_conncb *ctx)
+{
+	struct read_guard	*g = ctx->lc_arg;
+	ber_socket_t		 fd = READ_NO_SOCKET;
+
+	(void)ld;
+	(void)srv;
+	(void)addr;
+	(void)ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd);
+	pthread_mutex_lock(&g->mu);
+	g->fd = fd;
+	pthread_mutex_unlock(&g->mu);
+	return 0;
+}
+
+static void
+read_guard_del(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
+{
+	struct read_guard	*g = ctx->lc_arg;
+
+	(void)ld;
+	if (sb != NULL) {
+		pthread_mutex_lock(&g->mu);
+		g->fd = READ_NO_SOCKET;
+		pthread_mutex_unlock(&g->mu);
+		return;
+	}
+	/* The handle goes: no watch runs over it by now. */
+	pthread_cond_destroy(&g->cv);
+	pthread_mutex_destroy(&g->mu);
+	free(g);
+}
+
+static void *
+read_guard_run(void *arg)
+{
+	struct read_guard	*g = arg;
+	struct timespec		 ts;
+	int64_t			 now;
+
+	pthread_mutex_lock(&g->mu);
+	while (!g->stop) {
+		now = wtime_mono_ms();
+		if (g->deadline_ms != 0 && now >= g->deadline_ms) {
+			if (g->fd != READ_NO_SOCKET && !g->fired) {
+				(void)shutdown(g->fd, SHUT_RDWR);
+				g->fired = 1;
+			}
+			g->deadline_ms = 0;
+		}
+		if (g->deadline_ms == 0) {
+			pthread_cond_wait(&g->cv, &g->mu);
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += (time_t)((g->deadline_ms - now) / 1000);
+		ts.tv_nsec += (long)((g->deadline_ms - now) % 1000) * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		(void)pthread_cond_timedwait(&g->cv, &g->mu, &ts);
+	}
+	pthread_mutex_unlock(&g->mu);
+	return NULL;
+}
+
+/* A watch on ld (freed with it), or NULL if none could be set: then ld
+ * is as libldap leaves it. */
+static struct read_guard *
+read_guard_new(LDAP *ld)
+{
+	struct read_guard	*g = xcalloc(1, sizeof *g);
+	pthread_condattr_t	 ca;
+
+	g->fd = READ_NO_SOCKET;
+	g->cb.lc_add = read_guard_add;
+	g->cb.lc_del = read_guard_del;
+	g->cb.lc_arg = g;
+	pthread_mutex_init(&g->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&g->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (ldap_set_option(ld, LDAP_OPT_CONNECT_CB, &g->cb) !=
+	    LDAP_OPT_SUCCESS) {
+		read_guard_del(ld, NULL, &g->cb);
+		return NULL;
+	}
+	g->running = pthread_create(&g->thread, NULL, read_guard_run, g) == 0;
+	return g;
+}
+
+/* From now, ms for what follows (0: no limit). */
+static void
+read_guard_arm(struct read_guard *g, int64_t ms)
+{
+	if (g == NULL)
+		return;
+	pthread_mutex_lock(&g->mu);
+	g->deadline_ms = ms > 0 ? wtime_mono_ms() + ms : 0;
+	pthread_cond_signal(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+}
+
+/* The watch's thread ended; whether it had to shut the socket. */
+static int
+read_guard_end(struct read_guard *g)
+{
+	if (g == NULL || !g->running)
+		return 0;
+	pthread_mutex_lock(&g->mu);
+	g->stop = 1;
+	pthread_cond_signal(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+	pthread_join(g->thread, NULL);
+	g->running = 0;
+	return g->fired;
+}
+
 /* Connects to uri, secures the connection and binds. On failure *fatal
  * says whether trying the domain's next server is pointless (a refused
  * password is refused everywhere, and retrying locks the account). */
@@ -205,10 +355,11 @@ static LDAP *
 read_connect(const struct domain_config *d, const char *uri, int *fatal,
     char *err, size_t errlen)
 {
+	struct read_guard *guard = NULL;
 	struct berval	 cred;
 	struct timeval	 tv;
 	LDAP		*ld = NULL;
-	char		 why[512], diag[256];
+	char		 why[512], diag[256], dur[32];
 	int		 rc, v, kind = ldap_read_uri_kind(uri);
 
 	*fatal = 0;
@@ -241,8 +392,47 @@ read_connect(const struct domain_config *d, const char *uri, int *fatal,
 	    LDAP_OPT_SUCCESS)
 		goto tls_setup;
 
+	/* The connection first (and an ldaps:// one's handshake), within
+	 * connect_timeout; then each operation within timeout. */
+	guard = read_guard_new(ld);
+	read_guard_arm(guard, d->connect_timeout_ms);
+	if (ldap_connect(ld) != LDAP_SUCCESS) {
+		rc = LDAP_SERVER_DOWN;
+		(void)ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &rc);
+		str_format_duration_ms(dur, sizeof dur, d->connect_timeout_ms);
+		if (read_guard_end(guard))
+			snprintf(err, errlen, "%s: no TLS handshake within %s "
+			    "(connect_timeout): the server takes the "
+			    "connection but does not answer (hung, or not "
+			    "an LDAPS port)", uri, dur);
+		else if (kind == READ_URI_LDAPS &&
+		    read_tcp_answers(uri, d->connect_timeout_ms))
+			snprintf(err, errlen, "%s: the TLS handshake failed: "
+			    "%s", uri, tlsdiag_explain(d, uri, diag,
+			    sizeof diag) == 0 ? diag : READ_TLS_HINT);
+		else if (rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR)
+			snprintf(err, errlen, "%s: cannot connect: nothing "
+			    "answers there, or it is unreachable", uri);
+		else {
+			ldap_read_error(ld, rc, why, sizeof why);
+			snprintf(err, errlen, "%s: cannot connect: %s", uri,
+			    why);
+		}
+		goto fail;
+	}
+	read_guard_arm(guard, d->timeout_ms + d->connect_timeout_ms);
+
 	if (kind == READ_URI_LDAP && d->starttls) {
 		rc = ldap_start_tls_s(ld, NULL, NULL);
+		if (rc != LDAP_SUCCESS && read_guard_end(guard)) {
+			str_format_duration_ms(dur, sizeof dur,
+			    d->timeout_ms + d->connect_timeout_ms);
+			snprintf(err, errlen, "%s: StartTLS failed: no TLS "
+			    "handshake within %s (timeout and "
+			    "connect_timeout): the server does not answer",
+			    uri, dur);
+			goto fail;
+		}
 		if (rc != LDAP_SUCCESS) {
 			ldap_read_error(ld, rc, why, sizeof why);
 			if (rc == LDAP_CONNECT_ERROR && tlsdiag_explain(d, uri,
@@ -267,6 +457,7 @@ read_connect(const struct domain_config *d, const char *uri, int *fatal,
 	}
 	rc = ldap_sasl_bind_s(ld, d->bind_dn != NULL ? d->bind_dn : "",
 	    LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
+	(void)read_guard_end(guard);
 	if (rc != LDAP_SUCCESS) {
 		ldap_read_error(ld, rc, why, sizeof why);
 		if (d->bind_dn != NULL)
@@ -293,6 +484,7 @@ tls_setup:
 	    d->ca_file != NULL ? " with CA file " : "",
 	    d->ca_file != NULL ? d->ca_file : "");
 fail:
+	(void)read_guard_end(guard);
 	ldap_unbind_ext_s(ld, NULL, NULL);
 	return NULL;
 }

@@ -420,7 +420,7 @@ run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/before.csv"
 # A domain down: the run fails, names it, and changes nothing.
 fx_stop_slapd meht
 run 1 "$WARD_IDSYNC" -c "$T/idsync.conf" run
-assert_contains "$OUT" "domain meht: ldap://127.0.0.1:$PLAIN_meht: StartTLS failed: Can't contact LDAP server"
+assert_contains "$OUT" "domain meht: ldap://127.0.0.1:$PLAIN_meht: cannot connect: nothing answers there, or it is unreachable"
 assert_contains "$OUT" "nothing was changed"
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/after.csv"
 cmp -s "$T/before.csv" "$T/after.csv" || fail "a failed run changed the state"
@@ -439,6 +439,20 @@ kill -CONT "$(fx_pid meht)"
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/after.csv"
 cmp -s "$T/before.csv" "$T/after.csv" || fail "a timed-out run changed the state"
 ok "a hung domain: the run times out and changes nothing"
+
+# A hung domain over LDAPS: libldap bounds neither the handshake of an
+# ldaps:// connection (it retried its reads on a processor, for good) nor
+# anything after; the run gives up at connect_timeout. (timeout(1) only
+# turns a hang into a failure.)
+kill -STOP "$(fx_pid btuh)"
+idsync_conf "$T/hung-tls.conf"
+sed -i "/^uri = ldaps:\/\/127.0.0.1:$TLS_btuh\$/a connect_timeout = 1s" "$T/hung-tls.conf"
+run 1 timeout 120 "$WARD_IDSYNC" -c "$T/hung-tls.conf" run
+kill -CONT "$(fx_pid btuh)"
+assert_contains "$OUT" "domain btuh: ldaps://127.0.0.1:$TLS_btuh: no TLS handshake within 1s (connect_timeout): the server takes the connection but does not answer"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/after.csv"
+cmp -s "$T/before.csv" "$T/after.csv" || fail "a timed-out run changed the state"
+ok "a hung domain over LDAPS: the run gives up at connect_timeout and changes nothing"
 
 # Two runs never overlap: while one waits on a stopped server, another
 # refuses to start.
