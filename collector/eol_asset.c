@@ -1381,19 +1381,13 @@ eol_forecast_json(const struct eol_estate *e, int quarters)
 static void
 eol_csv_cell(FILE *fp, const char *s, int last)
 {
-	char	*end;
 	int	 formula, quote;
 
 	if (s == NULL)
 		s = "";
-	/* A spreadsheet runs a cell starting with = + - @ (or a tab or CR
-	 * before one) as a formula: names and versions come from reports,
-	 * and are not to be trusted that far. A number is a number. */
-	formula = *s != '\0' && strchr("=+-@\t\r", *s) != NULL;
-	if (formula) {
-		(void)strtod(s, &end);
-		formula = *end != '\0';
-	}
+	/* Names and versions come from reports, and are not to be trusted
+	 * as far as a spreadsheet's formulas. */
+	formula = str_csv_formula(s);
 	quote = formula || strpbrk(s, ",\"\r\n") != NULL;
 	if (quote)
 		fputc('"', fp);

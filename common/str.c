@@ -129,6 +129,17 @@ truncated:
 	return dst;
 }
 
+int
+str_csv_formula(const char *s)
+{
+	char	*end;
+
+	if (*s == '\0' || strchr("=+-@\t\r", *s) == NULL)
+		return 0;
+	(void)strtod(s, &end);
+	return *end != '\0' || end == s;
+}
+
 static void
 quote_into(char *dst, size_t size, const char *s)
 {

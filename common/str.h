@@ -24,6 +24,13 @@ int	 str_eq_nocase(const char *a, const char *b);
 char	*str_vis(char *dst, size_t size, const char *s);
 
 /*
+ * Whether a spreadsheet opening a CSV file would take the cell s for a
+ * formula and run it: it starts with =, +, -, @, a tab or a CR and is not
+ * a number (-139 is one). Such a cell is written after a '.
+ */
+int	 str_csv_formula(const char *s);
+
+/*
  * Parsers: return 0 and set *out, or -1 with a reason in err. Whole string
  * must parse; leading/trailing whitespace is an error.
  */

@@ -17,25 +17,31 @@
 
 #include "common/buf.h"
 #include "common/db.h"
+#include "common/str.h"
 #include "common/wtime.h"
 #include "common/xmalloc.h"
 #include "idsync/conflict_order.h"
 #include "idsync/idsync.h"
 
 /* Quoted as RFC 4180 says when it holds a comma, a quote, CR or LF;
- * records end with LF. */
+ * records end with LF. What a spreadsheet would run as a formula (the
+ * directories' names are anyone's) is written after a '. */
 void
 export_csv_value(FILE *fp, const char *s)
 {
 	const char	*p;
+	int		 formula;
 
 	if (s == NULL)
 		s = "";
-	if (strpbrk(s, ",\"\r\n") == NULL) {
+	formula = str_csv_formula(s);
+	if (!formula && strpbrk(s, ",\"\r\n") == NULL) {
 		fputs(s, fp);
 		return;
 	}
 	fputc('"', fp);
+	if (formula)
+		fputc('\'', fp);
 	for (p = s; *p != '\0'; p++) {
 		if (*p == '"')
 			fputc('"', fp);

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "common/buf.h"
+#include "common/str.h"
 #include "common/xmalloc.h"
 #include "idsync/idsync.h"
 
@@ -20,6 +21,7 @@ plan_changed_attrs(const struct account *old, const struct account *cur,
 	const struct account_attr	*x, *y;
 	size_t				 i, j, k, n = 0;
 	int				 same;
+	char				 vis[256];
 
 	for (i = 0; i < cur->nattrs; i++) {
 		y = &cur->attrs[i];
@@ -32,7 +34,8 @@ plan_changed_attrs(const struct account *old, const struct account *cur,
 			same = strcmp(x->values[k], y->values[k]) == 0;
 		if (same || account_attr_volatile(y->name))
 			continue;
-		buf_printf(out, "%s%s", n++ > 0 ? ", " : "", y->name);
+		buf_printf(out, "%s%s", n++ > 0 ? ", " : "", str_vis(vis,
+		    sizeof vis, y->name));
 	}
 	for (j = 0; j < old->nattrs; j++) {
 		for (i = 0; i < cur->nattrs; i++)
@@ -42,7 +45,7 @@ plan_changed_attrs(const struct account *old, const struct account *cur,
 		if (i == cur->nattrs && !account_attr_volatile(
 		    old->attrs[j].name))
 			buf_printf(out, "%s%s (removed)", n++ > 0 ? ", " : "",
-			    old->attrs[j].name);
+			    str_vis(vis, sizeof vis, old->attrs[j].name));
 	}
 }
 
@@ -58,7 +61,7 @@ plan_compute(const struct state *prev, struct account *const *accounts,
 	struct buf			 diff;
 	const size_t			*v;
 	const char			*pid;
-	char				 name[300];
+	char				 name[1200], raw[300];
 	unsigned char			 sum[ACCOUNT_SUM_LEN], *seen;
 	size_t				 i, n, p;
 	int				 modified, unlinked, linked;
@@ -90,7 +93,9 @@ plan_compute(const struct state *prev, struct account *const *accounts,
 		/* Most accounts are as they were: no line, no name. */
 		if (sa != NULL && !modified && !unlinked && !linked)
 			continue;
-		account_name(a, name, sizeof name);
+		/* Names as the directories spell them: escapes, line
+		 * breaks and all, shown as \xNN. */
+		str_vis(name, sizeof name, account_name(a, raw, sizeof raw));
 		if (sa == NULL) {
 			plan->accounts_added++;
 			buf_printf(&diff, "+ account %s (%s, %s)\n", name,
@@ -118,8 +123,9 @@ plan_compute(const struct state *prev, struct account *const *accounts,
 		if (seen[i])
 			continue;
 		plan->accounts_removed++;
-		buf_printf(&diff, "- account %s (%s)\n", account_name(
-		    sa->account, name, sizeof name), sa->account->guid);
+		buf_printf(&diff, "- account %s (%s)\n", str_vis(name,
+		    sizeof name, account_name(sa->account, raw, sizeof raw)),
+		    sa->account->guid);
 		if (sa->person_id != NULL) {
 			plan->links_removed++;
 			buf_printf(&diff, "- link %s to person %s\n", name,
@@ -137,15 +143,17 @@ plan_compute(const struct state *prev, struct account *const *accounts,
 		    !prev->persons[v[0]].leaver) {
 			plan->persons_disabled++;
 			buf_printf(&diff, "~ person %s \"%s\" becomes a leaver\n",
-			    mp->id, mp->attrs[PERSON_DISPLAY_NAME] != NULL ?
-			    mp->attrs[PERSON_DISPLAY_NAME] : "");
+			    mp->id, str_vis(name, sizeof name,
+			    mp->attrs[PERSON_DISPLAY_NAME] != NULL ?
+			    mp->attrs[PERSON_DISPLAY_NAME] : ""));
 		}
 		if (mp->existing)
 			continue;
 		plan->persons_created++;
 		buf_printf(&diff, "+ person %s \"%s\" (%zu account%s)\n",
-		    mp->id, mp->attrs[PERSON_DISPLAY_NAME] != NULL ?
-		    mp->attrs[PERSON_DISPLAY_NAME] : "",
+		    mp->id, str_vis(name, sizeof name,
+		    mp->attrs[PERSON_DISPLAY_NAME] != NULL ?
+		    mp->attrs[PERSON_DISPLAY_NAME] : ""),
 		    mp->nmembers, mp->nmembers == 1 ? "" : "s");
 	}
 	for (i = 0; i < prev->npersons; i++) {

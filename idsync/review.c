@@ -29,6 +29,21 @@ col(sqlite3_stmt *stmt, int i)
 	return s != NULL ? (const char *)s : "";
 }
 
+/*
+ * Column i as it may be printed: what the directories hold can carry
+ * terminal escapes, line breaks and bytes that are not UTF-8, shown as
+ * \xNN (str_vis). One of a few buffers, good for the next few calls: all
+ * the arguments of one printf.
+ */
+static const char *
+vcol(sqlite3_stmt *stmt, int i)
+{
+	static char	 vis[16][4096];
+	static unsigned	 next;
+
+	return str_vis(vis[next++ % 16], sizeof vis[0], col(stmt, i));
+}
+
 static int
 review_done(struct store *st, sqlite3_stmt *stmt, int rc, const char *what,
     char *err, size_t errlen)
@@ -119,20 +134,20 @@ review_conflicts(struct store *st, const char *account, int64_t limit,
 		    "lists every one\n", (long long)limit);
 	while ((rc = sqlite3_step(cs)) == SQLITE_ROW) {
 		fprintf(fp, "\nconflict %lld (%s): %s\n",
-		    (long long)sqlite3_column_int64(cs, 0), col(cs, 1),
-		    col(cs, 2));
+		    (long long)sqlite3_column_int64(cs, 0), vcol(cs, 1),
+		    vcol(cs, 2));
 		sqlite3_bind_int64(ms, 1, sqlite3_column_int64(cs, 0));
 		while (sqlite3_step(ms) == SQLITE_ROW) {
-			fprintf(fp, "  %s\\%s  %s  person %s", col(ms, 0),
-			    *col(ms, 1) != '\0' ? col(ms, 1) : col(ms, 2),
-			    col(ms, 2), *col(ms, 3) != '\0' ? col(ms, 3) :
+			fprintf(fp, "  %s\\%s  %s  person %s", vcol(ms, 0),
+			    *vcol(ms, 1) != '\0' ? vcol(ms, 1) : vcol(ms, 2),
+			    vcol(ms, 2), *vcol(ms, 3) != '\0' ? vcol(ms, 3) :
 			    "(none)");
 			if (sqlite3_column_type(ms, 4) != SQLITE_NULL)
 				fprintf(fp, "  score %.1f",
 				    sqlite3_column_double(ms, 4));
 			fputc('\n', fp);
-			if (*col(ms, 5) != '\0')
-				fprintf(fp, "    %s\n", col(ms, 5));
+			if (*vcol(ms, 5) != '\0')
+				fprintf(fp, "    %s\n", vcol(ms, 5));
 		}
 		sqlite3_reset(ms);
 		(*count)++;
@@ -178,36 +193,36 @@ review_print_person(struct store *st, const struct cfg_items *domains,
 {
 	char	 when[WTIME_ISO8601_LEN];
 
-	fprintf(fp, "person %s  %s  (%s)", col(p, 0), col(p, 1), col(p, 3));
-	if (*col(p, 2) != '\0')
-		fprintf(fp, "  employeeID %s", col(p, 2));
+	fprintf(fp, "person %s  %s  (%s)", vcol(p, 0), vcol(p, 1), vcol(p, 3));
+	if (*vcol(p, 2) != '\0')
+		fprintf(fp, "  employeeID %s", vcol(p, 2));
 	fprintf(fp, "\n  since run %lld, %s", (long long)sqlite3_column_int64(p,
 	    4), wtime_format_iso8601(when, sizeof when,
 	    sqlite3_column_int64(p, 5)));
-	if (*col(p, 9) != '\0')
-		fprintf(fp, "; last run: %s", col(p, 9));
+	if (*vcol(p, 9) != '\0')
+		fprintf(fp, "; last run: %s", vcol(p, 9));
 	fputc('\n', fp);
-	if (*col(p, 6) != '\0')
-		fprintf(fp, "  username %s%s%s\n", col(p, 6),
-		    *col(p, 7) != '\0' ? "  UPN " : "", col(p, 7));
-	if (*col(p, 8) != '\0')
-		fprintf(fp, "  mail %s\n", col(p, 8));
+	if (*vcol(p, 6) != '\0')
+		fprintf(fp, "  username %s%s%s\n", vcol(p, 6),
+		    *vcol(p, 7) != '\0' ? "  UPN " : "", vcol(p, 7));
+	if (*vcol(p, 8) != '\0')
+		fprintf(fp, "  mail %s\n", vcol(p, 8));
 	(void)st;
 	sqlite3_bind_text(acc, 1, col(p, 0), -1, SQLITE_TRANSIENT);
 	while (sqlite3_step(acc) == SQLITE_ROW) {
-		fprintf(fp, "  %s\\%s  %s %s  %s%s  %s", col(acc, 0),
-		    col(acc, 1), col(acc, 3), col(acc, 4),
+		fprintf(fp, "  %s\\%s  %s %s  %s%s  %s", vcol(acc, 0),
+		    vcol(acc, 1), vcol(acc, 3), vcol(acc, 4),
 		    sqlite3_column_int(acc, 5) ? "enabled" : "disabled",
 		    sqlite3_column_int(acc, 13) ? ", password must change" :
-		    "", col(acc, 6));
-		if (*col(acc, 7) != '\0')
-			fprintf(fp, " with %s\\%s", col(acc, 7),
-			    *col(acc, 8) != '\0' ? col(acc, 8) : col(acc, 12));
+		    "", vcol(acc, 6));
+		if (*vcol(acc, 7) != '\0')
+			fprintf(fp, " with %s\\%s", vcol(acc, 7),
+			    *vcol(acc, 8) != '\0' ? vcol(acc, 8) : vcol(acc, 12));
 		fprintf(fp, "  (run %lld)\n",
 		    (long long)sqlite3_column_int64(acc, 10));
-		fprintf(fp, "    %s  %s\n", col(acc, 2), col(acc, 11));
-		if (*col(acc, 9) != '\0')
-			fprintf(fp, "    %s\n", col(acc, 9));
+		fprintf(fp, "    %s  %s\n", vcol(acc, 2), vcol(acc, 11));
+		if (*vcol(acc, 9) != '\0')
+			fprintf(fp, "    %s\n", vcol(acc, 9));
 		review_print_extra(domains, col(acc, 0), col(acc, 14), fp);
 	}
 	sqlite3_reset(acc);
@@ -291,15 +306,15 @@ review_person(struct store *st, const struct cfg_items *domains,
 		if (strcmp(col(un, 2), "service") == 0 ||
 		    strcmp(col(un, 2), "shared") == 0)
 			fprintf(fp, "%s\\%s is a %s account: never linked to a "
-			    "person\n", col(un, 0), col(un, 1), col(un, 2));
-		else if (*col(un, 3) != '\0')
+			    "person\n", vcol(un, 0), vcol(un, 1), vcol(un, 2));
+		else if (*vcol(un, 3) != '\0')
 			fprintf(fp, "%s\\%s (%s) has no person: it waits on "
 			    "conflict %s (see ward-idsync conflicts)\n",
-			    col(un, 0), col(un, 1), col(un, 2), col(un, 3));
+			    vcol(un, 0), vcol(un, 1), vcol(un, 2), vcol(un, 3));
 		else
 			fprintf(fp, "%s\\%s (%s) has no person: nothing it "
-			    "matches clearly enough\n", col(un, 0),
-			    col(un, 1), col(un, 2));
+			    "matches clearly enough\n", vcol(un, 0),
+			    vcol(un, 1), vcol(un, 2));
 		(*count)++;
 	}
 	free(dom);
@@ -337,9 +352,9 @@ review_history(struct store *st, int64_t limit, FILE *fp, char *err,
 		else
 			str_copy(took, "-", sizeof took);
 		fprintf(fp, "run %lld  %s  %s  %s  %s%s\n",
-		    (long long)sqlite3_column_int64(r, 0), col(r, 1),
+		    (long long)sqlite3_column_int64(r, 0), vcol(r, 1),
 		    wtime_format_iso8601(when, sizeof when, started), took,
-		    col(r, 4), sqlite3_column_int(r, 6) ? " (forced)" : "");
+		    vcol(r, 4), sqlite3_column_int(r, 6) ? " (forced)" : "");
 		if (sqlite3_column_type(r, 7) != SQLITE_NULL)
 			fprintf(fp, "  accounts %lld (+%lld -%lld ~%lld)  "
 			    "persons %lld (+%lld -%lld)  links +%lld -%lld  "
@@ -354,19 +369,19 @@ review_history(struct store *st, int64_t limit, FILE *fp, char *err,
 			    (long long)sqlite3_column_int64(r, 15),
 			    (long long)sqlite3_column_int64(r, 16),
 			    (long long)sqlite3_column_int64(r, 9));
-		if (*col(r, 5) != '\0')
-			fprintf(fp, "  %s\n", col(r, 5));
+		if (*vcol(r, 5) != '\0')
+			fprintf(fp, "  %s\n", vcol(r, 5));
 		sqlite3_bind_int64(d, 1, sqlite3_column_int64(r, 0));
 		/* A domain that failed is what the run's message says. */
 		while (sqlite3_step(d) == SQLITE_ROW) {
-			if (*col(d, 5) != '\0')
+			if (*vcol(d, 5) != '\0')
 				continue;
 			fprintf(fp, "  domain %s: %lld accounts in %lld "
-			    "page%s from %s", col(d, 0),
+			    "page%s from %s", vcol(d, 0),
 			    (long long)sqlite3_column_int64(d, 2),
 			    (long long)sqlite3_column_int64(d, 3),
 			    sqlite3_column_int64(d, 3) == 1 ? "" : "s",
-			    col(d, 1));
+			    vcol(d, 1));
 			if (sqlite3_column_int(d, 6))
 				fprintf(fp, " (incremental: %lld changed, "
 				    "%lld gone)",
@@ -640,6 +655,7 @@ review_csv_record(char **p, char *end, char **fields, size_t max,
 {
 	char	*r = *p, *w, *f;
 	size_t	 start = *line;
+	int	 last;
 
 	*nfields = 0;
 	for (;;) {
@@ -669,16 +685,21 @@ review_csv_record(char **p, char *end, char **fields, size_t max,
 		if (*nfields < max)
 			fields[*nfields] = f;
 		(*nfields)++;
-		if (r == end || *r == '\n') {
+		/* w may be r: what ends the field is read first. */
+		last = r == end || *r == '\n';
+		*w = '\0';
+		/* A ' before what a spreadsheet would run as a formula is
+		 * export_csv_value's, not the value's. */
+		if (*f == '\'' && str_csv_formula(f + 1))
+			memmove(f, f + 1, (size_t)(w - f));
+		if (last) {
 			if (r < end) {
 				(*line)++;
 				r++;
 			}
-			*w = '\0';
 			*p = r;
 			return 0;
 		}
-		*w = '\0';
 		r++;			/* past the comma */
 	}
 }
@@ -762,7 +783,8 @@ review_decide_file(struct store *st, const char *path, FILE *fp,
 	char			 vis[64];
 	const size_t		*v;
 	size_t			 len, line = 1, at, nf, nd = 0, alloc = 0, from;
-	size_t			 faults = 0, n, k, j, kinds[3] = { 0, 0, 0 };
+	size_t			 faults = 0, n, k, j, w, kinds[3] = { 0, 0, 0 };
+	size_t			 repeats = 0;
 	size_t			 persons = 0, for_persons = 0;
 	int			 rc = -1, new_person;
 
@@ -778,7 +800,12 @@ review_decide_file(struct store *st, const char *path, FILE *fp,
 		return -1;
 	}
 	pairs = index_new();
-	for (p = data, end = data + len; p < end;) {
+	p = data;
+	end = data + len;
+	/* A spreadsheet saving "CSV UTF-8" starts the file with a BOM. */
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	while (p < end) {
 		at = line;
 		if (review_csv_record(&p, end, f, 3, &nf, &line, why,
 		    sizeof why) == -1) {
@@ -854,14 +881,20 @@ review_decide_file(struct store *st, const char *path, FILE *fp,
 			nd = from;
 			continue;
 		}
-		for (j = from; j < nd; j++) {
-			if (kind != DECISION_UNLINK) {
-				review_pair_key(&ds[j], key, sizeof key);
-				index_add(pairs, key, j);
+		/* The same decision twice (a row copied, or a pair given
+		 * the other way round) is one. */
+		for (j = w = from; j < nd; j++) {
+			review_pair_key(&ds[j], key, sizeof key);
+			if (index_get(pairs, key, &n) != NULL) {
+				repeats++;
+				continue;
 			}
-			ds[j].line = at;
+			index_add(pairs, key, w);
+			ds[w] = ds[j];
+			ds[w++].line = at;
 			kinds[kind]++;
 		}
+		nd = w;
 		if (new_person) {
 			persons++;
 			for_persons += nd - from;
@@ -886,6 +919,8 @@ review_decide_file(struct store *st, const char *path, FILE *fp,
 	if (persons > 0)
 		fprintf(fp, "; %zu of the never-link for %zu new-person",
 		    for_persons, persons);
+	if (repeats > 0)
+		fprintf(fp, "; %zu repeated, counted once", repeats);
 	fprintf(fp, "); the next run applies them\n");
 	rc = 0;
 out:
@@ -913,14 +948,14 @@ review_audit(struct store *st, int64_t limit, FILE *fp, char *err,
 		fprintf(fp, "%s  run %lld  %s  %s:%s  %s\n",
 		    wtime_format_iso8601(when, sizeof when,
 		    sqlite3_column_int64(a, 2)),
-		    (long long)sqlite3_column_int64(a, 1), col(a, 11),
-		    col(a, 5), col(a, 6), col(a, 7));
-		fprintf(fp, "  %s: %s -> %s  (by %s%s%s)\n", col(a, 8),
-		    *col(a, 9) != '\0' ? col(a, 9) : "(none)",
-		    *col(a, 10) != '\0' ? col(a, 10) : "(none)", col(a, 3),
-		    *col(a, 4) != '\0' ? " as " : "", col(a, 4));
-		if (*col(a, 12) != '\0')
-			fprintf(fp, "  %s\n", col(a, 12));
+		    (long long)sqlite3_column_int64(a, 1), vcol(a, 11),
+		    vcol(a, 5), vcol(a, 6), vcol(a, 7));
+		fprintf(fp, "  %s: %s -> %s  (by %s%s%s)\n", vcol(a, 8),
+		    *vcol(a, 9) != '\0' ? vcol(a, 9) : "(none)",
+		    *vcol(a, 10) != '\0' ? vcol(a, 10) : "(none)", vcol(a, 3),
+		    *vcol(a, 4) != '\0' ? " as " : "", vcol(a, 4));
+		if (*vcol(a, 12) != '\0')
+			fprintf(fp, "  %s\n", vcol(a, 12));
 	}
 	return review_done(st, a, rc, "list the audit", err, errlen);
 }

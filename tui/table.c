@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/str.h"
 #include "common/xmalloc.h"
 #include "tui/tui.h"
 
@@ -238,20 +239,6 @@ table_print(const struct table *t, FILE *fp, int header,
 	free(cell);
 }
 
-/*
- * Whether a spreadsheet opening the file would take the cell for a
- * formula and run it: names come from whatever reported them, so such a
- * cell is written after a ' (a number like -139 is left as it is).
- */
-static int
-table_csv_formula(const char *s)
-{
-	if (*s == '=' || *s == '+' || *s == '@' || *s == '\t')
-		return 1;
-	return *s == '-' && s[1] != '\0' && s[1] != '.' &&
-	    (s[1] < '0' || s[1] > '9');
-}
-
 /* A field quoted when it holds what CSV gives a meaning to. */
 static void
 table_csv_field(FILE *fp, const char *s)
@@ -259,7 +246,8 @@ table_csv_field(FILE *fp, const char *s)
 	const char	*p;
 	char		*safe = NULL;
 
-	if (table_csv_formula(s)) {
+	/* Names come from whatever reported them. */
+	if (str_csv_formula(s)) {
 		xasprintf(&safe, "'%s", s);
 		s = safe;
 	}

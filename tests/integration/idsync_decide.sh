@@ -52,10 +52,12 @@ a1=$(pair 1 2); b1=$(pair 1 3); a2=$(pair 2 2); b2=$(pair 2 3)
 	printf '# a comment\n\n'
 	printf 'never-link%s\r\n' "$(sed -n 2p "$T/pairs")"
 	sed -n 3p "$T/pairs"
+	# The same link again, a copied row: one decision.
+	printf 'link%s\n' "$(sed -n 1p "$T/pairs")"
 } > "$T/decide.csv"
 before=$(decisions)
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" decide "$T/decide.csv"
-assert_contains "$OUT" "recorded 2 decisions from $T/decide.csv (1 link, 1 never-link, 0 unlink)"
+assert_contains "$OUT" "recorded 2 decisions from $T/decide.csv (1 link, 1 never-link, 0 unlink; 1 repeated, counted once)"
 [ "$(decisions)" = $((before + 2)) ] || fail "decide recorded $(($(decisions) - before)) decisions"
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
 p1=$(person_of "${a1%%:*}" "${a1#*:}")
@@ -68,16 +70,17 @@ run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" conflicts "$a2"
 assert_not_contains "$OUT" "${b2#*:}"
 ok "decide: a link and a never-link from the exported file, applied by the next run"
 
-# Names as people write them, from standard input; unlink by itself.
+# Names as people write them, from standard input, after the BOM a
+# spreadsheet's "CSV UTF-8" starts with; unlink by itself.
 sam1=$(sqlite3 "$T/idsync.db" "SELECT sam FROM accounts WHERE domain = '${a1%%:*}' AND guid = '${a1#*:}'")
 before=$(decisions)
-printf 'unlink,%s\\%s\n' "${a1%%:*}" "$sam1" > "$T/unlink.csv"
+printf '\357\273\277unlink,%s\\%s\n' "${a1%%:*}" "$sam1" > "$T/unlink.csv"
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" decide - < "$T/unlink.csv"
 assert_contains "$OUT" "recorded 1 decisions from - (0 link, 0 never-link, 1 unlink)"
 [ "$(decisions)" = $((before + 1)) ] || fail "decide - recorded nothing"
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
 [ "$(person_of "${a1%%:*}" "${a1#*:}")" != "$p1" ] || fail "unlink: $a1 is still $p1's"
-ok "decide -: an unlink by DOMAIN\\NAME from standard input"
+ok "decide -: an unlink by DOMAIN\\NAME from standard input, after a BOM"
 
 # Faults: each named with its line, and nothing recorded.
 faulty() {

@@ -148,6 +148,15 @@ assert_contains "$OUT" "  displayName: Eve Zzhostile\\x1b[2J\\x1b]0;owned\\x07"
 printf '%s' "$OUT" | grep -q "$(printf '\033')" &&
     fail "apply --dry-run printed a raw escape"
 [ "$(ours)" = 0 ] || fail "apply --dry-run wrote to the target"
+# So do the review commands.
+run 0 "$WARD_IDSYNC" -c "$T/t.conf" person zzhostile
+assert_contains "$OUT" 'Eve Zzhostile\x1b[2J\x1b]0;owned\x07'
+assert_contains "$OUT" 'btuh\zzhostile\x1b[31m'
+printf '%s' "$OUT" | grep -q "$(printf '\033')" &&
+    fail "person printed a raw escape"
+run 0 "$WARD_IDSYNC" -c "$T/t.conf" plan --full
+printf '%s' "$OUT" | grep -q "$(printf '\033')" &&
+    fail "plan printed a raw escape"
 ok "apply --dry-run writes nothing, and shows a hostile name's escapes as text"
 
 conf "$T/limit.conf" "[idsync]

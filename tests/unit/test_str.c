@@ -710,11 +710,34 @@ test_str_split(void **state)
 	str_list_free(NULL, 0);
 }
 
+/* What a spreadsheet would run: = + - @ tab CR first, unless a number. */
+static void
+test_str_csv_formula(void **state)
+{
+	static const char *const yes[] = {
+	    "=1+1", "+1+1", "-1+1", "-2+3+cmd|' /C calc'!A0", "@SUM(A1)",
+	    "\t=1", "\r=1", "-", "+", "-x", "-.5x", "=HYPERLINK(\"x\")",
+	    "-1e3x", NULL };
+	static const char *const no[] = {
+	    "", "1", "-139", "-1.5", "+44", "-.5", "1e3", "a=b", " =1",
+	    "btuh\\=x", "'=1", NULL };
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; yes[i] != NULL; i++)
+		if (!str_csv_formula(yes[i]))
+			fail_msg("\"%s\" is a formula", yes[i]);
+	for (i = 0; no[i] != NULL; i++)
+		if (str_csv_formula(no[i]))
+			fail_msg("\"%s\" is no formula", no[i]);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_str_copy),
+		cmocka_unit_test(test_str_csv_formula),
 		cmocka_unit_test(test_str_append),
 		cmocka_unit_test(test_str_trim),
 		cmocka_unit_test(test_str_prefix_suffix),
