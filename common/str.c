@@ -72,8 +72,22 @@ str_eq_nocase(const char *a, const char *b)
 	return strcasecmp(a, b) == 0;
 }
 
+static char	*str_vis_as(char *, size_t, const char *, int);
+
 char *
 str_vis(char *dst, size_t size, const char *s)
+{
+	return str_vis_as(dst, size, s, 0);
+}
+
+char *
+str_vis_text(char *dst, size_t size, const char *s)
+{
+	return str_vis_as(dst, size, s, 1);
+}
+
+static char *
+str_vis_as(char *dst, size_t size, const char *s, int keep_backslash)
 {
 	const uint8_t	*p = (const uint8_t *)s;
 	size_t		 left = strlen(s), out = 0, fit = 0, n;
@@ -85,7 +99,8 @@ str_vis(char *dst, size_t size, const char *s)
 		return dst;
 	while (left > 0) {
 		len = u8_mbtoucr(&uc, p, left);
-		if (len > 0 && uc >= 0x20 && uc != 0x7f && uc != '\\' &&
+		if (len > 0 && uc >= 0x20 && uc != 0x7f &&
+		    (uc != '\\' || keep_backslash) &&
 		    !(uc >= 0x80 && uc < 0xa0)) {
 			n = (size_t)len;
 			if (out + n + 1 > size)

@@ -22,6 +22,10 @@ int	 str_eq_nocase(const char *a, const char *b);
  * with "..." if it does not fit. Returns dst.
  */
 char	*str_vis(char *dst, size_t size, const char *s);
+/* The same for text a person reads, where a backslash is one (as in
+ * DOMAIN\NAME) and is kept: an escape then cannot be told from a "\x"
+ * the text held, which reading can bear and parsing could not. */
+char	*str_vis_text(char *dst, size_t size, const char *s);
 
 /*
  * Whether a spreadsheet opening a CSV file would take the cell s for a

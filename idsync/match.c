@@ -1958,7 +1958,7 @@ match_pairs(struct match_ctx *ctx)
 	for (i = 0; i < ctx->n; i++)
 		ctx->adj_start[i + 1] += ctx->adj_start[i];
 	ctx->adj = xcalloc(ctx->adj_start[ctx->n] + 1, sizeof *ctx->adj);
-	fill = xcalloc(ctx->n, sizeof *fill);
+	fill = xcalloc(ctx->n + 1, sizeof *fill);
 	for (i = 0; i < ctx->npairs; i++) {
 		p = &ctx->pairs[i];
 		ctx->adj[ctx->adj_start[p->a] + fill[p->a]++] = i;
@@ -1966,9 +1966,9 @@ match_pairs(struct match_ctx *ctx)
 	}
 	free(fill);
 
-	ctx->best = xcalloc(ctx->n * ctx->nd, sizeof *ctx->best);
-	ctx->second = xcalloc(ctx->n * ctx->nd, sizeof *ctx->second);
-	ctx->exact_n = xcalloc(ctx->n * ctx->nd, sizeof *ctx->exact_n);
+	ctx->best = xcalloc(ctx->n * ctx->nd + 1, sizeof *ctx->best);
+	ctx->second = xcalloc(ctx->n * ctx->nd + 1, sizeof *ctx->second);
+	ctx->exact_n = xcalloc(ctx->n * ctx->nd + 1, sizeof *ctx->exact_n);
 	for (i = 0; i < ctx->n * ctx->nd; i++)
 		ctx->best[i] = ctx->second[i] = -INFINITY;
 	for (i = 0; i < ctx->npairs; i++) {

@@ -95,7 +95,7 @@ plan_compute(const struct state *prev, struct account *const *accounts,
 			continue;
 		/* Names as the directories spell them: escapes, line
 		 * breaks and all, shown as \xNN. */
-		str_vis(name, sizeof name, account_name(a, raw, sizeof raw));
+		str_vis_text(name, sizeof name, account_name(a, raw, sizeof raw));
 		if (sa == NULL) {
 			plan->accounts_added++;
 			buf_printf(&diff, "+ account %s (%s, %s)\n", name,
@@ -123,7 +123,7 @@ plan_compute(const struct state *prev, struct account *const *accounts,
 		if (seen[i])
 			continue;
 		plan->accounts_removed++;
-		buf_printf(&diff, "- account %s (%s)\n", str_vis(name,
+		buf_printf(&diff, "- account %s (%s)\n", str_vis_text(name,
 		    sizeof name, account_name(sa->account, raw, sizeof raw)),
 		    sa->account->guid);
 		if (sa->person_id != NULL) {
@@ -143,7 +143,7 @@ plan_compute(const struct state *prev, struct account *const *accounts,
 		    !prev->persons[v[0]].leaver) {
 			plan->persons_disabled++;
 			buf_printf(&diff, "~ person %s \"%s\" becomes a leaver\n",
-			    mp->id, str_vis(name, sizeof name,
+			    mp->id, str_vis_text(name, sizeof name,
 			    mp->attrs[PERSON_DISPLAY_NAME] != NULL ?
 			    mp->attrs[PERSON_DISPLAY_NAME] : ""));
 		}
@@ -151,7 +151,7 @@ plan_compute(const struct state *prev, struct account *const *accounts,
 			continue;
 		plan->persons_created++;
 		buf_printf(&diff, "+ person %s \"%s\" (%zu account%s)\n",
-		    mp->id, str_vis(name, sizeof name,
+		    mp->id, str_vis_text(name, sizeof name,
 		    mp->attrs[PERSON_DISPLAY_NAME] != NULL ?
 		    mp->attrs[PERSON_DISPLAY_NAME] : ""),
 		    mp->nmembers, mp->nmembers == 1 ? "" : "s");

@@ -32,7 +32,7 @@ col(sqlite3_stmt *stmt, int i)
 /*
  * Column i as it may be printed: what the directories hold can carry
  * terminal escapes, line breaks and bytes that are not UTF-8, shown as
- * \xNN (str_vis). One of a few buffers, good for the next few calls: all
+ * \xNN (str_vis_text). One of a few buffers, good for the next few calls: all
  * the arguments of one printf.
  */
 static const char *
@@ -41,7 +41,7 @@ vcol(sqlite3_stmt *stmt, int i)
 	static char	 vis[16][4096];
 	static unsigned	 next;
 
-	return str_vis(vis[next++ % 16], sizeof vis[0], col(stmt, i));
+	return str_vis_text(vis[next++ % 16], sizeof vis[0], col(stmt, i));
 }
 
 static int
@@ -115,10 +115,10 @@ review_conflicts(struct store *st, const char *account, int64_t limit,
 			account = sep + 1;
 		if (total == 0)
 			fprintf(fp, "no conflicts hold %s\\%s\n", domain,
-			    str_vis(vis, sizeof vis, account));
+			    str_vis_text(vis, sizeof vis, account));
 		else
 			fprintf(fp, "%lld conflicts hold %s\\%s\n",
-			    (long long)total, domain, str_vis(vis, sizeof vis,
+			    (long long)total, domain, str_vis_text(vis, sizeof vis,
 			    account));
 	} else if (total == 0)
 		fprintf(fp, "no conflicts\n");
@@ -552,7 +552,7 @@ review_new_person_of(struct store *st, const char *account,
 		return -1;
 	if (*person != '\0') {
 		snprintf(err, errlen, "%s is person %s's already: unlink it "
-		    "first", str_vis(vis, sizeof vis, account), person);
+		    "first", str_vis_text(vis, sizeof vis, account), person);
 		return -1;
 	}
 	/* Its candidates where it waits (it has no score there), and the
@@ -586,7 +586,7 @@ review_new_person_of(struct store *st, const char *account,
 	if (*nd == first) {
 		snprintf(err, errlen, "no conflict offers %s a candidate: "
 		    "nothing to decide (the next run makes its person if it "
-		    "matches nobody)", str_vis(vis, sizeof vis, account));
+		    "matches nobody)", str_vis_text(vis, sizeof vis, account));
 		return -1;
 	}
 	return 0;

@@ -601,3 +601,14 @@ assert_contains "$OUT" "allow_plaintext: only for loopback addresses, and ldap:/
 run 2 "$WARD_IDSYNC" -c "$T/idsync.conf"
 assert_contains "$OUT" "no command"
 ok "apply needs writeback_attribute, never one that is read; plain binds refused"
+
+# Directories where the filter finds no one: a first run saves an empty
+# state, and the runs after it find nothing changed.
+sed -e "s#^database = .*#database = $T/empty.db#" \
+    -e 's#^filter = .*#filter = (sAMAccountName=nobody-here-at-all)#' \
+    "$T/idsync.conf" > "$T/empty.conf"
+run 0 "$WARD_IDSYNC" -c "$T/empty.conf" run
+assert_contains "$OUT" "saved 0 accounts, 0 persons, 0 conflicts"
+run 0 "$WARD_IDSYNC" -c "$T/empty.conf" run --full
+assert_contains "$OUT" "saved 0 accounts"
+ok "no account in any domain: an empty state, run after run"

@@ -732,12 +732,26 @@ test_str_csv_formula(void **state)
 			fail_msg("\"%s\" is no formula", no[i]);
 }
 
+/* For reading: a backslash stays one; the rest is str_vis's. */
+static void
+test_str_vis_text(void **state)
+{
+	char	 buf[64];
+
+	(void)state;
+	assert_string_equal(str_vis_text(buf, sizeof buf,
+	    "btuh\\ann\033[2J\r\n\xff"), "btuh\\ann\\x1b[2J\\x0d\\x0a\\xff");
+	assert_string_equal(str_vis(buf, sizeof buf, "btuh\\ann"),
+	    "btuh\\x5cann");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_str_copy),
 		cmocka_unit_test(test_str_csv_formula),
+		cmocka_unit_test(test_str_vis_text),
 		cmocka_unit_test(test_str_append),
 		cmocka_unit_test(test_str_trim),
 		cmocka_unit_test(test_str_prefix_suffix),
