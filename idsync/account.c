@@ -923,18 +923,53 @@ account_cmp(const void *x, const void *y)
 	const struct account	*a = *(struct account *const *)x;
 	const struct account	*b = *(struct account *const *)y;
 
+	int			 c;
+
 	if (a->domain != b->domain)
 		return a->domain < b->domain ? -1 : 1;
-	return strcmp(a->guid, b->guid);
+	if ((c = strcmp(a->guid, b->guid)) != 0)
+		return c;
+	/* One GUID twice (account_set_sort keeps the first): the same one
+	 * each run. */
+	return strcmp(a->dn, b->dn);
 }
 
-/* By domain, then GUID: the order matching sees them in, whatever order
- * the directories sent them. */
+/*
+ * By domain, then GUID: the order matching sees them in, whatever order
+ * the directories sent them. A GUID is one object's: an entry that comes
+ * twice (a paged search can return an object that moved while it ran)
+ * is kept once, and two entries holding one GUID (a directory restored
+ * or copied wrong) keep the first DN and say so.
+ */
 void
 account_set_sort(struct account_set *set)
 {
-	if (set->count > 1)
-		qsort(set->items, set->count, sizeof *set->items, account_cmp);
+	struct account	*a, *b;
+	char		 v1[256], v2[256];
+	size_t		 i, n;
+
+	if (set->count < 2)
+		return;
+	qsort(set->items, set->count, sizeof *set->items, account_cmp);
+	for (i = n = 1; i < set->count; i++) {
+		a = set->items[n - 1];
+		b = set->items[i];
+		if (a->domain != b->domain || strcmp(a->guid, b->guid) != 0) {
+			set->items[n++] = b;
+			continue;
+		}
+		if (strcasecmp(a->dn, b->dn) != 0)
+			log_warnx("domain %s: objectGUID %s is on two entries, "
+			    "%s and %s: only the first is read (one object "
+			    "has one GUID: look at the second)", a->domain_name,
+			    a->guid, str_vis_text(v1, sizeof v1, a->dn),
+			    str_vis_text(v2, sizeof v2, b->dn));
+		else
+			log_debug("domain %s: %s came twice; read once",
+			    a->domain_name, str_vis_text(v1, sizeof v1, a->dn));
+		account_free(b);
+	}
+	set->count = n;
 }
 
 void

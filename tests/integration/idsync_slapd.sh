@@ -612,3 +612,25 @@ assert_contains "$OUT" "saved 0 accounts, 0 persons, 0 conflicts"
 run 0 "$WARD_IDSYNC" -c "$T/empty.conf" run --full
 assert_contains "$OUT" "saved 0 accounts"
 ok "no account in any domain: an empty state, run after run"
+
+# Two entries holding one objectGUID (a directory restored or copied
+# wrong): the first DN is read, the other named, and the account is not
+# taken over by the copy.
+cat > "$T/copy.ldif" <<LDIF
+dn: CN=Zz Copy,OU=Staff,DC=southend,DC=test
+changetype: add
+objectClass: user
+cn: Zz Copy
+sn: Copy
+givenName: Zz
+sAMAccountName: zzcopy
+objectGUID:: $(printf '\001\002\003\004\005\006\007\010\011\012\013\014\015\016\017\020' | base64)
+userAccountControl: 512
+LDIF
+ldapmodify -x -H "ldap://127.0.0.1:$PLAIN_southend" \
+    -D "CN=Manager,DC=southend,DC=test" -y "$T/root.password" \
+    -f "$T/copy.ldif" > /dev/null || fail "ldapmodify add failed"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" plan
+assert_contains "$OUT" "domain southend: objectGUID 04030201-0605-0807-090a-0b0c0d0e0f10 is on two entries, cn=Jon Whitfield,ou=Staff,dc=southend,dc=test and cn=Zz Copy,ou=Staff,dc=southend,dc=test: only the first is read"
+assert_not_contains "$OUT" "zzcopy"
+ok "one objectGUID on two entries: the first read, the other named"
