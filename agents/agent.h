@@ -20,6 +20,9 @@ struct report {
 	json_t	*checks;	/* array */
 	json_t	*interfaces;	/* array */
 	json_t	*software;	/* array, NULL when not known this time */
+	/* Past what a report may hold (common/report_limits.h): left out,
+	 * and told by the check ward.report. */
+	size_t	 left_metrics, left_checks, left_interfaces, left_software;
 };
 
 struct report_meta {

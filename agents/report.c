@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/buf.h"
+#include "common/report_limits.h"
 #include "common/str.h"
 #include "common/wtime.h"
 #include "common/xmalloc.h"
@@ -184,6 +186,10 @@ report_metric(struct report *r, const char *name, double value,
 
 	if (!isfinite(value))
 		return;
+	if (json_array_size(r->metrics) >= REPORT_METRICS_MAX) {
+		r->left_metrics++;
+		return;
+	}
 	m = json_object();
 	json_object_set_new(m, "name", json_string(name));
 	/* Counts and byte sizes read better as integers. */
@@ -247,12 +253,23 @@ report_check(struct report *r, const char *name, int status,
 			return;
 		}
 	}
+	/* One place kept for ward.report. */
+	if (json_array_size(r->checks) >= REPORT_CHECKS_MAX - 1) {
+		r->left_checks++;
+		json_decref(c);
+		return;
+	}
 	json_array_append_new(r->checks, c);
 }
 
 void
 report_interface(struct report *r, json_t *iface)
 {
+	if (json_array_size(r->interfaces) >= REPORT_INTERFACES_MAX) {
+		r->left_interfaces++;
+		json_decref(iface);
+		return;
+	}
 	json_array_append_new(r->interfaces, iface);
 }
 
@@ -270,6 +287,10 @@ report_software(struct report *r, const char *name, const char *type,
 	json_t	*e;
 
 	report_software_start(r);
+	if (json_array_size(r->software) >= REPORT_SOFTWARE_MAX) {
+		r->left_software++;
+		return;
+	}
 	e = json_object();
 	json_object_set_new(e, "name", report_string(name, REPORT_FIELD_MAX));
 	if (type != NULL && *type != '\0')
@@ -303,6 +324,41 @@ report_metric_value(const struct report *r, const char *name,
 	return -1;
 }
 
+/* What did not fit, as the check ward.report: WARNING, naming how much
+ * of what was left out. None when all fitted. */
+static void
+report_left_out(const struct report *r, json_t *checks)
+{
+	static const char *const what[] = {
+		"metrics", "checks", "interfaces", "installed packages",
+	};
+	const size_t	 left[] = { r->left_metrics, r->left_checks,
+	    r->left_interfaces, r->left_software };
+	const size_t	 max[] = { REPORT_METRICS_MAX, REPORT_CHECKS_MAX,
+	    REPORT_INTERFACES_MAX, REPORT_SOFTWARE_MAX };
+	struct buf	 b;
+	json_t		*c;
+	size_t		 i;
+	int		 n = 0;
+
+	buf_init(&b, 0);
+	buf_append_str(&b, "REPORT WARNING: left out, past what one report "
+	    "may hold:");
+	for (i = 0; i < sizeof left / sizeof left[0]; i++)
+		if (left[i] > 0)
+			buf_printf(&b, "%s %zu %s (of %zu; at most %zu)",
+			    n++ > 0 ? "," : "", left[i], what[i],
+			    left[i] + max[i] - (i == 1), max[i] - (i == 1));
+	if (n > 0) {
+		c = json_object();
+		json_object_set_new(c, "name", json_string("ward.report"));
+		json_object_set_new(c, "status", json_integer(1));
+		json_object_set_new(c, "output", json_string(buf_cstr(&b)));
+		json_array_append_new(checks, c);
+	}
+	buf_free(&b);
+}
+
 json_t *
 report_to_json(const struct report *r, const struct report_meta *meta)
 {
@@ -329,6 +385,7 @@ report_to_json(const struct report *r, const struct report_meta *meta)
 	json_object_set_new(doc, "host", host);
 	json_object_set_new(doc, "metrics", json_deep_copy(r->metrics));
 	json_object_set_new(doc, "checks", json_deep_copy(r->checks));
+	report_left_out(r, json_object_get(doc, "checks"));
 	json_object_set_new(doc, "interfaces", json_deep_copy(r->interfaces));
 	if (r->software != NULL)
 		json_object_set_new(doc, "software",

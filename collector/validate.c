@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/report_limits.h"
 #include "common/str.h"
 #include "common/wjson.h"
 #include "common/wtime.h"
@@ -17,10 +18,10 @@
 #define REPORTS_PER_BODY_MAX	500
 #define FUTURE_SLACK_MS		(5 * 60 * 1000LL)
 #define PAST_LIMIT_MS		(400 * 86400 * 1000LL)
-#define METRICS_MAX		20000
-#define CHECKS_MAX		1000
-#define INTERFACES_MAX		10000
-#define SOFTWARE_MAX		20000
+#define METRICS_MAX		REPORT_METRICS_MAX
+#define CHECKS_MAX		REPORT_CHECKS_MAX
+#define INTERFACES_MAX		REPORT_INTERFACES_MAX
+#define SOFTWARE_MAX		REPORT_SOFTWARE_MAX
 #define LABELS_MAX		16
 #define ADDRESSES_MAX		64
 #define TEXT_MAX		255

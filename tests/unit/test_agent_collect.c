@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/report_limits.h"
 #include "common/buf.h"
 #include "common/str.h"
 #include "common/xmalloc.h"
@@ -739,11 +740,64 @@ test_agent_id_and_seq(void **state)
 	free(p);
 }
 
+/* Past what a report may hold: left out, and the check ward.report says
+ * how much; the collector's limits are kept to. */
+static void
+test_report_limits(void **state)
+{
+	struct report_meta	 meta = { "abc-1", 1, 1795392185000LL, 60, 0 };
+	struct report		*r;
+	json_t			*doc, *c;
+	char			 name[32];
+	size_t			 i;
+
+	(void)state;
+	r = report_new();
+	for (i = 0; i < REPORT_METRICS_MAX + 5; i++)
+		report_metric(r, "m", (double)i, NULL, "i", "x", NULL);
+	for (i = 0; i < REPORT_INTERFACES_MAX + 2; i++) {
+		c = json_object();
+		json_object_set_new(c, "name", json_string("eth"));
+		report_interface(r, c);
+	}
+	for (i = 0; i < REPORT_CHECKS_MAX + 3; i++) {
+		snprintf(name, sizeof name, "c%zu", i);
+		report_check(r, name, 0, "ok", NULL);
+	}
+	doc = report_to_json(r, &meta);
+	assert_int_equal(json_array_size(json_object_get(doc, "metrics")),
+	    REPORT_METRICS_MAX);
+	assert_int_equal(json_array_size(json_object_get(doc, "interfaces")),
+	    REPORT_INTERFACES_MAX);
+	assert_int_equal(json_array_size(json_object_get(doc, "checks")),
+	    REPORT_CHECKS_MAX);
+	c = json_array_get(json_object_get(doc, "checks"),
+	    REPORT_CHECKS_MAX - 1);
+	assert_string_equal(json_string_value(json_object_get(c, "name")),
+	    "ward.report");
+	assert_int_equal(json_integer_value(json_object_get(c, "status")), 1);
+	assert_string_equal(json_string_value(json_object_get(c, "output")),
+	    "REPORT WARNING: left out, past what one report may hold: 5 "
+	    "metrics (of 20005; at most 20000), 4 checks (of 1003; at most "
+	    "999), 2 interfaces (of 10002; at most 10000)");
+	json_decref(doc);
+	report_free(r);
+
+	/* All of it fits: no such check. */
+	r = report_new();
+	report_check(r, "ntp", 0, "ok", NULL);
+	doc = report_to_json(r, &meta);
+	assert_int_equal(json_array_size(json_object_get(doc, "checks")), 1);
+	json_decref(doc);
+	report_free(r);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counter_delta),
+		cmocka_unit_test(test_report_limits),
 		cmocka_unit_test(test_os_release_quoting),
 		cmocka_unit_test(test_fs_pseudo_and_mountinfo),
 		cmocka_unit_test(test_net_parse_dev),
