@@ -335,8 +335,10 @@ void		 spool_count_lost(struct spool *sp);
 size_t		 spool_expire(struct spool *sp, int64_t now_ms);
 /*
  * The oldest reports, at most max_reports and (beyond the first) max_bytes,
- * as one JSON array in out; *n says how many. An unreadable oldest report
- * is dropped and -1 returned with err.
+ * as one JSON array in out; *n says how many. An oldest report that can
+ * never be sent (gone, too large) is dropped and -1 returned with err; one
+ * that cannot be read now (its mode, an I/O error) is kept and -2
+ * returned with err.
  */
 int		 spool_batch(struct spool *sp, size_t max_reports,
 		    size_t max_bytes, struct buf *out, size_t *n, char *err,

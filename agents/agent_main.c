@@ -401,6 +401,12 @@ agent_once(const struct agent_config *cfg)
 	size_t			 delivered;
 	int			 rc = WARD_EXIT_FAILURE;
 
+	/* As the daemon runs: a report spooled by root would be one the
+	 * daemon cannot read. */
+	if (daemon_drop_privileges(cfg->daemon.user, err, sizeof err) == -1) {
+		log_error("%s", err);
+		return WARD_EXIT_FAILURE;
+	}
 	if (agent_state_open(cfg, &st, err, sizeof err) == -1) {
 		log_error("%s", err);
 		return WARD_EXIT_FAILURE;

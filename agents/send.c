@@ -271,15 +271,29 @@ send_drain(struct sender *s, struct spool *sp, int64_t now_ms,
 	int64_t			 acc, dup, retry_after;
 	long			 status;
 	enum send_state		 state = SEND_EMPTY;
+	int			 rc;
 
 	*delivered = 0;
 	*next_ms = now_ms;
 	buf_init(&body, 0);
 	while (spool_count(sp) > 0) {
-		if (spool_batch(sp, s->one_by_one ? 1 : s->batch_reports,
-		    s->batch_bytes, &body, &n, err, sizeof err) == -1) {
-			/* The oldest was unreadable and dropped: go on. */
+		if ((rc = spool_batch(sp, s->one_by_one ? 1 :
+		    s->batch_reports, s->batch_bytes, &body, &n, err,
+		    sizeof err)) == -1) {
+			/* The oldest could never be sent and is dropped. */
 			continue;
+		}
+		if (rc == -2) {
+			/* Reports go in order: they wait for it, as for a
+			 * collector that does not answer. */
+			snprintf(s->last_error, sizeof s->last_error, "%s",
+			    err);
+			*next_ms = now_ms + backoff_next_ms(&s->backoff);
+			log_complain(&s->complain, LOG_LEVEL_WARNING, "%s; it "
+			    "and the reports after it are kept, and sent once "
+			    "it can be read", err);
+			state = SEND_WAIT;
+			break;
 		}
 		if (n == 0)
 			break;

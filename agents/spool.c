@@ -446,29 +446,32 @@ spool_count_lost(struct spool *sp)
 }
 
 /* Reads the whole file of e into b; -1 with err. */
+/* -1 with err: it can never be read (gone, too large); -2: not now. */
 static int
 spool_read_entry(struct spool *sp, const struct spool_entry *e, struct buf *b,
     char *err, size_t errlen)
 {
 	char	*path, chunk[16384];
 	ssize_t	 n;
-	int	 fd;
+	int	 fd, rc;
 
 	path = spool_entry_path(sp, e);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		rc = errno == ENOENT ? -1 : -2;
 		snprintf(err, errlen, "spool: %s: %s", path, strerror(errno));
 		free(path);
-		return -1;
+		return rc;
 	}
 	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 || buf_append(b, chunk, (size_t)n) == -1) {
+			rc = n == -1 ? -2 : -1;
 			snprintf(err, errlen, "spool: %s: %s", path, n == -1 ?
 			    strerror(errno) : "larger than a batch may be");
 			close(fd);
 			free(path);
-			return -1;
+			return rc;
 		}
 	}
 	close(fd);
@@ -482,6 +485,7 @@ spool_batch(struct spool *sp, size_t max_reports, size_t max_bytes,
 {
 	struct buf	 one;
 	size_t		 i;
+	int		 rc;
 
 	*nout = 0;
 	buf_reset(out);
@@ -492,16 +496,18 @@ spool_batch(struct spool *sp, size_t max_reports, size_t max_bytes,
 		    max_bytes)
 			break;
 		buf_init(&one, 0);
-		if (spool_read_entry(sp, &sp->entries[i], &one, err,
-		    errlen) == -1) {
+		if ((rc = spool_read_entry(sp, &sp->entries[i], &one, err,
+		    errlen)) != 0) {
 			buf_free(&one);
-			if (i == 0) {
-				/* Unreadable: it can never be sent. */
+			if (i > 0)
+				break;
+			/* Gone, or too large: it can never be sent. Not
+			 * readable now: kept for when it is. */
+			if (rc == -1) {
 				log_warnx("%s; dropping it", err);
 				spool_remove(sp, 1, 1);
-				return -1;
 			}
-			break;
+			return rc;
 		}
 		if (buf_append_char(out, i == 0 ? '[' : ',') == -1 ||
 		    buf_append(out, one.data != NULL ? one.data : "",

@@ -123,6 +123,34 @@ run 0 "$WARD_AGENT" -c "$T/a1.conf" --once
     fail "dropped_total is not 1"
 ok "a report the collector refuses (400) is dropped alone and counted"
 
+# ------------------------------- a spooled report its user cannot read
+# --once runs as [daemon] user, as the daemon does. A spooled report that
+# user cannot read (root left it) is kept, and the reports after it wait;
+# once it is readable again all go, in order.
+chmod 755 "$T"
+chmod 644 "$T/ca.crt"
+agent_conf "$T/nb.conf" "$T/nb" "[daemon]
+user = nobody"
+chown nobody "$T/nb"
+run 0 "$WARD_AGENT" -c "$T/nb.conf" --once
+idn=$(cat "$T/nb/id")
+[ "$(stat -c %U "$T/nb/seq")" = nobody ] || fail "--once did not run as nobody"
+kill "$COLLECTOR_PID"
+wait "$COLLECTOR_PID" 2>/dev/null || true
+run 1 "$WARD_AGENT" -c "$T/nb.conf" --once
+restart_collector
+f=$(ls "$T/nb/spool" | grep '\.json$')
+chown root "$T/nb/spool/$f"
+chmod 600 "$T/nb/spool/$f"
+run 1 "$WARD_AGENT" -c "$T/nb.conf" --once
+assert_contains "$OUT" "$f: Permission denied; it and the reports after it are kept"
+[ "$(spooled "$T/nb")" = 2 ] && [ -e "$T/nb/spool/$f" ] || fail "the unreadable report was not kept"
+[ "$(seqs "$idn")" = 1 ] || fail "seqs with one unreadable: $(seqs "$idn")"
+chown nobody "$T/nb/spool/$f"
+run 0 "$WARD_AGENT" -c "$T/nb.conf" --once
+[ "$(seqs "$idn")" = 1,2,3,4 ] || fail "seqs once readable: $(seqs "$idn")"
+ok "a spooled report the agent's user cannot read: kept, the rest wait, all sent once it is readable"
+
 # The sequence file is lost but the id is not: the agent must not number
 # from 1 again, or its reports would be taken for replays and dropped.
 rm "$T/a1/seq"
