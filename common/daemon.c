@@ -111,7 +111,7 @@ daemon_pidfile_create(const char *path, char *err, size_t errlen)
 	struct flock	 fl;
 	char		 buf[PIDFILE_MAX];
 	pid_t		 other;
-	int		 fd = -1, len;
+	int		 fd = -1, len, held = 0;
 
 	if (pidfile_fd != -1) {
 		if (pidfile_owner == getpid()) {
@@ -145,6 +145,7 @@ daemon_pidfile_create(const char *path, char *err, size_t errlen)
 		else
 			snprintf(err, errlen, "%s: locked by another process",
 			    path);
+		held = 1;
 		goto fail;
 	}
 
@@ -164,6 +165,8 @@ daemon_pidfile_create(const char *path, char *err, size_t errlen)
 fail:
 	if (fd != -1)
 		close(fd);
+	/* What callers tell apart: someone else has it, or it failed. */
+	errno = held ? EWOULDBLOCK : EIO;
 	return -1;
 }
 

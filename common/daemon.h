@@ -8,7 +8,8 @@
 
 /*
  * Creates and locks path holding our pid. Fails with "already running as
- * pid N" when another live process holds the lock. The lock is held until
+ * pid N" (errno EWOULDBLOCK) when another live process holds the lock;
+ * with errno EIO when it cannot be made or locked (err says why). The lock is held until
  * exit or daemon_pidfile_remove. Call daemon_detach first: the pid written
  * is the caller's, and detaching forks. A forked child neither removes the
  * parent's pidfile nor may create its own while the parent holds it.

@@ -324,9 +324,11 @@ store_lock(const char *path, char *err, size_t errlen)
 
 	xasprintf(&lock, "%s.lock", path);
 	rc = daemon_pidfile_create(lock, why, sizeof why);
-	if (rc == -1)
+	if (rc == -1 && errno == EWOULDBLOCK)
 		snprintf(err, errlen, "another ward-idsync run holds the lock "
 		    "(%s)", why);
+	else if (rc == -1)
+		snprintf(err, errlen, "cannot take the run's lock: %s", why);
 	free(lock);
 	return rc;
 }

@@ -634,3 +634,11 @@ run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" plan
 assert_contains "$OUT" "domain southend: objectGUID 04030201-0605-0807-090a-0b0c0d0e0f10 is on two entries, cn=Jon Whitfield,ou=Staff,dc=southend,dc=test and cn=Zz Copy,ou=Staff,dc=southend,dc=test: only the first is read"
 assert_not_contains "$OUT" "zzcopy"
 ok "one objectGUID on two entries: the first read, the other named"
+
+# A database where no lock can be made is not "another run".
+sed -e "s#^database = .*#database = $T/no-such-dir/idsync.db#" \
+    "$T/idsync.conf" > "$T/nodir.conf"
+run 1 "$WARD_IDSYNC" -c "$T/nodir.conf" run
+assert_contains "$OUT" "cannot take the run's lock: $T/no-such-dir/idsync.db.lock: No such file or directory"
+assert_not_contains "$OUT" "another ward-idsync run"
+ok "a lock that cannot be made says why, not that another run holds it"
