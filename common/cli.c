@@ -209,6 +209,14 @@ cli_parse(const struct cli_program *p, int argc, char **argv,
 	}
 	cli->argc = argc - optind;
 	cli->argv = argv + optind;
+	/* A program that takes none: "once" for "--once" is no option. */
+	if (p->operands == NULL && cli->argc > 0) {
+		fprintf(stderr, "%s: unexpected argument \"%s\"\n", p->name,
+		    cli->argv[0]);
+		cli_usage_line(p, stderr);
+		fprintf(stderr, "Try '%s --help' for more.\n", p->name);
+		return -1;
+	}
 	return 0;
 }
 

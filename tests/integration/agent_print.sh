@@ -86,3 +86,8 @@ printf '[log]\nlevel = info\n[daemon]\nuser = no-such-user-ward\n' > "$T/baduser
 run 1 "$WARD_AGENT" -n -c "$T/baduser.conf"
 assert_contains "$OUT" "$T/baduser.conf:4: [daemon] user: user \"no-such-user-ward\" does not exist"
 ok "bad check names, commands and a user that does not exist are config errors"
+
+# An argument the agent takes none of ("once" for "--once"): a usage error.
+run 2 "$WARD_AGENT" -n -c "$T/agent.conf" once
+assert_contains "$OUT" 'ward-agent: unexpected argument "once"'
+ok "a stray argument is a usage error (2)"

@@ -53,8 +53,14 @@ static const struct cli_program daemon_prog = {
 };
 
 static const struct cli_program tool_prog = {
-	"ward-tool", "Test tool.", NULL, &test_schema, test_extra, 0, 1,
-	"Commands:\n  foo  do foo\n", offsetof(struct test_cfg, log)
+	"ward-tool", "Test tool.", "[COMMAND]", &test_schema, test_extra, 0,
+	1, "Commands:\n  foo  do foo\n", offsetof(struct test_cfg, log)
+};
+
+/* One that takes no operand at all. */
+static const struct cli_program bare_prog = {
+	"ward-bare", "Test daemon without commands.", NULL, &test_schema,
+	test_extra, 1, 1, NULL, offsetof(struct test_cfg, log)
 };
 
 /* cli_parse keeps pointers into argv, so it lives until the next parse. */
@@ -282,12 +288,19 @@ test_cli_foreground_daemon_only(void **state)
 	assert_int_equal(parse(&daemon_prog, &cli, &exit_now, "-f", NULL), 0);
 	assert_int_equal(cli.foreground, 1);
 
+	/* A program that takes no operand refuses one ("once" for
+	 * "--once"). */
+	err = parse_fails(&bare_prog, "-n", "once", NULL);
+	assert_contains(err, "ward-bare: unexpected argument \"once\"");
+	free(err);
+	assert_int_equal(parse(&bare_prog, &cli, &exit_now, "-n", NULL), 0);
+
 	err = parse_fails(&tool_prog, "-f", NULL);
-	assert_contains(err, "usage: ward-tool [-nv] [-c FILE]\n");
+	assert_contains(err, "usage: ward-tool [-nv] [-c FILE] [COMMAND]\n");
 	assert_contains(err, "Try 'ward-tool --help' for more.");
 	free(err);
 	err = parse_fails(&tool_prog, "--foreground", NULL);
-	assert_contains(err, "usage: ward-tool [-nv] [-c FILE]\n");
+	assert_contains(err, "usage: ward-tool [-nv] [-c FILE] [COMMAND]\n");
 	free(err);
 	err = parse_fails(&tool_prog, "-vf", NULL);
 	assert_contains(err, "usage: ward-tool");
@@ -366,7 +379,7 @@ test_cli_help(void **state)
 	out = capture_end(&cap);
 	assert_int_equal(rc, 0);
 	assert_int_equal(exit_now, 1);
-	assert_true(str_has_prefix(out, "usage: ward-tool [-nv] [-c FILE]\n"));
+	assert_true(str_has_prefix(out, "usage: ward-tool [-nv] [-c FILE] [COMMAND]\n"));
 	assert_not_contains(out, "--foreground");
 	assert_contains(out, "\nCommands:\n  foo  do foo\n");
 	assert_contains(out, "ward-tool(1)");
