@@ -102,11 +102,16 @@ api_escape(const char *s)
 	const unsigned char	*p;
 	char			*out;
 	size_t			 o = 0;
+	int			 dots;
 
+	/* A path segment "." or ".." would be taken for the path's own
+	 * (curl removes them): encoded, it stays a name. */
+	dots = strcmp(s, ".") == 0 || strcmp(s, "..") == 0;
 	out = xmalloc(3 * strlen(s) + 1);
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
 		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL)
+		    (*p >= '0' && *p <= '9') || (strchr("-._~", *p) != NULL &&
+		    !dots))
 			out[o++] = (char)*p;
 		else {
 			out[o++] = '%';

@@ -204,6 +204,16 @@ cmd_fail(const struct cmd_ctx *c, const char *what,
 		    url, why);
 		break;
 	case API_TLS:
+		/* OpenSSL's words for an answer that is not TLS at all. */
+		if (strstr(why, "wrong version number") != NULL ||
+		    strstr(why, "packet length too long") != NULL) {
+			fprintf(stderr, "ward: %s does not answer in TLS: %s\n",
+			    url, why);
+			fprintf(stderr, "ward: is that the collector's HTTPS "
+			    "port (its [http] listen), or is it plain "
+			    "HTTP?\n");
+			break;
+		}
 		fprintf(stderr, "ward: the collector at %s failed TLS "
 		    "verification: %s\n", url, why);
 		fprintf(stderr, "ward: is ca_file (WARD_CA_FILE) the CA that "

@@ -275,6 +275,10 @@ asset_exec(struct cmd_ctx *c, const struct cmd_args *a)
 	int			 rc;
 
 	memset(&r, 0, sizeof r);
+	if (*a->argv[0] == '\0') {
+		fprintf(stderr, "ward asset: the query is empty\n");
+		return WARD_EXIT_USAGE;
+	}
 	if ((rc = asset_find(c, a->argv[0], &r, &matched)) != 0) {
 		api_reply_free(&r);
 		return rc;

@@ -200,6 +200,10 @@ host_exec(struct cmd_ctx *c, const struct cmd_args *a)
 	char			*path, *q, *near;
 	int			 rc;
 
+	if (*name == '\0') {
+		fprintf(stderr, "ward host: the host's name is empty\n");
+		return WARD_EXIT_USAGE;
+	}
 	q = api_escape(name);
 	xasprintf(&path, "/api/v1/hosts/%s", q);
 	free(q);

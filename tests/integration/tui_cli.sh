@@ -109,7 +109,16 @@ run 3 "$WARD_TUI" host "$(printf 'no\033[2Jpe')"
 assert_contains "$OUT" 'no host is called "no\x1b[2Jpe"'
 assert_not_contains "$OUT" 'x5c'
 assert_not_contains "$OUT" "$ESC"
-ok "host: unknown names exit 3 with near matches, escaped"
+# "." and ".." are names, not the path's own; an empty one is no name.
+run 3 "$WARD_TUI" host ..
+assert_contains "$OUT" 'no host is called ".."'
+run 3 "$WARD_TUI" host .
+assert_contains "$OUT" 'no host is called "."'
+run 2 "$WARD_TUI" host ''
+assert_contains "$OUT" "the host's name is empty"
+run 2 "$WARD_TUI" asset ''
+assert_contains "$OUT" "the query is empty"
+ok "host: unknown names exit 3 with near matches, escaped; '.', '..' are names, '' a usage error"
 
 run 0 "$WARD_TUI" host --json srv-04
 printf '%s\n' "$OUT" > "$T/host.json"
@@ -587,6 +596,22 @@ assert_contains "$OUT" "person QUERY"
 assert_contains "$OUT" "dc [NAME]"
 run 2 "$WARD_TUI" dash < /dev/null
 assert_contains "$OUT" "needs a terminal"
+# An https:// URL at a port that answers plain HTTP: said so, not taken
+# for a certificate problem.
+python3 -u -m http.server 0 --bind 127.0.0.1 > "$T/plain.out" 2>&1 &
+plain=$!
+at_exit "kill $plain 2>/dev/null"
+i=0
+until grep -q ' port [0-9]' "$T/plain.out" || [ $i -ge 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+pport=$(sed -n 's/.* port \([0-9]*\).*/\1/p' "$T/plain.out" | head -n 1)
+[ -n "$pport" ] || fail "no plain HTTP server: $(cat "$T/plain.out")"
+WARD_URL=https://127.0.0.1:$pport run 6 "$WARD_TUI" dc
+assert_contains "$OUT" "https://127.0.0.1:$pport does not answer in TLS"
+assert_not_contains "$OUT" "ca_file"
+kill "$plain"
 kill "$COLLECTOR_PID"
 wait "$COLLECTOR_PID" 2>/dev/null || true
 run 5 "$WARD_TUI" host srv-04
