@@ -13,6 +13,7 @@
 . "$top_srcdir/tests/integration/idsync_db.sh"
 require_cmd curl
 require_cmd jq
+require_cmd python3
 idsync_db_require
 make_test_ca
 
