@@ -106,6 +106,8 @@ int
 send_config_check(const struct send_collector_config *c, char *err,
     size_t errlen)
 {
+	const char	*host;
+
 	if (c->url == NULL)
 		return 0;
 	if (c->token == NULL || c->token[0] == '\0') {
@@ -113,7 +115,25 @@ send_config_check(const struct send_collector_config *c, char *err,
 		    "is not: the collector refuses reports without a token");
 		return -1;
 	}
-	return send_url_check(c->url, err, errlen);
+	/* A token is one word: a space or a second line is a file edited
+	 * wrong, and the collector would answer only "invalid token". */
+	if (c->token[strcspn(c->token, " \t\r\n")] != '\0') {
+		snprintf(err, errlen, "[collector] token_file: the token holds "
+		    "a space or a line break (the file holds the token alone, "
+		    "on one line)");
+		return -1;
+	}
+	if (send_url_check(c->url, err, errlen) == -1)
+		return -1;
+	host = strstr(c->url, "://") + 3;
+	if (*host == '\0' || *host == '/' || *host == ':') {
+		snprintf(err, errlen, "[collector] url \"%s\": no host",
+		    c->url);
+		return -1;
+	}
+	/* As the sender will read it, at -n too. */
+	return c->ca_file != NULL ? http_check_file("[collector] ca_file",
+	    c->ca_file, err, errlen) : 0;
 }
 
 /* https://, or http:// only to a loopback address: tokens and reports

@@ -81,7 +81,7 @@ http_global_cleanup(void)
 
 /* A file curl will open later is checked now, so a typo in the config is
  * reported at startup naming the option rather than at the first request. */
-static int
+int
 http_check_file(const char *what, const char *path, char *err, size_t errlen)
 {
 	struct stat	st;

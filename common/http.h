@@ -54,6 +54,10 @@ struct http_client;
 
 /* Copies what it needs from opts. Returns NULL with err if curl fails to
  * initialise or a named file is unreadable. */
+/* path, what option (what: "[collector] ca_file") names, is a regular
+ * file we may read: else -1 with err naming both. */
+int	 http_check_file(const char *what, const char *path, char *err,
+	    size_t errlen);
 struct http_client *http_client_new(const struct http_client_options *opts,
 	    char *err, size_t errlen);
 void	 http_client_free(struct http_client *c);

@@ -185,6 +185,26 @@ assert_contains "$OUT" "$T/bad-token"
 assert_not_contains "$OUT" "ward_not-a-real-token"
 ok "a token file others can read is refused"
 
+# -n finds what the sender would fail on at each report: a token file of
+# two lines, a CA file that is not there, a URL with no host; each at
+# its line.
+printf 'ward_not-a-real-token-at-all-but-long-enough-xx\nsecond line\n' > "$T/two-token"
+chmod 600 "$T/two-token"
+agent_conf "$T/a5.conf" "$T/a5"
+sed -i "s|^token_file = .*|token_file = $T/two-token|" "$T/a5.conf"
+run 1 "$WARD_AGENT" -n -c "$T/a5.conf"
+assert_contains "$OUT" "a5.conf:11: [collector] token_file: the token holds a space or a line break"
+assert_not_contains "$OUT" "ward_not-a-real-token"
+agent_conf "$T/a5.conf" "$T/a5"
+sed -i "s|^ca_file = .*|ca_file = $T/no-such-ca.crt|" "$T/a5.conf"
+run 1 "$WARD_AGENT" -n -c "$T/a5.conf"
+assert_contains "$OUT" "a5.conf:10: [collector] ca_file $T/no-such-ca.crt: No such file or directory"
+agent_conf "$T/a5.conf" "$T/a5"
+sed -i "s|^url = .*|url = https://|" "$T/a5.conf"
+run 1 "$WARD_AGENT" -n -c "$T/a5.conf"
+assert_contains "$OUT" 'a5.conf:9: [collector] url "https://": no host'
+ok "-n: a token of two lines, a missing CA file, a URL without a host; each at its line"
+
 # A CA that did not sign the collector's certificate.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$T/other.key" -out "$T/other.crt" -subj "/CN=other CA" \
