@@ -16,6 +16,7 @@
 
 #include "common/cfg.h"
 #include "common/cli.h"
+#include "common/http.h"
 #include "common/log.h"
 #include "common/str.h"
 #include "common/wtime.h"
@@ -517,6 +518,7 @@ idsync_validate_conn(const struct domain_config *d, const char *what,
     char *err, size_t errlen)
 {
 	const char	*u;
+	char		 ca[160];
 	size_t		 i;
 	int		 kind;
 
@@ -524,6 +526,13 @@ idsync_validate_conn(const struct domain_config *d, const char *what,
 		snprintf(err, errlen, "%s uri: at least one URI is needed",
 		    what);
 		return -1;
+	}
+	/* Read at each connection: missing is an error now, not a TLS
+	 * failure to diagnose at the run. */
+	if (d->ca_file != NULL) {
+		snprintf(ca, sizeof ca, "%s ca_file", what);
+		if (http_check_file(ca, d->ca_file, err, errlen) == -1)
+			return -1;
 	}
 	for (i = 0; i < d->uri.count; i++) {
 		u = d->uri.items[i];
@@ -618,13 +627,11 @@ idsync_validate_domain(struct domain_config *d, char *err, size_t errlen)
 		if (!isalnum((unsigned char)*s) && strchr("-_.", *s) == NULL)
 			break;
 	if (*s != '\0' || s == d->item.label || s - d->item.label > 64) {
-		snprintf(err, errlen, "line %d: [domain \"%s\"]: a domain name "
-		    "is 1-64 letters, digits, '-', '_' or '.'", d->item.line,
-		    d->item.label);
+		snprintf(err, errlen, "[domain \"%s\"]: a domain name "
+		    "is 1-64 letters, digits, '-', '_' or '.'", d->item.label);
 		return -1;
 	}
-	snprintf(what, sizeof what, "line %d: [domain \"%s\"]", d->item.line,
-	    d->item.label);
+	snprintf(what, sizeof what, "[domain \"%s\"]", d->item.label);
 	if (idsync_validate_attributes(d, what, err, errlen) == -1)
 		return -1;
 	return idsync_validate_conn(d, what, err, errlen);
@@ -686,25 +693,24 @@ idsync_validate_identity(const struct idsync_config *cfg, char *err,
 	for (i = 0; i < cfg->precedence.count; i++) {
 		r = cfg->precedence.items[i];
 		if (consolidate_attr(r->item.label) == -1) {
-			snprintf(err, errlen, "line %d: [precedence \"%s\"]: not "
+			snprintf(err, errlen, "[precedence \"%s\"]: not "
 			    "displayName, givenName, sn, employeeID, mail, "
-			    "department or title", r->item.line,
-			    r->item.label);
+			    "department or title", r->item.label);
 			return -1;
 		}
 		for (j = 0; j < i; j++) {
 			q = cfg->precedence.items[j];
 			if (strcasecmp(q->item.label, r->item.label) == 0) {
-				snprintf(err, errlen, "line %d: [precedence "
+				snprintf(err, errlen, "[precedence "
 				    "\"%s\"]: given twice (line %d)",
-				    r->item.line, r->item.label, q->item.line);
+				    r->item.label, q->item.line);
 				return -1;
 			}
 		}
 		if ((r->rule == PRECEDENCE_DOMAINS ||
 		    r->rule == PRECEDENCE_MAIL_DOMAINS) && r->order.count == 0) {
-			snprintf(err, errlen, "line %d: [precedence \"%s\"] rule "
-			    "= %s needs order", r->item.line, r->item.label,
+			snprintf(err, errlen, "[precedence \"%s\"] rule "
+			    "= %s needs order", r->item.label,
 			    consolidate_rule_names[r->rule]);
 			return -1;
 		}
@@ -718,9 +724,9 @@ idsync_validate_identity(const struct idsync_config *cfg, char *err,
 					break;
 			}
 			if (k == cfg->domains.count) {
-				snprintf(err, errlen, "line %d: [precedence "
+				snprintf(err, errlen, "[precedence "
 				    "\"%s\"] order: \"%s\" is no [domain]",
-				    r->item.line, r->item.label,
+				    r->item.label,
 				    r->order.items[j]);
 				return -1;
 			}
@@ -909,6 +915,9 @@ idsync_validate(void *p, char *err, size_t errlen)
 	if ((kinds = kind_compile(&cfg->kinds, err, errlen)) == NULL)
 		return -1;
 	kind_free(kinds);
+	if (m->nicknames != NULL && http_check_file("[match] nicknames",
+	    m->nicknames, err, errlen) == -1)
+		return -1;
 	if (cfg->idsync.mode == IDSYNC_APPLY &&
 	    cfg->idsync.writeback_attribute == NULL &&
 	    cfg->target.conn.uri.count == 0) {
@@ -928,9 +937,9 @@ idsync_validate(void *p, char *err, size_t errlen)
 		for (j = 0; j < i; j++) {
 			e = cfg->domains.items[j];
 			if (strcasecmp(d->item.label, e->item.label) == 0) {
-				snprintf(err, errlen, "line %d: [domain \"%s\"]:"
+				snprintf(err, errlen, "[domain \"%s\"]:"
 				    " the name is taken (line %d)",
-				    d->item.line, d->item.label, e->item.line);
+				    d->item.label, e->item.line);
 				return -1;
 			}
 		}
@@ -974,35 +983,34 @@ idsync_validate(void *p, char *err, size_t errlen)
 	for (i = 0; i < cfg->compare.count; i++) {
 		r = cfg->compare.items[i];
 		if (!idsync_attr_ok(r->item.label)) {
-			snprintf(err, errlen, "line %d: [compare \"%s\"]: not "
-			    "an attribute name", r->item.line, r->item.label);
+			snprintf(err, errlen, "[compare \"%s\"]: not "
+			    "an attribute name", r->item.label);
 			return -1;
 		}
 		for (j = 0; j < i; j++)
 			if (strcasecmp(r->item.label, ((struct compare_rule *)
 			    cfg->compare.items[j])->item.label) == 0) {
-				snprintf(err, errlen, "line %d: [compare \"%s\"]: "
-				    "compared twice", r->item.line,
-				    r->item.label);
+				snprintf(err, errlen, "[compare \"%s\"]: "
+				    "compared twice", r->item.label);
 				return -1;
 			}
-		snprintf(what, sizeof what, "line %d: [compare \"%s\"] agree",
-		    r->item.line, r->item.label);
+		snprintf(what, sizeof what, "[compare \"%s\"] agree",
+		    r->item.label);
 		if (idsync_number(what, r->agree_text, &r->agree, err,
 		    errlen) == -1)
 			return -1;
-		snprintf(what, sizeof what, "line %d: [compare \"%s\"] partial",
-		    r->item.line, r->item.label);
+		snprintf(what, sizeof what, "[compare \"%s\"] partial",
+		    r->item.label);
 		if (idsync_number(what, r->partial_text, &r->partial, err,
 		    errlen) == -1)
 			return -1;
-		snprintf(what, sizeof what, "line %d: [compare \"%s\"] "
-		    "disagree", r->item.line, r->item.label);
+		snprintf(what, sizeof what, "[compare \"%s\"] "
+		    "disagree", r->item.label);
 		if (idsync_number(what, r->disagree_text, &r->disagree, err,
 		    errlen) == -1)
 			return -1;
-		snprintf(what, sizeof what, "line %d: [compare \"%s\"] missing",
-		    r->item.line, r->item.label);
+		snprintf(what, sizeof what, "[compare \"%s\"] missing",
+		    r->item.label);
 		if (idsync_number(what, r->missing_text, &r->missing, err,
 		    errlen) == -1)
 			return -1;

@@ -161,9 +161,21 @@ for bad in "objectGUID=extensionAttribute1:objectGUID is read as it is" \
 	idsync_conf "$T/bad.conf" < /dev/null
 	sed -i '/^\[domain "btuh"\]/a attributes = '"${bad%%:*}" "$T/bad.conf"
 	run 1 "$WARD_IDSYNC" -n -c "$T/bad.conf"
-	assert_contains "$OUT" "[domain \"btuh\"] attributes: "
+	# At the line that says it, not the section's.
+	ln=$(grep -n '^attributes = ' "$T/bad.conf" | cut -d: -f1)
+	assert_contains "$OUT" "bad.conf:$ln: [domain \"btuh\"] attributes: "
 	assert_contains "$OUT" "${bad#*:}"
 done
+# Files a run reads: there, at -n.
+idsync_conf "$T/bad.conf" < /dev/null
+sed -i "0,/^ca_file = .*/s##ca_file = $T/no-such-ca.crt#" "$T/bad.conf"
+run 1 "$WARD_IDSYNC" -n -c "$T/bad.conf"
+ln=$(grep -n "^ca_file = $T/no-such-ca.crt" "$T/bad.conf" | cut -d: -f1)
+assert_contains "$OUT" "bad.conf:$ln: [domain \"btuh\"] ca_file $T/no-such-ca.crt: No such file or directory"
+idsync_conf "$T/bad.conf" < /dev/null
+sed -i "s#^nicknames = .*#nicknames = $T/no-such-nicknames.txt#" "$T/bad.conf"
+run 1 "$WARD_IDSYNC" -n -c "$T/bad.conf"
+assert_contains "$OUT" "[match] nicknames $T/no-such-nicknames.txt: No such file or directory"
 idsync_conf "$T/bad.conf" < /dev/null
 sed -i -e '/^\[idsync\]/a writeback_attribute = employeeType' \
     -e '/^\[domain "meht"\]/a attributes = title=employeeType' "$T/bad.conf"
@@ -174,7 +186,8 @@ idsync_conf "$T/bad.conf" <<CONF
 pattern = %i%X
 CONF
 run 1 "$WARD_IDSYNC" -n -c "$T/bad.conf"
-assert_contains "$OUT" "[username] pattern: \"%i%X\": %X is not"
+ln=$(grep -n '^pattern = ' "$T/bad.conf" | cut -d: -f1)
+assert_contains "$OUT" "bad.conf:$ln: [username] pattern: \"%i%X\": %X is not"
 idsync_conf "$T/bad.conf" <<CONF
 [username]
 pattern = staff
