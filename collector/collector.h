@@ -669,9 +669,6 @@ int		 query_param_int(const struct request *req, struct reply *rep,
 /* "now", "-6h" (str_parse_duration_ms units, before now) or ISO-8601. */
 int		 query_parse_time(const char *s, int64_t now_ms, int64_t *out,
 		    char *err, size_t errlen);
-/* "%text%" for LIKE ... ESCAPE '\', text's %, _ and \ escaped (caller
- * frees): what a user types is matched literally. */
-char		*query_like_pattern(const char *text);
 /* Percent-encodes all but RFC 3986 unreserved bytes (caller frees). */
 char		*query_url_escape(const char *s);
 /* An opaque position in a list sorted by (name, id), and back. */

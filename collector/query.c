@@ -137,22 +137,6 @@ query_parse_time(const char *s, int64_t now_ms, int64_t *out, char *err,
 }
 
 char *
-query_like_pattern(const char *text)
-{
-	struct buf	 b;
-
-	buf_init(&b, 0);
-	buf_append_char(&b, '%');
-	for (; *text != '\0'; text++) {
-		if (*text == '%' || *text == '_' || *text == '\\')
-			buf_append_char(&b, '\\');
-		buf_append_char(&b, *text);
-	}
-	buf_append_char(&b, '%');
-	return buf_detach(&b, NULL);
-}
-
-char *
 query_url_escape(const char *s)
 {
 	static const char	 hex[] = "0123456789ABCDEF";

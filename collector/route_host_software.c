@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/db.h"
+#include "common/str.h"
 #include "collector/collector.h"
 
 #define SQL_SOFTWARE_WHEN \
@@ -52,7 +53,7 @@ host_software_get(struct request *req, struct reply *rep)
 	}
 	sqlite3_bind_int64(st, 1, host.id);
 	if (q != NULL) {
-		pattern = query_like_pattern(q);
+		pattern = str_like_pattern(q);
 		sqlite3_bind_text(st, 2, pattern, -1, SQLITE_STATIC);
 	}
 	list = json_array();

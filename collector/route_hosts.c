@@ -8,6 +8,7 @@
 
 #include "common/buf.h"
 #include "common/db.h"
+#include "common/str.h"
 #include "common/wtime.h"
 #include "common/xmalloc.h"
 #include "collector/collector.h"
@@ -172,7 +173,7 @@ hosts_get(struct request *req, struct reply *rep)
 		return;
 	}
 	if (f.q != NULL)
-		f.like = query_like_pattern(f.q);
+		f.like = str_like_pattern(f.q);
 	f.now_ms = wtime_now_ms();
 
 	if ((db = query_db(req->c->store, err, sizeof err)) == NULL ||

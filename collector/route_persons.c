@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "common/db.h"
+#include "common/str.h"
 #include "collector/collector.h"
 
 /* ?1: the LIKE pattern, ?2: the text as typed (employee numbers match
@@ -75,7 +76,7 @@ persons_get(struct request *req, struct reply *rep)
 	}
 	if ((db = identity_open(req, rep)) == NULL)
 		return;
-	pattern = query_like_pattern(q);
+	pattern = str_like_pattern(q);
 	if ((st = db_stmt(db, SQL_PERSONS_FIND, err, sizeof err)) == NULL)
 		goto fail;
 	sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/db.h"
+#include "common/str.h"
 #include "common/wtime.h"
 #include "common/xmalloc.h"
 #include "collector/collector.h"
@@ -59,7 +60,7 @@ search_get(struct request *req, struct reply *rep)
 		    "(1 to %d bytes)", SEARCH_TEXT_MAX);
 		return;
 	}
-	like = query_like_pattern(q);
+	like = str_like_pattern(q);
 	if ((db = query_db(req->c->store, err, sizeof err)) == NULL ||
 	    (st = db_stmt(db, SQL_SEARCH_COUNT, err, sizeof err)) == NULL)
 		goto fail;

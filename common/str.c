@@ -144,6 +144,23 @@ truncated:
 	return dst;
 }
 
+char *
+str_like_pattern(const char *text)
+{
+	char	*out, *o;
+
+	o = out = xmalloc(2 * strlen(text) + 3);
+	*o++ = '%';
+	for (; *text != '\0'; text++) {
+		if (*text == '%' || *text == '_' || *text == '\\')
+			*o++ = '\\';
+		*o++ = *text;
+	}
+	*o++ = '%';
+	*o = '\0';
+	return out;
+}
+
 int
 str_csv_formula(const char *s)
 {

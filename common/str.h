@@ -27,6 +27,10 @@ char	*str_vis(char *dst, size_t size, const char *s);
  * the text held, which reading can bear and parsing could not. */
 char	*str_vis_text(char *dst, size_t size, const char *s);
 
+/* "%text%" for SQL's LIKE ... ESCAPE '\', text's %, _ and \ escaped
+ * (caller frees): what a person types is matched literally. */
+char	*str_like_pattern(const char *text);
+
 /*
  * Whether a spreadsheet opening a CSV file would take the cell s for a
  * formula and run it: it starts with =, +, -, @, a tab or a CR and is not

@@ -21,6 +21,10 @@
 #include "common/xmalloc.h"
 #include "idsync/idsync.h"
 
+/* The persons person QUERY shows at most. */
+#define REVIEW_PERSONS_MAX	50
+#define REVIEW_PERSONS_MAX_SQL	"50"
+
 static const char *
 col(sqlite3_stmt *stmt, int i)
 {
@@ -238,7 +242,7 @@ review_person(struct store *st, const struct cfg_items *domains,
     const char *query, FILE *fp, size_t *count, char *err, size_t errlen)
 {
 	sqlite3_stmt	*p, *acc, *un;
-	char		*dom = NULL, *like;
+	char		*dom = NULL, *like, vis[256];
 	const char	*name = query, *sep;
 	int		 rc;
 
@@ -247,18 +251,24 @@ review_person(struct store *st, const struct cfg_items *domains,
 		dom = xstrndup(query, (size_t)(sep - query));
 		name = sep + 1;
 	}
-	xasprintf(&like, "%%%s%%", query);
+	if (*query == '\0') {
+		snprintf(err, errlen, "person: the query is empty");
+		return -1;
+	}
+	like = str_like_pattern(query);
 	if ((p = db_stmt(store_db(st), "SELECT p.id, p.display_name, "
 	    "p.employee_id, p.status, p.created_run, p.created_ms, p.username, "
 	    "p.upn, p.mail, p.lifecycle FROM persons p "
 	    "WHERE p.id = lower(?1) OR p.id IN (SELECT l.person_id FROM links l "
 	    "JOIN accounts a ON a.domain = l.domain AND a.guid = l.guid "
-	    "WHERE (?3 IS NULL OR a.domain = ?3) AND (a.guid = lower(?2) OR "
+	    "WHERE (?3 IS NULL OR a.domain = ?3 COLLATE NOCASE) AND "
+	    "(a.guid = lower(?2) OR "
 	    "a.sam = ?2 COLLATE NOCASE OR a.upn = ?2 COLLATE NOCASE OR "
 	    "a.mail = ?2 COLLATE NOCASE)) OR (?3 IS NULL AND "
 	    "(p.username = ?2 COLLATE NOCASE OR p.upn = ?2 COLLATE NOCASE)) "
 	    "OR (?3 IS NULL AND "
-	    "p.display_name LIKE ?4) ORDER BY p.display_name, p.id LIMIT 50",
+	    "p.display_name LIKE ?4 ESCAPE '\\') ORDER BY p.display_name, "
+	    "p.id LIMIT " REVIEW_PERSONS_MAX_SQL " + 1",
 	    err, errlen)) == NULL ||
 	    (acc = db_stmt(store_db(st), "SELECT a.domain, a.sam, a.guid, "
 	    "l.role, a.kind, a.enabled, l.reason, l.via_domain, "
@@ -273,7 +283,8 @@ review_person(struct store *st, const struct cfg_items *domains,
 	    "(SELECT group_concat(c.conflict_id, ', ') FROM conflict_accounts c "
 	    "WHERE c.domain = a.domain AND c.guid = a.guid) FROM accounts a "
 	    "WHERE NOT EXISTS (SELECT 1 FROM links l WHERE l.domain = a.domain "
-	    "AND l.guid = a.guid) AND (?2 IS NULL OR a.domain = ?2) AND "
+	    "AND l.guid = a.guid) AND (?2 IS NULL OR a.domain = ?2 COLLATE "
+	    "NOCASE) AND "
 	    "(a.guid = lower(?1) OR a.sam = ?1 COLLATE NOCASE OR "
 	    "a.mail = ?1 COLLATE NOCASE) ORDER BY a.domain, a.sam", err,
 	    errlen)) == NULL) {
@@ -287,6 +298,14 @@ review_person(struct store *st, const struct cfg_items *domains,
 		sqlite3_bind_text(p, 3, dom, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(p, 4, like, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		if (*count == REVIEW_PERSONS_MAX) {
+			fprintf(fp, "\nmore than %d persons match \"%s\": the "
+			    "first %d are above; say more of the name, or give "
+			    "an account or a person's id\n", REVIEW_PERSONS_MAX,
+			    str_vis_text(vis, sizeof vis, query),
+			    REVIEW_PERSONS_MAX);
+			continue;
+		}
 		if (*count > 0)
 			fputc('\n', fp);
 		review_print_person(st, domains, p, acc, fp);

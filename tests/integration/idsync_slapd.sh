@@ -278,7 +278,18 @@ run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" person 'btuh\ward7.nurses'
 assert_contains "$OUT" "shared account: never linked"
 run 1 "$WARD_IDSYNC" -c "$T/idsync.conf" person nobody-at-all
 assert_contains "$OUT" "no person or account matches"
-ok "person: accounts in each domain and why they are linked"
+# The domain in any case; % and _ are letters, not wildcards; an empty
+# query is refused; more than 50 persons are said to be more.
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" person 'MEHT\bob.pennington'
+assert_contains "$OUT" "btuh\\rpennington"
+run 1 "$WARD_IDSYNC" -c "$T/idsync.conf" person '%'
+assert_contains "$OUT" "no person or account matches"
+run 1 "$WARD_IDSYNC" -c "$T/idsync.conf" person ''
+assert_contains "$OUT" "the query is empty"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" person e
+assert_contains "$OUT" 'more than 50 persons match "e": the first 50 are above'
+[ "$(printf '%s\n' "$OUT" | grep -c '^person ')" = 50 ] || fail "person e: not 50 persons"
+ok "person: accounts in each domain and why they are linked; literal, bounded queries"
 
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" export --persons "$T/persons.csv"
 [ "$(head -1 "$T/persons.csv")" = "person_id,display_name,employeeID,status,lifecycle,username,upn,mail,btuh,meht,southend,secondary" ] ||

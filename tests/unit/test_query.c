@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "common/db.h"
+#include "common/str.h"
 #include "common/wjson.h"
 #include "common/wtime.h"
 #include "common/xmalloc.h"
@@ -325,7 +326,7 @@ test_like_url_cursor(void **state)
 	int64_t	 id;
 
 	(void)state;
-	s = query_like_pattern("a%b_c\\d");
+	s = str_like_pattern("a%b_c\\d");
 	assert_string_equal(s, "%a\\%b\\_c\\\\d%");
 	free(s);
 	s = query_url_escape("bas ild/on&x=é~._-");
