@@ -535,11 +535,15 @@ report_seq_next(const char *path, int64_t *next, char *err, size_t errlen)
 		line[0] = '\0';
 	fclose(fp);
 	str_trim(line);
+	/* Damaged (a full disk, an editor): as if lost, from the clock,
+	 * rather than an agent that stops for good. */
 	if (str_parse_int64(line, 0, INT64_MAX - 1, &last, why,
 	    sizeof why) == -1) {
-		snprintf(err, errlen, "%s: not a sequence number: %s", path,
-		    why);
-		return -1;
+		*next = wtime_now_ms() / 1000 + 1;
+		log_warnx("%s: not a sequence number (%s): numbering reports "
+		    "from %lld, past any the collector can hold", path, why,
+		    (long long)*next);
+		return 0;
 	}
 	*next = last + 1;
 	return 0;

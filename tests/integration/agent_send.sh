@@ -162,6 +162,14 @@ s=$(cat "$T/a1/seq")
     where h.agent_id = '$id1' and seq = $s")" = 1 ] || fail "report $s not stored"
 ok "a lost sequence file: numbering continues from the clock, the report is stored"
 
+# A damaged one likewise, and the agent goes on.
+echo garbage > "$T/a1/seq"
+run 0 "$WARD_AGENT" -c "$T/a1.conf" --once
+assert_contains "$OUT" "seq: not a sequence number"
+s=$(cat "$T/a1/seq")
+[ "$s" -gt 1700000000 ] || fail "seq after a damaged file: $s"
+ok "a damaged sequence file: numbering from the clock, the report stored"
+
 # ----------------------------------------------------- wrong credentials
 printf 'ward_not-a-real-token-at-all-but-long-enough-xx\n' > "$T/bad-token"
 chmod 600 "$T/bad-token"
