@@ -125,8 +125,6 @@ agent_validate(void *p, char *err, size_t errlen)
 	const char		*s;
 	size_t			 i, argc;
 
-	if (daemon_user_check(cfg->daemon.user, err, errlen) == -1)
-		return -1;
 	for (i = 0; i < cfg->checks.count; i++) {
 		c = cfg->checks.items[i];
 		for (s = c->item.label; *s != '\0'; s++) {
@@ -156,7 +154,9 @@ agent_validate(void *p, char *err, size_t errlen)
 		}
 		str_list_free(argv, argc);
 	}
-	if (send_config_check(&cfg->collector, err, errlen) == -1)
+	/* Last: what the file says comes before what this machine has. */
+	if (send_config_check(&cfg->collector, err, errlen) == -1 ||
+	    daemon_user_check(cfg->daemon.user, err, errlen) == -1)
 		return -1;
 	return 0;
 }

@@ -975,8 +975,7 @@ np_validate(void *p, char *err, size_t errlen)
 	size_t			 i, k;
 	int			 rc = 0;
 
-	if (daemon_user_check(cfg->daemon.user, err, errlen) == -1 ||
-	    np_load_includes(cfg, err, errlen) == -1)
+	if (np_load_includes(cfg, err, errlen) == -1)
 		return -1;
 	for (i = 0; i < cfg->devices.count; i++) {
 		d = cfg->devices.items[i];
@@ -1014,7 +1013,8 @@ np_validate(void *p, char *err, size_t errlen)
 	if (send_config_check(&cfg->collector, err, errlen) == -1)
 		return -1;
 	if (np_validate_http(cfg, err, errlen) == -1 ||
-	    np_validate_ssh(cfg, err, errlen) == -1)
+	    np_validate_ssh(cfg, err, errlen) == -1 ||
+	    daemon_user_check(cfg->daemon.user, err, errlen) == -1)
 		return -1;
 	if (!np_needs_secrets(cfg))
 		return 0;

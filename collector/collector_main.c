@@ -126,8 +126,6 @@ collector_validate(void *cfg, char *err, size_t errlen)
 {
 	struct collector_config	*cc = cfg;
 
-	if (daemon_user_check(cc->daemon.user, err, errlen) == -1)
-		return -1;
 	if (cc->store.rollup_retention_ms < cc->store.raw_retention_ms) {
 		snprintf(err, errlen, "[store] rollup_retention must be at "
 		    "least raw_retention");
@@ -137,7 +135,10 @@ collector_validate(void *cfg, char *err, size_t errlen)
 	    notify_config_check(cc, err, errlen) == -1 ||
 	    eol_config_check(cc, err, errlen) == -1)
 		return -1;
-	return httpd_config_check(&cc->http, err, errlen);
+	/* Last: what the file says comes before what this machine has. */
+	if (httpd_config_check(&cc->http, err, errlen) == -1)
+		return -1;
+	return daemon_user_check(cc->daemon.user, err, errlen);
 }
 
 static const struct cfg_schema collector_schema = {

@@ -27,6 +27,7 @@
 #include <openssl/x509.h>
 
 #include "common/buf.h"
+#include "common/cfg.h"
 #include "common/log.h"
 #include "common/str.h"
 #include "common/wtime.h"
@@ -283,6 +284,9 @@ httpd_config_check(const struct httpd_config *hc, char *err, size_t errlen)
 		    "required unless tls = no");
 		return -1;
 	}
+	/* The files: at -n (httpd_start reads them itself). */
+	if (!cfg_check_machine)
+		return 0;
 	if (hc->tls && (cert = httpd_read_cert(hc->tls_cert, err,
 	    errlen)) == NULL)
 		return -1;
@@ -763,8 +767,9 @@ httpd_start(struct collector *c, char *err, size_t errlen)
 		return NULL;
 	h = xcalloc(1, sizeof *h);
 	h->c = c;
-	if (hc->tls && (h->cert = httpd_read_cert(hc->tls_cert, err,
-	    errlen)) == NULL)
+	if (hc->tls && ((h->cert = httpd_read_cert(hc->tls_cert, err,
+	    errlen)) == NULL || httpd_check_pair(h->cert, hc->tls_key,
+	    hc->tls_cert, err, errlen) == -1))
 		goto fail;
 	if ((fd = c->listen_fd) <= 0 && (fd = httpd_listen(hc, err,
 	    errlen)) == -1)

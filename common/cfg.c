@@ -62,6 +62,8 @@ struct cfg_parse {
 	size_t			 nseen;
 };
 
+int		 cfg_check_machine;
+
 static void	 cfg_free_field(const struct cfg_option *, void *);
 
 static void __attribute__((format(printf, 3, 4)))

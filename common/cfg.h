@@ -117,6 +117,14 @@ void	 cfg_free(const struct cfg_schema *schema, void *cfg);
  */
 char	*cfg_read_secret(const char *path, char *err, size_t errlen);
 
+/*
+ * Set while -n checks a configuration: the validate callbacks then also
+ * check what the machine must have for it (the user to run as, the files
+ * it names), which a command that does not use them (ward-idsync history,
+ * ward-agent --print) must not be refused for. 0 otherwise.
+ */
+extern int	 cfg_check_machine;
+
 /* Writes the effective configuration as INI; secrets print as "(secret)". */
 void	 cfg_dump(const struct cfg_schema *schema, const void *cfg, FILE *fp);
 

@@ -156,6 +156,7 @@ cli_parse(const struct cli_program *p, int argc, char **argv,
 			break;
 		case 'n':
 			cli->check_config = 1;
+			cfg_check_machine = 1;
 			break;
 		case 'f':
 			cli->foreground = 1;

@@ -529,7 +529,7 @@ idsync_validate_conn(const struct domain_config *d, const char *what,
 	}
 	/* Read at each connection: missing is an error now, not a TLS
 	 * failure to diagnose at the run. */
-	if (d->ca_file != NULL) {
+	if (cfg_check_machine && d->ca_file != NULL) {
 		snprintf(ca, sizeof ca, "%s ca_file", what);
 		if (http_check_file(ca, d->ca_file, err, errlen) == -1)
 			return -1;
@@ -915,7 +915,8 @@ idsync_validate(void *p, char *err, size_t errlen)
 	if ((kinds = kind_compile(&cfg->kinds, err, errlen)) == NULL)
 		return -1;
 	kind_free(kinds);
-	if (m->nicknames != NULL && http_check_file("[match] nicknames",
+	if (cfg_check_machine && m->nicknames != NULL &&
+	    http_check_file("[match] nicknames",
 	    m->nicknames, err, errlen) == -1)
 		return -1;
 	if (cfg->idsync.mode == IDSYNC_APPLY &&

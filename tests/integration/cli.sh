@@ -31,10 +31,24 @@ for spec in agents/ward-agent:agent.conf:8 agents/ward-netpoll:netpoll.conf:8 \
 		run 1 "$bin" -n -c "$top_srcdir/etc/$conf"
 		assert_contains "$OUT" "[collector] url is set but token_file is not" ;;
 	*)
-		run 0 "$bin" -n -c "$top_srcdir/etc/$conf"
-		[ "$OUT" = "configuration OK" ] || fail "$name -n said: $OUT"
-		run 0 "$bin" -n -v -c "$top_srcdir/etc/$conf"
-		assert_contains "$OUT" "[log]" ;;
+		# Valid where ward is installed: -n also checks what the
+		# machine has, its user "ward" and the files under /etc/ward
+		# it names; where they are missing, -n says which.
+		if grep -q '^user = ward$' "$top_srcdir/etc/$conf" &&
+		    ! id ward > /dev/null 2>&1; then
+			run 1 "$bin" -n -c "$top_srcdir/etc/$conf"
+			assert_contains "$OUT" "[daemon] user: user \"ward\" does not exist"
+		elif grep -q '^ca_file = /etc/ward/ad-ca.crt$' \
+		    "$top_srcdir/etc/$conf" && [ ! -e /etc/ward/ad-ca.crt ]; then
+			run 1 "$bin" -n -c "$top_srcdir/etc/$conf"
+			assert_contains "$OUT" "ca_file /etc/ward/ad-ca.crt: No such file or directory"
+		else
+			run 0 "$bin" -n -c "$top_srcdir/etc/$conf"
+			[ "$OUT" = "configuration OK" ] ||
+			    fail "$name -n said: $OUT"
+			run 0 "$bin" -n -v -c "$top_srcdir/etc/$conf"
+			assert_contains "$OUT" "[log]"
+		fi ;;
 	esac
 
 	# Bad configs: each error names the file, the line and the key.

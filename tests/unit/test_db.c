@@ -51,42 +51,29 @@ static const struct db_migration migrations_bad3[] = {
 
 /* Migration 3 rebuilds hosts, the parent of checks, to change its CHECK:
  * done with foreign keys on, its DROP TABLE fails (checks' rows would
- * lose their host). */
-static const struct db_migration migrations_rebuild[] = {
-	{ 1, "hosts table",
-	    "CREATE TABLE hosts (id INTEGER PRIMARY KEY, name TEXT NOT NULL "
-	    "UNIQUE, kind TEXT NOT NULL CHECK (kind IN ('a', 'b', 'c')));" },
-	{ 2, "checks table",
-	    "CREATE TABLE checks (id INTEGER PRIMARY KEY,\n"
-	    "    host_id INTEGER NOT NULL REFERENCES hosts(id),\n"
-	    "    name TEXT NOT NULL);" },
-	{ 3, "hosts' kind checked without a list",
-	    "CREATE TABLE hosts_new (id INTEGER PRIMARY KEY, name TEXT NOT "
-	    "NULL UNIQUE, kind TEXT NOT NULL CHECK (kind = 'a' OR kind = 'b' "
-	    "OR kind = 'c'));"
-	    "INSERT INTO hosts_new SELECT id, name, kind FROM hosts;"
-	    "DROP TABLE hosts;"
-	    "ALTER TABLE hosts_new RENAME TO hosts;", 1 },
-};
+ * lose their host). REBUILD(WHERE): the three, copying the hosts WHERE
+ * says. */
+#define REBUILD(where) {						\
+	{ 1, "hosts table",						\
+	    "CREATE TABLE hosts (id INTEGER PRIMARY KEY, name TEXT NOT NULL "\
+	    "UNIQUE, kind TEXT NOT NULL CHECK (kind IN ('a', 'b', 'c')));" },\
+	{ 2, "checks table",						\
+	    "CREATE TABLE checks (id INTEGER PRIMARY KEY,\n"		\
+	    "    host_id INTEGER NOT NULL REFERENCES hosts(id),\n"	\
+	    "    name TEXT NOT NULL);" },					\
+	{ 3, "hosts' kind checked without a list",			\
+	    "CREATE TABLE hosts_new (id INTEGER PRIMARY KEY, name TEXT NOT "\
+	    "NULL UNIQUE, kind TEXT NOT NULL CHECK (kind = 'a' OR kind = 'b' "\
+	    "OR kind = 'c'));"						\
+	    "INSERT INTO hosts_new SELECT id, name, kind FROM hosts " where ";"\
+	    "DROP TABLE hosts;"						\
+	    "ALTER TABLE hosts_new RENAME TO hosts;", 1 },		\
+}
 
+static const struct db_migration migrations_rebuild[] = REBUILD("");
 /* The same, losing a host on the way. */
-static const struct db_migration migrations_rebuild_bad[] = {
-	{ 1, "hosts table",
-	    "CREATE TABLE hosts (id INTEGER PRIMARY KEY, name TEXT NOT NULL "
-	    "UNIQUE, kind TEXT NOT NULL CHECK (kind IN ('a', 'b', 'c')));" },
-	{ 2, "checks table",
-	    "CREATE TABLE checks (id INTEGER PRIMARY KEY,\n"
-	    "    host_id INTEGER NOT NULL REFERENCES hosts(id),\n"
-	    "    name TEXT NOT NULL);" },
-	{ 3, "hosts' kind checked without a list",
-	    "CREATE TABLE hosts_new (id INTEGER PRIMARY KEY, name TEXT NOT "
-	    "NULL UNIQUE, kind TEXT NOT NULL CHECK (kind = 'a' OR kind = 'b' "
-	    "OR kind = 'c'));"
-	    "INSERT INTO hosts_new SELECT id, name, kind FROM hosts "
-	    "WHERE name <> 'lost';"
-	    "DROP TABLE hosts;"
-	    "ALTER TABLE hosts_new RENAME TO hosts;", 1 },
-};
+static const struct db_migration migrations_rebuild_bad[] =
+    REBUILD("WHERE name <> 'lost'");
 
 static int	 db_counter;
 
