@@ -85,10 +85,13 @@ db_error(struct db *db, const char *what, char *err, size_t errlen)
 	const char	*msg = sqlite3_errmsg(db->handle);
 	int		 code = sqlite3_extended_errcode(db->handle);
 	int		 sys = sqlite3_system_errno(db->handle);
-	char		 why[64] = "";
+	char		 why[64] = "", vis[512];
 
 	if (err == NULL || errlen == 0)
 		return;
+	/* A damaged file's message quotes its bytes (malformed database
+	 * schema (...)): shown escaped, as logs and terminals need. */
+	msg = str_vis_text(vis, sizeof vis, msg);
 	/* For a failed open the errno says more than "unable to open". */
 	if (sys != 0 && ((code & 0xff) == SQLITE_CANTOPEN ||
 	    (code & 0xff) == SQLITE_IOERR))

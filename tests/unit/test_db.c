@@ -953,7 +953,17 @@ test_db_error(void **state)
 	db_error(db, "x", tiny, sizeof tiny);
 	assert_int_equal(strlen(tiny), sizeof tiny - 1);
 	db_error(db, "x", NULL, 0);
+
+	/* A damaged schema's message quotes its bytes: escaped. */
+	assert_int_equal(db_exec(db, "CREATE TABLE t (x); "
+	    "PRAGMA writable_schema=ON; UPDATE sqlite_master SET sql = "
+	    "'CREATE TABLE t (x' || char(27) || '[2J' WHERE name = 't'; "
+	    "PRAGMA writable_schema=OFF", err, sizeof err), 0);
 	db_close(db);
+	assert_null(db_open(path, NULL, err, sizeof err));
+	assert_contains(err, "malformed database schema");
+	assert_contains(err, "\\x1b");
+	assert_null(strchr(err, '\033'));
 	free(path);
 }
 
