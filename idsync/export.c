@@ -84,7 +84,9 @@ export_open(struct export_out *o, const char *path, char *err, size_t errlen)
 	xasprintf(&o->tmp, "%s.XXXXXX", path);
 	if ((fd = mkstemp(o->tmp)) == -1 || (o->fp = fdopen(fd, "w")) ==
 	    NULL) {
-		snprintf(err, errlen, "%s: %s", o->tmp, strerror(errno));
+		/* Named as given: the file beside it is ours, not theirs. */
+		snprintf(err, errlen, "%s: cannot write beside it: %s", path,
+		    strerror(errno));
 		if (fd != -1) {
 			close(fd);
 			unlink(o->tmp);
@@ -110,12 +112,12 @@ export_close(struct export_out *o, int ok, char *err, size_t errlen)
 	}
 	if (fflush(o->fp) != 0 || ferror(o->fp) || fsync(fileno(o->fp)) != 0) {
 		if (ok)
-			snprintf(err, errlen, "%s: %s", o->tmp,
+			snprintf(err, errlen, "%s: %s", o->path,
 			    strerror(errno));
 		ok = 0;
 	}
 	if (fclose(o->fp) != 0 && ok) {
-		snprintf(err, errlen, "%s: %s", o->tmp, strerror(errno));
+		snprintf(err, errlen, "%s: %s", o->path, strerror(errno));
 		ok = 0;
 	}
 	if (ok && rename(o->tmp, o->path) == -1) {

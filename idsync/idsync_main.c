@@ -2138,6 +2138,14 @@ idsync_export(const struct idsync_config *cfg, int argc, char **argv)
 	if (!any)
 		return idsync_usage("export: say --accounts FILE, --persons "
 		    "FILE, --ldif FILE, --report FILE or --conflicts FILE");
+	/* One file for two exports: the second would replace the first. */
+	for (k = 0; flags[k] != NULL; k++)
+		for (i = 0; i < k; i++)
+			if (files[i] != NULL && files[k] != NULL &&
+			    strcmp(files[i], "-") != 0 &&
+			    strcmp(files[i], files[k]) == 0)
+				return idsync_usage("export: %s and %s both "
+				    "name %s", flags[i], flags[k], files[k]);
 	if (files[2] != NULL && cfg->target.base == NULL) {
 		log_error("export --ldif: set [target] base, where the entries "
 		    "go in the target directory");

@@ -117,7 +117,13 @@ command -v sqlite3 > /dev/null &&
     conflict_accounts c WHERE c.domain = 'btuh' AND c.guid = 'x'" |
     grep -q 'USING .*INDEX conflict_accounts_account' ||
     fail "conflict_accounts is scanned for each account"; }
-ok "export --accounts: the exact header, one row per account ($rows)"
+# One file for two exports, and one where nothing can be written beside
+# it: usage error, and an error naming the file asked for.
+run 2 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/x.csv" --persons "$T/x.csv"
+assert_contains "$OUT" "--accounts and --persons both name $T/x.csv"
+run 1 "$WARD_IDSYNC" -c "$T/idsync.conf" export --accounts "$T/no-such-dir/a.csv"
+assert_contains "$OUT" "$T/no-such-dir/a.csv: cannot write beside it: No such file or directory"
+ok "export --accounts: the exact header, one row per account ($rows); one file twice, or nowhere to write, refused"
 
 # Join the export with the ground truth on (domain, objectGUID):
 # domain,guid,sam,person_id,kind,reason,truth_person,truth_kind,case
