@@ -37,6 +37,11 @@ fmt_init(void)
 static int
 fmt_invisible(ucs4_t uc)
 {
+	/* Letters by category that print as nothing: the Hangul fillers,
+	 * and the blank braille pattern. */
+	if (uc == 0x115F || uc == 0x1160 || uc == 0x3164 || uc == 0xFFA0 ||
+	    uc == 0x2800)
+		return 1;
 	return uc_is_general_category(uc, UC_CATEGORY_Cf) ||
 	    uc_is_general_category(uc, UC_CATEGORY_Zl) ||
 	    uc_is_general_category(uc, UC_CATEGORY_Zp);

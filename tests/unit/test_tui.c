@@ -44,6 +44,10 @@ test_fmt_vis(void **state)
 	s = fmt_vis("invoice\xe2\x80\xaegpj.exe");
 	assert_string_equal(s, "invoice\\u{202E}gpj.exe");
 	free(s);
+	/* Letters that print as nothing: the Hangul fillers. */
+	s = fmt_vis("adm\xe3\x85\xa4in\xe1\x85\x9f");
+	assert_string_equal(s, "adm\\u{3164}in\\u{115F}");
+	free(s);
 	s = fmt_vis("zero\xe2\x80\x8bwidth");
 	assert_string_equal(s, "zero\\u{200B}width");
 	free(s);
