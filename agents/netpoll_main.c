@@ -561,8 +561,45 @@ np_cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The include file each section of one came from: its line numbers are
+ * that file's. Remade at each load. */
+static struct {
+	const void	*item;
+	char		*file;
+}		*np_origins;
+static size_t	 np_norigins;
+
+/* Where a section is, for messages: "line N" of the main file, or
+ * "FILE:N" of the include file it came from. */
+static const char *
+np_where(const struct cfg_item *it, char *buf, size_t size)
+{
+	size_t	 i;
+
+	for (i = 0; i < np_norigins; i++)
+		if (np_origins[i].item == it) {
+			snprintf(buf, size, "%s:%d", np_origins[i].file,
+			    it->line);
+			return buf;
+		}
+	snprintf(buf, size, "line %d", it->line);
+	return buf;
+}
+
 static void
-np_items_move(struct cfg_items *to, struct cfg_items *from)
+np_origins_clear(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < np_norigins; i++)
+		free(np_origins[i].file);
+	free(np_origins);
+	np_origins = NULL;
+	np_norigins = 0;
+}
+
+static void
+np_items_move(struct cfg_items *to, struct cfg_items *from, const char *path)
 {
 	size_t	 k;
 
@@ -570,6 +607,10 @@ np_items_move(struct cfg_items *to, struct cfg_items *from)
 		to->items = xreallocarray(to->items, to->count + 1,
 		    sizeof *to->items);
 		to->items[to->count++] = from->items[k];
+		np_origins = xreallocarray(np_origins, np_norigins + 1,
+		    sizeof *np_origins);
+		np_origins[np_norigins].item = from->items[k];
+		np_origins[np_norigins++].file = xstrdup(path);
 	}
 	free(from->items);
 	from->items = NULL;
@@ -588,6 +629,7 @@ np_load_includes(struct np_config *cfg, char *err, size_t errlen)
 	size_t			 n = 0, i;
 	int			 rc = 0;
 
+	np_origins_clear();
 	if (cfg->netpoll.include_dir == NULL)
 		return 0;
 	if ((d = opendir(cfg->netpoll.include_dir)) == NULL) {
@@ -611,9 +653,9 @@ np_load_includes(struct np_config *cfg, char *err, size_t errlen)
 		    errlen) == -1)
 			rc = -1;
 		else {
-			np_items_move(&cfg->devices, &inc.devices);
-			np_items_move(&cfg->https, &inc.https);
-			np_items_move(&cfg->sshs, &inc.sshs);
+			np_items_move(&cfg->devices, &inc.devices, path);
+			np_items_move(&cfg->https, &inc.https, path);
+			np_items_move(&cfg->sshs, &inc.sshs, path);
 		}
 		free(path);
 	}
@@ -694,35 +736,38 @@ np_validate_http(const struct np_config *cfg, char *err, size_t errlen)
 	const char		*host, *dc, *why;
 	regex_t			 re;
 	char			 id[128], text[256];
+	char			 where[PATH_MAX + 32], other[PATH_MAX + 32];
 	size_t			 i, k;
 	int			 rc;
 
 	for (i = 0; i < cfg->https.count; i++) {
 		h = cfg->https.items[i];
 		if (!np_name_ok(h->item.label, NP_NAME_MAX)) {
-			snprintf(err, errlen, "line %d: [http \"%s\"]: a check "
+			snprintf(err, errlen, "%s: [http \"%s\"]: a check "
 			    "name is 1-%d letters, digits, '.', '_' or '-'",
-			    h->item.line, h->item.label, NP_NAME_MAX);
+			    np_where(&h->item, where, sizeof where), h->item.label, NP_NAME_MAX);
 			return -1;
 		}
 		for (k = 0; k < i; k++) {
 			o = cfg->https.items[k];
 			if (strcmp(o->item.label, h->item.label) == 0) {
-				snprintf(err, errlen, "line %d: [http \"%s\"] "
-				    "is already defined (line %d)",
-				    h->item.line, h->item.label, o->item.line);
+				snprintf(err, errlen, "%s: [http \"%s\"] "
+				    "is already defined (%s)",
+				    np_where(&h->item, where, sizeof where),
+				    h->item.label, np_where(&o->item, other,
+				    sizeof other));
 				return -1;
 			}
 		}
 		if (!np_url_ok(h->url, &why)) {
-			snprintf(err, errlen, "line %d: [http \"%s\"] url: %s",
-			    h->item.line, h->item.label, why);
+			snprintf(err, errlen, "%s: [http \"%s\"] url: %s",
+			    np_where(&h->item, where, sizeof where), h->item.label, why);
 			return -1;
 		}
 		if (h->warning_time > 0 && h->warning_time >= h->timeout) {
-			snprintf(err, errlen, "line %d: [http \"%s\"] "
+			snprintf(err, errlen, "%s: [http \"%s\"] "
 			    "warning_time: must be shorter than timeout (%lld "
-			    "ms), or it can never apply", h->item.line,
+			    "ms), or it can never apply", np_where(&h->item, where, sizeof where),
 			    h->item.label, (long long)h->timeout);
 			return -1;
 		}
@@ -732,8 +777,8 @@ np_validate_http(const struct np_config *cfg, char *err, size_t errlen)
 			if ((rc = regcomp(&re, h->body_regex,
 			    HTTP_CHECK_REGEX_FLAGS)) != 0) {
 				regerror(rc, &re, text, sizeof text);
-				snprintf(err, errlen, "line %d: [http \"%s\"] "
-				    "body_regex: %s", h->item.line,
+				snprintf(err, errlen, "%s: [http \"%s\"] "
+				    "body_regex: %s", np_where(&h->item, where, sizeof where),
 				    h->item.label, text);
 				return -1;
 			}
@@ -741,9 +786,9 @@ np_validate_http(const struct np_config *cfg, char *err, size_t errlen)
 		}
 		host = np_http_host(h);
 		if (!np_name_ok(host, NP_NAME_MAX)) {
-			snprintf(err, errlen, "line %d: [http \"%s\"] host "
+			snprintf(err, errlen, "%s: [http \"%s\"] host "
 			    "\"%s\": a host name here is 1-%d letters, digits, "
-			    "'.', '_' or '-'", h->item.line, h->item.label,
+			    "'.', '_' or '-'", np_where(&h->item, where, sizeof where), h->item.label,
 			    host, NP_NAME_MAX);
 			return -1;
 		}
@@ -752,9 +797,9 @@ np_validate_http(const struct np_config *cfg, char *err, size_t errlen)
 			if (h->datacentre != NULL && strcmp(h->datacentre,
 			    np_device_datacentre(cfg, d) != NULL ?
 			    np_device_datacentre(cfg, d) : "") != 0) {
-				snprintf(err, errlen, "line %d: [http \"%s\"] "
+				snprintf(err, errlen, "%s: [http \"%s\"] "
 				    "datacentre \"%s\": [device \"%s\"] is in "
-				    "%s", h->item.line, h->item.label,
+				    "%s", np_where(&h->item, where, sizeof where), h->item.label,
 				    h->datacentre, host,
 				    np_device_datacentre(cfg, d) != NULL ?
 				    np_device_datacentre(cfg, d) :
@@ -763,10 +808,10 @@ np_validate_http(const struct np_config *cfg, char *err, size_t errlen)
 			}
 			if (h->interval > 0 && h->interval !=
 			    np_device_interval(cfg, d)) {
-				snprintf(err, errlen, "line %d: [http \"%s\"] "
+				snprintf(err, errlen, "%s: [http \"%s\"] "
 				    "interval: a check reported under [device "
 				    "\"%s\"] runs with its poll, every %llds",
-				    h->item.line, h->item.label, host,
+				    np_where(&h->item, where, sizeof where), h->item.label, host,
 				    (long long)np_device_interval(cfg, d) /
 				    1000);
 				return -1;
@@ -775,16 +820,16 @@ np_validate_http(const struct np_config *cfg, char *err, size_t errlen)
 		}
 		dc = np_http_datacentre(cfg, h);
 		if (dc != NULL && !np_name_ok(dc, 64)) {
-			snprintf(err, errlen, "line %d: [http \"%s\"] "
+			snprintf(err, errlen, "%s: [http \"%s\"] "
 			    "datacentre \"%s\": letters, digits, '.', '_' or "
-			    "'-' (it is part of the agent id)", h->item.line,
+			    "'-' (it is part of the agent id)", np_where(&h->item, where, sizeof where),
 			    h->item.label, dc);
 			return -1;
 		}
 		np_agent_id(dc, host, id, sizeof id);
 		if (strlen(id) > 64) {
-			snprintf(err, errlen, "line %d: [http \"%s\"]: agent "
-			    "id %s is longer than 64 characters", h->item.line,
+			snprintf(err, errlen, "%s: [http \"%s\"]: agent "
+			    "id %s is longer than 64 characters", np_where(&h->item, where, sizeof where),
 			    h->item.label, id);
 			return -1;
 		}
@@ -796,21 +841,24 @@ np_validate_http(const struct np_config *cfg, char *err, size_t errlen)
 			if (strcmp(np_http_datacentre(cfg, o) != NULL ?
 			    np_http_datacentre(cfg, o) : "", dc != NULL ? dc :
 			    "") != 0) {
-				snprintf(err, errlen, "line %d: [http \"%s\"] "
-				    "datacentre: host %s is in %s (line %d)",
-				    h->item.line, h->item.label, host,
+				snprintf(err, errlen, "%s: [http \"%s\"] "
+				    "datacentre: host %s is in %s (%s)",
+				    np_where(&h->item, where, sizeof where),
+				    h->item.label, host,
 				    np_http_datacentre(cfg, o) != NULL ?
 				    np_http_datacentre(cfg, o) :
-				    "no datacentre", o->item.line);
+				    "no datacentre", np_where(&o->item, other,
+				    sizeof other));
 				return -1;
 			}
 			if (np_http_interval(cfg, o) !=
 			    np_http_interval(cfg, h)) {
-				snprintf(err, errlen, "line %d: [http \"%s\"] "
+				snprintf(err, errlen, "%s: [http \"%s\"] "
 				    "interval: the checks of host %s run "
-				    "together; line %d says every %llds",
-				    h->item.line, h->item.label, host,
-				    o->item.line,
+				    "together; %s says every %llds",
+				    np_where(&h->item, where, sizeof where),
+				    h->item.label, host, np_where(&o->item,
+				    other, sizeof other),
 				    (long long)np_http_interval(cfg, o) / 1000);
 				return -1;
 			}
@@ -848,6 +896,7 @@ np_validate_ssh(const struct np_config *cfg, char *err, size_t errlen)
 	const char		*host, *dc, *odc;
 	struct stat		 st;
 	char			 id[128];
+	char			 where[PATH_MAX + 32], other[PATH_MAX + 32];
 	size_t			 i, k;
 
 	for (i = 0; i < cfg->sshs.count; i++) {
@@ -855,8 +904,8 @@ np_validate_ssh(const struct np_config *cfg, char *err, size_t errlen)
 #define SSH_ERR(...) do {						\
 	char	 why_[512];						\
 	snprintf(why_, sizeof why_, __VA_ARGS__);			\
-	snprintf(err, errlen, "line %d: [ssh \"%s\"]%s", x->item.line,	\
-	    x->item.label, why_);					\
+	snprintf(err, errlen, "%s: [ssh \"%s\"]%s", np_where(&x->item,	\
+	    where, sizeof where), x->item.label, why_);			\
 	return -1;							\
 } while (0)
 		if (!np_name_ok(x->item.label, NP_NAME_MAX))
@@ -865,8 +914,8 @@ np_validate_ssh(const struct np_config *cfg, char *err, size_t errlen)
 		for (k = 0; k < i; k++) {
 			o = cfg->sshs.items[k];
 			if (strcmp(o->item.label, x->item.label) == 0)
-				SSH_ERR(" is already defined (line %d)",
-				    o->item.line);
+				SSH_ERR(" is already defined (%s)",
+				    np_where(&o->item, other, sizeof other));
 		}
 		if (x->key_file == NULL && x->credentials == NULL)
 			SSH_ERR(": no key_file and no credentials: nothing to "
@@ -923,8 +972,9 @@ np_validate_ssh(const struct np_config *cfg, char *err, size_t errlen)
 				if (np_ssh_interval(cfg, o) !=
 				    np_ssh_interval(cfg, x))
 					SSH_ERR(" interval: the checks of host "
-					    "%s run together; line %d says "
-					    "every %llds", host, o->item.line,
+					    "%s run together; %s says "
+					    "every %llds", host, np_where(&o->item,
+					    other, sizeof other),
 					    (long long)np_ssh_interval(cfg,
 					    o) / 1000);
 			} else {
@@ -972,6 +1022,7 @@ np_validate(void *p, char *err, size_t errlen)
 	struct np_secrets	*sec;
 	const char		*dc;
 	char			 id[128], why[1024];
+	char			 where[PATH_MAX + 32], other[PATH_MAX + 32];
 	size_t			 i, k;
 	int			 rc = 0;
 
@@ -980,32 +1031,34 @@ np_validate(void *p, char *err, size_t errlen)
 	for (i = 0; i < cfg->devices.count; i++) {
 		d = cfg->devices.items[i];
 		if (!np_name_ok(d->item.label, NP_NAME_MAX)) {
-			snprintf(err, errlen, "line %d: [device \"%s\"]: a device "
+			snprintf(err, errlen, "%s: [device \"%s\"]: a device "
 			    "name is 1-%d letters, digits, '.', '_' or '-'",
-			    d->item.line, d->item.label, NP_NAME_MAX);
+			    np_where(&d->item, where, sizeof where), d->item.label, NP_NAME_MAX);
 			return -1;
 		}
 		dc = np_device_datacentre(cfg, d);
 		if (dc != NULL && !np_name_ok(dc, 64)) {
-			snprintf(err, errlen, "line %d: [device \"%s\"] "
+			snprintf(err, errlen, "%s: [device \"%s\"] "
 			    "datacentre \"%s\": letters, digits, '.', '_' or "
-			    "'-' (it is part of the agent id)", d->item.line,
+			    "'-' (it is part of the agent id)", np_where(&d->item, where, sizeof where),
 			    d->item.label, dc);
 			return -1;
 		}
 		np_agent_id(dc, d->item.label, id, sizeof id);
 		if (strlen(id) > 64) {
-			snprintf(err, errlen, "line %d: [device \"%s\"]: agent "
-			    "id %s is longer than 64 characters", d->item.line,
+			snprintf(err, errlen, "%s: [device \"%s\"]: agent "
+			    "id %s is longer than 64 characters", np_where(&d->item, where, sizeof where),
 			    d->item.label, id);
 			return -1;
 		}
 		for (k = 0; k < i; k++) {
 			e = cfg->devices.items[k];
 			if (strcmp(e->item.label, d->item.label) == 0) {
-				snprintf(err, errlen, "line %d: [device \"%s\"] "
-				    "is already defined (line %d)",
-				    d->item.line, d->item.label, e->item.line);
+				snprintf(err, errlen, "%s: [device \"%s\"] "
+				    "is already defined (%s)",
+				    np_where(&d->item, where, sizeof where),
+				    d->item.label, np_where(&e->item, other,
+				    sizeof other));
 				return -1;
 			}
 		}
@@ -1029,9 +1082,9 @@ np_validate(void *p, char *err, size_t errlen)
 		if (np_versions[d->version][0] == '3' ?
 		    np_find_usm(sec, d->credentials) == NULL :
 		    np_find_community(sec, d->credentials) == NULL) {
-			snprintf(err, errlen, "line %d: [device \"%s\"] "
+			snprintf(err, errlen, "%s: [device \"%s\"] "
 			    "credentials \"%s\": no [%s \"%s\"] in %s",
-			    d->item.line, d->item.label, d->credentials,
+			    np_where(&d->item, where, sizeof where), d->item.label, d->credentials,
 			    np_versions[d->version][0] == '3' ? "usm" :
 			    "community", d->credentials,
 			    cfg->netpoll.secrets_file);
@@ -1043,9 +1096,9 @@ np_validate(void *p, char *err, size_t errlen)
 
 		if (x->credentials != NULL &&
 		    np_find_password(sec, x->credentials) == NULL) {
-			snprintf(err, errlen, "line %d: [ssh \"%s\"] "
+			snprintf(err, errlen, "%s: [ssh \"%s\"] "
 			    "credentials \"%s\": no [password \"%s\"] in %s",
-			    x->item.line, x->item.label, x->credentials,
+			    np_where(&x->item, where, sizeof where), x->item.label, x->credentials,
 			    x->credentials, cfg->netpoll.secrets_file);
 			rc = -1;
 		}

@@ -289,6 +289,15 @@ url = http://127.0.0.1:$PLAIN/ok
 body_regex = healthy
 CONF
 run 0 "$NP" -n -c "$T/netpoll.conf"
+# A fault in an included file is put at its own file and line.
+printf '\n[http "intranet2"]\nurl = ftp://127.0.0.1/\n' > "$T/netpoll.d/zz-bad.conf"
+run 1 "$NP" -n -c "$T/netpoll.conf"
+assert_contains "$OUT" "$T/netpoll.d/zz-bad.conf:2: [http \"intranet2\"] url: not an http:// or https:// URL"
+printf '[http "intranet"]\nurl = http://127.0.0.1:%s/ok\n' "$PLAIN" > "$T/netpoll.d/zz-bad.conf"
+run 1 "$NP" -n -c "$T/netpoll.conf"
+assert_contains "$OUT" "$T/netpoll.d/zz-bad.conf:1: [http \"intranet\"] is already defined ($T/netpoll.d/plain.conf:1)"
+rm "$T/netpoll.d/zz-bad.conf"
+run 0 "$NP" -n -c "$T/netpoll.conf"
 
 set +e
 "$NP" -c "$T/netpoll.conf" --once > "$T/once.log" 2>&1
