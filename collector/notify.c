@@ -217,6 +217,16 @@ struct notify_route {
 	struct log_complain		 complain;
 	char				 last_error[NOTIFY_ERROR_MAX];
 	const int			*stop;	/* asked during a transfer */
+	/*
+	 * A message sent (or failed) whose outcome the database did not
+	 * take (a full disk): kept here and recorded before anything else
+	 * is sent, or the next poll would send it again.
+	 */
+	struct notify_item		*unrecorded;
+	size_t				 nunrecorded;
+	int64_t				 unrecorded_now_ms;
+	int64_t				 unrecorded_retry_ms;
+	char				 unrecorded_error[NOTIFY_ERROR_MAX];
 };
 
 static void
@@ -1079,8 +1089,16 @@ fail:
 void
 notify_route_free(struct notify_route *r)
 {
+	size_t	 i;
+
 	if (r == NULL)
 		return;
+	if (r->nunrecorded > 0)
+		log_warnx("notify %s: the outcome of the last message was "
+		    "never recorded; it may be sent again", r->nc->item.label);
+	for (i = 0; i < r->nunrecorded; i++)
+		notify_item_clear(&r->unrecorded[i]);
+	free(r->unrecorded);
 	http_client_free(r->http);
 	free(r->template);
 	free(r);
@@ -1173,6 +1191,8 @@ struct notify_outcome {
 	int64_t			 now_ms;
 	int64_t			 retry_at_ms;	/* 0: sent */
 	const char		*error;
+	char			*err;		/* why recording failed */
+	size_t			 errlen;
 };
 
 static int
@@ -1226,6 +1246,8 @@ notify_record(struct db *db, void *arg)
 	return 0;
 
 fail:
+	/* SQLite's words, before the reset forgets them. */
+	db_error(db, "recording a notification", o->err, o->errlen);
 	sqlite3_reset(st);
 	return -1;
 }
@@ -1243,6 +1265,34 @@ notify_route_run(struct notify_route *r, struct db *db, int64_t now_ms,
 	size_t			 n, i;
 	int64_t			 due, changes, delay;
 	int			 rc = -1;
+
+	/* What was sent and not recorded: recorded first, sent never
+	 * again. */
+	if (r->nunrecorded > 0) {
+		memset(&o, 0, sizeof o);
+		o.r = r;
+		o.items = r->unrecorded;
+		o.n = r->nunrecorded;
+		o.now_ms = r->unrecorded_now_ms;
+		o.retry_at_ms = r->unrecorded_retry_ms;
+		o.error = r->unrecorded_error;
+		o.err = err;
+		o.errlen = errlen;
+		err[0] = '\0';
+		if (db_transaction(db, notify_record, &o, err, errlen) == -1) {
+			if (err[0] == '\0')
+				db_error(db, "recording a notification", err,
+				    errlen);
+			return -1;
+		}
+		for (i = 0; i < r->nunrecorded; i++)
+			notify_item_clear(&r->unrecorded[i]);
+		free(r->unrecorded);
+		r->unrecorded = NULL;
+		r->nunrecorded = 0;
+		log_info("notify %s: the outcome of the last message is "
+		    "recorded", nc->item.label);
+	}
 
 	/* Too old to matter any more: failed, and said so. */
 	if ((st = db_stmt(db, SQL_NOTIFY_GIVE_UP, err, errlen)) == NULL)
@@ -1293,6 +1343,8 @@ notify_route_run(struct notify_route *r, struct db *db, int64_t now_ms,
 	o.items = items;
 	o.n = n;
 	o.now_ms = now_ms;
+	o.err = err;
+	o.errlen = errlen;
 	if (rc == 0) {
 		log_release(&r->complain, LOG_LEVEL_INFO, "notify %s: "
 		    "delivering again", nc->item.label);
@@ -1313,8 +1365,16 @@ notify_route_run(struct notify_route *r, struct db *db, int64_t now_ms,
 	if (db_transaction(db, notify_record, &o, err, errlen) == -1) {
 		if (err[0] == '\0')
 			db_error(db, "recording a notification", err, errlen);
-		rc = -1;
-		goto done;
+		/* Kept until the database takes it. */
+		r->unrecorded = items;
+		r->nunrecorded = n;
+		r->unrecorded_now_ms = now_ms;
+		r->unrecorded_retry_ms = o.retry_at_ms;
+		str_copy(r->unrecorded_error, o.error != NULL ? o.error : "",
+		    sizeof r->unrecorded_error);
+		for (i = n; i < NOTIFY_BATCH_MAX; i++)
+			notify_item_clear(&items[i]);
+		return -1;
 	}
 	rc = 1;
 
@@ -1383,6 +1443,76 @@ notify_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * Notifications queued for a route the configuration no longer has (a
+ * [notify] removed or renamed, then SIGHUP or a restart): no worker
+ * would ever send them or give up on them, and while one waits its alert
+ * is never reminded on the routes that remain. They are given up, and
+ * said so.
+ */
+static void
+notify_orphans(const struct collector_config *cfg, const char *path)
+{
+	const struct notify_config	*nc;
+	struct store			*st;
+	struct db			*db;
+	sqlite3_stmt			*sel, *upd;
+	char				 err[512], **gone = NULL, vis[128];
+	size_t				 i, k, n = 0;
+	int				 rc;
+
+	if ((st = store_open(path, 0, err, sizeof err)) == NULL) {
+		log_warnx("notify: %s", err);
+		return;
+	}
+	db = store_db(st);
+	if ((sel = db_stmt(db, "SELECT DISTINCT channel FROM notifications "
+	    "WHERE sent_ms IS NULL AND failed_ms IS NULL", err,
+	    sizeof err)) == NULL) {
+		log_warnx("notify: %s", err);
+		goto out;
+	}
+	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		const char *ch = (const char *)sqlite3_column_text(sel, 0);
+
+		for (k = 0; k < cfg->notifies.count; k++) {
+			nc = cfg->notifies.items[k];
+			if (strcmp(nc->item.label, ch) == 0)
+				break;
+		}
+		if (k == cfg->notifies.count) {
+			gone = xreallocarray(gone, n + 1, sizeof *gone);
+			gone[n++] = xstrdup(ch);
+		}
+	}
+	sqlite3_reset(sel);
+	for (i = 0; i < n; i++) {
+		if ((upd = db_stmt(db, "UPDATE notifications SET failed_ms = "
+		    "?2, last_error = 'its route is no longer configured' "
+		    "WHERE channel = ?1 AND sent_ms IS NULL AND failed_ms IS "
+		    "NULL", err, sizeof err)) == NULL)
+			break;
+		sqlite3_bind_text(upd, 1, gone[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(upd, 2, wtime_now_ms());
+		rc = sqlite3_step(upd);
+		sqlite3_reset(upd);
+		if (rc != SQLITE_DONE) {
+			db_error(db, "giving up on a removed route's "
+			    "notifications", err, sizeof err);
+			break;
+		}
+		log_warnx("notify: gave up on %lld notification(s) queued for "
+		    "route %s, which the configuration no longer has",
+		    (long long)sqlite3_changes(db_handle(db)),
+		    str_vis(vis, sizeof vis, gone[i]));
+	}
+	if (i < n)
+		log_warnx("notify: %s", err);
+out:
+	str_list_free(gone, n);
+	store_close(st);
+}
+
 struct notifier *
 notify_start(const struct collector_config *cfg, const char *path,
     char *err, size_t errlen)
@@ -1393,6 +1523,7 @@ notify_start(const struct collector_config *cfg, const char *path,
 	size_t			 i;
 	int			 e;
 
+	notify_orphans(cfg, path);
 	n = xcalloc(1, sizeof *n);
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_condattr_init(&ca);

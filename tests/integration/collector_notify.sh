@@ -417,3 +417,52 @@ assert_contains "$(db "SELECT suppressed FROM alerts a JOIN hosts h ON
     n.alert_id JOIN hosts h ON h.id = a.host_id WHERE h.name = 'db-02'")" = 0 ] ||
     fail "a notification was queued for db-02 in maintenance"
 ok "reports with hard CRITICAL checks on ten hosts: one webhook message of nine; the host in maintenance suppressed, not sent"
+
+# A route taken out of the configuration while a notification waits for
+# it: given up at the reload, and said so; nothing is left that no route
+# would ever send or give up on.
+echo 500 > "$T/hook.status"
+queue web-03 disk_usage warning "disk 95% full" hook
+wait_for "a failed attempt" '[ "$(hook_attempts)" -ge 1 ]'
+awk '/^\[notify "hook"\]/ { skip = 1; next } /^\[/ { skip = 0 } !skip' \
+    "$T/collector.conf" > "$T/collector.conf.new"
+mv "$T/collector.conf.new" "$T/collector.conf"
+kill -HUP "$COLLECTOR_PID"
+wait_for "the orphans given up" 'grep -q "gave up on 1 notification(s) queued for route hook, which the configuration no longer has" "$T/collector.log"'
+[ "$(db "SELECT count(*) FROM notifications WHERE channel = 'hook' AND
+    sent_ms IS NULL AND failed_ms IS NULL")" = 0 ] ||
+    fail "a removed route's notification still waits"
+assert_contains "$(db "SELECT last_error FROM notifications WHERE channel = 'hook'
+    ORDER BY id DESC LIMIT 1")" "its route is no longer configured"
+ok "a route removed by SIGHUP: what waited for it is given up and logged"
+
+# A message delivered whose outcome the database does not take (a full
+# disk; here a trigger refuses the update): it is kept, recorded once the
+# database takes it, and never sent again meanwhile.
+rm -f "$T/hook.status"
+: > "$T/hook.log"
+cat >> "$T/collector.conf" <<CONF
+[notify "hook2"]
+type = webhook
+url = https://127.0.0.1:$HOOK_PORT/alerts
+ca_file = $T/ca.crt
+secret = $T/hook.secret
+group_wait = 1s
+retry_max = 2s
+CONF
+kill -HUP "$COLLECTOR_PID"
+wait_for "the reload" '[ "$(grep -c "configuration reloaded" "$T/collector.log")" -ge 2 ]'
+db "CREATE TABLE fault (on_ INTEGER); INSERT INTO fault VALUES (1);
+    CREATE TRIGGER fault_sent BEFORE UPDATE OF sent_ms ON notifications
+    WHEN (SELECT on_ FROM fault) BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+queue web-04 disk_usage warning "disk 97% full" hook2
+wait_for "the delivery" '[ "$(hook_lines)" -ge 1 ]'
+wait_for "the refused record" 'grep -q "notify hook2:.*disk full" "$T/collector.log"'
+sleep 3
+[ "$(hook_lines)" = 1 ] || fail "sent $(hook_lines) times while its outcome was not recorded"
+db "UPDATE fault SET on_ = 0"
+wait_for "the record" '[ "$(db "SELECT count(*) FROM notifications WHERE channel = '"'hook2'"' AND sent_ms IS NOT NULL")" = 1 ]'
+sleep 2
+[ "$(hook_lines)" = 1 ] || fail "sent again after its outcome was recorded: $(hook_lines)"
+db "DROP TRIGGER fault_sent; DROP TABLE fault"
+ok "a message delivered whose outcome the database refused: recorded later, never sent twice"
