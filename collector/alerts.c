@@ -312,6 +312,7 @@ alert_set_suppressed(struct db *db, const struct collector_config *cfg,
     int64_t id, const char *why, int64_t now_ms, char *err, size_t errlen)
 {
 	sqlite3_stmt	*st;
+	int		 news;
 
 	if ((st = db_stmt(db, SQL_ALERT_SUPPRESS, err, errlen)) == NULL)
 		return -1;
@@ -323,8 +324,19 @@ alert_set_suppressed(struct db *db, const struct collector_config *cfg,
 	    alert_event(db, id, now_ms, why != NULL ? "suppressed" :
 	    "unsuppressed", NULL, why, err, errlen) == -1)
 		return -1;
-	/* Suppression ended and the problem is still there: it is news. */
-	if (why == NULL && notify_enqueue(db, cfg, id, "opened", now_ms, err,
+	/* Suppression ended and the problem is still there: news, unless
+	 * it was told before it was suppressed (acknowledged, or paged:
+	 * a maintenance window over an alert that had already paged). */
+	if (why != NULL)
+		return 0;
+	if ((st = db_stmt(db, "SELECT status != 'acknowledged' AND NOT EXISTS "
+	    "(SELECT 1 FROM notifications n WHERE n.alert_id = a.id) FROM "
+	    "alerts a WHERE a.id = ?1", err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	news = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (news && notify_enqueue(db, cfg, id, "opened", now_ms, err,
 	    errlen) == -1)
 		return -1;
 	return 0;

@@ -466,3 +466,32 @@ sleep 2
 [ "$(hook_lines)" = 1 ] || fail "sent again after its outcome was recorded: $(hook_lines)"
 db "DROP TRIGGER fault_sent; DROP TABLE fault"
 ok "a message delivered whose outcome the database refused: recorded later, never sent twice"
+
+# A maintenance window ending: an alert it held back is news and is sent;
+# one that had paged before the window (and was acknowledged) is not
+# paged again as "opened".
+alert_of() {
+	db "SELECT a.id FROM alerts a JOIN hosts h ON h.id = a.host_id
+	    WHERE h.name = '$1' AND a.kind = 'check' AND a.status != 'resolved'"
+}
+rows_of() { db "SELECT count(*) FROM notifications WHERE alert_id = $1"; }
+a1=$(alert_of db-01)
+a2=$(alert_of db-02)
+[ -n "$a1" ] && [ -n "$a2" ] || fail "no alerts on db-01, db-02"
+[ "$(rows_of "$a1")" -ge 1 ] && [ "$(rows_of "$a2")" = 0 ] ||
+    fail "db-01 paged $(rows_of "$a1"), db-02 held back $(rows_of "$a2")"
+mexpect 200 POST "/api/v1/alerts/$a1/ack" "$operator" '{"comment":"on it"}'
+before=$(rows_of "$a1")
+mexpect 201 POST /api/v1/maintenance "$operator" '{"scope":"host","target":"db-01","starts":"now","ends":"+8s","reason":"reboot"}'
+wait_for "db-01 suppressed" '[ -n "$(db "SELECT suppressed FROM alerts WHERE id = $a1")" ]'
+i=0
+while [ -n "$(db "SELECT suppressed FROM alerts WHERE id = $a1")" ]; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || fail "db-01's window never ended"
+	sleep 0.1
+done
+mexpect 200 DELETE "/api/v1/maintenance/$win" "$operator"
+wait_for "db-02's opened" '[ "$(rows_of "$a2")" -ge 1 ]'
+[ "$(rows_of "$a1")" = "$before" ] ||
+    fail "db-01, paged and acknowledged, paged again after its window: $(db "SELECT event, channel FROM notifications WHERE alert_id = $a1")"
+ok "a window ending sends what it held back, and does not page again what had paged"
