@@ -420,6 +420,7 @@ http_setup(struct http_client *c, const struct http_request *req,
 	CURL		*h = c->curl;
 	CURLcode	 rc = CURLE_OK;
 	long		 timeout, connect_timeout;
+	int		 https;
 
 #define SET(opt, val) do {						\
 	if ((rc = curl_easy_setopt(h, opt, val)) != CURLE_OK)		\
@@ -431,12 +432,17 @@ http_setup(struct http_client *c, const struct http_request *req,
 	SET(CURLOPT_ERRORBUFFER, c->errbuf);
 	SET(CURLOPT_URL, req->url);
 	SET(CURLOPT_NOSIGNAL, 1L);
+	/* From https://, never a redirect to plain http: curl would send
+	 * the request (and its headers) in the clear before the caller
+	 * could refuse the answer. */
+	https = strncasecmp(req->url, "https://", 8) == 0;
 #if LIBCURL_VERSION_NUM >= 0x075500
 	SET(CURLOPT_PROTOCOLS_STR, "http,https");
-	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https");
 #else
 	SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-	SET(CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+	SET(CURLOPT_REDIR_PROTOCOLS, https ? (long)CURLPROTO_HTTPS :
+	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
 	SET(CURLOPT_FOLLOWLOCATION, c->follow_redirects ? 1L : 0L);
 	SET(CURLOPT_MAXREDIRS, HTTP_MAX_REDIRECTS);

@@ -46,6 +46,9 @@ struct tserver {
 	size_t		 body_len;
 };
 
+/* Where /redirect-plain sends: a plain http:// URL. */
+static char	 redirect_plain[128];
+
 static void
 copy_header(struct MHD_Connection *conn, const char *name, char *dst,
     size_t size)
@@ -212,6 +215,11 @@ ts_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	if (strcmp(url, "/redirect") == 0) {
 		static const char *const h[] = { "Location", "/ok", NULL };
+		return reply(conn, 302, "", 0, h);
+	}
+	if (strcmp(url, "/redirect-plain") == 0) {
+		const char	*h[] = { "Location", redirect_plain, NULL };
+
 		return reply(conn, 302, "", 0, h);
 	}
 	if (strcmp(url, "/redirect-ftp") == 0) {
@@ -914,6 +922,32 @@ test_redirects(void **state)
 	assert_contains(err, "Unsupported protocol");
 	assert_int_equal(resp.attempts, 1);
 	http_response_free(&resp);
+
+	/* From https://, never to plain http: the plain server is never
+	 * asked. */
+	{
+		struct tserver			 tls;
+		struct http_client_options	 to = quick_opts(ca_file);
+		struct http_client		*tc;
+		char				*turl;
+		int				 before;
+
+		ts_start(&tls, 1);
+		snprintf(redirect_plain, sizeof redirect_plain,
+		    "http://127.0.0.1:%u/ok", ts.port);
+		to.follow_redirects = 1;
+		tc = new_client(&to);
+		turl = url_for(&tls, "https", "/redirect-plain");
+		before = __atomic_load_n(&ts.hits, __ATOMIC_SEQ_CST);
+		assert_int_equal(get(tc, turl, &resp, err, sizeof err), -1);
+		assert_contains(err, turl);
+		assert_int_equal(__atomic_load_n(&ts.hits, __ATOMIC_SEQ_CST),
+		    before);
+		http_response_free(&resp);
+		http_client_free(tc);
+		free(turl);
+		ts_stop(&tls);
+	}
 
 	/* So do requests. */
 	assert_int_equal(get(c, "file:///etc/passwd", &resp, err,
