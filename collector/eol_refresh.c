@@ -333,6 +333,14 @@ eol_refresh_names(struct db *db, const struct eol_rules *rules, size_t *n,
 	return v;
 }
 
+static int
+eol_refresh_cancel(void *arg)
+{
+	const int	*stop = arg;
+
+	return stop != NULL && __atomic_load_n(stop, __ATOMIC_RELAXED);
+}
+
 int
 eol_refresh(struct db *db, const struct collector_config *cfg,
     const struct eol_rules *rules, const int *stop, int64_t now_ms,
@@ -367,6 +375,9 @@ eol_refresh(struct db *db, const struct collector_config *cfg,
 	ho.backoff_initial_ms = 1000;
 	ho.backoff_max_ms = 30000;
 	ho.follow_redirects = 1;
+	/* Stopping does not wait for a slow catalogue, nor its retries. */
+	ho.cancel = eol_refresh_cancel;
+	ho.cancel_arg = (void *)(uintptr_t)stop;
 	if ((hc = http_client_new(&ho, err, errlen)) == NULL) {
 		for (i = 0; i < n; i++)
 			free(names[i]);

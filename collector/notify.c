@@ -1052,6 +1052,14 @@ notify_send_webhook(struct notify_route *r, const struct notify_item *items,
 	return rc;
 }
 
+static int
+notify_cancel(void *arg)
+{
+	const struct notify_route	*r = arg;
+
+	return r->stop != NULL && __atomic_load_n(r->stop, __ATOMIC_RELAXED);
+}
+
 struct notify_route *
 notify_route_new(const struct collector_config *cfg,
     const struct notify_config *nc, char *err, size_t errlen)
@@ -1076,6 +1084,10 @@ notify_route_new(const struct collector_config *cfg,
 		/* The outbox retries, with backoff, without holding the
 		 * thread. */
 		opts.max_attempts = 1;
+		/* Stopping (SIGTERM, a reload) does not wait for a slow
+		 * endpoint: the message stays in the outbox. */
+		opts.cancel = notify_cancel;
+		opts.cancel_arg = r;
 		if ((r->http = http_client_new(&opts, err, errlen)) == NULL)
 			goto fail;
 	}

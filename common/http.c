@@ -48,6 +48,8 @@ struct http_client {
 	int64_t		 backoff_initial_ms;
 	int64_t		 backoff_max_ms;
 	int		 follow_redirects;
+	int		(*cancel)(void *);
+	void		*cancel_arg;
 	char		 errbuf[CURL_ERROR_SIZE];
 };
 
@@ -163,6 +165,8 @@ http_client_new(const struct http_client_options *opts, char *err,
 	if (c->backoff_max_ms < c->backoff_initial_ms)
 		c->backoff_max_ms = c->backoff_initial_ms;
 	c->follow_redirects = opts->follow_redirects;
+	c->cancel = opts->cancel;
+	c->cancel_arg = opts->cancel_arg;
 	return c;
 }
 
@@ -413,6 +417,24 @@ http_tls_setup(void *curl, const char *ca_file)
 	    (long)CURLSSLOPT_NO_PARTIALCHAIN);
 }
 
+static int
+http_cancelled(const struct http_client *c)
+{
+	return c->cancel != NULL && c->cancel(c->cancel_arg) != 0;
+}
+
+/* curl's progress callback: non-zero aborts the transfer. */
+static int
+http_xferinfo(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return http_cancelled(arg);
+}
+
 static CURLcode
 http_setup(struct http_client *c, const struct http_request *req,
     struct curl_slist *headers, struct http_xfer *x)
@@ -445,6 +467,11 @@ http_setup(struct http_client *c, const struct http_request *req,
 	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
 	SET(CURLOPT_FOLLOWLOCATION, c->follow_redirects ? 1L : 0L);
+	if (c->cancel != NULL) {
+		SET(CURLOPT_XFERINFOFUNCTION, http_xferinfo);
+		SET(CURLOPT_XFERINFODATA, c);
+		SET(CURLOPT_NOPROGRESS, 0L);
+	}
 	SET(CURLOPT_MAXREDIRS, HTTP_MAX_REDIRECTS);
 
 	if (c->insecure_skip_verify) {
@@ -527,16 +554,20 @@ http_status_retryable(long status)
 }
 
 static void
-http_sleep_ms(int64_t ms)
+http_sleep_ms(const struct http_client *c, int64_t ms)
 {
 	struct timespec	ts;
+	int64_t		 slice;
 
-	if (ms <= 0)
-		return;
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
+	/* In slices, so a cancel is heard within 100 ms. */
+	while (ms > 0 && !http_cancelled(c)) {
+		slice = ms < 100 ? ms : 100;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)slice * 1000000L;
+		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+			;
+		ms -= slice;
+	}
 }
 
 int
@@ -595,7 +626,9 @@ http_do(struct http_client *c, const struct http_request *req,
 			    c->backoff_max_ms / 1000 ? c->backoff_max_ms :
 			    resp->retry_after_s * 1000;
 		}
-		http_sleep_ms(delay_ms);
+		http_sleep_ms(c, delay_ms);
+		if (http_cancelled(c))
+			break;
 	}
 
 	/* The list must not outlive the handle's reference to it. */

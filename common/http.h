@@ -22,6 +22,11 @@ struct http_client_options {
 	int64_t		 backoff_max_ms;	/* default 30 s */
 	int		 follow_redirects;	/* default off; max 5 hops */
 	const char	*user_agent;		/* default "ward/VERSION" */
+	/* Asked during each transfer and between attempts: non-zero stops
+	 * the request at once, failed (a program stopping never waits for a
+	 * slow server). NULL: never. */
+	int		(*cancel)(void *arg);
+	void		*cancel_arg;
 };
 
 struct http_header {
@@ -52,12 +57,12 @@ struct http_response {
 
 struct http_client;
 
-/* Copies what it needs from opts. Returns NULL with err if curl fails to
- * initialise or a named file is unreadable. */
 /* path, what option (what: "[collector] ca_file") names, is a regular
  * file we may read: else -1 with err naming both. */
 int	 http_check_file(const char *what, const char *path, char *err,
 	    size_t errlen);
+/* Copies what it needs from opts. Returns NULL with err if curl fails to
+ * initialise or a named file is unreadable. */
 struct http_client *http_client_new(const struct http_client_options *opts,
 	    char *err, size_t errlen);
 void	 http_client_free(struct http_client *c);

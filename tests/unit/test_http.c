@@ -1059,6 +1059,48 @@ make_pki(void)
 	free(ext);
 }
 
+/* The cancel hook: asked during a transfer and between attempts. */
+static int	 cancel_now;
+
+static int
+test_cancel_cb(void *arg)
+{
+	(void)arg;
+	return __atomic_load_n(&cancel_now, __ATOMIC_SEQ_CST);
+}
+
+static void
+test_cancel(void **state)
+{
+	struct tserver		 ts;
+	struct http_client_options o = quick_opts(NULL);
+	struct http_client	*c;
+	struct http_response	 resp;
+	char			 err[512], *url;
+
+	(void)state;
+	ts_start(&ts, 0);
+	o.cancel = test_cancel_cb;
+	c = new_client(&o);
+	url = url_for(&ts, "http", "/ok");
+	/* Not cancelled: as any request. */
+	assert_int_equal(get(c, url, &resp, err, sizeof err), 0);
+	assert_int_equal(resp.status, 200);
+	http_response_free(&resp);
+	free(url);
+	/* Cancelled: it stops, and is not tried again. */
+	__atomic_store_n(&cancel_now, 1, __ATOMIC_SEQ_CST);
+	url = url_for(&ts, "http", "/flaky");
+	assert_int_equal(get(c, url, &resp, err, sizeof err), -1);
+	assert_int_equal(resp.attempts, 1);
+	assert_contains(err, url);
+	http_response_free(&resp);
+	__atomic_store_n(&cancel_now, 0, __ATOMIC_SEQ_CST);
+	free(url);
+	http_client_free(c);
+	ts_stop(&ts);
+}
+
 int
 main(void)
 {
@@ -1079,6 +1121,7 @@ main(void)
 		cmocka_unit_test(test_post_body_and_token),
 		cmocka_unit_test(test_secrets_not_in_err),
 		cmocka_unit_test(test_redirects),
+		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_long_header_dropped),
 		cmocka_unit_test(test_free_is_safe),
 	};
