@@ -334,6 +334,22 @@ ssh_check_host_key(struct ssh_job *j)
 		libssh2_knownhost_free(kh);
 		return -1;
 	case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
+		/* Not with this key type; with any type (key type 0 compares
+		 * every line for the host), a mismatch means the host is
+		 * known by another key: one of another type offered now is a
+		 * changed host, as OpenSSH takes it, never a new one. */
+		if (libssh2_knownhost_checkp(kh, j->spec.host,
+		    (int)j->spec.port, key, len, LIBSSH2_KNOWNHOST_TYPE_PLAIN |
+		    LIBSSH2_KNOWNHOST_KEYENC_RAW, NULL) ==
+		    LIBSSH2_KNOWNHOST_CHECK_MISMATCH) {
+			ssh_fail(j, SSH_FAIL_HOST_KEY, "%s: HOST KEY CHANGED: "
+			    "%s has other keys for it, and it offers a %s key "
+			    "%s; refused (if the change is expected, remove "
+			    "the old lines)", name, j->spec.known_hosts, tname,
+			    j->res.fingerprint);
+			libssh2_knownhost_free(kh);
+			return -1;
+		}
 		break;
 	default:
 		ssh_fail(j, SSH_FAIL_HOST_KEY, "%s: its %s key %s cannot be "

@@ -287,6 +287,18 @@ assert_contains "$(output_of "$OUT")" "$FP2"
 cmp -s "$KH" "$S/kh.before" || fail "a changed key touched known_hosts"
 ok "a changed host key is refused, even with trust_first_use"
 
+# A key of another type from a host known_hosts knows: changed, as
+# OpenSSH takes it, not a new host to trust on first use.
+stop_sshd
+rm -f "$S/host" "$S/host.pub"
+ssh-keygen -q -t ecdsa -b 256 -N '' -f "$S/host" -C host3 || fail "host key 3"
+FP3=$(ssh-keygen -l -f "$S/host.pub" | awk '{print $2}')
+start_sshd
+sprobe 1 "$URI" --key "$S/id" --known-hosts "$KH" --trust-first-use
+assert_contains "$(output_of "$OUT")" "[127.0.0.1]:$SSH_PORT: HOST KEY CHANGED: $KH has other keys for it, and it offers a ecdsa-sha2-nistp256 key $FP3"
+cmp -s "$KH" "$S/kh.before" || fail "a key of another type was written to known_hosts"
+ok "a key of another type is a changed key: refused, even with trust_first_use"
+
 # ---------------------------------------------------------- a silent resolver
 # A host name whose DNS server never answers costs that host its own
 # timeout, named as such, while the others go on: netpoll runs in a mount
