@@ -2341,11 +2341,12 @@ np_reload(const char *path, struct np_config *cfg, struct np_target ***tgs,
     size_t *n, struct np_secrets **sec, struct sender **s)
 {
 	struct np_config	 next;
-	struct np_target	**ntgs;
+	struct np_target	**ntgs, *o;
 	struct np_secrets	 *nsec = NULL;
 	struct sender		 *ns;
 	char			  err[1024];
 	size_t			  nn, i, k;
+	int64_t			  now;
 
 	memset(&next, 0, sizeof next);
 	if (cfg_load(&np_schema, path, &next, err, sizeof err) == -1) {
@@ -2380,14 +2381,29 @@ np_reload(const char *path, struct np_config *cfg, struct np_target ***tgs,
 		*n = 0;
 		return -1;
 	}
+	now = wtime_mono_ms();
 	for (i = 0; i < nn; i++) {
-		ntgs[i]->next_poll_ms = wtime_mono_ms();
+		ntgs[i]->next_poll_ms = now;
 		for (k = 0; k < *n; k++) {
-			if (strcmp((*tgs)[k]->name, ntgs[i]->name) != 0)
+			o = (*tgs)[k];
+			if (strcmp(o->name, ntgs[i]->name) != 0)
 				continue;
-			ntgs[i]->counters = (*tgs)[k]->counters;
-			(*tgs)[k]->counters = NULL;
-			ntgs[i]->next_poll_ms = (*tgs)[k]->next_poll_ms;
+			/* The counters are that device's: at another address,
+			 * port or version it is another device, and rates
+			 * against them would be nonsense (98 GB/s). */
+			if (o->is_device == ntgs[i]->is_device &&
+			    (!o->is_device || (o->t.port == ntgs[i]->t.port &&
+			    o->t.version == ntgs[i]->t.version &&
+			    strcmp(o->t.host, ntgs[i]->t.host) == 0))) {
+				ntgs[i]->counters = o->counters;
+				o->counters = NULL;
+			}
+			/* The poll due keeps its time, but no later than a
+			 * shorter interval now asks for. */
+			ntgs[i]->next_poll_ms = o->next_poll_ms;
+			if (ntgs[i]->next_poll_ms > now + ntgs[i]->interval_ms)
+				ntgs[i]->next_poll_ms = now +
+				    ntgs[i]->interval_ms;
 		}
 	}
 	np_targets_free(*tgs, *n);

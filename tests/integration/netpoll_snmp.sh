@@ -529,3 +529,58 @@ assert_contains "$OUT" "not a ward-netpoll software state file"
 grep -q '^software 1 1 96000 ' "$T/state-sw/software/pas-app1" ||
     fail "state not rewritten"
 ok "software: a damaged state file is named and replaced"
+
+# SIGHUP: a shorter interval applies at once, not when the old schedule
+# comes round; a device moved to another address is another device, and
+# the old one's counters make no rates against the new one's.
+cat > "$T/netpoll-rl.conf" <<CONF
+[netpoll]
+datacentre = basildon
+state_dir = $T/state-rl
+secrets_file = $T/secrets
+timeout = 2s
+interval = 10m
+[collector]
+url = $URL
+ca_file = $T/ca.crt
+token_file = $T/token
+retry_max = 1s
+[device "rl-sw"]
+address = 127.0.0.1
+port = $SNMPD_PORT
+version = 3
+credentials = ops
+CONF
+rl_reports() {
+	db "select count(*) from reports r join hosts h on h.id = r.host_id
+	    where h.agent_id = 'netpoll:basildon:rl-sw'"
+}
+"$NP" -f -c "$T/netpoll-rl.conf" > "$T/rl.log" 2>&1 &
+rl=$!
+at_exit "kill $rl 2>/dev/null"
+i=0
+until [ "$(rl_reports)" -ge 1 ]; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || fail "rl-sw's first report: $(tail -5 "$T/rl.log")"
+	sleep 0.1
+done
+moved=$(($(date +%s) * 1000))
+sed -i -e "s/^port = $SNMPD_PORT\$/port = $SIM_PORT/" -e '/^version = 3$/d' \
+    -e 's/^credentials = ops$/credentials = sim-cisco/' \
+    -e 's/^interval = 10m$/interval = 10s/' "$T/netpoll-rl.conf"
+kill -HUP "$rl"
+i=0
+until [ "$(rl_reports)" -ge 3 ]; do
+	i=$((i + 1))
+	[ $i -lt 450 ] || fail "no polls at the new interval: $(rl_reports) reports; $(tail -5 "$T/rl.log")"
+	sleep 0.1
+done
+kill "$rl"
+wait "$rl" 2>/dev/null || true
+max=$(db "select coalesce(max(v.value), 0) from samples v join series s on
+    s.id = v.series_id join hosts h on h.id = s.host_id where
+    h.agent_id = 'netpoll:basildon:rl-sw' and s.name like 'net.%_per_s'
+    and v.ts_ms >= $moved")
+awk -v m="$max" 'BEGIN { exit !(m < 1e10) }' ||
+    fail "rates across the move: $max"
+ok "SIGHUP: a shorter interval at once; a device moved keeps no counters of the old one"
