@@ -1155,6 +1155,8 @@ static const struct cli_program np_program = {
 	.extra = np_extra,
 	.is_daemon = 1,
 	.config_optional = 1,
+	/* A probe needs no file; polling does, and -n checks it. */
+	.config_optional_for = "probe",
 	.commands_help =
 	    "probe URI: poll one device and print its report as JSON, without\n"
 	    "a configuration or a collector. URI is snmp://COMMUNITY@HOST[:PORT]\n"

@@ -241,6 +241,8 @@ cli_load_config(const struct cli_program *p, const struct cli *cli,
 	int	 rc;
 
 	if (!cli->config_given && p->config_optional &&
+	    (p->config_optional_for == NULL || (cli->argc > 0 &&
+	    strcmp(cli->argv[0], p->config_optional_for) == 0)) &&
 	    access(cli->config_path, F_OK) != 0)
 		rc = cfg_defaults(p->schema, cfg, err, sizeof err);
 	else

@@ -35,6 +35,9 @@ struct cli_program {
 	int			 config_optional;	/* missing default file = defaults */
 	const char		*commands_help;	/* extra --help text or NULL */
 	size_t			 log_offset;	/* of struct cli_log_config in cfg */
+	/* With config_optional: only for this command (ward-netpoll's
+	 * probe); NULL: for every use. */
+	const char		*config_optional_for;
 };
 
 struct cli {

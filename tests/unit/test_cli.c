@@ -57,6 +57,13 @@ static const struct cli_program tool_prog = {
 	1, "Commands:\n  foo  do foo\n", offsetof(struct test_cfg, log)
 };
 
+/* A daemon whose file is optional for its probe command only. */
+static const struct cli_program probe_prog = {
+	"ward-probe", "Test daemon with a probe.", "[probe URI]",
+	&test_schema, test_extra, 1, 1, NULL, offsetof(struct test_cfg, log),
+	"probe"
+};
+
 /* One that takes no operand at all. */
 static const struct cli_program bare_prog = {
 	"ward-bare", "Test daemon without commands.", NULL, &test_schema,
@@ -641,6 +648,19 @@ test_cli_load_missing(void **state)
 	free(out);
 	free(err);
 	free(path);
+
+	/* Optional for one command: for it, not for -n or the daemon. */
+	assert_int_equal(load(&probe_prog, &cfg, &out, &err, "probe", "x",
+	    NULL), -1);
+	assert_string_equal(err, "");
+	cfg_free(&test_schema, &cfg);
+	free(out);
+	free(err);
+	assert_int_equal(load(&probe_prog, &cfg, &out, &err, "-n", NULL),
+	    WARD_EXIT_FAILURE);
+	assert_contains(err, MISSING_DEFAULT ": No such file");
+	free(out);
+	free(err);
 
 	/* And a daemon's default file is not optional. */
 	assert_int_equal(load(&daemon_prog, &cfg, &out, &err, NULL),
