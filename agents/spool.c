@@ -401,9 +401,15 @@ spool_add(struct spool *sp, int64_t seq, int64_t ts_ms, int64_t dropped,
 		    spool_last_seq(sp));
 		return -1;
 	}
-	if (sp->max_bytes > 0 && (int64_t)len > sp->max_bytes) {
+	/* Larger than the spool may hold: kept when it is alone (the
+	 * collector up, the spool drained: a device with a long software
+	 * list, whose share of max_size is small), never at the cost of
+	 * the reports already waiting. */
+	if (sp->max_bytes > 0 && (int64_t)len > sp->max_bytes &&
+	    sp->count > 0) {
 		snprintf(err, errlen, "spool %s: a report of %zu bytes is "
-		    "larger than the whole spool (max_size)", sp->dir, len);
+		    "larger than the whole spool (max_size), which holds %zu "
+		    "waiting", sp->dir, len, sp->count);
 		return -1;
 	}
 	/* Make room first, oldest first: the newest data matters most. */

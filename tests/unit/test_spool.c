@@ -207,6 +207,13 @@ test_full_drops_oldest(void **state)
 	assert_contains(err, "larger than the whole spool");
 	free(s);
 	assert_int_equal(spool_count(sp), 3);
+	/* ... but kept when it is alone: nothing waits that it would cost. */
+	spool_acknowledged(sp, 3);
+	s = report_text(10, 5000);
+	assert_int_equal(spool_add(sp, 10, 10, 0, s, strlen(s), err,
+	    sizeof err), 0);
+	free(s);
+	assert_int_equal(spool_count(sp), 1);
 	spool_free(sp);
 	free(dir);
 }
