@@ -2184,6 +2184,51 @@ np_mkdirs(const struct np_config *cfg, char *err, size_t errlen)
 }
 
 /* All the devices of cfg, with their state; NULL with err. */
+/*
+ * Reports spooled for a device the configuration no longer has (removed,
+ * or renamed while the collector was down) are sent by no one: said, so
+ * that a person can put it back or remove them.
+ */
+static void
+np_spool_orphans(const struct np_config *cfg, struct np_target **tgs,
+    size_t n)
+{
+	struct dirent	*de, *fe;
+	DIR		*d, *f;
+	char		*dir, *sub, vis[128];
+	size_t		 i, count;
+
+	xasprintf(&dir, "%s/spool", cfg->netpoll.state_dir);
+	if ((d = opendir(dir)) == NULL) {
+		free(dir);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		for (i = 0; i < n; i++)
+			if (strcmp(tgs[i]->name, de->d_name) == 0)
+				break;
+		if (i < n)
+			continue;
+		xasprintf(&sub, "%s/%s", dir, de->d_name);
+		count = 0;
+		if ((f = opendir(sub)) != NULL) {
+			while ((fe = readdir(f)) != NULL)
+				count += str_has_suffix(fe->d_name, ".json");
+			closedir(f);
+		}
+		if (count > 0)
+			log_warnx("%s: %zu report(s) spooled for device %s, "
+			    "which the configuration no longer has: sent by "
+			    "no one until it is put back (or remove them)", sub,
+			    count, str_vis(vis, sizeof vis, de->d_name));
+		free(sub);
+	}
+	closedir(d);
+	free(dir);
+}
+
 static struct np_target **
 np_targets_open(const struct np_config *cfg, size_t *n, char *err,
     size_t errlen, struct np_secrets **secp)
@@ -2244,6 +2289,7 @@ np_targets_open(const struct np_config *cfg, size_t *n, char *err,
 	for (i = 0; i < *n; i++)
 		if (np_target_open(tgs[i], cfg, *n, err, errlen) == -1)
 			goto fail;
+	np_spool_orphans(cfg, tgs, *n);
 	*secp = sec;
 	return tgs;
 

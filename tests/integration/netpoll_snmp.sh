@@ -379,6 +379,15 @@ run 0 "$NP" -c "$T/netpoll.conf" --once
     fail "spooled reports were not replayed: $(db "select count(*) from reports")"
 ok "collector down: reports spooled per device and replayed"
 
+# A device taken out while its reports wait: they are named, not left
+# behind in silence.
+mkdir -p "$T/state/spool/gone-sw"
+printf '{}' > "$T/state/spool/gone-sw/00000000000000000001-1-0.json"
+run 0 "$NP" -c "$T/netpoll.conf" --once
+assert_contains "$OUT" "$T/state/spool/gone-sw: 1 report(s) spooled for device gone-sw, which the configuration no longer has"
+rm -r "$T/state/spool/gone-sw"
+ok "reports spooled for a device no longer configured are named"
+
 # A second netpoll on the same state is refused.
 exec 9> "$T/state/lock"
 flock 9
