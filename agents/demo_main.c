@@ -1933,6 +1933,13 @@ demo_print(struct demo *d, const char *at)
 			    err);
 			return WARD_EXIT_USAGE;
 		}
+		/* A report's seq is its second, and must be at least 1. */
+		if (t_ms < 1000) {
+			fprintf(stderr, "ward-demo: --at \"%s\": before "
+			    "1970-01-01T00:00:01Z, where a report's sequence "
+			    "number would not be positive\n", at);
+			return WARD_EXIT_USAGE;
+		}
 	} else
 		t_ms = wtime_now_ms();
 	if (d->estate.epoch == 0)

@@ -69,6 +69,8 @@ run 0 "$WARD_DEMO" -c "$T/seed8.conf" --print --at $at
 printf '%s\n' "$OUT" | cmp -s - "$T/p1.json" && fail "seeds 7 and 8 agree"
 run 2 "$WARD_DEMO" -c "$T/demo.conf" --print --at yesterday
 assert_contains "$OUT" '--at "yesterday"'
+run 2 "$WARD_DEMO" -c "$T/demo.conf" --print --at 1969-01-01T00:00:00Z
+assert_contains "$OUT" "sequence number would not be positive"
 ok "the same seed and instant give the same reports; another seed differs"
 
 # The first run fills two hours of history, then sends the round for now.
