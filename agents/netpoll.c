@@ -873,6 +873,7 @@ netpoll_build_report(const struct netpoll_device_info *d,
 	char	 software[256] = "", ups_model[256] = "", ups_mfg[256] = "";
 	char	 ups_agent[256] = "", version[128] = "", out[1024];
 	uint64_t uptime = 0;
+	size_t	 i, nvals;
 	int	 have_uptime = 0, is_ups, is_host, answered;
 	const char *kind;
 
@@ -965,16 +966,20 @@ netpoll_build_report(const struct netpoll_device_info *d,
 	} else if (version[0] != '\0')
 		report_firmware_set(r, "version", version);
 
+	/* The values the device gave: its "no such object" answers are
+	 * none. */
+	for (i = nvals = 0; i < vs->n; i++)
+		nvals += vs->v[i].type != SNMP_VAL_MISSING;
 	if (failure != SNMP_FAIL_NONE)
 		snprintf(out, sizeof out, "SNMP partial: %s: %s",
 		    snmp_failure_name(failure), error);
 	else if (p != NULL)
 		snprintf(out, sizeof out, "SNMP OK: %zu values; %s %s%s(%s)",
-		    vs->n, p->product, version, version[0] != '\0' ? " " : "",
+		    nvals, p->product, version, version[0] != '\0' ? " " : "",
 		    p->id);
 	else
 		snprintf(out, sizeof out, "SNMP OK: %zu values; unrecognised "
-		    "device (sysObjectID %s): generic MIB data only", vs->n,
+		    "device (sysObjectID %s): generic MIB data only", nvals,
 		    object_id[0] != '\0' ? object_id : "none");
 	report_check(r, "snmp", failure != SNMP_FAIL_NONE ? CHECK_WARNING :
 	    CHECK_OK, out, NULL);

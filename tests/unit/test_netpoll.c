@@ -560,6 +560,9 @@ test_report_ups_and_unrecognised(void **state)
 	add_int(&vs, "1.3.6.1.2.1.33.1.2.4.0", SNMP_VAL_INT, 18);
 	add_int(&vs, "1.3.6.1.2.1.33.1.4.1.0", SNMP_VAL_INT, 5);
 	add_int(&vs, "1.3.6.1.2.1.33.1.4.4.1.5.1", SNMP_VAL_INT, 42);
+	/* "No such object" answers: none of the values counted. */
+	add_int(&vs, "1.3.6.1.2.1.1.3.0", SNMP_VAL_MISSING, 0);
+	add_int(&vs, "1.3.6.1.2.1.1.5.0", SNMP_VAL_MISSING, 0);
 	r = report_new();
 	netpoll_build_report(&d, &vs, SNMP_FAIL_NONE, "", &c, 1000, r);
 	assert_string_equal(json_string_value(json_object_get(r->host,
@@ -587,6 +590,8 @@ test_report_ups_and_unrecognised(void **state)
 	    CHECK_OK);
 	assert_non_null(strstr(json_string_value(json_object_get(chk,
 	    "output")), "unrecognised device (sysObjectID 1.3.6.1.4.1.3955"));
+	assert_non_null(strstr(json_string_value(json_object_get(chk,
+	    "output")), "SNMP OK: 10 values;"));
 	report_free(r);
 	snmp_vars_clear(&vs);
 	netpoll_counters_free(c);
