@@ -324,19 +324,18 @@ alert_set_suppressed(struct db *db, const struct collector_config *cfg,
 	    alert_event(db, id, now_ms, why != NULL ? "suppressed" :
 	    "unsuppressed", NULL, why, err, errlen) == -1)
 		return -1;
-	/* Suppression ended and the problem is still there: news, unless
-	 * it was told before it was suppressed (acknowledged, or paged:
-	 * a maintenance window over an alert that had already paged). */
+	/* Suppression ended and the problem is still there: news to each
+	 * route that has not heard of it (one that paged before the window
+	 * is not paged again), unless a person has acknowledged it. */
 	if (why != NULL)
 		return 0;
-	if ((st = db_stmt(db, "SELECT status != 'acknowledged' AND NOT EXISTS "
-	    "(SELECT 1 FROM notifications n WHERE n.alert_id = a.id) FROM "
-	    "alerts a WHERE a.id = ?1", err, errlen)) == NULL)
+	if ((st = db_stmt(db, "SELECT status != 'acknowledged' FROM alerts "
+	    "WHERE id = ?1", err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	news = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
-	if (news && notify_enqueue(db, cfg, id, "opened", now_ms, err,
+	if (news && notify_enqueue_untold(db, cfg, id, "opened", now_ms, err,
 	    errlen) == -1)
 		return -1;
 	return 0;

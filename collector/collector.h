@@ -422,6 +422,13 @@ enum notify_type { NOTIFY_WEBHOOK = 0, NOTIFY_EMAIL };
 int		 notify_enqueue(struct db *db, const struct collector_config *cfg,
 		    int64_t alert_id, const char *event, int64_t now_ms,
 		    char *err, size_t errlen);
+/* The same, only to the routes that matching it have not been told of
+ * it (a sent or waiting notification other than resolved or
+ * acknowledged). */
+int		 notify_enqueue_untold(struct db *db,
+		    const struct collector_config *cfg, int64_t alert_id,
+		    const char *event, int64_t now_ms, char *err,
+		    size_t errlen);
 /* The sender: a thread with its own connection to path, sending what the
  * outbox holds, grouping bursts and retrying with backoff. */
 struct notifier;

@@ -683,10 +683,31 @@ notify_told(struct db *db, int64_t alert_id, const char *route, char *err,
 	return -1;
 }
 
+static int	notify_enqueue_as(struct db *, const struct collector_config *,
+		    int64_t, const char *, int64_t, int, char *, size_t);
+
 int
 notify_enqueue(struct db *db, const struct collector_config *cfg,
     int64_t alert_id, const char *event, int64_t now_ms, char *err,
     size_t errlen)
+{
+	return notify_enqueue_as(db, cfg, alert_id, event, now_ms, 0, err,
+	    errlen);
+}
+
+int
+notify_enqueue_untold(struct db *db, const struct collector_config *cfg,
+    int64_t alert_id, const char *event, int64_t now_ms, char *err,
+    size_t errlen)
+{
+	return notify_enqueue_as(db, cfg, alert_id, event, now_ms, 1, err,
+	    errlen);
+}
+
+static int
+notify_enqueue_as(struct db *db, const struct collector_config *cfg,
+    int64_t alert_id, const char *event, int64_t now_ms, int untold_only,
+    char *err, size_t errlen)
 {
 	const struct notify_config	*nc;
 	sqlite3_stmt			*st;
@@ -732,6 +753,15 @@ notify_enqueue(struct db *db, const struct collector_config *cfg,
 			    err, errlen)) == -1)
 				goto fail;
 			if (!told)
+				continue;
+		}
+		/* Only a route that has not heard of it (a warning paged to
+		 * one route, critical by the end of a window for another). */
+		if (untold_only) {
+			if ((told = notify_told(db, alert_id, nc->item.label,
+			    err, errlen)) == -1)
+				goto fail;
+			if (told)
 				continue;
 		}
 		if ((st = db_stmt(db, SQL_NOTIFY_INSERT, err, errlen)) == NULL)

@@ -495,3 +495,14 @@ wait_for "db-02's opened" '[ "$(rows_of "$a2")" -ge 1 ]'
 [ "$(rows_of "$a1")" = "$before" ] ||
     fail "db-01, paged and acknowledged, paged again after its window: $(db "SELECT event, channel FROM notifications WHERE alert_id = $a1")"
 ok "a window ending sends what it held back, and does not page again what had paged"
+
+# Told per route: an alert paged as a warning to hook2 only, critical by
+# the end of its window, is news to mail (critical only), not to hook2.
+queue web-05 disk_usage warning "disk 92% full" hook2
+a3=$(db "SELECT max(id) FROM alerts")
+wait_for "hook2's page" '[ "$(db "SELECT count(*) FROM notifications WHERE alert_id = $a3 AND sent_ms IS NOT NULL")" = 1 ]'
+db "UPDATE alerts SET severity = 'critical', suppressed = 'maintenance 999' WHERE id = $a3"
+wait_for "the window's end" '[ -z "$(db "SELECT suppressed FROM alerts WHERE id = $a3")" ]'
+[ "$(db "SELECT group_concat(channel, ',') FROM (SELECT channel FROM notifications WHERE alert_id = $a3 ORDER BY channel)")" = "hook2,mail,plain" ] ||
+    fail "after the window: $(db "SELECT channel, event FROM notifications WHERE alert_id = $a3")"
+ok "a window ending tells each route that had not heard of the alert, and no other"
