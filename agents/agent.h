@@ -369,6 +369,8 @@ struct send_options {
 enum send_state {
 	SEND_EMPTY,	/* everything acknowledged */
 	SEND_WAIT,	/* the collector failed us: wait until next_ms */
+	SEND_BLOCKED,	/* this spool's oldest report cannot be read now:
+			   it waits until next_ms; other spools go on */
 };
 
 /*

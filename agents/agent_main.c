@@ -420,7 +420,7 @@ agent_once(const struct agent_config *cfg)
 		log_info("report %lld delivered (%zu in all)", (long long)seq,
 		    delivered);
 		rc = WARD_EXIT_OK;
-	} else if (state == SEND_WAIT)
+	} else if (state == SEND_WAIT || state == SEND_BLOCKED)
 		log_error("report %lld not delivered: %s; it stays in the "
 		    "spool (%zu report%s) for the next run", (long long)seq,
 		    send_last_error(st.sender), spool_count(st.spool),

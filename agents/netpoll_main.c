@@ -2322,6 +2322,8 @@ np_send(struct sender *s, struct np_target **tgs, size_t n, int64_t *next_ms)
 	for (i = 0; i < n; i++) {
 		if (spool_count(tgs[i]->spool) == 0)
 			continue;
+		/* A device's spool that cannot be read now waits; the
+		 * others go on. */
 		if (send_drain(s, tgs[i]->spool, wtime_mono_ms(), next_ms,
 		    &delivered) == SEND_WAIT)
 			return 0;
@@ -2341,6 +2343,12 @@ np_once(const struct np_config *cfg)
 	size_t			  n, i, missing = 0;
 	int			  fd = -1, rc = WARD_EXIT_FAILURE;
 
+	/* As the daemon runs: a report spooled by root would be one the
+	 * daemon cannot read. */
+	if (daemon_drop_privileges(cfg->daemon.user, err, sizeof err) == -1) {
+		log_error("%s", err);
+		return WARD_EXIT_FAILURE;
+	}
 	if ((s = send_new_from_config(&cfg->collector, &cfg->spool, err,
 	    sizeof err)) == NULL) {
 		log_error("%s", err);

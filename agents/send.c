@@ -23,6 +23,10 @@
 #include "common/xmalloc.h"
 #include "agents/agent.h"
 
+/* A spool whose oldest report cannot be read now is tried again after
+ * this long. */
+#define SEND_BLOCKED_RETRY_MS	10000
+
 #define SEND_PATH		"/api/v1/reports"
 #define SEND_REPLY_MAX		(64 * 1024)
 #define SEND_ERROR_SHOWN	200	/* bytes of the collector's error */
@@ -309,11 +313,13 @@ send_drain(struct sender *s, struct spool *sp, int64_t now_ms,
 			 * collector that does not answer. */
 			snprintf(s->last_error, sizeof s->last_error, "%s",
 			    err);
-			*next_ms = now_ms + backoff_next_ms(&s->backoff);
+			/* Not the collector's fault: its backoff, shared by
+			 * every spool this sender drains, is left alone. */
+			*next_ms = now_ms + SEND_BLOCKED_RETRY_MS;
 			log_complain(&s->complain, LOG_LEVEL_WARNING, "%s; it "
 			    "and the reports after it are kept, and sent once "
 			    "it can be read", err);
-			state = SEND_WAIT;
+			state = SEND_BLOCKED;
 			break;
 		}
 		if (n == 0)

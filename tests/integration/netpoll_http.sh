@@ -419,3 +419,47 @@ wait "$NP_PID" || fail "the daemon exited $?: $(tail -5 "$T/daemon.log")"
 assert_contains "$(cat "$T/daemon.log")" "stopping"
 assert_not_contains "$(cat "$T/daemon.log")" "HTTP stopped"
 ok "daemon: portal reported every cycle; SIGTERM stopped it cleanly"
+
+# --once runs as [daemon] user, as the daemon does. A host whose oldest
+# spooled report that user cannot read (root left it) waits; the other
+# hosts' reports are delivered all the same.
+chmod 755 "$T"
+chmod 644 "$T/ca.crt"
+mkdir -p "$T/nb-state"
+chown nobody "$T/nb-state"
+cat > "$T/nb.conf" <<CONF
+[daemon]
+user = nobody
+[netpoll]
+datacentre = basildon
+state_dir = $T/nb-state
+timeout = 500ms
+[collector]
+url = $URL
+ca_file = $T/ca.crt
+token_file = $T/token
+retry_max = 1s
+[http "nb-one"]
+url = https://127.0.0.1:$DEAD/
+[http "nb-two"]
+url = https://127.0.0.1:$DEAD/
+CONF
+kill "$COLLECTOR_PID"
+wait "$COLLECTOR_PID" 2>/dev/null || true
+run 1 "$NP" -c "$T/nb.conf" --once
+restart_collector
+f=$(ls "$T/nb-state/spool/nb-one" | grep '\.json$' | head -n 1)
+[ -n "$f" ] && [ "$(stat -c %U "$T/nb-state/spool/nb-one/$f")" = nobody ] ||
+    fail "--once did not spool as nobody: $(ls -l "$T/nb-state/spool/nb-one")"
+chown root "$T/nb-state/spool/nb-one/$f"
+chmod 600 "$T/nb-state/spool/nb-one/$f"
+run 1 "$NP" -c "$T/nb.conf" --once
+assert_contains "$OUT" "Permission denied; it and the reports after it are kept"
+nb() {
+	db "select count(*) from reports r join hosts h on h.id = r.host_id
+	    where h.agent_id = 'netpoll:basildon:$1'"
+}
+[ "$(nb nb-one)" = 0 ] && [ "$(nb nb-two)" = 2 ] ||
+    fail "nb-one $(nb nb-one), nb-two $(nb nb-two) reports"
+[ -e "$T/nb-state/spool/nb-one/$f" ] || fail "the unreadable report was not kept"
+ok "--once runs as its user; a host's unreadable spool waits, the other hosts' go"
