@@ -404,7 +404,15 @@ spool_add(struct spool *sp, int64_t seq, int64_t ts_ms, int64_t dropped,
 	/* Larger than the spool may hold: kept when it is alone (the
 	 * collector up, the spool drained: a device with a long software
 	 * list, whose share of max_size is small), never at the cost of
-	 * the reports already waiting. */
+	 * the reports already waiting; one such before it, alone too, goes
+	 * for it (the newest matters most). */
+	if (sp->max_bytes > 0 && (int64_t)len > sp->max_bytes &&
+	    sp->count == 1 && sp->entries[0].size > sp->max_bytes) {
+		log_complain(&sp->full, LOG_LEVEL_WARNING, "spool %s: full "
+		    "(max_size); dropping the oldest reports (%lld so far)",
+		    sp->dir, (long long)(sp->dropped_total + 1));
+		spool_remove(sp, 1, 1);
+	}
 	if (sp->max_bytes > 0 && (int64_t)len > sp->max_bytes &&
 	    sp->count > 0) {
 		snprintf(err, errlen, "spool %s: a report of %zu bytes is "

@@ -214,6 +214,14 @@ test_full_drops_oldest(void **state)
 	    sizeof err), 0);
 	free(s);
 	assert_int_equal(spool_count(sp), 1);
+	/* A newer one as large takes its place: the newest matters most. */
+	s = report_text(11, 5000);
+	assert_int_equal(spool_add(sp, 11, 11, 0, s, strlen(s), err,
+	    sizeof err), 0);
+	free(s);
+	s = batch_seqs(sp, 100);
+	assert_string_equal(s, "11");
+	free(s);
 	spool_free(sp);
 	free(dir);
 }
