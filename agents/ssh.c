@@ -21,6 +21,7 @@
 
 #include <libssh2.h>
 
+#include "common/buf.h"
 #include "common/log.h"
 #include "common/str.h"
 #include "common/wtime.h"
@@ -266,6 +267,62 @@ ssh_key_bits(int type, const char **name)
 		*name = "unknown";
 		return 0;
 	}
+}
+
+/*
+ * The host key types known_hosts holds for the host first, as OpenSSH
+ * asks for them: a host known by its ed25519 key that also has an ECDSA
+ * one is checked against the key on record, not offered the other type
+ * (which the check below would take for a changed key).
+ */
+static void
+ssh_prefer_known(struct ssh_job *j)
+{
+	static const struct {
+		int		 type;
+		const char	*algs;
+	} types[] = {
+		{ LIBSSH2_KNOWNHOST_KEY_ED25519, "ssh-ed25519" },
+		{ LIBSSH2_KNOWNHOST_KEY_ECDSA_256, "ecdsa-sha2-nistp256" },
+		{ LIBSSH2_KNOWNHOST_KEY_ECDSA_384, "ecdsa-sha2-nistp384" },
+		{ LIBSSH2_KNOWNHOST_KEY_ECDSA_521, "ecdsa-sha2-nistp521" },
+		{ LIBSSH2_KNOWNHOST_KEY_SSHRSA,
+		    "rsa-sha2-512,rsa-sha2-256,ssh-rsa" },
+	};
+	LIBSSH2_KNOWNHOSTS	*kh;
+	struct buf		 known, rest;
+	size_t			 i;
+	int			 rc;
+
+	if (j->spec.known_hosts == NULL ||
+	    (kh = libssh2_knownhost_init(j->s)) == NULL)
+		return;
+	if (libssh2_knownhost_readfile(kh, j->spec.known_hosts,
+	    LIBSSH2_KNOWNHOST_FILE_OPENSSH) <= 0) {
+		libssh2_knownhost_free(kh);
+		return;
+	}
+	buf_init(&known, 0);
+	buf_init(&rest, 0);
+	for (i = 0; i < sizeof types / sizeof types[0]; i++) {
+		/* A key no line holds: a mismatch says a line of this type
+		 * is there for the host. */
+		rc = libssh2_knownhost_checkp(kh, j->spec.host,
+		    (int)j->spec.port, "-", 1, LIBSSH2_KNOWNHOST_TYPE_PLAIN |
+		    LIBSSH2_KNOWNHOST_KEYENC_RAW | types[i].type, NULL);
+		buf_printf(rc == LIBSSH2_KNOWNHOST_CHECK_MISMATCH ? &known :
+		    &rest, "%s%s", (rc == LIBSSH2_KNOWNHOST_CHECK_MISMATCH ?
+		    known.len : rest.len) > 0 ? "," : "", types[i].algs);
+	}
+	if (known.len > 0) {
+		if (rest.len > 0)
+			buf_printf(&known, ",%s", buf_cstr(&rest));
+		(void)libssh2_session_method_pref(j->s, LIBSSH2_METHOD_HOSTKEY,
+		    buf_cstr(&known));
+	}
+	buf_free(&known);
+	buf_free(&rest);
+	libssh2_knownhost_free(kh);
 }
 
 /* The host key against known_hosts: a match goes on; unknown or changed
@@ -602,6 +659,7 @@ ssh_step(struct ssh_job *j)
 				return;
 			}
 			libssh2_session_set_blocking(j->s, 0);
+			ssh_prefer_known(j);
 			j->state = SS_HANDSHAKE;
 			break;
 		case SS_HANDSHAKE:

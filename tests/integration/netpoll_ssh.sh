@@ -361,3 +361,17 @@ expect_check netpoll:harlow:slowdns1 ssh.slowdns1 2 \
 expect_check netpoll:harlow:slowdns1 alive 2 "no check reached the device"
 expect_check netpoll:harlow:dead2 ssh.dead2 2 "SSH connect: 127.0.0.1 port $DEAD"
 ok "a resolver that never answers costs its host its own timeout"
+
+# A host with an ed25519 and an ECDSA key, known by its ed25519 key only
+# (as OpenSSH leaves known_hosts): the key type on record is asked for
+# first, and the host is checked against it, as OpenSSH does.
+stop_sshd
+rm -f "$S/host" "$S/host.pub" "$S/host2" "$S/host2.pub"
+ssh-keygen -q -t ed25519 -N '' -f "$S/host" -C host4 || fail "host key 4"
+ssh-keygen -q -t ecdsa -b 256 -N '' -f "$S/host2" -C host5 || fail "host key 5"
+sed -i "s#^HostKey $S/host\$#HostKey $S/host2\nHostKey $S/host#" "$S/sshd_config"
+start_sshd
+printf '[127.0.0.1]:%s %s\n' "$SSH_PORT" "$(cut -d' ' -f1,2 "$S/host.pub")" > "$S/kh2"
+sprobe 0 "$URI" --key "$S/id" --known-hosts "$S/kh2"
+assert_contains "$(output_of "$OUT")" "SSH OK"
+ok "a host known by one of its key types is asked for that type and checked against it"
