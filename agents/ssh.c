@@ -275,6 +275,32 @@ ssh_key_bits(int type, const char **name)
  * one is checked against the key on record, not offered the other type
  * (which the check below would take for a changed key).
  */
+/* Is name one of algs? */
+static int
+ssh_alg_supported(const char **algs, int n, const char *name)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(algs[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Is name a whole member of the comma-separated list? */
+static int
+ssh_alg_listed(const char *list, const char *name)
+{
+	size_t		 n = strlen(name);
+	const char	*p;
+
+	for (p = list; (p = strstr(p, name)) != NULL; p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == ',' ||
+		    p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
 static void
 ssh_prefer_known(struct ssh_job *j)
 {
@@ -290,38 +316,57 @@ ssh_prefer_known(struct ssh_job *j)
 		    "rsa-sha2-512,rsa-sha2-256,ssh-rsa" },
 	};
 	LIBSSH2_KNOWNHOSTS	*kh;
-	struct buf		 known, rest;
-	size_t			 i;
-	int			 rc;
+	struct buf		 known;
+	const char		**algs = NULL;
+	char			**names;
+	size_t			 i, k, n;
+	int			 rc, nalgs, first = 1;
 
 	if (j->spec.known_hosts == NULL ||
 	    (kh = libssh2_knownhost_init(j->s)) == NULL)
 		return;
-	if (libssh2_knownhost_readfile(kh, j->spec.known_hosts,
-	    LIBSSH2_KNOWNHOST_FILE_OPENSSH) <= 0) {
+	/* Only what this libssh2 has: it drops an unknown name from a
+	 * list with an overlapping memcpy (1.10). */
+	if ((nalgs = libssh2_session_supported_algs(j->s,
+	    LIBSSH2_METHOD_HOSTKEY, &algs)) <= 0) {
 		libssh2_knownhost_free(kh);
 		return;
 	}
+	if (libssh2_knownhost_readfile(kh, j->spec.known_hosts,
+	    LIBSSH2_KNOWNHOST_FILE_OPENSSH) <= 0) {
+		libssh2_free(j->s, algs);
+		libssh2_knownhost_free(kh);
+		return;
+	}
+	/* The supported algorithms of the types on record first, then the
+	 * others in libssh2's order. */
 	buf_init(&known, 0);
-	buf_init(&rest, 0);
 	for (i = 0; i < sizeof types / sizeof types[0]; i++) {
 		/* A key no line holds: a mismatch says a line of this type
 		 * is there for the host. */
 		rc = libssh2_knownhost_checkp(kh, j->spec.host,
 		    (int)j->spec.port, "-", 1, LIBSSH2_KNOWNHOST_TYPE_PLAIN |
 		    LIBSSH2_KNOWNHOST_KEYENC_RAW | types[i].type, NULL);
-		buf_printf(rc == LIBSSH2_KNOWNHOST_CHECK_MISMATCH ? &known :
-		    &rest, "%s%s", (rc == LIBSSH2_KNOWNHOST_CHECK_MISMATCH ?
-		    known.len : rest.len) > 0 ? "," : "", types[i].algs);
+		if (rc != LIBSSH2_KNOWNHOST_CHECK_MISMATCH)
+			continue;
+		n = str_split(types[i].algs, ",", &names);
+		for (k = 0; k < n; k++)
+			if (ssh_alg_supported(algs, nalgs, names[k])) {
+				buf_printf(&known, "%s%s", first ? "" : ",",
+				    names[k]);
+				first = 0;
+			}
+		str_list_free(names, n);
 	}
 	if (known.len > 0) {
-		if (rest.len > 0)
-			buf_printf(&known, ",%s", buf_cstr(&rest));
+		for (k = 0; k < (size_t)nalgs; k++)
+			if (!ssh_alg_listed(buf_cstr(&known), algs[k]))
+				buf_printf(&known, ",%s", algs[k]);
 		(void)libssh2_session_method_pref(j->s, LIBSSH2_METHOD_HOSTKEY,
 		    buf_cstr(&known));
 	}
 	buf_free(&known);
-	buf_free(&rest);
+	libssh2_free(j->s, algs);
 	libssh2_knownhost_free(kh);
 }
 
