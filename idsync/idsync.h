@@ -1127,9 +1127,6 @@ void		 idsync_phase(const char *stage, const char *what,
 struct index;
 
 struct index	*index_new(void);
-/* An index in nparts parts by the keys' hashes, so that nparts threads
- * can load it at once, each its own part (index_load). */
-struct index	*index_new_split(size_t nparts);
 void		 index_free(struct index *ix);
 /* Appends value to key's list (a copy of key is kept). */
 void		 index_add(struct index *ix, const char *key, size_t value);
@@ -1139,25 +1136,47 @@ void		 index_add_once(struct index *ix, const char *key,
 /* key's first value; if ix does not hold key, value, added for it. */
 size_t		 index_first_or_add(struct index *ix, const char *key,
 		    size_t value);
-/* Keys and values a thread gathers, to load into an index at once. */
-struct index_batch;
-struct index_batch *index_batch_new(void);
-void		 index_batch_free(struct index_batch *b);
-void		 index_batch_add(struct index_batch *b, const char *key,
-		    size_t value);
-/* Adds the keys of batches b[0..nb) that belong to part of a split index
- * (every part: INDEX_ANY_PART, as for an index not split), each value a
- * key has appended once, in ascending order. Threads may load different
- * parts of one index at once. */
-#define INDEX_ANY_PART	SIZE_MAX
-void		 index_load(struct index *ix, size_t part,
-		    struct index_batch *const *b, size_t nb);
 /* key's list (owned by the index, valid until the next add), or NULL. */
 const size_t	*index_get(const struct index *ix, const char *key,
 		    size_t *count);
 size_t		 index_keys(const struct index *ix);
 void		 index_foreach(const struct index *ix, void (*fn)(
 		    const char *key, const size_t *values, size_t count,
+		    void *arg), void *arg);
+/* Numbers the strings s[0..n) into ids: two have one number exactly when
+ * they are equal, numbered from 0 in order of first appearance. Returns
+ * how many distinct strings there are. */
+size_t		 index_number(const char *const *s, size_t n,
+		    uint32_t *ids);
+
+/* Key sets: keys known by their 64-bit hashes, each with the ascending
+ * list of the values that carry it (two keys of one hash would share a
+ * list). Threads gather batches, then load a part each. */
+struct keyset_batch;
+struct keyset_batch *keyset_batch_new(void);
+void		 keyset_batch_free(struct keyset_batch *b);
+void		 keyset_batch_add(struct keyset_batch *b, const char *key,
+		    size_t value);
+struct keyset;
+/* A key set in nparts parts by the keys' hashes. */
+struct keyset	*keyset_new(size_t nparts);
+void		 keyset_free(struct keyset *ks);
+/* Loads into part (every part: KEYSET_ANY_PART) the keys of batches
+ * b[0..nb) that belong there, each value a key has listed once, in
+ * ascending order. Each part is loaded once; threads may load different
+ * parts at once. */
+#define KEYSET_ANY_PART	SIZE_MAX
+void		 keyset_load(struct keyset *ks, size_t part,
+		    struct keyset_batch *const *b, size_t nb);
+/* The list of key (or of a key of that hash), or NULL. */
+const size_t	*keyset_get(const struct keyset *ks, const char *key,
+		    size_t *count);
+const size_t	*keyset_get_hash(const struct keyset *ks, uint64_t hash,
+		    size_t *count);
+size_t		 keyset_keys(const struct keyset *ks);
+/* Calls fn for every key, by its hash. */
+void		 keyset_foreach(const struct keyset *ks, void (*fn)(
+		    uint64_t hash, const size_t *values, size_t count,
 		    void *arg), void *arg);
 
 /* ------------------------------------------------------------ normalise.c */

@@ -142,8 +142,8 @@ struct match_ctx {
 	struct weigh_job		*jobs;		/* while weighing */
 	/* While match_pairs fills them: identifier values and blocks,
 	 * gathered a batch per thread and loaded a part per thread. */
-	struct index			*key_ex, *key_bl;
-	struct index_batch		**batch_ex, **batch_bl;
+	struct keyset			*key_ex, *key_bl;
+	struct keyset_batch		**batch_ex, **batch_bl;
 	size_t				 nbatches;
 	size_t				*order;		/* rules, widest first */
 	double				*rest_max;	/* by place in order */
@@ -568,34 +568,35 @@ match_pool_run(struct match_ctx *ctx, size_t n,
 }
 
 /* Rule k's values, numbered (0: none; only person and admin accounts
- * count) and prepared once each. */
+ * count) in order of first appearance and prepared once each. */
 static void
 match_prepare_rule(struct match_ctx *ctx, size_t k)
 {
-	struct index		*ix;
-	const char		*raw;
-	size_t			 nr = ctx->in->nrules, i, id, alloc = 0;
+	const char		**raw;
+	uint32_t		*num;
+	size_t			*who, nr = ctx->in->nrules, i, n = 0, d;
 
-	ix = index_new();
+	raw = xcalloc(ctx->n + 1, sizeof *raw);
+	who = xcalloc(ctx->n + 1, sizeof *who);
 	for (i = 0; i < ctx->n; i++) {
 		if (!is_person(ctx, i) && !is_admin(ctx, i))
 			continue;
-		raw = match_attr(ctx, i, ctx->rule_attr[k]);
-		if (raw == NULL)
+		if ((raw[n] = match_attr(ctx, i, ctx->rule_attr[k])) == NULL)
 			continue;
-		id = index_first_or_add(ix, raw, ctx->ndistinct[k] + 1);
-		ctx->vid[i * nr + k] = (uint32_t)id;
-		if (id <= ctx->ndistinct[k])
-			continue;
-		if (ctx->ndistinct[k] == alloc) {
-			alloc = alloc == 0 ? 256 : alloc * 2;
-			ctx->distinct[k] = xreallocarray(ctx->distinct[k],
-			    alloc, sizeof *ctx->distinct[k]);
-		}
-		compare_value_init(&ctx->distinct[k][ctx->ndistinct[k]++],
-		    raw, ctx->in->rules[k]->comparator);
+		who[n++] = i;
 	}
-	index_free(ix);
+	num = xcalloc(n + 1, sizeof *num);
+	d = index_number(raw, n, num);
+	ctx->distinct[k] = xcalloc(d + 1, sizeof *ctx->distinct[k]);
+	for (i = 0; i < n; i++) {
+		ctx->vid[who[i] * nr + k] = num[i] + 1;
+		if (num[i] == ctx->ndistinct[k])
+			compare_value_init(&ctx->distinct[k][ctx->ndistinct[
+			    k]++], raw[i], ctx->in->rules[k]->comparator);
+	}
+	free(num);
+	free(who);
+	free(raw);
 }
 
 /* Slot of attribute name in ctx->attr_names, added if new. */
@@ -729,7 +730,7 @@ match_prepare_chunk(struct match_ctx *ctx, size_t c)
 }
 
 static void
-match_block_key(struct index_batch *b, const char *prefix, const char *value,
+match_block_key(struct keyset_batch *b, const char *prefix, const char *value,
     size_t i)
 {
 	char	 buf[256], *key = buf;
@@ -739,13 +740,13 @@ match_block_key(struct index_batch *b, const char *prefix, const char *value,
 		key = xmalloc(pl + vl + 1);
 	memcpy(key, prefix, pl);
 	memcpy(key + pl, value, vl + 1);
-	index_batch_add(b, key, i);
+	keyset_batch_add(b, key, i);
 	if (key != buf)
 		free(key);
 }
 
 static void
-match_block_digits(struct index_batch *b, const char *prefix,
+match_block_digits(struct keyset_batch *b, const char *prefix,
     const char *raw, size_t i)
 {
 	char	*d;
@@ -761,7 +762,7 @@ match_block_digits(struct index_batch *b, const char *prefix,
 }
 
 static void
-match_block_mail(struct index_batch *b, const char *addr, size_t len,
+match_block_mail(struct keyset_batch *b, const char *addr, size_t len,
     size_t i)
 {
 	const char	*at = memchr(addr, '@', len);
@@ -797,7 +798,7 @@ match_last_two(const char *s)
  * "Mary" meets "Anne Mary" and an initial meets the name it stands for.
  */
 static void
-match_block_surname_given(struct match_ctx *ctx, struct index_batch *b,
+match_block_surname_given(struct match_ctx *ctx, struct keyset_batch *b,
     char *const *gt, size_t ng, char *const *st, size_t ns, size_t i)
 {
 	const size_t	*groups;
@@ -859,7 +860,7 @@ match_name_tokens(const struct match_ctx *ctx, size_t i, size_t attr,
 }
 
 static void
-match_blocking(struct match_ctx *ctx, struct index_batch *b, size_t i)
+match_blocking(struct match_ctx *ctx, struct keyset_batch *b, size_t i)
 {
 	struct decode_proxy	 px;
 	char			**gt, **st, key[256], why[128];
@@ -928,8 +929,8 @@ match_id_key(char *buf, size_t size, size_t k, const char *v)
 /* Account i's identifier values into ex and blocking keys into bl, if it
  * is a person's or an admin account. */
 static void
-match_keys(struct match_ctx *ctx, struct index_batch *ex,
-    struct index_batch *bl, size_t i)
+match_keys(struct match_ctx *ctx, struct keyset_batch *ex,
+    struct keyset_batch *bl, size_t i)
 {
 	struct cfg_list	*l;
 	char		 buf[256], *key;
@@ -941,7 +942,7 @@ match_keys(struct match_ctx *ctx, struct index_batch *ex,
 		l = &ctx->exact_values[i * ctx->nexact + k];
 		for (j = 0; j < l->count; j++) {
 			key = match_id_key(buf, sizeof buf, k, l->items[j]);
-			index_batch_add(ex, key, i);
+			keyset_batch_add(ex, key, i);
 			if (key != buf)
 				free(key);
 		}
@@ -968,16 +969,19 @@ match_keys_gather(struct match_ctx *ctx, size_t t)
 static void
 match_keys_load(struct match_ctx *ctx, size_t part)
 {
-	index_load(ctx->key_ex, part, ctx->batch_ex, ctx->nbatches);
-	index_load(ctx->key_bl, part, ctx->batch_bl, ctx->nbatches);
+	keyset_load(ctx->key_ex, part, ctx->batch_ex, ctx->nbatches);
+	keyset_load(ctx->key_bl, part, ctx->batch_bl, ctx->nbatches);
 }
 
-/* b loaded into ix (not split), and freed. */
-static void
-match_load(struct index *ix, struct index_batch *b)
+/* A key set of b's keys (b freed). */
+static struct keyset *
+match_load(struct keyset_batch *b)
 {
-	index_load(ix, INDEX_ANY_PART, &b, 1);
-	index_batch_free(b);
+	struct keyset	*ks = keyset_new(1);
+
+	keyset_load(ks, KEYSET_ANY_PART, &b, 1);
+	keyset_batch_free(b);
+	return ks;
 }
 
 /* Which pairs may be one person: two person accounts of different
@@ -1006,7 +1010,7 @@ struct block_walk {
 };
 
 static void
-match_block_collect(const char *key, const size_t *v, size_t n, void *arg)
+match_block_collect(uint64_t key, const size_t *v, size_t n, void *arg)
 {
 	struct block_walk	*w = arg;
 	size_t			 max;
@@ -1088,7 +1092,7 @@ match_shares_big(const struct match_ctx *ctx, size_t a, size_t b)
  * accounts, to be looked up rather than compared value by value; the
  * accounts carrying one carried by more are marked and compared so. */
 static void
-match_shared_collect(const char *key, const size_t *v, size_t n, void *arg)
+match_shared_collect(uint64_t key, const size_t *v, size_t n, void *arg)
 {
 	struct match_ctx	*ctx = arg;
 	size_t			 i, j;
@@ -1104,45 +1108,41 @@ match_shared_collect(const char *key, const size_t *v, size_t n, void *arg)
 			pairset_add(&ctx->shared, v[i], v[j]);
 }
 
-/* s's number in ix, a new one (next) if it has none. */
-static uint32_t
-match_number(struct index *ix, const char *s, size_t *next)
-{
-	size_t	 id = index_first_or_add(ix, s, *next);
-
-	if (id == *next)
-		(*next)++;
-	return (uint32_t)id;
-}
-
-/* Numbers the identifier values for match_share_id. */
+/* Numbers the identifier values for match_share_id: each identifier's
+ * on their own (only values of one identifier are compared). */
 static void
 match_number_ids(struct match_ctx *ctx)
 {
-	struct index		*ix = index_new();
 	const struct cfg_list	*l;
-	size_t			 i, j, next = 0, total = 0;
-	char			 buf[256], *key;
+	const char		**v;
+	uint32_t		*num;
+	size_t			 i, j, k, nv, total = 0;
 
 	for (i = 0; i < ctx->n * ctx->nexact; i++)
 		total += ctx->exact_values[i].count;
 	ctx->ids_start = xcalloc(ctx->n * ctx->nexact + 1,
 	    sizeof *ctx->ids_start);
 	ctx->ids = xcalloc(total + 1, sizeof *ctx->ids);
-	total = 0;
-	for (i = 0; i < ctx->n * ctx->nexact; i++) {
+	for (i = 0, total = 0; i < ctx->n * ctx->nexact; i++) {
 		ctx->ids_start[i] = total;
-		l = &ctx->exact_values[i];
-		for (j = 0; j < l->count; j++) {
-			key = match_id_key(buf, sizeof buf, i % ctx->nexact,
-			    l->items[j]);
-			ctx->ids[total++] = match_number(ix, key, &next);
-			if (key != buf)
-				free(key);
-		}
+		total += ctx->exact_values[i].count;
 	}
 	ctx->ids_start[ctx->n * ctx->nexact] = total;
-	index_free(ix);
+	v = xcalloc(total + 1, sizeof *v);
+	num = xcalloc(total + 1, sizeof *num);
+	for (k = 0; k < ctx->nexact; k++) {
+		for (i = k, nv = 0; i < ctx->n * ctx->nexact; i += ctx->nexact) {
+			l = &ctx->exact_values[i];
+			for (j = 0; j < l->count; j++)
+				v[nv++] = l->items[j];
+		}
+		(void)index_number(v, nv, num);
+		for (i = k, nv = 0; i < ctx->n * ctx->nexact; i += ctx->nexact)
+			for (j = 0; j < ctx->exact_values[i].count; j++)
+				ctx->ids[ctx->ids_start[i] + j] = num[nv++];
+	}
+	free(num);
+	free(v);
 }
 
 /* The last MATCH_DIGITS_KEEP ASCII digits of s as a number, and how many
@@ -1170,10 +1170,10 @@ static void
 match_memo_prepare(struct match_ctx *ctx)
 {
 	struct rule_memo		*m;
-	struct index			*cx;
-	size_t				 nr = ctx->in->nrules, k, i, next, cnext;
+	size_t				 nr = ctx->in->nrules, k, i, next, ns;
 	size_t				 len;
-	char				*t, *e;
+	uint32_t			*num, *dnum;
+	char				*t, *e, **strs;
 	const char			*x;
 
 	ctx->memo = xcalloc(nr + 1, sizeof *ctx->memo);
@@ -1200,13 +1200,13 @@ match_memo_prepare(struct match_ctx *ctx)
 		}
 		if (ctx->in->rules[k]->comparator != COMPARE_EXACT)
 			continue;
-		m->exact = xcalloc(ctx->n + 1, sizeof *m->exact);
-		cx = index_new();
-		cnext = 0;
-		for (i = 0; i < ctx->n; i++) {
-			m->exact[i] = MATCH_NO_ID;
-			if ((x = match_value(ctx, i, k)->raw) == NULL)
-				continue;
+		/* Each distinct value trimmed and in lower case, numbered
+		 * (none: empty); each account's by its value's. */
+		strs = xcalloc(next, sizeof *strs);
+		dnum = xcalloc(next, sizeof *dnum);
+		for (i = 1, ns = 0; i < next; i++) {
+			dnum[i] = MATCH_NO_ID;
+			x = ctx->distinct[k][i - 1].raw;
 			while (*x == ' ' || *x == '\t')
 				x++;
 			len = strlen(x);
@@ -1219,10 +1219,23 @@ match_memo_prepare(struct match_ctx *ctx)
 			for (e = t; *e != '\0'; e++)
 				if (*e >= 'A' && *e <= 'Z')
 					*e = (char)(*e - 'A' + 'a');
-			m->exact[i] = match_number(cx, t, &cnext);
-			free(t);
+			dnum[i] = (uint32_t)ns;
+			strs[ns++] = t;
 		}
-		index_free(cx);
+		num = xcalloc(ns + 1, sizeof *num);
+		(void)index_number((const char *const *)strs, ns, num);
+		dnum[0] = MATCH_NO_ID;
+		for (i = 1; i < next; i++)
+			if (dnum[i] != MATCH_NO_ID)
+				dnum[i] = num[dnum[i]];
+		m->exact = xcalloc(ctx->n + 1, sizeof *m->exact);
+		for (i = 0; i < ctx->n; i++)
+			m->exact[i] = dnum[ctx->vid[i * nr + k]];
+		for (i = 0; i < ns; i++)
+			free(strs[i]);
+		free(strs);
+		free(num);
+		free(dnum);
 	}
 }
 
@@ -1540,14 +1553,14 @@ uf_union(size_t *up, size_t a, size_t b)
  * run: counted now, less the changed ones' new keys, plus their old. */
 struct scope_cross {
 	const struct match_ctx	*ctx;
-	const struct index	*now, *added, *removed;
+	const struct keyset	*now, *added, *removed;
 	int			 exact;
 	unsigned char		*seed;
 	size_t			 crossed;
 };
 
 static void
-scope_cross_key(const char *key, const size_t *v, size_t n, void *arg)
+scope_cross_key(uint64_t key, const size_t *v, size_t n, void *arg)
 {
 	struct scope_cross	*sc = arg;
 	const size_t		*cur;
@@ -1557,9 +1570,9 @@ scope_cross_key(const char *key, const size_t *v, size_t n, void *arg)
 	(void)n;
 	max = sc->exact ? MATCH_IDENTIFIER_MAX :
 	    (size_t)sc->ctx->cfg->max_block;
-	cur = index_get(sc->now, key, &ncur);
-	(void)index_get(sc->added, key, &nadd);
-	(void)index_get(sc->removed, key, &nrem);
+	cur = keyset_get_hash(sc->now, key, &ncur);
+	(void)keyset_get_hash(sc->added, key, &nadd);
+	(void)keyset_get_hash(sc->removed, key, &nrem);
 	was = ncur - nadd + nrem;
 	if ((was > max) == (ncur > max))
 		return;
@@ -1571,25 +1584,25 @@ scope_cross_key(const char *key, const size_t *v, size_t n, void *arg)
 /* The keys of identifiers (exact) or blocks that the changed accounts
  * added or removed, each checked. */
 static void
-scope_cross(struct scope_cross *sc, int exact, const struct index *now,
-    const struct index *added, const struct index *removed)
+scope_cross(struct scope_cross *sc, int exact, const struct keyset *now,
+    const struct keyset *added, const struct keyset *removed)
 {
 	sc->exact = exact;
 	sc->now = now;
 	sc->added = added;
 	sc->removed = removed;
-	index_foreach(added, scope_cross_key, sc);
-	index_foreach(removed, scope_cross_key, sc);
+	keyset_foreach(added, scope_cross_key, sc);
+	keyset_foreach(removed, scope_cross_key, sc);
 }
 
 /* The old accounts' keys, prepared as the run's own are. */
 static void
 scope_old_keys(const struct match_ctx *ctx, struct account **olds,
-    size_t nolds, struct index *ex, struct index *bl)
+    size_t nolds, struct keyset **ex, struct keyset **bl)
 {
 	struct match_input	 in = *ctx->in;
 	struct match_ctx	 o;
-	struct index_batch	*bex, *bbl;
+	struct keyset_batch	*bex, *bbl;
 	size_t			 i;
 
 	in.accounts = olds;
@@ -1602,15 +1615,15 @@ scope_old_keys(const struct match_ctx *ctx, struct account **olds,
 	o.nexact = ctx->nexact;
 	match_prepare_values(&o);
 	o.exact_values = xcalloc(o.n * o.nexact + 1, sizeof *o.exact_values);
-	bex = index_batch_new();
-	bbl = index_batch_new();
+	bex = keyset_batch_new();
+	bbl = keyset_batch_new();
 	for (i = 0; i < o.n; i++) {
 		if (is_person(&o, i) || is_admin(&o, i))
 			match_prepare_exact(&o, i);
 		match_keys(&o, bex, bbl, i);
 	}
-	match_load(ex, bex);
-	match_load(bl, bbl);
+	*ex = match_load(bex);
+	*bl = match_load(bbl);
 	match_ctx_free(&o);
 }
 
@@ -1681,17 +1694,18 @@ scope_partners(struct match_ctx *ctx, const unsigned char *changed,
  * blocks compared in and each account's.
  */
 static void
-match_scope(struct match_ctx *ctx, const struct index *ex,
-    const struct index *bl, const struct block_walk *w, const size_t *mstart,
+match_scope(struct match_ctx *ctx, const struct keyset *ex,
+    const struct keyset *bl, const struct block_walk *w, const size_t *mstart,
     const size_t *mblock, const size_t *dom)
 {
 	const struct state		*prev = ctx->in->prev;
 	const struct state_account	*sa;
 	const struct decision		*d;
 	struct scope_cross		 sc;
-	struct index			*labels, *ex_add, *bl_add, *ex_rem;
-	struct index			*bl_rem;
-	struct index_batch		*badd_ex, *badd_bl;
+	struct index			*labels;
+	struct keyset			*ex_add, *bl_add, *ex_rem = NULL;
+	struct keyset			*bl_rem = NULL;
+	struct keyset_batch		*badd_ex, *badd_bl;
 	struct account			**olds;
 	unsigned char			*seed, *changed;
 	const size_t			*v;
@@ -1707,13 +1721,9 @@ match_scope(struct match_ctx *ctx, const struct index *ex,
 	changed = xcalloc(ctx->n + 1, 1);
 	up = xcalloc(ctx->n + 1, sizeof *up);
 	labels = index_new();
-	ex_add = index_new();
-	bl_add = index_new();
-	ex_rem = index_new();
-	bl_rem = index_new();
 	olds = xcalloc(prev->naccounts + 1, sizeof *olds);
-	badd_ex = index_batch_new();
-	badd_bl = index_batch_new();
+	badd_ex = keyset_batch_new();
+	badd_bl = keyset_batch_new();
 	for (i = 0; i < ctx->n; i++) {
 		up[i] = i;
 		if (ctx->old[i] == MATCH_NONE) {
@@ -1741,8 +1751,8 @@ match_scope(struct match_ctx *ctx, const struct index *ex,
 			olds[nolds++] = sa->account;
 		}
 	}
-	match_load(ex_add, badd_ex);
-	match_load(bl_add, badd_bl);
+	ex_add = match_load(badd_ex);
+	bl_add = match_load(badd_bl);
 	for (i = 0; i < prev->naccounts; i++) {
 		sa = &prev->accounts[i];
 		if (ctx->now[i] != MATCH_NONE)
@@ -1778,7 +1788,7 @@ match_scope(struct match_ctx *ctx, const struct index *ex,
 		if (b != MATCH_NONE)
 			seed[b] = 1;
 	}
-	scope_old_keys(ctx, olds, nolds, ex_rem, bl_rem);
+	scope_old_keys(ctx, olds, nolds, &ex_rem, &bl_rem);
 	memset(&sc, 0, sizeof sc);
 	sc.ctx = ctx;
 	sc.seed = seed;
@@ -1803,10 +1813,10 @@ full:
 out:
 	ctx->out->stats.rematched = ctx->scope != NULL ? nscope : ctx->n;
 	index_free(labels);
-	index_free(ex_add);
-	index_free(bl_add);
-	index_free(ex_rem);
-	index_free(bl_rem);
+	keyset_free(ex_add);
+	keyset_free(bl_add);
+	keyset_free(ex_rem);
+	keyset_free(bl_rem);
 	free(olds);
 	free(up);
 	free(changed);
@@ -1823,7 +1833,7 @@ out:
 static void
 match_pairs(struct match_ctx *ctx)
 {
-	struct index		*ex, *bl;
+	struct keyset		*ex, *bl;
 	struct block_walk	 w;
 	struct pair		*p;
 	struct weigh_job	*jobs;
@@ -1835,21 +1845,21 @@ match_pairs(struct match_ctx *ctx)
 	t0 = wtime_mono_ms();
 	/* The indexes in parts by key, a thread filling each. */
 	nt = match_threads();
-	ex = ctx->key_ex = index_new_split(nt);
-	bl = ctx->key_bl = index_new_split(nt);
+	ex = ctx->key_ex = keyset_new(nt);
+	bl = ctx->key_bl = keyset_new(nt);
 	ctx->nbatches = nt;
 	ctx->batch_ex = xcalloc(nt, sizeof *ctx->batch_ex);
 	ctx->batch_bl = xcalloc(nt, sizeof *ctx->batch_bl);
 	for (t = 0; t < nt; t++) {
-		ctx->batch_ex[t] = index_batch_new();
-		ctx->batch_bl[t] = index_batch_new();
+		ctx->batch_ex[t] = keyset_batch_new();
+		ctx->batch_bl[t] = keyset_batch_new();
 	}
 	match_pool_run(ctx, nt, match_keys_gather);
 	match_phase("  gathering keys", &t0);
 	match_pool_run(ctx, nt, match_keys_load);
 	for (t = 0; t < nt; t++) {
-		index_batch_free(ctx->batch_ex[t]);
-		index_batch_free(ctx->batch_bl[t]);
+		keyset_batch_free(ctx->batch_ex[t]);
+		keyset_batch_free(ctx->batch_bl[t]);
 	}
 	free(ctx->batch_ex);
 	free(ctx->batch_bl);
@@ -1859,14 +1869,14 @@ match_pairs(struct match_ctx *ctx)
 	memset(&w, 0, sizeof w);
 	w.ctx = ctx;
 	w.exact = 1;
-	index_foreach(ex, match_block_collect, &w);
+	keyset_foreach(ex, match_block_collect, &w);
 	if (w.too_big > 0)
 		log_warnx("matching: %zu identifier values are carried by more "
 		    "than %d accounts each (up to %zu) and link nothing",
 		    w.too_big, MATCH_IDENTIFIER_MAX, w.largest);
 	w.exact = 0;
 	w.too_big = w.largest = 0;
-	index_foreach(bl, match_block_collect, &w);
+	keyset_foreach(bl, match_block_collect, &w);
 	if (w.too_big > 0)
 		log_warnx("matching: %zu blocks hold more than max_block = %lld "
 		    "accounts (up to %zu) and were not compared; add a "
@@ -1900,7 +1910,7 @@ match_pairs(struct match_ctx *ctx)
 	match_number_ids(ctx);
 	match_memo_prepare(ctx);
 	ctx->big = xcalloc(ctx->n + 1, sizeof *ctx->big);
-	index_foreach(ex, match_shared_collect, ctx);
+	keyset_foreach(ex, match_shared_collect, ctx);
 	match_phase("  blocks and comparison tables", &t0);
 	if (ctx->in->delta) {
 		match_scope(ctx, ex, bl, &w, mstart, mblock, dom);
@@ -1946,8 +1956,8 @@ match_pairs(struct match_ctx *ctx)
 	free(mblock);
 	free(w.lists);
 	free(w.sizes);
-	index_free(ex);
-	index_free(bl);
+	keyset_free(ex);
+	keyset_free(bl);
 
 	match_phase("  weighing", &t0);
 	ctx->adj_start = xcalloc(ctx->n + 1, sizeof *ctx->adj_start);

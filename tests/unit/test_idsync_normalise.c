@@ -406,16 +406,16 @@ test_index(void **state)
 }
 
 /*
- * A split index loaded from batches, a thread per part, holds what one
- * filled key by key in order holds: every key's values ascending, each
- * once. The batches are gathered out of order (the last share first) and
- * repeat keys within an account and across batches.
+ * A key set loaded from batches, a thread per part, holds what a string
+ * index filled key by key in order holds: every key's values ascending,
+ * each once. The batches are gathered out of order (the last share
+ * first) and repeat keys within an account and across batches.
  */
 #define FILL_N		30000
 #define FILL_BATCHES	4
 
 static void
-fill_keys(struct index *ix, struct index_batch *b, size_t from, size_t to)
+fill_keys(struct index *ix, struct keyset_batch *b, size_t from, size_t to)
 {
 	char	 key[32];
 	size_t	 i, k;
@@ -428,14 +428,14 @@ fill_keys(struct index *ix, struct index_batch *b, size_t from, size_t to)
 			if (ix != NULL)
 				index_add_once(ix, key, i);
 			else
-				index_batch_add(b, key, i);
+				keyset_batch_add(b, key, i);
 		}
 }
 
 struct load_job {
-	struct index		*ix;
+	struct keyset		*ks;
 	size_t			 part;
-	struct index_batch	**b;
+	struct keyset_batch	**b;
 };
 
 static void *
@@ -443,16 +443,41 @@ load_part(void *arg)
 {
 	struct load_job	*job = arg;
 
-	index_load(job->ix, job->part, job->b, FILL_BATCHES);
+	keyset_load(job->ks, job->part, job->b, FILL_BATCHES);
 	return NULL;
 }
 
+struct keyset_walk {
+	size_t		 keys;
+	size_t		 values;
+	uint64_t	 last;
+	int		 unordered;
+};
+
 static void
-test_index_split(void **state)
+walk_keys(uint64_t hash, const size_t *values, size_t count, void *arg)
 {
-	struct index		*one = index_new(), *split = index_new_split(3);
-	struct index		*whole = index_new();
-	struct index_batch	*b[FILL_BATCHES], *late;
+	struct keyset_walk	*w = arg;
+	size_t			 i;
+
+	if (w->keys > 0 && hash <= w->last)
+		w->unordered = 1;
+	for (i = 1; i < count; i++)
+		if (values[i] <= values[i - 1])
+			w->unordered = 1;
+	w->last = hash;
+	w->keys++;
+	w->values += count;
+}
+
+static void
+test_keyset(void **state)
+{
+	struct index		*one = index_new();
+	struct keyset		*split = keyset_new(3), *whole = keyset_new(1);
+	struct keyset		*none = keyset_new(2);
+	struct keyset_batch	*b[FILL_BATCHES], *empty;
+	struct keyset_walk	 walk;
 	struct load_job		 jobs[3];
 	pthread_t		 t[3];
 	const size_t		*v, *w;
@@ -462,13 +487,13 @@ test_index_split(void **state)
 	(void)state;
 	fill_keys(one, NULL, 0, FILL_N);
 	for (i = 0; i < FILL_BATCHES; i++) {
-		b[i] = index_batch_new();
+		b[i] = keyset_batch_new();
 		fill_keys(NULL, b[i], FILL_N / FILL_BATCHES *
 		    (FILL_BATCHES - 1 - i), FILL_N / FILL_BATCHES *
 		    (FILL_BATCHES - i));
 	}
 	for (i = 0; i < 3; i++) {
-		jobs[i].ix = split;
+		jobs[i].ks = split;
 		jobs[i].part = i;
 		jobs[i].b = b;
 		assert_int_equal(pthread_create(&t[i], NULL, load_part,
@@ -476,55 +501,84 @@ test_index_split(void **state)
 	}
 	for (i = 0; i < 3; i++)
 		pthread_join(t[i], NULL);
-	/* The same batches into an index not split, in one go. */
-	index_load(whole, INDEX_ANY_PART, b, FILL_BATCHES);
-	assert_int_equal(index_keys(split), index_keys(one));
-	assert_int_equal(index_keys(whole), index_keys(one));
+	/* The same batches into a key set of one part, in one go. */
+	keyset_load(whole, KEYSET_ANY_PART, b, FILL_BATCHES);
+	assert_int_equal(keyset_keys(split), index_keys(one));
+	assert_int_equal(keyset_keys(whole), index_keys(one));
 	for (i = 0; i < 5000; i++) {
 		snprintf(key, sizeof key, "k%zu", i);
 		v = index_get(one, key, &n);
 		assert_true(n > 0);
-		w = index_get(split, key, &m);
+		total += n;
+		w = keyset_get(split, key, &m);
 		assert_int_equal(n, m);
 		assert_memory_equal(v, w, n * sizeof *v);
-		w = index_get(whole, key, &m);
+		w = keyset_get(whole, key, &m);
 		assert_int_equal(n, m);
 		assert_memory_equal(v, w, n * sizeof *v);
 	}
-	/* Loading more onto keys already there appends, each value once. */
-	late = index_batch_new();
-	index_batch_add(late, "k1", 99999);
-	index_batch_add(late, "k1", 99999);
-	index_batch_add(late, "fresh", 5);
-	index_load(split, INDEX_ANY_PART, &late, 1);
-	v = index_get(split, "k1", &n);
-	assert_int_equal(v[n - 1], 99999);
-	assert_int_not_equal(v[n - 2], 99999);
-	v = index_get(split, "fresh", &n);
-	assert_int_equal(n, 1);
-	assert_int_equal(v[0], 5);
-	index_add(split, "k1", 100000);
-	v = index_get(split, "k1", &n);
-	assert_int_equal(v[n - 1], 100000);
-	index_foreach(split, count_keys, &total);
-	for (i = 0, n = 0; i < 5000; i++) {
-		snprintf(key, sizeof key, "k%zu", i);
-		(void)index_get(one, key, &m);
-		n += m;
-	}
-	assert_int_equal(total, n + 3);
+	assert_null(keyset_get(split, "k5000", &n));
+	assert_int_equal(n, 0);
+	assert_null(keyset_get(whole, "", &n));
+	/* Every key once, by hash ascending across the parts, each list
+	 * ascending. */
+	memset(&walk, 0, sizeof walk);
+	keyset_foreach(split, walk_keys, &walk);
+	assert_int_equal(walk.keys, 5000);
+	assert_int_equal(walk.values, total);
+	assert_false(walk.unordered);
 	/* Nothing to load. */
-	index_batch_free(late);
-	late = index_batch_new();
-	index_load(whole, INDEX_ANY_PART, &late, 1);
-	assert_int_equal(index_keys(whole), index_keys(one));
-	index_batch_free(late);
-	index_batch_free(NULL);
+	empty = keyset_batch_new();
+	keyset_load(none, KEYSET_ANY_PART, &empty, 1);
+	assert_int_equal(keyset_keys(none), 0);
+	assert_null(keyset_get(none, "k1", &n));
+	memset(&walk, 0, sizeof walk);
+	keyset_foreach(none, walk_keys, &walk);
+	assert_int_equal(walk.keys, 0);
+	keyset_batch_free(empty);
+	keyset_batch_free(NULL);
+	keyset_free(NULL);
 	for (i = 0; i < FILL_BATCHES; i++)
-		index_batch_free(b[i]);
+		keyset_batch_free(b[i]);
 	index_free(one);
-	index_free(split);
-	index_free(whole);
+	keyset_free(split);
+	keyset_free(whole);
+	keyset_free(none);
+}
+
+/* Numbers equal exactly for equal strings, from 0 in order of first
+ * appearance, whatever the strings' hashes. */
+static void
+test_index_number(void **state)
+{
+	const char	*s[] = { "b", "a", "b", "", "A", "a", "", "b\tx",
+	    "b" };
+	uint32_t	 ids[9], want[9] = { 0, 1, 0, 2, 3, 1, 2, 4, 0 };
+	const char	**many;
+	uint32_t	*mids;
+	char		 buf[32];
+	size_t		 i;
+
+	(void)state;
+	assert_int_equal(index_number(s, 9, ids), 5);
+	assert_memory_equal(ids, want, sizeof want);
+	assert_int_equal(index_number(s, 0, ids), 0);
+	/* Many, each value twice, the second time in reverse. */
+	many = xcalloc(20000, sizeof *many);
+	mids = xcalloc(20000, sizeof *mids);
+	for (i = 0; i < 10000; i++) {
+		snprintf(buf, sizeof buf, "v%zu", i);
+		many[i] = many[19999 - i] = xstrdup(buf);
+	}
+	assert_int_equal(index_number(many, 20000, mids), 10000);
+	for (i = 0; i < 10000; i++) {
+		assert_int_equal(mids[i], i);
+		assert_int_equal(mids[19999 - i], i);
+	}
+	for (i = 0; i < 10000; i++)
+		free((char *)many[i]);
+	free(many);
+	free(mids);
 }
 
 int
@@ -538,7 +592,8 @@ main(void)
 		cmocka_unit_test(test_compare_others),
 		cmocka_unit_test(test_jaro_winkler),
 		cmocka_unit_test(test_index),
-		cmocka_unit_test(test_index_split),
+		cmocka_unit_test(test_keyset),
+		cmocka_unit_test(test_index_number),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
