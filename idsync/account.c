@@ -950,6 +950,17 @@ account_set_sort(struct account_set *set)
 
 	if (set->count < 2)
 		return;
+	/* Sorted already (each domain's reader sorts its own): nothing
+	 * twice either. */
+	for (i = 1; i < set->count; i++) {
+		a = set->items[i - 1];
+		b = set->items[i];
+		if (a->domain > b->domain || (a->domain == b->domain &&
+		    strcmp(a->guid, b->guid) >= 0))
+			break;
+	}
+	if (i == set->count)
+		return;
 	qsort(set->items, set->count, sizeof *set->items, account_cmp);
 	for (i = n = 1; i < set->count; i++) {
 		a = set->items[n - 1];

@@ -1201,6 +1201,10 @@ idsync_read_one(void *arg)
 	for (j = 0; r->rc == 0 && j < r->got.count; j++)
 		r->got.items[j]->kind = kind_classify(r->kinds,
 		    r->got.items[j]);
+	/* In order here, a domain to a thread; idsync_read puts the
+	 * domains one after another. */
+	if (r->rc == 0)
+		account_set_sort(&r->got);
 	return NULL;
 }
 

@@ -1136,17 +1136,75 @@ state_lookup(const struct state *state, const struct account *a)
 	return n > 0 ? v[0] : STATE_NONE;
 }
 
+/*
+ * prev[pfrom..pto), a domain's accounts in order of GUID, and
+ * accounts[from..to), the same domain's as read: each account's index in
+ * prev, by one walk of both. 0 if the accounts are out of order (then
+ * looked up one by one).
+ */
+static int
+state_map_walk(const struct state *state, size_t pfrom, size_t pto,
+    struct account *const *accounts, size_t from, size_t to, size_t *out)
+{
+	const struct state_account	*sa = state->accounts;
+	size_t				 i, p = pfrom;
+	int				 c = 1;
+
+	for (i = from + 1; i < to; i++)
+		if (strcmp(accounts[i - 1]->guid, accounts[i]->guid) >= 0)
+			return 0;
+	for (i = from; i < to; i++) {
+		out[i] = STATE_NONE;
+		while (p < pto && (c = strcmp(sa[p].account->guid,
+		    accounts[i]->guid)) < 0)
+			p++;
+		if (p < pto && c == 0)
+			out[i] = p++;
+	}
+	return 1;
+}
+
+/*
+ * The last state comes in order of domain name and GUID, and the run's
+ * accounts (account_set_sort's) by domain and GUID: each domain's are
+ * matched by a walk of both rather than a lookup each.
+ */
 void
 state_map_accounts(struct state *state, struct account *const *accounts,
     size_t naccounts)
 {
-	size_t	 i;
+	const struct state_account	*sa = state->accounts;
+	size_t				 i, j, from, pfrom, pto;
+	int				 c, walk = 1;
 
 	free(state->mapped_prev);
 	state->mapped_prev = xcalloc(naccounts + 1,
 	    sizeof *state->mapped_prev);
-	for (i = 0; i < naccounts; i++)
-		state->mapped_prev[i] = state_lookup(state, accounts[i]);
+	for (i = 1; walk && i < state->naccounts; i++)
+		if ((c = strcmp(sa[i - 1].account->domain_name,
+		    sa[i].account->domain_name)) > 0 || (c == 0 &&
+		    strcmp(sa[i - 1].account->guid, sa[i].account->guid) >= 0))
+			walk = 0;
+	for (from = 0; from < naccounts; from = i) {
+		for (i = from + 1; i < naccounts &&
+		    strcmp(accounts[i]->domain_name,
+		    accounts[from]->domain_name) == 0; i++)
+			;
+		for (pfrom = 0; pfrom < state->naccounts && strcmp(
+		    sa[pfrom].account->domain_name,
+		    accounts[from]->domain_name) != 0; pfrom++)
+			;
+		for (pto = pfrom; pto < state->naccounts && strcmp(
+		    sa[pto].account->domain_name,
+		    accounts[from]->domain_name) == 0; pto++)
+			;
+		if (walk && state_map_walk(state, pfrom, pto, accounts, from,
+		    i, state->mapped_prev))
+			continue;
+		for (j = from; j < i; j++)
+			state->mapped_prev[j] = state_lookup(state,
+			    accounts[j]);
+	}
 	state->mapped = accounts;
 	state->nmapped = naccounts;
 }

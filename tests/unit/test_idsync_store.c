@@ -561,6 +561,9 @@ test_map_accounts(void **state)
 	(void)save_over(st, &set, &res);
 	estate(&set, &res, 8, names, "about ann");
 	account_set_add(&set, acc(1, "meht", 99, "eve"));
+	/* One gone, and one of a domain the state has none of. */
+	account_free(set.items[2]);
+	set.items[2] = acc(2, "southend", 98, "zed");
 	account_set_sort(&set);
 	assert_int_equal(store_load_state(st, NULL, 0, &prev, err,
 	    sizeof err), 0);
@@ -571,7 +574,9 @@ test_map_accounts(void **state)
 		p = state_prev_of(&prev, set.items, i);
 		assert_int_equal(p, state_prev_of(&prev, copy, i));
 		if (strcmp(set.items[i]->guid,
-		    "00000000-0000-0000-0000-000000000099") == 0) {
+		    "00000000-0000-0000-0000-000000000099") == 0 ||
+		    strcmp(set.items[i]->guid,
+		    "00000000-0000-0000-0000-000000000098") == 0) {
 			assert_int_equal(p, STATE_NONE);
 			continue;
 		}
@@ -587,6 +592,29 @@ test_map_accounts(void **state)
 	account_set_clear(&set);
 	store_close(st);
 	free(path);
+}
+
+/* Accounts in order already, but for one GUID twice: still read once,
+ * the first DN kept. */
+static void
+test_sort_twice(void **state)
+{
+	struct account_set	 set;
+	struct account		*dup;
+
+	(void)state;
+	memset(&set, 0, sizeof set);
+	account_set_add(&set, acc(0, "btuh", 1, "ann"));
+	account_set_add(&set, acc(0, "btuh", 2, "bob"));
+	dup = account_new(0, "btuh", set.items[1]->guid,
+	    "CN=zz,DC=btuh,DC=test");
+	account_set_add(&set, dup);
+	account_set_add(&set, acc(1, "meht", 1, "cat"));
+	account_set_sort(&set);
+	assert_int_equal(set.count, 3);
+	assert_string_equal(set.items[1]->dn, "CN=bob,DC=btuh,DC=test");
+	assert_string_equal(set.items[2]->domain_name, "meht");
+	account_set_clear(&set);
 }
 
 /* save_over, with a basis, at now_ms; returns the run's id. */
@@ -1275,6 +1303,7 @@ main(void)
 		cmocka_unit_test(test_save_writes_changes),
 		cmocka_unit_test(test_save_stages),
 		cmocka_unit_test(test_map_accounts),
+		cmocka_unit_test(test_sort_twice),
 		cmocka_unit_test(test_settled),
 		cmocka_unit_test(test_account_lookup),
 		cmocka_unit_test(test_conflict_best),
