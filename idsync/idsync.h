@@ -352,6 +352,7 @@ struct state_account {
 	int64_t		 first_seen_run;
 	int64_t		 changed_run;
 	char		*person_id;	/* NULL: not linked */
+	size_t		 person;	/* into persons, or STATE_NONE */
 	int		 secondary;
 	char		*reason;
 	double		 score;

@@ -3042,8 +3042,23 @@ person_cmp(const void *x, const void *y)
 	return strcmp(p->id, q->id);
 }
 
+/* The last state's person of account sa: the one loading found, else
+ * looked up; STATE_NONE if it has none of that id. */
+static size_t
+match_prev_person(const struct state *prev, const struct state_account *sa)
+{
+	const size_t	*v;
+	size_t		 n;
+
+	if (sa->person < prev->npersons)
+		return sa->person;
+	v = index_get(prev->person_index, sa->person_id, &n);
+	return v != NULL ? v[0] : STATE_NONE;
+}
+
 /* The accounts not matched again, linked as the last state has them;
- * out->persons has room for alloc. */
+ * out->persons has room for alloc. Their persons come in the order their
+ * first accounts do, each made with room for all its members. */
 static void
 match_keep_persons(struct match_ctx *ctx, size_t alloc)
 {
@@ -3053,37 +3068,53 @@ match_keep_persons(struct match_ctx *ctx, size_t alloc)
 	struct match_person		*mp;
 	struct match_link		*l;
 	struct index			*by_id = index_new();
-	const size_t			*v;
-	size_t				 i, n;
+	size_t				*slot, *count, *pp, i, n, p;
+	size_t				 distinct = 0;
 
-	for (i = 0; i < ctx->n; i++) {
+	/* Per account, its person in prev (or prev->npersons + the one
+	 * by_id numbers); per such person, its accounts kept. */
+	pp = xcalloc(ctx->n + 1, sizeof *pp);
+	count = xcalloc(prev->npersons + ctx->n + 1, sizeof *count);
+	for (i = 0, n = 0; i < ctx->n; i++) {
+		pp[i] = MATCH_NONE;
 		if (in_scope(ctx, i))
 			continue;
 		sa = &prev->accounts[ctx->old[i]];
 		if (sa->person_id == NULL)
 			continue;
-		if ((v = index_get(by_id, sa->person_id, &n)) != NULL)
-			mp = &out->persons[v[0]];
-		else {
-			if (out->npersons == alloc) {
-				alloc = alloc * 2 + 256;
-				out->persons = xreallocarray(out->persons,
-				    alloc, sizeof *out->persons);
-			}
-			index_add(by_id, sa->person_id, out->npersons);
+		if ((p = match_prev_person(prev, sa)) == STATE_NONE) {
+			if ((p = index_first_or_add(by_id, sa->person_id,
+			    n)) == n)
+				n++;
+			p += prev->npersons;
+		}
+		pp[i] = p;
+		distinct += count[p]++ == 0;
+	}
+	if (out->npersons + distinct > alloc) {
+		alloc = out->npersons + distinct;
+		out->persons = xreallocarray(out->persons, alloc,
+		    sizeof *out->persons);
+	}
+	slot = xcalloc(prev->npersons + n + 1, sizeof *slot);
+	for (i = 0; i < ctx->n; i++) {
+		if ((p = pp[i]) == MATCH_NONE)
+			continue;
+		sa = &prev->accounts[ctx->old[i]];
+		if (slot[p] == 0) {
+			slot[p] = out->npersons + 1;
 			mp = &out->persons[out->npersons++];
 			memset(mp, 0, sizeof *mp);
 			str_copy(mp->id, sa->person_id, sizeof mp->id);
 			mp->existing = 1;
-			if ((v = index_get(prev->person_index, sa->person_id,
-			    &n)) != NULL) {
+			mp->members = xcalloc(count[p], sizeof *mp->members);
+			if (p < prev->npersons) {
 				mp->kept = 1;
-				mp->created_run = prev->persons[v[0]].created_run;
-				mp->created_ms = prev->persons[v[0]].created_ms;
+				mp->created_run = prev->persons[p].created_run;
+				mp->created_ms = prev->persons[p].created_ms;
 			}
 		}
-		mp->members = xreallocarray(mp->members, mp->nmembers + 1,
-		    sizeof *mp->members);
+		mp = &out->persons[slot[p] - 1];
 		mp->members[mp->nmembers++] = i;
 		l = &out->links[i];
 		l->borrowed = 1;
@@ -3097,6 +3128,9 @@ match_keep_persons(struct match_ctx *ctx, size_t alloc)
 		l->linked_run = sa->linked_run;
 		out->stats.linked_existing++;
 	}
+	free(slot);
+	free(count);
+	free(pp);
 	index_free(by_id);
 }
 

@@ -709,6 +709,7 @@ store_load_accounts(struct store *st, const struct cfg_items *domains,
 		sa = &state->accounts[state->naccounts];
 		memset(sa, 0, sizeof *sa);
 		sa->account = a;
+		sa->person = STATE_NONE;
 		sa->partial = partial;
 		/* Saved before there were sums: worked out, and the row
 		 * written again once. */
@@ -975,6 +976,7 @@ store_count_links(struct state *state, char *err, size_t errlen)
 			return -1;
 		}
 		state->persons[v[0]].naccounts++;
+		state->accounts[i].person = v[0];
 	}
 	return 0;
 }

@@ -126,6 +126,7 @@ world_linked(struct world *w, const struct account *a, const char *person,
 {
 	struct state_account	*sa;
 	struct state_person	*p;
+	const size_t		*v;
 	char			 key[ACCOUNT_KEY_LEN], err[128];
 	size_t			 n;
 
@@ -141,7 +142,8 @@ world_linked(struct world *w, const struct account *a, const char *person,
 	sa->linked_run = 1;
 	index_add(w->prev.account_index, account_key(a->domain_name, a->guid,
 	    key, sizeof key), w->prev.naccounts++);
-	(void)index_get(w->prev.person_index, person, &n);
+	v = index_get(w->prev.person_index, person, &n);
+	sa->person = n > 0 ? v[0] : w->prev.npersons;
 	if (n > 0)
 		return;
 	w->prev.persons = xreallocarray(w->prev.persons, w->prev.npersons + 1,
