@@ -27,6 +27,7 @@
 
 struct store {
 	struct db	*db;
+	int		 writable;
 };
 
 static const struct db_migration store_migrations[] = {
@@ -294,6 +295,19 @@ store_open(const char *path, unsigned flags, char *err, size_t errlen)
 	if (db_migrate(st->db, store_migrations, sizeof store_migrations /
 	    sizeof store_migrations[0], err, errlen) == -1)
 		goto fail;
+	/*
+	 * The write-ahead log is copied into the database once, at
+	 * store_close, not whenever a commit finds it past a thousand
+	 * pages: a save's commit then waits only for the log to reach the
+	 * disk, and the copy (a sync of the whole file) is done while the
+	 * run frees its memory.
+	 */
+	if (!(flags & STORE_READONLY)) {
+		if (db_exec(st->db, "PRAGMA wal_autocheckpoint = 0", err,
+		    errlen) == -1)
+			goto fail;
+		st->writable = 1;
+	}
 	return st;
 
 fail:
@@ -304,8 +318,15 @@ fail:
 void
 store_close(struct store *st)
 {
+	char	 why[512];
+
 	if (st == NULL)
 		return;
+	/* As much of the log as no reader still needs; the last
+	 * connection's close copies and removes the rest. */
+	if (st->writable && db_exec(st->db, "PRAGMA wal_checkpoint(PASSIVE)",
+	    why, sizeof why) == -1)
+		log_warnx("%s", why);
 	db_close(st->db);
 	free(st);
 }

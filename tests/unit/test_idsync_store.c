@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -615,6 +616,58 @@ test_sort_twice(void **state)
 	assert_string_equal(set.items[1]->dn, "CN=bob,DC=btuh,DC=test");
 	assert_string_equal(set.items[2]->domain_name, "meht");
 	account_set_clear(&set);
+}
+
+/* A save's log is copied into the database when the store closes, also
+ * while another connection reads it (then the last close, which would
+ * copy it too, is not the store's). */
+static void
+test_close_copies_log(void **state)
+{
+	struct store		*st;
+	struct account_set	 set;
+	struct match_result	 res;
+	struct stat		 sb;
+	sqlite3			*reader;
+	sqlite3_stmt		*stmt;
+	char			*path, err[512], **names;
+	off_t			 before;
+	size_t			 i;
+
+	(void)state;
+	names = xcalloc(200, sizeof *names);
+	for (i = 0; i < 200; i++)
+		xasprintf(&names[i], "name%zu", i);
+	path = tu_path(tu_tmpdir(), "log.db");
+	st = store_open(path, 0, err, sizeof err);
+	assert_non_null(st);
+	estate(&set, &res, 4, (const char *const *)names, "about");
+	(void)save_over(st, &set, &res);
+	store_close(st);
+	assert_int_equal(stat(path, &sb), 0);
+	before = sb.st_size;
+	assert_int_equal(sqlite3_open_v2(path, &reader, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(reader, "SELECT count(*) FROM "
+	    "accounts", -1, &stmt, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(stmt, 0), 4);
+	sqlite3_reset(stmt);
+	st = store_open(path, 0, err, sizeof err);
+	assert_non_null(st);
+	estate(&set, &res, 400, (const char *const *)names, "about");
+	(void)save_over(st, &set, &res);
+	store_close(st);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true(sb.st_size > before);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(stmt, 0), 400);
+	sqlite3_finalize(stmt);
+	sqlite3_close(reader);
+	for (i = 0; i < 200; i++)
+		free(names[i]);
+	free(names);
+	free(path);
 }
 
 /* save_over, with a basis, at now_ms; returns the run's id. */
@@ -1304,6 +1357,7 @@ main(void)
 		cmocka_unit_test(test_save_stages),
 		cmocka_unit_test(test_map_accounts),
 		cmocka_unit_test(test_sort_twice),
+		cmocka_unit_test(test_close_copies_log),
 		cmocka_unit_test(test_settled),
 		cmocka_unit_test(test_account_lookup),
 		cmocka_unit_test(test_conflict_best),
