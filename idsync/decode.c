@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/str.h"
 #include "common/wtime.h"
@@ -614,5 +615,205 @@ decode_dirsync(const unsigned char *v, size_t len,
 		    "bytes, over %d", out->cookie_len, DECODE_COOKIE_MAX);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * Search filters in their string form (RFC 4515), checked before any
+ * server sees one: a filter with a parenthesis missing is otherwise only
+ * "Bad search filter" from the first run. p walks the text, end its end;
+ * each part returns 0 or -1 with err (where in the filter, and why).
+ */
+struct filter_scan {
+	const char	*start;
+	const char	*p;
+	const char	*end;
+	char		*err;
+	size_t		 errlen;
+};
+
+#define FILTER_DEPTH_MAX	64
+
+static int
+filter_fail(struct filter_scan *f, const char *why)
+{
+	snprintf(f->err, f->errlen, "%s at character %zu", why,
+	    (size_t)(f->p - f->start) + 1);
+	return -1;
+}
+
+static int
+filter_keychar(int c)
+{
+	return isalnum(c) || c == '-';
+}
+
+/* descr (a letter, then letters, digits, hyphens) or a numeric OID. */
+static int
+filter_name(struct filter_scan *f)
+{
+	const char	*s = f->p;
+
+	if (f->p < f->end && isalpha((unsigned char)*f->p)) {
+		while (f->p < f->end && filter_keychar((unsigned char)*f->p))
+			f->p++;
+		return 0;
+	}
+	while (f->p < f->end && isdigit((unsigned char)*f->p)) {
+		while (f->p < f->end && isdigit((unsigned char)*f->p))
+			f->p++;
+		if (f->p < f->end && *f->p == '.' && f->p + 1 < f->end &&
+		    isdigit((unsigned char)f->p[1]))
+			f->p++;
+		else
+			break;
+	}
+	if (f->p == s)
+		return filter_fail(f, "an attribute name expected");
+	return 0;
+}
+
+/* An attribute description: a name, then ;options. */
+static int
+filter_attr(struct filter_scan *f)
+{
+	if (filter_name(f) == -1)
+		return -1;
+	while (f->p < f->end && *f->p == ';') {
+		f->p++;
+		if (f->p == f->end || !filter_keychar((unsigned char)*f->p))
+			return filter_fail(f, "an attribute option expected");
+		while (f->p < f->end && filter_keychar((unsigned char)*f->p))
+			f->p++;
+	}
+	return 0;
+}
+
+/* An assertion value up to its ')': '(' and a lone '\' may not be in
+ * it, '\' takes two hex digits; '*' only where stars may be. */
+static int
+filter_value(struct filter_scan *f, int stars)
+{
+	for (; f->p < f->end && *f->p != ')'; f->p++) {
+		if (*f->p == '(')
+			return filter_fail(f, "'(' in a value (write \\28)");
+		if (*f->p == '*' && !stars)
+			return filter_fail(f, "'*' in a value that takes "
+			    "none (write \\2a)");
+		if (*f->p != '\\')
+			continue;
+		if (f->end - f->p < 3 || !isxdigit((unsigned char)f->p[1]) ||
+		    !isxdigit((unsigned char)f->p[2]))
+			return filter_fail(f, "'\\' not followed by two hex "
+			    "digits");
+		f->p += 2;
+	}
+	return 0;
+}
+
+static int	filter_one(struct filter_scan *, int);
+
+/* attr=value, attr~=, attr>=, attr<=, attr=*, substrings, or an
+ * extensible match ([attr][:dn][:rule]:=value). */
+static int
+filter_item(struct filter_scan *f)
+{
+	int	 attr = 0, rule = 0;
+
+	if (f->p < f->end && *f->p != ':') {
+		if (filter_attr(f) == -1)
+			return -1;
+		attr = 1;
+	}
+	if (f->p < f->end && *f->p == ':') {
+		if (f->end - f->p >= 3 && strncasecmp(f->p, ":dn", 3) == 0 &&
+		    (f->end - f->p == 3 || f->p[3] == ':')) {
+			f->p += 3;
+		}
+		if (f->end - f->p >= 2 && f->p[0] == ':' && f->p[1] != '=') {
+			f->p++;
+			if (filter_name(f) == -1)
+				return -1;
+			rule = 1;
+		}
+		if (f->end - f->p < 2 || f->p[0] != ':' || f->p[1] != '=')
+			return filter_fail(f, "':=' expected");
+		if (!attr && !rule)
+			return filter_fail(f, "an extensible match names an "
+			    "attribute or a matching rule");
+		f->p += 2;
+		return filter_value(f, 0);
+	}
+	if (f->p == f->end)
+		return filter_fail(f, "'=' expected");
+	if ((*f->p == '~' || *f->p == '>' || *f->p == '<') &&
+	    f->p + 1 < f->end && f->p[1] == '=') {
+		f->p += 2;
+		return filter_value(f, 0);
+	}
+	if (*f->p != '=')
+		return filter_fail(f, "'=', '~=', '>=', '<=' or ':=' expected");
+	f->p++;
+	return filter_value(f, 1);
+}
+
+/* Spaces around the parts, which servers take too. */
+static void
+filter_space(struct filter_scan *f)
+{
+	while (f->p < f->end && (*f->p == ' ' || *f->p == '\t' ||
+	    *f->p == '\n' || *f->p == '\r'))
+		f->p++;
+}
+
+/* "(" filtercomp ")" */
+static int
+filter_one(struct filter_scan *f, int depth)
+{
+	if (depth > FILTER_DEPTH_MAX)
+		return filter_fail(f, "filters nested too deep");
+	filter_space(f);
+	if (f->p == f->end || *f->p != '(')
+		return filter_fail(f, "'(' expected");
+	f->p++;
+	filter_space(f);
+	if (f->p < f->end && (*f->p == '&' || *f->p == '|')) {
+		/* "(&)" and "(|)" are absolute true and false. */
+		f->p++;
+		for (filter_space(f); f->p < f->end && *f->p == '(';
+		    filter_space(f))
+			if (filter_one(f, depth + 1) == -1)
+				return -1;
+	} else if (f->p < f->end && *f->p == '!') {
+		f->p++;
+		if (filter_one(f, depth + 1) == -1)
+			return -1;
+		filter_space(f);
+	} else if (filter_item(f) == -1)
+		return -1;
+	if (f->p == f->end || *f->p != ')')
+		return filter_fail(f, "')' expected");
+	f->p++;
+	return 0;
+}
+
+int
+decode_filter_check(const char *v, size_t len, char *err, size_t errlen)
+{
+	struct filter_scan	 f;
+
+	f.start = f.p = v;
+	f.end = v + len;
+	f.err = err;
+	f.errlen = errlen;
+	if (memchr(v, '\0', len) != NULL) {
+		f.p = memchr(v, '\0', len);
+		return filter_fail(&f, "a NUL byte");
+	}
+	if (filter_one(&f, 0) == -1)
+		return -1;
+	filter_space(&f);
+	if (f.p != f.end)
+		return filter_fail(&f, "text after the filter's last ')'");
 	return 0;
 }

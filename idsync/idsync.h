@@ -224,6 +224,10 @@ struct decode_dirsync {
 /* The DirSync response control's value (BER). */
 int	 decode_dirsync(const unsigned char *v, size_t len,
 	    struct decode_dirsync *out, char *err, size_t errlen);
+/* 0 if v[0..len) is a search filter in the string form of RFC 4515;
+ * else -1, with err saying where and why. */
+int	 decode_filter_check(const char *v, size_t len, char *err,
+	    size_t errlen);
 
 /* ------------------------------------------------------------ account.c */
 

@@ -621,7 +621,7 @@ static int
 idsync_validate_domain(struct domain_config *d, char *err, size_t errlen)
 {
 	const char	*s;
-	char		 what[128];
+	char		 what[128], why[128], vis[256];
 
 	for (s = d->item.label; *s != '\0'; s++)
 		if (!isalnum((unsigned char)*s) && strchr("-_.", *s) == NULL)
@@ -634,6 +634,12 @@ idsync_validate_domain(struct domain_config *d, char *err, size_t errlen)
 	snprintf(what, sizeof what, "[domain \"%s\"]", d->item.label);
 	if (idsync_validate_attributes(d, what, err, errlen) == -1)
 		return -1;
+	if (d->filter != NULL && decode_filter_check(d->filter,
+	    strlen(d->filter), why, sizeof why) == -1) {
+		snprintf(err, errlen, "%s filter: \"%s\": not an LDAP filter: "
+		    "%s", what, str_vis(vis, sizeof vis, d->filter), why);
+		return -1;
+	}
 	return idsync_validate_conn(d, what, err, errlen);
 }
 

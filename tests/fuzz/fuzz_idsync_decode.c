@@ -1,7 +1,8 @@
 /* fuzz_idsync_decode.c: libFuzzer target for what ward-idsync does with
  * the values it reads from a directory: the decoders (objectGUID,
  * objectSid, integers and FILETIMEs, generalized time, proxyAddresses,
- * ranged attribute names, the DirSync response control), each seeing the
+ * ranged attribute names, the DirSync response control, search
+ * filters), each seeing the
  * same bytes without a terminating NUL; then name normalisation and every
  * comparator. */
 #include "config.h"
@@ -51,6 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    memchr(range.name, '\0', sizeof range.name) == NULL)
 		abort();
 	(void)decode_generalized_time(v, size, &n, err, sizeof err);
+	(void)decode_filter_check(v, size, err, sizeof err);
 	if (decode_dirsync((unsigned char *)v, size, &ds, err,
 	    sizeof err) == 0 && (ds.cookie < (unsigned char *)v ||
 	    ds.cookie + ds.cookie_len > (unsigned char *)v + size ||

@@ -619,6 +619,17 @@ run 2 "$WARD_IDSYNC" -c "$T/idsync.conf"
 assert_contains "$OUT" "no command"
 ok "apply needs writeback_attribute, never one that is read; plain binds refused"
 
+# A filter the server would refuse is refused before any run, by -n too,
+# naming the line and where in the filter.
+sed 's#^filter = .*#filter = (\&(objectCategory=person)(objectClass=user)#' \
+    "$T/idsync.conf" > "$T/filter.conf"
+line=$(grep -n '^filter = ' "$T/filter.conf" | head -1 | cut -d: -f1)
+run 1 "$WARD_IDSYNC" -n -c "$T/filter.conf"
+assert_contains "$OUT" "filter.conf:$line: [domain \"btuh\"] filter: \"(&(objectCategory=person)(objectClass=user)\": not an LDAP filter: ')' expected at character 44"
+run 1 "$WARD_IDSYNC" -c "$T/filter.conf" run
+assert_contains "$OUT" "not an LDAP filter"
+ok "a broken filter is refused at -n, with its line"
+
 # Directories where the filter finds no one: a first run saves an empty
 # state, and the runs after it find nothing changed.
 sed -e "s#^database = .*#database = $T/empty.db#" \

@@ -434,6 +434,91 @@ test_dirsync(void **state)
 	free(big);
 }
 
+/* Search filters as RFC 4515 writes them, and what servers take besides
+ * (spaces between the parts); each refused one says where. */
+static void
+test_filter(void **state)
+{
+	static const char *const good[] = {
+		"(&(objectCategory=person)(objectClass=user))",
+		"(&(objectClass=user)(!(userAccountControl:1.2.840.113556."
+		    "1.4.803:=2)))",
+		"(cn=*smith*)", "(cn=j*s*h)", "(mail=*)", "(cn=)",
+		"(cn=a\\2ab\\28\\29\\5C)", "(userCertificate;binary=x)",
+		"(cn:dn:2.4.6.8.10:=Dino)", "(o:dn:=Ace)", "(:caseExactMatch:=x)",
+		"(:dn:2.4.6.8.10:=x)", "(sn~=smyth)", "(uSNChanged>=100)",
+		"(uSNChanged<=100)", "(2.5.4.3=x)", "(&)", "(|)",
+		"( & (a=b) (c=d) )", "(|(cn=a)(&(sn=b)(!(givenName=c))))",
+		"(cn=John Smith)", "(cn=\xc3\xa9mile)",
+	};
+	static const struct {
+		const char	*filter;
+		const char	*why;
+	} bad[] = {
+		{ "(&(objectCategory=person)(objectClass=user)",
+		  "')' expected at character 44" },
+		{ "objectClass=user", "'(' expected at character 1" },
+		{ "(cn=a))", "text after the filter's last ')' at character 7" },
+		{ "(cn=a(b))", "'(' in a value" },
+		{ "(cn=a\\2)", "'\\' not followed by two hex digits" },
+		{ "(cn=a\\zz)", "'\\' not followed by two hex digits" },
+		{ "(=a)", "an attribute name expected at character 2" },
+		{ "(cn~=a*)", "'*' in a value that takes none" },
+		{ "(cn>a)", "'=', '~=', '>=', '<=' or ':=' expected" },
+		{ "(:=a)", "an extensible match names an attribute or a "
+		  "matching rule" },
+		{ "(cn:=)", NULL },
+		{ "(cn:dn=a)", "':=' expected" },
+		{ "()", "an attribute name expected at character 2" },
+		{ "(cn;=a)", "an attribute option expected" },
+		{ "(!(a=b)(c=d))", "')' expected at character 8" },
+		{ "(&(a=b)c=d)", "')' expected at character 8" },
+		{ "", "'(' expected at character 1" },
+		{ "(cn", "'=' expected at character 4" },
+	};
+	char	 err[128], deep[220], nul[] = "(cn=a\0b)";
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof good / sizeof good[0]; i++)
+		if (decode_filter_check(good[i], strlen(good[i]), err,
+		    sizeof err) != 0)
+			fail_msg("%s: %s", good[i], err);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (bad[i].why == NULL) {
+			/* An empty value is one. */
+			assert_int_equal(decode_filter_check(bad[i].filter,
+			    strlen(bad[i].filter), err, sizeof err), 0);
+			continue;
+		}
+		if (decode_filter_check(bad[i].filter, strlen(bad[i].filter),
+		    err, sizeof err) != -1)
+			fail_msg("%s: taken", bad[i].filter);
+		if (strstr(err, bad[i].why) == NULL)
+			fail_msg("%s: \"%s\", not \"%s\"", bad[i].filter, err,
+			    bad[i].why);
+	}
+	assert_int_equal(decode_filter_check(nul, sizeof nul - 1, err,
+	    sizeof err), -1);
+	assert_string_equal(err, "a NUL byte at character 6");
+	/* Nesting has a limit, not the stack's: 70 nots around one item. */
+	for (i = 0; i < 70; i++) {
+		deep[2 * i] = '(';
+		deep[2 * i + 1] = '!';
+		deep[145 + i] = ')';
+	}
+	memcpy(deep + 140, "(a=b)", 5);
+	deep[215] = '\0';
+	assert_int_equal(decode_filter_check(deep, strlen(deep), err,
+	    sizeof err), -1);
+	assert_non_null(strstr(err, "filters nested too deep"));
+	deep[2 * 60] = '\0';
+	memmove(deep + 120, deep + 140, 5 + 60);
+	deep[185] = '\0';
+	assert_int_equal(decode_filter_check(deep, strlen(deep), err,
+	    sizeof err), 0);
+}
+
 int
 main(void)
 {
@@ -447,6 +532,7 @@ main(void)
 		cmocka_unit_test(test_range),
 		cmocka_unit_test(test_generalized_time),
 		cmocka_unit_test(test_dirsync),
+		cmocka_unit_test(test_filter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
