@@ -16,6 +16,7 @@
 
 #include <sqlite3.h>
 
+#include "common/daemon.h"
 #include "common/db.h"
 #include "common/xmalloc.h"
 #include "tests/unit/testutil.h"
@@ -356,6 +357,61 @@ test_open_unwritable_dir(void **state)
 	assert_null(db_open(path, NULL, err, sizeof err));
 	assert_contains(err, path);
 	assert_contains(err, "Permission denied");
+	free(path);
+	free(dir);
+}
+
+/* A reader that may not write where the database is (the collector's
+ * user reading ward-idsync's) is told so, not "attempt to write a
+ * readonly database". As root, the reader is a child run as nobody. */
+static void
+test_open_readonly_dir(void **state)
+{
+	struct db	*db;
+	struct db_options o;
+	char		 tmpl[] = "/tmp/ward-db-XXXXXX", *dir, *path;
+	char		 err[512] = "";
+	pid_t		 pid;
+	int		 status;
+
+	(void)state;
+	assert_non_null(mkdtemp(tmpl));
+	assert_int_equal(chmod(tmpl, 0755), 0);
+	dir = tu_path(tmpl, "ro");
+	assert_int_equal(mkdir(dir, 0755), 0);
+	path = tu_path(dir, "ward.db");
+	db = open_ok(path, NULL);
+	db_close(db);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(chmod(dir, 0555), 0);
+	memset(&o, 0, sizeof o);
+	o.flags = DB_READONLY;
+	if (geteuid() != 0) {
+		assert_null(db_open(path, &o, err, sizeof err));
+		assert_contains(err, "cannot write to the database's "
+		    "directory");
+		assert_contains(err, path);
+	} else {
+		pid = fork();
+		assert_true(pid != -1);
+		if (pid == 0) {
+			if (daemon_drop_privileges("nobody", err,
+			    sizeof err) == -1)
+				_exit(2);
+			if (db_open(path, &o, err, sizeof err) != NULL)
+				_exit(3);
+			_exit(strstr(err, "cannot write to the database's "
+			    "directory") != NULL && strstr(err, path) !=
+			    NULL && strstr(err, "PRAGMA") == NULL ? 0 : 4);
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	assert_int_equal(chmod(dir, 0755), 0);
+	unlink(path);
+	rmdir(dir);
+	rmdir(tmpl);
 	free(path);
 	free(dir);
 }
@@ -1077,6 +1133,7 @@ main(void)
 		cmocka_unit_test(test_open_readonly_needs_migration),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_open_unwritable_dir),
+		cmocka_unit_test(test_open_readonly_dir),
 		cmocka_unit_test(test_migrate),
 		cmocka_unit_test(test_migrate_rebuild),
 		cmocka_unit_test(test_migrate_atomic),
