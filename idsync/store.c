@@ -2003,10 +2003,29 @@ store_fk_check_table(struct store_save *sv, const char *table)
 
 /* Only rows written or deleted can break a key: links (to accounts and
  * persons) when a link or person was, or a linked account deleted (its
- * link goes too, and counts); conflicts when one was. */
+ * link goes too, and counts); conflicts when one was. A save checked as
+ * it went needs the tables read only if SQLite counted a key broken:
+ * they say which. */
 static int
 store_fk_check(struct store_save *sv)
 {
+	int	 broken = 0, high = 0;
+
+	if (!sv->direct) {
+		if (sqlite3_db_status(db_handle(sv->st->db),
+		    SQLITE_DBSTATUS_DEFERRED_FKS, &broken, &high, 0) !=
+		    SQLITE_OK)
+			broken = 1;
+		if (!broken)
+			return 0;
+		if (store_fk_check_table(sv, "links") == -1 ||
+		    store_fk_check_table(sv, "conflict_accounts") == -1 ||
+		    store_fk_check_table(sv, "conflicts") == -1)
+			return -1;
+		snprintf(sv->err, sv->errlen, "saving the state: a foreign "
+		    "key is broken");
+		return -1;
+	}
 	if (sv->written > 0 && store_fk_check_table(sv, "links") == -1)
 		return -1;
 	if (sv->conflicts_written > 0 && (store_fk_check_table(sv,
@@ -2108,19 +2127,28 @@ store_save_start(struct store *st, int64_t run_id,
 	if (db_exec(st->db, "PRAGMA cache_size = -" STORE_SAVE_CACHE_KIB,
 	    err, errlen) == -1)
 		return NULL;
-	/* With foreign keys checked row by row SQLite looks up a parent for
-	 * each row written, and rows are written in an order that only the
-	 * end keeps: they are checked once at the end, in the transaction,
-	 * instead. (The pragma is ignored inside a transaction.) */
-	if (db_exec(st->db, "PRAGMA foreign_keys = OFF", err, errlen) == -1)
-		return NULL;
+	/*
+	 * Foreign keys: rows are written in an order that only the end
+	 * keeps, so they are checked at the commit. A first save writes
+	 * every row, and a parent looked up for each costs more than one
+	 * check of the whole at the end (store_fk_check): the checks row by
+	 * row are off (outside the transaction, or the pragma is ignored).
+	 * Any other save writes what changed, and checking that as it goes,
+	 * deferred to the commit, costs less than a pass over every link.
+	 */
 	direct = prev->naccounts == 0 && prev->npersons == 0 &&
 	    store_save_direct(st);
-	if (db_begin(st->db, err, errlen) == -1) {
+	if ((direct && db_exec(st->db, "PRAGMA foreign_keys = OFF", err,
+	    errlen) == -1) || db_begin(st->db, err, errlen) == -1) {
 		(void)db_exec(st->db, "PRAGMA foreign_keys = ON", why,
 		    sizeof why);
 		if (direct)
 			store_save_wal(st);
+		return NULL;
+	}
+	if (!direct && db_exec(st->db, "PRAGMA defer_foreign_keys = ON", err,
+	    errlen) == -1) {
+		db_rollback(st->db);
 		return NULL;
 	}
 	sv = xcalloc(1, sizeof *sv);

@@ -618,6 +618,58 @@ test_sort_twice(void **state)
 	account_set_clear(&set);
 }
 
+/* A save that would leave a link to no person fails, naming the tables,
+ * and leaves the state as it was: here a person's row went from the
+ * database behind the run's back, and the run rewrites one of its links
+ * (the person itself, unchanged, it does not write). */
+static void
+test_save_refuses_broken_key(void **state)
+{
+	static const char *const names[] = { "ann", "bob", "cat", "dan" };
+	struct store		*st;
+	struct account_set	 set;
+	struct match_result	 res;
+	struct state		 prev;
+	struct plan		 plan;
+	sqlite3			*raw;
+	char			*path, err[512];
+	int64_t			 run;
+
+	(void)state;
+	path = tu_path(tu_tmpdir(), "fk.db");
+	st = store_open(path, 0, err, sizeof err);
+	assert_non_null(st);
+	estate(&set, &res, 8, names, "about ann");
+	(void)save_over(st, &set, &res);
+	assert_int_equal(store_load_state(st, NULL, 0, &prev, err,
+	    sizeof err), 0);
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, "DELETE FROM persons WHERE id = "
+	    "'11111111-1111-4111-8111-000000000000'", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(raw);
+	estate(&set, &res, 8, names, "about ann");
+	free(res.links[0].reason);
+	res.links[0].reason = xstrdup("score 9.1");
+	plan_compute(&prev, set.items, set.count, &res, &plan);
+	assert_int_equal(store_run_begin(st, "run", 3000, 0, &run, err,
+	    sizeof err), 0);
+	assert_int_equal(store_save(st, run, set.items, set.count, &prev,
+	    &res, &plan, NULL, 0, NULL, 4000, err, sizeof err), -1);
+	assert_string_equal(err, "saving the state: a row of links refers "
+	    "to no row of persons");
+	/* Nothing of it kept: the link as it was. */
+	assert_int_equal(count(st, "SELECT count(*) FROM links WHERE "
+	    "reason = 'score 9.1'"), 0);
+	assert_int_equal(count(st, "PRAGMA foreign_keys"), 1);
+	plan_clear(&plan);
+	state_clear(&prev);
+	match_result_clear(&res);
+	account_set_clear(&set);
+	store_close(st);
+	free(path);
+}
+
 /* A save's log is copied into the database when the store closes, also
  * while another connection reads it (then the last close, which would
  * copy it too, is not the store's). */
@@ -1358,6 +1410,7 @@ main(void)
 		cmocka_unit_test(test_map_accounts),
 		cmocka_unit_test(test_sort_twice),
 		cmocka_unit_test(test_close_copies_log),
+		cmocka_unit_test(test_save_refuses_broken_key),
 		cmocka_unit_test(test_settled),
 		cmocka_unit_test(test_account_lookup),
 		cmocka_unit_test(test_conflict_best),
