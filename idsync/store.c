@@ -233,6 +233,12 @@ static const struct db_migration store_migrations[] = {
 	  "DROP TABLE accounts;"
 	  "ALTER TABLE accounts_new RENAME TO accounts;"
 	  "CREATE INDEX accounts_sam ON accounts(sam COLLATE NOCASE);", 1 },
+	{ 13, "accounts' sums made without JSON",
+	  /* The sums are worked out again from each row's attributes, by
+	   * the next run's loading (as for rows saved before there were
+	   * sums), and written once: else every account would look
+	   * changed to it. */
+	  "UPDATE accounts SET attrs_sum = NULL, content_sum = NULL;", 0 },
 };
 
 /* A new database's page size in bytes. */

@@ -525,8 +525,10 @@ ok "movers are unchanged a run later, and that run settles: the next skips match
 
 # A state as schema version 11 left it: accounts' kind checked with a
 # list. Migration 12 rebuilds the table under the links that refer to it:
-# every row stays, the links still find their accounts, and the run finds
-# nothing changed since the last.
+# every row stays, the links still find their accounts. Migration 13
+# drops the accounts' sums (made another way now): the run works them
+# out again from the rows, finds no account changed and no link made or
+# broken, and writes them; the run after it finds nothing changed.
 accounts_before=$(sqlite3 "$T/idsync.db" "SELECT count(*) || ',' || (SELECT count(*) FROM links JOIN accounts USING (domain, guid)) FROM accounts")
 sqlite3 "$T/idsync.db" "PRAGMA foreign_keys=OFF; BEGIN;
 CREATE TABLE accounts_old (domain TEXT NOT NULL, guid TEXT NOT NULL,
@@ -542,7 +544,12 @@ ALTER TABLE accounts_old RENAME TO accounts;
 CREATE INDEX accounts_sam ON accounts(sam COLLATE NOCASE);
 PRAGMA user_version = 11; COMMIT;" || fail "sqlite3: the accounts of version 11"
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
-assert_contains "$OUT" "schema migrated to version 12"
+assert_contains "$OUT" "schema migrated to version 13 (2 migrations applied)"
+assert_contains "$OUT" " (0 new, 0 gone, 0 changed)"
+assert_contains "$OUT" "links:     0 made, 0 broken"
+[ "$(sqlite3 "$T/idsync.db" "SELECT count(*) FROM accounts WHERE attrs_sum IS NULL OR content_sum IS NULL")" = 0 ] ||
+    fail "accounts left without sums after the run"
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
 assert_contains "$OUT" "nothing changed since run"
 [ "$(sqlite3 "$T/idsync.db" "SELECT count(*) || ',' || (SELECT count(*) FROM links JOIN accounts USING (domain, guid)) FROM accounts")" = "$accounts_before" ] ||
     fail "accounts and their links before the migration: $accounts_before, after: $(sqlite3 "$T/idsync.db" "SELECT count(*) FROM accounts")"
@@ -551,7 +558,7 @@ assert_contains "$OUT" "nothing changed since run"
 assert_contains "$(sqlite3 "$T/idsync.db" "SELECT sql FROM sqlite_master WHERE name = 'accounts'")" "kind = 'person' OR"
 run 19 sqlite3 "$T/idsync.db" "PRAGMA foreign_keys=ON; INSERT INTO accounts (domain, guid, dn, kind, enabled, attrs, first_seen_run, changed_run) VALUES ('btuh', 'x', 'CN=x', 'robot', 1, '{}', 1, 1)"
 assert_contains "$OUT" "CHECK constraint failed"
-ok "a state of schema version 11 migrates to 12 whole: same accounts and links, nothing changed, kinds still checked"
+ok "a state of schema version 11 migrates to 13 whole: same accounts and links, nothing changed, kinds still checked"
 
 # A state saved before persons had a department and title, as migration
 # 11 leaves it: the run that fills them in finds no movers in that.
