@@ -511,18 +511,25 @@ read_attr_name(struct ldap_read *r, const char *name)
  * What the k-th attribute's description name says: the name without its
  * options, the range of a ranged one, the name as configured and whether
  * it is objectGUID or objectSid. The entry before's when it is the same,
- * else decoded into r's memo (or into one past it); NULL with why when it
- * does not decode.
+ * or one in another place of the memo, else decoded into r's memo (or
+ * into one past it); NULL with why when it does not decode.
  */
 static struct read_desc *
 read_desc(struct ldap_read *r, size_t k, const struct berval *name,
     struct read_desc *one, char *why, size_t whylen)
 {
 	struct read_desc	*m = k < READ_MEMO ? &r->memo[k] : one;
+	size_t			 i;
 
 	if (m->len > 0 && m->len == name->bv_len &&
 	    memcmp(m->desc, name->bv_val, name->bv_len) == 0)
 		return m;
+	/* Entries that lack an attribute the one before had put the rest
+	 * in other places: found where they were. */
+	for (i = 0; i < READ_MEMO; i++)
+		if (r->memo[i].len == name->bv_len && name->bv_len > 0 &&
+		    memcmp(r->memo[i].desc, name->bv_val, name->bv_len) == 0)
+			return &r->memo[i];
 	m->len = 0;
 	if (decode_range(name->bv_val, name->bv_len, &m->range, why,
 	    whylen) == -1)
