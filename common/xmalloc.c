@@ -112,3 +112,65 @@ xfree_secret(char *s)
 	explicit_bzero(s, strlen(s));
 	free(s);
 }
+
+struct xarena {
+	struct xarena	*next;
+	size_t		 size;		/* in units of max_align_t */
+	size_t		 used;
+	max_align_t	 data[];
+};
+
+#define XARENA_BLOCK	(64 * 1024)
+
+void *
+xarena_alloc(struct xarena **a, size_t size)
+{
+	struct xarena	*b = *a;
+	size_t		 need, bsize;
+	void		*p;
+
+	need = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t);
+	if (need == 0)
+		need = 1;
+	if (b == NULL || b->size - b->used < need) {
+		bsize = XARENA_BLOCK / sizeof(max_align_t);
+		if (need > bsize / 4)
+			bsize = need;
+		if (bsize > (SIZE_MAX - sizeof *b) / sizeof(max_align_t))
+			fatalx("xarena_alloc: %zu bytes", size);
+		b = xmalloc(sizeof *b + bsize * sizeof(max_align_t));
+		b->size = bsize;
+		b->used = 0;
+		if (*a != NULL && bsize == need) {
+			b->next = (*a)->next;
+			(*a)->next = b;
+		} else {
+			b->next = *a;
+			*a = b;
+		}
+	}
+	p = &b->data[b->used];
+	b->used += need;
+	return p;
+}
+
+char *
+xarena_strndup(struct xarena **a, const char *s, size_t len)
+{
+	char	*p = xarena_alloc(a, len + 1);
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+void
+xarena_free(struct xarena *a)
+{
+	struct xarena	*next;
+
+	for (; a != NULL; a = next) {
+		next = a->next;
+		free(a);
+	}
+}

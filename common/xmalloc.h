@@ -26,4 +26,18 @@ int	 xvasprintf(char **ret, const char *fmt, va_list ap)
 /* Overwrites then frees a string that held a secret; NULL is a no-op. */
 void	 xfree_secret(char *s);
 
+/*
+ * Arenas: many small allocations that live and end together (an index's
+ * keys and lists, a run's identifier values), taken in turn from blocks
+ * of 64 KiB and freed at once. A request of more than a quarter of a
+ * block gets a block of its own, put behind the one being filled, which
+ * keeps its room. *a starts NULL.
+ */
+struct xarena;
+/* size bytes, aligned for any type. */
+void	*xarena_alloc(struct xarena **a, size_t size);
+/* s[0..len) and a NUL. */
+char	*xarena_strndup(struct xarena **a, const char *s, size_t len);
+void	 xarena_free(struct xarena *a);
+
 #endif

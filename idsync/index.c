@@ -22,27 +22,19 @@ struct index_slot {
 };
 
 /*
- * Keys and value lists live in chunks the index frees together: an index
+ * Keys and value lists live in an arena the index frees at once: an index
  * of a few hundred thousand keys was that many pairs of allocations, and
  * freeing them took longer than a run that finds nothing changed spends
  * on anything but reading. A list that grows moves to a room twice its
  * size and leaves the old one (what it held stays readable until the
  * index is freed).
  */
-struct index_chunk {
-	struct index_chunk *next;
-	size_t		 size;
-	size_t		 used;
-	max_align_t	 data[];
-};
-
-#define INDEX_CHUNK	(64 * 1024)
 
 struct index {
 	struct index_slot *slots;
 	size_t		 size;		/* a power of two */
 	size_t		 used;
-	struct index_chunk *chunks;	/* the newest first */
+	struct xarena	*room;
 };
 
 /* FNV-1a: short keys, no adversary to fear (they come from our config and
@@ -70,54 +62,12 @@ index_new(void)
 	return ix;
 }
 
-/* size bytes of room from ix's chunks, aligned for any type. */
-static void *
-index_room(struct index_chunk **chunks, size_t size)
-{
-	struct index_chunk	*c = *chunks;
-	size_t			 need, csize;
-	void			*p;
-
-	need = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t);
-	if (c == NULL || c->size - c->used < need) {
-		csize = INDEX_CHUNK / sizeof(max_align_t);
-		if (need > csize / 4)
-			csize = need;
-		c = xmalloc(sizeof *c + csize * sizeof(max_align_t));
-		c->size = csize;
-		c->used = 0;
-		/* A chunk of one big list goes behind the one being
-		 * filled, which keeps its room. */
-		if (*chunks != NULL && csize == need) {
-			c->next = (*chunks)->next;
-			(*chunks)->next = c;
-		} else {
-			c->next = *chunks;
-			*chunks = c;
-		}
-	}
-	p = &c->data[c->used];
-	c->used += need;
-	return p;
-}
-
-static void
-index_chunks_free(struct index_chunk *c)
-{
-	struct index_chunk	*next;
-
-	for (; c != NULL; c = next) {
-		next = c->next;
-		free(c);
-	}
-}
-
 void
 index_free(struct index *ix)
 {
 	if (ix == NULL)
 		return;
-	index_chunks_free(ix->chunks);
+	xarena_free(ix->room);
 	free(ix->slots);
 	free(ix);
 }
@@ -167,7 +117,7 @@ index_slot(struct index *ix, const char *key, uint64_t h)
 	s = index_find(ix, key, h);
 	if (s->key == NULL) {
 		len = strlen(key) + 1;
-		s->key = memcpy(index_room(&ix->chunks, len), key, len);
+		s->key = memcpy(xarena_alloc(&ix->room, len), key, len);
 		s->hash = h;
 		ix->used++;
 	}
@@ -183,7 +133,7 @@ index_slot_add(struct index *ix, struct index_slot *s, size_t value)
 		s->alloc = s->alloc == 0 ? 1 : s->alloc * 2;
 		if (s->alloc > SIZE_MAX / sizeof *values)
 			fatalx("index: a list of %zu values", s->count);
-		values = index_room(&ix->chunks, s->alloc * sizeof *values);
+		values = xarena_alloc(&ix->room, s->alloc * sizeof *values);
 		if (s->count > 0)
 			memcpy(values, s->values, s->count * sizeof *values);
 		s->values = values;

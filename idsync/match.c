@@ -137,6 +137,8 @@ struct match_ctx {
 	size_t				*ndistinct;
 	struct compare_value		 none;
 	struct cfg_list			*exact_values;	/* n * nexact */
+	struct xarena			**exact_room;	/* per chunk */
+	size_t				 nexact_room;
 	struct pair			*pairs;
 	size_t				 npairs;
 	struct weigh_job		*jobs;		/* while weighing */
@@ -663,8 +665,17 @@ match_prepare_values(struct match_ctx *ctx)
 	match_pool_run(ctx, nr, match_prepare_rule);
 }
 
+/* One account's values of one identifier while they are gathered; the
+ * list then goes to the context's room. */
+struct exact_scratch {
+	char		**items;
+	size_t		 count;
+	size_t		 alloc;
+};
+
 static void
-match_add_exact(struct cfg_list *l, const char *v, size_t len)
+match_add_exact(struct exact_scratch *sc, struct xarena **room, const char *v,
+    size_t len)
 {
 	char	*s;
 	size_t	 i;
@@ -677,22 +688,26 @@ match_add_exact(struct cfg_list *l, const char *v, size_t len)
 		len--;
 	if (len == 0)
 		return;
-	s = xstrndup(v, len);
+	s = xarena_strndup(room, v, len);
 	for (i = 0; s[i] != '\0'; i++)
 		if (s[i] >= 'A' && s[i] <= 'Z')
 			s[i] = (char)(s[i] - 'A' + 'a');
-	for (i = 0; i < l->count; i++)
-		if (strcmp(l->items[i], s) == 0) {
-			free(s);
-			return;
-		}
-	l->items = xreallocarray(l->items, l->count + 1, sizeof *l->items);
-	l->items[l->count++] = s;
+	for (i = 0; i < sc->count; i++)
+		if (strcmp(sc->items[i], s) == 0)
+			return;		/* its room stays, unused */
+	if (sc->count == sc->alloc) {
+		sc->alloc = sc->alloc == 0 ? 8 : sc->alloc * 2;
+		sc->items = xreallocarray(sc->items, sc->alloc,
+		    sizeof *sc->items);
+	}
+	sc->items[sc->count++] = s;
 }
 
-/* Identifier values, lower-cased; proxyAddresses gives its smtp ones. */
+/* Identifier values, lower-cased; proxyAddresses gives its smtp ones.
+ * Their text and lists in *room, which the context frees. */
 static void
-match_prepare_exact(struct match_ctx *ctx, size_t i)
+match_prepare_exact(struct match_ctx *ctx, size_t i, struct xarena **room,
+    struct exact_scratch *sc)
 {
 	struct decode_proxy	 px;
 	struct cfg_list		*l;
@@ -703,30 +718,51 @@ match_prepare_exact(struct match_ctx *ctx, size_t i)
 	for (k = 0; k < ctx->nexact; k++) {
 		l = &ctx->exact_values[i * ctx->nexact + k];
 		v = match_attr_values(ctx, i, ctx->exact_attr[k], &n);
+		sc->count = 0;
 		for (j = 0; j < n; j++) {
 			/* One slot per name, any case: proxyAddresses'. */
 			if (ctx->exact_attr[k] !=
 			    ctx->fixed_attr[MATCH_ATTR_PROXY]) {
-				match_add_exact(l, v[j], strlen(v[j]));
+				match_add_exact(sc, room, v[j], strlen(v[j]));
 				continue;
 			}
 			if (decode_proxy(v[j], strlen(v[j]), &px, why,
 			    sizeof why) == 0 && strcmp(px.type, "smtp") == 0)
-				match_add_exact(l, px.address, px.address_len);
+				match_add_exact(sc, room, px.address,
+				    px.address_len);
 		}
+		if (sc->count == 0)
+			continue;
+		l->items = xarena_alloc(room, sc->count * sizeof *l->items);
+		memcpy(l->items, sc->items, sc->count * sizeof *l->items);
+		l->count = sc->count;
 	}
 }
 
 /* Accounts MATCH_CHUNK * c on: their identifier values (a share of
- * match_pool_run's). */
+ * match_pool_run's), in the chunk's own room. */
 static void
 match_prepare_chunk(struct match_ctx *ctx, size_t c)
 {
-	size_t	 i, end = (c + 1) * MATCH_CHUNK;
+	struct exact_scratch	 sc;
+	size_t			 i, end = (c + 1) * MATCH_CHUNK;
 
+	memset(&sc, 0, sizeof sc);
 	for (i = c * MATCH_CHUNK; i < ctx->n && i < end; i++)
 		if (is_person(ctx, i) || is_admin(ctx, i))
-			match_prepare_exact(ctx, i);
+			match_prepare_exact(ctx, i, &ctx->exact_room[c], &sc);
+	free(sc.items);
+}
+
+/* Room for the identifier values of the context's accounts, a chunk's
+ * each (match_prepare_chunk). */
+static void
+match_exact_alloc(struct match_ctx *ctx)
+{
+	ctx->nexact_room = (ctx->n + MATCH_CHUNK - 1) / MATCH_CHUNK + 1;
+	ctx->exact_room = xcalloc(ctx->nexact_room, sizeof *ctx->exact_room);
+	ctx->exact_values = xcalloc(ctx->n * ctx->nexact + 1,
+	    sizeof *ctx->exact_values);
 }
 
 static void
@@ -1603,6 +1639,7 @@ scope_old_keys(const struct match_ctx *ctx, struct account **olds,
 	struct match_input	 in = *ctx->in;
 	struct match_ctx	 o;
 	struct keyset_batch	*bex, *bbl;
+	struct exact_scratch	 sc;
 	size_t			 i;
 
 	in.accounts = olds;
@@ -1614,14 +1651,16 @@ scope_old_keys(const struct match_ctx *ctx, struct account **olds,
 	o.nd = ctx->nd;
 	o.nexact = ctx->nexact;
 	match_prepare_values(&o);
-	o.exact_values = xcalloc(o.n * o.nexact + 1, sizeof *o.exact_values);
+	match_exact_alloc(&o);
 	bex = keyset_batch_new();
 	bbl = keyset_batch_new();
+	memset(&sc, 0, sizeof sc);
 	for (i = 0; i < o.n; i++) {
 		if (is_person(&o, i) || is_admin(&o, i))
-			match_prepare_exact(&o, i);
+			match_prepare_exact(&o, i, &o.exact_room[0], &sc);
 		match_keys(&o, bex, bbl, i);
 	}
+	free(sc.items);
 	*ex = match_load(bex);
 	*bl = match_load(bbl);
 	match_ctx_free(&o);
@@ -3271,11 +3310,11 @@ match_ctx_free(struct match_ctx *ctx)
 	free(ctx->attr_names);
 	free(ctx->rule_attr);
 	free(ctx->exact_attr);
-	if (ctx->exact_values != NULL)
-		for (i = 0; i < ctx->n * ctx->nexact; i++)
-			str_list_free(ctx->exact_values[i].items,
-			    ctx->exact_values[i].count);
+	/* The lists and their text are in the rooms. */
 	free(ctx->exact_values);
+	for (i = 0; ctx->exact_room != NULL && i < ctx->nexact_room; i++)
+		xarena_free(ctx->exact_room[i]);
+	free(ctx->exact_room);
 	free(ctx->pairs);
 	free(ctx->order);
 	free(ctx->rest_max);
@@ -3360,8 +3399,7 @@ match_run(const struct match_input *in, struct match_result *out, char *err,
 	ctx.conflict_keys = index_new();
 	match_prepare_values(&ctx);
 	match_phase("  values", &t);
-	ctx.exact_values = xcalloc(ctx.n * ctx.nexact + 1,
-	    sizeof *ctx.exact_values);
+	match_exact_alloc(&ctx);
 	match_pool_run(&ctx, (ctx.n + MATCH_CHUNK - 1) / MATCH_CHUNK,
 	    match_prepare_chunk);
 	match_phase("  identifiers", &t);

@@ -187,6 +187,48 @@ test_zero_size_fatal(void **state)
 	assert_contains(out, "xreallocarray: zero size");
 }
 
+/* An arena's allocations are aligned for any type, each its own room
+ * (written whole, none overlaps another), a large one among small ones
+ * leaves the block being filled its room; all freed at once. */
+static void
+test_xarena(void **state)
+{
+	struct xarena	*a = NULL;
+	unsigned char	*p[3000], *big;
+	size_t		 i, j, size;
+	char		*s;
+
+	(void)state;
+	for (i = 0; i < 3000; i++) {
+		size = i == 1500 ? 100000 : 1 + i % 97;
+		p[i] = xarena_alloc(&a, size);
+		assert_int_equal((uintptr_t)p[i] % _Alignof(max_align_t), 0);
+		memset(p[i], (int)(i & 0xff), size);
+		if (i == 1500) {
+			big = p[i];
+			/* The next small one follows the small ones before
+			 * it, in the same block. */
+			p[++i] = xarena_alloc(&a, 1 + i % 97);
+			memset(p[i], (int)(i & 0xff), 1 + i % 97);
+			assert_true(p[i] > p[i - 2] && p[i] < p[i - 2] +
+			    4096);
+			assert_true(big != NULL);
+		}
+	}
+	for (i = 0; i < 3000; i++) {
+		size = i == 1500 ? 100000 : 1 + i % 97;
+		for (j = 0; j < size; j++)
+			assert_int_equal(p[i][j], i & 0xff);
+	}
+	s = xarena_strndup(&a, "identifier\0tail", 10);
+	assert_string_equal(s, "identifier");
+	s = xarena_strndup(&a, "", 0);
+	assert_string_equal(s, "");
+	assert_non_null(xarena_alloc(&a, 0));
+	xarena_free(a);
+	xarena_free(NULL);
+}
+
 int
 main(void)
 {
@@ -198,6 +240,7 @@ main(void)
 		cmocka_unit_test(test_xfree_secret),
 		cmocka_unit_test(test_xreallocarray_overflow_fatal),
 		cmocka_unit_test(test_zero_size_fatal),
+		cmocka_unit_test(test_xarena),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
