@@ -132,7 +132,8 @@ static const struct cfg_option domain_options[] = {
 	  "must chain to; unset: the system's trust store." },
 	{ "filter", CFG_STRING, "(&(objectCategory=person)(objectClass=user))",
 	  0, 0, NULL, 0, offsetof(struct domain_config, filter),
-	  "Which entries under base are accounts (an LDAP filter)." },
+	  "Which entries under base are accounts: an LDAP filter (RFC "
+	  "4515), checked when the configuration is read." },
 	{ "attributes", CFG_LIST, NULL, 0, 0, NULL, 0,
 	  offsetof(struct domain_config, attributes),
 	  "This domain's own attributes. NAME=SOURCE: NAME, as matching, "
