@@ -30,6 +30,9 @@ struct store {
 	int		 writable;
 };
 
+static size_t	 state_find(const struct state *, const char *,
+		    const char *);
+
 static const struct db_migration store_migrations[] = {
 	{ 1, "identity state and run history",
 	  "CREATE TABLE runs ("
@@ -690,7 +693,6 @@ store_load_accounts(struct store *st, const struct cfg_items *domains,
 	struct state_account	*sa;
 	struct account		*a;
 	size_t			 alloc = 0;
-	char			 key[ACCOUNT_KEY_LEN];
 	int			 rc, partial;
 
 	/* Without STATE_ATTRS a row's attributes are read only when its
@@ -768,8 +770,6 @@ store_load_accounts(struct store *st, const struct cfg_items *domains,
 			sa->linked_run = sqlite3_column_int64(stmt, 14);
 		}
 		sa->component = col_dup(stmt, 19);
-		index_add(state->account_index, account_key(a->domain_name,
-		    a->guid, key, sizeof key), state->naccounts);
 		state->naccounts++;
 	}
 	return store_rows_done(st, stmt, rc, "load accounts", err, errlen);
@@ -853,6 +853,7 @@ store_load_decisions(struct store *st, struct state *state, char *err,
 	return store_rows_done(st, stmt, rc, "load decisions", err, errlen);
 }
 
+
 /*
  * What a conflict says, summed: its kind, summary, and each account in it
  * with its person, score and detail, in order, each field with its length
@@ -906,10 +907,9 @@ store_load_conflicts(struct store *st, struct state *state, char *err,
     size_t errlen)
 {
 	sqlite3_stmt	*stmt;
-	const size_t	*v;
 	unsigned char	*seen = NULL;
-	char		 hex[2 * STATE_SUM_LEN + 1], key[ACCOUNT_KEY_LEN];
-	size_t		 alloc = 0, n, lo, hi, mid, at = 0;
+	char		 hex[2 * STATE_SUM_LEN + 1];
+	size_t		 alloc = 0, lo, hi, mid, at = 0, k;
 	int64_t		 id;
 	int		 rc;
 
@@ -974,10 +974,9 @@ store_load_conflicts(struct store *st, struct state *state, char *err,
 		if (sqlite3_column_type(stmt, 1) == SQLITE_NULL ||
 		    sqlite3_column_type(stmt, 2) == SQLITE_NULL)
 			continue;
-		v = index_get(state->account_index, account_key(
-		    col_text(stmt, 1), col_text(stmt, 2), key, sizeof key), &n);
-		if (n > 0)
-			state->conflict_account[at] = v[0];
+		if ((k = state_find(state, col_text(stmt, 1),
+		    col_text(stmt, 2))) != STATE_NONE)
+			state->conflict_account[at] = k;
 	}
 	free(seen);
 	return store_rows_done(st, stmt, rc, "load conflicts' accounts", err,
@@ -1017,7 +1016,8 @@ store_load_state(struct store *st, const struct cfg_items *domains,
 	int64_t	 t = wtime_mono_ms();
 
 	memset(state, 0, sizeof *state);
-	state->account_index = index_new();
+	/* No account index: loaded in order, the accounts are found by
+	 * halves (state_find). */
 	state->person_index = index_new();
 	state->conflict_index = index_new();
 	if (store_load_accounts(st, domains, flags, state, err,
@@ -1152,17 +1152,42 @@ state_gate_destroy(struct state_gate *g)
 	pthread_mutex_destroy(&g->mu);
 }
 
-/* a's index in state->accounts, looked up; STATE_NONE if not there. */
+/* The index in state->accounts of domain's account guid: found by halves
+ * in a state as loaded (in order of domain and GUID), by its index in one
+ * put together otherwise; STATE_NONE if it is not there. */
+static size_t
+state_find(const struct state *state, const char *domain, const char *guid)
+{
+	const struct account	*o;
+	const size_t		*v;
+	char			 key[ACCOUNT_KEY_LEN];
+	size_t			 n, lo, hi, mid;
+	int			 c;
+
+	if (state->account_index != NULL) {
+		v = index_get(state->account_index, account_key(domain, guid,
+		    key, sizeof key), &n);
+		return n > 0 ? v[0] : STATE_NONE;
+	}
+	for (lo = 0, hi = state->naccounts; lo < hi;) {
+		mid = lo + (hi - lo) / 2;
+		o = state->accounts[mid].account;
+		if ((c = strcmp(o->domain_name, domain)) == 0)
+			c = strcmp(o->guid, guid);
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return STATE_NONE;
+}
+
 static size_t
 state_lookup(const struct state *state, const struct account *a)
 {
-	const size_t	*v;
-	char		 key[ACCOUNT_KEY_LEN];
-	size_t		 n;
-
-	v = index_get(state->account_index, account_key(a->domain_name,
-	    a->guid, key, sizeof key), &n);
-	return n > 0 ? v[0] : STATE_NONE;
+	return state_find(state, a->domain_name, a->guid);
 }
 
 /*
