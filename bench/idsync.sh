@@ -6,11 +6,12 @@
 # ward-idsync estimate gives; then the run's time beside ldapsearch paging
 # the same entries and attributes out of the same slapd servers, its peak
 # RSS, and the least a first run could take here (reading the entries and
-# writing the saved state once); then a second run with nothing changed
-# (which matches every account again: the first settled nothing), a third
-# after 1 % of the accounts changed (which matches again only what that
-# touched), a fourth with nothing changed, and a fifth after it (the state
-# settled). See bench/README.md.
+# writing the saved state once); then, each beside ldapsearch timed just
+# before it, a second run with nothing changed (which matches every
+# account again: the first settled nothing), a third after 1 % of the
+# accounts changed (which matches again only what that touched), a fourth
+# with nothing changed, and a fifth after it (the state settled). See
+# bench/README.md.
 #
 #   WARD_BENCH_PERSONS (182000 generated persons: 3 x 100 000 accounts,
 #   about 5 minutes; 20000 gives about 33000 accounts in one)
@@ -208,16 +209,34 @@ awk -v w="$write_ms" -v l="$ldap_ms" 'BEGIN {
 	printf "floor of a first run (reading, then writing the state once): %.2fx ldapsearch\n",
 	    l ? (l + w) / l : 0 }'
 
+# ldap_beside: ldapsearch timed just before the run that follows, into
+# near_ms: this machine's speed drifts within a sitting (ldapsearch's own
+# times differ by a quarter), and a ratio is fairest against its
+# neighbour.
+ldap_beside() {
+	t0=$(now_ms)
+	ldapsearch_all
+	near_ms=$(($(now_ms) - t0))
+}
+
+# beside_ratio: the last run against ldapsearch just before it, and
+# against the first timing.
+beside_ratio() {
+	awk -v r="$run_ms" -v n="$near_ms" -v l="$ldap_ms" 'BEGIN {
+		printf "ratio: %.2fx ldapsearch just before it (%d ms); %.2fx the first timing\n",
+		    n ? r / n : 0, n, l ? r / l : 0 }'
+}
+
 # A second run, nothing changed: the first found every account new, so
 # none is settled yet and all are matched again.
 full_ms=$run_ms
 full_hwm=$hwm
+ldap_beside
 timed_run "$B/run1b.log"
 phases "$B/run1b.log"
 echo
 echo "a second run, nothing changed (every account matched again: $again of $accounts): ward-idsync run: $run_ms ms (reading $read_ms ms; matching $match_ms ms; planning and saving $save_ms ms), peak RSS $((hwm / 1024)) MiB"
-awk -v r="$run_ms" -v l="$ldap_ms" 'BEGIN {
-	printf "ratio: %.2fx ldapsearch\n", l ? r / l : 0 }'
+beside_ratio
 
 # 1 % of the accounts changed: every hundredth account entry of each
 # directory gets a new title and telephone number, written as the
@@ -237,6 +256,7 @@ for d in btuh meht southend; do
 	    -f "$B/change-$d.ldif" > /dev/null ||
 	    die "ldapmodify $d failed"
 done
+ldap_beside
 timed_run "$B/run2.log"
 phases "$B/run2.log"
 modified=$(sed -n 's/^accounts:.* \([0-9]*\) changed).*/\1/p' "$B/run2.log")
@@ -244,11 +264,12 @@ how=incrementally
 grep -q 'a full read' "$B/run2.log" && how="in full (the directories keep no update sequence numbers)"
 echo
 echo "after $changed accounts changed ($(awk -v c="$changed" -v a="$accounts" 'BEGIN { printf "%.1f", a ? 100 * c / a : 0 }') %): ward-idsync run: $run_ms ms (read $how: $read_ms ms; matching $again accounts again $match_ms ms; planning and saving $save_ms ms; ${modified:-?} accounts modified in the plan), peak RSS $((hwm / 1024)) MiB"
-awk -v r="$run_ms" -v f="$full_ms" -v l="$ldap_ms" 'BEGIN {
-	printf "ratio: %.2fx ldapsearch; %.2fx the first run\n",
-	    l ? r / l : 0, f ? r / f : 0 }'
+beside_ratio
+awk -v r="$run_ms" -v f="$full_ms" 'BEGIN {
+	printf "%.2fx the first run\n", f ? r / f : 0 }'
 
 # And again with nothing changed: what a scheduled run mostly is.
+ldap_beside
 timed_run "$B/run3.log"
 phases "$B/run3.log"
 modified=$(sed -n 's/^accounts:.* \([0-9]*\) changed).*/\1/p' "$B/run3.log")
@@ -259,20 +280,15 @@ else
 	how="matching $again accounts again $match_ms ms; planning and saving $save_ms ms; ${modified:-?} accounts modified in the plan"
 fi
 echo "again, nothing changed: ward-idsync run: $run_ms ms (reading $read_ms ms; $how), peak RSS $((hwm / 1024)) MiB"
-awk -v r="$run_ms" -v l="$ldap_ms" 'BEGIN {
-	printf "ratio: %.2fx ldapsearch\n", l ? r / l : 0 }'
+beside_ratio
 
 # Once more: the run before wrote nothing (it settled the state), so
-# this one finds nothing to match. ldapsearch is timed again beside it.
-t0=$(now_ms)
-ldapsearch_all
-ldap2_ms=$(($(now_ms) - t0))
+# this one finds nothing to match.
+ldap_beside
 timed_run "$B/run4.log"
 phases "$B/run4.log"
 grep -q 'nothing changed since run' "$B/run4.log" ||
     die "the run after a settled one matched again: $(grep 'matching every account' "$B/run4.log")"
 echo
-echo "once more, nothing changed since a run that settled the state: ward-idsync run: $run_ms ms (reading $read_ms ms; matching skipped), peak RSS $((hwm / 1024)) MiB; ldapsearch beside it: $ldap2_ms ms"
-awk -v r="$run_ms" -v l="$ldap_ms" -v l2="$ldap2_ms" 'BEGIN {
-	printf "ratio: %.2fx ldapsearch (%.2fx the first timing)\n",
-	    l2 ? r / l2 : 0, l ? r / l : 0 }'
+echo "once more, nothing changed since a run that settled the state: ward-idsync run: $run_ms ms (reading $read_ms ms; matching skipped), peak RSS $((hwm / 1024)) MiB"
+beside_ratio
