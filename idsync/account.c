@@ -233,15 +233,28 @@ account_push_value(struct account *a, struct account_attr *at,
 	a->summed = 0;
 }
 
-void
-account_add_value(struct account *a, const char *name, const char *value,
-    size_t len)
+struct account_attr *
+account_attr_add(struct account *a, const char *name)
 {
 	struct account_attr	*at;
 
 	if ((at = account_attr(a, name)) == NULL)
 		at = account_push_attr(a, name, strlen(name));
+	return at;
+}
+
+void
+account_attr_append(struct account *a, struct account_attr *at,
+    const char *value, size_t len)
+{
 	account_push_value(a, at, value, len);
+}
+
+void
+account_add_value(struct account *a, const char *name, const char *value,
+    size_t len)
+{
+	account_push_value(a, account_attr_add(a, name), value, len);
 }
 
 struct account *

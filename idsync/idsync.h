@@ -295,6 +295,12 @@ void		 account_free(struct account *a);
 struct account	*account_copy(const struct account *a);
 void		 account_add_value(struct account *a, const char *name,
 		    const char *value, size_t len);
+/* a's attribute of that name, made with no values if a has none; and a
+ * value appended to it. An attribute found so is a's until the next one
+ * is made: appending the values of one attribute looks it up once. */
+struct account_attr *account_attr_add(struct account *a, const char *name);
+void		 account_attr_append(struct account *a,
+		    struct account_attr *at, const char *value, size_t len);
 /* a's attribute of that name (any case), or NULL. */
 struct account_attr *account_attr(const struct account *a, const char *name);
 const char	*account_get(const struct account *a, const char *name);

@@ -549,28 +549,41 @@ read_desc(struct ldap_read *r, size_t k, const struct berval *name,
 	return m;
 }
 
+/*
+ * v onto a's attribute name, unless it is too long, not UTF-8 or holds a
+ * NUL, or the attribute has all the values it may. *at: that attribute,
+ * looked up (or made) at its first value and kept for the rest: an
+ * account's attributes are in no order while it is read, and a search
+ * for each value went through all those before it.
+ */
 static void
 read_add_value(struct ldap_read *r, struct account *a, const char *name,
-    const struct berval *v)
+    struct account_attr **at, const struct berval *v)
 {
 	if (v->bv_len > READ_VALUE_MAX ||
-	    account_value_count(a, name) >= READ_VALUES_MAX ||
 	    u8_check((const uint8_t *)v->bv_val, v->bv_len) != NULL ||
 	    memchr(v->bv_val, '\0', v->bv_len) != NULL) {
 		r->values_dropped++;
 		return;
 	}
-	account_add_value(a, name, v->bv_val, v->bv_len);
+	if (*at == NULL)
+		*at = account_attr_add(a, name);
+	if ((*at)->count >= READ_VALUES_MAX) {
+		r->values_dropped++;
+		return;
+	}
+	account_attr_append(a, *at, v->bv_val, v->bv_len);
 }
 
 static void
 read_add_values(struct ldap_read *r, struct account *a, const char *name,
     struct berval **vals)
 {
-	size_t	 i;
+	struct account_attr	*at = NULL;
+	size_t			 i;
 
 	for (i = 0; vals != NULL && vals[i] != NULL; i++)
-		read_add_value(r, a, name, vals[i]);
+		read_add_value(r, a, name, &at, vals[i]);
 }
 
 /*
@@ -672,6 +685,7 @@ read_entry(LDAP *ld, LDAPMessage *e, void *arg, char *err, size_t errlen)
 	struct read_desc	 one, *m;
 	struct berval		 dnbv, name, *vals = NULL;
 	struct account		*a;
+	struct account_attr	*at;
 	BerElement		*ber = NULL;
 	char			*dn, guid[DECODE_GUID_LEN];
 	char			 sid[DECODE_SID_LEN], why[256], vis[256];
@@ -717,9 +731,9 @@ read_entry(LDAP *ld, LDAPMessage *e, void *arg, char *err, size_t errlen)
 				    dn), vals != NULL && vals[0].bv_val != NULL ?
 				    why : "objectSid without a value");
 		} else
-			for (i = 0; vals != NULL && vals[i].bv_val != NULL;
-			    i++)
-				read_add_value(r, a, m->canon, &vals[i]);
+			for (i = 0, at = NULL; vals != NULL &&
+			    vals[i].bv_val != NULL; i++)
+				read_add_value(r, a, m->canon, &at, &vals[i]);
 		ber_memfree(vals);
 		vals = NULL;
 		if (m->range.ranged && m->range.high >= 0 && read_ranges(r, a,
