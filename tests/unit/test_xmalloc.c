@@ -208,7 +208,8 @@ test_xarena(void **state)
 			big = p[i];
 			/* The next small one follows the small ones before
 			 * it, in the same block. */
-			p[++i] = xarena_alloc(&a, 1 + i % 97);
+			i++;
+			p[i] = xarena_alloc(&a, 1 + i % 97);
 			memset(p[i], (int)(i & 0xff), 1 + i % 97);
 			assert_true(p[i] > p[i - 2] && p[i] < p[i - 2] +
 			    4096);
