@@ -702,6 +702,12 @@ filter_value(struct filter_scan *f, int stars)
 			    "none (write \\2a)");
 		if (*f->p != '\\')
 			continue;
+		/* RFC 2254's escapes, which libldap still takes. */
+		if (f->end - f->p >= 2 && f->p[1] != '\0' &&
+		    strchr("*()\\", f->p[1]) != NULL) {
+			f->p++;
+			continue;
+		}
 		if (f->end - f->p < 3 || !isxdigit((unsigned char)f->p[1]) ||
 		    !isxdigit((unsigned char)f->p[2]))
 			return filter_fail(f, "'\\' not followed by two hex "
@@ -757,7 +763,8 @@ filter_item(struct filter_scan *f)
 	return filter_value(f, 1);
 }
 
-/* Spaces around the parts, which servers take too. */
+/* Spaces inside a filter's parentheses, around its parts: libldap takes
+ * them there, and nowhere else. */
 static void
 filter_space(struct filter_scan *f)
 {
@@ -772,7 +779,8 @@ filter_one(struct filter_scan *f, int depth)
 {
 	if (depth > FILTER_DEPTH_MAX)
 		return filter_fail(f, "filters nested too deep");
-	filter_space(f);
+	if (depth > 0)
+		filter_space(f);
 	if (f->p == f->end || *f->p != '(')
 		return filter_fail(f, "'(' expected");
 	f->p++;
@@ -788,7 +796,6 @@ filter_one(struct filter_scan *f, int depth)
 		f->p++;
 		if (filter_one(f, depth + 1) == -1)
 			return -1;
-		filter_space(f);
 	} else if (filter_item(f) == -1)
 		return -1;
 	if (f->p == f->end || *f->p != ')')
@@ -810,9 +817,19 @@ decode_filter_check(const char *v, size_t len, char *err, size_t errlen)
 		f.p = memchr(v, '\0', len);
 		return filter_fail(&f, "a NUL byte");
 	}
-	if (filter_one(&f, 0) == -1)
+	/* libldap would search for every object. */
+	if (len == 0) {
+		snprintf(err, errlen, "empty");
 		return -1;
-	filter_space(&f);
+	}
+	/* A filter without its parentheses is one item (cn=x, not &...),
+	 * as libldap takes it and the incremental reads wrap it. */
+	if (len > 0 && *v != '(' && *v != '&' && *v != '|' && *v != '!' &&
+	    *v != ' ' && *v != '\t' && *v != '\n' && *v != '\r') {
+		if (filter_item(&f) == -1)
+			return -1;
+	} else if (filter_one(&f, 0) == -1)
+		return -1;
 	if (f.p != f.end)
 		return filter_fail(&f, "text after the filter's last ')'");
 	return 0;

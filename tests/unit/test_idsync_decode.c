@@ -450,6 +450,12 @@ test_filter(void **state)
 		"(uSNChanged<=100)", "(2.5.4.3=x)", "(&)", "(|)",
 		"( & (a=b) (c=d) )", "(|(cn=a)(&(sn=b)(!(givenName=c))))",
 		"(cn=John Smith)", "(cn=\xc3\xa9mile)",
+		/* As libldap takes them too: an item without its
+		 * parentheses, RFC 2254's escapes, spaces inside. */
+		"objectClass=user", "cn=a ", "cn=*", "cn=a*b", "cn:dn:=a",
+		":dn:2.5.13.5:=a", "(cn=a\\*b)", "(cn=a\\(b\\))",
+		"(cn=a\\\\b)", "(! (cn=a))", "( cn=a)", "( &(cn=a))",
+		"(&(cn=a)(sn=b) )", "(|(cn=a) (sn=b))", "(cn= a)",
 	};
 	static const struct {
 		const char	*filter;
@@ -457,7 +463,17 @@ test_filter(void **state)
 	} bad[] = {
 		{ "(&(objectCategory=person)(objectClass=user)",
 		  "')' expected at character 44" },
-		{ "objectClass=user", "'(' expected at character 1" },
+		{ " (cn=a)", "'(' expected at character 1" },
+		{ "(cn=a) ", "text after the filter's last ')' at character 7" },
+		{ " cn=a", "'(' expected at character 1" },
+		{ "&(cn=a)(sn=b)", "'(' expected at character 1" },
+		{ "!(cn=a)", "'(' expected at character 1" },
+		{ "(!(cn=a) )", "')' expected at character 9" },
+		{ "( (cn=a))", "an attribute name expected at character 3" },
+		{ "(!)", "'(' expected at character 3" },
+		{ "cn=a)(", "text after the filter's last ')'" },
+		{ "(cn=a)(sn=b)", "text after the filter's last ')'" },
+		{ "(cn =a)", "'=', '~=', '>=', '<=' or ':=' expected" },
 		{ "(cn=a))", "text after the filter's last ')' at character 7" },
 		{ "(cn=a(b))", "'(' in a value" },
 		{ "(cn=a\\2)", "'\\' not followed by two hex digits" },
@@ -473,7 +489,8 @@ test_filter(void **state)
 		{ "(cn;=a)", "an attribute option expected" },
 		{ "(!(a=b)(c=d))", "')' expected at character 8" },
 		{ "(&(a=b)c=d)", "')' expected at character 8" },
-		{ "", "'(' expected at character 1" },
+		{ "", "empty" },
+		{ "objectClass", "'=' expected at character 12" },
 		{ "(cn", "'=' expected at character 4" },
 	};
 	char	 err[128], deep[220], nul[] = "(cn=a\0b)";
