@@ -100,17 +100,18 @@ db_error(struct db *db, const char *what, char *err, size_t errlen)
 	if (code == SQLITE_READONLY_ROLLBACK)
 		msg = "a writer was stopped in a transaction; the next "
 		    "program to open the database for writing rolls it back";
-	/* Reading a database in WAL mode takes its shared-memory file,
-	 * made beside it: "attempt to write a readonly database" said
-	 * nothing of where. */
+	/* SQLite makes files beside a database (its log, journal or
+	 * shared memory), readers of a WAL database too: "attempt to write
+	 * a readonly database" said nothing of where. */
 	if (code == SQLITE_READONLY_DIRECTORY || code ==
 	    SQLITE_READONLY_CANTINIT) {
 		msg = code == SQLITE_READONLY_DIRECTORY ? "this user cannot "
 		    "write to the database's directory, where SQLite makes "
-		    "its shared-memory file (-shm) to read it: give the user "
-		    "write access to the directory" : "this user cannot write "
-		    "to the database's shared-memory file (-shm): give the "
-		    "user write access to it and to the directory";
+		    "the files it keeps beside the database (its log and "
+		    "shared memory): give the user write access to the "
+		    "directory" : "this user cannot write to the database's "
+		    "shared-memory file (-shm): give the user write access to "
+		    "it and to the directory";
 		what = NULL;
 	}
 	if (what != NULL && *what != '\0')

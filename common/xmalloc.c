@@ -129,6 +129,8 @@ xarena_alloc(struct xarena **a, size_t size)
 	size_t		 need, bsize;
 	void		*p;
 
+	if (size > SIZE_MAX - sizeof(max_align_t))
+		fatalx("xarena_alloc: %zu bytes", size);
 	need = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t);
 	if (need == 0)
 		need = 1;

@@ -389,8 +389,12 @@ keyset_load(struct keyset *ks, size_t part, struct keyset_batch *const *b,
 	kp = &ks->parts[part];
 	if (kp->keys != NULL)
 		fatalx("keyset: part %zu loaded twice", part);
+	/* This part's entries only: each part's thread has room for its
+	 * own, not for every part's. */
 	for (i = 0; i < nb; i++)
-		n += b[i]->count;
+		for (j = 0; j < b[i]->count; j++)
+			n += ks->nparts == 1 || keyset_part_of(ks->nparts,
+			    b[i]->entries[j].hash) == part;
 	all = xcalloc(2 * n + 1, sizeof *all);
 	for (i = 0, n = 0; i < nb; i++)
 		for (j = 0; j < b[i]->count; j++)

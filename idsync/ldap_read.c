@@ -701,6 +701,7 @@ read_entry(LDAP *ld, LDAPMessage *e, void *arg, char *err, size_t errlen)
 		return 0;
 	}
 	a = account_new(r->domain, r->d->item.label, guid, dn);
+	memset(&one, 0, sizeof one);
 
 	/* The attributes in one pass over the entry, their values where they
 	 * lie in it (ldap_get_values_len would search it for each). */

@@ -1229,6 +1229,7 @@ state_map_accounts(struct state *state, struct account *const *accounts,
 {
 	const struct state_account	*sa = state->accounts;
 	size_t				 i, j, from, pfrom, pto;
+	char				 key[ACCOUNT_KEY_LEN];
 	int				 c, walk = 1;
 
 	free(state->mapped_prev);
@@ -1239,6 +1240,14 @@ state_map_accounts(struct state *state, struct account *const *accounts,
 		    sa[i].account->domain_name)) > 0 || (c == 0 &&
 		    strcmp(sa[i - 1].account->guid, sa[i].account->guid) >= 0))
 			walk = 0;
+	/* Out of order, it cannot be searched by halves either. */
+	if (!walk && state->account_index == NULL) {
+		state->account_index = index_new();
+		for (i = 0; i < state->naccounts; i++)
+			index_add(state->account_index, account_key(
+			    sa[i].account->domain_name, sa[i].account->guid,
+			    key, sizeof key), i);
+	}
 	for (from = 0; from < naccounts; from = i) {
 		for (i = from + 1; i < naccounts &&
 		    strcmp(accounts[i]->domain_name,

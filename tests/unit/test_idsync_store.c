@@ -551,6 +551,7 @@ test_map_accounts(void **state)
 	struct match_result	 res;
 	struct state		 prev;
 	struct account		**copy;
+	struct state_account	 sa;
 	char			*path, err[512];
 	size_t			 i, p;
 
@@ -570,6 +571,28 @@ test_map_accounts(void **state)
 	    sizeof err), 0);
 	copy = xcalloc(set.count, sizeof *copy);
 	memcpy(copy, set.items, set.count * sizeof *copy);
+	state_map_accounts(&prev, set.items, set.count);
+	for (i = 0; i < set.count; i++) {
+		p = state_prev_of(&prev, set.items, i);
+		assert_int_equal(p, state_prev_of(&prev, copy, i));
+		if (strcmp(set.items[i]->guid,
+		    "00000000-0000-0000-0000-000000000099") == 0 ||
+		    strcmp(set.items[i]->guid,
+		    "00000000-0000-0000-0000-000000000098") == 0) {
+			assert_int_equal(p, STATE_NONE);
+			continue;
+		}
+		assert_true(p < prev.naccounts);
+		assert_string_equal(prev.accounts[p].account->guid,
+		    set.items[i]->guid);
+		assert_string_equal(prev.accounts[p].account->domain_name,
+		    set.items[i]->domain_name);
+	}
+	/* A state out of order is neither walked nor searched by halves:
+	 * looked up. */
+	sa = prev.accounts[0];
+	prev.accounts[0] = prev.accounts[prev.naccounts - 1];
+	prev.accounts[prev.naccounts - 1] = sa;
 	state_map_accounts(&prev, set.items, set.count);
 	for (i = 0; i < set.count; i++) {
 		p = state_prev_of(&prev, set.items, i);
