@@ -892,6 +892,14 @@ int		 ssh_parse_cisco_version(const char *text, size_t len,
 /* show inventory: model and serial from the first (chassis) entry. */
 int		 ssh_parse_cisco_inventory(const char *text, size_t len,
 		    struct ssh_identity *id);
+/* Whether known_hosts text[0..len) revokes key (keylen bytes, as the
+ * server sends it) for name (the host, or [host]:port): a line
+ * "@revoked PATTERNS TYPE KEY" whose patterns take name. libssh2 reads
+ * such a line as a host named "@revoked", which nothing matches; OpenSSH
+ * refuses the key. *lineno: the line, when it does. */
+int		 ssh_known_hosts_revoked(const char *text, size_t len,
+		    const char *name, const unsigned char *key, size_t keylen,
+		    size_t *lineno);
 /* The inventory commands of a profile (NULL-ended; none for NONE). */
 const char *const *ssh_profile_commands(enum ssh_profile p);
 /* Parses the profile's outputs (cmds[0..]) into id: 0 when they made

@@ -240,11 +240,12 @@ static const struct cfg_option np_ssh_options[] = {
 	{ "known_hosts", CFG_PATH, WARD_SYSCONFDIR "/netpoll.known_hosts", 0,
 	  0, NULL, 0, offsetof(struct np_ssh, known_hosts),
 	  "The known_hosts file (OpenSSH format) the host key must be in; "
-	  "an unknown or changed key is refused." },
+	  "an unknown, changed or @revoked key is refused." },
 	{ "trust_first_use", CFG_BOOL, "no", 0, 0, NULL, 0,
 	  offsetof(struct np_ssh, trust_first_use),
-	  "Write the key of a host not in known_hosts there and go on, "
-	  "instead of refusing it. A changed key is refused all the same." },
+	  "Add the key of a host not in known_hosts at the end of it and go "
+	  "on, instead of refusing it. A changed or revoked key is refused "
+	  "all the same." },
 	{ "profile", CFG_ENUM, "none", 0, 0, ssh_profile_names, 0,
 	  offsetof(struct np_ssh, profile),
 	  "Inventory commands run first and read into the host's identity: "

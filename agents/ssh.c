@@ -370,16 +370,80 @@ ssh_prefer_known(struct ssh_job *j)
 	libssh2_knownhost_free(kh);
 }
 
-/* The host key against known_hosts: a match goes on; unknown or changed
- * is refused, unless trust on first use is on and the host is unknown. */
+/* line[0..len) (its newline included) at the end of the file at path,
+ * after a newline if the file does not end with one; the file made
+ * if it is not there. */
+static int
+ssh_append_line(const char *path, const char *line, size_t len, char *why,
+    size_t whylen)
+{
+	char	 last = '\n';
+	ssize_t	 n;
+	int	 fd, rc = -1;
+
+	if ((fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0644)) == -1) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		return -1;
+	}
+	if (lseek(fd, -1, SEEK_END) != -1 && read(fd, &last, 1) != 1)
+		last = '\n';
+	errno = 0;
+	if ((last != '\n' && write(fd, "\n", 1) != 1) ||
+	    (n = write(fd, line, len)) != (ssize_t)len)
+		snprintf(why, whylen, "%s", errno != 0 ? strerror(errno) :
+		    "a short write");
+	else if (fsync(fd) == -1)
+		snprintf(why, whylen, "%s", strerror(errno));
+	else
+		rc = 0;
+	(void)close(fd);
+	return rc;
+}
+
+/* Whether known_hosts revokes key for name (ssh_known_hosts_revoked;
+ * *line: where). 0 when the file cannot be read, or past 16 MiB: reading
+ * it with libssh2 says why then. */
+static int
+ssh_revoked(const struct ssh_job *j, const char *name, const char *key,
+    size_t len, size_t *line)
+{
+	struct buf	 b;
+	FILE		*fp;
+	char		 chunk[8192];
+	size_t		 n;
+	int		 hit = 0, whole = 1;
+
+	if ((fp = fopen(j->spec.known_hosts, "re")) == NULL)
+		return 0;
+	buf_init(&b, 16 * 1024 * 1024);
+	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+		if (buf_append(&b, chunk, n) == -1) {
+			whole = 0;
+			break;
+		}
+	if (ferror(fp))
+		whole = 0;
+	fclose(fp);
+	if (whole && b.len > 0)
+		hit = ssh_known_hosts_revoked(buf_cstr(&b), b.len, name,
+		    (const unsigned char *)key, len, line);
+	buf_free(&b);
+	return hit;
+}
+
+/* The host key against known_hosts: a revoked key is refused; a match
+ * goes on; unknown or changed is refused, unless trust on first use is
+ * on and the host is unknown. */
 static int
 ssh_check_host_key(struct ssh_job *j)
 {
 	LIBSSH2_KNOWNHOSTS		*kh;
 	struct libssh2_knownhost	*found = NULL;
+	struct libssh2_knownhost	*added = NULL;
 	const char			*key, *hash, *tname;
-	char				 name[300], tmp[4200];
-	size_t				 len;
+	char				 name[300], tmp[4200], why[256];
+	size_t				 len, line = 0;
 	int				 type, bits, rc, nread;
 	struct stat			 st;
 
@@ -403,6 +467,12 @@ ssh_check_host_key(struct ssh_job *j)
 		ssh_fail(j, SSH_FAIL_HOST_KEY, "%s: no known_hosts file to "
 		    "check its %s key %s against", name, tname,
 		    j->res.fingerprint);
+		return -1;
+	}
+	if (ssh_revoked(j, name, key, len, &line)) {
+		ssh_fail(j, SSH_FAIL_HOST_KEY, "%s: its %s key %s is REVOKED "
+		    "(line %zu of %s); refused", name, tname,
+		    j->res.fingerprint, line, j->spec.known_hosts);
 		return -1;
 	}
 	if ((kh = libssh2_knownhost_init(j->s)) == NULL) {
@@ -468,19 +538,26 @@ ssh_check_host_key(struct ssh_job *j)
 		libssh2_knownhost_free(kh);
 		return -1;
 	}
-	/* Trust on first use, as configured: the key is written now, and
-	 * checked from the next connection on. */
-	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", j->spec.known_hosts,
-	    (long)getpid());
+	/* Trust on first use, as configured: the key's line is added to
+	 * the end of the file, as OpenSSH adds it (written whole, the file
+	 * lost its comments, and libssh2 cannot write back the lines it
+	 * does not know, such as @revoked ones); checked from the next
+	 * connection on. */
 	if (libssh2_knownhost_addc(kh, name, NULL, key, len, NULL, 0,
 	    LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | bits,
-	    NULL) != 0 || libssh2_knownhost_writefile(kh, tmp,
-	    LIBSSH2_KNOWNHOST_FILE_OPENSSH) != 0 || rename(tmp,
-	    j->spec.known_hosts) == -1) {
-		(void)unlink(tmp);
+	    &added) != 0 || libssh2_knownhost_writeline(kh, added, tmp,
+	    sizeof tmp, &len, LIBSSH2_KNOWNHOST_FILE_OPENSSH) != 0) {
 		ssh_fail(j, SSH_FAIL_HOST_KEY, "%s: unknown host key %s %s "
 		    "could not be written to %s: %s", name, tname,
 		    j->res.fingerprint, j->spec.known_hosts, ssh_lib_error(j));
+		libssh2_knownhost_free(kh);
+		return -1;
+	}
+	if (ssh_append_line(j->spec.known_hosts, tmp, len, why,
+	    sizeof why) == -1) {
+		ssh_fail(j, SSH_FAIL_HOST_KEY, "%s: unknown host key %s %s "
+		    "could not be written to %s: %s", name, tname,
+		    j->res.fingerprint, j->spec.known_hosts, why);
 		libssh2_knownhost_free(kh);
 		return -1;
 	}

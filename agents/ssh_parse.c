@@ -1,13 +1,20 @@
 /* ssh_parse.c: what a device's inventory commands said, read into the
- * identity fields SNMP fills: os-release, uname -r, Cisco's show version. */
+ * identity fields SNMP fills: os-release, uname -r, Cisco's show version;
+ * and the revoked keys of a known_hosts file. */
 #include "config.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "common/str.h"
+#include "common/xmalloc.h"
 #include "agents/agent.h"
 
 /* The next line of text[0..len): its start and length, without \r\n.
@@ -345,4 +352,129 @@ ssh_profile_parse(enum ssh_profile p, const struct ssh_cmd_result *cmds,
 	default:
 		return 0;
 	}
+}
+
+/* ------------------------------------------------------------ known_hosts */
+
+/* OpenSSH's pattern: * any run, ? any one character, case aside. */
+static int
+ssh_glob(const char *p, size_t plen, const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < plen; i++, s++) {
+		if (p[i] == '*') {
+			for (;; s++) {
+				if (ssh_glob(p + i + 1, plen - i - 1, s))
+					return 1;
+				if (*s == '\0')
+					return 0;
+			}
+		}
+		if (*s == '\0' || (p[i] != '?' && tolower((unsigned char)p[i]) !=
+		    tolower((unsigned char)*s)))
+			return 0;
+	}
+	return *s == '\0';
+}
+
+/* base64 text of n characters decoded into out (room for n): its length
+ * without padding, or -1. */
+static int
+ssh_unbase64(const char *text, size_t n, unsigned char *out)
+{
+	char	*t;
+	int	 len;
+
+	if (n == 0 || n % 4 != 0 || n > INT32_MAX)
+		return -1;
+	t = xmalloc(n + 1);
+	memcpy(t, text, n);
+	t[n] = '\0';
+	/* EVP_DecodeBlock counts the padding as bytes. */
+	if ((len = EVP_DecodeBlock(out, (unsigned char *)t, (int)n)) > 0 &&
+	    t[n - 1] == '=')
+		len -= t[n - 2] == '=' ? 2 : 1;
+	free(t);
+	return len;
+}
+
+/* A hashed name, |1|base64(salt)|base64(HMAC-SHA1(salt, name)). */
+static int
+ssh_hashed_match(const char *p, size_t plen, const char *name)
+{
+	unsigned char	 salt[32], want[32], got[EVP_MAX_MD_SIZE];
+	const char	*bar;
+	unsigned int	 glen = 0;
+
+	if (plen < 3 || memcmp(p, "|1|", 3) != 0 ||
+	    (bar = memchr(p + 3, '|', plen - 3)) == NULL ||
+	    bar - p - 3 != 28 || p + plen - bar - 1 != 28 ||
+	    ssh_unbase64(p + 3, 28, salt) != 20 ||
+	    ssh_unbase64(bar + 1, 28, want) != 20)
+		return 0;
+	if (HMAC(EVP_sha1(), salt, 20, (const unsigned char *)name,
+	    strlen(name), got, &glen) == NULL || glen != 20)
+		return 0;
+	return memcmp(got, want, 20) == 0;
+}
+
+/* Whether the comma-separated patterns (a ! before one negates it) take
+ * name: one positive match and no negated one. */
+static int
+ssh_hosts_match(const char *p, size_t plen, const char *name)
+{
+	const char	*end = p + plen, *comma;
+	size_t		 n;
+	int		 hit = 0;
+
+	for (; p < end; p = comma + 1) {
+		if ((comma = memchr(p, ',', (size_t)(end - p))) == NULL)
+			comma = end;
+		n = (size_t)(comma - p);
+		if (n > 0 && *p == '!') {
+			if (ssh_glob(p + 1, n - 1, name))
+				return 0;
+		} else if (n > 0 && *p == '|') {
+			hit |= ssh_hashed_match(p, n, name);
+		} else if (n > 0)
+			hit |= ssh_glob(p, n, name);
+		if (comma == end)
+			break;
+	}
+	return hit;
+}
+
+int
+ssh_known_hosts_revoked(const char *text, size_t len, const char *name,
+    const unsigned char *key, size_t keylen, size_t *lineno)
+{
+	const char	*line, *f[4], *e;
+	unsigned char	*blob;
+	size_t		 pos = 0, n, k, fl[4], at = 0;
+	int		 bl, hit = 0;
+
+	while (!hit && ssh_parse_line(text, len, &pos, &line, &n)) {
+		at++;
+		for (k = 0, e = line + n; k < 4; k++) {
+			while (line < e && (*line == ' ' || *line == '\t'))
+				line++;
+			f[k] = line;
+			while (line < e && *line != ' ' && *line != '\t')
+				line++;
+			fl[k] = (size_t)(line - f[k]);
+		}
+		if (fl[0] != 8 || memcmp(f[0], "@revoked", 8) != 0 ||
+		    fl[3] == 0 || !ssh_hosts_match(f[1], fl[1], name))
+			continue;
+		/* The key: as the server sends it, base64 here. */
+		blob = xmalloc(fl[3] + 1);
+		bl = ssh_unbase64(f[3], fl[3], blob);
+		hit = bl >= 0 && (size_t)bl == keylen &&
+		    memcmp(blob, key, keylen) == 0;
+		free(blob);
+	}
+	if (hit && lineno != NULL)
+		*lineno = at;
+	return hit;
 }

@@ -1,7 +1,8 @@
 /* fuzz_ssh_parse.c: libFuzzer target for ward-netpoll's SSH inventory
  * parsers: the bytes as os-release, uname -r and show version output, and
- * as a profile's command outputs. Every field must come out a printable,
- * NUL-terminated string. Links no libssh2: ssh_parse.c only reads text. */
+ * as a profile's command outputs, and as a known_hosts file. Every field
+ * must come out a printable, NUL-terminated string. Links no libssh2:
+ * ssh_parse.c only reads text. */
 #include "config.h"
 
 #include <stddef.h>
@@ -40,13 +41,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ssh_identity	 id;
 	struct ssh_cmd_result	 c[2];
 	const char		*text = (const char *)data;
-	size_t			 half = size / 2;
+	size_t			 half = size / 2, line;
 
 	memset(&id, 0, sizeof id);
 	(void)ssh_parse_os_release(text, size, &id);
 	(void)ssh_parse_uname(text, size, &id);
 	(void)ssh_parse_cisco_version(text, size, &id);
 	(void)ssh_parse_cisco_inventory(text, size, &id);
+	/* As a known_hosts file: its @revoked lines against one name and
+	 * key (the key: the first bytes of the input, or none). */
+	(void)ssh_known_hosts_revoked(text, size, "[127.0.0.1]:2222",
+	    data, size < 51 ? size : 51, &line);
 	fuzz_check(&id);
 
 	/* A Unix profile's two outputs, split where the input's middle is;

@@ -109,13 +109,29 @@ assert_contains "$(output_of "$OUT")" "$FP"
 ok "an unknown host key is refused, naming the host and $FP"
 
 # ---------------------------------------------------------- trust on first use
-rm -f "$KH"
+# The key's line is added at the end: what was there (comments, other
+# hosts, a line with no newline at its end) stays as it was.
+printf '# hosts of ward 3\nother.test ssh-ed25519 %s' \
+    "$(cut -d' ' -f2 "$S/id.pub")" > "$KH"
+cp "$KH" "$S/kh.first"
 sprobe 0 "$URI" --key "$S/id" --known-hosts "$KH" --trust-first-use
 grep -q "^\[127.0.0.1\]:$SSH_PORT ssh-ed25519 " "$KH" ||
     fail "trust on first use did not write the key: $(cat "$KH" 2>&1)"
 ssh-keygen -F "[127.0.0.1]:$SSH_PORT" -f "$KH" >/dev/null ||
     fail "ssh-keygen cannot find the written key"
-ok "trust on first use writes the key, as OpenSSH reads it"
+[ "$(head -2 "$KH")" = "$(cat "$S/kh.first")" ] && [ "$(wc -l < "$KH")" = 3 ] ||
+    fail "trust on first use did not keep what known_hosts held: $(cat "$KH")"
+ok "trust on first use adds the key, as OpenSSH reads it, keeping the rest"
+
+# A key marked @revoked is refused, the host's own line or not, and
+# trust on first use does not take it.
+printf '@revoked * %s\n' "$(cut -d' ' -f1,2 "$S/host.pub")" >> "$KH"
+cp "$KH" "$S/kh.revoked"
+sprobe 1 "$URI" --key "$S/id" --known-hosts "$KH" --trust-first-use
+assert_contains "$(output_of "$OUT")" "[127.0.0.1]:$SSH_PORT: its ssh-ed25519 key $FP is REVOKED (line 4 of $KH); refused"
+cmp -s "$KH" "$S/kh.revoked" || fail "a revoked key touched known_hosts"
+sed -i '/^@revoked/d' "$KH"
+ok "a key marked @revoked in known_hosts is refused"
 
 # ---------------------------------------------------------- key login, inventory
 sprobe 0 "$URI" --key "$S/id" --known-hosts "$KH"

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "common/xmalloc.h"
 #include "agents/agent.h"
@@ -338,6 +339,62 @@ test_report(void **state)
 	free(t);
 }
 
+/* known_hosts' @revoked lines, as OpenSSH reads them: the patterns
+ * (wildcards, negations, [host]:port, a hashed name) must take the host,
+ * and the key must be the one offered. */
+static void
+test_known_revoked(void **state)
+{
+	static const char b64[] = "AAAAC3NzaC1lZDI1NTE5AAAAIHPi9Cc1i1wMLDVpo"
+	    "rvq9Xc78fy1CLfT5S56uJD8uHA1";
+	static const char hashed[] = "|1|vFDRWn1ccdw6A/iyDc0mU/D5Q00=|"
+	    "4dpR6PRZ5khtF1MPwQph2FoLB2Y=";
+	unsigned char	 key[64], other[64];
+	char		 text[512];
+	size_t		 line = 0;
+	int		 n;
+
+	(void)state;
+	n = EVP_DecodeBlock(key, (const unsigned char *)b64,
+	    (int)strlen(b64));
+	assert_int_equal(n, 51);
+	memcpy(other, key, 51);
+	other[50] ^= 1;
+#define REVOKED(t, name, k) ssh_known_hosts_revoked((t), strlen(t), (name), \
+	    (k), 51, &line)
+	snprintf(text, sizeof text, "# c\nhost1 ssh-ed25519 %s\n", b64);
+	assert_false(REVOKED(text, "host1", key));
+	snprintf(text, sizeof text, "@revoked * ssh-ed25519 %s\n", b64);
+	assert_true(REVOKED(text, "any.test", key));
+	assert_int_equal(line, 1);
+	assert_false(REVOKED(text, "any.test", other));
+	snprintf(text, sizeof text, "x y z\n\n@revoked\t*.test,!db.test "
+	    "ssh-ed25519 %s a comment\n", b64);
+	assert_true(REVOKED(text, "web.test", key));
+	assert_int_equal(line, 3);
+	assert_true(REVOKED(text, "WEB.test", key));
+	assert_false(REVOKED(text, "db.test", key));
+	assert_false(REVOKED(text, "web.lan", key));
+	snprintf(text, sizeof text, "@revoked h?,[127.0.0.1]:2222 "
+	    "ssh-ed25519 %s\n", b64);
+	assert_true(REVOKED(text, "[127.0.0.1]:2222", key));
+	assert_true(REVOKED(text, "h1", key));
+	assert_false(REVOKED(text, "h12", key));
+	assert_false(REVOKED(text, "127.0.0.1", key));
+	snprintf(text, sizeof text, "@revoked %s ssh-ed25519 %s\n", hashed,
+	    b64);
+	assert_true(REVOKED(text, "[127.0.0.1]:2222", key));
+	assert_false(REVOKED(text, "[127.0.0.1]:2223", key));
+	/* A marker is as OpenSSH spells it; broken lines revoke nothing. */
+	snprintf(text, sizeof text, "@REVOKED * ssh-ed25519 %s\n", b64);
+	assert_false(REVOKED(text, "h", key));
+	assert_false(REVOKED("@revoked *\n@revoked * ssh-ed25519\n"
+	    "@revoked * ssh-ed25519 !!!!\n@revoked |1|x|y ssh-ed25519 AAAA\n",
+	    "h", key));
+	assert_false(REVOKED("", "h", key));
+#undef REVOKED
+}
+
 int
 main(void)
 {
@@ -351,6 +408,7 @@ main(void)
 		cmocka_unit_test(test_uname),
 		cmocka_unit_test(test_odd_bytes),
 		cmocka_unit_test(test_report),
+		cmocka_unit_test(test_known_revoked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
