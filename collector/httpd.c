@@ -514,6 +514,28 @@ httpd_query(const struct request *req, const char *name)
 	    name);
 }
 
+/* A query parameter whose name or value holds a NUL (%00): the handlers
+ * read them as C strings, and would read them cut short. */
+struct httpd_nul {
+	char	 name[64];
+	int	 found;
+};
+
+static enum MHD_Result
+httpd_query_nul(void *cls, enum MHD_ValueKind kind, const char *key,
+    size_t key_size, const char *value, size_t value_size)
+{
+	struct httpd_nul	*q = cls;
+
+	(void)kind;
+	if (strlen(key) == key_size && (value == NULL ||
+	    strlen(value) == value_size))
+		return MHD_YES;
+	(void)str_vis(q->name, sizeof q->name, key);
+	q->found = 1;
+	return MHD_NO;
+}
+
 /* Route, auth and size checks on a request's headers, before its body. */
 static enum MHD_Result
 httpd_headers(struct httpd *h, struct MHD_Connection *conn,
@@ -521,6 +543,7 @@ httpd_headers(struct httpd *h, struct MHD_Connection *conn,
 {
 	const struct route_entry	*const *rp, *e;
 	const char			*auth, *token, *cl;
+	struct httpd_nul		 nul;
 	char				 allow[128], need[64], why[128];
 	int64_t				 length;
 	int				 r;
@@ -575,6 +598,13 @@ httpd_headers(struct httpd *h, struct MHD_Connection *conn,
 			    sizeof need), token_role_name(hc->role));
 	}
 
+	memset(&nul, 0, sizeof nul);
+	(void)MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND,
+	    httpd_query_nul, &nul);
+	if (nul.found)
+		return httpd_send_error(conn, hc, method, url,
+		    MHD_HTTP_BAD_REQUEST, NULL, NULL, "%s: a NUL byte (%%00) in "
+		    "a query parameter", nul.name);
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL) {

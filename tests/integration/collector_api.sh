@@ -163,7 +163,13 @@ expect 400 /api/v1/hosts "$reader" --get --data-urlencode "q@$T/bigq"
 assert_contains "$(body)" '"error":"q: 10000 bytes long'
 expect 400 "/api/v1/hosts?state=DOWNISH"
 assert_contains "$(body)" '"error":"state: '
-ok "filters by datacentre (and none), kind, state; q over name, serial, address, OS; wildcards, SQL and escapes are data"
+# A NUL byte would cut a value short (q=srv-0 matching as q=srv): refused.
+expect 400 "/api/v1/hosts?q=srv%00-99"
+[ "$(body)" = '{"error":"q: a NUL byte (%00) in a query parameter"}' ] ||
+    fail "NUL in q: $(body)"
+expect 400 "/api/v1/hosts?st%00ate=UP"
+assert_contains "$(body)" 'a NUL byte (%00) in a query parameter'
+ok "filters by datacentre (and none), kind, state; q over name, serial, address, OS; wildcards, SQL, escapes and NULs are data or refused"
 
 # --- state: a host not heard from for 3 intervals is STALE
 sqlite3 "$T/ward.db" "UPDATE hosts SET last_seen_ms = last_seen_ms - 7200000 WHERE agent_id = 'srv-03'"
