@@ -539,6 +539,34 @@ test_save_stages(void **state)
 	free(path);
 }
 
+/* prev mapped to set's accounts: the map and a lookup (of copy, an
+ * array not mapped) agree; the accounts new to it (GUIDs ending 98 and
+ * 99) are in neither, and each other is its own. */
+static void
+map_check(struct state *prev, const struct account_set *set,
+    struct account **copy)
+{
+	size_t	 i, p;
+
+	state_map_accounts(prev, set->items, set->count);
+	for (i = 0; i < set->count; i++) {
+		p = state_prev_of(prev, set->items, i);
+		assert_int_equal(p, state_prev_of(prev, copy, i));
+		if (strcmp(set->items[i]->guid,
+		    "00000000-0000-0000-0000-000000000099") == 0 ||
+		    strcmp(set->items[i]->guid,
+		    "00000000-0000-0000-0000-000000000098") == 0) {
+			assert_int_equal(p, STATE_NONE);
+			continue;
+		}
+		assert_true(p < prev->naccounts);
+		assert_string_equal(prev->accounts[p].account->guid,
+		    set->items[i]->guid);
+		assert_string_equal(prev->accounts[p].account->domain_name,
+		    set->items[i]->domain_name);
+	}
+}
+
 /* Each of a run's accounts is found in the state once: the map and a
  * lookup agree, a new account is in neither, and an array not mapped is
  * looked up. */
@@ -553,7 +581,6 @@ test_map_accounts(void **state)
 	struct account		**copy;
 	struct state_account	 sa;
 	char			*path, err[512];
-	size_t			 i, p;
 
 	(void)state;
 	path = tu_path(tu_tmpdir(), "map.db");
@@ -571,45 +598,13 @@ test_map_accounts(void **state)
 	    sizeof err), 0);
 	copy = xcalloc(set.count, sizeof *copy);
 	memcpy(copy, set.items, set.count * sizeof *copy);
-	state_map_accounts(&prev, set.items, set.count);
-	for (i = 0; i < set.count; i++) {
-		p = state_prev_of(&prev, set.items, i);
-		assert_int_equal(p, state_prev_of(&prev, copy, i));
-		if (strcmp(set.items[i]->guid,
-		    "00000000-0000-0000-0000-000000000099") == 0 ||
-		    strcmp(set.items[i]->guid,
-		    "00000000-0000-0000-0000-000000000098") == 0) {
-			assert_int_equal(p, STATE_NONE);
-			continue;
-		}
-		assert_true(p < prev.naccounts);
-		assert_string_equal(prev.accounts[p].account->guid,
-		    set.items[i]->guid);
-		assert_string_equal(prev.accounts[p].account->domain_name,
-		    set.items[i]->domain_name);
-	}
+	map_check(&prev, &set, copy);
 	/* A state out of order is neither walked nor searched by halves:
 	 * looked up. */
 	sa = prev.accounts[0];
 	prev.accounts[0] = prev.accounts[prev.naccounts - 1];
 	prev.accounts[prev.naccounts - 1] = sa;
-	state_map_accounts(&prev, set.items, set.count);
-	for (i = 0; i < set.count; i++) {
-		p = state_prev_of(&prev, set.items, i);
-		assert_int_equal(p, state_prev_of(&prev, copy, i));
-		if (strcmp(set.items[i]->guid,
-		    "00000000-0000-0000-0000-000000000099") == 0 ||
-		    strcmp(set.items[i]->guid,
-		    "00000000-0000-0000-0000-000000000098") == 0) {
-			assert_int_equal(p, STATE_NONE);
-			continue;
-		}
-		assert_true(p < prev.naccounts);
-		assert_string_equal(prev.accounts[p].account->guid,
-		    set.items[i]->guid);
-		assert_string_equal(prev.accounts[p].account->domain_name,
-		    set.items[i]->domain_name);
-	}
+	map_check(&prev, &set, copy);
 	free(copy);
 	state_clear(&prev);
 	match_result_clear(&res);
