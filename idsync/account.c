@@ -215,8 +215,8 @@ account_push_attr(struct account *a, const char *name, size_t len)
 	return at;
 }
 
-static void
-account_push_value(struct account *a, struct account_attr *at,
+void
+account_attr_append(struct account *a, struct account_attr *at,
     const char *value, size_t len)
 {
 	char	**values;
@@ -244,17 +244,10 @@ account_attr_add(struct account *a, const char *name)
 }
 
 void
-account_attr_append(struct account *a, struct account_attr *at,
-    const char *value, size_t len)
-{
-	account_push_value(a, at, value, len);
-}
-
-void
 account_add_value(struct account *a, const char *name, const char *value,
     size_t len)
 {
-	account_push_value(a, account_attr_add(a, name), value, len);
+	account_attr_append(a, account_attr_add(a, name), value, len);
 }
 
 struct account *
@@ -270,7 +263,7 @@ account_copy(const struct account *a)
 		at = account_push_attr(c, a->attrs[i].name,
 		    strlen(a->attrs[i].name));
 		for (j = 0; j < a->attrs[i].count; j++)
-			account_push_value(c, at, a->attrs[i].values[j],
+			account_attr_append(c, at, a->attrs[i].values[j],
 			    strlen(a->attrs[i].values[j]));
 	}
 	c->uac = a->uac;
@@ -282,14 +275,6 @@ account_copy(const struct account *a)
 	c->summed = a->summed;
 	c->sorted = a->sorted;
 	return c;
-}
-
-size_t
-account_value_count(const struct account *a, const char *name)
-{
-	const struct account_attr	*at = account_attr(a, name);
-
-	return at != NULL ? at->count : 0;
 }
 
 /* The first value, or NULL. */
@@ -872,7 +857,7 @@ account_from_own_json(size_t domain, const char *domain_name,
 			if (at == NULL)
 				at = account_push_attr(a, buf_cstr(&name),
 				    name.len);
-			account_push_value(a, at, buf_cstr(&value), value.len);
+			account_attr_append(a, at, buf_cstr(&value), value.len);
 		}
 		s++;
 	}

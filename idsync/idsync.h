@@ -306,8 +306,6 @@ struct account_attr *account_attr(const struct account *a, const char *name);
 const char	*account_get(const struct account *a, const char *name);
 char *const	*account_values(const struct account *a, const char *name,
 		    size_t *count);
-size_t		 account_value_count(const struct account *a,
-		    const char *name);
 int		 account_finish(struct account *a, char *err, size_t errlen);
 int		 account_enabled(const struct account *a, int64_t now_ms);
 char		*account_name(const struct account *a, char *dst, size_t size);
@@ -1250,6 +1248,10 @@ struct compare_entry {
 extern const char *const	 compare_names[];
 extern const struct compare_entry compare_table[];
 
+/* s[0..len) without the spaces and tabs around it, as the exact
+ * comparator and identifiers take values: where it starts, and its
+ * length in *n (0: nothing is left). */
+const char *compare_exact_trim(const char *s, size_t len, size_t *n);
 void	 compare_value_init(struct compare_value *v, const char *raw,
 	    enum compare_kind kind);
 void	 compare_value_clear(struct compare_value *v);
