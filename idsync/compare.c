@@ -119,6 +119,19 @@ compare_missing(const struct compare_value *a, const struct compare_value *b)
 
 /* Byte for byte, apart from surrounding blanks and ASCII case: how
  * identifiers are compared ("E100234" is "e100234"). */
+const char *
+compare_exact_trim(const char *s, size_t len, size_t *n)
+{
+	while (len > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	*n = len;
+	return s;
+}
+
 static enum compare_level
 compare_exact(const struct compare_value *a, const struct compare_value *b,
     const struct nicknames *nk)
@@ -129,16 +142,8 @@ compare_exact(const struct compare_value *a, const struct compare_value *b,
 	(void)nk;
 	if (a->raw == NULL || b->raw == NULL)
 		return COMPARE_MISSING;
-	for (x = a->raw; *x == ' ' || *x == '\t'; x++)
-		;
-	for (y = b->raw; *y == ' ' || *y == '\t'; y++)
-		;
-	lx = strlen(x);
-	ly = strlen(y);
-	while (lx > 0 && (x[lx - 1] == ' ' || x[lx - 1] == '\t'))
-		lx--;
-	while (ly > 0 && (y[ly - 1] == ' ' || y[ly - 1] == '\t'))
-		ly--;
+	x = compare_exact_trim(a->raw, strlen(a->raw), &lx);
+	y = compare_exact_trim(b->raw, strlen(b->raw), &ly);
 	if (lx == 0 || ly == 0)
 		return COMPARE_MISSING;
 	return lx == ly && strncasecmp(x, y, lx) == 0 ? COMPARE_AGREE :

@@ -673,6 +673,25 @@ struct exact_scratch {
 	size_t		 alloc;
 };
 
+/* v[0..len) as identifiers and the exact comparator take it, trimmed
+ * (compare_exact_trim) and in lower case, in room; NULL when nothing is
+ * left. */
+static char *
+match_exact_form(struct xarena **room, const char *v, size_t len)
+{
+	char	*s;
+	size_t	 i;
+
+	v = compare_exact_trim(v, len, &len);
+	if (len == 0)
+		return NULL;
+	s = xarena_strndup(room, v, len);
+	for (i = 0; s[i] != '\0'; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			s[i] = (char)(s[i] - 'A' + 'a');
+	return s;
+}
+
 static void
 match_add_exact(struct exact_scratch *sc, struct xarena **room, const char *v,
     size_t len)
@@ -680,18 +699,8 @@ match_add_exact(struct exact_scratch *sc, struct xarena **room, const char *v,
 	char	*s;
 	size_t	 i;
 
-	while (len > 0 && (*v == ' ' || *v == '\t')) {
-		v++;
-		len--;
-	}
-	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
-		len--;
-	if (len == 0)
+	if ((s = match_exact_form(room, v, len)) == NULL)
 		return;
-	s = xarena_strndup(room, v, len);
-	for (i = 0; s[i] != '\0'; i++)
-		if (s[i] >= 'A' && s[i] <= 'Z')
-			s[i] = (char)(s[i] - 'A' + 'a');
 	for (i = 0; i < sc->count; i++)
 		if (strcmp(sc->items[i], s) == 0)
 			return;		/* its room stays, unused */
@@ -1206,10 +1215,10 @@ static void
 match_memo_prepare(struct match_ctx *ctx)
 {
 	struct rule_memo		*m;
+	struct xarena			*room;
 	size_t				 nr = ctx->in->nrules, k, i, next, ns;
-	size_t				 len;
 	uint32_t			*num, *dnum;
-	char				*t, *e, **strs;
+	char				*t, **strs;
 	const char			*x;
 
 	ctx->memo = xcalloc(nr + 1, sizeof *ctx->memo);
@@ -1240,21 +1249,12 @@ match_memo_prepare(struct match_ctx *ctx)
 		 * (none: empty); each account's by its value's. */
 		strs = xcalloc(next, sizeof *strs);
 		dnum = xcalloc(next, sizeof *dnum);
+		room = NULL;
 		for (i = 1, ns = 0; i < next; i++) {
 			dnum[i] = MATCH_NO_ID;
 			x = ctx->distinct[k][i - 1].raw;
-			while (*x == ' ' || *x == '\t')
-				x++;
-			len = strlen(x);
-			while (len > 0 && (x[len - 1] == ' ' ||
-			    x[len - 1] == '\t'))
-				len--;
-			if (len == 0)
+			if ((t = match_exact_form(&room, x, strlen(x))) == NULL)
 				continue;
-			t = xstrndup(x, len);
-			for (e = t; *e != '\0'; e++)
-				if (*e >= 'A' && *e <= 'Z')
-					*e = (char)(*e - 'A' + 'a');
 			dnum[i] = (uint32_t)ns;
 			strs[ns++] = t;
 		}
@@ -1267,8 +1267,7 @@ match_memo_prepare(struct match_ctx *ctx)
 		m->exact = xcalloc(ctx->n + 1, sizeof *m->exact);
 		for (i = 0; i < ctx->n; i++)
 			m->exact[i] = dnum[ctx->vid[i * nr + k]];
-		for (i = 0; i < ns; i++)
-			free(strs[i]);
+		xarena_free(room);
 		free(strs);
 		free(num);
 		free(dnum);
