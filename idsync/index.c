@@ -29,7 +29,6 @@ struct index_slot {
  * size and leaves the old one (what it held stays readable until the
  * index is freed).
  */
-
 struct index {
 	struct index_slot *slots;
 	size_t		 size;		/* a power of two */

@@ -853,7 +853,6 @@ store_load_decisions(struct store *st, struct state *state, char *err,
 	return store_rows_done(st, stmt, rc, "load decisions", err, errlen);
 }
 
-
 /*
  * What a conflict says, summed: its kind, summary, and each account in it
  * with its person, score and detail, in order, each field with its length
@@ -1367,6 +1366,9 @@ struct store_save {
 	int				 matched;	/* links too */
 	int				 rows_rc;
 	int				 direct;	/* no WAL */
+	int				 whole;		/* a first save:
+							   keys checked at
+							   the end */
 	char				 rows_err[1024];
 	char				*err;
 	size_t				 errlen;
@@ -2051,7 +2053,7 @@ store_fk_check(struct store_save *sv)
 {
 	int	 broken = 0, high = 0;
 
-	if (!sv->direct) {
+	if (!sv->whole) {
 		if (sqlite3_db_status(db_handle(sv->st->db),
 		    SQLITE_DBSTATUS_DEFERRED_FKS, &broken, &high, 0) !=
 		    SQLITE_OK)
@@ -2158,7 +2160,7 @@ store_save_start(struct store *st, int64_t run_id,
 {
 	struct store_save	*sv;
 	char			 why[256];
-	int			 direct;
+	int			 direct, whole;
 
 	/* A first run writes the state whole in one transaction: in
 	 * SQLite's default page cache of a few megabytes the pages of its
@@ -2176,9 +2178,9 @@ store_save_start(struct store *st, int64_t run_id,
 	 * Any other save writes what changed, and checking that as it goes,
 	 * deferred to the commit, costs less than a pass over every link.
 	 */
-	direct = prev->naccounts == 0 && prev->npersons == 0 &&
-	    store_save_direct(st);
-	if ((direct && db_exec(st->db, "PRAGMA foreign_keys = OFF", err,
+	whole = prev->naccounts == 0 && prev->npersons == 0;
+	direct = whole && store_save_direct(st);
+	if ((whole && db_exec(st->db, "PRAGMA foreign_keys = OFF", err,
 	    errlen) == -1) || db_begin(st->db, err, errlen) == -1) {
 		(void)db_exec(st->db, "PRAGMA foreign_keys = ON", why,
 		    sizeof why);
@@ -2186,13 +2188,14 @@ store_save_start(struct store *st, int64_t run_id,
 			store_save_wal(st);
 		return NULL;
 	}
-	if (!direct && db_exec(st->db, "PRAGMA defer_foreign_keys = ON", err,
+	if (!whole && db_exec(st->db, "PRAGMA defer_foreign_keys = ON", err,
 	    errlen) == -1) {
 		db_rollback(st->db);
 		return NULL;
 	}
 	sv = xcalloc(1, sizeof *sv);
 	sv->direct = direct;
+	sv->whole = whole;
 	sv->st = st;
 	sv->run_id = run_id;
 	sv->accounts = accounts;
