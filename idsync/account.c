@@ -971,6 +971,48 @@ account_cmp(const void *x, const void *y)
 	return strcmp(a->dn, b->dn);
 }
 
+/* An account with the first bytes of its GUID, big-end first: their
+ * order is strcmp's, and sorting these touches no account but for ties. */
+struct account_sort_key {
+	size_t		 domain;
+	uint64_t	 head;
+	struct account	*a;
+};
+
+static int
+account_key_cmp(const void *x, const void *y)
+{
+	const struct account_sort_key	*a = x, *b = y;
+
+	if (a->domain != b->domain)
+		return a->domain < b->domain ? -1 : 1;
+	if (a->head != b->head)
+		return a->head < b->head ? -1 : 1;
+	return account_cmp(&a->a, &b->a);
+}
+
+static void
+account_sort_keyed(struct account **items, size_t n)
+{
+	struct account_sort_key	*k;
+	size_t			 i, j;
+
+	k = xreallocarray(NULL, n, sizeof *k);
+	for (i = 0; i < n; i++) {
+		k[i].domain = items[i]->domain;
+		k[i].a = items[i];
+		k[i].head = 0;
+		/* Past the string's end, zeros: "ab" before "abc". */
+		for (j = 0; j < 8 && items[i]->guid[j] != '\0'; j++)
+			k[i].head |= (uint64_t)(unsigned char)
+			    items[i]->guid[j] << (56 - 8 * j);
+	}
+	qsort(k, n, sizeof *k, account_key_cmp);
+	for (i = 0; i < n; i++)
+		items[i] = k[i].a;
+	free(k);
+}
+
 /*
  * By domain, then GUID: the order matching sees them in, whatever order
  * the directories sent them. A GUID is one object's: an entry that comes
@@ -998,7 +1040,7 @@ account_set_sort(struct account_set *set)
 	}
 	if (i == set->count)
 		return;
-	qsort(set->items, set->count, sizeof *set->items, account_cmp);
+	account_sort_keyed(set->items, set->count);
 	for (i = n = 1; i < set->count; i++) {
 		a = set->items[n - 1];
 		b = set->items[i];

@@ -636,6 +636,73 @@ test_sort_twice(void **state)
 	account_set_clear(&set);
 }
 
+/* The order account_set_sort must give: domain, then GUID as strcmp. */
+static int
+ref_cmp(const void *x, const void *y)
+{
+	const struct account	*a = *(struct account *const *)x;
+	const struct account	*b = *(struct account *const *)y;
+
+	if (a->domain != b->domain)
+		return a->domain < b->domain ? -1 : 1;
+	return strcmp(a->guid, b->guid);
+}
+
+/* Shuffled GUIDs that differ anywhere (in their first eight bytes, only
+ * after them, in length, in case) come out in strcmp's order. */
+static void
+test_sort_order(void **state)
+{
+	static const char *const guids[] = {
+		"4c7b7a6a-bec4-d953-c914-f9ada19f6874",
+		"4c7b7a6a-bec4-d953-c914-f9ada19f6873",
+		"4c7b7a6a-0000-0000-0000-000000000000",
+		"4c7b7a6b-bec4-d953-c914-f9ada19f6874",
+		"4C7B7A6A-bec4-d953-c914-f9ada19f6874",
+		"4c7b7a6",
+		"4c7b7a6a",
+		"4c",
+		"ffffffff-ffff-ffff-ffff-ffffffffffff",
+		"00000000-0000-0000-0000-000000000000",
+		"\xc3\xa9-not-hex",
+		"\xc3\x80-not-hex",
+		"\xc4\x01-not-hex",
+	};
+	struct account_set	 set;
+	struct account		**ref;
+	char			 dn[64];
+	size_t			 i, j, n = sizeof guids / sizeof guids[0];
+	unsigned		 seed = 7;
+
+	(void)state;
+	memset(&set, 0, sizeof set);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < 3; j++) {
+			snprintf(dn, sizeof dn, "CN=a%zu,DC=d%zu,DC=test", i,
+			    j);
+			account_set_add(&set, account_new(j, j == 0 ? "btuh" :
+			    j == 1 ? "meht" : "southend", guids[i], dn));
+		}
+	for (i = set.count - 1; i > 0; i--) {
+		struct account	*t;
+
+		seed = seed * 1103515245U + 12345U;
+		j = (seed >> 16) % (i + 1);
+		t = set.items[i];
+		set.items[i] = set.items[j];
+		set.items[j] = t;
+	}
+	ref = xcalloc(set.count, sizeof *ref);
+	memcpy(ref, set.items, set.count * sizeof *ref);
+	qsort(ref, set.count, sizeof *ref, ref_cmp);
+	account_set_sort(&set);
+	assert_int_equal(set.count, 3 * n);
+	for (i = 0; i < set.count; i++)
+		assert_ptr_equal(set.items[i], ref[i]);
+	free(ref);
+	account_set_clear(&set);
+}
+
 /* A save that would leave a link to no person fails, naming the tables,
  * and leaves the state as it was: here a person's row went from the
  * database behind the run's back, and the run rewrites one of its links
@@ -1501,6 +1568,7 @@ main(void)
 		cmocka_unit_test(test_save_stages),
 		cmocka_unit_test(test_map_accounts),
 		cmocka_unit_test(test_sort_twice),
+		cmocka_unit_test(test_sort_order),
 		cmocka_unit_test(test_close_copies_log),
 		cmocka_unit_test(test_save_refuses_broken_key),
 		cmocka_unit_test(test_sums),
