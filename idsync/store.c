@@ -685,6 +685,74 @@ store_kind(const char *s)
 	return ACCOUNT_PERSON;
 }
 
+/*
+ * Walks rows of a table keyed by (domain, guid), in that order, beside
+ * the state's accounts (loaded in the same order): the account each row is
+ * of, or STATE_NONE for a row of no account. *at: where the walk is.
+ */
+static size_t
+store_walk_to(const struct state *state, size_t *at, const char *domain,
+    const char *guid)
+{
+	const struct account	*a;
+	int			 c;
+
+	for (; *at < state->naccounts; (*at)++) {
+		a = state->accounts[*at].account;
+		if ((c = strcmp(a->domain_name, domain)) == 0)
+			c = strcmp(a->guid, guid);
+		if (c == 0)
+			return (*at)++;
+		if (c > 0)
+			break;
+	}
+	return STATE_NONE;
+}
+
+/* Each account's link, from a scan of the links beside the accounts (a
+ * join looked each up in the links' index: a third of loading). */
+static int
+store_load_links(struct store *st, struct state *state, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt		*stmt;
+	struct state_account	*sa;
+	size_t			 at = 0, k;
+	int			 rc;
+
+	if ((stmt = store_stmt(st, "SELECT domain, guid, person_id, role, "
+	    "reason, score, via_domain, via_guid, detail, linked_run "
+	    "FROM links ORDER BY domain, guid", err, errlen)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if ((k = store_walk_to(state, &at, col_text(stmt, 0),
+		    col_text(stmt, 1))) == STATE_NONE)
+			continue;
+		sa = &state->accounts[k];
+		sa->person_id = col_dup(stmt, 2);
+		sa->secondary = strcmp(col_text(stmt, 3), "secondary") == 0;
+		sa->reason = col_dup(stmt, 4);
+		sa->has_score = sqlite3_column_type(stmt, 5) != SQLITE_NULL;
+		sa->score = sqlite3_column_double(stmt, 5);
+		sa->via_domain = col_dup(stmt, 6);
+		sa->via_guid = col_dup(stmt, 7);
+		sa->detail = col_dup(stmt, 8);
+		sa->linked_run = sqlite3_column_int64(stmt, 9);
+	}
+	if (store_rows_done(st, stmt, rc, "load links", err, errlen) == -1)
+		return -1;
+
+	if ((stmt = store_stmt(st, "SELECT domain, guid, component "
+	    "FROM components ORDER BY domain, guid", err, errlen)) == NULL)
+		return -1;
+	at = 0;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		if ((k = store_walk_to(state, &at, col_text(stmt, 0),
+		    col_text(stmt, 1))) != STATE_NONE)
+			state->accounts[k].component = col_dup(stmt, 2);
+	return store_rows_done(st, stmt, rc, "load components", err, errlen);
+}
+
 static int
 store_load_accounts(struct store *st, const struct cfg_items *domains,
     unsigned flags, struct state *state, char *err, size_t errlen)
@@ -697,17 +765,11 @@ store_load_accounts(struct store *st, const struct cfg_items *domains,
 
 	/* Without STATE_ATTRS a row's attributes are read only when its
 	 * sums are not saved (they are worked out from them). */
-	if ((stmt = store_stmt(st, "SELECT a.domain, a.guid, a.dn, a.kind, "
-	    "CASE WHEN ?1 OR a.attrs_sum IS NULL OR a.content_sum IS NULL "
-	    "THEN a.attrs END, a.first_seen_run, a.changed_run, l.person_id, "
-	    "l.role, l.reason, l.score, l.via_domain, l.via_guid, l.detail, "
-	    "l.linked_run, a.enabled, a.attrs_sum, a.content_sum, a.sam, "
-	    "c.component "
-	    "FROM accounts a LEFT JOIN links l "
-	    "ON l.domain = a.domain AND l.guid = a.guid "
-	    "LEFT JOIN components c "
-	    "ON c.domain = a.domain AND c.guid = a.guid "
-	    "ORDER BY a.domain, a.guid", err, errlen)) == NULL)
+	if ((stmt = store_stmt(st, "SELECT domain, guid, dn, kind, "
+	    "CASE WHEN ?1 OR attrs_sum IS NULL OR content_sum IS NULL "
+	    "THEN attrs END, first_seen_run, changed_run, enabled, "
+	    "attrs_sum, content_sum, sam "
+	    "FROM accounts ORDER BY domain, guid", err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int(stmt, 1, (flags & STATE_ATTRS) != 0);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -716,11 +778,11 @@ store_load_accounts(struct store *st, const struct cfg_items *domains,
 			a = account_new_sized(store_domain_index(domains,
 			    col_text(stmt, 0)), col_text(stmt, 0),
 			    col_text(stmt, 1), col_text(stmt, 2), 64 +
-			    (size_t)sqlite3_column_bytes(stmt, 18));
-			if (sqlite3_column_type(stmt, 18) != SQLITE_NULL)
+			    (size_t)sqlite3_column_bytes(stmt, 10));
+			if (sqlite3_column_type(stmt, 10) != SQLITE_NULL)
 				account_add_value(a, "sAMAccountName",
-				    col_text(stmt, 18), (size_t)
-				    sqlite3_column_bytes(stmt, 18));
+				    col_text(stmt, 10), (size_t)
+				    sqlite3_column_bytes(stmt, 10));
 			(void)account_finish(a, err, errlen);
 		} else if ((a = account_from_json(store_domain_index(domains,
 		    col_text(stmt, 0)), col_text(stmt, 0), col_text(stmt, 1),
@@ -742,37 +804,25 @@ store_load_accounts(struct store *st, const struct cfg_items *domains,
 		sa->partial = partial;
 		/* Saved before there were sums: worked out, and the row
 		 * written again once. */
-		sa->sums_saved = sqlite3_column_bytes(stmt, 16) ==
-		    ACCOUNT_SUM_LEN && sqlite3_column_bytes(stmt, 17) ==
+		sa->sums_saved = sqlite3_column_bytes(stmt, 8) ==
+		    ACCOUNT_SUM_LEN && sqlite3_column_bytes(stmt, 9) ==
 		    ACCOUNT_SUM_LEN;
 		if (sa->sums_saved) {
-			memcpy(a->sums[0], sqlite3_column_blob(stmt, 16),
+			memcpy(a->sums[0], sqlite3_column_blob(stmt, 8),
 			    ACCOUNT_SUM_LEN);
-			memcpy(a->sums[1], sqlite3_column_blob(stmt, 17),
+			memcpy(a->sums[1], sqlite3_column_blob(stmt, 9),
 			    ACCOUNT_SUM_LEN);
 			a->summed = 1;
 		} else
 			account_summarise(a);
-		sa->enabled = sqlite3_column_int(stmt, 15);
+		sa->enabled = sqlite3_column_int(stmt, 7);
 		sa->first_seen_run = sqlite3_column_int64(stmt, 5);
 		sa->changed_run = sqlite3_column_int64(stmt, 6);
-		if (sqlite3_column_type(stmt, 7) != SQLITE_NULL) {
-			sa->person_id = col_dup(stmt, 7);
-			sa->secondary = strcmp(col_text(stmt, 8),
-			    "secondary") == 0;
-			sa->reason = col_dup(stmt, 9);
-			sa->has_score = sqlite3_column_type(stmt, 10) !=
-			    SQLITE_NULL;
-			sa->score = sqlite3_column_double(stmt, 10);
-			sa->via_domain = col_dup(stmt, 11);
-			sa->via_guid = col_dup(stmt, 12);
-			sa->detail = col_dup(stmt, 13);
-			sa->linked_run = sqlite3_column_int64(stmt, 14);
-		}
-		sa->component = col_dup(stmt, 19);
 		state->naccounts++;
 	}
-	return store_rows_done(st, stmt, rc, "load accounts", err, errlen);
+	if (store_rows_done(st, stmt, rc, "load accounts", err, errlen) == -1)
+		return -1;
+	return store_load_links(st, state, err, errlen);
 }
 
 static int
