@@ -613,6 +613,67 @@ test_map_accounts(void **state)
 	free(path);
 }
 
+/* Each loaded conflict knows the account of its first member (in the
+ * order its members were written): of either domain, not first in the
+ * accounts' order, and the first member of two conflicts. */
+static void
+test_load_conflict_members(void **state)
+{
+	static const char *const names[] = { "ann", "bob", "cat", "dan" };
+	static const size_t firsts[][2] = { { 5, 2 }, { 1, 6 }, { 5, 0 },
+	    { 6, 5 } };
+	struct store		*st;
+	struct account_set	 set;
+	struct match_result	 res;
+	struct match_conflict	*c;
+	struct state		 prev;
+	const struct account	*a;
+	sqlite3_stmt		*q;
+	char			*path, err[512], summary[32];
+	size_t			 i, k, n = sizeof firsts / sizeof firsts[0];
+
+	(void)state;
+	path = tu_path(tu_tmpdir(), "members.db");
+	st = store_open(path, 0, err, sizeof err);
+	assert_non_null(st);
+	estate(&set, &res, 8, names, "about ann");
+	res.conflicts = xreallocarray(res.conflicts, n + 1,
+	    sizeof *res.conflicts);
+	for (i = 0; i < n; i++) {
+		c = &res.conflicts[res.nconflicts++];
+		memset(c, 0, sizeof *c);
+		c->kind = "review";
+		snprintf(summary, sizeof summary, "conflict %zu", i);
+		c->summary = xstrdup(summary);
+		c->members = xcalloc(2, sizeof *c->members);
+		c->nmembers = 2;
+		for (k = 0; k < 2; k++)
+			c->members[k].account = firsts[i][k];
+	}
+	(void)save_over(st, &set, &res);
+	assert_int_equal(store_load_state(st, NULL, 0, &prev, err,
+	    sizeof err), 0);
+	assert_int_equal(prev.nconflicts, n + 1);
+	assert_int_equal(sqlite3_prepare_v2(db_handle(store_db(st)),
+	    "SELECT domain, guid FROM conflict_accounts WHERE conflict_id = ? "
+	    "ORDER BY rowid LIMIT 1", -1, &q, NULL), SQLITE_OK);
+	for (i = 0; i < prev.nconflicts; i++) {
+		sqlite3_bind_int64(q, 1, prev.conflict_ids[i]);
+		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+		assert_int_not_equal(prev.conflict_account[i], SIZE_MAX);
+		a = prev.accounts[prev.conflict_account[i]].account;
+		assert_string_equal(a->domain_name,
+		    (const char *)sqlite3_column_text(q, 0));
+		assert_string_equal(a->guid,
+		    (const char *)sqlite3_column_text(q, 1));
+		sqlite3_reset(q);
+	}
+	sqlite3_finalize(q);
+	state_clear(&prev);
+	store_close(st);
+	free(path);
+}
+
 /* Accounts in order already, but for one GUID twice: still read once,
  * the first DN kept. */
 static void
@@ -1569,6 +1630,7 @@ main(void)
 		cmocka_unit_test(test_map_accounts),
 		cmocka_unit_test(test_sort_twice),
 		cmocka_unit_test(test_sort_order),
+		cmocka_unit_test(test_load_conflict_members),
 		cmocka_unit_test(test_close_copies_log),
 		cmocka_unit_test(test_save_refuses_broken_key),
 		cmocka_unit_test(test_sums),
