@@ -1458,7 +1458,18 @@ struct store_save {
 	char				 rows_err[1024];
 	char				*err;
 	size_t				 errlen;
+	/* A first save's indexes, dropped while it writes: names, SQL,
+	 * tables, and whether made again yet. */
+	char				**index_names;
+	char				**index_sql;
+	char				**index_tables;
+	unsigned char			*index_made;
+	size_t				 nindexes;
 };
+
+static void	 store_save_end(struct store_save *);
+static int	 store_indexes_drop(struct store_save *, char *, size_t);
+static int	 store_indexes_make(struct store_save *, const char *);
 
 /* One statement run for the account's key (domain, guid) as ?1 and ?2. */
 static int
@@ -1783,7 +1794,7 @@ store_save_accounts(struct store_save *sv)
 		    "delete account") == -1)
 			goto out;
 	}
-	rc = 0;
+	rc = store_indexes_make(sv, "accounts");
 out:
 	free(seen);
 	return rc;
@@ -2054,10 +2065,16 @@ store_save_matched_rows(struct store_save *sv)
 	int	 rc = store_save_links(sv);
 
 	store_save_sums_join(sv);
-	if (rc == -1)
+	/* Most conflicts are the matching's: consolidating's few are
+	 * entered in the conflicts' indexes made again here. */
+	if (rc == -1 || store_indexes_make(sv, "links") == -1 ||
+	    store_indexes_make(sv, "components") == -1 ||
+	    store_save_conflicts(sv, sv->matched_conflicts,
+	    sv->nmatched_conflicts, sv->matched_sums) == -1 ||
+	    store_indexes_make(sv, "conflicts") == -1 ||
+	    store_indexes_make(sv, "conflict_accounts") == -1)
 		return -1;
-	return store_save_conflicts(sv, sv->matched_conflicts,
-	    sv->nmatched_conflicts, sv->matched_sums);
+	return 0;
 }
 
 /* Where each domain's next read starts: in the transaction that saves
@@ -2283,6 +2300,12 @@ store_save_start(struct store *st, int64_t run_id,
 	sv->direct = direct;
 	sv->whole = whole;
 	sv->st = st;
+	if (whole && store_indexes_drop(sv, err, errlen) == -1) {
+		db_rollback(st->db);
+		store_save_end(sv);
+		return NULL;
+	}
+	sv->st = st;
 	sv->run_id = run_id;
 	sv->accounts = accounts;
 	sv->naccounts = naccounts;
@@ -2310,7 +2333,86 @@ store_save_end(struct store_save *sv)
 	free(sv->matched_sums);
 	free(sv->matched_conflicts);
 	free(sv->kept);
+	str_list_free(sv->index_names, sv->nindexes);
+	str_list_free(sv->index_sql, sv->nindexes);
+	str_list_free(sv->index_tables, sv->nindexes);
+	free(sv->index_made);
 	free(sv);
+}
+
+/*
+ * A first save writes every row of the state. Its tables' own indexes
+ * (those of its schema, not the keys) are dropped in its transaction and
+ * made again before the commit: entered row by row, each row's keys land
+ * anywhere in them (a person's id is random), and SQLite builds an index
+ * from sorted keys at a fraction of that. Each table's are made by the
+ * stage that writes its last rows, so that most are made while the
+ * caller matches or plans. A UNIQUE index made again refuses the save as
+ * an insert would have. A save that does not commit rolls the drop back
+ * with the rest.
+ */
+static int
+store_indexes_drop(struct store_save *sv, char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+	char		*sql;
+	size_t		 i;
+	int		 rc;
+
+	if ((stmt = store_stmt(sv->st, "SELECT name, sql, tbl_name "
+	    "FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+	    "AND tbl_name IN "
+	    "('accounts', 'links', 'persons', 'conflicts', "
+	    "'conflict_accounts', 'components') ORDER BY name", err,
+	    errlen)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		sv->index_names = xreallocarray(sv->index_names,
+		    sv->nindexes + 1, sizeof *sv->index_names);
+		sv->index_sql = xreallocarray(sv->index_sql,
+		    sv->nindexes + 1, sizeof *sv->index_sql);
+		sv->index_tables = xreallocarray(sv->index_tables,
+		    sv->nindexes + 1, sizeof *sv->index_tables);
+		sv->index_names[sv->nindexes] = col_dup(stmt, 0);
+		sv->index_sql[sv->nindexes] = col_dup(stmt, 1);
+		sv->index_tables[sv->nindexes++] = col_dup(stmt, 2);
+	}
+	sv->index_made = xcalloc(sv->nindexes + 1, 1);
+	if (store_rows_done(sv->st, stmt, rc, "list the state's indexes", err,
+	    errlen) == -1)
+		return -1;
+	for (i = 0; i < sv->nindexes; i++) {
+		xasprintf(&sql, "DROP INDEX \"%s\"", sv->index_names[i]);
+		rc = db_exec(sv->st->db, sql, err, errlen);
+		free(sql);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Those of table that store_indexes_drop dropped (NULL: of every
+ * table) made again. */
+static int
+store_indexes_make(struct store_save *sv, const char *table)
+{
+	char	 why[512];
+	size_t	 i;
+
+	for (i = 0; i < sv->nindexes; i++) {
+		if (sv->index_made[i] || (table != NULL &&
+		    strcmp(sv->index_tables[i], table) != 0))
+			continue;
+		sv->index_made[i] = 1;
+		if (db_exec(sv->st->db, sv->index_sql[i], why,
+		    sizeof why) == -1) {
+			snprintf(sv->err, sv->errlen, "saving the state: "
+			    "making index %s again: %s", sv->index_names[i],
+			    why);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* The accounts' rows written, or not: the thread is done. */
@@ -2440,7 +2542,8 @@ store_save_finish(struct store_save *sv, const struct match_result *res,
 	/* The run ends at now_ms, whenever the accounts' rows were
 	 * written. */
 	sv->now_ms = now_ms;
-	if (store_save_persons(sv) == -1)
+	if (store_save_persons(sv) == -1 ||
+	    store_indexes_make(sv, "persons") == -1)
 		goto out;
 	store_phase("persons", &t);
 	/* The conflicts consolidating added, after the matching's. */
@@ -2448,12 +2551,14 @@ store_save_finish(struct store_save *sv, const struct match_result *res,
 	    res->nconflicts - sv->nmatched_conflicts, NULL) == -1 ||
 	    store_save_conflicts_gone(sv) == -1 ||
 	    store_save_marks(sv->st, sv->run_id, marks, nmarks, err,
-	    errlen) == -1 ||
-	    store_fk_check(sv) == -1 || store_run_update(sv->st, sv->run_id,
+	    errlen) == -1 || store_indexes_make(sv, NULL) == -1)
+		goto out;
+	store_phase("the other conflicts and marks", &t);
+	if (store_fk_check(sv) == -1 || store_run_update(sv->st, sv->run_id,
 	    "ok", NULL, sv->plan, basis, sv->written == 0, sv->now_ms, err,
 	    errlen) == -1)
 		goto out;
-	store_phase("the other conflicts, marks and checks", &t);
+	store_phase("checking keys", &t);
 	/* It says so if SQLite ended the transaction itself. */
 	if (db_commit(sv->st->db, err, errlen) == -1)
 		goto out;

@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 #include <unistr.h>
 
+#include "common/buf.h"
 #include "common/db.h"
 #include "common/xmalloc.h"
 #include "idsync/idsync.h"
@@ -670,6 +671,81 @@ test_load_conflict_members(void **state)
 	}
 	sqlite3_finalize(q);
 	state_clear(&prev);
+	store_close(st);
+	free(path);
+}
+
+/* The state's indexes, names and SQL, one per line. */
+static char *
+index_list(struct store *st)
+{
+	sqlite3_stmt	*q;
+	struct buf	 b;
+
+	buf_init(&b, 0);
+	assert_int_equal(sqlite3_prepare_v2(db_handle(store_db(st)),
+	    "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+	    "ORDER BY name", -1, &q, NULL), SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW)
+		buf_printf(&b, "%s %s\n", sqlite3_column_text(q, 0),
+		    sqlite3_column_type(q, 1) == SQLITE_NULL ? "-" :
+		    (const char *)sqlite3_column_text(q, 1));
+	sqlite3_finalize(q);
+	return buf_detach(&b, NULL);
+}
+
+/* A first save drops the state's indexes while it writes and makes them
+ * again: a save that breaks a UNIQUE one (two primary accounts of one
+ * domain on one person) fails naming it and leaves the state empty with
+ * every index; a save that succeeds leaves the same indexes. */
+static void
+test_first_save_indexes(void **state)
+{
+	static const char *const names[] = { "ann", "bob", "cat", "dan" };
+	struct store		*st;
+	struct account_set	 set;
+	struct match_result	 res;
+	struct state		 prev;
+	struct plan		 plan;
+	char			*path, *before, *after, err[512];
+	int64_t			 run;
+
+	(void)state;
+	path = tu_path(tu_tmpdir(), "first.db");
+	st = store_open(path, 0, err, sizeof err);
+	assert_non_null(st);
+	before = index_list(st);
+	assert_non_null(strstr(before, "links_one_primary CREATE UNIQUE"));
+
+	estate(&set, &res, 8, names, "about ann");
+	res.links[2].person = 0;	/* btuh's, as account 0 is */
+	assert_int_equal(store_load_state(st, NULL, 0, &prev, err,
+	    sizeof err), 0);
+	plan_compute(&prev, set.items, set.count, &res, &plan);
+	assert_int_equal(store_run_begin(st, "run", 1000, 0, &run, err,
+	    sizeof err), 0);
+	assert_int_equal(store_save(st, run, set.items, set.count, &prev,
+	    &res, &plan, NULL, 0, NULL, 2000, err, sizeof err), -1);
+	assert_non_null(strstr(err, "links_one_primary"));
+	assert_non_null(strstr(err, "UNIQUE"));
+	plan_clear(&plan);
+	state_clear(&prev);
+	match_result_clear(&res);
+	account_set_clear(&set);
+	after = index_list(st);
+	assert_string_equal(before, after);
+	free(after);
+	assert_int_equal(store_load_state(st, NULL, 0, &prev, err,
+	    sizeof err), 0);
+	assert_int_equal(prev.naccounts, 0);
+	state_clear(&prev);
+
+	estate(&set, &res, 8, names, "about ann");
+	assert_true(save_over(st, &set, &res) > 0);
+	after = index_list(st);
+	assert_string_equal(before, after);
+	free(after);
+	free(before);
 	store_close(st);
 	free(path);
 }
@@ -1631,6 +1707,7 @@ main(void)
 		cmocka_unit_test(test_sort_twice),
 		cmocka_unit_test(test_sort_order),
 		cmocka_unit_test(test_load_conflict_members),
+		cmocka_unit_test(test_first_save_indexes),
 		cmocka_unit_test(test_close_copies_log),
 		cmocka_unit_test(test_save_refuses_broken_key),
 		cmocka_unit_test(test_sums),
