@@ -170,9 +170,11 @@ struct match_ctx {
 	struct index			*accounts;	/* key -> index */
 	struct pairset			 never;
 	/* Pairs sharing a value of an identifier carried by few accounts;
-	 * big: the account carries one carried by many. */
+	 * big: the account carries one carried by many; sharer: it is in
+	 * a pair of shared (most are not: no lookup for their pairs). */
 	struct pairset			 shared;
 	unsigned char			*big;
+	unsigned char			*sharer;
 	struct index			*unlinked;	/* "i\tperson" */
 	struct index			*conflict_keys;
 	/* Per account: matched again (match_scope); NULL: all are. */
@@ -1148,9 +1150,12 @@ match_shared_collect(uint64_t key, const size_t *v, size_t n, void *arg)
 			ctx->big[v[i]] = 1;
 		return;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (n > 1)
+			ctx->sharer[v[i]] = 1;
 		for (j = i + 1; j < n; j++)
 			pairset_add(&ctx->shared, v[i], v[j]);
+	}
 }
 
 /* Numbers the identifier values for match_share_id: each identifier's
@@ -1402,7 +1407,8 @@ match_keep(struct match_ctx *ctx, size_t a, size_t b, struct pair *p,
 		match_eval(ctx, a, b, p, NULL);
 		return 1;
 	}
-	if (pairset_has(&ctx->shared, a, b) || (ctx->big[a] && ctx->big[b] &&
+	if ((ctx->sharer[a] && ctx->sharer[b] && pairset_has(&ctx->shared, a,
+	    b)) || (ctx->big[a] && ctx->big[b] &&
 	    match_shares_big(ctx, a, b))) {
 		match_eval(ctx, a, b, p, NULL);
 		return 1;
@@ -1948,6 +1954,7 @@ match_pairs(struct match_ctx *ctx)
 	match_number_ids(ctx);
 	match_memo_prepare(ctx);
 	ctx->big = xcalloc(ctx->n + 1, sizeof *ctx->big);
+	ctx->sharer = xcalloc(ctx->n + 1, sizeof *ctx->sharer);
 	keyset_foreach(ex, match_shared_collect, ctx);
 	match_phase("  blocks and comparison tables", &t0);
 	if (ctx->in->delta) {
@@ -3341,6 +3348,7 @@ match_ctx_free(struct match_ctx *ctx)
 	free(ctx->never.slots);
 	free(ctx->shared.slots);
 	free(ctx->big);
+	free(ctx->sharer);
 	index_free(ctx->accounts);
 	index_free(ctx->unlinked);
 	index_free(ctx->conflict_keys);
