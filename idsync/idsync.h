@@ -1038,9 +1038,12 @@ struct plan {
 	char		*diff;		/* one line per change */
 };
 
+/* The plan's counts; with_diff: its lines too (a run that saves the
+ * state prints the counts alone). */
 void		 plan_compute(const struct state *prev,
 		    struct account *const *accounts, size_t naccounts,
-		    const struct match_result *res, struct plan *plan);
+		    const struct match_result *res, int with_diff,
+		    struct plan *plan);
 void		 plan_clear(struct plan *plan);
 /* -1 with err naming the threshold a plan exceeds. */
 int		 plan_check(const struct plan *plan,

@@ -1982,7 +1982,8 @@ idsync_run(const struct idsync_config *cfg, int plan_only,
 	    res.stats.linked_exact, res.stats.linked_score,
 	    res.stats.new_persons, res.nconflicts + res.nkept_conflicts);
 	t_phase = wtime_mono_ms();
-	plan_compute(&prev, accounts.items, accounts.count, &res, &plan);
+	plan_compute(&prev, accounts.items, accounts.count, &res, plan_only,
+	    &plan);
 	idsync_phase("", "planning", &t_phase);
 	have_plan = 1;
 	plan_print(&plan, plan_only, stdout);

@@ -51,7 +51,8 @@ plan_changed_attrs(const struct account *old, const struct account *cur,
 
 void
 plan_compute(const struct state *prev, struct account *const *accounts,
-    size_t naccounts, const struct match_result *res, struct plan *plan)
+    size_t naccounts, const struct match_result *res, int with_diff,
+    struct plan *plan)
 {
 	const struct state_account	*sa;
 	const struct match_link		*l;
@@ -93,44 +94,45 @@ plan_compute(const struct state *prev, struct account *const *accounts,
 		/* Most accounts are as they were: no line, no name. */
 		if (sa != NULL && !modified && !unlinked && !linked)
 			continue;
+		plan->accounts_added += sa == NULL;
+		plan->accounts_modified += sa != NULL && modified;
+		plan->links_removed += unlinked;
+		plan->links_added += linked;
+		if (!with_diff)
+			continue;
 		/* Names as the directories spell them: escapes, line
 		 * breaks and all, shown as \xNN. */
 		str_vis_text(name, sizeof name, account_name(a, raw, sizeof raw));
 		if (sa == NULL) {
-			plan->accounts_added++;
 			buf_printf(&diff, "+ account %s (%s, %s)\n", name,
 			    account_kind_name(a->kind), a->guid);
 		} else if (modified) {
-			plan->accounts_modified++;
 			buf_printf(&diff, "~ account %s: ", name);
 			plan_changed_attrs(sa->account, a, &diff);
 			buf_append_char(&diff, '\n');
 		}
-		if (unlinked) {
-			plan->links_removed++;
+		if (unlinked)
 			buf_printf(&diff, "- link %s to person %s\n", name,
 			    sa->person_id);
-		}
-		if (linked) {
-			plan->links_added++;
+		if (linked)
 			buf_printf(&diff, "+ link %s to person %s (%s%s)\n",
 			    name, pid, l->reason != NULL ? l->reason : "new",
 			    l->secondary ? ", secondary" : "");
-		}
 	}
 	for (i = 0; i < prev->naccounts; i++) {
 		sa = &prev->accounts[i];
 		if (seen[i])
 			continue;
 		plan->accounts_removed++;
+		plan->links_removed += sa->person_id != NULL;
+		if (!with_diff)
+			continue;
 		buf_printf(&diff, "- account %s (%s)\n", str_vis_text(name,
 		    sizeof name, account_name(sa->account, raw, sizeof raw)),
 		    sa->account->guid);
-		if (sa->person_id != NULL) {
-			plan->links_removed++;
+		if (sa->person_id != NULL)
 			buf_printf(&diff, "- link %s to person %s\n", name,
 			    sa->person_id);
-		}
 	}
 	free(seen);
 
@@ -142,14 +144,17 @@ plan_compute(const struct state *prev, struct account *const *accounts,
 		if (mp->existing && n > 0 && mp->leaver &&
 		    !prev->persons[v[0]].leaver) {
 			plan->persons_disabled++;
-			buf_printf(&diff, "~ person %s \"%s\" becomes a leaver\n",
-			    mp->id, str_vis_text(name, sizeof name,
-			    mp->attrs[PERSON_DISPLAY_NAME] != NULL ?
-			    mp->attrs[PERSON_DISPLAY_NAME] : ""));
+			if (with_diff)
+				buf_printf(&diff, "~ person %s \"%s\" becomes "
+				    "a leaver\n", mp->id, str_vis_text(name,
+				    sizeof name, mp->attrs[PERSON_DISPLAY_NAME] !=
+				    NULL ? mp->attrs[PERSON_DISPLAY_NAME] : ""));
 		}
 		if (mp->existing)
 			continue;
 		plan->persons_created++;
+		if (!with_diff)
+			continue;
 		buf_printf(&diff, "+ person %s \"%s\" (%zu account%s)\n",
 		    mp->id, str_vis_text(name, sizeof name,
 		    mp->attrs[PERSON_DISPLAY_NAME] != NULL ?
@@ -161,10 +166,15 @@ plan_compute(const struct state *prev, struct account *const *accounts,
 		if (n > 0)
 			continue;
 		plan->persons_removed++;
-		buf_printf(&diff, "- person %s\n", prev->persons[i].id);
+		if (with_diff)
+			buf_printf(&diff, "- person %s\n",
+			    prev->persons[i].id);
 	}
 	index_free(persons);
-	plan->diff = buf_detach(&diff, NULL);
+	if (with_diff)
+		plan->diff = buf_detach(&diff, NULL);
+	else
+		buf_free(&diff);
 }
 
 void

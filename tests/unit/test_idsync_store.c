@@ -116,6 +116,22 @@ count(struct store *st, const char *sql)
 	return n;
 }
 
+/* plan_compute with its lines into plan, having checked that without
+ * them it counts the same. */
+static void
+plan_both(const struct state *prev, struct account *const *items, size_t n,
+    const struct match_result *res, struct plan *plan)
+{
+	struct plan	 bare;
+
+	plan_compute(prev, items, n, res, 0, &bare);
+	plan_compute(prev, items, n, res, 1, plan);
+	assert_null(bare.diff);
+	assert_non_null(plan->diff);
+	bare.diff = plan->diff;
+	assert_memory_equal(&bare, plan, sizeof bare);
+}
+
 static void
 test_save_load_and_atomic(void **state)
 {
@@ -140,7 +156,7 @@ test_save_load_and_atomic(void **state)
 	account_set_add(&set, acc(0, "btuh", 1, "ann"));
 	account_set_add(&set, acc(1, "meht", 2, "ann.a"));
 	one_person(&res, 2, "11111111-1111-4111-8111-111111111111");
-	plan_compute(&prev, set.items, set.count, &res, &plan);
+	plan_both(&prev, set.items, set.count, &res, &plan);
 	assert_int_equal(plan.accounts_added, 2);
 	assert_int_equal(plan.persons_created, 1);
 	assert_int_equal(plan.links_added, 2);
@@ -195,14 +211,14 @@ test_save_load_and_atomic(void **state)
 	assert_string_equal(account_get(prev.accounts[0].account,
 	    "givenName"), "Ann");
 	one_person(&res, 2, "11111111-1111-4111-8111-111111111111");
-	plan_compute(&prev, set.items, set.count, &res, &plan);
+	plan_both(&prev, set.items, set.count, &res, &plan);
 	assert_int_equal(plan.accounts_modified, 1);
 	assert_contains(plan.diff, "~ account btuh\\ann: sn\n");
 	plan_clear(&plan);
 	match_result_clear(&res);
 	/* One gone: named by the sAMAccountName kept. */
 	one_person(&res, 1, "11111111-1111-4111-8111-111111111111");
-	plan_compute(&prev, set.items, 1, &res, &plan);
+	plan_both(&prev, set.items, 1, &res, &plan);
 	assert_int_equal(plan.accounts_removed, 1);
 	assert_contains(plan.diff, "- account meht\\ann.a "
 	    "(00000000-0000-0000-0000-000000000002)\n");
@@ -255,7 +271,7 @@ test_save_load_and_atomic(void **state)
 	account_set_add(&set, acc(0, "btuh", 3, "ann2"));
 	account_set_add(&set, acc(1, "meht", 2, "ann.a"));
 	one_person(&res, 3, "22222222-2222-4222-8222-222222222222");
-	plan_compute(&prev, set.items, set.count, &res, &plan);
+	plan_both(&prev, set.items, set.count, &res, &plan);
 	assert_int_equal(store_run_begin(st, "run", 3000, 0, &run, err,
 	    sizeof err), 0);
 	mark(&marks[0], "btuh", 5000);
@@ -382,7 +398,7 @@ save_over(struct store *st, struct account_set *set, struct match_result *res)
 	int		 before;
 
 	assert_int_equal(store_load_state(st, NULL, 0, &prev, err, sizeof err), 0);
-	plan_compute(&prev, set->items, set->count, res, &plan);
+	plan_compute(&prev, set->items, set->count, res, 1, &plan);
 	assert_int_equal(store_run_begin(st, "run", 1000, 0, &run, err,
 	    sizeof err), 0);
 	before = sqlite3_total_changes(db_handle(store_db(st)));
@@ -520,7 +536,7 @@ test_save_stages(void **state)
 		c->nmembers = 1;
 		c->members[0].account = k % set.count;
 	}
-	plan_compute(&prev, set.items, set.count, &res, &plan);
+	plan_compute(&prev, set.items, set.count, &res, 1, &plan);
 	if (store_save_finish(sv, &res, &plan, NULL, 0, NULL, 2000, err,
 	    sizeof err) != 0)
 		fail_msg("save: %s", err);
@@ -721,7 +737,7 @@ test_first_save_indexes(void **state)
 	res.links[2].person = 0;	/* btuh's, as account 0 is */
 	assert_int_equal(store_load_state(st, NULL, 0, &prev, err,
 	    sizeof err), 0);
-	plan_compute(&prev, set.items, set.count, &res, &plan);
+	plan_compute(&prev, set.items, set.count, &res, 1, &plan);
 	assert_int_equal(store_run_begin(st, "run", 1000, 0, &run, err,
 	    sizeof err), 0);
 	assert_int_equal(store_save(st, run, set.items, set.count, &prev,
@@ -873,7 +889,7 @@ test_save_refuses_broken_key(void **state)
 	estate(&set, &res, 8, names, "about ann");
 	free(res.links[0].reason);
 	res.links[0].reason = xstrdup("score 9.1");
-	plan_compute(&prev, set.items, set.count, &res, &plan);
+	plan_compute(&prev, set.items, set.count, &res, 1, &plan);
 	assert_int_equal(store_run_begin(st, "run", 3000, 0, &run, err,
 	    sizeof err), 0);
 	assert_int_equal(store_save(st, run, set.items, set.count, &prev,
@@ -955,7 +971,7 @@ save_basis(struct store *st, struct account_set *set, struct match_result *res,
 	int64_t		 run;
 
 	assert_int_equal(store_load_state(st, NULL, 0, &prev, err, sizeof err), 0);
-	plan_compute(&prev, set->items, set->count, res, &plan);
+	plan_compute(&prev, set->items, set->count, res, 1, &plan);
 	assert_int_equal(store_run_begin(st, "run", now_ms, 0, &run, err,
 	    sizeof err), 0);
 	if (store_save(st, run, set->items, set->count, &prev, res, &plan,
