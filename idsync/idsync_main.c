@@ -1828,6 +1828,27 @@ idsync_settled(struct store *st, const struct state *prev,
 	return 0;
 }
 
+/*
+ * What a run leaves for the kernel to take back at exit rather than free:
+ * millions of blocks, whose frees were the last 0.37 s of a first run of
+ * 300 000 accounts. Kept reachable from here, so that no block is lost in
+ * a leak checker's sense. A build with AddressSanitizer frees them all,
+ * so that its leak check still sees the blocks a run frees.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define IDSYNC_FREE_AT_END	1
+#else
+#define IDSYNC_FREE_AT_END	0
+#endif
+
+static struct {
+	struct state		 prev;
+	struct plan		 plan;
+	struct match_result	 res;
+	struct account_set	 accounts;
+	int			 left;
+} idsync_left;
+
 /* state_clear on a thread of its own (idsync_run's end). */
 static void *
 idsync_clear_state(void *arg)
@@ -2045,6 +2066,18 @@ failed:
 	    err, NULL, wtime_now_ms(), serr, sizeof serr) == -1)
 		log_error("%s", serr);
 out:
+	if (!IDSYNC_FREE_AT_END && !idsync_left.left) {
+		idsync_left.left = 1;
+		if (have_state)
+			idsync_left.prev = prev;
+		if (have_plan)
+			idsync_left.plan = plan;
+		if (have_res)
+			idsync_left.res = res;
+		idsync_left.accounts = accounts;
+		have_state = have_plan = have_res = 0;
+		memset(&accounts, 0, sizeof accounts);
+	}
 	/*
 	 * The last state freed on a thread of its own, the run's result and
 	 * accounts on another, while this one closes the store (copying the
