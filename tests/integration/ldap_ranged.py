@@ -7,9 +7,13 @@
 # ranges), so this one stands in for it, for this alone: simple binds are
 # all accepted, a subtree search returns every user, a base search returns
 # that user's next range, and nothing else is understood. Every search's
-# base and attributes go to LOG, one line each.
+# base and attributes go to LOG, one line each. With --hostile a third
+# user holds what a broken or hostile server may send and slapd would not
+# store: a value that is not UTF-8, one holding a NUL, one over 64 KiB,
+# and an attribute of 100 001 values.
 #
 #   ldap_ranged.py --cert C --key K --portfile F --log LOG --base DN
+#       [--hostile]
 import argparse
 import socketserver
 import ssl
@@ -89,13 +93,28 @@ def users(base):
     ]
 
 
+def hostile(base):
+    """The attributes of a user whose values a reader must refuse."""
+    mails = ["smtp:hk%06d@btuh.test" % i for i in range(100001)]
+    mails[0] = "SMTP:hana.kovac@btuh.test"
+    return [("objectGUID", [b"\x03" * 16]), ("sAMAccountName", ["hkovac"]),
+            ("givenName", ["Hana"]), ("sn", ["Kovac"]),
+            ("displayName", [b"Hana \xff\xfe Kovac"]),
+            ("title", [b"Ward\x00Sister"]),
+            ("department", ["x" * (64 * 1024 + 1)]),
+            ("proxyAddresses", mails),
+            ("userAccountControl", ["512"])]
+
+
 def main():
     ap = argparse.ArgumentParser()
     for a in ("--cert", "--key", "--portfile", "--log", "--base"):
         ap.add_argument(a, required=True)
+    ap.add_argument("--hostile", action="store_true")
     args = ap.parse_args()
     log_lock = threading.Lock()
     people = users(args.base)
+    bad_dn = "CN=Hana Kovac,OU=Staff," + args.base
 
     def log(line):
         with log_lock, open(args.log, "a") as fp:
@@ -163,6 +182,8 @@ def main():
                 else:
                     values.append(("memberOf", groups))
                 out += entry(msgid, dn, values)
+            if args.hostile and scope != 0:
+                out += entry(msgid, bad_dn, hostile(args.base))
             self.wfile.write(out + result(0x65, msgid))
 
     class Server(socketserver.ThreadingTCPServer):

@@ -1,0 +1,68 @@
+#!/bin/sh
+# idsync_hostile.sh: what a broken or hostile directory sends in an entry
+# and ward-idsync must refuse, value by value, without failing the run or
+# losing the account: a value that is not UTF-8, one holding a NUL, one
+# over 64 KiB, and an attribute of 100 001 values (100 000 are kept). slapd
+# stores none of those (it checks its syntaxes), so ldap_ranged.py, the
+# stand-in LDAPS server of idsync_ranged.sh, sends them with --hostile;
+# everything else ward-idsync does with it is real (TLS, bind, paged
+# search, the state).
+. "$top_srcdir/tests/integration/lib.sh"
+
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3) || skip "python3 is not installed"
+require_cmd sqlite3
+make_test_ca
+BASE="DC=btuh,DC=test"
+"$PY" "$top_srcdir/tests/integration/ldap_ranged.py" --cert "$T/server.crt" \
+    --key "$T/server.key" --portfile "$T/ldap.port" --log "$T/ldap.log" \
+    --base "$BASE" --hostile 2> "$T/ldap.err" &
+LDAP_PID=$!
+at_exit 'kill $LDAP_PID 2>/dev/null'
+i=0
+while [ ! -s "$T/ldap.port" ]; do
+	i=$((i + 1))
+	[ $i -lt 200 ] || fail "the LDAP stand-in did not start: $(cat "$T/ldap.err")"
+	sleep 0.1
+done
+printf 'any\n' > "$T/svc.password"
+chmod 600 "$T/svc.password"
+cat > "$T/idsync.conf" <<CONF
+[log]
+level = info
+[idsync]
+database = $T/idsync.db
+[domain "btuh"]
+uri = ldaps://127.0.0.1:$(cat "$T/ldap.port")
+base = $BASE
+bind_dn = CN=svc-ward,OU=Service Accounts,$BASE
+bind_password_file = $T/svc.password
+ca_file = $T/ca.crt
+filter = (objectClass=user)
+incremental = no
+[match]
+nicknames = $top_srcdir/data/nicknames.txt
+CONF
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+assert_contains "$OUT" "domain btuh: 3 accounts in 1 page from ldaps://127.0.0.1:"
+assert_contains "$OUT" "domain btuh: 4 attribute values were not valid UTF-8, held a NUL, or were over their size limits; left out"
+q() {
+	sqlite3 "$T/idsync.db" "$1"
+}
+[ "$(q "SELECT count(*) FROM accounts")" = 3 ] || fail "accounts: $(q "SELECT sam FROM accounts")"
+row=$(q "SELECT json_array_length(json_extract(attrs, '$.proxyAddresses')),
+    json_extract(attrs, '$.proxyAddresses[0]'),
+    json_type(attrs, '$.displayName'), json_type(attrs, '$.title'),
+    json_type(attrs, '$.department'), display_name, mail
+    FROM accounts WHERE sam = 'hkovac'")
+[ "$row" = "100000|SMTP:hana.kovac@btuh.test|||||" ] ||
+    fail "Hana's row (values kept, the first, refused ones): $row"
+last=$(q "SELECT value FROM accounts, json_each(json_extract(attrs,
+    '$.proxyAddresses')) WHERE sam = 'hkovac' ORDER BY key DESC LIMIT 1")
+[ "$last" = "smtp:hk099999@btuh.test" ] || fail "the last value kept: $last"
+ok "a hostile entry: its bad values left out one by one and counted, 100 000 of 100 001 values kept in order, the account and the run whole"
+
+# The next run finds the same: nothing is taken for a change.
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+assert_contains "$OUT" "accounts:  3 (0 new, 0 gone, 0 changed)"
+ok "the same hostile entry read again is no change"
