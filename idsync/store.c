@@ -2305,7 +2305,6 @@ store_save_start(struct store *st, int64_t run_id,
 		store_save_end(sv);
 		return NULL;
 	}
-	sv->st = st;
 	sv->run_id = run_id;
 	sv->accounts = accounts;
 	sv->naccounts = naccounts;
