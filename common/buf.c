@@ -43,6 +43,12 @@ buf_reserve(struct buf *b, size_t len)
 }
 
 int
+buf_room(struct buf *b, size_t len)
+{
+	return buf_reserve(b, len);
+}
+
+int
 buf_append(struct buf *b, const void *data, size_t len)
 {
 	if (buf_reserve(b, len) == -1)

@@ -18,6 +18,9 @@ void	 buf_init(struct buf *b, size_t max);
 int	 buf_append(struct buf *b, const void *data, size_t len);
 int	 buf_append_str(struct buf *b, const char *s);
 int	 buf_append_char(struct buf *b, char c);
+/* Room for len more bytes made now, not by doubling as they come: 0, or
+ * -1 if that would exceed max (b is unchanged). */
+int	 buf_room(struct buf *b, size_t len);
 /* v in decimal, as printf's "%llu" writes it, without printf. */
 int	 buf_append_uint(struct buf *b, unsigned long long v);
 int	 buf_printf(struct buf *b, const char *fmt, ...)

@@ -470,31 +470,43 @@ account_json_string(struct buf *b, const char *s, size_t len)
 	buf_append_char(b, '"');
 }
 
+/* Is s[0..len) UTF-8? Most names and values are ASCII: no call then. */
 static int
-account_attr_name_cmp(const void *x, const void *y)
+account_utf8(const char *s, size_t len)
 {
-	const struct account_attr *a = *(const struct account_attr *const *)x;
-	const struct account_attr *b = *(const struct account_attr *const *)y;
+	size_t	 i;
 
-	return strcmp(a->name, b->name);
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return u8_check((const uint8_t *)s + i, len - i) ==
+			    NULL;
+	return 1;
 }
 
-/* The attributes whose names are UTF-8, in order of name: a malloc'd
- * array of *n. */
-static const struct account_attr **
-account_attrs_sorted(const struct account *a, size_t *n)
+/*
+ * The attributes whose names are UTF-8, in strcmp's order of name, into
+ * sorted (room for a->nattrs); their number. An account's attributes are
+ * in order of name case aside already, which strcmp's differs from only
+ * where case does: an insertion sort does little.
+ */
+static size_t
+account_attrs_sorted(const struct account *a,
+    const struct account_attr **sorted)
 {
-	const struct account_attr **sorted;
-	size_t			  i;
+	const struct account_attr	*at;
+	size_t				 i, j, n = 0;
 
-	sorted = xcalloc(a->nattrs + 1, sizeof *sorted);
-	*n = 0;
-	for (i = 0; i < a->nattrs; i++)
-		if (u8_check((const uint8_t *)a->attrs[i].name,
-		    strlen(a->attrs[i].name)) == NULL)
-			sorted[(*n)++] = &a->attrs[i];
-	qsort(sorted, *n, sizeof *sorted, account_attr_name_cmp);
-	return sorted;
+	for (i = 0; i < a->nattrs; i++) {
+		at = &a->attrs[i];
+		if (!account_utf8(at->name, strlen(at->name)))
+			continue;
+		for (j = n; j > 0 && strcmp(sorted[j - 1]->name, at->name) > 0;
+		    j--)
+			sorted[j] = sorted[j - 1];
+		sorted[j] = at;
+		n++;
+	}
+	return n;
 }
 
 /* One attribute's member of the JSON object, "name":["value",...]. */
@@ -508,7 +520,7 @@ account_attr_json(struct buf *b, const struct account_attr *at)
 	buf_append_str(b, ":[");
 	for (j = 0; j < at->count; j++) {
 		len = strlen(at->values[j]);
-		if (u8_check((const uint8_t *)at->values[j], len) != NULL)
+		if (!account_utf8(at->values[j], len))
 			continue;
 		if (!first_value)
 			buf_append_char(b, ',');
@@ -530,13 +542,17 @@ account_attr_json(struct buf *b, const struct account_attr *at)
 char *
 account_attrs_json(const struct account *a, int content_only)
 {
-	const struct account_attr **sorted;
-	struct buf		  b;
-	size_t			  i, n;
-	int			  first = 1;
+	const struct account_attr	*few[64], **sorted = few;
+	struct buf			 b;
+	size_t				 i, n;
+	int				 first = 1;
 
-	sorted = account_attrs_sorted(a, &n);
+	if (a->nattrs > sizeof few / sizeof few[0])
+		sorted = xcalloc(a->nattrs, sizeof *sorted);
+	n = account_attrs_sorted(a, sorted);
 	buf_init(&b, 0);
+	/* A typical account's is 700 bytes: made once, not doubled up to. */
+	(void)buf_room(&b, 1024);
 	buf_append_char(&b, '{');
 	for (i = 0; i < n; i++) {
 		if (content_only && account_attr_volatile(sorted[i]->name))
@@ -547,7 +563,8 @@ account_attrs_json(const struct account *a, int content_only)
 		account_attr_json(&b, sorted[i]);
 	}
 	buf_append_char(&b, '}');
-	free(sorted);
+	if (sorted != few)
+		free(sorted);
 	return buf_detach(&b, NULL);
 }
 

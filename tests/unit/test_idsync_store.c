@@ -1554,6 +1554,21 @@ test_attrs_json(void **state)
 	assert_json_as_jansson(a);
 	account_free(a);
 
+	/* More attributes than the writer keeps room for on its stack, in
+	 * cases that order them otherwise than case aside. */
+	a = account_new(0, "btuh", "00000000-0000-0000-0000-000000000001",
+	    "CN=x,DC=btuh,DC=test");
+	for (i = 0; i < 90; i++) {
+		char	 name[16];
+
+		snprintf(name, sizeof name, "%c%02zu", "aBcD"[i % 4],
+		    (i * 37) % 90);
+		account_add_value(a, name, name, strlen(name));
+	}
+	assert_int_equal(a->nattrs, 90);
+	assert_json_as_jansson(a);
+	account_free(a);
+
 	/* Random bytes (mostly not UTF-8), and random code points. */
 	for (k = 0; k < 300; k++) {
 		a = account_new(0, "btuh",
