@@ -87,15 +87,24 @@ decode_sid(const unsigned char *v, size_t len, char *dst, size_t size,
 	for (i = 2; i < 8; i++)
 		authority = authority << 8 | v[i];
 	/* MS-DTYP 2.4.2.1: an authority of 2^32 or more is written in hex. */
-	if (authority >= (1ULL << 32))
+	if (authority >= (1ULL << 32)) {
 		w = snprintf(dst, size, "S-1-0x%012llx",
 		    (unsigned long long)authority);
-	else
-		w = snprintf(dst, size, "S-1-%llu",
-		    (unsigned long long)authority);
-	if (w < 0 || (size_t)w >= size)
-		goto small;
-	n = (size_t)w;
+		if (w < 0 || (size_t)w >= size)
+			goto small;
+		n = (size_t)w;
+	} else {
+		/* As the sub-authorities: no printf for each SID read. */
+		d = decode_decimal((uint32_t)authority, digits +
+		    sizeof digits);
+		dl = (size_t)(digits + sizeof digits - d);
+		if (size < dl + 5)
+			goto small;
+		memcpy(dst, "S-1-", 4);
+		memcpy(dst + 4, d, dl);
+		n = 4 + dl;
+		dst[n] = '\0';
+	}
 	for (i = 0; i < count; i++) {
 		sub = (uint32_t)v[8 + 4 * i] |
 		    (uint32_t)v[9 + 4 * i] << 8 |

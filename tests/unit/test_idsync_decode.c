@@ -82,6 +82,18 @@ test_sid(void **state)
 	assert_string_equal(s,
 	    "S-1-5-21-1004336348-1177238915-682003330-4294967295");
 
+	/* No sub-authority: the authority alone, with room for exactly
+	 * that and one byte less; the largest written in decimal. */
+	memset(v, 0, sizeof v);
+	v[0] = 1;
+	assert_int_equal(decode_sid(v, 8, s, 6, err, sizeof err), 0);
+	assert_string_equal(s, "S-1-0");
+	assert_int_equal(decode_sid(v, 8, s, 5, err, sizeof err), -1);
+	assert_non_null(strstr(err, "no room"));
+	memset(v + 4, 0xff, 4);
+	assert_int_equal(decode_sid(v, 8, s, sizeof s, err, sizeof err), 0);
+	assert_string_equal(s, "S-1-4294967295");
+
 	/* An authority of 2^32 or more is written in hex. */
 	memset(v, 0, sizeof v);
 	v[0] = 1;
