@@ -673,7 +673,23 @@ struct exact_scratch {
 	char		**items;
 	size_t		 count;
 	size_t		 alloc;
+	/* The values so far once there are more than MATCH_EXACT_SCAN: a
+	 * new one is looked up, not compared with each (an entry may hold
+	 * 100 000, which compared each with each took ten seconds). */
+	struct index	*seen;
 };
+
+#define MATCH_EXACT_SCAN	16
+
+static void
+exact_scratch_reset(struct exact_scratch *sc)
+{
+	sc->count = 0;
+	if (sc->seen != NULL) {
+		index_free(sc->seen);
+		sc->seen = NULL;
+	}
+}
 
 /* v[0..len) as identifiers and the exact comparator take it, trimmed
  * (compare_exact_trim) and in lower case, in room; NULL when nothing is
@@ -703,9 +719,19 @@ match_add_exact(struct exact_scratch *sc, struct xarena **room, const char *v,
 
 	if ((s = match_exact_form(room, v, len)) == NULL)
 		return;
-	for (i = 0; i < sc->count; i++)
-		if (strcmp(sc->items[i], s) == 0)
-			return;		/* its room stays, unused */
+	if (sc->seen == NULL && sc->count >= MATCH_EXACT_SCAN) {
+		sc->seen = index_new();
+		for (i = 0; i < sc->count; i++)
+			index_add(sc->seen, sc->items[i], i);
+	}
+	/* A value had already: its room stays, unused. */
+	if (sc->seen != NULL) {
+		if (index_first_or_add(sc->seen, s, sc->count) != sc->count)
+			return;
+	} else
+		for (i = 0; i < sc->count; i++)
+			if (strcmp(sc->items[i], s) == 0)
+				return;
 	if (sc->count == sc->alloc) {
 		sc->alloc = sc->alloc == 0 ? 8 : sc->alloc * 2;
 		sc->items = xreallocarray(sc->items, sc->alloc,
@@ -729,7 +755,7 @@ match_prepare_exact(struct match_ctx *ctx, size_t i, struct xarena **room,
 	for (k = 0; k < ctx->nexact; k++) {
 		l = &ctx->exact_values[i * ctx->nexact + k];
 		v = match_attr_values(ctx, i, ctx->exact_attr[k], &n);
-		sc->count = 0;
+		exact_scratch_reset(sc);
 		for (j = 0; j < n; j++) {
 			/* One slot per name, any case: proxyAddresses'. */
 			if (ctx->exact_attr[k] !=
@@ -762,6 +788,7 @@ match_prepare_chunk(struct match_ctx *ctx, size_t c)
 	for (i = c * MATCH_CHUNK; i < ctx->n && i < end; i++)
 		if (is_person(ctx, i) || is_admin(ctx, i))
 			match_prepare_exact(ctx, i, &ctx->exact_room[c], &sc);
+	exact_scratch_reset(&sc);
 	free(sc.items);
 }
 

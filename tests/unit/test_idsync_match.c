@@ -323,6 +323,42 @@ test_exact_and_score(void **state)
 	world_free(&w);
 }
 
+/* An account with many identifier values, each twice (in another case
+ * too): one far down the list shared with another account still links
+ * them, and by that value. */
+static void
+test_many_identifiers(void **state)
+{
+	struct world	 w;
+	struct account	*a, *b, *c;
+	char		 v[64];
+	size_t		 i;
+
+	(void)state;
+	world_init(&w);
+	a = acc(0, 1, ACCOUNT_PERSON, "givenName", "Ann", "sn", "Shaw", NULL);
+	for (i = 0; i < 40; i++) {
+		snprintf(v, sizeof v, "smtp:a%02zu@btuh.test", i);
+		account_add_value(a, "proxyAddresses", v, strlen(v));
+		snprintf(v, sizeof v, "SMTP:A%02zu@BTUH.TEST", i);
+		account_add_value(a, "proxyAddresses", v, strlen(v));
+	}
+	world_add(&w, a);
+	world_add(&w, b = acc(1, 2, ACCOUNT_PERSON, "givenName", "Ann", "sn",
+	    "Shaw", "proxyAddresses", "smtp:a37@btuh.test", NULL));
+	world_add(&w, c = acc(2, 3, ACCOUNT_PERSON, "givenName", "Bill", "sn",
+	    "Other", "proxyAddresses", "smtp:a99@btuh.test", NULL));
+	world_match(&w);
+	assert_same(&w, a, b);
+	assert_string_equal(w.res.links[idx(&w, b)].reason,
+	    "exact:proxyAddresses");
+	assert_non_null(strstr(w.res.links[idx(&w, b)].detail,
+	    "proxyAddresses a37@btuh.test shared"));
+	assert_apart(&w, a, c);
+	assert_int_equal(w.res.nconflicts, 0);
+	world_free(&w);
+}
+
 static void
 test_review_and_veto(void **state)
 {
@@ -705,6 +741,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_and_score),
+		cmocka_unit_test(test_many_identifiers),
 		cmocka_unit_test(test_review_and_veto),
 		cmocka_unit_test(test_review_candidates),
 		cmocka_unit_test(test_blocking_surname_given),
