@@ -153,6 +153,7 @@ struct match_ctx {
 	unsigned char			*kind;		/* per account */
 	size_t				*ids_start;	/* n * nexact + 1 */
 	uint32_t			*ids;		/* exact values, numbered */
+	uint32_t			*ids_sorted;	/* each range in order */
 	struct rule_memo		*memo;		/* per rule */
 	size_t				*adj_start;	/* n + 1 */
 	size_t				*adj;		/* pair indexes */
@@ -369,14 +370,51 @@ rule_weight(const struct compare_rule *r, enum compare_level level)
 }
 
 /* Do a and b share a value of exact identifier k? */
+/* Past this many values on both sides, an identifier's are looked up in
+ * the other's sorted numbers rather than compared each with each (two
+ * entries of 100 000 took twenty seconds). */
+#define MATCH_SHARE_SCAN	8
+
+/* Is x among the sorted numbers s[lo..hi)? */
+static int
+ids_have(const uint32_t *s, size_t lo, size_t hi, uint32_t x)
+{
+	size_t	 m;
+
+	while (lo < hi) {
+		m = lo + (hi - lo) / 2;
+		if (s[m] == x)
+			return 1;
+		if (s[m] < x)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	return 0;
+}
+
 static int
 match_share(const struct match_ctx *ctx, size_t a, size_t b, size_t k,
     const char **value)
 {
 	const struct cfg_list	*va = &ctx->exact_values[a * ctx->nexact + k];
 	const struct cfg_list	*vb = &ctx->exact_values[b * ctx->nexact + k];
-	size_t			 i, j;
+	size_t			 i, j, ka, kb;
 
+	/* The first of a's, in its order, that b has too. */
+	if (ctx->ids_sorted != NULL && va->count > MATCH_SHARE_SCAN &&
+	    vb->count > MATCH_SHARE_SCAN) {
+		ka = ctx->ids_start[a * ctx->nexact + k];
+		kb = b * ctx->nexact + k;
+		for (i = 0; i < va->count; i++)
+			if (ids_have(ctx->ids_sorted, ctx->ids_start[kb],
+			    ctx->ids_start[kb + 1], ctx->ids[ka + i])) {
+				if (value != NULL)
+					*value = va->items[i];
+				return 1;
+			}
+		return 0;
+	}
 	for (i = 0; i < va->count; i++)
 		for (j = 0; j < vb->count; j++)
 			if (strcmp(va->items[i], vb->items[j]) == 0) {
@@ -1142,8 +1180,23 @@ match_record_best(struct match_ctx *ctx, size_t a, size_t b,
 static int
 match_share_id(const struct match_ctx *ctx, size_t a, size_t b, size_t k)
 {
-	size_t	 ka = a * ctx->nexact + k, kb = b * ctx->nexact + k, i, j;
+	size_t	 ka = a * ctx->nexact + k, kb = b * ctx->nexact + k, i, j, t;
 
+	if (ctx->ids_start[ka + 1] - ctx->ids_start[ka] > MATCH_SHARE_SCAN &&
+	    ctx->ids_start[kb + 1] - ctx->ids_start[kb] > MATCH_SHARE_SCAN) {
+		/* The fewer looked up among the more. */
+		if (ctx->ids_start[ka + 1] - ctx->ids_start[ka] >
+		    ctx->ids_start[kb + 1] - ctx->ids_start[kb]) {
+			t = ka;
+			ka = kb;
+			kb = t;
+		}
+		for (i = ctx->ids_start[ka]; i < ctx->ids_start[ka + 1]; i++)
+			if (ids_have(ctx->ids_sorted, ctx->ids_start[kb],
+			    ctx->ids_start[kb + 1], ctx->ids[i]))
+				return 1;
+		return 0;
+	}
 	for (i = ctx->ids_start[ka]; i < ctx->ids_start[ka + 1]; i++)
 		for (j = ctx->ids_start[kb]; j < ctx->ids_start[kb + 1]; j++)
 			if (ctx->ids[i] == ctx->ids[j])
@@ -1185,6 +1238,14 @@ match_shared_collect(uint64_t key, const size_t *v, size_t n, void *arg)
 	}
 }
 
+static int
+uint32_cmp(const void *x, const void *y)
+{
+	uint32_t	 a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
 /* Numbers the identifier values for match_share_id: each identifier's
  * on their own (only values of one identifier are compared). */
 static void
@@ -1220,6 +1281,16 @@ match_number_ids(struct match_ctx *ctx)
 	}
 	free(num);
 	free(v);
+	/* Each account's numbers of each identifier in order too, for the
+	 * lists too long to compare each with each. */
+	ctx->ids_sorted = xcalloc(total + 1, sizeof *ctx->ids_sorted);
+	memcpy(ctx->ids_sorted, ctx->ids, total * sizeof *ctx->ids_sorted);
+	for (i = 0; i < ctx->n * ctx->nexact; i++)
+		if (ctx->ids_start[i + 1] - ctx->ids_start[i] >
+		    MATCH_SHARE_SCAN)
+			qsort(ctx->ids_sorted + ctx->ids_start[i],
+			    ctx->ids_start[i + 1] - ctx->ids_start[i],
+			    sizeof *ctx->ids_sorted, uint32_cmp);
 }
 
 /* The last MATCH_DIGITS_KEEP ASCII digits of s as a number, and how many
@@ -3353,6 +3424,7 @@ match_ctx_free(struct match_ctx *ctx)
 	free(ctx->rest_max);
 	free(ctx->kind);
 	free(ctx->ids_start);
+	free(ctx->ids_sorted);
 	free(ctx->ids);
 	for (i = 0; ctx->memo != NULL && i < ctx->in->nrules; i++) {
 		free(ctx->memo[i].digits);

@@ -66,3 +66,51 @@ ok "a hostile entry: its bad values left out one by one and counted, 100 000 of 
 run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
 assert_contains "$OUT" "accounts:  3 (0 new, 0 gone, 0 changed)"
 ok "the same hostile entry read again is no change"
+
+# The same person in a second domain, of as many addresses, none of them
+# shared: weighing the pair compares the two lists of 100 000 (each with
+# each, that took twenty seconds), and names and nothing else make a
+# conflict for a person.
+"$PY" "$top_srcdir/tests/integration/ldap_ranged.py" --cert "$T/server.crt" \
+    --key "$T/server.key" --portfile "$T/meht.port" --log "$T/meht.log" \
+    --base "DC=meht,DC=test" --hostile 2> "$T/meht.err" &
+MEHT_PID=$!
+at_exit 'kill $MEHT_PID 2>/dev/null'
+i=0
+while [ ! -s "$T/meht.port" ]; do
+	i=$((i + 1))
+	[ $i -lt 200 ] || fail "the second stand-in did not start: $(cat "$T/meht.err")"
+	sleep 0.1
+done
+cat >> "$T/idsync.conf" <<CONF
+link = 16
+review = 8
+blocking = surname-given, given-initial
+[domain "meht"]
+uri = ldaps://127.0.0.1:$(cat "$T/meht.port")
+base = DC=meht,DC=test
+bind_dn = CN=svc-ward,OU=Service Accounts,DC=meht,DC=test
+bind_password_file = $T/svc.password
+ca_file = $T/ca.crt
+filter = (objectClass=user)
+incremental = no
+[compare "givenName"]
+comparator = name
+agree = 6
+disagree = -4
+[compare "sn"]
+comparator = name
+agree = 6
+disagree = -3
+CONF
+run 0 "$WARD_IDSYNC" -c "$T/idsync.conf" run
+assert_contains "$OUT" "domain meht: 4 attribute values were not valid UTF-8, held a NUL, or were over their size limits; left out"
+pair=$(q "SELECT group_concat(ca.domain, ',') FROM conflict_accounts ca
+    JOIN accounts a USING (domain, guid) WHERE a.sam = 'hkovac'
+    GROUP BY ca.conflict_id")
+[ "$pair" = "btuh,meht" ] || [ "$pair" = "meht,btuh" ] ||
+    fail "Hana's two accounts, one conflict: $pair"
+[ "$(q "SELECT count(*) FROM links l JOIN accounts a USING (domain, guid)
+    WHERE a.sam = 'hkovac' AND l.reason LIKE 'exact:%'")" = 0 ] ||
+    fail "Hana's accounts linked by an address they do not share"
+ok "two hostile entries of one name in two domains: weighed, 100 000 addresses each, none shared, a conflict"

@@ -94,9 +94,11 @@ def users(base):
 
 
 def hostile(base):
-    """The attributes of a user whose values a reader must refuse."""
-    mails = ["smtp:hk%06d@btuh.test" % i for i in range(100001)]
-    mails[0] = "SMTP:hana.kovac@btuh.test"
+    """The attributes of a user whose values a reader must refuse; the
+    addresses are of base's domain (DC=btuh,DC=test: btuh.test)."""
+    domain = ".".join(p.split("=", 1)[1] for p in base.split(","))
+    mails = ["smtp:hk%06d@%s" % (i, domain) for i in range(100001)]
+    mails[0] = "SMTP:hana.kovac@%s" % domain
     return [("objectGUID", [b"\x03" * 16]), ("sAMAccountName", ["hkovac"]),
             ("givenName", ["Hana"]), ("sn", ["Kovac"]),
             ("displayName", [b"Hana \xff\xfe Kovac"]),

@@ -359,6 +359,51 @@ test_many_identifiers(void **state)
 	world_free(&w);
 }
 
+/* Accounts with long lists of one identifier (past the few compared
+ * each with each): a pair sharing two values links by them, each link
+ * naming the first in its own account's order, whatever the other's; a
+ * pair sharing none does not link by it. */
+static void
+test_long_identifier_lists(void **state)
+{
+	struct world	 w;
+	struct account	*a, *b, *c;
+	char		 v[64];
+	size_t		 i;
+
+	(void)state;
+	world_init(&w);
+	a = acc(0, 1, ACCOUNT_PERSON, "givenName", "Ann", "sn", "Shaw", NULL);
+	b = acc(1, 2, ACCOUNT_PERSON, "givenName", "Ann", "sn", "Shaw", NULL);
+	c = acc(2, 3, ACCOUNT_PERSON, "givenName", "Ann", "sn", "Shaw", NULL);
+	for (i = 0; i < 20; i++) {
+		snprintf(v, sizeof v, "smtp:a%02zu@btuh.test", 19 - i);
+		account_add_value(a, "proxyAddresses", v, strlen(v));
+		snprintf(v, sizeof v, "smtp:b%02zu@meht.test", i);
+		account_add_value(b, "proxyAddresses", v, strlen(v));
+		snprintf(v, sizeof v, "smtp:c%02zu@southend.test", i);
+		account_add_value(c, "proxyAddresses", v, strlen(v));
+	}
+	/* a has a15 before a07; b has them the other way about. */
+	account_add_value(b, "proxyAddresses", "smtp:a07@btuh.test", 18);
+	account_add_value(b, "proxyAddresses", "smtp:a15@btuh.test", 18);
+	world_add(&w, a);
+	world_add(&w, b);
+	world_add(&w, c);
+	world_match(&w);
+	assert_same(&w, a, b);
+	assert_string_equal(w.res.links[idx(&w, b)].reason,
+	    "exact:proxyAddresses");
+	/* Each link says the first shared in its own account's order. */
+	assert_non_null(strstr(w.res.links[idx(&w, a)].detail,
+	    "proxyAddresses a15@btuh.test shared"));
+	assert_non_null(strstr(w.res.links[idx(&w, b)].detail,
+	    "proxyAddresses a07@btuh.test shared"));
+	assert_true(w.res.links[idx(&w, c)].reason == NULL ||
+	    strncmp(w.res.links[idx(&w, c)].reason, "exact:", 6) != 0);
+	world_free(&w);
+}
+
 static void
 test_review_and_veto(void **state)
 {
@@ -742,6 +787,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_and_score),
 		cmocka_unit_test(test_many_identifiers),
+		cmocka_unit_test(test_long_identifier_lists),
 		cmocka_unit_test(test_review_and_veto),
 		cmocka_unit_test(test_review_candidates),
 		cmocka_unit_test(test_blocking_surname_given),
