@@ -128,3 +128,43 @@ fx_restart_slapd() {
 fx_pid() {
 	cat "$FX_DIR/slapd-$1/slapd.pid"
 }
+
+# fx_start_standin NAME BASE [ARG...]: ldap_ranged.py, the LDAPS stand-in
+# for what no server here answers (ranges, hostile values), serving BASE
+# with make_test_ca's server certificate in $T, its port in $T/NAME.port
+# and its searches in $T/NAME.log; stopped at exit. Needs $PY, lib.sh's
+# at_exit, and writes $T/svc.password (any password binds).
+fx_start_standin() {
+	_name=$1
+	_base=$2
+	shift 2
+	"$PY" "$top_srcdir/tests/integration/ldap_ranged.py" \
+	    --cert "$T/server.crt" --key "$T/server.key" \
+	    --portfile "$T/$_name.port" --log "$T/$_name.log" \
+	    --base "$_base" "$@" 2> "$T/$_name.err" &
+	at_exit "kill $! 2>/dev/null"
+	_i=0
+	while [ ! -s "$T/$_name.port" ]; do
+		_i=$((_i + 1))
+		[ $_i -lt 200 ] || fail "the LDAP stand-in $_name did not" \
+		    "start: $(cat "$T/$_name.err")"
+		sleep 0.1
+	done
+	printf 'any\n' > "$T/svc.password"
+	chmod 600 "$T/svc.password"
+}
+
+# fx_standin_domain DOMAIN NAME BASE: the [domain] section that reads the
+# stand-in NAME, serving BASE, in full.
+fx_standin_domain() {
+	cat <<CONF
+[domain "$1"]
+uri = ldaps://127.0.0.1:$(cat "$T/$2.port")
+base = $3
+bind_dn = CN=svc-ward,OU=Service Accounts,$3
+bind_password_file = $T/svc.password
+ca_file = $T/ca.crt
+filter = (objectClass=user)
+incremental = no
+CONF
+}

@@ -8,38 +8,20 @@
 # everything else ward-idsync does with it is real (TLS, bind, paged
 # search, the state).
 . "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/idsync_fixture.sh"
 
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3) || skip "python3 is not installed"
 require_cmd sqlite3
 make_test_ca
 BASE="DC=btuh,DC=test"
-"$PY" "$top_srcdir/tests/integration/ldap_ranged.py" --cert "$T/server.crt" \
-    --key "$T/server.key" --portfile "$T/ldap.port" --log "$T/ldap.log" \
-    --base "$BASE" --hostile 2> "$T/ldap.err" &
-LDAP_PID=$!
-at_exit 'kill $LDAP_PID 2>/dev/null'
-i=0
-while [ ! -s "$T/ldap.port" ]; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || fail "the LDAP stand-in did not start: $(cat "$T/ldap.err")"
-	sleep 0.1
-done
-printf 'any\n' > "$T/svc.password"
-chmod 600 "$T/svc.password"
+fx_start_standin ldap "$BASE" --hostile
 cat > "$T/idsync.conf" <<CONF
 [log]
 level = info
 [idsync]
 database = $T/idsync.db
-[domain "btuh"]
-uri = ldaps://127.0.0.1:$(cat "$T/ldap.port")
-base = $BASE
-bind_dn = CN=svc-ward,OU=Service Accounts,$BASE
-bind_password_file = $T/svc.password
-ca_file = $T/ca.crt
-filter = (objectClass=user)
-incremental = no
+$(fx_standin_domain btuh ldap "$BASE")
 [match]
 nicknames = $top_srcdir/data/nicknames.txt
 CONF
@@ -71,29 +53,12 @@ ok "the same hostile entry read again is no change"
 # shared: weighing the pair compares the two lists of 100 000 (each with
 # each, that took twenty seconds), and names and nothing else make a
 # conflict for a person.
-"$PY" "$top_srcdir/tests/integration/ldap_ranged.py" --cert "$T/server.crt" \
-    --key "$T/server.key" --portfile "$T/meht.port" --log "$T/meht.log" \
-    --base "DC=meht,DC=test" --hostile 2> "$T/meht.err" &
-MEHT_PID=$!
-at_exit 'kill $MEHT_PID 2>/dev/null'
-i=0
-while [ ! -s "$T/meht.port" ]; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || fail "the second stand-in did not start: $(cat "$T/meht.err")"
-	sleep 0.1
-done
+fx_start_standin meht "DC=meht,DC=test" --hostile
 cat >> "$T/idsync.conf" <<CONF
 link = 16
 review = 8
 blocking = surname-given, given-initial
-[domain "meht"]
-uri = ldaps://127.0.0.1:$(cat "$T/meht.port")
-base = DC=meht,DC=test
-bind_dn = CN=svc-ward,OU=Service Accounts,DC=meht,DC=test
-bind_password_file = $T/svc.password
-ca_file = $T/ca.crt
-filter = (objectClass=user)
-incremental = no
+$(fx_standin_domain meht meht "DC=meht,DC=test")
 [compare "givenName"]
 comparator = name
 agree = 6

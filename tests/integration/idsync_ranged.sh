@@ -7,38 +7,20 @@
 # server for this alone, answers as AD would; everything else ward-idsync
 # does with it is real (TLS, bind, paged search, the state).
 . "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/idsync_fixture.sh"
 
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3) || skip "python3 is not installed"
 require_cmd sqlite3
 make_test_ca
 BASE="DC=btuh,DC=test"
-"$PY" "$top_srcdir/tests/integration/ldap_ranged.py" --cert "$T/server.crt" \
-    --key "$T/server.key" --portfile "$T/ldap.port" --log "$T/ldap.log" \
-    --base "$BASE" 2> "$T/ldap.err" &
-LDAP_PID=$!
-at_exit 'kill $LDAP_PID 2>/dev/null'
-i=0
-while [ ! -s "$T/ldap.port" ]; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || fail "the LDAP stand-in did not start: $(cat "$T/ldap.err")"
-	sleep 0.1
-done
-printf 'any\n' > "$T/svc.password"
-chmod 600 "$T/svc.password"
+fx_start_standin ldap "$BASE"
 cat > "$T/idsync.conf" <<CONF
 [log]
 level = info
 [idsync]
 database = $T/idsync.db
-[domain "btuh"]
-uri = ldaps://127.0.0.1:$(cat "$T/ldap.port")
-base = $BASE
-bind_dn = CN=svc-ward,OU=Service Accounts,$BASE
-bind_password_file = $T/svc.password
-ca_file = $T/ca.crt
-filter = (objectClass=user)
-incremental = no
+$(fx_standin_domain btuh ldap "$BASE")
 [match]
 nicknames = $top_srcdir/data/nicknames.txt
 CONF
