@@ -685,6 +685,17 @@ store_kind(const char *s)
 	return ACCOUNT_PERSON;
 }
 
+/* The state's order of keys: domain name, then GUID, as SQLite's
+ * "ORDER BY domain, guid" puts them. */
+static int
+store_key_cmp(const char *da, const char *ga, const char *db,
+    const char *gb)
+{
+	int	 c;
+
+	return (c = strcmp(da, db)) != 0 ? c : strcmp(ga, gb);
+}
+
 /*
  * Walks rows of a table keyed by (domain, guid), in that order, beside
  * the state's accounts (loaded in the same order): the account each row is
@@ -700,8 +711,7 @@ store_walk_to(const struct state *state, size_t *at, const char *domain,
 
 	for (; *at < state->naccounts; (*at)++) {
 		a = state->accounts[*at].account;
-		if ((c = strcmp(a->domain_name, domain)) == 0)
-			c = strcmp(a->guid, guid);
+		c = store_key_cmp(a->domain_name, a->guid, domain, guid);
 		if (c == 0)
 			return *at;
 		if (c > 0)
@@ -963,11 +973,8 @@ static int
 first_member_cmp(const void *x, const void *y)
 {
 	const struct first_member	*a = x, *b = y;
-	int				 c;
 
-	if ((c = strcmp(a->domain, b->domain)) == 0)
-		c = strcmp(a->guid, b->guid);
-	return c;
+	return store_key_cmp(a->domain, a->guid, b->domain, b->guid);
 }
 
 static int
@@ -1257,8 +1264,7 @@ state_find(const struct state *state, const char *domain, const char *guid)
 	for (lo = 0, hi = state->naccounts; lo < hi;) {
 		mid = lo + (hi - lo) / 2;
 		o = state->accounts[mid].account;
-		if ((c = strcmp(o->domain_name, domain)) == 0)
-			c = strcmp(o->guid, guid);
+		c = store_key_cmp(o->domain_name, o->guid, domain, guid);
 		if (c == 0)
 			return mid;
 		if (c < 0)
@@ -1315,15 +1321,15 @@ state_map_accounts(struct state *state, struct account *const *accounts,
 	const struct state_account	*sa = state->accounts;
 	size_t				 i, j, from, pfrom, pto;
 	char				 key[ACCOUNT_KEY_LEN];
-	int				 c, walk = 1;
+	int				 walk = 1;
 
 	free(state->mapped_prev);
 	state->mapped_prev = xcalloc(naccounts + 1,
 	    sizeof *state->mapped_prev);
 	for (i = 1; walk && i < state->naccounts; i++)
-		if ((c = strcmp(sa[i - 1].account->domain_name,
-		    sa[i].account->domain_name)) > 0 || (c == 0 &&
-		    strcmp(sa[i - 1].account->guid, sa[i].account->guid) >= 0))
+		if (store_key_cmp(sa[i - 1].account->domain_name,
+		    sa[i - 1].account->guid, sa[i].account->domain_name,
+		    sa[i].account->guid) >= 0)
 			walk = 0;
 	/* Out of order, it cannot be searched by halves either. */
 	if (!walk && state->account_index == NULL) {
