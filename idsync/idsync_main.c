@@ -1849,35 +1849,6 @@ static struct {
 	int			 left;
 } idsync_left;
 
-/* state_clear on a thread of its own (idsync_run's end). */
-static void *
-idsync_clear_state(void *arg)
-{
-	state_clear(arg);
-	return NULL;
-}
-
-/* What else idsync_run frees at its end, on a thread of its own; NULL:
- * nothing of that. */
-struct idsync_rest {
-	struct plan		*plan;
-	struct match_result	*res;
-	struct account_set	*accounts;
-};
-
-static void *
-idsync_clear_rest(void *arg)
-{
-	struct idsync_rest	*r = arg;
-
-	if (r->plan != NULL)
-		plan_clear(r->plan);
-	if (r->res != NULL)
-		match_result_clear(r->res);
-	account_set_clear(r->accounts);
-	return NULL;
-}
-
 /*
  * run and plan: read, match, compute the plan; run then checks the
  * thresholds and swaps the new state in, and with mode = apply writes
@@ -1907,9 +1878,7 @@ idsync_run(const struct idsync_config *cfg, int plan_only,
 	int			 rc = WARD_EXIT_FAILURE, have_state = 0, delta = 0;
 	/* How long reading, matching and saving took, for the log. */
 	int64_t			 t_read, t_match, t_phase;
-	int			 have_res = 0, have_plan = 0, cleared, rested;
-	pthread_t		 clear, rest_thread;
-	struct idsync_rest	 rest;
+	int			 have_res = 0, have_plan = 0;
 
 	memset(&accounts, 0, sizeof accounts);
 	marks = xcalloc(cfg->domains.count, sizeof *marks);
@@ -2066,6 +2035,7 @@ failed:
 	    err, NULL, wtime_now_ms(), serr, sizeof serr) == -1)
 		log_error("%s", serr);
 out:
+	store_close(st);
 	if (!IDSYNC_FREE_AT_END && !idsync_left.left) {
 		idsync_left.left = 1;
 		if (have_state)
@@ -2075,33 +2045,15 @@ out:
 		if (have_res)
 			idsync_left.res = res;
 		idsync_left.accounts = accounts;
-		have_state = have_plan = have_res = 0;
-		memset(&accounts, 0, sizeof accounts);
+	} else {
+		if (have_state)
+			state_clear(&prev);
+		if (have_plan)
+			plan_clear(&plan);
+		if (have_res)
+			match_result_clear(&res);
+		account_set_clear(&accounts);
 	}
-	/*
-	 * The last state freed on a thread of its own, the run's result and
-	 * accounts on another, while this one closes the store (copying the
-	 * log into the database is a wait on the disk): each is a few
-	 * tenths of a second in a run that finds little to do. Nothing
-	 * else here reads what they free.
-	 */
-	cleared = have_state && pthread_create(&clear, NULL,
-	    idsync_clear_state, &prev) == 0;
-	memset(&rest, 0, sizeof rest);
-	rest.plan = have_plan ? &plan : NULL;
-	rest.res = have_res ? &res : NULL;
-	rest.accounts = &accounts;
-	rested = pthread_create(&rest_thread, NULL, idsync_clear_rest,
-	    &rest) == 0;
-	store_close(st);
-	if (!rested)
-		idsync_clear_rest(&rest);
-	else
-		pthread_join(rest_thread, NULL);
-	if (cleared)
-		pthread_join(clear, NULL);
-	else if (have_state)
-		state_clear(&prev);
 	for (i = 0; i < cfg->domains.count; i++)
 		read_mark_clear(&marks[i]);
 	free(marks);
