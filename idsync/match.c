@@ -369,7 +369,6 @@ rule_weight(const struct compare_rule *r, enum compare_level level)
 	return r->missing;
 }
 
-/* Do a and b share a value of exact identifier k? */
 /* Past this many values on both sides, an identifier's are looked up in
  * the other's sorted numbers rather than compared each with each (two
  * entries of 100 000 took twenty seconds). */
@@ -393,36 +392,46 @@ ids_have(const uint32_t *s, size_t lo, size_t hi, uint32_t x)
 	return 0;
 }
 
+/*
+ * Of the numbered values in slot sa (an account's of one identifier,
+ * match_number_ids's), the place of the first, in their order, that slot
+ * sb holds too; SIZE_MAX if none. Equal numbers are equal values.
+ */
+static size_t
+match_first_shared(const struct match_ctx *ctx, size_t sa, size_t sb)
+{
+	const size_t	*st = ctx->ids_start;
+	size_t		 i, j;
+
+	if (st[sa + 1] - st[sa] > MATCH_SHARE_SCAN &&
+	    st[sb + 1] - st[sb] > MATCH_SHARE_SCAN) {
+		for (i = st[sa]; i < st[sa + 1]; i++)
+			if (ids_have(ctx->ids_sorted, st[sb], st[sb + 1],
+			    ctx->ids[i]))
+				return i - st[sa];
+		return SIZE_MAX;
+	}
+	for (i = st[sa]; i < st[sa + 1]; i++)
+		for (j = st[sb]; j < st[sb + 1]; j++)
+			if (ctx->ids[i] == ctx->ids[j])
+				return i - st[sa];
+	return SIZE_MAX;
+}
+
+/* Do a and b share a value of exact identifier k? *value (if not NULL):
+ * the first of a's, in its order, that b has too. */
 static int
 match_share(const struct match_ctx *ctx, size_t a, size_t b, size_t k,
     const char **value)
 {
-	const struct cfg_list	*va = &ctx->exact_values[a * ctx->nexact + k];
-	const struct cfg_list	*vb = &ctx->exact_values[b * ctx->nexact + k];
-	size_t			 i, j, ka, kb;
+	size_t	 sa = a * ctx->nexact + k, i;
 
-	/* The first of a's, in its order, that b has too. */
-	if (ctx->ids_sorted != NULL && va->count > MATCH_SHARE_SCAN &&
-	    vb->count > MATCH_SHARE_SCAN) {
-		ka = ctx->ids_start[a * ctx->nexact + k];
-		kb = b * ctx->nexact + k;
-		for (i = 0; i < va->count; i++)
-			if (ids_have(ctx->ids_sorted, ctx->ids_start[kb],
-			    ctx->ids_start[kb + 1], ctx->ids[ka + i])) {
-				if (value != NULL)
-					*value = va->items[i];
-				return 1;
-			}
+	if ((i = match_first_shared(ctx, sa, b * ctx->nexact + k)) ==
+	    SIZE_MAX)
 		return 0;
-	}
-	for (i = 0; i < va->count; i++)
-		for (j = 0; j < vb->count; j++)
-			if (strcmp(va->items[i], vb->items[j]) == 0) {
-				if (value != NULL)
-					*value = va->items[i];
-				return 1;
-			}
-	return 0;
+	if (value != NULL)
+		*value = ctx->exact_values[sa].items[i];
+	return 1;
 }
 
 static enum compare_level match_level(struct match_ctx *, size_t, size_t,
@@ -1180,28 +1189,13 @@ match_record_best(struct match_ctx *ctx, size_t a, size_t b,
 static int
 match_share_id(const struct match_ctx *ctx, size_t a, size_t b, size_t k)
 {
-	size_t	 ka = a * ctx->nexact + k, kb = b * ctx->nexact + k, i, j, t;
+	size_t	 sa = a * ctx->nexact + k, sb = b * ctx->nexact + k;
 
-	if (ctx->ids_start[ka + 1] - ctx->ids_start[ka] > MATCH_SHARE_SCAN &&
-	    ctx->ids_start[kb + 1] - ctx->ids_start[kb] > MATCH_SHARE_SCAN) {
-		/* The fewer looked up among the more. */
-		if (ctx->ids_start[ka + 1] - ctx->ids_start[ka] >
-		    ctx->ids_start[kb + 1] - ctx->ids_start[kb]) {
-			t = ka;
-			ka = kb;
-			kb = t;
-		}
-		for (i = ctx->ids_start[ka]; i < ctx->ids_start[ka + 1]; i++)
-			if (ids_have(ctx->ids_sorted, ctx->ids_start[kb],
-			    ctx->ids_start[kb + 1], ctx->ids[i]))
-				return 1;
-		return 0;
-	}
-	for (i = ctx->ids_start[ka]; i < ctx->ids_start[ka + 1]; i++)
-		for (j = ctx->ids_start[kb]; j < ctx->ids_start[kb + 1]; j++)
-			if (ctx->ids[i] == ctx->ids[j])
-				return 1;
-	return 0;
+	/* The fewer looked up among the more. */
+	if (ctx->ids_start[sa + 1] - ctx->ids_start[sa] >
+	    ctx->ids_start[sb + 1] - ctx->ids_start[sb])
+		return match_first_shared(ctx, sb, sa) != SIZE_MAX;
+	return match_first_shared(ctx, sa, sb) != SIZE_MAX;
 }
 
 static int
@@ -1246,7 +1240,7 @@ uint32_cmp(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* Numbers the identifier values for match_share_id: each identifier's
+/* Numbers the identifier values for match_first_shared: each identifier's
  * on their own (only values of one identifier are compared). */
 static void
 match_number_ids(struct match_ctx *ctx)
