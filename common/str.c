@@ -67,6 +67,18 @@ str_has_suffix(const char *s, const char *suffix)
 }
 
 int
+str_utf8(const char *s, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return u8_check((const uint8_t *)s + i, len - i) ==
+			    NULL;
+	return 1;
+}
+
+int
 str_eq_nocase(const char *a, const char *b)
 {
 	return strcasecmp(a, b) == 0;

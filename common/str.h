@@ -15,6 +15,8 @@ int	 str_has_prefix(const char *s, const char *prefix);
 int	 str_has_suffix(const char *s, const char *suffix);
 /* Case-insensitive ASCII equality. */
 int	 str_eq_nocase(const char *a, const char *b);
+/* Is s[0..len) UTF-8? ASCII (most text) is told without libunistring. */
+int	 str_utf8(const char *s, size_t len);
 
 /*
  * Writes s into dst for safe display in logs and terminals: control bytes,

@@ -470,19 +470,6 @@ account_json_string(struct buf *b, const char *s, size_t len)
 	buf_append_char(b, '"');
 }
 
-/* Is s[0..len) UTF-8? Most names and values are ASCII: no call then. */
-static int
-account_utf8(const char *s, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] >= 0x80)
-			return u8_check((const uint8_t *)s + i, len - i) ==
-			    NULL;
-	return 1;
-}
-
 /*
  * The attributes whose names are UTF-8, in strcmp's order of name, into
  * sorted (room for a->nattrs); their number. An account's attributes are
@@ -498,7 +485,7 @@ account_attrs_sorted(const struct account *a,
 
 	for (i = 0; i < a->nattrs; i++) {
 		at = &a->attrs[i];
-		if (!account_utf8(at->name, strlen(at->name)))
+		if (!str_utf8(at->name, strlen(at->name)))
 			continue;
 		for (j = n; j > 0 && strcmp(sorted[j - 1]->name, at->name) > 0;
 		    j--)
@@ -520,7 +507,7 @@ account_attr_json(struct buf *b, const struct account_attr *at)
 	buf_append_str(b, ":[");
 	for (j = 0; j < at->count; j++) {
 		len = strlen(at->values[j]);
-		if (!account_utf8(at->values[j], len))
+		if (!str_utf8(at->values[j], len))
 			continue;
 		if (!first_value)
 			buf_append_char(b, ',');
@@ -681,8 +668,8 @@ account_sums(const struct account *a, int which,
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < a->nattrs; i++)
 			if (order[i]->count > 0 && account_attr_volatile(
-			    order[i]->name) == pass && u8_check((const uint8_t *)
-			    order[i]->name, strlen(order[i]->name)) == NULL)
+			    order[i]->name) == pass && str_utf8(order[i]->name,
+			    strlen(order[i]->name)))
 				len += account_sum_put(buf + len, order[i]);
 		if (pass == 0)
 			content = len;

@@ -25,7 +25,6 @@
 
 #include <lber.h>
 #include <ldap.h>
-#include <unistr.h>
 
 #include "common/buf.h"
 #include "common/log.h"
@@ -561,7 +560,7 @@ read_add_value(struct ldap_read *r, struct account *a, const char *name,
     struct account_attr **at, const struct berval *v)
 {
 	if (v->bv_len > READ_VALUE_MAX ||
-	    u8_check((const uint8_t *)v->bv_val, v->bv_len) != NULL ||
+	    !str_utf8(v->bv_val, v->bv_len) ||
 	    memchr(v->bv_val, '\0', v->bv_len) != NULL) {
 		r->values_dropped++;
 		return;

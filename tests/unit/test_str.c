@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistr.h>
 
 #include "common/str.h"
 #include "tests/unit/testutil.h"
@@ -745,11 +746,44 @@ test_str_vis_text(void **state)
 	    "btuh\\x5cann");
 }
 
+/* str_utf8 says what u8_check says: for text that turns bad after ASCII,
+ * bad from the start, cut short, a surrogate, a NUL inside, nothing; and
+ * for random bytes mostly ASCII and random bytes of any value. */
+static void
+test_str_utf8(void **state)
+{
+	static const char *const texts[] = {
+		"plain", "Zo\xc3\xab", "plain then \xc3\x28", "\xff", "cut \xe2\x80",
+		"\xed\xa0\x80", "\xf0\x9f\x98\x80", "",
+	};
+	unsigned char	 v[16];
+	size_t		 i, j, n;
+	unsigned	 seed = 20261129;
+
+	(void)state;
+	for (i = 0; i < sizeof texts / sizeof texts[0]; i++)
+		assert_int_equal(str_utf8(texts[i], strlen(texts[i])),
+		    u8_check((const uint8_t *)texts[i], strlen(texts[i])) ==
+		    NULL);
+	assert_true(str_utf8("a\0b", 3));
+	assert_false(str_utf8("ab\xc3\x28", 4));
+	for (i = 0; i < 20000; i++) {
+		n = (size_t)rand_r(&seed) % sizeof v;
+		for (j = 0; j < n; j++)
+			v[j] = (unsigned char)(i % 2 ? rand_r(&seed) % 256 :
+			    rand_r(&seed) % 8 == 0 ? 0x80 + rand_r(&seed) % 128 :
+			    rand_r(&seed) % 128);
+		assert_int_equal(str_utf8((const char *)v, n),
+		    u8_check(v, n) == NULL);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_str_copy),
+		cmocka_unit_test(test_str_utf8),
 		cmocka_unit_test(test_str_csv_formula),
 		cmocka_unit_test(test_str_vis_text),
 		cmocka_unit_test(test_str_append),
