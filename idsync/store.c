@@ -1418,6 +1418,15 @@ state_clear(struct state *state)
 
 /* ------------------------------------------------------------ saving */
 
+/* One of a first save's indexes, dropped while it writes
+ * (store_indexes_drop). */
+struct store_index {
+	char	*name;
+	char	*sql;
+	char	*table;
+	int	 made;		/* made again yet */
+};
+
 struct store_save {
 	struct store			*st;
 	int64_t				 run_id;
@@ -1464,12 +1473,8 @@ struct store_save {
 	char				 rows_err[1024];
 	char				*err;
 	size_t				 errlen;
-	/* A first save's indexes, dropped while it writes: names, SQL,
-	 * tables, and whether made again yet. */
-	char				**index_names;
-	char				**index_sql;
-	char				**index_tables;
-	unsigned char			*index_made;
+	/* A first save's indexes, dropped while it writes. */
+	struct store_index		*indexes;
 	size_t				 nindexes;
 };
 
@@ -2327,6 +2332,7 @@ static void
 store_save_end(struct store_save *sv)
 {
 	char	 why[256];
+	size_t	 i;
 
 	if (db_exec(sv->st->db, "PRAGMA foreign_keys = ON", why,
 	    sizeof why) == -1)
@@ -2338,10 +2344,12 @@ store_save_end(struct store_save *sv)
 	free(sv->matched_sums);
 	free(sv->matched_conflicts);
 	free(sv->kept);
-	str_list_free(sv->index_names, sv->nindexes);
-	str_list_free(sv->index_sql, sv->nindexes);
-	str_list_free(sv->index_tables, sv->nindexes);
-	free(sv->index_made);
+	for (i = 0; i < sv->nindexes; i++) {
+		free(sv->indexes[i].name);
+		free(sv->indexes[i].sql);
+		free(sv->indexes[i].table);
+	}
+	free(sv->indexes);
 	free(sv);
 }
 
@@ -2359,10 +2367,11 @@ store_save_end(struct store_save *sv)
 static int
 store_indexes_drop(struct store_save *sv, char *err, size_t errlen)
 {
-	sqlite3_stmt	*stmt;
-	char		*sql;
-	size_t		 i;
-	int		 rc;
+	struct store_index	*ix;
+	sqlite3_stmt		*stmt;
+	char			*sql;
+	size_t			 i;
+	int			 rc;
 
 	if ((stmt = store_stmt(sv->st, "SELECT name, sql, tbl_name "
 	    "FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
@@ -2372,22 +2381,19 @@ store_indexes_drop(struct store_save *sv, char *err, size_t errlen)
 	    errlen)) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		sv->index_names = xreallocarray(sv->index_names,
-		    sv->nindexes + 1, sizeof *sv->index_names);
-		sv->index_sql = xreallocarray(sv->index_sql,
-		    sv->nindexes + 1, sizeof *sv->index_sql);
-		sv->index_tables = xreallocarray(sv->index_tables,
-		    sv->nindexes + 1, sizeof *sv->index_tables);
-		sv->index_names[sv->nindexes] = col_dup(stmt, 0);
-		sv->index_sql[sv->nindexes] = col_dup(stmt, 1);
-		sv->index_tables[sv->nindexes++] = col_dup(stmt, 2);
+		sv->indexes = xreallocarray(sv->indexes, sv->nindexes + 1,
+		    sizeof *sv->indexes);
+		ix = &sv->indexes[sv->nindexes++];
+		ix->name = col_dup(stmt, 0);
+		ix->sql = col_dup(stmt, 1);
+		ix->table = col_dup(stmt, 2);
+		ix->made = 0;
 	}
-	sv->index_made = xcalloc(sv->nindexes + 1, 1);
 	if (store_rows_done(sv->st, stmt, rc, "list the state's indexes", err,
 	    errlen) == -1)
 		return -1;
 	for (i = 0; i < sv->nindexes; i++) {
-		xasprintf(&sql, "DROP INDEX \"%s\"", sv->index_names[i]);
+		xasprintf(&sql, "DROP INDEX \"%s\"", sv->indexes[i].name);
 		rc = db_exec(sv->st->db, sql, err, errlen);
 		free(sql);
 		if (rc == -1)
@@ -2401,19 +2407,18 @@ store_indexes_drop(struct store_save *sv, char *err, size_t errlen)
 static int
 store_indexes_make(struct store_save *sv, const char *table)
 {
-	char	 why[512];
-	size_t	 i;
+	struct store_index	*ix;
+	char			 why[512];
+	size_t			 i;
 
 	for (i = 0; i < sv->nindexes; i++) {
-		if (sv->index_made[i] || (table != NULL &&
-		    strcmp(sv->index_tables[i], table) != 0))
+		ix = &sv->indexes[i];
+		if (ix->made || (table != NULL && strcmp(ix->table, table) != 0))
 			continue;
-		sv->index_made[i] = 1;
-		if (db_exec(sv->st->db, sv->index_sql[i], why,
-		    sizeof why) == -1) {
+		ix->made = 1;
+		if (db_exec(sv->st->db, ix->sql, why, sizeof why) == -1) {
 			snprintf(sv->err, sv->errlen, "saving the state: "
-			    "making index %s again: %s", sv->index_names[i],
-			    why);
+			    "making index %s again: %s", ix->name, why);
 			return -1;
 		}
 	}
